@@ -1,0 +1,52 @@
+# The two set-up commands over CMake (as Neovim does):
+#   make demo   install what is missing, build, run the demo
+#   make test   install what is missing, build, run the TAP suite
+# A second run skips what is already done.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+DEBS        = cmake make gcc pkg-config perl liblua5.4-dev liblmdb-dev \
+              libjansson-dev libcsv-dev libssl-dev
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PROVE       = prove --timer -f
+
+.PHONY: all deps build demo test test-asan check-all bench clean
+
+all: build
+
+# Installs the Debian packages that are missing, and only those.
+deps:
+	@missing=$$(for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOCLOSS_SANITIZE=ON
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	demo/run.sh $(BUILD)
+
+test: build
+	SOCLOSS_BUILD=$(abspath $(BUILD)) $(PROVE) $(BUILD)/tests/test_* tests/cli/*.t
+
+# The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	SOCLOSS_BUILD=$(abspath $(ASAN_BUILD)) $(PROVE) $(ASAN_BUILD)/tests/test_* tests/cli/*.t
+
+bench: build
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,472 @@
+/*
+ * socloss — the command-line shell over libsocloss.  It parses arguments,
+ * reads files, calls the public API and prints; all ledger logic is in the
+ * library.  Exit codes: 0 done, 1 refused input or operation, 2 usage.
+ * Machine output goes to stdout, messages to stderr.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socloss.h"
+
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+/* ---- arguments ---------------------------------------------------------- */
+
+typedef struct opt {
+  const char *name;   /* "--json" */
+  int takes_value;
+  const char *value;  /* set when seen: the value, or "" for a flag */
+} opt;
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *usage;
+  const char *help;
+} command;
+
+static const command *current;
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "socloss %s: ", current->name);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nusage: %s\n", current->usage);
+  return EXIT_USAGE;
+}
+
+/* Splits argv into options (from `opts`, NULL-terminated by name) and up to
+ * `maxpos` positional arguments.  Returns -1 after printing a usage error,
+ * 1 when --help was asked (and printed), 0 otherwise. */
+static int parse_args(int argc, char **argv, opt *opts, const char **pos, int minpos, int maxpos,
+                      int *npos) {
+  *npos = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      printf("usage: %s\n\n%s", current->usage, current->help);
+      return 1;
+    }
+    if (a[0] == '-' && a[1] == '-') {
+      opt *o = opts;
+      while (o->name && strcmp(o->name, a) != 0) o++;
+      if (!o->name) return usage("unknown option '%s'", a), -1;
+      if (o->takes_value) {
+        if (i + 1 >= argc) return usage("option %s needs a value", a), -1;
+        o->value = argv[++i];
+      } else {
+        o->value = "";
+      }
+      continue;
+    }
+    if (*npos >= maxpos) return usage("unexpected argument '%s'", a), -1;
+    pos[(*npos)++] = a;
+  }
+  if (*npos < minpos) return usage("missing arguments"), -1;
+  return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int refused(socloss *led, int rc) {
+  fprintf(stderr, "socloss: %s\n", led ? socloss_errmsg(led) : socloss_strerror(rc));
+  return EXIT_REFUSED;
+}
+
+static socloss *open_ledger(const char *path, int create, int nosync, int *rc) {
+  socloss_options o;
+  socloss_options_init(&o);
+  o.create = create;
+  o.unsafe_nosync = nosync;
+  socloss *led;
+  *rc = socloss_open(&led, path, &o);
+  if (*rc) {
+    refused(led, *rc);
+    socloss_close(led);
+    return NULL;
+  }
+  return led;
+}
+
+/* Reads a whole file ("-" is stdin). */
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  if (!f) {
+    fprintf(stderr, "socloss: %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+    n += got;
+    if (n == cap) {
+      char *more = realloc(buf, cap *= 2);
+      if (!more) free(buf);
+      buf = more;
+    }
+  }
+  int err = ferror(f);
+  if (f != stdin) fclose(f);
+  if (!buf || err) {
+    fprintf(stderr, "socloss: %s: %s\n", path, buf ? "read error" : "out of memory");
+    free(buf);
+    return NULL;
+  }
+  *len = n;
+  return buf;
+}
+
+static void print_json(json_t *v) {
+  char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  if (s) fputs(s, stdout);
+  free(s);
+  json_decref(v);
+}
+
+/* ---- init --------------------------------------------------------------- */
+
+static int cmd_init(int argc, char **argv) {
+  opt opts[] = {{"--unsafe-no-sync", 0, NULL}, {NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_CREATE_NEW, opts[0].value != NULL, &rc);
+  if (!led) return EXIT_REFUSED;
+  socloss_close(led);
+  fprintf(stderr, "socloss: created ledger %s\n", pos[0]);
+  return EXIT_DONE;
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+static int cmd_import(int argc, char **argv) {
+  opt opts[] = {{"--markets", 1, NULL}, {"--accounts", 1, NULL}, {"--positions", 1, NULL},
+                {"--unsafe-no-sync", 0, NULL}, {NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  if (!opts[0].value && !opts[1].value && !opts[2].value)
+    return usage("give at least one of --markets, --accounts, --positions");
+  socloss_source src[3] = {{0}};
+  int failed = 0;
+  for (int i = 0; i < 3; i++) {
+    if (!opts[i].value) continue;
+    src[i].name = opts[i].value;
+    if (!(src[i].data = read_all(opts[i].value, &src[i].len))) failed = 1;
+  }
+  socloss *led = failed ? NULL : open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, opts[3].value != NULL, &rc);
+  int status = EXIT_REFUSED;
+  if (led) {
+    socloss_import_stats st;
+    rc = socloss_import_csv(led, opts[0].value ? &src[0] : NULL, opts[1].value ? &src[1] : NULL,
+                            opts[2].value ? &src[2] : NULL, &st);
+    if (rc) {
+      refused(led, rc);
+    } else {
+      printf("imported %zu markets, %zu accounts, %zu positions\n", st.markets, st.accounts,
+             st.positions);
+      status = EXIT_DONE;
+    }
+  }
+  socloss_close(led);
+  for (int i = 0; i < 3; i++) free((char *)src[i].data);
+  return status;
+}
+
+/* ---- apply -------------------------------------------------------------- */
+
+static int cmd_apply(int argc, char **argv) {
+  opt opts[] = {{"--unsafe-no-sync", 0, NULL}, {NULL, 0, NULL}};
+  const char *pos[2];
+  int n, rc = parse_args(argc, argv, opts, pos, 2, 2, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  socloss_source src = {strcmp(pos[1], "-") ? pos[1] : "<stdin>", NULL, 0};
+  if (!(src.data = read_all(pos[1], &src.len))) return EXIT_REFUSED;
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, opts[0].value != NULL, &rc);
+  int status = EXIT_REFUSED;
+  if (led) {
+    size_t applied;
+    rc = socloss_apply_jsonl(led, &src, &applied);
+    if (rc) {
+      refused(led, rc);
+    } else {
+      printf("applied %zu events\n", applied);
+      status = EXIT_DONE;
+    }
+  }
+  socloss_close(led);
+  free((char *)src.data);
+  return status;
+}
+
+/* ---- show --------------------------------------------------------------- */
+
+static json_t *positions_json(const socloss_account *a) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < a->npositions; i++) {
+    const socloss_position *p = &a->positions[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "market", json_string(p->market));
+    json_object_set_new(o, "size", json_integer(p->size));
+    json_object_set_new(o, "cost", json_integer(p->cost));
+    json_object_set_new(o, "upnl", json_integer(p->upnl));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+typedef struct show_ctx {
+  int json, bankrupt_only;
+  size_t shown;
+  __int128 deficit;    /* sum of the negative equities shown */
+} show_ctx;
+
+static int show_account(void *ud, const socloss_account *a) {
+  show_ctx *c = ud;
+  if (c->bankrupt_only && a->equity >= 0) return 0;
+  c->deficit += a->equity < 0 ? a->equity : 0;
+  if (c->json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "account", json_string(a->account));
+    json_object_set_new(o, "balance", json_integer(a->balance));
+    json_object_set_new(o, "equity", json_integer(a->equity));
+    json_object_set_new(o, "positions", positions_json(a));
+    if (c->shown) fputc(',', stdout);
+    print_json(o);
+  } else {
+    printf("%-24s %20" PRId64 " %20" PRId64, a->account, a->balance, a->equity);
+    for (size_t i = 0; i < a->npositions; i++)
+      printf("  %s:%" PRId64, a->positions[i].market, a->positions[i].size);
+    fputc('\n', stdout);
+  }
+  c->shown++;
+  return 0;
+}
+
+static int show_fund(void *ud, const socloss_account *a) {
+  show_ctx *c = ud;
+  if (c->json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "cash", json_integer(a->balance));
+    json_object_set_new(o, "equity", json_integer(a->equity));
+    json_object_set_new(o, "positions", positions_json(a));
+    fputs("\"fund\":", stdout);
+    print_json(o);
+  } else {
+    printf("fund cash %" PRId64 " equity %" PRId64 "\n", a->balance, a->equity);
+    for (size_t i = 0; i < a->npositions; i++)
+      printf("  fund position %s size %" PRId64 " cost %" PRId64 " upnl %" PRId64 "\n",
+             a->positions[i].market, a->positions[i].size, a->positions[i].cost, a->positions[i].upnl);
+  }
+  return 0;
+}
+
+static int show_market(void *ud, const socloss_market *m) {
+  show_ctx *c = ud;
+  if (c->json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "market", json_string(m->market));
+    json_object_set_new(o, "mark", json_integer(m->mark));
+    json_object_set_new(o, "open_interest", json_integer(m->open_interest));
+    if (c->shown++) fputc(',', stdout);
+    print_json(o);
+  } else {
+    printf("market %s mark %" PRId64 " open_interest %" PRId64 "\n", m->market, m->mark,
+           m->open_interest);
+  }
+  return 0;
+}
+
+static int cmd_show(int argc, char **argv) {
+  opt opts[] = {{"--json", 0, NULL}, {"--account", 1, NULL}, {"--bankrupt", 0, NULL},
+                {NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  if (!led) return EXIT_REFUSED;
+  show_ctx c = {opts[0].value != NULL, opts[2].value != NULL, 0, 0};
+  socloss_totals tot;
+  rc = socloss_totals_get(led, &tot);
+  if (!rc && opts[1].value) {
+    /* one account, in the shape of an element of "accounts" */
+    rc = socloss_account_get(led, opts[1].value, show_account, &c);
+    if (!rc && c.json) fputc('\n', stdout);
+  } else if (!rc) {
+    if (c.json) fputc('{', stdout);
+    rc = socloss_account_get(led, "", show_fund, &c);
+    if (!rc) {
+      if (c.json)
+        printf(",\"bad_debt\":%" PRId64 ",\"net_flows\":%" PRId64 ",\"markets\":[", tot.bad_debt,
+               tot.net_flows);
+      else
+        printf("bad_debt %" PRId64 "\nnet_flows %" PRId64 "\n", tot.bad_debt, tot.net_flows);
+      rc = socloss_markets(led, show_market, &c);
+    }
+    if (!rc) {
+      c.shown = 0;
+      if (c.json) fputs("],\"accounts\":[", stdout);
+      else printf("%-24s %20s %20s  positions\n", "account", "balance", "equity");
+      rc = socloss_accounts(led, show_account, &c);
+    }
+    if (!rc && c.json) fputs("]}\n", stdout);
+    if (!rc && !c.json && c.bankrupt_only)
+      printf("bankrupt accounts %zu, total deficit %lld\n", c.shown, (long long)-c.deficit);
+  }
+  int status = rc ? refused(led, rc) : EXIT_DONE;
+  socloss_close(led);
+  return status;
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+static int print_record(void *ud, uint64_t seq, const char *text) {
+  int json = *(int *)ud;
+  if (json) {
+    puts(text);
+    return 0;
+  }
+  /* text form: "SEQ TYPE key=value ..." from the same JSON object */
+  json_t *o = json_loads(text, 0, NULL);
+  const char *key;
+  json_t *v;
+  printf("%" PRIu64 " %s", seq, json_string_value(json_object_get(o, "type")));
+  json_object_foreach(o, key, v) {
+    if (!strcmp(key, "seq") || !strcmp(key, "type")) continue;
+    if (json_is_string(v)) printf(" %s=%s", key, json_string_value(v));
+    else if (json_is_integer(v)) printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+  }
+  fputc('\n', stdout);
+  json_decref(o);
+  return 0;
+}
+
+static int cmd_journal(int argc, char **argv) {
+  opt opts[] = {{"--json", 0, NULL}, {"--from", 1, NULL}, {NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  uint64_t from = 1;
+  if (opts[1].value) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(opts[1].value, &end, 10);
+    if (errno || *end || !*opts[1].value || opts[1].value[0] == '-')
+      return usage("--from: not a sequence number: '%s'", opts[1].value);
+    from = v;
+  }
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  if (!led) return EXIT_REFUSED;
+  int json = opts[0].value != NULL;
+  rc = socloss_journal(led, from, print_record, &json);
+  int status = rc ? refused(led, rc) : EXIT_DONE;
+  socloss_close(led);
+  return status;
+}
+
+/* ---- check -------------------------------------------------------------- */
+
+static int cmd_check(int argc, char **argv) {
+  opt opts[] = {{NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  if (!led) return EXIT_REFUSED;
+  socloss_check_report r;
+  rc = socloss_check(led, &r);
+  if (rc && rc != SOCLOSS_EINVARIANT) {
+    refused(led, rc);
+    socloss_close(led);
+    return EXIT_REFUSED;
+  }
+  printf("%s - sizes net to zero in every market\n", r.sizes_net_zero ? "ok" : "FAILED");
+  printf("%s - open interest matches the positions\n", r.open_interest_ok ? "ok" : "FAILED");
+  printf("%s - conservation: equity + fund - bad debt = net flows\n", r.conservation ? "ok" : "FAILED");
+  printf("%s - journal contiguous (%" PRIu64 " records)\n", r.journal_contiguous ? "ok" : "FAILED",
+         r.records);
+  printf("%s - replaying the journal reproduces the state\n", r.replay_matches ? "ok" : "FAILED");
+  printf("digest ");
+  for (int i = 0; i < 32; i++) printf("%02x", r.digest[i]);
+  printf("\n");
+  int status = rc ? refused(led, rc) : EXIT_DONE;
+  socloss_close(led);
+  return status;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static const command commands[] = {
+    {"init", cmd_init, "socloss init DB [--unsafe-no-sync]",
+     "Creates an empty ledger in directory DB (refused if one exists).\n"},
+    {"import", cmd_import,
+     "socloss import DB [--markets F] [--accounts F] [--positions F] [--unsafe-no-sync]",
+     "Bulk-loads CSV files with header rows, all in one transaction:\n"
+     "  markets:   market,mark_price\n"
+     "  accounts:  account,balance\n"
+     "  positions: account,market,size,entry_price\n"
+     "Accounts and positions must be new; per market the positions must net to zero.\n"
+     "A bad row refuses everything with FILE:LINE: FIELD: REASON.\n"},
+    {"apply", cmd_apply, "socloss apply DB FILE|- [--unsafe-no-sync]",
+     "Applies JSON Lines events in one transaction, e.g.\n"
+     "  {\"type\":\"market\",\"market\":\"BTC-PERP\",\"mark\":60000000}\n"
+     "  {\"type\":\"deposit\",\"account\":\"alice\",\"amount\":1000000}\n"
+     "  {\"type\":\"withdraw\",\"account\":\"alice\",\"amount\":500}\n"
+     "  {\"type\":\"trade\",\"market\":\"BTC-PERP\",\"buyer\":\"alice\",\"seller\":\"bob\",\"size\":3,\"price\":60000000}\n"
+     "  {\"type\":\"fund\",\"amount\":1000000}\n"
+     "A bad line refuses the whole file with FILE:LINE: FIELD: REASON.\n"},
+    {"show", cmd_show, "socloss show DB [--json] [--account ID] [--bankrupt]",
+     "Prints the fund, bad debt, markets and accounts (--bankrupt: only accounts\n"
+     "with negative equity; --account: one account).\n"},
+    {"journal", cmd_journal, "socloss journal DB [--json] [--from SEQ]",
+     "Prints the journal, one record per line (--json: one JSON object per line).\n"},
+    {"check", cmd_check, "socloss check DB",
+     "Verifies the invariants: sizes net to zero per market, open interest,\n"
+     "conservation, journal contiguity, and that replaying the journal from empty\n"
+     "reproduces the state.  Exit 1 when one fails.\n"},
+};
+
+static void main_usage(FILE *f) {
+  fprintf(f, "usage: socloss COMMAND [ARGS]   (socloss COMMAND --help for more)\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    main_usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    main_usage(stdout);
+    return EXIT_DONE;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("socloss %s\n", socloss_version());
+    return EXIT_DONE;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(argv[1], commands[i].name) == 0) {
+      current = &commands[i];
+      int rc = commands[i].run(argc - 2, argv + 2);
+      if (fflush(stdout) != 0) {
+        fprintf(stderr, "socloss: cannot write output: %s\n", strerror(errno));
+        return EXIT_REFUSED;
+      }
+      return rc;
+    }
+  }
+  fprintf(stderr, "socloss: unknown command '%s'\n", argv[1]);
+  main_usage(stderr);
+  return EXIT_USAGE;
+}

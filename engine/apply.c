@@ -1,0 +1,330 @@
+/*
+ * apply.c — the ledger operations: each event validated, applied and
+ * journaled inside the caller's write transaction.
+ *
+ * Positions use average cost.  A fill that reduces a position of size s and
+ * cost c by q lots removes trunc(c * q / s) of the cost (rounded toward
+ * zero: the dust stays in the remaining position's cost and leaves with
+ * its last lot) and realizes price * q minus that into the balance.  A fill
+ * that crosses zero closes the whole position, then opens the rest at the
+ * fill price.  Every product and sum is taken in 128 bits and refused when
+ * the result does not fit int64.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static int check_id(socloss *led, const char *field, const char *id) {
+  if (id && id_valid(id)) return SOCLOSS_OK;
+  if (!id) return ledger_fail(led, SOCLOSS_EINVAL, "%s: missing", field);
+  return ledger_fail(led, SOCLOSS_EINVAL,
+                     "%s: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                     field, id);
+}
+
+static int positive(socloss *led, const char *field, int64_t v) {
+  if (v > 0) return SOCLOSS_OK;
+  return ledger_fail(led, SOCLOSS_EINVAL, "%s: must be positive (got %lld)", field, (long long)v);
+}
+
+static int get_market(applier *a, const char *id, store_market *m) {
+  int rc = store_market_get(a->t, id, m);
+  if (rc == SOCLOSS_ENOTFOUND)
+    return ledger_fail(a->led, rc, "market: unknown market '%s'", id);
+  return rc;
+}
+
+static int get_account(applier *a, const char *field, const char *id, int64_t *balance) {
+  int rc = store_account_get(a->t, id, balance);
+  if (rc == SOCLOSS_ENOTFOUND)
+    return ledger_fail(a->led, rc, "%s: unknown account '%s'", field, id);
+  return rc;
+}
+
+static int add_flows(applier *a, const char *field, __int128 delta) {
+  __int128 next = (__int128)a->tot.net_flows + delta;
+  if (!fits_i64(next))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "%s: the ledger's net flows would overflow int64",
+                       field);
+  a->tot.net_flows = (int64_t)next;
+  return SOCLOSS_OK;
+}
+
+static int set_balance(applier *a, const char *field, const char *id, __int128 balance) {
+  if (!fits_i64(balance))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "%s: the balance of account '%s' would overflow int64",
+                       field, id);
+  return store_account_put(a->t, id, (int64_t)balance);
+}
+
+/* ---- market ------------------------------------------------------------- */
+
+static int op_market(applier *a, const socloss_event *e) {
+  int rc = check_id(a->led, "market", e->market);
+  if (!rc) rc = positive(a->led, "mark", e->mark);
+  if (rc) return rc;
+  store_market m = {e->mark, 0};
+  rc = store_market_get(a->t, e->market, &m);
+  if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+  m.mark = e->mark;
+  /* every holder's |size| is at most the open interest, so this bounds
+   * every size x mark in the market */
+  if (!fits_i64((__int128)m.mark * m.open_interest))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+                       "mark: %lld x open interest %lld of market '%s' overflows int64",
+                       (long long)m.mark, (long long)m.open_interest, e->market);
+  return store_market_put(a->t, e->market, &m);
+}
+
+/* ---- deposit, withdraw, fund, opening balance --------------------------- */
+
+static int op_deposit(applier *a, const socloss_event *e) {
+  int64_t balance = 0;
+  int rc = check_id(a->led, "account", e->account);
+  if (!rc) rc = positive(a->led, "amount", e->amount);
+  if (rc) return rc;
+  rc = store_account_get(a->t, e->account, &balance);
+  if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+  if ((rc = add_flows(a, "amount", e->amount))) return rc;
+  return set_balance(a, "amount", e->account, (__int128)balance + e->amount);
+}
+
+static int op_withdraw(applier *a, const socloss_event *e) {
+  int64_t balance;
+  __int128 equity;
+  int rc = check_id(a->led, "account", e->account);
+  if (!rc) rc = positive(a->led, "amount", e->amount);
+  if (!rc) rc = get_account(a, "account", e->account, &balance);
+  if (!rc) rc = ledger_equity(a->led, a->t, e->account, balance, &equity);
+  if (rc) return rc;
+  if (e->amount > equity)
+    return ledger_fail(a->led, SOCLOSS_EFUNDS,
+                       "amount: withdrawal of %lld exceeds the equity %lld of account '%s'",
+                       (long long)e->amount, (long long)equity, e->account);
+  if ((rc = add_flows(a, "amount", -(__int128)e->amount))) return rc;
+  return set_balance(a, "amount", e->account, (__int128)balance - e->amount);
+}
+
+static int op_fund(applier *a, const socloss_event *e) {
+  if (e->amount == 0) return ledger_fail(a->led, SOCLOSS_EINVAL, "amount: must not be zero");
+  __int128 cash = (__int128)a->tot.fund_cash + e->amount;
+  if (cash < 0)
+    return ledger_fail(a->led, SOCLOSS_EFUNDS,
+                       "amount: fund withdrawal of %lld exceeds the fund cash %lld",
+                       -(long long)e->amount, (long long)a->tot.fund_cash);
+  if (!fits_i64(cash))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
+  int rc = add_flows(a, "amount", e->amount);
+  if (!rc) a->tot.fund_cash = (int64_t)cash;
+  return rc;
+}
+
+static int op_account(applier *a, const socloss_event *e) {
+  int64_t balance;
+  int rc = check_id(a->led, "account", e->account);
+  if (rc) return rc;
+  rc = store_account_get(a->t, e->account, &balance);
+  if (rc == SOCLOSS_OK)
+    return ledger_fail(a->led, SOCLOSS_EEXIST, "account: account '%s' already exists", e->account);
+  if (rc != SOCLOSS_ENOTFOUND) return rc;
+  if ((rc = add_flows(a, "balance", e->amount))) return rc;
+  return store_account_put(a->t, e->account, e->amount);
+}
+
+/* ---- positions ---------------------------------------------------------- */
+
+static int64_t longs(int64_t size) { return size > 0 ? size : 0; }
+
+/* Fills q lots (signed: + buys, - sells) at price into pos; *realized gets
+ * what the fill realizes into the balance.  Returns -1 on int64 overflow. */
+static int fill(store_position *pos, int64_t q, int64_t price, __int128 *realized) {
+  __int128 size = pos->size, cost = pos->cost, qp = (__int128)q * price;
+  *realized = 0;
+  if (size == 0 || (size > 0) == (q > 0)) {
+    size += q;
+    cost += qp;
+  } else if ((q < 0 ? -(__int128)q : q) <= (size < 0 ? -size : size)) {
+    __int128 removed = cost * (q < 0 ? -(__int128)q : q) / (size < 0 ? -size : size);
+    *realized = -qp - removed;
+    size += q;
+    cost -= removed;
+  } else {
+    *realized = size * price - cost;  /* close all at price... */
+    size += q;
+    cost = size * price;              /* ...and open the rest there */
+  }
+  if (!fits_i64(size) || !fits_i64(cost)) return -1;
+  pos->size = (int64_t)size;
+  pos->cost = (int64_t)cost;
+  return 0;
+}
+
+static int op_trade(applier *a, const socloss_event *e) {
+  store_market m;
+  int64_t bb, sb;
+  int rc = check_id(a->led, "market", e->market);
+  if (!rc) rc = check_id(a->led, "buyer", e->buyer);
+  if (!rc) rc = check_id(a->led, "seller", e->seller);
+  if (!rc) rc = positive(a->led, "size", e->size);
+  if (!rc) rc = positive(a->led, "price", e->price);
+  if (!rc && strcmp(e->buyer, e->seller) == 0)
+    rc = ledger_fail(a->led, SOCLOSS_EINVAL, "seller: buyer and seller are the same account '%s'",
+                     e->buyer);
+  if (!rc) rc = get_market(a, e->market, &m);
+  if (!rc) rc = get_account(a, "buyer", e->buyer, &bb);
+  if (!rc) rc = get_account(a, "seller", e->seller, &sb);
+  if (rc) return rc;
+  if (!fits_i64((__int128)e->size * e->price))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64",
+                       (long long)e->size, (long long)e->price);
+
+  store_position bp, sp, b0, s0;
+  __int128 br, sr;
+  if ((rc = store_position_get(a->t, e->market, e->buyer, &bp)) && rc != SOCLOSS_ENOTFOUND) return rc;
+  if ((rc = store_position_get(a->t, e->market, e->seller, &sp)) && rc != SOCLOSS_ENOTFOUND) return rc;
+  b0 = bp;
+  s0 = sp;
+  if (fill(&bp, e->size, e->price, &br) || fill(&sp, -e->size, e->price, &sr))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
+  __int128 oi = (__int128)m.open_interest + longs(bp.size) - longs(b0.size) + longs(sp.size) -
+                longs(s0.size);
+  if (!fits_i64(oi * m.mark))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+                       "size: open interest %lld x mark %lld of market '%s' would overflow int64",
+                       (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m.mark,
+                       e->market);
+  m.open_interest = (int64_t)oi;
+  if ((rc = set_balance(a, "buyer", e->buyer, (__int128)bb + br))) return rc;
+  if ((rc = set_balance(a, "seller", e->seller, (__int128)sb + sr))) return rc;
+  if ((rc = store_position_put(a->t, e->market, e->buyer, &bp))) return rc;
+  if ((rc = store_position_put(a->t, e->market, e->seller, &sp))) return rc;
+  return store_market_put(a->t, e->market, &m);
+}
+
+/* An imported position: no counterparty, so the import as a whole must net
+ * every market to zero (checked by the importer). */
+static int op_position(applier *a, const socloss_event *e) {
+  store_market m;
+  int64_t balance;
+  store_position pos;
+  int rc = check_id(a->led, "account", e->account);
+  if (!rc) rc = check_id(a->led, "market", e->market);
+  if (!rc && e->size == 0) rc = ledger_fail(a->led, SOCLOSS_EINVAL, "size: must not be zero");
+  if (!rc) rc = positive(a->led, "entry_price", e->price);
+  if (!rc) rc = get_account(a, "account", e->account, &balance);
+  if (!rc) rc = get_market(a, e->market, &m);
+  if (rc) return rc;
+  rc = store_position_get(a->t, e->market, e->account, &pos);
+  if (rc == SOCLOSS_OK)
+    return ledger_fail(a->led, SOCLOSS_EEXIST, "market: account '%s' already holds a position in '%s'",
+                       e->account, e->market);
+  if (rc != SOCLOSS_ENOTFOUND) return rc;
+  __int128 cost = (__int128)e->size * e->price, oi = (__int128)m.open_interest + longs(e->size);
+  if (!fits_i64(cost))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: %lld x entry_price %lld overflows int64",
+                       (long long)e->size, (long long)e->price);
+  if (!fits_i64(oi * m.mark) || !fits_i64((__int128)e->size * m.mark))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+                       "size: the open interest of market '%s' at mark %lld would overflow int64",
+                       e->market, (long long)m.mark);
+  if ((rc = add_flows(a, "size", -cost))) return rc;
+  m.open_interest = (int64_t)oi;
+  pos.size = e->size;
+  pos.cost = (int64_t)cost;
+  if ((rc = store_position_put(a->t, e->market, e->account, &pos))) return rc;
+  return store_market_put(a->t, e->market, &m);
+}
+
+/* ---- the applier -------------------------------------------------------- */
+
+int applier_start(applier *a, socloss *led, store_txn *t, int journal) {
+  memset(a, 0, sizeof *a);
+  a->led = led;
+  a->t = t;
+  a->journal = journal;
+  a->seq = store_journal_last(t);
+  return store_totals_get(t, &a->tot);
+}
+
+int applier_apply(applier *a, const socloss_event *e) {
+  int rc;
+  switch (e->type) {
+    case SOCLOSS_EV_MARKET: rc = op_market(a, e); break;
+    case SOCLOSS_EV_DEPOSIT: rc = op_deposit(a, e); break;
+    case SOCLOSS_EV_WITHDRAW: rc = op_withdraw(a, e); break;
+    case SOCLOSS_EV_TRADE: rc = op_trade(a, e); break;
+    case SOCLOSS_EV_FUND: rc = op_fund(a, e); break;
+    case EV_ACCOUNT: rc = op_account(a, e); break;
+    case EV_POSITION: rc = op_position(a, e); break;
+    default: return ledger_fail(a->led, SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
+  }
+  if (rc || !a->journal) return rc;
+  a->rec.len = 0;
+  record_encode(&a->rec, e);
+  rc = a->rec.oom ? ledger_fail(a->led, SOCLOSS_ENOMEM, "journal: out of memory")
+                  : store_journal_put(a->t, a->seq + 1, a->rec.p, a->rec.len);
+  if (!rc) a->seq++;
+  return rc;
+}
+
+int applier_finish(applier *a) { return store_totals_put(a->t, &a->tot); }
+
+void applier_end(applier *a) { codec_buf_free(&a->rec); }
+
+/* ---- public entry points ------------------------------------------------ */
+
+struct events {
+  socloss *led;
+  const socloss_event *ev;
+  size_t n, failed;
+};
+
+static int apply_events(store_txn *t, void *ud) {
+  struct events *b = ud;
+  applier a;
+  int rc = applier_start(&a, b->led, t, 1);
+  for (b->failed = 0; !rc && b->failed < b->n; b->failed++) {
+    const socloss_event *e = &b->ev[b->failed];
+    if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_FUND)
+      rc = ledger_fail(b->led, SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
+    else
+      rc = applier_apply(&a, e);
+    if (rc) break;
+  }
+  if (!rc) rc = applier_finish(&a);
+  applier_end(&a);
+  return rc;
+}
+
+int socloss_apply(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  struct events b = {led, ev, n, 0};
+  int rc = store_write(led->st, apply_events, &b);
+  if (failed) *failed = rc ? b.failed : n;
+  return rc;
+}
+
+static int apply_one(socloss *led, socloss_event e) { return socloss_apply(led, &e, 1, NULL); }
+
+int socloss_set_mark(socloss *led, const char *market, int64_t mark) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_MARKET, .market = market, .mark = mark});
+}
+
+int socloss_deposit(socloss *led, const char *account, int64_t amount) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_DEPOSIT, .account = account, .amount = amount});
+}
+
+int socloss_withdraw(socloss *led, const char *account, int64_t amount) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_WITHDRAW, .account = account, .amount = amount});
+}
+
+int socloss_trade(socloss *led, const char *market, const char *buyer, const char *seller,
+                  int64_t size, int64_t price) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_TRADE, .market = market, .buyer = buyer,
+                                        .seller = seller, .size = size, .price = price});
+}
+
+int socloss_fund_transfer(socloss *led, int64_t amount) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_FUND, .amount = amount});
+}

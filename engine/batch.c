@@ -1,0 +1,116 @@
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct arena_chunk {
+  arena_chunk *next;
+  size_t used, cap;
+  char data[];
+};
+
+void batch_init(batch *b, const char *name) {
+  memset(b, 0, sizeof *b);
+  b->name = name;
+}
+
+void batch_free(batch *b) {
+  free(b->ev);
+  free(b->line);
+  for (arena_chunk *c = b->chunks, *next; c; c = next) {
+    next = c->next;
+    free(c);
+  }
+  memset(b, 0, sizeof *b);
+}
+
+socloss_event *batch_push(batch *b, uint32_t line) {
+  if (b->oom) return NULL;
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    socloss_event *ev = realloc(b->ev, cap * sizeof *ev);
+    if (ev) b->ev = ev;
+    uint32_t *ln = ev ? realloc(b->line, cap * sizeof *ln) : NULL;
+    if (ln) b->line = ln;
+    if (!ev || !ln) {
+      b->oom = 1;
+      return NULL;
+    }
+    b->cap = cap;
+  }
+  b->line[b->n] = line;
+  socloss_event *e = &b->ev[b->n++];
+  memset(e, 0, sizeof *e);
+  return e;
+}
+
+const char *batch_strdup(batch *b, const char *s, size_t len) {
+  arena_chunk *c = b->chunks;
+  if (!c || c->cap - c->used < len + 1) {
+    size_t cap = len + 1 > (1u << 20) ? len + 1 : (1u << 20);
+    c = malloc(sizeof *c + cap);
+    if (!c) {
+      b->oom = 1;
+      return NULL;
+    }
+    c->next = b->chunks;
+    c->used = 0;
+    c->cap = cap;
+    b->chunks = c;
+  }
+  char *p = c->data + c->used;
+  memcpy(p, s, len);
+  p[len] = 0;
+  c->used += len + 1;
+  return p;
+}
+
+int parse_i64(const char *s, size_t len, int64_t *out) {
+  size_t i = 0;
+  int neg = 0;
+  if (i < len && s[i] == '-') {
+    neg = 1;
+    i++;
+  }
+  if (i == len) return -1;
+  uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  int range = 0;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    unsigned d = (unsigned)(s[i] - '0');
+    if (v > (limit - d) / 10) range = 1;
+    else v = v * 10 + d;
+  }
+  if (range) return -2;
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+  return 0;
+}
+
+struct run {
+  socloss *led;
+  batch *const *batches;
+  size_t n;
+};
+
+static int run_batches(store_txn *t, void *ud) {
+  struct run *r = ud;
+  applier a;
+  int rc = applier_start(&a, r->led, t, 1);
+  for (size_t i = 0; !rc && i < r->n; i++) {
+    batch *b = r->batches[i];
+    for (size_t j = 0; j < b->n; j++) {
+      if ((rc = applier_apply(&a, &b->ev[j]))) {
+        if (rc != SOCLOSS_EMAPFULL) ledger_prefix(r->led, "%s:%u: ", b->name, b->line[j]);
+        break;
+      }
+    }
+  }
+  if (!rc) rc = applier_finish(&a);
+  applier_end(&a);
+  return rc;
+}
+
+int batch_apply(socloss *led, batch *const *batches, size_t n) {
+  struct run r = {led, batches, n};
+  return store_write(led->st, run_batches, &r);
+}

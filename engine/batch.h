@@ -1,0 +1,35 @@
+/*
+ * batch.h — a parsed input: events with the line each came from, their
+ * strings in one arena, applied in one transaction by batch_apply.
+ */
+#ifndef SOCLOSS_BATCH_H
+#define SOCLOSS_BATCH_H
+
+#include "internal.h"
+
+typedef struct arena_chunk arena_chunk;
+
+typedef struct batch {
+  const char *name;      /* the source's name, for messages */
+  socloss_event *ev;
+  uint32_t *line;        /* ev[i] came from line[i] */
+  size_t n, cap;
+  arena_chunk *chunks;   /* the strings the events point to */
+  int oom;
+} batch;
+
+void batch_init(batch *b, const char *name);
+void batch_free(batch *b);
+/* Appends an event (its strings copied); NULL when out of memory. */
+socloss_event *batch_push(batch *b, uint32_t line);
+const char *batch_strdup(batch *b, const char *s, size_t len);
+
+/* Applies several batches in order in one write transaction; a refused
+ * event's message is prefixed with "name:line: ". */
+int batch_apply(socloss *led, batch *const *batches, size_t n);
+
+/* Strict decimal int64: optional '-', digits, nothing else.  0 on success,
+ * -1 when not an integer, -2 when out of int64 range. */
+int parse_i64(const char *s, size_t len, int64_t *out);
+
+#endif

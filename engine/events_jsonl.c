@@ -1,0 +1,149 @@
+/*
+ * events_jsonl.c — JSON Lines events (jansson), applied in one transaction.
+ *
+ * Strict: every line is one object with a known "type", exactly the fields
+ * of that type, ids as strings and quantities as JSON integers (1.0, "1"
+ * and 1e3 are refused).  Duplicate keys are refused.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "batch.h"
+
+typedef struct spec {
+  const char *type;
+  int ev;
+  const char *fields[6];  /* besides "type"; NULL-terminated */
+} spec;
+
+static const spec specs[] = {
+    {"market", SOCLOSS_EV_MARKET, {"market", "mark"}},
+    {"deposit", SOCLOSS_EV_DEPOSIT, {"account", "amount"}},
+    {"withdraw", SOCLOSS_EV_WITHDRAW, {"account", "amount"}},
+    {"trade", SOCLOSS_EV_TRADE, {"market", "buyer", "seller", "size", "price"}},
+    {"fund", SOCLOSS_EV_FUND, {"amount"}},
+};
+
+typedef struct line_ctx {
+  socloss *led;
+  batch *b;
+  uint32_t line;
+} line_ctx;
+
+static int line_fail(line_ctx *c, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int line_fail(line_ctx *c, int code, const char *field, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return ledger_fail(c->led, code, "%s:%u: %s: %s", c->b->name, c->line, field, msg);
+}
+
+static const char *kind_name(const json_t *v) {
+  switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a fraction";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+  }
+}
+
+static int string_field(line_ctx *c, json_t *o, const char *key, const char **out) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return line_fail(c, SOCLOSS_EPARSE, key, "missing");
+  if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, key, "must be a string, not %s", kind_name(v));
+  *out = batch_strdup(c->b, json_string_value(v), json_string_length(v));
+  if (!*out) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  if (strlen(*out) != json_string_length(v) || !id_valid(*out))
+    return line_fail(c, SOCLOSS_EINVAL, key,
+                     "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", *out);
+  return SOCLOSS_OK;
+}
+
+static int int_field(line_ctx *c, json_t *o, const char *key, int64_t *out) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return line_fail(c, SOCLOSS_EPARSE, key, "missing");
+  if (!json_is_integer(v)) return line_fail(c, SOCLOSS_EPARSE, key, "must be an integer, not %s", kind_name(v));
+  *out = (int64_t)json_integer_value(v);
+  return SOCLOSS_OK;
+}
+
+static int event(line_ctx *c, json_t *o) {
+  json_t *t = json_object_get(o, "type");
+  if (!t) return line_fail(c, SOCLOSS_EPARSE, "type", "missing");
+  if (!json_is_string(t)) return line_fail(c, SOCLOSS_EPARSE, "type", "must be a string, not %s", kind_name(t));
+  const spec *sp = NULL;
+  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+    if (strcmp(specs[i].type, json_string_value(t)) == 0) sp = &specs[i];
+  if (!sp)
+    return line_fail(c, SOCLOSS_EINVAL, "type", "unknown event type '%.40s' (market, deposit, withdraw, trade, fund)",
+                     json_string_value(t));
+  const char *key;
+  json_t *v;
+  json_object_foreach(o, key, v) {
+    int known = strcmp(key, "type") == 0;
+    for (int i = 0; !known && sp->fields[i]; i++) known = strcmp(key, sp->fields[i]) == 0;
+    if (!known) return line_fail(c, SOCLOSS_EPARSE, key, "unknown field for a %s event", sp->type);
+  }
+  socloss_event *e = batch_push(c->b, c->line);
+  if (!e) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  e->type = sp->ev;
+  /* the fields in the spec's order; the first bad one is reported */
+  int rc = SOCLOSS_OK;
+  for (int i = 0; !rc && sp->fields[i]; i++) {
+    const char *f = sp->fields[i];
+    if (!strcmp(f, "market")) rc = string_field(c, o, f, &e->market);
+    else if (!strcmp(f, "account")) rc = string_field(c, o, f, &e->account);
+    else if (!strcmp(f, "buyer")) rc = string_field(c, o, f, &e->buyer);
+    else if (!strcmp(f, "seller")) rc = string_field(c, o, f, &e->seller);
+    else if (!strcmp(f, "mark")) rc = int_field(c, o, f, &e->mark);
+    else if (!strcmp(f, "amount")) rc = int_field(c, o, f, &e->amount);
+    else if (!strcmp(f, "size")) rc = int_field(c, o, f, &e->size);
+    else rc = int_field(c, o, f, &e->price);
+  }
+  return rc;
+}
+
+static int blank(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return 0;
+  return 1;
+}
+
+int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  batch b;
+  batch_init(&b, src->name ? src->name : "-");
+  line_ctx c = {led, &b, 0};
+  int rc = SOCLOSS_OK;
+  const char *p = src->data, *end = src->data + src->len;
+  while (!rc && p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    c.line++;
+    if (!blank(p, n)) {
+      json_error_t jerr;
+      json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+      if (!o) rc = line_fail(&c, SOCLOSS_EPARSE, "json", "%s", jerr.text);
+      else if (!json_is_object(o)) rc = line_fail(&c, SOCLOSS_EPARSE, "json", "expected an object, got %s", kind_name(o));
+      else rc = event(&c, o);
+      json_decref(o);
+    }
+    p += n + 1;
+  }
+  batch *list[1] = {&b};
+  if (!rc) rc = batch_apply(led, list, 1);
+  if (applied) *applied = rc ? 0 : b.n;
+  batch_free(&b);
+  return rc;
+}

@@ -1,0 +1,233 @@
+/*
+ * import_csv.c — bulk load of markets, accounts and positions from CSV.
+ *
+ * Parsing (libcsv) checks the syntax of every row and turns it into an
+ * event; then every event is applied in one transaction.  Either way a
+ * refusal names "file:line: field: reason" and writes nothing.
+ */
+#include <csv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+
+#define MAX_FIELDS 4
+#define FIELD_MAX 128  /* longer than any valid id or int64 */
+
+typedef enum { CSV_MARKETS, CSV_ACCOUNTS, CSV_POSITIONS } csv_kind;
+
+static const char *const headers[] = {"market,mark_price", "account,balance",
+                                      "account,market,size,entry_price"};
+static const size_t nfields[] = {2, 2, 4};
+static const char *const names[][MAX_FIELDS] = {{"market", "mark_price"},
+                                                {"account", "balance"},
+                                                {"account", "market", "size", "entry_price"}};
+
+typedef struct reader {
+  socloss *led;
+  batch *b;
+  csv_kind kind;
+  uint32_t line;        /* the line of the row being read */
+  int last_term;        /* the character that ended the previous row */
+  size_t n;             /* fields in this row */
+  char field[MAX_FIELDS][FIELD_MAX + 1];
+  size_t len[MAX_FIELDS];
+  int toolong[MAX_FIELDS];
+  int rc;               /* first error */
+} reader;
+
+static void on_field(void *s, size_t len, void *ud) {
+  reader *r = ud;
+  (void)s;
+  if (r->n < MAX_FIELDS) {
+    size_t keep = len > FIELD_MAX ? FIELD_MAX : len;
+    memcpy(r->field[r->n], s, keep);
+    r->field[r->n][keep] = 0;
+    r->len[r->n] = len;
+    r->toolong[r->n] = len > FIELD_MAX;
+  }
+  r->n++;
+}
+
+static int row_fail(reader *r, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int row_fail(reader *r, int code, const char *field, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  r->rc = ledger_fail(r->led, code, "%s:%u: %s: %s", r->b->name, r->line, field, msg);
+  return r->rc;
+}
+
+static int id_field(reader *r, int i, const char **out) {
+  if (r->toolong[i] || !id_valid(r->field[i]))
+    return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i],
+                    "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                    r->field[i]);
+  *out = batch_strdup(r->b, r->field[i], r->len[i]);
+  return *out ? SOCLOSS_OK : (r->rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory"));
+}
+
+static int int_field(reader *r, int i, int64_t *out) {
+  int rc = r->toolong[i] ? -2 : parse_i64(r->field[i], r->len[i], out);
+  if (rc == -1) return row_fail(r, SOCLOSS_EPARSE, names[r->kind][i], "not an integer: '%.80s'", r->field[i]);
+  if (rc == -2) return row_fail(r, SOCLOSS_EOVERFLOW, names[r->kind][i], "out of int64 range: '%.80s'", r->field[i]);
+  return SOCLOSS_OK;
+}
+
+static void header(reader *r) {
+  char got[MAX_FIELDS * (FIELD_MAX + 1) + 8] = "";
+  for (size_t i = 0; i < r->n && i < MAX_FIELDS; i++) {
+    if (i) strcat(got, ",");
+    strcat(got, r->field[i]);
+  }
+  if (r->n > MAX_FIELDS) strcat(got, ",...");
+  if (strcmp(got, headers[r->kind]) != 0)
+    row_fail(r, SOCLOSS_EPARSE, "header", "expected '%s', got '%.200s'", headers[r->kind], got);
+}
+
+static void row(reader *r) {
+  socloss_event *e;
+  if (r->n != nfields[r->kind]) {
+    row_fail(r, SOCLOSS_EPARSE, "row", "expected %zu fields (%s), got %zu", nfields[r->kind],
+             headers[r->kind], r->n);
+    return;
+  }
+  if (!(e = batch_push(r->b, r->line))) {
+    r->rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory");
+    return;
+  }
+  switch (r->kind) {
+    case CSV_MARKETS:
+      e->type = SOCLOSS_EV_MARKET;
+      if (id_field(r, 0, &e->market) || int_field(r, 1, &e->mark)) return;
+      if (e->mark <= 0) row_fail(r, SOCLOSS_EINVAL, "mark_price", "must be positive (got %lld)", (long long)e->mark);
+      break;
+    case CSV_ACCOUNTS:
+      e->type = EV_ACCOUNT;
+      if (id_field(r, 0, &e->account) || int_field(r, 1, &e->amount)) return;
+      break;
+    case CSV_POSITIONS:
+      e->type = EV_POSITION;
+      if (id_field(r, 0, &e->account) || id_field(r, 1, &e->market) || int_field(r, 2, &e->size) ||
+          int_field(r, 3, &e->price))
+        return;
+      if (e->size == 0) row_fail(r, SOCLOSS_EINVAL, "size", "must not be zero");
+      else if (e->price <= 0)
+        row_fail(r, SOCLOSS_EINVAL, "entry_price", "must be positive (got %lld)", (long long)e->price);
+      break;
+  }
+}
+
+static void on_row(int term, void *ud) {
+  reader *r = ud;
+  /* CSV_REPALL_NL reports every line end, so "\r\n" arrives as a row and an
+   * empty row: the empty one is not a new line. */
+  int crlf_tail = term == '\n' && r->last_term == '\r' && r->n == 0;
+  r->last_term = term;
+  if (crlf_tail) return;
+  if (!r->rc) {
+    if (r->line == 1) header(r);
+    else if (r->n > 0) row(r);  /* blank lines are skipped */
+  }
+  r->n = 0;
+  r->line++;
+}
+
+static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *b) {
+  struct csv_parser p;
+  reader *r = calloc(1, sizeof *r);
+  batch_init(b, src->name ? src->name : "-");
+  if (!r || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL)) {
+    free(r);
+    return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  }
+  r->led = led;
+  r->b = b;
+  r->kind = kind;
+  r->line = 1;
+  size_t done = csv_parse(&p, src->data, src->len, on_field, on_row, r);
+  if (!r->rc && done != src->len)
+    row_fail(r, SOCLOSS_EPARSE, "csv", "%s", csv_strerror(csv_error(&p)));
+  if (!r->rc && csv_fini(&p, on_field, on_row, r) != 0)
+    row_fail(r, SOCLOSS_EPARSE, "csv", "%s", csv_strerror(csv_error(&p)));
+  if (!r->rc && r->line == 1) {
+    r->line = 1;
+    row_fail(r, SOCLOSS_EPARSE, "header", "missing (expected '%s')", headers[kind]);
+  }
+  csv_free(&p);
+  int rc = r->rc;
+  free(r);
+  return rc;
+}
+
+/* ---- every market must net to zero -------------------------------------- */
+
+typedef struct net {
+  const char *market;
+  __int128 sum;
+} net;
+
+static int cmp_net(const void *a, const void *b) {
+  return strcmp(((const net *)a)->market, ((const net *)b)->market);
+}
+
+struct nets {
+  socloss *led;
+  const char *name;
+  net *v;
+  size_t n;
+};
+
+/* Sums the imported sizes per market (sorting, then one pass). */
+static int tally(struct nets *ns, const batch *b) {
+  ns->v = malloc((b->n ? b->n : 1) * sizeof *ns->v);
+  if (!ns->v) return ledger_fail(ns->led, SOCLOSS_ENOMEM, "out of memory");
+  for (size_t i = 0; i < b->n; i++) ns->v[i] = (net){b->ev[i].market, b->ev[i].size};
+  qsort(ns->v, b->n, sizeof *ns->v, cmp_net);
+  size_t out = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    if (out && strcmp(ns->v[out - 1].market, ns->v[i].market) == 0) ns->v[out - 1].sum += ns->v[i].sum;
+    else ns->v[out++] = ns->v[i];
+  }
+  ns->n = out;
+  for (size_t i = 0; i < ns->n; i++)
+    if (ns->v[i].sum != 0)
+      return ledger_fail(ns->led, SOCLOSS_EIMBALANCE,
+                         "%s: market '%s': the imported sizes sum to %lld, not 0", ns->name,
+                         ns->v[i].market, (long long)ns->v[i].sum);
+  return SOCLOSS_OK;
+}
+
+int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                       const socloss_source *positions, socloss_import_stats *stats) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  const socloss_source *src[3] = {markets, accounts, positions};
+  batch b[3];
+  batch *list[3];
+  size_t n = 0;
+  int rc = SOCLOSS_OK;
+  struct nets ns = {led, positions && positions->name ? positions->name : "-", NULL, 0};
+  for (int k = 0; k < 3; k++) batch_init(&b[k], NULL);
+  for (int k = 0; k < 3 && !rc; k++) {
+    if (!src[k]) continue;
+    rc = parse(led, src[k], (csv_kind)k, &b[k]);
+    list[n++] = &b[k];
+  }
+  if (!rc && positions) rc = tally(&ns, &b[CSV_POSITIONS]);
+  if (!rc) rc = batch_apply(led, list, n);
+  if (!rc && stats) {
+    stats->markets = b[CSV_MARKETS].n;
+    stats->accounts = b[CSV_ACCOUNTS].n;
+    stats->positions = b[CSV_POSITIONS].n;
+  }
+  free(ns.v);
+  for (int k = 0; k < 3; k++) batch_free(&b[k]);
+  return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * internal.h — what the engine's modules share; nothing here is public.
+ */
+#ifndef SOCLOSS_INTERNAL_H
+#define SOCLOSS_INTERNAL_H
+
+#include <stdint.h>
+
+#include "codec.h"
+#include "socloss.h"
+#include "store.h"
+
+#define ERRMSG_MAX 1024
+
+struct socloss {
+  store *st;
+  socloss_options opts;
+  char err[ERRMSG_MAX];
+};
+
+/* Event kinds written only by an import (and so met again by a replay). */
+enum {
+  EV_ACCOUNT = 100, /* account, amount = opening balance (may be negative) */
+  EV_POSITION       /* account, market, size, price = entry price */
+};
+
+/* Leaves a message on the handle and returns code. */
+int ledger_fail(socloss *led, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Puts "prefix" in front of the current message ("file:12: " + "amount: ..."). */
+void ledger_prefix(socloss *led, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 1 when s is a valid id: 1-64 bytes of 0x21-0x7e. */
+int id_valid(const char *s);
+
+/* ---- Applying events ----------------------------------------------------
+ * An applier applies events one by one inside one write transaction and
+ * journals each; the totals and the journal sequence are kept in memory and
+ * written once by applier_finish. */
+typedef struct applier {
+  socloss *led;
+  store_txn *t;
+  store_totals tot;
+  uint64_t seq;       /* last journal sequence written */
+  int journal;        /* 0 while replaying the journal itself */
+  codec_buf rec;      /* the record being written, reused */
+} applier;
+
+int applier_start(applier *a, socloss *led, store_txn *t, int journal);
+int applier_apply(applier *a, const socloss_event *e);
+/* Writes the totals kept in memory. */
+int applier_finish(applier *a);
+/* Frees what the applier holds; call it whatever happened. */
+void applier_end(applier *a);
+
+/* The equity of a holder ("" = the fund, whose balance is its cash), in
+ * 128 bits so that a sum of many upnl cannot wrap. */
+int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balance,
+                  __int128 *equity);
+
+/* ---- Journal records ---------------------------------------------------- */
+
+/* The strings a decoded event points into. */
+typedef struct record_ids {
+  char market[CODEC_ID_MAX + 1], account[CODEC_ID_MAX + 1];
+  char buyer[CODEC_ID_MAX + 1], seller[CODEC_ID_MAX + 1];
+} record_ids;
+
+void record_encode(codec_buf *b, const socloss_event *e);
+int record_decode(const void *p, size_t len, socloss_event *e, record_ids *ids);
+/* Compact JSON text of a record (malloc'd) or NULL when out of memory. */
+char *record_json(uint64_t seq, const socloss_event *e);
+const char *event_type_name(int type);
+
+/* ---- Checked integer arithmetic ---------------------------------------- */
+static inline int fits_i64(__int128 x) { return x >= INT64_MIN && x <= INT64_MAX; }
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * ledger.c — the handle: open, close, errors, options.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *socloss_strerror(int code) {
+  switch (code) {
+#define SOCLOSS_STRERROR_(name, value, text) \
+  case SOCLOSS_##name: return text;
+    SOCLOSS_ERRNO_MAP(SOCLOSS_STRERROR_)
+#undef SOCLOSS_STRERROR_
+  }
+  return "unknown error";
+}
+
+const char *socloss_errname(int code) {
+  switch (code) {
+#define SOCLOSS_ERRNAME_(name, value, text) \
+  case SOCLOSS_##name: return "SOCLOSS_" #name;
+    SOCLOSS_ERRNO_MAP(SOCLOSS_ERRNAME_)
+#undef SOCLOSS_ERRNAME_
+  }
+  return "SOCLOSS_UNKNOWN";
+}
+
+const char *socloss_version(void) { return SOCLOSS_VERSION_STRING; }
+
+int ledger_fail(socloss *led, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(led->err, sizeof led->err, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+void ledger_prefix(socloss *led, const char *fmt, ...) {
+  char rest[ERRMSG_MAX];
+  memcpy(rest, led->err, sizeof rest);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(led->err, sizeof led->err, fmt, ap);
+  va_end(ap);
+  size_t n = strlen(led->err), room = sizeof led->err - 1 - n, m = strnlen(rest, sizeof rest);
+  if (m > room) m = room;
+  memcpy(led->err + n, rest, m);
+  led->err[n + m] = 0;
+}
+
+int id_valid(const char *s) {
+  size_t n = 0;
+  for (; s[n]; n++)
+    if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e || n >= SOCLOSS_ID_MAX) return 0;
+  return n > 0;
+}
+
+void socloss_options_init(socloss_options *o) {
+  memset(o, 0, sizeof *o);
+  o->size = sizeof *o;
+  o->create = 0;
+  o->map_size = 64ull << 20;
+  o->map_size_max = 1ull << 40;
+}
+
+int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
+  socloss *led = calloc(1, sizeof *led);
+  *out = led;
+  if (!led) return SOCLOSS_ENOMEM;
+  socloss_options_init(&led->opts);
+  if (opts) {
+    /* copy only what the caller's version of the struct has */
+    size_t n = opts->size < sizeof led->opts ? opts->size : sizeof led->opts;
+    if (n < sizeof(size_t)) return ledger_fail(led, SOCLOSS_EINVAL, "options: size is not set (call socloss_options_init)");
+    memcpy(&led->opts, opts, n);
+    led->opts.size = sizeof led->opts;
+  }
+  if (!path || !*path) return ledger_fail(led, SOCLOSS_EINVAL, "path: empty");
+  if (led->opts.map_size < 4096 || led->opts.map_size > led->opts.map_size_max)
+    return ledger_fail(led, SOCLOSS_EINVAL, "map_size: must be between 4096 and map_size_max");
+  if (led->opts.create < 0 || led->opts.create > 2)
+    return ledger_fail(led, SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
+  store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
+                      led->opts.unsafe_nosync};
+  return store_open(&led->st, path, &cfg, led->err, sizeof led->err);
+}
+
+void socloss_close(socloss *led) {
+  if (!led) return;
+  store_close(led->st);
+  free(led);
+}
+
+const char *socloss_errmsg(const socloss *led) { return led ? led->err : "out of memory"; }

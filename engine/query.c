@@ -1,0 +1,234 @@
+/*
+ * query.c — read-only views of the ledger, each from one snapshot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The markets with their marks, loaded once per query. */
+typedef struct market_list {
+  size_t n, cap;
+  socloss_market *m;
+} market_list;
+
+static int collect_market(void *ud, const char *id, const store_market *sm) {
+  market_list *l = ud;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    socloss_market *m = realloc(l->m, cap * sizeof *m);
+    if (!m) return SOCLOSS_ENOMEM;
+    l->m = m;
+    l->cap = cap;
+  }
+  socloss_market *m = &l->m[l->n++];
+  memcpy(m->market, id, strlen(id) + 1);
+  m->mark = sm->mark;
+  m->open_interest = sm->open_interest;
+  return SOCLOSS_OK;
+}
+
+static int load_markets(socloss *led, store_txn *t, market_list *l) {
+  memset(l, 0, sizeof *l);
+  int rc = store_each_market(t, collect_market, l);
+  if (rc == SOCLOSS_ENOMEM) return ledger_fail(led, rc, "out of memory");
+  return rc;
+}
+
+/* Fills a with the holder's positions (pos has room for every market) and
+ * its equity. */
+static int holder_view(socloss *led, store_txn *t, const market_list *ml, const char *holder,
+                       int64_t balance, socloss_position *pos, socloss_account *a) {
+  __int128 equity = balance;
+  size_t n = 0;
+  for (size_t i = 0; i < ml->n; i++) {
+    store_position sp;
+    int rc = store_position_get(t, ml->m[i].market, holder, &sp);
+    if (rc == SOCLOSS_ENOTFOUND) continue;
+    if (rc) return rc;
+    socloss_position *p = &pos[n++];
+    memcpy(p->market, ml->m[i].market, sizeof p->market);
+    p->size = sp.size;
+    p->cost = sp.cost;
+    /* size x mark fits (bounded by the open interest), and cost has the
+     * sign of size, so the difference fits too; checked all the same */
+    __int128 upnl = (__int128)sp.size * ml->m[i].mark - sp.cost;
+    if (!fits_i64(upnl))
+      return ledger_fail(led, SOCLOSS_EOVERFLOW, "upnl of '%s' in '%s' overflows int64", holder,
+                         ml->m[i].market);
+    p->upnl = (int64_t)upnl;
+    equity += upnl;
+  }
+  if (!fits_i64(equity))
+    return ledger_fail(led, SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", holder);
+  memcpy(a->account, holder, strlen(holder) + 1);
+  a->balance = balance;
+  a->equity = (int64_t)equity;
+  a->npositions = n;
+  a->positions = pos;
+  return SOCLOSS_OK;
+}
+
+int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balance,
+                  __int128 *equity) {
+  market_list ml;
+  int rc = load_markets(led, t, &ml);
+  socloss_position *pos = rc ? NULL : malloc((ml.n ? ml.n : 1) * sizeof *pos);
+  socloss_account a;
+  if (!rc && !pos) rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!rc) rc = holder_view(led, t, &ml, holder, balance, pos, &a);
+  if (!rc) *equity = a.equity;
+  free(pos);
+  free(ml.m);
+  return rc;
+}
+
+static int not_open(socloss *led) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  return SOCLOSS_OK;
+}
+
+static int stopped(socloss *led) {
+  return ledger_fail(led, SOCLOSS_ESTOP, "stopped by the callback");
+}
+
+/* ---- totals ------------------------------------------------------------- */
+
+static int read_totals(store_txn *t, void *ud) {
+  socloss_totals *out = ud;
+  store_totals st;
+  int rc = store_totals_get(t, &st);
+  if (rc) return rc;
+  out->fund_cash = st.fund_cash;
+  out->bad_debt = st.bad_debt;
+  out->net_flows = st.net_flows;
+  out->journal_seq = store_journal_last(t);
+  return store_counts(t, &out->markets, &out->accounts, &out->positions);
+}
+
+int socloss_totals_get(socloss *led, socloss_totals *out) {
+  int rc = not_open(led);
+  memset(out, 0, sizeof *out);
+  return rc ? rc : store_read(led->st, read_totals, out);
+}
+
+/* ---- markets ------------------------------------------------------------ */
+
+struct market_walk {
+  socloss *led;
+  socloss_market_cb cb;
+  void *ud;
+};
+
+static int each_market(void *ud, const char *id, const store_market *sm) {
+  struct market_walk *w = ud;
+  socloss_market m;
+  memcpy(m.market, id, strlen(id) + 1);
+  m.mark = sm->mark;
+  m.open_interest = sm->open_interest;
+  return w->cb(w->ud, &m) ? stopped(w->led) : SOCLOSS_OK;
+}
+
+static int read_markets(store_txn *t, void *ud) { return store_each_market(t, each_market, ud); }
+
+int socloss_markets(socloss *led, socloss_market_cb cb, void *ud) {
+  int rc = not_open(led);
+  struct market_walk w = {led, cb, ud};
+  return rc ? rc : store_read(led->st, read_markets, &w);
+}
+
+/* ---- accounts ----------------------------------------------------------- */
+
+struct account_walk {
+  socloss *led;
+  store_txn *t;
+  const char *only;   /* one id, or NULL for all */
+  socloss_account_cb cb;
+  void *ud;
+  market_list ml;
+  socloss_position *pos;
+};
+
+static int each_account(void *ud, const char *id, int64_t balance) {
+  struct account_walk *w = ud;
+  socloss_account a;
+  int rc = holder_view(w->led, w->t, &w->ml, id, balance, w->pos, &a);
+  if (rc) return rc;
+  return w->cb(w->ud, &a) ? stopped(w->led) : SOCLOSS_OK;
+}
+
+static int read_accounts(store_txn *t, void *ud) {
+  struct account_walk *w = ud;
+  w->t = t;
+  int rc = load_markets(w->led, t, &w->ml);
+  if (rc) return rc;
+  w->pos = malloc((w->ml.n ? w->ml.n : 1) * sizeof *w->pos);
+  if (!w->pos) rc = ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+  else if (!w->only) rc = store_each_account(t, each_account, w);
+  else if (!*w->only) {
+    store_totals tot;
+    rc = store_totals_get(t, &tot);
+    if (!rc) rc = each_account(w, "", tot.fund_cash);
+  } else {
+    int64_t balance;
+    rc = store_account_get(t, w->only, &balance);
+    if (rc == SOCLOSS_ENOTFOUND) rc = ledger_fail(w->led, rc, "account: unknown account '%s'", w->only);
+    if (!rc) rc = each_account(w, w->only, balance);
+  }
+  free(w->pos);
+  free(w->ml.m);
+  return rc;
+}
+
+int socloss_accounts(socloss *led, socloss_account_cb cb, void *ud) {
+  int rc = not_open(led);
+  struct account_walk w = {.led = led, .cb = cb, .ud = ud};
+  return rc ? rc : store_read(led->st, read_accounts, &w);
+}
+
+int socloss_account_get(socloss *led, const char *id, socloss_account_cb cb, void *ud) {
+  int rc = not_open(led);
+  if (!rc && (!id || (*id && !id_valid(id))))
+    rc = ledger_fail(led, SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", id ? id : "(null)");
+  struct account_walk w = {.led = led, .only = id, .cb = cb, .ud = ud};
+  return rc ? rc : store_read(led->st, read_accounts, &w);
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+struct record_walk {
+  socloss *led;
+  socloss_record_cb cb;
+  void *ud;
+};
+
+static int each_record(void *ud, uint64_t seq, const void *rec, size_t len) {
+  struct record_walk *w = ud;
+  socloss_event e;
+  record_ids ids;
+  if (record_decode(rec, len, &e, &ids))
+    return ledger_fail(w->led, SOCLOSS_ESTORE, "journal record %llu is corrupt",
+                       (unsigned long long)seq);
+  char *json = record_json(seq, &e);
+  if (!json) return ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+  int stop = w->cb(w->ud, seq, json);
+  free(json);
+  return stop ? stopped(w->led) : SOCLOSS_OK;
+}
+
+struct journal_read {
+  struct record_walk w;
+  uint64_t from;
+};
+
+static int read_journal(store_txn *t, void *ud) {
+  struct journal_read *r = ud;
+  return store_each_record(t, r->from, each_record, &r->w);
+}
+
+int socloss_journal(socloss *led, uint64_t from, socloss_record_cb cb, void *ud) {
+  int rc = not_open(led);
+  struct journal_read r = {{led, cb, ud}, from};
+  return rc ? rc : store_read(led->st, read_journal, &r);
+}

@@ -1,0 +1,247 @@
+/*
+ * socloss.h — the public C API of libsocloss.
+ *
+ * A ledger is a directory holding one LMDB environment: markets, accounts,
+ * positions, the insurance fund, settings and an append-only journal.
+ *
+ * Conventions (they hold for every call below):
+ *  - Money is integers: balances and amounts are int64 atoms of the one
+ *    settlement asset, sizes are int64 lots (+ long, - short), prices are
+ *    int64 atoms per lot.  A product or sum that does not fit int64 is an
+ *    error (SOCLOSS_EOVERFLOW), never a wrap.
+ *  - Ids (accounts and markets) are 1-64 bytes of printable ASCII without
+ *    spaces (0x21-0x7e), compared bytewise.
+ *  - Every call returns SOCLOSS_OK (0) or an error code from the table
+ *    below, and leaves a message naming the cause on the handle
+ *    (socloss_errmsg).  A call that fails changes nothing in the ledger.
+ *  - The library never exits, prints or installs signal handlers.
+ *  - A handle may be used by one thread at a time.
+ */
+#ifndef SOCLOSS_H
+#define SOCLOSS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SOCLOSS_API __attribute__((visibility("default")))
+#else
+#define SOCLOSS_API
+#endif
+
+#define SOCLOSS_VERSION_MAJOR 0
+#define SOCLOSS_VERSION_MINOR 1
+#define SOCLOSS_VERSION_PATCH 0
+#define SOCLOSS_VERSION_STRING "0.1.0"
+
+/* The longest id, in bytes, not counting the terminating NUL. */
+#define SOCLOSS_ID_MAX 64
+
+/* Error codes: X(name, value, description). */
+#define SOCLOSS_ERRNO_MAP(X)                                             \
+  X(OK, 0, "success")                                                    \
+  X(EINVAL, 1, "invalid argument")                                       \
+  X(EPARSE, 2, "malformed input")                                        \
+  X(ENOTFOUND, 3, "unknown id")                                          \
+  X(EEXIST, 4, "already exists")                                         \
+  X(EOVERFLOW, 5, "integer overflow")                                    \
+  X(EFUNDS, 6, "insufficient funds")                                     \
+  X(EIMBALANCE, 7, "positions do not net to zero")                       \
+  X(EINVARIANT, 8, "ledger invariant violated")                          \
+  X(ESCHEMA, 9, "incompatible ledger schema")                            \
+  X(EMAPFULL, 10, "ledger map is full")                                  \
+  X(ESTORE, 11, "storage error")                                         \
+  X(EIO, 12, "I/O error")                                                \
+  X(ENOMEM, 13, "out of memory")                                         \
+  X(ESTOP, 14, "stopped by callback")
+
+typedef enum {
+#define SOCLOSS_ERRNO_ENUM_(name, value, text) SOCLOSS_##name = value,
+  SOCLOSS_ERRNO_MAP(SOCLOSS_ERRNO_ENUM_)
+#undef SOCLOSS_ERRNO_ENUM_
+} socloss_errno;
+
+/* The short description of a code ("unknown id"); never NULL. */
+SOCLOSS_API const char *socloss_strerror(int code);
+/* The code's name ("SOCLOSS_ENOTFOUND"); never NULL. */
+SOCLOSS_API const char *socloss_errname(int code);
+SOCLOSS_API const char *socloss_version(void);
+
+typedef struct socloss socloss;
+
+enum { SOCLOSS_OPEN_EXISTING = 0, SOCLOSS_OPEN_CREATE = 1, SOCLOSS_OPEN_CREATE_NEW = 2 };
+
+/* Options for socloss_open.  Always start from socloss_options_init: it sets
+ * `size`, which lets later versions add fields without breaking callers. */
+typedef struct socloss_options {
+  size_t size;            /* sizeof(socloss_options), set by init */
+  int create;             /* SOCLOSS_OPEN_EXISTING (default), SOCLOSS_OPEN_CREATE
+                             (create if missing) or SOCLOSS_OPEN_CREATE_NEW
+                             (refuse an existing ledger: SOCLOSS_EEXIST) */
+  uint64_t map_size;      /* initial LMDB map size in bytes (default 64 MiB);
+                             the map doubles whenever it fills */
+  uint64_t map_size_max;  /* growth stops here (default 1 TiB) */
+  int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt
+                             the last transactions.  Benchmarks only. */
+} socloss_options;
+
+SOCLOSS_API void socloss_options_init(socloss_options *opts);
+
+/* Opens (or with opts->create, creates) the ledger in directory `path`.
+ * *out is set even on failure (unless memory ran out, then NULL) so that the
+ * message can be read; close it in every case.  opts may be NULL. */
+SOCLOSS_API int socloss_open(socloss **out, const char *path,
+                             const socloss_options *opts);
+SOCLOSS_API void socloss_close(socloss *led);
+/* The message of the last failed call on this handle ("" after success). */
+SOCLOSS_API const char *socloss_errmsg(const socloss *led);
+
+/* ---- Events: every change to a ledger is one of these ------------------ */
+
+typedef enum {
+  SOCLOSS_EV_MARKET = 1,  /* market, mark: create a market or move its mark */
+  SOCLOSS_EV_DEPOSIT,     /* account, amount > 0: opens the account if new */
+  SOCLOSS_EV_WITHDRAW,    /* account, amount > 0, amount <= equity */
+  SOCLOSS_EV_TRADE,       /* market, buyer, seller, size > 0, price > 0 */
+  SOCLOSS_EV_FUND         /* amount != 0: > 0 pays into the insurance fund,
+                             < 0 takes out of it (never below zero) */
+} socloss_event_type;
+
+typedef struct socloss_event {
+  int type;               /* socloss_event_type */
+  const char *market;
+  const char *account;
+  const char *buyer;
+  const char *seller;
+  int64_t mark;
+  int64_t amount;
+  int64_t size;
+  int64_t price;
+} socloss_event;
+
+/* Applies n events in order in one transaction: all or nothing.  On failure
+ * *failed (if not NULL) is the index of the refused event. */
+SOCLOSS_API int socloss_apply(socloss *led, const socloss_event *ev, size_t n,
+                              size_t *failed);
+
+/* One-event conveniences. */
+SOCLOSS_API int socloss_set_mark(socloss *led, const char *market, int64_t mark);
+SOCLOSS_API int socloss_deposit(socloss *led, const char *account, int64_t amount);
+SOCLOSS_API int socloss_withdraw(socloss *led, const char *account, int64_t amount);
+SOCLOSS_API int socloss_trade(socloss *led, const char *market, const char *buyer,
+                              const char *seller, int64_t size, int64_t price);
+SOCLOSS_API int socloss_fund_transfer(socloss *led, int64_t amount);
+
+/* A named text buffer (the name is used in messages: "name:line: ..."). */
+typedef struct socloss_source {
+  const char *name;
+  const char *data;
+  size_t len;
+} socloss_source;
+
+/* Applies JSON Lines events (one object per line, blank lines skipped):
+ *   {"type":"market","market":M,"mark":N}
+ *   {"type":"deposit"|"withdraw","account":A,"amount":N}
+ *   {"type":"trade","market":M,"buyer":A,"seller":B,"size":N,"price":N}
+ *   {"type":"fund","amount":N}
+ * All lines in one transaction; a bad line refuses the whole input with
+ * "name:line: field: reason".  *applied (if not NULL) counts the events. */
+SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,
+                                    size_t *applied);
+
+typedef struct socloss_import_stats {
+  size_t markets, accounts, positions;
+} socloss_import_stats;
+
+/* Bulk load from CSV (each source may be NULL):
+ *   markets:   market,mark_price
+ *   accounts:  account,balance          (a new account; may be negative)
+ *   positions: account,market,size,entry_price   (cost = size * entry_price)
+ * One transaction.  New accounts and positions only; per market the imported
+ * sizes must net to zero.  Errors are "name:line: field: reason". */
+SOCLOSS_API int socloss_import_csv(socloss *led, const socloss_source *markets,
+                                   const socloss_source *accounts,
+                                   const socloss_source *positions,
+                                   socloss_import_stats *stats);
+
+/* ---- Queries (each reads one consistent snapshot) ---------------------- */
+
+typedef struct socloss_position {
+  char market[SOCLOSS_ID_MAX + 1];
+  int64_t size;           /* lots, signed */
+  int64_t cost;           /* signed atoms: size x average entry price */
+  int64_t upnl;           /* size x mark - cost */
+} socloss_position;
+
+typedef struct socloss_account {
+  char account[SOCLOSS_ID_MAX + 1];   /* "" for the insurance fund */
+  int64_t balance;
+  int64_t equity;                     /* balance + sum of upnl */
+  size_t npositions;
+  const socloss_position *positions;  /* valid during the callback only */
+} socloss_account;
+
+typedef struct socloss_market {
+  char market[SOCLOSS_ID_MAX + 1];
+  int64_t mark;
+  int64_t open_interest;  /* sum of the long sizes = sum of |short sizes| */
+} socloss_market;
+
+typedef struct socloss_totals {
+  int64_t fund_cash;
+  int64_t bad_debt;
+  int64_t net_flows;      /* deposits - withdrawals, imports included */
+  uint64_t journal_seq;   /* sequence number of the last journal record */
+  size_t markets;
+  size_t accounts;
+  size_t positions;       /* fund positions included */
+} socloss_totals;
+
+/* Callbacks return 0 to go on; anything else stops the walk and the call
+ * returns SOCLOSS_ESTOP. */
+typedef int (*socloss_market_cb)(void *ud, const socloss_market *m);
+typedef int (*socloss_account_cb)(void *ud, const socloss_account *a);
+typedef int (*socloss_record_cb)(void *ud, uint64_t seq, const char *json);
+
+SOCLOSS_API int socloss_totals_get(socloss *led, socloss_totals *out);
+SOCLOSS_API int socloss_markets(socloss *led, socloss_market_cb cb, void *ud);
+/* Accounts in id order; the fund itself is not among them. */
+SOCLOSS_API int socloss_accounts(socloss *led, socloss_account_cb cb, void *ud);
+/* One account, or with id "" the fund (its cash as balance). */
+SOCLOSS_API int socloss_account_get(socloss *led, const char *id,
+                                    socloss_account_cb cb, void *ud);
+
+/* Journal records from sequence number `from` (1 is the first), each as a
+ * compact JSON object: {"seq":N,"type":T, ...the event's fields}. */
+SOCLOSS_API int socloss_journal(socloss *led, uint64_t from,
+                                socloss_record_cb cb, void *ud);
+
+/* ---- Invariants -------------------------------------------------------- */
+
+typedef struct socloss_check_report {
+  int sizes_net_zero;     /* 1 when per market the sizes sum to zero */
+  int open_interest_ok;   /* 1 when each market's open interest is exact */
+  int conservation;       /* 1 when sum equity - bad debt == net flows */
+  int journal_contiguous; /* 1 when the journal is 1..N without a gap */
+  int replay_matches;     /* 1 when replaying the journal gives this state */
+  uint64_t records;       /* journal records read */
+  unsigned char digest[32];  /* SHA-256 of the canonical state */
+} socloss_check_report;
+
+/* Verifies the invariants of DESIGN §3.  Returns SOCLOSS_EINVARIANT (with
+ * the first failure in the message) when one does not hold; `rep` is filled
+ * either way. */
+SOCLOSS_API int socloss_check(socloss *led, socloss_check_report *rep);
+
+/* SHA-256 of the canonical ledger state (markets, accounts, positions, fund,
+ * bad debt, net flows; the journal excluded).  Equal digests, equal state. */
+SOCLOSS_API int socloss_state_digest(socloss *led, unsigned char out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SOCLOSS_H */

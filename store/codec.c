@@ -1,0 +1,159 @@
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void codec_put_u64(unsigned char *p, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)(v & 0xff);
+}
+
+uint64_t codec_get_u64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+  return v;
+}
+
+/* Two's complement through uint64: defined behaviour for every int64. */
+static void put_i64(unsigned char *p, int64_t v) { codec_put_u64(p, (uint64_t)v); }
+
+static int64_t get_i64(const unsigned char *p) {
+  uint64_t u = codec_get_u64(p);
+  return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+
+static int versioned(const void *p, size_t len, size_t want) {
+  return len == want && ((const unsigned char *)p)[0] == CODEC_VERSION;
+}
+
+void codec_i64_encode(unsigned char out[CODEC_I64_LEN], int64_t v) {
+  out[0] = CODEC_VERSION;
+  put_i64(out + 1, v);
+}
+
+int codec_i64_decode(const void *p, size_t len, int64_t *v) {
+  if (!versioned(p, len, CODEC_I64_LEN)) return -1;
+  *v = get_i64((const unsigned char *)p + 1);
+  return 0;
+}
+
+void codec_market_encode(unsigned char out[CODEC_MARKET_LEN], const store_market *m) {
+  out[0] = CODEC_VERSION;
+  put_i64(out + 1, m->mark);
+  put_i64(out + 9, m->open_interest);
+}
+
+int codec_market_decode(const void *p, size_t len, store_market *m) {
+  if (!versioned(p, len, CODEC_MARKET_LEN)) return -1;
+  m->mark = get_i64((const unsigned char *)p + 1);
+  m->open_interest = get_i64((const unsigned char *)p + 9);
+  return 0;
+}
+
+void codec_position_encode(unsigned char out[CODEC_POSITION_LEN], const store_position *pos) {
+  out[0] = CODEC_VERSION;
+  put_i64(out + 1, pos->size);
+  put_i64(out + 9, pos->cost);
+}
+
+int codec_position_decode(const void *p, size_t len, store_position *pos) {
+  if (!versioned(p, len, CODEC_POSITION_LEN)) return -1;
+  pos->size = get_i64((const unsigned char *)p + 1);
+  pos->cost = get_i64((const unsigned char *)p + 9);
+  return 0;
+}
+
+size_t codec_poskey_encode(unsigned char out[CODEC_POSKEY_MAX], const char *market,
+                           const char *holder) {
+  size_t m = strlen(market), h = strlen(holder);
+  memcpy(out, market, m);
+  out[m] = 0;
+  memcpy(out + m + 1, holder, h);
+  return m + 1 + h;
+}
+
+int codec_poskey_decode(const void *p, size_t len, char market[CODEC_ID_MAX + 1],
+                        char holder[CODEC_ID_MAX + 1]) {
+  const unsigned char *k = p, *nul = memchr(k, 0, len);
+  if (!nul) return -1;
+  size_t m = (size_t)(nul - k), h = len - m - 1;
+  if (m == 0 || m > CODEC_ID_MAX || h > CODEC_ID_MAX) return -1;
+  memcpy(market, k, m);
+  market[m] = 0;
+  memcpy(holder, nul + 1, h);
+  holder[h] = 0;
+  return 0;
+}
+
+void codec_buf_free(codec_buf *b) {
+  free(b->p);
+  memset(b, 0, sizeof *b);
+}
+
+static unsigned char *buf_grow(codec_buf *b, size_t n) {
+  if (b->oom) return NULL;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + n) cap *= 2;
+    unsigned char *p = realloc(b->p, cap);
+    if (!p) {
+      b->oom = 1;
+      return NULL;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  unsigned char *at = b->p + b->len;
+  b->len += n;
+  return at;
+}
+
+void codec_buf_u8(codec_buf *b, unsigned v) {
+  unsigned char *p = buf_grow(b, 1);
+  if (p) *p = (unsigned char)v;
+}
+
+void codec_buf_i64(codec_buf *b, int64_t v) {
+  unsigned char *p = buf_grow(b, 8);
+  if (p) put_i64(p, v);
+}
+
+void codec_buf_str(codec_buf *b, const char *s) {
+  size_t n = strlen(s);
+  if (n > 255) n = 255;
+  unsigned char *p = buf_grow(b, 1 + n);
+  if (!p) return;
+  p[0] = (unsigned char)n;
+  memcpy(p + 1, s, n);
+}
+
+static const unsigned char *rd(codec_reader *r, size_t n) {
+  if (r->bad || r->len - r->pos < n) {
+    r->bad = 1;
+    return NULL;
+  }
+  const unsigned char *p = r->p + r->pos;
+  r->pos += n;
+  return p;
+}
+
+unsigned codec_rd_u8(codec_reader *r) {
+  const unsigned char *p = rd(r, 1);
+  return p ? *p : 0;
+}
+
+int64_t codec_rd_i64(codec_reader *r) {
+  const unsigned char *p = rd(r, 8);
+  return p ? get_i64(p) : 0;
+}
+
+void codec_rd_str(codec_reader *r, char out[CODEC_ID_MAX + 1]) {
+  unsigned n = codec_rd_u8(r);
+  const unsigned char *p = n <= CODEC_ID_MAX ? rd(r, n) : NULL;
+  if (!p) {
+    r->bad = 1;
+    out[0] = 0;
+    return;
+  }
+  memcpy(out, p, n);
+  out[n] = 0;
+}

@@ -1,0 +1,493 @@
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "socloss.h"
+
+enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_JOURNAL, DB__N };
+
+static const char *const db_names[DB__N] = {"meta", "markets", "accounts", "positions",
+                                            "fund", "settings", "journal"};
+
+struct store {
+  MDB_env *env;
+  MDB_dbi dbi[DB__N];
+  uint64_t map_size, map_size_max;
+  char *err;
+  size_t errlen;
+};
+
+struct store_txn {
+  store *s;
+  MDB_txn *txn;
+  int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
+};
+
+static int fail(store *s, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->err, s->errlen, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* The one mapping from LMDB's codes to ours. */
+static int mdb_fail(store_txn *t, int rc, const char *what) {
+  if (rc == MDB_MAP_FULL) {
+    t->map_full = 1;
+    return fail(t->s, SOCLOSS_EMAPFULL, "%s: ledger map is full", what);
+  }
+  if (rc == ENOMEM) return fail(t->s, SOCLOSS_ENOMEM, "%s: out of memory", what);
+  return fail(t->s, SOCLOSS_ESTORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+static MDB_val val(const void *p, size_t n) {
+  MDB_val v = {n, (void *)p};
+  return v;
+}
+
+static MDB_val str_val(const char *s) { return val(s, strlen(s)); }
+
+/* ---- environment -------------------------------------------------------- */
+
+static int init_dbs(store *s, int create) {
+  MDB_txn *txn;
+  int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  if (rc) return fail(s, SOCLOSS_ESTORE, "cannot begin: %s", mdb_strerror(rc));
+  for (int i = 0; i < DB__N; i++) {
+    rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &s->dbi[i]);
+    if (rc == MDB_NOTFOUND) {
+      mdb_txn_abort(txn);
+      return fail(s, SOCLOSS_ESCHEMA, "not a socloss ledger (no '%s' table)", db_names[i]);
+    }
+    if (rc) {
+      mdb_txn_abort(txn);
+      return fail(s, SOCLOSS_ESTORE, "cannot open table '%s': %s", db_names[i], mdb_strerror(rc));
+    }
+  }
+  MDB_val k = str_val("schema"), v;
+  rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+  if (rc == MDB_NOTFOUND && create) {
+    unsigned char enc[CODEC_I64_LEN];
+    codec_i64_encode(enc, STORE_SCHEMA_VERSION);
+    v = val(enc, sizeof enc);
+    rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+    if (!rc) rc = mdb_txn_commit(txn);
+    else mdb_txn_abort(txn);
+    if (rc) return fail(s, SOCLOSS_ESTORE, "cannot write schema: %s", mdb_strerror(rc));
+    return SOCLOSS_OK;
+  }
+  int64_t version = 0;
+  if (rc || codec_i64_decode(v.mv_data, v.mv_size, &version)) {
+    mdb_txn_abort(txn);
+    return fail(s, SOCLOSS_ESCHEMA, "not a socloss ledger (no schema version)");
+  }
+  /* commit, not abort: an aborted transaction closes the handles it opened */
+  if ((rc = mdb_txn_commit(txn)))
+    return fail(s, SOCLOSS_ESTORE, "cannot open tables: %s", mdb_strerror(rc));
+  if (version > STORE_SCHEMA_VERSION)
+    return fail(s, SOCLOSS_ESCHEMA,
+                "ledger schema %lld is newer than this socloss supports (%d)",
+                (long long)version, STORE_SCHEMA_VERSION);
+  if (version < 1)
+    return fail(s, SOCLOSS_ESCHEMA, "ledger schema %lld is not valid", (long long)version);
+  return SOCLOSS_OK;
+}
+
+int store_open(store **out, const char *path, const store_config *cfg, char *err,
+               size_t errlen) {
+  *out = NULL;
+  store *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return SOCLOSS_ENOMEM;
+  }
+  s->err = err;
+  s->errlen = errlen;
+  s->map_size = cfg->map_size;
+  s->map_size_max = cfg->map_size_max;
+
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  char data[4096];
+  snprintf(data, sizeof data, "%s/data.mdb", path);
+  int has_data = exists && stat(data, &st) == 0;
+  int rc = SOCLOSS_OK;
+  if (cfg->create == STORE_OPEN_CREATE_NEW && has_data)
+    rc = fail(s, SOCLOSS_EEXIST, "%s: a ledger already exists there", path);
+  else if (cfg->create == STORE_OPEN_EXISTING && !has_data)
+    rc = fail(s, SOCLOSS_ENOTFOUND, "%s: no ledger there (run 'socloss init' first)", path);
+  else if (!exists && mkdir(path, 0755) != 0)
+    rc = fail(s, SOCLOSS_EIO, "%s: cannot create directory: %s", path, strerror(errno));
+  if (rc) {
+    free(s);
+    return rc;
+  }
+
+  int mrc = mdb_env_create(&s->env);
+  if (!mrc) mrc = mdb_env_set_maxdbs(s->env, DB__N);
+  if (!mrc) mrc = mdb_env_set_mapsize(s->env, (size_t)s->map_size);
+  /* MDB_NOTLS: read snapshots are not tied to the thread that began them. */
+  if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS | (cfg->nosync ? MDB_NOSYNC : 0), 0644);
+  if (mrc) {
+    rc = fail(s, mrc == ENOENT ? SOCLOSS_ENOTFOUND : SOCLOSS_ESTORE, "%s: cannot open: %s",
+              path, mdb_strerror(mrc));
+    if (s->env) mdb_env_close(s->env);
+    free(s);
+    return rc;
+  }
+  /* A process that died holding a read snapshot leaves a stale slot that
+   * would pin old pages forever: clear those now. */
+  int dead = 0;
+  mdb_reader_check(s->env, &dead);
+  /* Another process may have grown the map beyond our setting: adopt it. */
+  MDB_envinfo info;
+  if (!mdb_env_info(s->env, &info) && info.me_mapsize > s->map_size)
+    s->map_size = info.me_mapsize;
+
+  rc = init_dbs(s, cfg->create != STORE_OPEN_EXISTING);
+  if (rc) {
+    mdb_env_close(s->env);
+    free(s);
+    return rc;
+  }
+  *out = s;
+  return SOCLOSS_OK;
+}
+
+void store_close(store *s) {
+  if (!s) return;
+  mdb_env_close(s->env);
+  free(s);
+}
+
+uint64_t store_map_size(const store *s) { return s->map_size; }
+
+static int grow(store *s) {
+  uint64_t next = s->map_size * 2;
+  if (next > s->map_size_max || next < s->map_size)
+    return fail(s, SOCLOSS_EMAPFULL, "ledger map is full at %llu bytes (limit %llu)",
+                (unsigned long long)s->map_size, (unsigned long long)s->map_size_max);
+  int rc = mdb_env_set_mapsize(s->env, (size_t)next);
+  if (rc) return fail(s, SOCLOSS_ESTORE, "cannot grow the map: %s", mdb_strerror(rc));
+  s->map_size = next;
+  return SOCLOSS_OK;
+}
+
+static int begin(store *s, unsigned flags, store_txn *t) {
+  t->s = s;
+  t->map_full = 0;
+  for (;;) {
+    int rc = mdb_txn_begin(s->env, NULL, flags, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+      /* another process grew the map: adopt its size and begin again */
+      mdb_env_set_mapsize(s->env, 0);
+      MDB_envinfo info;
+      if (!mdb_env_info(s->env, &info)) s->map_size = info.me_mapsize;
+      continue;
+    }
+    if (rc == MDB_READERS_FULL) {
+      int dead = 0;
+      mdb_reader_check(s->env, &dead);
+      if (dead) continue;
+    }
+    if (rc) return fail(s, SOCLOSS_ESTORE, "cannot begin a transaction: %s", mdb_strerror(rc));
+    return SOCLOSS_OK;
+  }
+}
+
+static int run_write(store *s, store_fn fn, void *ud, int keep) {
+  for (;;) {
+    store_txn t;
+    int rc = begin(s, 0, &t);
+    if (rc) return rc;
+    rc = fn(&t, ud);
+    if (rc || !keep) {
+      mdb_txn_abort(t.txn);
+      if (t.map_full) {
+        if ((rc = grow(s)) != SOCLOSS_OK) return rc;
+        continue;
+      }
+      return rc;
+    }
+    int mrc = mdb_txn_commit(t.txn);
+    if (mrc == MDB_MAP_FULL) {
+      if ((rc = grow(s)) != SOCLOSS_OK) return rc;
+      continue;
+    }
+    if (mrc) return fail(s, SOCLOSS_ESTORE, "commit failed: %s", mdb_strerror(mrc));
+    return SOCLOSS_OK;
+  }
+}
+
+int store_write(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 1); }
+
+int store_write_discard(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 0); }
+
+int store_read(store *s, store_fn fn, void *ud) {
+  store_txn t;
+  int rc = begin(s, MDB_RDONLY, &t);
+  if (rc) return rc;
+  rc = fn(&t, ud);
+  mdb_txn_abort(t.txn);
+  return rc;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static int get(store_txn *t, int db, MDB_val k, MDB_val *v, const char *what) {
+  int rc = mdb_get(t->txn, t->s->dbi[db], &k, v);
+  if (rc == MDB_NOTFOUND) return SOCLOSS_ENOTFOUND;
+  if (rc) return mdb_fail(t, rc, what);
+  return SOCLOSS_OK;
+}
+
+static int put(store_txn *t, int db, MDB_val k, const void *p, size_t n, unsigned flags,
+               const char *what) {
+  MDB_val v = val(p, n);
+  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, flags);
+  return rc ? mdb_fail(t, rc, what) : SOCLOSS_OK;
+}
+
+static int corrupt(store_txn *t, const char *table, const void *key, size_t klen) {
+  return fail(t->s, SOCLOSS_ESTORE, "corrupt %s record '%.*s'", table, (int)klen,
+              (const char *)key);
+}
+
+int store_market_get(store_txn *t, const char *id, store_market *out) {
+  MDB_val v;
+  int rc = get(t, DB_MARKETS, str_val(id), &v, "read market");
+  if (rc) return rc;
+  if (codec_market_decode(v.mv_data, v.mv_size, out)) return corrupt(t, "market", id, strlen(id));
+  return SOCLOSS_OK;
+}
+
+int store_market_put(store_txn *t, const char *id, const store_market *m) {
+  unsigned char enc[CODEC_MARKET_LEN];
+  codec_market_encode(enc, m);
+  return put(t, DB_MARKETS, str_val(id), enc, sizeof enc, 0, "write market");
+}
+
+int store_account_get(store_txn *t, const char *id, int64_t *balance) {
+  MDB_val v;
+  int rc = get(t, DB_ACCOUNTS, str_val(id), &v, "read account");
+  if (rc) return rc;
+  if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt(t, "account", id, strlen(id));
+  return SOCLOSS_OK;
+}
+
+int store_account_put(store_txn *t, const char *id, int64_t balance) {
+  unsigned char enc[CODEC_I64_LEN];
+  codec_i64_encode(enc, balance);
+  return put(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, 0, "write account");
+}
+
+int store_position_get(store_txn *t, const char *market, const char *holder,
+                       store_position *out) {
+  unsigned char key[CODEC_POSKEY_MAX];
+  size_t klen = codec_poskey_encode(key, market, holder);
+  MDB_val v;
+  out->size = out->cost = 0;
+  int rc = get(t, DB_POSITIONS, val(key, klen), &v, "read position");
+  if (rc) return rc;
+  if (codec_position_decode(v.mv_data, v.mv_size, out)) return corrupt(t, "position", key, klen);
+  return SOCLOSS_OK;
+}
+
+int store_position_put(store_txn *t, const char *market, const char *holder,
+                       const store_position *pos) {
+  unsigned char key[CODEC_POSKEY_MAX];
+  size_t klen = codec_poskey_encode(key, market, holder);
+  if (pos->size == 0) {
+    MDB_val k = val(key, klen);
+    int rc = mdb_del(t->txn, t->s->dbi[DB_POSITIONS], &k, NULL);
+    return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "delete position") : SOCLOSS_OK;
+  }
+  unsigned char enc[CODEC_POSITION_LEN];
+  codec_position_encode(enc, pos);
+  return put(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, 0, "write position");
+}
+
+static int get_i64(store_txn *t, int db, const char *key, int64_t *out) {
+  MDB_val v;
+  *out = 0;
+  int rc = get(t, db, str_val(key), &v, "read total");
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;  /* never written: zero */
+  if (rc) return rc;
+  if (codec_i64_decode(v.mv_data, v.mv_size, out)) return corrupt(t, "total", key, strlen(key));
+  return SOCLOSS_OK;
+}
+
+static int put_i64(store_txn *t, int db, const char *key, int64_t x) {
+  unsigned char enc[CODEC_I64_LEN];
+  codec_i64_encode(enc, x);
+  return put(t, db, str_val(key), enc, sizeof enc, 0, "write total");
+}
+
+int store_totals_get(store_txn *t, store_totals *out) {
+  int rc = get_i64(t, DB_FUND, "cash", &out->fund_cash);
+  if (!rc) rc = get_i64(t, DB_FUND, "bad_debt", &out->bad_debt);
+  if (!rc) rc = get_i64(t, DB_META, "net_flows", &out->net_flows);
+  return rc;
+}
+
+int store_totals_put(store_txn *t, const store_totals *in) {
+  int rc = put_i64(t, DB_FUND, "cash", in->fund_cash);
+  if (!rc) rc = put_i64(t, DB_FUND, "bad_debt", in->bad_debt);
+  if (!rc) rc = put_i64(t, DB_META, "net_flows", in->net_flows);
+  return rc;
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+uint64_t store_journal_last(store_txn *t) {
+  MDB_cursor *c;
+  MDB_val k, v;
+  uint64_t last = 0;
+  if (mdb_cursor_open(t->txn, t->s->dbi[DB_JOURNAL], &c)) return 0;
+  if (!mdb_cursor_get(c, &k, &v, MDB_LAST) && k.mv_size == 8) last = codec_get_u64(k.mv_data);
+  mdb_cursor_close(c);
+  return last;
+}
+
+int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
+  unsigned char key[8];
+  codec_put_u64(key, seq);
+  /* MDB_APPEND: keys only grow, so LMDB skips the tree search; a seq that
+   * does not follow the last one is refused (MDB_KEYEXIST). */
+  int rc = mdb_put(t->txn, t->s->dbi[DB_JOURNAL], &(MDB_val){8, key},
+                   &(MDB_val){len, (void *)rec}, MDB_APPEND);
+  if (rc == MDB_KEYEXIST)
+    return fail(t->s, SOCLOSS_ESTORE, "journal: sequence %llu does not follow the last record",
+                (unsigned long long)seq);
+  return rc ? mdb_fail(t, rc, "append journal") : SOCLOSS_OK;
+}
+
+/* ---- walks -------------------------------------------------------------- */
+
+typedef int (*visit_fn)(store_txn *t, void *ud, MDB_val *k, MDB_val *v);
+
+static int walk(store_txn *t, int db, MDB_val *start, const void *prefix, size_t plen,
+                visit_fn visit, void *ud) {
+  MDB_cursor *c;
+  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+  if (rc) return mdb_fail(t, rc, "open cursor");
+  MDB_val k = start ? *start : val(NULL, 0), v;
+  int mrc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
+  rc = SOCLOSS_OK;
+  for (; mrc == 0; mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break;
+    if ((rc = visit(t, ud, &k, &v)) != 0) break;
+  }
+  if (!rc && mrc && mrc != MDB_NOTFOUND) rc = mdb_fail(t, mrc, "walk");
+  mdb_cursor_close(c);
+  return rc;
+}
+
+struct walk_ctx {
+  store_market_cb market;
+  store_account_cb account;
+  store_position_cb position;
+  store_record_cb record;
+  void *ud;
+};
+
+static int key_id(store_txn *t, const char *table, MDB_val *k, char out[CODEC_ID_MAX + 1]) {
+  if (k->mv_size == 0 || k->mv_size > CODEC_ID_MAX)
+    return corrupt(t, table, k->mv_data, k->mv_size > CODEC_ID_MAX ? CODEC_ID_MAX : k->mv_size);
+  memcpy(out, k->mv_data, k->mv_size);
+  out[k->mv_size] = 0;
+  return SOCLOSS_OK;
+}
+
+static int visit_market(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  struct walk_ctx *w = ud;
+  char id[CODEC_ID_MAX + 1];
+  store_market m;
+  int rc = key_id(t, "market", k, id);
+  if (rc) return rc;
+  if (codec_market_decode(v->mv_data, v->mv_size, &m)) return corrupt(t, "market", id, strlen(id));
+  return w->market(w->ud, id, &m);
+}
+
+int store_each_market(store_txn *t, store_market_cb cb, void *ud) {
+  struct walk_ctx w = {.market = cb, .ud = ud};
+  return walk(t, DB_MARKETS, NULL, NULL, 0, visit_market, &w);
+}
+
+static int visit_account(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  struct walk_ctx *w = ud;
+  char id[CODEC_ID_MAX + 1];
+  int64_t balance;
+  int rc = key_id(t, "account", k, id);
+  if (rc) return rc;
+  if (codec_i64_decode(v->mv_data, v->mv_size, &balance)) return corrupt(t, "account", id, strlen(id));
+  return w->account(w->ud, id, balance);
+}
+
+int store_each_account(store_txn *t, store_account_cb cb, void *ud) {
+  struct walk_ctx w = {.account = cb, .ud = ud};
+  return walk(t, DB_ACCOUNTS, NULL, NULL, 0, visit_account, &w);
+}
+
+static int visit_position(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  struct walk_ctx *w = ud;
+  char market[CODEC_ID_MAX + 1], holder[CODEC_ID_MAX + 1];
+  store_position pos;
+  if (codec_poskey_decode(k->mv_data, k->mv_size, market, holder) ||
+      codec_position_decode(v->mv_data, v->mv_size, &pos))
+    return corrupt(t, "position", k->mv_data, k->mv_size);
+  return w->position(w->ud, market, holder, &pos);
+}
+
+int store_each_position(store_txn *t, const char *market, store_position_cb cb, void *ud) {
+  struct walk_ctx w = {.position = cb, .ud = ud};
+  if (!market) return walk(t, DB_POSITIONS, NULL, NULL, 0, visit_position, &w);
+  unsigned char prefix[CODEC_POSKEY_MAX];
+  size_t plen = codec_poskey_encode(prefix, market, "");
+  MDB_val start = val(prefix, plen);
+  return walk(t, DB_POSITIONS, &start, prefix, plen, visit_position, &w);
+}
+
+static int visit_record(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  struct walk_ctx *w = ud;
+  if (k->mv_size != 8) return corrupt(t, "journal", "?", 1);
+  return w->record(w->ud, codec_get_u64(k->mv_data), v->mv_data, v->mv_size);
+}
+
+int store_each_record(store_txn *t, uint64_t from, store_record_cb cb, void *ud) {
+  struct walk_ctx w = {.record = cb, .ud = ud};
+  unsigned char key[8];
+  codec_put_u64(key, from);
+  MDB_val start = val(key, 8);
+  return walk(t, DB_JOURNAL, &start, NULL, 0, visit_record, &w);
+}
+
+int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions) {
+  static const int dbs[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS};
+  size_t *out[] = {markets, accounts, positions};
+  for (int i = 0; i < 3; i++) {
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->s->dbi[dbs[i]], &st);
+    if (rc) return mdb_fail(t, rc, "count");
+    *out[i] = st.ms_entries;
+  }
+  return SOCLOSS_OK;
+}
+
+int store_clear_state(store_txn *t) {
+  static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND};
+  for (size_t i = 0; i < sizeof state / sizeof state[0]; i++) {
+    int rc = mdb_drop(t->txn, t->s->dbi[state[i]], 0);
+    if (rc) return mdb_fail(t, rc, "clear state");
+  }
+  MDB_val k = str_val("net_flows");
+  int rc = mdb_del(t->txn, t->s->dbi[DB_META], &k, NULL);
+  return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "clear state") : SOCLOSS_OK;
+}

@@ -1,0 +1,103 @@
+/*
+ * store.h — the ledger's storage: the only module that touches LMDB.
+ *
+ * One LMDB environment per ledger directory, with named databases:
+ *   meta       "schema" -> encoding version of the whole ledger,
+ *              "net_flows" -> deposits - withdrawals (imports included)
+ *   markets    market id -> mark, open interest
+ *   accounts   account id -> balance
+ *   positions  market NUL holder -> size, cost  (holder "" is the fund)
+ *   fund       "cash", "bad_debt" -> int64
+ *   settings   name -> opaque bytes
+ *   journal    u64 sequence (big-endian) -> record bytes (opaque here)
+ *
+ * Writes run through store_write: the caller's function runs inside one
+ * write transaction; when the map fills up, the transaction is aborted, the
+ * map doubles and the function runs again from the start, so it must depend
+ * only on its input and what it reads.  Errors are socloss codes with the
+ * message written into the error buffer given at open.
+ */
+#ifndef SOCLOSS_STORE_H
+#define SOCLOSS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+
+enum { STORE_OPEN_EXISTING = 0, STORE_OPEN_CREATE = 1, STORE_OPEN_CREATE_NEW = 2 };
+
+typedef struct store_config {
+  int create;               /* STORE_OPEN_* */
+  uint64_t map_size;        /* initial map size, bytes */
+  uint64_t map_size_max;    /* growth limit, bytes */
+  int nosync;               /* MDB_NOSYNC: benchmarks only */
+} store_config;
+
+typedef struct store_totals {
+  int64_t fund_cash;
+  int64_t bad_debt;
+  int64_t net_flows;
+} store_totals;
+
+/* `err` (of `errlen` bytes) receives every message of this store and must
+ * outlive it. */
+int store_open(store **out, const char *path, const store_config *cfg, char *err,
+               size_t errlen);
+void store_close(store *s);
+uint64_t store_map_size(const store *s);
+
+typedef int (*store_fn)(store_txn *txn, void *ud);
+/* Runs fn in a write transaction and commits if it returns 0. */
+int store_write(store *s, store_fn fn, void *ud);
+/* Runs fn in a write transaction and aborts it whatever fn returns: for
+ * computing a state (a journal replay) without keeping it. */
+int store_write_discard(store *s, store_fn fn, void *ud);
+/* Runs fn in a read-only snapshot. */
+int store_read(store *s, store_fn fn, void *ud);
+
+/* Single records: SOCLOSS_ENOTFOUND (without a message) when absent. */
+int store_market_get(store_txn *t, const char *id, store_market *out);
+int store_market_put(store_txn *t, const char *id, const store_market *m);
+int store_account_get(store_txn *t, const char *id, int64_t *balance);
+int store_account_put(store_txn *t, const char *id, int64_t balance);
+/* A position of size 0 is absent: get yields {0, 0} and SOCLOSS_ENOTFOUND,
+ * put of size 0 deletes. */
+int store_position_get(store_txn *t, const char *market, const char *holder,
+                       store_position *out);
+int store_position_put(store_txn *t, const char *market, const char *holder,
+                       const store_position *pos);
+int store_totals_get(store_txn *t, store_totals *out);
+int store_totals_put(store_txn *t, const store_totals *in);
+
+/* The last record's sequence number, 0 for an empty journal. */
+uint64_t store_journal_last(store_txn *t);
+/* Appends record `seq`, which must be greater than the last. */
+int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len);
+
+/* Walks: a callback returning non-zero stops the walk with that value. */
+typedef int (*store_market_cb)(void *ud, const char *id, const store_market *m);
+typedef int (*store_account_cb)(void *ud, const char *id, int64_t balance);
+typedef int (*store_position_cb)(void *ud, const char *market, const char *holder,
+                                 const store_position *pos);
+typedef int (*store_record_cb)(void *ud, uint64_t seq, const void *rec, size_t len);
+
+int store_each_market(store_txn *t, store_market_cb cb, void *ud);
+int store_each_account(store_txn *t, store_account_cb cb, void *ud);
+/* market NULL walks every position in (market, holder) order. */
+int store_each_position(store_txn *t, const char *market, store_position_cb cb, void *ud);
+int store_each_record(store_txn *t, uint64_t from, store_record_cb cb, void *ud);
+
+/* Numbers of records. */
+int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions);
+
+/* Empties every state table (markets, accounts, positions, fund, totals) and
+ * keeps the journal: the starting point of a replay. */
+int store_clear_state(store_txn *t);
+
+#endif
