@@ -31,7 +31,7 @@ __extension__ typedef unsigned __int128 u128;
 #define NOTIONAL_MAX (500000 * USD)
 #define ENTRY_SPREAD_BPS 800     /* entry within +-8% of the mark */
 #define LONG_PER_MILLE 550       /* about 55% of positions are long */
-#define NEG_BALANCE_PER_MILLE 60 /* candidates for a negative balance */
+#define NEG_BALANCE_PER_MILLE 30 /* candidates for a negative balance */
 #define MM_MIN_BALANCE (1000000 * USD)
 
 static const char usage_line[] =
@@ -124,15 +124,17 @@ static int64_t draw_notional(rng *r) {
   return v > NOTIONAL_MAX ? NOTIONAL_MAX : v;
 }
 
-/* Leverage in hundredths (100 = 1x .. 5000 = 50x): mostly 1-5x, a shoulder
- * up to 20x and a tail of 20-50x. */
+/* Leverage in hundredths (100 = 1x .. 5000 = 50x): mostly 1-4x, a shoulder
+ * to 15x and a thin tail of 15-50x. A 20% drop bankrupts a long above ~5x
+ * whose book is mostly that market, so the shoulder and tail set how many
+ * accounts a shock takes out (a few percent). */
 static int64_t draw_leverage(rng *r) {
   uint64_t u = below(r, 10000);
-  if (u < 2500) return between(r, 100, 200);
-  if (u < 6500) return between(r, 200, 400);
-  if (u < 8800) return between(r, 400, 800);
-  if (u < 9650) return between(r, 800, 2000);
-  return between(r, 2000, 5000);
+  if (u < 3200) return between(r, 100, 200);
+  if (u < 7700) return between(r, 200, 400);
+  if (u < 9000) return between(r, 400, 600);
+  if (u < 9700) return between(r, 600, 1500);
+  return between(r, 1500, 5000);
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -342,9 +344,9 @@ int main(int argc, char **argv) {
     }
 
     int64_t lev = draw_leverage(&r);
-    /* An adverse entry costs at most ~70% of the margin, so nobody starts
-     * bankrupt; the account with 50x leverage is at most 1.4% under water. */
-    int64_t max_adverse = 700000 / lev;
+    /* An adverse entry costs at most ~half the margin, so nobody starts
+     * bankrupt; an account at 50x is at most 1% under water. */
+    int64_t max_adverse = 500000 / lev;
     if (max_adverse > ENTRY_SPREAD_BPS) max_adverse = ENTRY_SPREAD_BPS;
 
     i128 cost_abs = 0, upnl = 0;

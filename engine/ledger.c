@@ -62,7 +62,7 @@ void socloss_options_init(socloss_options *o) {
   memset(o, 0, sizeof *o);
   o->size = sizeof *o;
   o->create = 0;
-  o->map_size = 64ull << 20;
+  o->map_size = 1ull << 30;
   o->map_size_max = 1ull << 40;
 }
 

@@ -82,7 +82,7 @@ typedef struct socloss_options {
   int create;             /* SOCLOSS_OPEN_EXISTING (default), SOCLOSS_OPEN_CREATE
                              (create if missing) or SOCLOSS_OPEN_CREATE_NEW
                              (refuse an existing ledger: SOCLOSS_EEXIST) */
-  uint64_t map_size;      /* initial LMDB map size in bytes (default 64 MiB);
+  uint64_t map_size;      /* initial LMDB map size in bytes (default 1 GiB; it is address space, not disk);
                              the map doubles whenever it fills */
   uint64_t map_size_max;  /* growth stops here (default 1 TiB) */
   int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt

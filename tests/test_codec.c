@@ -1,0 +1,65 @@
+/* The byte encodings of store/codec: exact bytes, round trips, refusals. */
+#include "codec.h"
+#include "tap.h"
+
+int main(void) {
+  unsigned char b[CODEC_POSITION_LEN];
+
+  codec_put_u64(b, 0x0102030405060708ull);
+  ok(b[0] == 1 && b[7] == 8, "u64 is big-endian");
+  is(codec_get_u64(b), 0x0102030405060708ll, "u64 round trip");
+
+  int64_t v;
+  unsigned char i[CODEC_I64_LEN];
+  codec_i64_encode(i, -1);
+  ok(i[0] == CODEC_VERSION && i[1] == 0xff && i[8] == 0xff, "-1 is version + eight 0xff");
+  ok(codec_i64_decode(i, sizeof i, &v) == 0 && v == -1, "-1 round trip");
+  codec_i64_encode(i, INT64_MIN);
+  ok(codec_i64_decode(i, sizeof i, &v) == 0 && v == INT64_MIN, "INT64_MIN round trip");
+  codec_i64_encode(i, INT64_MAX);
+  ok(codec_i64_decode(i, sizeof i, &v) == 0 && v == INT64_MAX, "INT64_MAX round trip");
+  ok(codec_i64_decode(i, sizeof i - 1, &v) == -1, "a short value is refused");
+  i[0] = CODEC_VERSION + 1;
+  ok(codec_i64_decode(i, sizeof i, &v) == -1, "an unknown encoding version is refused");
+
+  store_position p = {-7, -700}, q;
+  codec_position_encode(b, &p);
+  ok(codec_position_decode(b, sizeof b, &q) == 0 && q.size == -7 && q.cost == -700,
+     "position round trip");
+  store_market m = {60000000, 12345}, n;
+  unsigned char mb[CODEC_MARKET_LEN];
+  codec_market_encode(mb, &m);
+  ok(codec_market_decode(mb, sizeof mb, &n) == 0 && n.mark == 60000000 && n.open_interest == 12345,
+     "market round trip");
+
+  unsigned char key[CODEC_POSKEY_MAX];
+  char mk[CODEC_ID_MAX + 1], h[CODEC_ID_MAX + 1];
+  size_t kl = codec_poskey_encode(key, "BTC", "alice");
+  is(kl, 9, "position key is market NUL holder");
+  ok(codec_poskey_decode(key, kl, mk, h) == 0 && !strcmp(mk, "BTC") && !strcmp(h, "alice"),
+     "position key round trip");
+  kl = codec_poskey_encode(key, "BTC", "");
+  ok(codec_poskey_decode(key, kl, mk, h) == 0 && !strcmp(h, ""), "the fund is the empty holder");
+  ok(codec_poskey_decode("BTC", 3, mk, h) == -1, "a key without NUL is refused");
+  /* key order: market "A" sorts before "AB" because NUL < any id byte */
+  unsigned char k1[CODEC_POSKEY_MAX], k2[CODEC_POSKEY_MAX];
+  size_t l1 = codec_poskey_encode(k1, "A", "zz"), l2 = codec_poskey_encode(k2, "AB", "a");
+  ok(memcmp(k1, k2, l1 < l2 ? l1 : l2) < 0, "(market, holder) order is bytewise key order");
+
+  codec_buf buf = {0};
+  codec_buf_u8(&buf, 7);
+  codec_buf_str(&buf, "acct-1");
+  codec_buf_i64(&buf, -42);
+  is(buf.len, 1 + 1 + 6 + 8, "record buffer length");
+  codec_reader r = {buf.p, buf.len, 0, 0};
+  char s[CODEC_ID_MAX + 1];
+  is(codec_rd_u8(&r), 7, "read u8");
+  codec_rd_str(&r, s);
+  is_str(s, "acct-1", "read string");
+  is(codec_rd_i64(&r), -42, "read i64");
+  ok(!r.bad && r.pos == r.len, "reader consumed everything");
+  is(codec_rd_i64(&r), 0, "reading past the end yields 0");
+  ok(r.bad, "and marks the reader bad");
+  codec_buf_free(&buf);
+  return done_testing();
+}
