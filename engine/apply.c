@@ -65,6 +65,8 @@ static int op_market(applier *a, const socloss_event *e) {
   if (rc) return rc;
   store_market m = {e->mark, 0};
   rc = store_market_get(a->t, e->market, &m);
+  if (rc == SOCLOSS_OK && e->type == EV_LISTING)
+    return ledger_fail(a->led, SOCLOSS_EEXIST, "market: market '%s' already exists", e->market);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
   m.mark = e->mark;
   /* every holder's |size| is at most the open interest, so this bounds
@@ -249,7 +251,8 @@ int applier_start(applier *a, socloss *led, store_txn *t, int journal) {
 int applier_apply(applier *a, const socloss_event *e) {
   int rc;
   switch (e->type) {
-    case SOCLOSS_EV_MARKET: rc = op_market(a, e); break;
+    case SOCLOSS_EV_MARKET:
+    case EV_LISTING: rc = op_market(a, e); break;
     case SOCLOSS_EV_DEPOSIT: rc = op_deposit(a, e); break;
     case SOCLOSS_EV_WITHDRAW: rc = op_withdraw(a, e); break;
     case SOCLOSS_EV_TRADE: rc = op_trade(a, e); break;

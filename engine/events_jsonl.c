@@ -63,7 +63,7 @@ static int string_field(line_ctx *c, json_t *o, const char *key, const char **ou
   if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, key, "must be a string, not %s", kind_name(v));
   *out = batch_strdup(c->b, json_string_value(v), json_string_length(v));
   if (!*out) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
-  if (strlen(*out) != json_string_length(v) || !id_valid(*out))
+  if (!id_valid(*out))  /* jansson refuses \u0000 itself */
     return line_fail(c, SOCLOSS_EINVAL, key,
                      "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", *out);
   return SOCLOSS_OK;

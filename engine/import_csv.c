@@ -104,7 +104,7 @@ static void row(reader *r) {
   }
   switch (r->kind) {
     case CSV_MARKETS:
-      e->type = SOCLOSS_EV_MARKET;
+      e->type = EV_LISTING;
       if (id_field(r, 0, &e->market) || int_field(r, 1, &e->mark)) return;
       if (e->mark <= 0) row_fail(r, SOCLOSS_EINVAL, "mark_price", "must be positive (got %lld)", (long long)e->mark);
       break;

@@ -21,7 +21,8 @@ struct socloss {
 /* Event kinds written only by an import (and so met again by a replay). */
 enum {
   EV_ACCOUNT = 100, /* account, amount = opening balance (may be negative) */
-  EV_POSITION       /* account, market, size, price = entry price */
+  EV_POSITION,      /* account, market, size, price = entry price */
+  EV_LISTING        /* market, mark: a new market (journaled as "market") */
 };
 
 /* Leaves a message on the handle and returns code. */

@@ -34,9 +34,12 @@ const char *event_type_name(int type) {
 }
 
 void record_encode(codec_buf *b, const socloss_event *e) {
+  /* a listing replays as a market event: on the replayed state the market
+   * is new either way */
+  int type = e->type == EV_LISTING ? SOCLOSS_EV_MARKET : e->type;
   codec_buf_u8(b, RECORD_VERSION);
-  codec_buf_u8(b, (unsigned)e->type);
-  switch (e->type) {
+  codec_buf_u8(b, (unsigned)type);
+  switch (type) {
     case SOCLOSS_EV_MARKET:
       codec_buf_str(b, e->market);
       codec_buf_i64(b, e->mark);

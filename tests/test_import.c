@@ -1,0 +1,105 @@
+/*
+ * CSV import through the API: a clean load with exact numbers, then every
+ * refusal with its exact "file:line: field: reason" and nothing written.
+ */
+#include "batch.h"
+#include "util.h"
+
+static const char *M = "market,mark_price\nBTC,100\nETH,50\n";
+static const char *A = "account,balance\nalice,1000\nbob,-20\ncarol,500\n";
+static const char *P =
+    "account,market,size,entry_price\n"
+    "alice,BTC,10,90\nbob,BTC,-4,110\ncarol,BTC,-6,100\ncarol,ETH,2,50\nalice,ETH,-2,40\n";
+
+typedef struct bad {
+  const char *m, *a, *p;  /* NULL: that file is not given */
+  int code;
+  const char *msg;
+} bad;
+
+static const bad cases[] = {
+    {"market,price\nBTC,1\n", NULL, NULL, SOCLOSS_EPARSE,
+     "m.csv:1: header: expected 'market,mark_price', got 'market,price'"},
+    {"", NULL, NULL, SOCLOSS_EPARSE, "m.csv:1: header: missing (expected 'market,mark_price')"},
+    {"market,mark_price\nBTC,1,2\n", NULL, NULL, SOCLOSS_EPARSE,
+     "m.csv:2: row: expected 2 fields (market,mark_price), got 3"},
+    {"market,mark_price\nBTC,1x\n", NULL, NULL, SOCLOSS_EPARSE, "m.csv:2: mark_price: not an integer: '1x'"},
+    {"market,mark_price\nBTC,0\n", NULL, NULL, SOCLOSS_EINVAL, "m.csv:2: mark_price: must be positive (got 0)"},
+    {"market,mark_price\nBTC,9223372036854775808\n", NULL, NULL, SOCLOSS_EOVERFLOW,
+     "m.csv:2: mark_price: out of int64 range: '9223372036854775808'"},
+    {"market,mark_price\r\nBTC,1\r\n\r\nB C,2\r\n", NULL, NULL, SOCLOSS_EINVAL,
+     "m.csv:4: market: 'B C' is not a valid id (1-64 printable ASCII characters, no spaces)"},
+    {"market,mark_price\nBTC,1\nBTC,2\n", NULL, NULL, SOCLOSS_EEXIST, "m.csv:3: market: market 'BTC' already exists"},
+    {"market,mark_price\n\"BTC,1\n", NULL, NULL, SOCLOSS_EPARSE, "m.csv:2: csv: error parsing data while strict checking enabled"},
+    {NULL, "account,balance\nalice,1\nalice,2\n", NULL, SOCLOSS_EEXIST, "a.csv:3: account: account 'alice' already exists"},
+    {NULL, "account,balance\nbob,-9223372036854775809\n", NULL, SOCLOSS_EOVERFLOW,
+     "a.csv:2: balance: out of int64 range: '-9223372036854775809'"},
+    {NULL, "account,balance\n,5\n", NULL, SOCLOSS_EINVAL,
+     "a.csv:2: account: '' is not a valid id (1-64 printable ASCII characters, no spaces)"},
+    {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,5,100\nb,BTC,-4,100\n", SOCLOSS_EIMBALANCE,
+     "p.csv: market 'BTC': the imported sizes sum to 1, not 0"},
+    {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,5,100\nzed,BTC,-5,100\n", SOCLOSS_ENOTFOUND,
+     "p.csv:3: account: unknown account 'zed'"},
+    {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,ETH,5,100\nb,ETH,-5,100\n", SOCLOSS_ENOTFOUND,
+     "p.csv:2: market: unknown market 'ETH'"},
+    {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,5,100\na,BTC,-5,100\n", SOCLOSS_EEXIST,
+     "p.csv:3: market: account 'a' already holds a position in 'BTC'"},
+    {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,0,100\n", SOCLOSS_EINVAL, "p.csv:2: size: must not be zero"},
+    {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,1,-100\n", SOCLOSS_EINVAL,
+     "p.csv:2: entry_price: must be positive (got -100)"},
+    {"market,mark_price\nBTC,1\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,4611686018427387904,2\nb,BTC,-4611686018427387904,2\n",
+     SOCLOSS_EOVERFLOW, "p.csv:2: size: 4611686018427387904 x entry_price 2 overflows int64"},
+};
+
+int main(void) {
+  char dir[64];
+  socloss *led = new_ledger(dir, 0);
+  int64_t v;
+  ok(parse_i64("-9223372036854775808", 20, &v) == 0 && v == INT64_MIN, "parse INT64_MIN");
+  ok(parse_i64("9223372036854775807", 19, &v) == 0 && v == INT64_MAX, "parse INT64_MAX");
+  is(parse_i64("+1", 2, &v), -1, "a plus sign is not an integer");
+  is(parse_i64("-", 1, &v), -1, "a lone minus is not an integer");
+  is(parse_i64(" 1", 2, &v), -1, "spaces are not an integer");
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const bad *c = &cases[i];
+    socloss_source m, a, p;
+    if (c->m) m = src_of("m.csv", c->m);
+    if (c->a) a = src_of("a.csv", c->a);
+    if (c->p) p = src_of("p.csv", c->p);
+    fingerprint f = fp_of(led);
+    int rc = socloss_import_csv(led, c->m ? &m : NULL, c->a ? &a : NULL, c->p ? &p : NULL, NULL);
+    is(rc, c->code, "case %zu: code", i);
+    is_str(socloss_errmsg(led), c->msg, "case %zu: message", i);
+    ok(fp_equal(f, fp_of(led)), "case %zu: nothing written", i);
+  }
+
+  socloss_source m = src_of("m.csv", M), a = src_of("a.csv", A), p = src_of("p.csv", P);
+  socloss_import_stats st;
+  is(socloss_import_csv(led, &m, &a, &p, &st), SOCLOSS_OK, "the clean import");
+  ok(st.markets == 2 && st.accounts == 3 && st.positions == 5, "counts 2, 3, 5");
+  acct_view al = view(led, "alice"), bo = view(led, "bob");
+  socloss_position ab = pos_in(&al, "BTC"), ae = pos_in(&al, "ETH");
+  ok(ab.size == 10 && ab.cost == 900 && ab.upnl == 100, "alice BTC: 10 at 90, upnl 100");
+  ok(ae.size == -2 && ae.cost == -80 && ae.upnl == -20, "alice ETH: -2 at 40, upnl -20");
+  is(al.equity, 1080, "alice equity 1000 + 100 - 20");
+  ok(bo.balance == -20 && bo.equity == 20, "negative balance imported; equity -20 + 40");
+  socloss_totals t;
+  ok(socloss_totals_get(led, &t) == 0 && t.net_flows == 1600 && t.journal_seq == 10,
+     "net flows = balances 1480 - costs -120; ten journal records");
+  ok(invariants_hold(led), "invariants after the import");
+  socloss_source again = src_of("a2.csv", "account,balance\nalice,5\n");
+  fingerprint f = fp_of(led);
+  is(socloss_import_csv(led, NULL, &again, NULL, NULL), SOCLOSS_EEXIST, "an existing account is refused");
+  is_str(socloss_errmsg(led), "a2.csv:2: account: account 'alice' already exists", "naming the line");
+  ok(fp_equal(f, fp_of(led)), "nothing written");
+  drop_ledger(led, dir);
+  return done_testing();
+}
