@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Benchmarks: the import of a generated ledger with one million positions
+# (500,000 accounts x 2 markets), durable, then unsafe no-sync.
+# Usage: bench/run.sh [BUILD_DIR] [RUNS]     (make bench runs it)
+set -euo pipefail
+build=${1:-build}
+runs=${2:-5}
+out=bench/out
+mkdir -p "$out"
+[ -f "$out/csv/positions.csv" ] || "$build/socloss-gen" "$out/csv" --accounts 500000 --markets 2 --seed 1
+echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d)"
+"$build/bench_import" "$out/csv" "$runs"
+"$build/bench_import" "$out/csv" "$runs" --unsafe-no-sync
