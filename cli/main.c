@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "socloss.h"
 
@@ -83,11 +84,24 @@ static int refused(socloss *led, int rc) {
   return EXIT_REFUSED;
 }
 
+/* The evaluator installed or built beside this program, when there is one. */
+static const char *sibling_evaluator(void) {
+  static char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+  if (n <= 0) return NULL;
+  path[n] = 0;
+  char *slash = strrchr(path, '/');
+  if (!slash) return NULL;
+  strcpy(slash + 1, "socloss-eval");
+  return access(path, X_OK) == 0 ? path : NULL;
+}
+
 static socloss *open_ledger(const char *path, int create, int nosync, int *rc) {
   socloss_options o;
   socloss_options_init(&o);
   o.create = create;
   o.unsafe_nosync = nosync;
+  o.evaluator = sibling_evaluator();
   socloss *led;
   *rc = socloss_open(&led, path, &o);
   if (*rc) {
@@ -404,6 +418,122 @@ static int cmd_check(int argc, char **argv) {
   return status;
 }
 
+/* ---- resolve ------------------------------------------------------------ */
+
+static void print_resolution(const socloss_resolution *r) {
+  printf("deficit %s: account %s, equity %" PRId64 ", policy %s (%.12s), %s\n", r->id, r->account, r->equity,
+         r->policy_name, r->policy_hash, r->status);
+  for (size_t k = 0; k < r->ndeleveraged; k++)
+    printf("  deleveraged %s %" PRId64 " lots of %s at %" PRId64 "\n", r->deleveraged[k].account,
+           r->deleveraged[k].size, r->deleveraged[k].market, r->deleveraged[k].price);
+  for (size_t k = 0; k < r->ntakeovers; k++)
+    printf("  fund took over %" PRId64 " lots of %s at %" PRId64 "\n", r->takeovers[k].size,
+           r->takeovers[k].market, r->takeovers[k].price);
+  printf("  fund draw %" PRId64 "\n", r->fund_draw);
+  for (size_t k = 0; k < r->nhaircuts; k++)
+    printf("  haircut %s %" PRId64 "\n", r->haircuts[k].account, r->haircuts[k].amount);
+  printf("  bad debt %" PRId64 "\n", r->bad_debt);
+  if (r->failure && *r->failure) printf("  first policy failed: %s\n", r->failure);
+  if (r->seq) printf("  journal record %" PRIu64 "\n", r->seq);
+}
+
+static int cmd_resolve(int argc, char **argv) {
+  opt opts[] = {{"--id", 1, NULL}, {"--policy", 1, NULL}, {"--params", 1, NULL},
+                {"--dry-run", 0, NULL}, {"--json", 0, NULL}, {NULL, 0, NULL}};
+  const char *pos[2];
+  int n, rc = parse_args(argc, argv, opts, pos, 2, 2, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  socloss_resolve_options ro;
+  socloss_resolve_options_init(&ro);
+  ro.id = opts[0].value;
+  ro.params = opts[2].value;
+  ro.dry_run = opts[3].value != NULL;
+  char *src = NULL;
+  if (opts[1].value) {
+    if (!(src = read_all(opts[1].value, &ro.policy_len))) return EXIT_REFUSED;
+    ro.policy = src;
+  }
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  int status = EXIT_REFUSED;
+  if (led) {
+    const socloss_resolution *r;
+    rc = socloss_resolve(led, pos[1], &ro, &r);
+    if (r && opts[4].value) {
+      char *json = socloss_resolution_json(r);
+      if (json) puts(json);
+      free(json);
+    } else if (r) {
+      print_resolution(r);
+    }
+    status = rc ? refused(led, rc) : EXIT_DONE;
+  }
+  socloss_close(led);
+  free(src);
+  return status;
+}
+
+/* ---- policy and limits -------------------------------------------------- */
+
+static int cmd_policy(int argc, char **argv) {
+  opt opts[] = {{"--params", 1, NULL}, {"--fallback", 0, NULL}, {NULL, 0, NULL}};
+  const char *pos[3];
+  int n, rc = parse_args(argc, argv, opts, pos, 2, 3, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  int set = !strcmp(pos[0], "set"), clear = !strcmp(pos[0], "clear");
+  if (!set && !clear) return usage("unknown policy action '%s' (set, clear)", pos[0]);
+  if (set != (n == 3)) return usage(set ? "policy set needs DB and FILE" : "policy clear takes DB only");
+  char *src = NULL;
+  size_t len = 0;
+  if (set && !(src = read_all(pos[2], &len))) return EXIT_REFUSED;
+  socloss *led = open_ledger(pos[1], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  int status = EXIT_REFUSED;
+  if (led) {
+    int role = opts[1].value ? SOCLOSS_POLICY_FALLBACK : SOCLOSS_POLICY_ACTIVE;
+    rc = socloss_policy_set(led, role, src, len, opts[0].value);
+    status = rc ? refused(led, rc) : EXIT_DONE;
+    if (!rc)
+      fprintf(stderr, "socloss: %s policy %s\n", role ? "fallback" : "active", set ? "set" : "cleared");
+  }
+  socloss_close(led);
+  free(src);
+  return status;
+}
+
+static int cmd_limits(int argc, char **argv) {
+  opt opts[] = {{"--instructions", 1, NULL}, {"--memory", 1, NULL}, {"--wall-ms", 1, NULL},
+                {"--fund-max-draw", 1, NULL}, {NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  if (!led) return EXIT_REFUSED;
+  socloss_limits lim;
+  rc = socloss_limits_get(led, &lim);
+  int changed = 0;
+  for (int k = 0; !rc && k < 4; k++) {
+    if (!opts[k].value) continue;
+    char *end;
+    errno = 0;
+    long long v = strtoll(opts[k].value, &end, 10);
+    if (errno || *end || !*opts[k].value || v < 0) {
+      socloss_close(led);
+      return usage("%s: not a non-negative integer: '%s'", opts[k].name, opts[k].value);
+    }
+    if (k == 0) lim.instructions = (uint64_t)v;
+    if (k == 1) lim.memory = (uint64_t)v;
+    if (k == 2) lim.wall_ms = (uint64_t)v;
+    if (k == 3) lim.fund_max_draw = v;
+    changed = 1;
+  }
+  if (!rc && changed) rc = socloss_limits_set(led, &lim);
+  if (!rc)
+    printf("instructions %" PRIu64 "\nmemory %" PRIu64 "\nwall_ms %" PRIu64 "\nfund_max_draw %" PRId64 "\n",
+           lim.instructions, lim.memory, lim.wall_ms, lim.fund_max_draw);
+  int status = rc ? refused(led, rc) : EXIT_DONE;
+  socloss_close(led);
+  return status;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static const command commands[] = {
@@ -430,6 +560,21 @@ static const command commands[] = {
      "with negative equity; --account: one account).\n"},
     {"journal", cmd_journal, "socloss journal DB [--json] [--from SEQ]",
      "Prints the journal, one record per line (--json: one JSON object per line).\n"},
+    {"resolve", cmd_resolve,
+     "socloss resolve DB ACCOUNT [--id ID] [--policy FILE] [--params JSON] [--dry-run] [--json]",
+     "Resolves the deficit of bankrupt ACCOUNT: bankruptcy prices, the policy's\n"
+     "deleverage, takeover by the fund, the fund draw, the policy's haircuts, bad\n"
+     "debt, one journal record, all in one transaction.  Without --policy the\n"
+     "ledger's active policy decides (socloss policy set).  --dry-run writes nothing.\n"
+     "Exit 1 when refused or when the policy (and the fallback) failed.\n"},
+    {"policy", cmd_policy, "socloss policy set DB FILE [--params JSON] [--fallback] | policy clear DB [--fallback]",
+     "Sets (or clears) the ledger's active policy, or with --fallback the one that\n"
+     "runs when the active one fails.  The policy is loaded in the sandbox and its\n"
+     "shape checked first; a policy that does not load is refused.  Journaled.\n"},
+    {"limits", cmd_limits,
+     "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
+     "Shows, or sets, the per-call policy limits and the most the fund pays per\n"
+     "deficit (0: no cap).  Journaled.\n"},
     {"check", cmd_check, "socloss check DB",
      "Verifies the invariants: sizes net to zero per market, open interest,\n"
      "conservation, journal contiguity, and that replaying the journal from empty\n"

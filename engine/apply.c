@@ -161,9 +161,57 @@ static int fill(store_position *pos, int64_t q, int64_t price, __int128 *realize
   return 0;
 }
 
-static int op_trade(applier *a, const socloss_event *e) {
+/* The fund ("") holds positions like an account; its balance is its cash. */
+static int holder_balance(applier *a, const char *field, const char *id, int64_t *balance) {
+  if (!*id) {
+    *balance = a->tot.fund_cash;
+    return SOCLOSS_OK;
+  }
+  return get_account(a, field, id, balance);
+}
+
+static int set_holder_balance(applier *a, const char *field, const char *id, __int128 balance) {
+  if (*id) return set_balance(a, field, id, balance);
+  if (!fits_i64(balance))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "%s: the fund cash would overflow int64", field);
+  a->tot.fund_cash = (int64_t)balance;
+  return SOCLOSS_OK;
+}
+
+int ledger_trade(applier *a, const char *market, const char *buyer, const char *seller, int64_t size,
+                 int64_t price) {
   store_market m;
   int64_t bb, sb;
+  int rc = get_market(a, market, &m);
+  if (!rc) rc = holder_balance(a, "buyer", buyer, &bb);
+  if (!rc) rc = holder_balance(a, "seller", seller, &sb);
+  if (rc) return rc;
+  if (!fits_i64((__int128)size * price))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64",
+                       (long long)size, (long long)price);
+  store_position bp, sp, b0, s0;
+  __int128 br, sr;
+  if ((rc = store_position_get(a->t, market, buyer, &bp)) && rc != SOCLOSS_ENOTFOUND) return rc;
+  if ((rc = store_position_get(a->t, market, seller, &sp)) && rc != SOCLOSS_ENOTFOUND) return rc;
+  b0 = bp;
+  s0 = sp;
+  if (fill(&bp, size, price, &br) || fill(&sp, -size, price, &sr))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
+  __int128 oi = (__int128)m.open_interest + longs(bp.size) - longs(b0.size) + longs(sp.size) -
+                longs(s0.size);
+  if (!fits_i64(oi * m.mark))
+    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+                       "size: open interest %lld x mark %lld of market '%s' would overflow int64",
+                       (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m.mark, market);
+  m.open_interest = (int64_t)oi;
+  if ((rc = set_holder_balance(a, "buyer", buyer, (__int128)bb + br))) return rc;
+  if ((rc = set_holder_balance(a, "seller", seller, (__int128)sb + sr))) return rc;
+  if ((rc = store_position_put(a->t, market, buyer, &bp))) return rc;
+  if ((rc = store_position_put(a->t, market, seller, &sp))) return rc;
+  return store_market_put(a->t, market, &m);
+}
+
+static int op_trade(applier *a, const socloss_event *e) {
   int rc = check_id(a->led, "market", e->market);
   if (!rc) rc = check_id(a->led, "buyer", e->buyer);
   if (!rc) rc = check_id(a->led, "seller", e->seller);
@@ -172,35 +220,7 @@ static int op_trade(applier *a, const socloss_event *e) {
   if (!rc && strcmp(e->buyer, e->seller) == 0)
     rc = ledger_fail(a->led, SOCLOSS_EINVAL, "seller: buyer and seller are the same account '%s'",
                      e->buyer);
-  if (!rc) rc = get_market(a, e->market, &m);
-  if (!rc) rc = get_account(a, "buyer", e->buyer, &bb);
-  if (!rc) rc = get_account(a, "seller", e->seller, &sb);
-  if (rc) return rc;
-  if (!fits_i64((__int128)e->size * e->price))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64",
-                       (long long)e->size, (long long)e->price);
-
-  store_position bp, sp, b0, s0;
-  __int128 br, sr;
-  if ((rc = store_position_get(a->t, e->market, e->buyer, &bp)) && rc != SOCLOSS_ENOTFOUND) return rc;
-  if ((rc = store_position_get(a->t, e->market, e->seller, &sp)) && rc != SOCLOSS_ENOTFOUND) return rc;
-  b0 = bp;
-  s0 = sp;
-  if (fill(&bp, e->size, e->price, &br) || fill(&sp, -e->size, e->price, &sr))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
-  __int128 oi = (__int128)m.open_interest + longs(bp.size) - longs(b0.size) + longs(sp.size) -
-                longs(s0.size);
-  if (!fits_i64(oi * m.mark))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
-                       "size: open interest %lld x mark %lld of market '%s' would overflow int64",
-                       (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m.mark,
-                       e->market);
-  m.open_interest = (int64_t)oi;
-  if ((rc = set_balance(a, "buyer", e->buyer, (__int128)bb + br))) return rc;
-  if ((rc = set_balance(a, "seller", e->seller, (__int128)sb + sr))) return rc;
-  if ((rc = store_position_put(a->t, e->market, e->buyer, &bp))) return rc;
-  if ((rc = store_position_put(a->t, e->market, e->seller, &sp))) return rc;
-  return store_market_put(a->t, e->market, &m);
+  return rc ? rc : ledger_trade(a, e->market, e->buyer, e->seller, e->size, e->price);
 }
 
 /* An imported position: no counterparty, so the import as a whole must net
@@ -267,6 +287,13 @@ int applier_apply(applier *a, const socloss_event *e) {
   rc = a->rec.oom ? ledger_fail(a->led, SOCLOSS_ENOMEM, "journal: out of memory")
                   : store_journal_put(a->t, a->seq + 1, a->rec.p, a->rec.len);
   if (!rc) a->seq++;
+  return rc;
+}
+
+int applier_record(applier *a, const codec_buf *rec, uint64_t *seq) {
+  if (rec->oom) return ledger_fail(a->led, SOCLOSS_ENOMEM, "journal: out of memory");
+  int rc = store_journal_put(a->t, a->seq + 1, rec->p, rec->len);
+  if (!rc) *seq = ++a->seq;
   return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "resolve.h"
 
 /* ---- digest ------------------------------------------------------------- */
 
@@ -52,6 +53,16 @@ static int dg_position(void *ud, const char *market, const char *holder, const s
   return 0;
 }
 
+static int dg_deficit(void *ud, const char *id, size_t len, uint64_t seq) {
+  digest *d = ud;
+  unsigned char n = (unsigned char)len, b[8];
+  EVP_DigestUpdate(d->md, &n, 1);
+  EVP_DigestUpdate(d->md, id, len);
+  codec_put_u64(b, seq);
+  EVP_DigestUpdate(d->md, b, 8);
+  return 0;
+}
+
 static int state_digest(socloss *led, store_txn *t, unsigned char out[32]) {
   digest d = {EVP_MD_CTX_new()};
   store_totals tot;
@@ -67,6 +78,8 @@ static int state_digest(socloss *led, store_txn *t, unsigned char out[32]) {
   if (!rc) rc = store_each_account(t, dg_account, &d);
   dg_str(&d, "positions");
   if (!rc) rc = store_each_position(t, NULL, dg_position, &d);
+  dg_str(&d, "deficits");
+  if (!rc) rc = store_each_deficit(t, dg_deficit, &d);
   if (!rc) rc = store_totals_get(t, &tot);
   if (!rc) {
     dg_str(&d, "totals");
@@ -195,7 +208,20 @@ static int check_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   }
   r->expect++;
   r->s->rep->records++;
-  if (record_decode(rec, len, &e, &ids)) {
+  int type = record_type(rec, len);
+  deficit_rec d;
+  int bad = 0;
+  if (type == EV_DEFICIT) {
+    bad = deficit_decode(rec, len, &d) != 0;
+    if (!bad) deficit_rec_free(&d);
+  } else if (type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS) {
+    char *j = aux_record_json(seq, rec, len);
+    bad = j == NULL;
+    free(j);
+  } else {
+    bad = record_decode(rec, len, &e, &ids) != 0;
+  }
+  if (bad) {
     failed(r->s, &r->s->rep->journal_contiguous, "journal record %llu is corrupt",
            (unsigned long long)seq);
     return SOCLOSS_OK;
@@ -207,8 +233,17 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   replay *r = ud;
   socloss_event e;
   record_ids ids;
-  if (record_decode(rec, len, &e, &ids)) return SOCLOSS_OK;  /* reported above */
-  int rc = applier_apply(&r->a, &e);
+  deficit_rec d;
+  int rc, type = record_type(rec, len);
+  if (type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS) return SOCLOSS_OK;  /* no state */
+  if (type == EV_DEFICIT) {
+    if (deficit_decode(rec, len, &d)) return SOCLOSS_OK;  /* reported above */
+    rc = deficit_replay(&r->a, &d, seq);
+    deficit_rec_free(&d);
+  } else {
+    if (record_decode(rec, len, &e, &ids)) return SOCLOSS_OK;
+    rc = applier_apply(&r->a, &e);
+  }
   if (rc) {
     failed(r->s, &r->s->rep->replay_matches, "replay refuses journal record %llu: %s",
            (unsigned long long)seq, r->s->led->err);

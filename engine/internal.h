@@ -7,14 +7,19 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "policy.h"
 #include "socloss.h"
 #include "store.h"
 
 #define ERRMSG_MAX 1024
 
+struct resolution_buf;
+
 struct socloss {
   store *st;
   socloss_options opts;
+  evaluator ev;                 /* the policy evaluator process */
+  struct resolution_buf *res;   /* the last resolution's result */
   char err[ERRMSG_MAX];
 };
 
@@ -49,6 +54,12 @@ typedef struct applier {
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);
 int applier_apply(applier *a, const socloss_event *e);
+/* A trade between two holders ("" = the fund) at a price, with the
+ * market's open interest kept exact.  Validates existence and overflow. */
+int ledger_trade(applier *a, const char *market, const char *buyer, const char *seller,
+                 int64_t size, int64_t price);
+/* Journals a record built by the caller; *seq gets its sequence. */
+int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
 /* Writes the totals kept in memory. */
 int applier_finish(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
@@ -59,7 +70,13 @@ void applier_end(applier *a);
 int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balance,
                   __int128 *equity);
 
+void resolution_free(struct resolution_buf *rb);
+
 /* ---- Journal records ---------------------------------------------------- */
+
+/* The record's type byte (an event type, EV_* of internal.h or resolve.h),
+ * or -1 when it is not a record. */
+int record_type(const void *p, size_t len);
 
 /* The strings a decoded event points into. */
 typedef struct record_ids {

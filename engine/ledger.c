@@ -70,6 +70,7 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   socloss *led = calloc(1, sizeof *led);
   *out = led;
   if (!led) return SOCLOSS_ENOMEM;
+  evaluator_init(&led->ev, "");
   socloss_options_init(&led->opts);
   if (opts) {
     /* copy only what the caller's version of the struct has */
@@ -83,6 +84,8 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
     return ledger_fail(led, SOCLOSS_EINVAL, "map_size: must be between 4096 and map_size_max");
   if (led->opts.create < 0 || led->opts.create > 2)
     return ledger_fail(led, SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
+  evaluator_init(&led->ev, led->opts.evaluator ? led->opts.evaluator : SOCLOSS_DEFAULT_EVALUATOR);
+  led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync};
   return store_open(&led->st, path, &cfg, led->err, sizeof led->err);
@@ -90,6 +93,8 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
 
 void socloss_close(socloss *led) {
   if (!led) return;
+  evaluator_stop(&led->ev);
+  resolution_free(led->res);
   store_close(led->st);
   free(led);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "resolve.h"
 
 /* The markets with their marks, loaded once per query. */
 typedef struct market_list {
@@ -207,11 +208,24 @@ static int each_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   struct record_walk *w = ud;
   socloss_event e;
   record_ids ids;
-  if (record_decode(rec, len, &e, &ids))
+  deficit_rec d;
+  char *json = NULL;
+  int type = record_type(rec, len);
+  if (type == EV_DEFICIT) {
+    if (deficit_decode(rec, len, &d) == 0) {
+      json = deficit_json(seq, &d);
+      deficit_rec_free(&d);
+      if (!json) return ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+    }
+  } else if (type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS) {
+    json = aux_record_json(seq, rec, len);
+  } else if (record_decode(rec, len, &e, &ids) == 0) {
+    json = record_json(seq, &e);
+    if (!json) return ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+  }
+  if (!json)
     return ledger_fail(w->led, SOCLOSS_ESTORE, "journal record %llu is corrupt",
                        (unsigned long long)seq);
-  char *json = record_json(seq, &e);
-  if (!json) return ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
   int stop = w->cb(w->ud, seq, json);
   free(json);
   return stop ? stopped(w->led) : SOCLOSS_OK;

@@ -20,6 +20,11 @@
 
 #define RECORD_VERSION 1
 
+int record_type(const void *p, size_t len) {
+  const unsigned char *b = p;
+  return len >= 2 && b[0] == RECORD_VERSION ? b[1] : -1;
+}
+
 const char *event_type_name(int type) {
   switch (type) {
     case SOCLOSS_EV_MARKET: return "market";

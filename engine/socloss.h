@@ -57,7 +57,9 @@ extern "C" {
   X(ESTORE, 11, "storage error")                                         \
   X(EIO, 12, "I/O error")                                                \
   X(ENOMEM, 13, "out of memory")                                         \
-  X(ESTOP, 14, "stopped by callback")
+  X(ESTOP, 14, "stopped by callback")                                   \
+  X(EPOLICY, 15, "policy failed")                                        \
+  X(ENOTBANKRUPT, 16, "account is not bankrupt")
 
 typedef enum {
 #define SOCLOSS_ERRNO_ENUM_(name, value, text) SOCLOSS_##name = value,
@@ -87,6 +89,9 @@ typedef struct socloss_options {
   uint64_t map_size_max;  /* growth stops here (default 1 TiB) */
   int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt
                              the last transactions.  Benchmarks only. */
+  const char *evaluator;  /* path of the socloss-eval program that runs
+                             policies (default: the one built or installed
+                             with this library) */
 } socloss_options;
 
 SOCLOSS_API void socloss_options_init(socloss_options *opts);
@@ -219,6 +224,90 @@ SOCLOSS_API int socloss_account_get(socloss *led, const char *id,
  * compact JSON object: {"seq":N,"type":T, ...the event's fields}. */
 SOCLOSS_API int socloss_journal(socloss *led, uint64_t from,
                                 socloss_record_cb cb, void *ud);
+
+/* ---- Deficit resolution (DESIGN §3) ------------------------------------ */
+
+typedef struct socloss_resolve_options {
+  size_t size;            /* sizeof, set by socloss_resolve_options_init */
+  const char *id;         /* the deficit id (idempotency key); NULL gives
+                             "ACCOUNT@SEQ" with the next journal sequence */
+  const char *policy;     /* policy source text; NULL: the ledger's active one */
+  size_t policy_len;
+  const char *params;     /* JSON object laid over the policy's params; NULL:
+                             the params the active policy was set with */
+  int dry_run;            /* decide, validate and report; write nothing */
+} socloss_resolve_options;
+
+SOCLOSS_API void socloss_resolve_options_init(socloss_resolve_options *o);
+
+typedef struct socloss_deleveraged {
+  const char *account, *market;
+  int64_t size;           /* lots closed against the bankrupt account, > 0 */
+  int64_t price;          /* its bankruptcy price in that market */
+} socloss_deleveraged;
+
+typedef struct socloss_takeover {
+  const char *market;
+  int64_t size;           /* the bankrupt account's lots taken by the fund */
+  int64_t price;          /* at mark */
+} socloss_takeover;
+
+typedef struct socloss_haircut {
+  const char *account;
+  int64_t amount;         /* atoms charged, > 0 */
+} socloss_haircut;
+
+/* What a resolution did (or, for a dry run, would do).  Valid until the
+ * next call on the handle. */
+typedef struct socloss_resolution {
+  const char *id, *account;
+  const char *status;     /* "applied", "dry-run" or "failed" */
+  const char *policy_name, *policy_hash;  /* hash: SHA-256 of the source, hex */
+  const char *params;     /* the params given, as JSON */
+  int64_t equity;         /* the bankrupt account's equity before */
+  int64_t fund_draw, bad_debt;
+  uint64_t seq;           /* its journal record (0 for a dry run) */
+  size_t ndeleveraged, ntakeovers, nhaircuts;
+  const socloss_deleveraged *deleveraged;
+  const socloss_takeover *takeovers;
+  const socloss_haircut *haircuts;
+  uint64_t instructions;  /* VM instructions the policy ran (in thousands' steps) */
+  uint64_t policy_us;     /* time spent in the policy, evaluator included */
+  const char *failure;    /* why the policy failed ("" if it did not); with
+                             a fallback policy set, status can be "applied"
+                             and this still says why the first one failed */
+} socloss_resolution;
+
+/* Resolves the deficit of bankrupt `account` in one write transaction:
+ * bankruptcy prices, the policy's deleverage, takeover by the fund, the fund
+ * draw, the policy's haircuts, bad debt, one journal record.  A policy that
+ * fails changes nothing but the journal (its failure is recorded) and the
+ * fallback policy, if set, runs instead: SOCLOSS_EPOLICY when none could
+ * resolve it.  *out (may be NULL) is set in every case with a result. */
+SOCLOSS_API int socloss_resolve(socloss *led, const char *account,
+                                const socloss_resolve_options *o,
+                                const socloss_resolution **out);
+/* The resolution as a JSON object (DESIGN §6); free() it.  NULL when out of
+ * memory. */
+SOCLOSS_API char *socloss_resolution_json(const socloss_resolution *r);
+
+enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1 };
+
+/* Sets the ledger's active or fallback policy from source text, after
+ * loading it in the sandbox and checking its shape (a policy that does not
+ * load is refused and nothing changes).  source NULL clears it.  Journaled. */
+SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
+                                   const char *params_json);
+
+typedef struct socloss_limits {
+  uint64_t instructions;  /* per policy call (default 200,000,000) */
+  uint64_t memory;        /* bytes per policy call (default 512 MiB) */
+  uint64_t wall_ms;       /* milliseconds per policy call (default 5,000) */
+  int64_t fund_max_draw;  /* the most the fund pays per deficit, 0: no cap */
+} socloss_limits;
+
+SOCLOSS_API int socloss_limits_get(socloss *led, socloss_limits *out);
+SOCLOSS_API int socloss_limits_set(socloss *led, const socloss_limits *in);
 
 /* ---- Invariants -------------------------------------------------------- */
 

@@ -157,3 +157,46 @@ void codec_rd_str(codec_reader *r, char out[CODEC_ID_MAX + 1]) {
   memcpy(out, p, n);
   out[n] = 0;
 }
+
+void codec_buf_u32(codec_buf *b, uint32_t v) {
+  unsigned char *p = buf_grow(b, 4);
+  if (p)
+    for (int i = 3; i >= 0; i--, v >>= 8) p[i] = (unsigned char)(v & 0xff);
+}
+
+void codec_buf_raw(codec_buf *b, const void *p, size_t n) {
+  unsigned char *at = buf_grow(b, n);
+  if (at && n) memcpy(at, p, n);
+}
+
+void codec_buf_blob(codec_buf *b, const void *p, size_t n) {
+  if (n > UINT32_MAX) {
+    b->oom = 1;
+    return;
+  }
+  codec_buf_u32(b, (uint32_t)n);
+  codec_buf_raw(b, p, n);
+}
+
+void codec_buf_align8(codec_buf *b) {
+  static const unsigned char zero[8];
+  if (b->len % 8) codec_buf_raw(b, zero, 8 - b->len % 8);
+}
+
+uint32_t codec_rd_u32(codec_reader *r) {
+  const unsigned char *p = rd(r, 4);
+  return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
+}
+
+const void *codec_rd_raw(codec_reader *r, size_t n) { return rd(r, n); }
+
+const void *codec_rd_blob(codec_reader *r, size_t *len) {
+  *len = codec_rd_u32(r);
+  const void *p = rd(r, *len);
+  if (!p) *len = 0;
+  return p;
+}
+
+void codec_rd_align8(codec_reader *r) {
+  if (r->pos % 8) rd(r, 8 - r->pos % 8);
+}

@@ -59,6 +59,10 @@ void codec_buf_free(codec_buf *b);
 void codec_buf_u8(codec_buf *b, unsigned v);
 void codec_buf_i64(codec_buf *b, int64_t v);
 void codec_buf_str(codec_buf *b, const char *s);  /* u8 length + bytes, <= 255 */
+void codec_buf_u32(codec_buf *b, uint32_t v);
+void codec_buf_blob(codec_buf *b, const void *p, size_t n);  /* u32 length + bytes */
+void codec_buf_raw(codec_buf *b, const void *p, size_t n);   /* bytes as they are */
+void codec_buf_align8(codec_buf *b);  /* zero bytes up to a multiple of 8 */
 
 /* A bounds-checked reader: once a read runs past the end, `bad` is set and
  * every further read yields zero / "". */
@@ -71,5 +75,10 @@ typedef struct codec_reader {
 unsigned codec_rd_u8(codec_reader *r);
 int64_t codec_rd_i64(codec_reader *r);
 void codec_rd_str(codec_reader *r, char out[CODEC_ID_MAX + 1]);
+uint32_t codec_rd_u32(codec_reader *r);
+/* Pointers into the reader's bytes (NULL, and bad set, when short). */
+const void *codec_rd_blob(codec_reader *r, size_t *len);
+const void *codec_rd_raw(codec_reader *r, size_t n);
+void codec_rd_align8(codec_reader *r);
 
 #endif

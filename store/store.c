@@ -10,10 +10,10 @@
 
 #include "socloss.h"
 
-enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_JOURNAL, DB__N };
+enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_JOURNAL, DB_DEFICITS, DB__N };
 
 static const char *const db_names[DB__N] = {"meta", "markets", "accounts", "positions",
-                                            "fund", "settings", "journal"};
+                                            "fund", "settings", "journal", "deficits"};
 
 struct store {
   MDB_env *env;
@@ -391,6 +391,7 @@ static int walk(store_txn *t, int db, MDB_val *start, const void *prefix, size_t
 }
 
 struct walk_ctx {
+  store_deficit_cb deficit;
   store_market_cb market;
   store_account_cb account;
   store_position_cb position;
@@ -482,7 +483,7 @@ int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positi
 }
 
 int store_clear_state(store_txn *t) {
-  static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND};
+  static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_DEFICITS};
   for (size_t i = 0; i < sizeof state / sizeof state[0]; i++) {
     int rc = mdb_drop(t->txn, t->s->dbi[state[i]], 0);
     if (rc) return mdb_fail(t, rc, "clear state");
@@ -490,4 +491,131 @@ int store_clear_state(store_txn *t) {
   MDB_val k = str_val("net_flows");
   int rc = mdb_del(t->txn, t->s->dbi[DB_META], &k, NULL);
   return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "clear state") : SOCLOSS_OK;
+}
+
+/* ---- deficits and settings ---------------------------------------------- */
+
+int store_deficit_get(store_txn *t, const char *id, size_t len, uint64_t *seq) {
+  MDB_val v;
+  int rc = get(t, DB_DEFICITS, val(id, len), &v, "read deficit");
+  if (rc) return rc;
+  int64_t s;
+  if (codec_i64_decode(v.mv_data, v.mv_size, &s)) return corrupt(t, "deficit", id, len);
+  *seq = (uint64_t)s;
+  return SOCLOSS_OK;
+}
+
+int store_deficit_put(store_txn *t, const char *id, size_t len, uint64_t seq) {
+  unsigned char enc[CODEC_I64_LEN];
+  codec_i64_encode(enc, (int64_t)seq);
+  return put(t, DB_DEFICITS, val(id, len), enc, sizeof enc, 0, "write deficit");
+}
+
+static int visit_deficit(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  struct walk_ctx *w = ud;
+  int64_t seq;
+  if (codec_i64_decode(v->mv_data, v->mv_size, &seq)) return corrupt(t, "deficit", k->mv_data, k->mv_size);
+  return w->deficit(w->ud, k->mv_data, k->mv_size, (uint64_t)seq);
+}
+
+int store_each_deficit(store_txn *t, store_deficit_cb cb, void *ud) {
+  struct walk_ctx w = {.deficit = cb, .ud = ud};
+  return walk(t, DB_DEFICITS, NULL, NULL, 0, visit_deficit, &w);
+}
+
+int store_setting_get(store_txn *t, const char *key, const void **p, size_t *len) {
+  MDB_val v;
+  int rc = get(t, DB_SETTINGS, str_val(key), &v, "read setting");
+  if (rc) return rc;
+  *p = v.mv_data;
+  *len = v.mv_size;
+  return SOCLOSS_OK;
+}
+
+int store_setting_put(store_txn *t, const char *key, const void *p, size_t len) {
+  if (!p) {
+    MDB_val k = str_val(key);
+    int rc = mdb_del(t->txn, t->s->dbi[DB_SETTINGS], &k, NULL);
+    return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "delete setting") : SOCLOSS_OK;
+  }
+  return put(t, DB_SETTINGS, str_val(key), p, len, 0, "write setting");
+}
+
+/* ---- cursors ------------------------------------------------------------ */
+
+struct store_cursor {
+  store_txn *t;
+  MDB_cursor *c;
+  int started, done;
+  unsigned char prefix[CODEC_POSKEY_MAX];
+  size_t plen;   /* 0: the accounts table */
+};
+
+static int cursor_open(store_txn *t, int db, store_cursor **out) {
+  store_cursor *c = calloc(1, sizeof *c);
+  if (!c) return fail(t->s, SOCLOSS_ENOMEM, "out of memory");
+  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c->c);
+  if (rc) {
+    free(c);
+    return mdb_fail(t, rc, "open cursor");
+  }
+  c->t = t;
+  *out = c;
+  return SOCLOSS_OK;
+}
+
+int store_cursor_accounts(store_txn *t, store_cursor **out) { return cursor_open(t, DB_ACCOUNTS, out); }
+
+int store_cursor_positions(store_txn *t, const char *market, store_cursor **out) {
+  int rc = cursor_open(t, DB_POSITIONS, out);
+  if (!rc) (*out)->plen = codec_poskey_encode((*out)->prefix, market, "");
+  return rc;
+}
+
+static int cursor_step(store_cursor *c, MDB_val *k, MDB_val *v) {
+  if (c->done) return SOCLOSS_ENOTFOUND;
+  int rc;
+  if (!c->started) {
+    c->started = 1;
+    if (c->plen) {
+      *k = val(c->prefix, c->plen);
+      rc = mdb_cursor_get(c->c, k, v, MDB_SET_RANGE);
+    } else {
+      rc = mdb_cursor_get(c->c, k, v, MDB_FIRST);
+    }
+  } else {
+    rc = mdb_cursor_get(c->c, k, v, MDB_NEXT);
+  }
+  if (rc == MDB_NOTFOUND || (!rc && c->plen && (k->mv_size < c->plen || memcmp(k->mv_data, c->prefix, c->plen)))) {
+    c->done = 1;
+    return SOCLOSS_ENOTFOUND;
+  }
+  return rc ? mdb_fail(c->t, rc, "cursor") : SOCLOSS_OK;
+}
+
+int store_next_account(store_cursor *c, char id[CODEC_ID_MAX + 1], int64_t *balance) {
+  MDB_val k, v;
+  int rc = cursor_step(c, &k, &v);
+  if (rc) return rc;
+  if ((rc = key_id(c->t, "account", &k, id))) return rc;
+  if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt(c->t, "account", id, strlen(id));
+  return SOCLOSS_OK;
+}
+
+int store_next_position(store_cursor *c, char holder[CODEC_ID_MAX + 1], store_position *pos) {
+  MDB_val k, v;
+  int rc = cursor_step(c, &k, &v);
+  if (rc) return rc;
+  size_t h = k.mv_size - c->plen;
+  if (h > CODEC_ID_MAX || codec_position_decode(v.mv_data, v.mv_size, pos))
+    return corrupt(c->t, "position", k.mv_data, k.mv_size);
+  memcpy(holder, (const char *)k.mv_data + c->plen, h);
+  holder[h] = 0;
+  return SOCLOSS_OK;
+}
+
+void store_cursor_close(store_cursor *c) {
+  if (!c) return;
+  mdb_cursor_close(c->c);
+  free(c);
 }

@@ -10,6 +10,7 @@
  *   fund       "cash", "bad_debt" -> int64
  *   settings   name -> opaque bytes
  *   journal    u64 sequence (big-endian) -> record bytes (opaque here)
+ *   deficits   deficit id -> the sequence of the record that resolved it
  *
  * Writes run through store_write: the caller's function runs inside one
  * write transaction; when the map fills up, the transaction is aborted, the
@@ -93,10 +94,31 @@ int store_each_account(store_txn *t, store_account_cb cb, void *ud);
 int store_each_position(store_txn *t, const char *market, store_position_cb cb, void *ud);
 int store_each_record(store_txn *t, uint64_t from, store_record_cb cb, void *ud);
 
+/* Resolved deficit ids (idempotency keys). */
+int store_deficit_get(store_txn *t, const char *id, size_t len, uint64_t *seq);
+int store_deficit_put(store_txn *t, const char *id, size_t len, uint64_t seq);
+typedef int (*store_deficit_cb)(void *ud, const char *id, size_t len, uint64_t seq);
+int store_each_deficit(store_txn *t, store_deficit_cb cb, void *ud);
+
+/* Settings: opaque bytes by name; *p points into the snapshot (valid until
+ * the transaction ends).  put with p == NULL deletes. */
+int store_setting_get(store_txn *t, const char *key, const void **p, size_t *len);
+int store_setting_put(store_txn *t, const char *key, const void *p, size_t len);
+
+/* Cursors for merging sorted streams: the accounts in id order, or one
+ * market's positions in holder order (the fund, holder "", first). */
+typedef struct store_cursor store_cursor;
+int store_cursor_accounts(store_txn *t, store_cursor **out);
+int store_cursor_positions(store_txn *t, const char *market, store_cursor **out);
+/* SOCLOSS_OK with the next record, SOCLOSS_ENOTFOUND after the last. */
+int store_next_account(store_cursor *c, char id[CODEC_ID_MAX + 1], int64_t *balance);
+int store_next_position(store_cursor *c, char holder[CODEC_ID_MAX + 1], store_position *pos);
+void store_cursor_close(store_cursor *c);
+
 /* Numbers of records. */
 int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions);
 
-/* Empties every state table (markets, accounts, positions, fund, totals) and
+/* Empties every state table (markets, accounts, positions, fund, deficits, totals) and
  * keeps the journal: the starting point of a replay. */
 int store_clear_state(store_txn *t);
 

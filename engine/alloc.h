@@ -1,0 +1,38 @@
+/*
+ * alloc.h — exact integer allocation: the arithmetic that policies compose
+ * (through the Lua helpers) and that a native rule calls directly.
+ *
+ * Every rule here is exact to the atom and deterministic: shares are floored,
+ * then the atoms left over go one each to the largest remainders, and every
+ * tie goes to the lower index (candidates come in account-id order, so the
+ * lower index is the lower account id).
+ */
+#ifndef SOCLOSS_ALLOC_H
+#define SOCLOSS_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { ALLOC_OK = 0, ALLOC_EINVAL = -1, ALLOC_ENOMEM = -2, ALLOC_EOVERFLOW = -3 };
+
+/* Splits total (>= 0) in proportion to weights (each >= 0): out[i] =
+ * floor(total * w[i] / W) plus one atom for the (total - sum of floors)
+ * largest remainders.  All weights zero: all zero (nothing can be split). */
+int alloc_pro_rata(const int64_t *w, size_t n, int64_t total, int64_t *out);
+
+/* Capped pro-rata (water-filling): like alloc_pro_rata but out[i] never
+ * exceeds cap[i]; where a cap binds, the rest is shared among the others in
+ * the same proportion.  When the caps of the weighted entries add up to less
+ * than total, each pays its cap.  Entries with weight 0 or cap <= 0 get 0. */
+int alloc_waterfill(const int64_t *w, const int64_t *cap, size_t n, int64_t total, int64_t *out);
+
+/* Indices 0..n-1 ordered by key, descending when desc, ties to the lower
+ * index (a stable sort). */
+int order_i64(const int64_t *key, size_t n, int desc, uint32_t *idx);
+int order_f64(const double *key, size_t n, int desc, uint32_t *idx);
+
+/* floor(a * b / c) in 128 bits; ALLOC_EINVAL when c == 0, ALLOC_EOVERFLOW
+ * when the result does not fit int64. */
+int muldiv_floor(int64_t a, int64_t b, int64_t c, int64_t *out);
+
+#endif

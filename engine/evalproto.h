@@ -1,0 +1,105 @@
+/*
+ * evalproto.h — the messages between the ledger process and the policy
+ * evaluator process (socloss-eval).  One request, one response, each framed
+ * by an 8-byte length.  The bulk of a request is the candidates, sent as
+ * columns (8-byte aligned int64 arrays), never as one record per candidate.
+ * Both processes are the same build on the same machine, so arrays travel
+ * in native byte order; the parent trusts nothing it reads back.
+ */
+#ifndef SOCLOSS_EVALPROTO_H
+#define SOCLOSS_EVALPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+#define EVAL_REQUEST_MAGIC 0x534c5131u   /* "SLQ1" */
+#define EVAL_RESPONSE_MAGIC 0x534c5231u  /* "SLR1" */
+#define EVAL_MESSAGE_MAX ((uint64_t)1 << 31)
+#define EVAL_SOURCE_MAX (256 * 1024)
+#define EVAL_TEXT_MAX 512                 /* longest message returned */
+
+enum eval_fn { EVAL_FN_PROBE = 1, EVAL_FN_DELEVERAGE = 2, EVAL_FN_HAIRCUT = 3 };
+
+enum eval_status {
+  EVAL_OK = 0,
+  EVAL_LOAD = 1,          /* does not compile, or the returned table has the wrong shape */
+  EVAL_ERROR = 2,         /* raised an error */
+  EVAL_INSTRUCTIONS = 3,  /* instruction budget exceeded */
+  EVAL_MEMORY = 4,        /* memory budget exceeded */
+  EVAL_TIME = 5,          /* wall-clock budget exceeded (in the evaluator) */
+  EVAL_RESULT = 6,        /* returned something that is not a list of actions */
+  EVAL_CRASH = 7,         /* the evaluator died (set by the parent) */
+  EVAL_KILLED = 8,        /* the parent killed it at the deadline */
+  EVAL_PROTOCOL = 9       /* unreadable answer (set by the parent) */
+};
+
+typedef struct eval_limits {
+  uint64_t instructions;  /* VM instructions per call */
+  uint64_t memory;        /* bytes the Lua allocator may hold */
+  uint64_t wall_ms;       /* milliseconds per call */
+} eval_limits;
+
+typedef struct eval_market {
+  char market[CODEC_ID_MAX + 1];
+  int64_t size, cost, mark, bankruptcy_price;
+} eval_market;
+
+/* Columns of n candidates (accounts holding any position, A excluded) in
+ * account-id order; per-market columns are market-major: size[m * n + i]. */
+typedef struct eval_columns {
+  size_t n;
+  size_t stride;            /* distance between markets in size/cost/upnl (>= n) */
+  const char *ids;          /* id i is ids[off[i] .. off[i + 1]) */
+  const uint32_t *off;      /* n + 1 offsets */
+  const int64_t *balance, *equity, *upnl_total;
+  const int64_t *size, *cost, *upnl;
+} eval_columns;
+
+typedef struct eval_request {
+  int fn;
+  eval_limits limits;
+  const char *source;
+  size_t source_len;
+  const char *params;       /* JSON object text, may be empty */
+  size_t params_len;
+  const char *deficit_id;
+  size_t deficit_id_len;
+  char account[CODEC_ID_MAX + 1];
+  int64_t equity, shortfall, fund_cash;
+  size_t nmarkets;
+  const eval_market *markets;
+  eval_columns c;
+} eval_request;
+
+/* An action: index into the candidates; market index for a deleverage
+ * (0 for a haircut); value = lots to close or atoms to charge. */
+typedef struct eval_action {
+  uint32_t index, market;
+  int64_t value;
+} eval_action;
+
+typedef struct eval_response {
+  int status;
+  char message[EVAL_TEXT_MAX + 1];
+  char name[CODEC_ID_MAX + 1];
+  int has_deleverage, has_haircut;
+  uint64_t instructions;
+  size_t nactions;
+  const eval_action *actions;   /* into the decoded buffer, or owned by the writer */
+} eval_response;
+
+void evalproto_encode_request(codec_buf *b, const eval_request *rq);
+/* The request's pointers point into `data`, which must stay alive. */
+int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eval_market *markets,
+                             size_t markets_cap);
+void evalproto_encode_response(codec_buf *b, const eval_response *rs);
+int evalproto_decode_response(const void *data, size_t len, eval_response *rs);
+
+/* Framed I/O on a blocking descriptor: 8-byte length, then the bytes. */
+int evalproto_write_frame(int fd, const void *p, size_t len);
+/* Reads one frame into *buf (malloc'd).  0 ok, 1 clean end of input, -1 error. */
+int evalproto_read_frame(int fd, void **buf, size_t *len);
+
+#endif

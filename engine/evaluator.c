@@ -1,0 +1,104 @@
+/*
+ * socloss-eval — the policy evaluator process (the outer sandbox layer).
+ *
+ * The ledger process starts it with a socket on stdin and stdout and
+ * nothing else, sends one request at a time and reads one response; it
+ * kills this process at the deadline and restarts it after any fault.
+ * Before reading anything, the process drops what a policy could abuse if
+ * it ever escaped the Lua layer: no new privileges, tight rlimits (no files,
+ * no processes, no core dumps), every other descriptor closed, an empty
+ * environment, and on x86-64 a seccomp filter that allows only reading,
+ * writing and memory management.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "evalproto.h"
+#include "sandbox.h"
+
+#define MARKETS_MAX 256
+
+static void limit(int resource, rlim_t v) {
+  struct rlimit r = {v, v};
+  setrlimit(resource, &r);
+}
+
+#if defined(__x86_64__)
+#define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+static int seccomp_filter(void) {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
+      ALLOW(SYS_brk), ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mremap),
+      ALLOW(SYS_madvise), ALLOW(SYS_rt_sigreturn), ALLOW(SYS_clock_gettime),
+      ALLOW(SYS_getrandom), ALLOW(SYS_sysinfo), /* glibc's qsort asks for the memory size once */
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+  };
+  struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+#else
+static int seccomp_filter(void) { return -1; }
+#endif
+
+static void harden(void) {
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  for (int fd = 3; fd < 1024; fd++) close(fd);
+  clearenv();
+  if (chdir("/") != 0) _exit(71);
+  limit(RLIMIT_CORE, 0);
+  limit(RLIMIT_FSIZE, 0);
+  limit(RLIMIT_NOFILE, 3);
+  limit(RLIMIT_NPROC, 0);
+  /* RLIMIT_AS stays as inherited: the request (up to 2 GiB) must fit, and
+   * the Lua allocator's budget is the limit policies meet. */
+  seccomp_filter();  /* where the kernel allows; the other layers hold without it */
+}
+
+int main(int argc, char **argv) {
+  (void)argv;
+  if (argc != 1) {
+    fputs("socloss-eval: run by libsocloss, not by hand\n", stderr);
+    return 2;
+  }
+  harden();
+  static eval_market markets[MARKETS_MAX];
+  for (;;) {
+    void *in;
+    size_t len;
+    int rc = evalproto_read_frame(0, &in, &len);
+    if (rc == 1) return 0;  /* the ledger process closed the socket */
+    if (rc) return 3;
+    eval_request rq;
+    eval_response rs;
+    if (evalproto_decode_request(in, len, &rq, markets, MARKETS_MAX)) {
+      memset(&rs, 0, sizeof rs);
+      rs.status = EVAL_PROTOCOL;
+      strcpy(rs.message, "malformed request");
+    } else {
+      sandbox_run(&rq, &rs);
+    }
+    codec_buf out = {0};
+    evalproto_encode_response(&out, &rs);
+    free((void *)rs.actions);
+    free(in);
+    if (out.oom || evalproto_write_frame(1, out.p, out.len)) return 4;
+    codec_buf_free(&out);
+  }
+}

@@ -1,0 +1,463 @@
+/*
+ * lhelpers.c — columns and the `socloss` helper table for policies.
+ *
+ * Columns are 1-indexed like Lua sequences.  Every helper is exact integer
+ * arithmetic with checked overflow (an overflow is an error, never a wrap),
+ * and every tie goes to the lower index, which is the lower account id.
+ * Results are allocated through the Lua allocator, so they count against
+ * the policy's memory budget.
+ */
+#include "lhelpers.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+static const eval_request *request_of(lua_State *L) {
+  return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* ---- columns ------------------------------------------------------------ */
+
+static column *new_column(lua_State *L, size_t n, int kind) {
+  size_t elem = kind == COL_FLOAT ? sizeof(double) : sizeof(int64_t);
+  if (n > (SIZE_MAX - sizeof(column)) / elem) luaL_error(L, "column too large");
+  column *c = lua_newuserdatauv(L, sizeof(column) + n * elem, 0);
+  memset(c, 0, sizeof *c);
+  c->n = n;
+  c->kind = kind;
+  c->writable = 1;
+  void *data = c + 1;
+  memset(data, 0, n * elem);
+  if (kind == COL_FLOAT) c->f = data;
+  else c->i = data;
+  luaL_setmetatable(L, COLUMN_MT);
+  return c;
+}
+
+static int64_t *int_data(column *c) { return (int64_t *)(c + 1); }
+
+void lhelpers_push_int_column(lua_State *L, const int64_t *v, size_t n) {
+  column *c = lua_newuserdatauv(L, sizeof *c, 0);
+  memset(c, 0, sizeof *c);
+  c->n = n;
+  c->kind = COL_INT;
+  c->i = v;
+  luaL_setmetatable(L, COLUMN_MT);
+}
+
+void lhelpers_push_id_column(lua_State *L, const char *ids, const uint32_t *off, size_t n) {
+  column *c = lua_newuserdatauv(L, sizeof *c, 0);
+  memset(c, 0, sizeof *c);
+  c->n = n;
+  c->kind = COL_ID;
+  c->ids = ids;
+  c->off = off;
+  luaL_setmetatable(L, COLUMN_MT);
+}
+
+column *lhelpers_check_column(lua_State *L, int idx) { return luaL_checkudata(L, idx, COLUMN_MT); }
+
+static int col_index(lua_State *L) {
+  column *c = lhelpers_check_column(L, 1);
+  lua_Integer i;
+  if (!lua_isinteger(L, 2)) return luaL_error(L, "a column is indexed by integers, not %s", luaL_typename(L, 2));
+  i = lua_tointeger(L, 2);
+  if (i < 1 || (lua_Unsigned)i > c->n) {
+    lua_pushnil(L);
+    return 1;
+  }
+  size_t k = (size_t)i - 1;
+  if (c->kind == COL_INT) lua_pushinteger(L, c->i[k]);
+  else if (c->kind == COL_FLOAT) lua_pushnumber(L, c->f[k]);
+  else lua_pushlstring(L, c->ids + c->off[k], c->off[k + 1] - c->off[k]);
+  return 1;
+}
+
+static int col_newindex(lua_State *L) {
+  column *c = lhelpers_check_column(L, 1);
+  if (!c->writable) return luaL_error(L, "this column is read-only");
+  if (!lua_isinteger(L, 2)) return luaL_error(L, "a column is indexed by integers");
+  lua_Integer i = lua_tointeger(L, 2);
+  if (i < 1 || (lua_Unsigned)i > c->n) return luaL_error(L, "index %I out of 1..%I", i, (lua_Integer)c->n);
+  if (c->kind == COL_FLOAT) {
+    ((double *)(c + 1))[i - 1] = luaL_checknumber(L, 3);
+  } else {
+    if (!lua_isinteger(L, 3)) return luaL_error(L, "an integer column takes integers, not %s",
+                                               lua_type(L, 3) == LUA_TNUMBER ? "floats" : luaL_typename(L, 3));
+    int_data(c)[i - 1] = lua_tointeger(L, 3);
+  }
+  return 0;
+}
+
+static int col_len(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)lhelpers_check_column(L, 1)->n);
+  return 1;
+}
+
+/* ---- operands: a column, a Lua sequence of integers, or one integer ----- */
+
+typedef struct operand {
+  const int64_t *v;  /* NULL: scalar */
+  int64_t s;
+  size_t n;
+} operand;
+
+/* A Lua sequence becomes a temporary column (left on the stack). */
+static column *sequence_column(lua_State *L, int idx, int kind) {
+  lua_Unsigned n = lua_rawlen(L, idx);
+  column *c = new_column(L, n, kind);
+  for (lua_Unsigned k = 0; k < n; k++) {
+    lua_rawgeti(L, idx, (lua_Integer)k + 1);
+    if (kind == COL_FLOAT && lua_type(L, -1) == LUA_TNUMBER) ((double *)(c + 1))[k] = lua_tonumber(L, -1);
+    else if (kind == COL_INT && lua_isinteger(L, -1)) int_data(c)[k] = lua_tointeger(L, -1);
+    else luaL_error(L, "element %I of the list is %s, not an integer", (lua_Integer)k + 1,
+                    lua_type(L, -1) == LUA_TNUMBER ? "a float" : luaL_typename(L, -1));
+    lua_pop(L, 1);
+  }
+  return c;
+}
+
+static operand get_operand(lua_State *L, int idx) {
+  operand o = {NULL, 0, 0};
+  if (lua_isinteger(L, idx)) {
+    o.s = lua_tointeger(L, idx);
+    return o;
+  }
+  if (lua_type(L, idx) == LUA_TNUMBER) luaL_error(L, "argument #%d is a float; only integers are exact", idx);
+  column *c;
+  if (lua_type(L, idx) == LUA_TTABLE) {
+    c = sequence_column(L, idx, COL_INT);
+    lua_replace(L, idx);
+  } else {
+    c = luaL_testudata(L, idx, COLUMN_MT);
+    if (!c) luaL_error(L, "argument #%d must be an integer, a column or a list, not %s", idx, luaL_typename(L, idx));
+    if (c->kind != COL_INT) luaL_error(L, "argument #%d is not an integer column", idx);
+  }
+  o.v = c->i;
+  o.n = c->n;
+  return o;
+}
+
+static int64_t at(const operand *o, size_t k) { return o->v ? o->v[k] : o->s; }
+
+/* The common length of column operands (scalars fit any length). */
+static size_t common_length(lua_State *L, const operand *ops, int nops) {
+  size_t n = SIZE_MAX;
+  for (int k = 0; k < nops; k++) {
+    if (!ops[k].v) continue;
+    if (n != SIZE_MAX && ops[k].n != n) luaL_error(L, "columns of different lengths (%I and %I)", (lua_Integer)n, (lua_Integer)ops[k].n);
+    n = ops[k].n;
+  }
+  return n;
+}
+
+enum { OP_ADD, OP_SUB, OP_MUL, OP_MIN, OP_MAX };
+
+static int elementwise(lua_State *L, int op) {
+  operand ops[2] = {get_operand(L, 1), get_operand(L, 2)};
+  size_t n = common_length(L, ops, 2);
+  if (n == SIZE_MAX) return luaL_error(L, "at least one argument must be a column");
+  column *c = new_column(L, n, COL_INT);
+  int64_t *out = int_data(c);
+  for (size_t k = 0; k < n; k++) {
+    __int128 a = at(&ops[0], k), b = at(&ops[1], k), r;
+    switch (op) {
+      case OP_ADD: r = a + b; break;
+      case OP_SUB: r = a - b; break;
+      case OP_MUL: r = a * b; break;
+      case OP_MIN: r = a < b ? a : b; break;
+      default: r = a > b ? a : b; break;
+    }
+    if (r < INT64_MIN || r > INT64_MAX) return luaL_error(L, "integer overflow at element %I", (lua_Integer)k + 1);
+    out[k] = (int64_t)r;
+  }
+  return 1;
+}
+
+static int h_add(lua_State *L) { return elementwise(L, OP_ADD); }
+static int h_sub(lua_State *L) { return elementwise(L, OP_SUB); }
+static int h_mul(lua_State *L) { return elementwise(L, OP_MUL); }
+static int h_min(lua_State *L) { return elementwise(L, OP_MIN); }
+static int h_max(lua_State *L) { return elementwise(L, OP_MAX); }
+
+static int h_abs(lua_State *L) {
+  operand o = get_operand(L, 1);
+  if (!o.v) {
+    if (o.s == INT64_MIN) return luaL_error(L, "integer overflow");
+    lua_pushinteger(L, o.s < 0 ? -o.s : o.s);
+    return 1;
+  }
+  column *c = new_column(L, o.n, COL_INT);
+  for (size_t k = 0; k < o.n; k++) {
+    if (o.v[k] == INT64_MIN) return luaL_error(L, "integer overflow at element %I", (lua_Integer)k + 1);
+    int_data(c)[k] = o.v[k] < 0 ? -o.v[k] : o.v[k];
+  }
+  return 1;
+}
+
+/* floor(a * b / c), element-wise when any argument is a column. */
+static int h_muldiv(lua_State *L) {
+  operand ops[3] = {get_operand(L, 1), get_operand(L, 2), get_operand(L, 3)};
+  size_t n = common_length(L, ops, 3);
+  int64_t r;
+  if (n == SIZE_MAX) {
+    int rc = muldiv_floor(ops[0].s, ops[1].s, ops[2].s, &r);
+    if (rc == ALLOC_EINVAL) return luaL_error(L, "muldiv: division by zero");
+    if (rc) return luaL_error(L, "muldiv: result does not fit int64");
+    lua_pushinteger(L, r);
+    return 1;
+  }
+  column *c = new_column(L, n, COL_INT);
+  for (size_t k = 0; k < n; k++) {
+    int rc = muldiv_floor(at(&ops[0], k), at(&ops[1], k), at(&ops[2], k), &int_data(c)[k]);
+    if (rc == ALLOC_EINVAL) return luaL_error(L, "muldiv: division by zero at element %I", (lua_Integer)k + 1);
+    if (rc) return luaL_error(L, "muldiv: result does not fit int64 at element %I", (lua_Integer)k + 1);
+  }
+  return 1;
+}
+
+/* select(cond, a [, b]): a where cond > 0, else b (default 0). */
+static int h_select(lua_State *L) {
+  if (lua_isnoneornil(L, 3)) {
+    lua_settop(L, 2);
+    lua_pushinteger(L, 0);
+  }
+  operand ops[3] = {get_operand(L, 1), get_operand(L, 2), get_operand(L, 3)};
+  size_t n = common_length(L, ops, 3);
+  if (n == SIZE_MAX) return luaL_error(L, "select: at least one argument must be a column");
+  column *c = new_column(L, n, COL_INT);
+  for (size_t k = 0; k < n; k++) int_data(c)[k] = at(&ops[0], k) > 0 ? at(&ops[1], k) : at(&ops[2], k);
+  return 1;
+}
+
+static int h_sum(lua_State *L) {
+  operand o = get_operand(L, 1);
+  if (!o.v) return luaL_error(L, "sum needs a column or a list");
+  __int128 s = 0;
+  for (size_t k = 0; k < o.n; k++) s += o.v[k];
+  if (s < INT64_MIN || s > INT64_MAX) return luaL_error(L, "sum does not fit int64");
+  lua_pushinteger(L, (lua_Integer)s);
+  return 1;
+}
+
+static int h_column(lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  if (n < 0 || n > (lua_Integer)1 << 28) return luaL_error(L, "column length %I out of 0..2^28", n);
+  if (lua_isnoneornil(L, 2) || lua_isinteger(L, 2)) {
+    int64_t v = (int64_t)luaL_optinteger(L, 2, 0);
+    column *c = new_column(L, (size_t)n, COL_INT);
+    for (lua_Integer k = 0; k < n; k++) int_data(c)[k] = v;
+  } else {
+    double v = luaL_checknumber(L, 2);
+    column *c = new_column(L, (size_t)n, COL_FLOAT);
+    for (lua_Integer k = 0; k < n; k++) ((double *)(c + 1))[k] = v;
+  }
+  return 1;
+}
+
+static int alloc_error(lua_State *L, const char *what, int rc) {
+  if (rc == ALLOC_ENOMEM) return luaL_error(L, "%s: out of memory", what);
+  return luaL_error(L, "%s: weights must be >= 0 and the total >= 0", what);
+}
+
+static int h_pro_rata(lua_State *L) {
+  operand w = get_operand(L, 1);
+  lua_Integer total = luaL_checkinteger(L, 2);
+  if (!w.v) return luaL_error(L, "pro_rata: weights must be a column or a list");
+  column *c = new_column(L, w.n, COL_INT);
+  int rc = alloc_pro_rata(w.v, w.n, total, int_data(c));
+  return rc ? alloc_error(L, "pro_rata", rc) : 1;
+}
+
+static int h_waterfill(lua_State *L) {
+  operand ops[2] = {get_operand(L, 1), get_operand(L, 2)};
+  lua_Integer total = luaL_checkinteger(L, 3);
+  if (!ops[0].v || !ops[1].v) return luaL_error(L, "waterfill: weights and caps must be columns or lists");
+  common_length(L, ops, 2);
+  column *c = new_column(L, ops[0].n, COL_INT);
+  int rc = alloc_waterfill(ops[0].v, ops[1].v, ops[0].n, total, int_data(c));
+  return rc ? alloc_error(L, "waterfill", rc) : 1;
+}
+
+/* order(keys [, "desc"]): 1-based indices by key, ties to the lower index. */
+static int h_order(lua_State *L) {
+  int desc = 0;
+  if (!lua_isnoneornil(L, 2)) {
+    const char *d = luaL_checkstring(L, 2);
+    if (strcmp(d, "desc") && strcmp(d, "asc")) return luaL_error(L, "order: direction must be 'asc' or 'desc'");
+    desc = !strcmp(d, "desc");
+  }
+  column *k;
+  if (lua_type(L, 1) == LUA_TTABLE) {
+    k = sequence_column(L, 1, COL_FLOAT);
+    lua_replace(L, 1);
+  } else {
+    k = lhelpers_check_column(L, 1);
+  }
+  if (k->kind == COL_ID) return luaL_error(L, "order: keys must be numbers");
+  uint32_t *idx = lua_newuserdatauv(L, (k->n ? k->n : 1) * sizeof *idx, 0);
+  int rc = k->kind == COL_INT ? order_i64(k->i, k->n, desc, idx) : order_f64(k->f, k->n, desc, idx);
+  if (rc == ALLOC_EINVAL) return luaL_error(L, "order: NaN has no order");
+  if (rc) return luaL_error(L, "order: out of memory");
+  column *c = new_column(L, k->n, COL_INT);
+  for (size_t j = 0; j < k->n; j++) int_data(c)[j] = (int64_t)idx[j] + 1;
+  return 1;
+}
+
+/* brackets(profit, tiers): the progressive weight of each profit, like a tax:
+ * tiers = {{upto=N, rate=BPS}, ..., {rate=BPS}} (the last without upto),
+ * rates in basis points 0..10000; weight = floor(sum portion * rate / 10000). */
+static int h_brackets(lua_State *L) {
+  operand p = get_operand(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  if (!p.v) return luaL_error(L, "brackets: profit must be a column or a list");
+  int64_t upto[32], rate[32];
+  lua_Unsigned nt = lua_rawlen(L, 2);
+  if (nt == 0 || nt > 32) return luaL_error(L, "brackets: 1 to 32 tiers");
+  for (lua_Unsigned t = 0; t < nt; t++) {
+    if (lua_rawgeti(L, 2, (lua_Integer)t + 1) != LUA_TTABLE) return luaL_error(L, "brackets: tier %I is not a table", (lua_Integer)t + 1);
+    lua_getfield(L, -1, "upto");
+    lua_getfield(L, -2, "rate");
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 10000)
+      return luaL_error(L, "brackets: tier %I: rate must be an integer 0..10000 (basis points)", (lua_Integer)t + 1);
+    rate[t] = lua_tointeger(L, -1);
+    if (lua_isnil(L, -2)) {
+      if (t + 1 != nt) return luaL_error(L, "brackets: only the last tier may omit upto");
+      upto[t] = INT64_MAX;
+    } else if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) <= (t ? upto[t - 1] : 0)) {
+      return luaL_error(L, "brackets: tier %I: upto must be an integer above the previous tier", (lua_Integer)t + 1);
+    } else {
+      upto[t] = lua_tointeger(L, -2);
+    }
+    lua_pop(L, 3);
+  }
+  column *c = new_column(L, p.n, COL_INT);
+  for (size_t k = 0; k < p.n; k++) {
+    __int128 w = 0;
+    int64_t lo = 0, x = p.v[k];
+    for (lua_Unsigned t = 0; t < nt && x > lo; t++) {
+      int64_t hi = x < upto[t] ? x : upto[t];
+      w += (__int128)(hi - lo) * rate[t];
+      lo = upto[t];
+    }
+    int_data(c)[k] = (int64_t)(w / 10000);
+  }
+  return 1;
+}
+
+/* ---- actions ------------------------------------------------------------ */
+
+static actions *new_actions(lua_State *L, int fn, size_t cap) {
+  if (cap > (SIZE_MAX - sizeof(actions)) / sizeof(eval_action)) luaL_error(L, "too many actions");
+  actions *a = lua_newuserdatauv(L, sizeof(actions) + cap * sizeof(eval_action), 0);
+  a->fn = fn;
+  a->n = 0;
+  luaL_setmetatable(L, ACTIONS_MT);
+  return a;
+}
+
+/* haircuts(amounts): one haircut per non-zero amount, candidate i paying
+ * amounts[i]. */
+static int h_haircuts(lua_State *L) {
+  operand o = get_operand(L, 1);
+  const eval_request *rq = request_of(L);
+  if (!o.v || o.n != rq->c.n) return luaL_error(L, "haircuts: amounts must be a column of one amount per candidate (%I)", (lua_Integer)rq->c.n);
+  size_t m = 0;
+  for (size_t k = 0; k < o.n; k++) {
+    if (o.v[k] < 0) return luaL_error(L, "haircuts: amount %I at %I is negative", (lua_Integer)o.v[k], (lua_Integer)k + 1);
+    m += o.v[k] != 0;
+  }
+  actions *a = new_actions(L, EVAL_FN_HAIRCUT, m);
+  for (size_t k = 0; k < o.n; k++)
+    if (o.v[k]) a->a[a->n++] = (eval_action){(uint32_t)k, 0, o.v[k]};
+  return 1;
+}
+
+static int market_index(lua_State *L, const eval_request *rq, const char *m) {
+  for (size_t k = 0; k < rq->nmarkets; k++)
+    if (!strcmp(rq->markets[k].market, m)) return (int)k;
+  return luaL_error(L, "'%s' is not one of the deficit's markets", m);
+}
+
+/* deleverage(market, order, available, lots): walks the candidates in
+ * `order` (1-based indices) and closes min(available[i], what is left) of
+ * each until `lots` are closed: whole positions first, the last partly. */
+static int h_deleverage(lua_State *L) {
+  const eval_request *rq = request_of(L);
+  int m = market_index(L, rq, luaL_checkstring(L, 1));
+  operand ops[2] = {get_operand(L, 2), get_operand(L, 3)};
+  lua_Integer lots = luaL_checkinteger(L, 4);
+  if (!ops[0].v || !ops[1].v) return luaL_error(L, "deleverage: order and available must be columns");
+  if (ops[1].n != rq->c.n) return luaL_error(L, "deleverage: available must have one entry per candidate");
+  if (lots < 0) return luaL_error(L, "deleverage: lots must be >= 0");
+  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, ops[0].n);
+  int64_t left = lots;
+  for (size_t k = 0; k < ops[0].n && left > 0; k++) {
+    int64_t i = ops[0].v[k];
+    if (i < 1 || (uint64_t)i > rq->c.n) return luaL_error(L, "deleverage: order holds %I, not a candidate index", (lua_Integer)i);
+    int64_t avail = ops[1].v[i - 1];
+    if (avail <= 0) continue;
+    int64_t q = avail < left ? avail : left;
+    a->a[a->n++] = (eval_action){(uint32_t)(i - 1), (uint32_t)m, q};
+    left -= q;
+  }
+  return 1;
+}
+
+static int actions_len(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)((actions *)luaL_checkudata(L, 1, ACTIONS_MT))->n);
+  return 1;
+}
+
+static int h_find(lua_State *L) {
+  const eval_request *rq = request_of(L);
+  size_t len;
+  const char *id = luaL_checklstring(L, 1, &len);
+  size_t lo = 0, hi = rq->c.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    size_t ml = rq->c.off[mid + 1] - rq->c.off[mid];
+    int cmp = memcmp(rq->c.ids + rq->c.off[mid], id, ml < len ? ml : len);
+    if (cmp == 0) cmp = (ml > len) - (ml < len);
+    if (cmp == 0) {
+      lua_pushinteger(L, (lua_Integer)mid + 1);
+      return 1;
+    }
+    if (cmp < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+static const luaL_Reg helpers[] = {
+    {"column", h_column},     {"add", h_add},         {"sub", h_sub},
+    {"mul", h_mul},           {"min", h_min},         {"max", h_max},
+    {"abs", h_abs},           {"muldiv", h_muldiv},   {"sum", h_sum},
+    {"pro_rata", h_pro_rata}, {"waterfill", h_waterfill}, {"order", h_order},
+    {"brackets", h_brackets}, {"haircuts", h_haircuts}, {"deleverage", h_deleverage},
+    {"find", h_find},         {"select", h_select},   {NULL, NULL}};
+
+void lhelpers_open(lua_State *L, const eval_request *rq) {
+  luaL_newmetatable(L, COLUMN_MT);
+  lua_pushcfunction(L, col_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, col_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushcfunction(L, col_len);
+  lua_setfield(L, -2, "__len");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, ACTIONS_MT);
+  lua_pushcfunction(L, actions_len);
+  lua_setfield(L, -2, "__len");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+  luaL_newlibtable(L, helpers);
+  lua_pushlightuserdata(L, (void *)rq);
+  luaL_setfuncs(L, helpers, 1);
+}

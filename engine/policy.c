@@ -1,0 +1,259 @@
+/*
+ * policy.c — starts, feeds and, when it must, kills the evaluator process.
+ *
+ * The evaluator talks over one AF_UNIX socket pair, non-blocking on our
+ * side, with every wait bounded by the call's deadline: a policy that loops
+ * inside a C call, or anything else that keeps the evaluator from answering,
+ * ends with SIGKILL.  A dead evaluator is a refused policy, never a dead
+ * host: sends use MSG_NOSIGNAL, so no SIGPIPE.  Started with posix_spawn
+ * (safe in threaded hosts) and an empty environment.
+ */
+#define _GNU_SOURCE
+#include "policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define GRACE_MS 500  /* past the evaluator's own deadline, before SIGKILL */
+
+static uint64_t now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+void evaluator_init(evaluator *ev, const char *path) {
+  memset(ev, 0, sizeof *ev);
+  ev->fd = -1;
+  snprintf(ev->path, sizeof ev->path, "%s", path);
+}
+
+/* Reaps the process; *status as waitpid gives it. */
+static void reap(evaluator *ev, int *status) {
+  int st = 0;
+  if (ev->fd >= 0) close(ev->fd);
+  ev->fd = -1;
+  if (ev->pid > 0) {
+    kill(ev->pid, SIGKILL);
+    while (waitpid(ev->pid, &st, 0) < 0 && errno == EINTR) {
+    }
+  }
+  ev->pid = 0;
+  if (status) *status = st;
+}
+
+void evaluator_stop(evaluator *ev) { reap(ev, NULL); }
+
+static int start(evaluator *ev, char *msg, size_t msglen) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    snprintf(msg, msglen, "cannot create the evaluator socket: %s", strerror(errno));
+    return -1;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  char *argv[] = {ev->path, NULL}, *envp[] = {NULL};
+  pid_t pid;
+  int rc = posix_spawn(&pid, ev->path, &fa, NULL, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  close(sv[1]);
+  if (rc != 0) {
+    close(sv[0]);
+    snprintf(msg, msglen, "cannot start the evaluator %.300s: %s", ev->path, strerror(rc));
+    return -1;
+  }
+  fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+  ev->pid = pid;
+  ev->fd = sv[0];
+  return 0;
+}
+
+/* Waits for fd to be ready until deadline (µs); 0 ready, -1 timed out. */
+static int wait_fd(int fd, short events, uint64_t deadline) {
+  for (;;) {
+    uint64_t t = now_us();
+    if (t >= deadline) return -1;
+    struct pollfd p = {fd, events, 0};
+    int n = poll(&p, 1, (int)((deadline - t + 999) / 1000));
+    if (n > 0) return 0;
+    if (n < 0 && errno != EINTR) return 0;  /* let the read or write report it */
+  }
+}
+
+/* 0 done, -1 peer gone, -2 deadline */
+static int send_all(int fd, const void *p, size_t n, uint64_t deadline) {
+  const char *c = p;
+  while (n) {
+    ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+    if (w > 0) {
+      c += w;
+      n -= (size_t)w;
+    } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (wait_fd(fd, POLLOUT, deadline)) return -2;
+    } else {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int recv_all(int fd, void *p, size_t n, uint64_t deadline) {
+  char *c = p;
+  while (n) {
+    ssize_t r = recv(fd, c, n, 0);
+    if (r > 0) {
+      c += r;
+      n -= (size_t)r;
+    } else if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (wait_fd(fd, POLLIN, deadline)) return -2;
+    } else {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
+  int st;
+  reap(ev, &st);
+  memset(rs, 0, sizeof *rs);
+  if (how == -2) {
+    rs->status = EVAL_KILLED;
+    snprintf(rs->message, sizeof rs->message,
+             "time budget exceeded: the evaluator did not answer within %llu ms and was killed",
+             (unsigned long long)(wall_ms + GRACE_MS));
+  } else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
+    rs->status = EVAL_CRASH;
+    snprintf(rs->message, sizeof rs->message, "the evaluator crashed (signal %d: %s)", WTERMSIG(st),
+             strsignal(WTERMSIG(st)));
+  } else if (WIFSIGNALED(st)) {
+    rs->status = EVAL_CRASH;
+    snprintf(rs->message, sizeof rs->message, "the evaluator was killed (signal %d)", WTERMSIG(st));
+  } else if (WIFEXITED(st) && WEXITSTATUS(st) == 70) {
+    rs->status = EVAL_CRASH;
+    snprintf(rs->message, sizeof rs->message, "the evaluator aborted (Lua panic)");
+  } else {
+    rs->status = EVAL_PROTOCOL;
+    snprintf(rs->message, sizeof rs->message, "the evaluator stopped answering (exit %d)",
+             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  }
+  return rs->status;
+}
+
+int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, void **buf,
+                   uint64_t *elapsed_us) {
+  uint64_t t0 = now_us();
+  *buf = NULL;
+  memset(rs, 0, sizeof *rs);
+  if (ev->pid == 0 && start(ev, rs->message, sizeof rs->message)) {
+    rs->status = EVAL_CRASH;
+    return rs->status;
+  }
+  codec_buf b = {0};
+  evalproto_encode_request(&b, rq);
+  if (b.oom) {
+    codec_buf_free(&b);
+    rs->status = EVAL_PROTOCOL;
+    snprintf(rs->message, sizeof rs->message, "out of memory encoding the request");
+    return rs->status;
+  }
+  /* sending may take a while for millions of candidates: it has its own
+   * allowance; the policy's deadline starts when the evaluator has it */
+  uint64_t n = b.len;
+  int how = send_all(ev->fd, &n, sizeof n, t0 + 10000000u);
+  if (!how) how = send_all(ev->fd, b.p, b.len, t0 + 10000000u);
+  codec_buf_free(&b);
+  if (how) return fault(ev, how, rs, rq->limits.wall_ms);
+  uint64_t deadline = now_us() + (rq->limits.wall_ms + GRACE_MS) * 1000u;
+  how = recv_all(ev->fd, &n, sizeof n, deadline);
+  if (!how && n > EVAL_MESSAGE_MAX) how = -1;
+  void *p = how ? NULL : malloc(n ? n : 1);
+  if (!how && !p) how = -1;
+  if (!how) how = recv_all(ev->fd, p, n, deadline);
+  if (how) {
+    free(p);
+    return fault(ev, how, rs, rq->limits.wall_ms);
+  }
+  if (evalproto_decode_response(p, n, rs)) {
+    free(p);
+    reap(ev, NULL);
+    memset(rs, 0, sizeof *rs);
+    rs->status = EVAL_PROTOCOL;
+    snprintf(rs->message, sizeof rs->message, "the evaluator's answer is malformed");
+    return rs->status;
+  }
+  *buf = p;
+  if (elapsed_us) *elapsed_us = now_us() - t0;
+  return 0;
+}
+
+const char *eval_status_text(int status) {
+  switch (status) {
+    case EVAL_OK: return "ok";
+    case EVAL_LOAD: return "does not load";
+    case EVAL_ERROR: return "raised an error";
+    case EVAL_INSTRUCTIONS: return "exceeded its instruction budget";
+    case EVAL_MEMORY: return "exceeded its memory budget";
+    case EVAL_TIME: return "exceeded its time budget";
+    case EVAL_RESULT: return "returned an invalid result";
+    case EVAL_CRASH: return "crashed the evaluator";
+    case EVAL_KILLED: return "was killed at the deadline";
+    default: return "broke the evaluator protocol";
+  }
+}
+
+void policy_label(const policy_src *p, char *out, size_t len) {
+  if (p->name[0]) snprintf(out, len, "policy '%s' (%.12s)", p->name, p->hash);
+  else snprintf(out, len, "policy (%.12s)", p->hash);
+}
+
+static void sha256_hex(const char *src, size_t len, char out[65]) {
+  unsigned char d[32];
+  unsigned dl = 32;
+  EVP_Digest(src, len, d, &dl, EVP_sha256(), NULL);
+  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
+  sha256_hex(p->source, p->len, p->hash);
+  p->name[0] = 0;
+  eval_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.fn = EVAL_FN_PROBE;
+  rq.limits = *limits;
+  rq.source = p->source;
+  rq.source_len = p->len;
+  uint32_t off0 = 0;
+  rq.c.off = &off0;
+  eval_response rs;
+  void *buf;
+  evaluator_call(&led->ev, &rq, &rs, &buf, NULL);
+  char label[128];
+  if (rs.status != EVAL_OK) {
+    policy_label(p, label, sizeof label);
+    ledger_fail(led, SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), rs.message);
+    free(buf);
+    return SOCLOSS_EPOLICY;
+  }
+  memcpy(p->name, rs.name, sizeof p->name);
+  p->has_deleverage = rs.has_deleverage;
+  p->has_haircut = rs.has_haircut;
+  free(buf);
+  return SOCLOSS_OK;
+}

@@ -1,0 +1,1346 @@
+/*
+ * resolve.c — deficit resolution, the seven steps of DESIGN §3, in one
+ * write transaction:
+ *
+ *  1. bankruptcy prices: the deficit D = -equity spread over the bankrupt
+ *     account's positions in proportion to notional at mark (largest
+ *     remainder, ties to the lower market id), each price
+ *     mark + trunc(d / size): rounded toward the mark, so counterparties
+ *     never pay more than the deficit; the dust falls to steps 4-6;
+ *  2. deleverage: the policy's closes, each a trade at that price;
+ *  3. takeover: what is left passes to the fund at mark;
+ *  4. fund: pays min(cash, hole, the per-deficit cap);
+ *  5. haircuts: the policy's charges on the shortfall left;
+ *  6. bad debt: whatever is still uncovered; the account ends at zero;
+ *  7. journal: one record with everything, which replay re-applies through
+ *     the same step functions, validating again.
+ *
+ * The policy runs in the evaluator process; every action it returns is
+ * validated here before anything is applied.  A failing policy changes
+ * nothing (the transaction is aborted); its failure is journaled on its own
+ * and the fallback policy, if one is set, runs instead.
+ */
+#include "resolve.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "policy.h"
+
+/* ---- settings ----------------------------------------------------------- */
+
+static const socloss_limits default_limits = {200000000u, 512u << 20, 5000u, 0};
+
+static int read_limits(store_txn *t, socloss_limits *out) {
+  const void *p;
+  size_t len;
+  *out = default_limits;
+  int rc = store_setting_get(t, "limits", &p, &len);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  codec_reader r = {p, len, 0, 0};
+  if (codec_rd_u8(&r) != 1) return SOCLOSS_ESTORE;
+  out->instructions = (uint64_t)codec_rd_i64(&r);
+  out->memory = (uint64_t)codec_rd_i64(&r);
+  out->wall_ms = (uint64_t)codec_rd_i64(&r);
+  out->fund_max_draw = codec_rd_i64(&r);
+  return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
+}
+
+static const char *const role_key[2] = {"policy.active", "policy.fallback"};
+static const char *const role_name[2] = {"active", "fallback"};
+
+/* A stored policy: u8 version | blob source | blob params */
+static int read_policy(store_txn *t, int role, const char **src, size_t *len, const char **params,
+                       size_t *plen) {
+  const void *p;
+  size_t n;
+  int rc = store_setting_get(t, role_key[role], &p, &n);
+  if (rc) return rc;
+  codec_reader r = {p, n, 0, 0};
+  if (codec_rd_u8(&r) != 1) return SOCLOSS_ESTORE;
+  *src = codec_rd_blob(&r, len);
+  *params = codec_rd_blob(&r, plen);
+  return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
+}
+
+/* ---- candidates --------------------------------------------------------- */
+
+typedef struct cands {
+  size_t n, cap, nm;
+  char *ids;
+  size_t ids_len, ids_cap;
+  uint32_t *off;
+  int64_t *balance, *equity, *upnl_total;
+  int64_t *size, *cost, *upnl;  /* market-major, stride cap */
+} cands;
+
+static void cands_free(cands *c) {
+  free(c->ids);
+  free(c->off);
+  free(c->balance);
+  free(c->equity);
+  free(c->upnl_total);
+  free(c->size);
+  free(c->cost);
+  free(c->upnl);
+  memset(c, 0, sizeof *c);
+}
+
+typedef struct mk_cursor {
+  char market[CODEC_ID_MAX + 1];
+  int64_t mark;
+  int slot;                 /* index among the deficit's markets, or -1 */
+  store_cursor *cur;
+  int live;                 /* has a head */
+  char holder[CODEC_ID_MAX + 1];
+  store_position pos;
+} mk_cursor;
+
+typedef struct mk_list {
+  size_t n, cap;
+  mk_cursor *v;
+} mk_list;
+
+static int collect_mk(void *ud, const char *id, const store_market *m) {
+  mk_list *l = ud;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 8;
+    mk_cursor *v = realloc(l->v, cap * sizeof *v);
+    if (!v) return SOCLOSS_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  mk_cursor *c = &l->v[l->n++];
+  memset(c, 0, sizeof *c);
+  memcpy(c->market, id, strlen(id) + 1);
+  c->mark = m->mark;
+  c->slot = -1;
+  return SOCLOSS_OK;
+}
+
+static int advance(mk_cursor *c) {
+  int rc = store_next_position(c->cur, c->holder, &c->pos);
+  c->live = rc == SOCLOSS_OK;
+  return rc == SOCLOSS_ENOTFOUND ? SOCLOSS_OK : rc;
+}
+
+/* Every account holding a position (the bankrupt one excluded), in id
+ * order, with balance, equity and its positions in the deficit's markets:
+ * one merge of the accounts table with each market's positions. */
+static int build_cands(socloss *led, store_txn *t, const deficit_rec *d, cands *c) {
+  mk_list ml = {0};
+  size_t na, np, nmk;
+  int rc = store_counts(t, &nmk, &na, &np);
+  if (!rc) rc = store_each_market(t, collect_mk, &ml);
+  if (rc == SOCLOSS_ENOMEM) rc = ledger_fail(led, rc, "out of memory");
+  memset(c, 0, sizeof *c);
+  c->cap = na ? na : 1;
+  c->nm = d->nm;
+  size_t cols = c->cap * (d->nm ? d->nm : 1);
+  if (!rc) {
+    c->off = malloc((c->cap + 1) * sizeof *c->off);
+    c->balance = malloc(c->cap * sizeof(int64_t));
+    c->equity = malloc(c->cap * sizeof(int64_t));
+    c->upnl_total = malloc(c->cap * sizeof(int64_t));
+    c->size = calloc(cols, sizeof(int64_t));
+    c->cost = calloc(cols, sizeof(int64_t));
+    c->upnl = calloc(cols, sizeof(int64_t));
+    c->ids_cap = c->cap * 13 + 64;
+    c->ids = malloc(c->ids_cap);
+    if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->size || !c->cost || !c->upnl || !c->ids)
+      rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory for %zu candidates", na);
+  }
+  for (size_t k = 0; !rc && k < ml.n; k++) {
+    mk_cursor *m = &ml.v[k];
+    for (size_t j = 0; j < d->nm; j++)
+      if (!strcmp(d->mk[j].market, m->market)) m->slot = (int)j;
+    rc = store_cursor_positions(t, m->market, &m->cur);
+    if (!rc) rc = advance(m);
+    if (!rc && m->live && !m->holder[0]) rc = advance(m);  /* the fund's position */
+  }
+  store_cursor *ac = NULL;
+  if (!rc) rc = store_cursor_accounts(t, &ac);
+  char id[CODEC_ID_MAX + 1];
+  int64_t balance;
+  if (!rc) c->off[0] = 0;
+  while (!rc && (rc = store_next_account(ac, id, &balance)) == SOCLOSS_OK) {
+    __int128 total = 0;
+    int holds = 0;
+    size_t i = c->n;
+    for (size_t k = 0; k < ml.n; k++) {
+      mk_cursor *m = &ml.v[k];
+      if (!m->live || strcmp(m->holder, id)) continue;
+      __int128 u = (__int128)m->pos.size * m->mark - m->pos.cost;
+      total += u;
+      holds = 1;
+      if (m->slot >= 0) {
+        size_t at = (size_t)m->slot * c->cap + i;
+        c->size[at] = m->pos.size;
+        c->cost[at] = m->pos.cost;
+        c->upnl[at] = (int64_t)u;
+      }
+      if ((rc = advance(m))) break;
+    }
+    if (rc || !holds) continue;
+    if (!strcmp(id, d->account)) {  /* not a candidate: clear its row */
+      for (size_t j = 0; j < d->nm; j++) c->size[j * c->cap + i] = c->cost[j * c->cap + i] = c->upnl[j * c->cap + i] = 0;
+      continue;
+    }
+    __int128 eq = total + balance;
+    if (!fits_i64(total) || !fits_i64(eq)) {
+      rc = ledger_fail(led, SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", id);
+      break;
+    }
+    size_t len = strlen(id);
+    if (c->ids_len + len > c->ids_cap) {
+      size_t cap = c->ids_cap * 2 + len;
+      char *p = realloc(c->ids, cap);
+      if (!p) {
+        rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+        break;
+      }
+      c->ids = p;
+      c->ids_cap = cap;
+    }
+    memcpy(c->ids + c->ids_len, id, len);
+    c->ids_len += len;
+    c->off[i + 1] = (uint32_t)c->ids_len;
+    c->balance[i] = balance;
+    c->equity[i] = (int64_t)eq;
+    c->upnl_total[i] = (int64_t)total;
+    c->n++;
+  }
+  if (rc == SOCLOSS_ENOTFOUND) rc = SOCLOSS_OK;
+  store_cursor_close(ac);
+  for (size_t k = 0; k < ml.n; k++) store_cursor_close(ml.v[k].cur);
+  free(ml.v);
+  return rc;
+}
+
+/* ---- step 1: bankruptcy prices ------------------------------------------ */
+
+static int bankruptcy_prices(socloss *led, deficit_rec *d) {
+  if (!d->nm) return SOCLOSS_OK;
+  int64_t w[DEFICIT_MARKETS_MAX], share[DEFICIT_MARKETS_MAX];
+  for (size_t k = 0; k < d->nm; k++) {
+    __int128 n = (__int128)d->mk[k].size * d->mk[k].mark;
+    w[k] = (int64_t)(n < 0 ? -n : n);  /* fits: bounded by open interest x mark */
+  }
+  if (d->equity == INT64_MIN) return ledger_fail(led, SOCLOSS_EOVERFLOW, "account: the deficit overflows int64");
+  if (alloc_pro_rata(w, d->nm, -d->equity, share)) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < d->nm; k++) {
+    deficit_market *m = &d->mk[k];
+    __int128 p = (__int128)m->mark + share[k] / m->size;  /* C division truncates: toward the mark */
+    __int128 hi = INT64_MAX / (m->size < 0 ? -(__int128)m->size : m->size);
+    if (p < 1) p = 1;
+    if (p > hi) p = hi;
+    m->bankruptcy_price = (int64_t)p;
+  }
+  return SOCLOSS_OK;
+}
+
+/* ---- the steps, shared by resolution and replay ------------------------- */
+
+static void copy_id(char out[CODEC_ID_MAX + 1], const char *p, size_t len) {
+  if (len > CODEC_ID_MAX) len = CODEC_ID_MAX;
+  memcpy(out, p, len);
+  out[len] = 0;
+}
+
+typedef struct ref {
+  const char *p;
+  uint32_t len, market, at;
+} ref;
+
+static int cmp_ref(const void *a, const void *b) {
+  const ref *x = a, *y = b;
+  if (x->market != y->market) return x->market < y->market ? -1 : 1;
+  int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+  if (c) return c;
+  if (x->len != y->len) return x->len < y->len ? -1 : 1;
+  return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+/* The first repeated (market, id) pair, as the index of its second action,
+ * or -1.  *first gets the index of the first. */
+static long first_repeat(const ref *refs, size_t n, size_t *first) {
+  ref *s = malloc((n ? n : 1) * sizeof *s);
+  if (!s) return -2;
+  memcpy(s, refs, n * sizeof *s);
+  qsort(s, n, sizeof *s, cmp_ref);
+  long worst = -1;
+  for (size_t k = 1; k < n; k++)
+    if (s[k].market == s[k - 1].market && s[k].len == s[k - 1].len && !memcmp(s[k].p, s[k - 1].p, s[k].len) &&
+        (worst < 0 || s[k].at < (uint32_t)worst)) {
+      worst = (long)s[k].at;
+      *first = s[k - 1].at;
+    }
+  free(s);
+  return worst;
+}
+
+typedef struct step {
+  applier *a;
+  deficit_rec *d;
+  const char *label;  /* "policy 'x' (hash): " for messages */
+} step;
+
+static int refuse(step *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(step *s, int code, const char *fmt, ...) {
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return ledger_fail(s->a->led, code, "%s%s", s->label, msg);
+}
+
+/* Step 2: every close validated (DESIGN §3), then each traded against the
+ * bankrupt account at the market's bankruptcy price. */
+static int step_deleverage(step *s) {
+  deficit_rec *d = s->d;
+  int64_t closed[DEFICIT_MARKETS_MAX] = {0};
+  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
+  if (!refs) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const dl_action *x = &d->dl[k];
+    char holder[CODEC_ID_MAX + 1];
+    copy_id(holder, x->holder, x->len);
+    refs[k] = (ref){x->holder, x->len, x->market, (uint32_t)k};
+    if (x->market >= d->nm) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: market index %u out of range", k + 1, x->market);
+      break;
+    }
+    deficit_market *m = &d->mk[x->market];
+    int64_t held = 0, limit = m->size < 0 ? -m->size : m->size;
+    store_position p;
+    if (!strcmp(holder, d->account)) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: the bankrupt account itself", k + 1);
+      break;
+    }
+    if (x->size <= 0) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: size %lld must be > 0", k + 1, (long long)x->size);
+      break;
+    }
+    rc = store_position_get(s->a->t, m->market, holder, &p);
+    if (rc && rc != SOCLOSS_ENOTFOUND) break;
+    rc = SOCLOSS_OK;
+    if (p.size != 0 && (p.size > 0) != (m->size > 0)) held = p.size < 0 ? -p.size : p.size;
+    if (held == 0)
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: '%s' holds no opposite position in '%s'", k + 1,
+                  holder, m->market);
+    else if (x->size > held)
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: size %lld exceeds the %lld lots '%s' holds in '%s'",
+                  k + 1, (long long)x->size, (long long)held, holder, m->market);
+    else if ((closed[x->market] += x->size) > limit)
+      rc = refuse(s, SOCLOSS_EPOLICY,
+                  "deleverage action %zu: closes %lld lots in '%s' in all, more than the %lld of '%s'", k + 1,
+                  (long long)closed[x->market], m->market, (long long)limit, d->account);
+  }
+  size_t first = 0;
+  long dup = rc ? -1 : first_repeat(refs, d->ndl, &first);
+  if (dup == -2) rc = ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  else if (dup >= 0)
+    rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %ld: '%.*s' already closed in '%s' by action %zu", dup + 1,
+                (int)d->dl[dup].len, d->dl[dup].holder, d->mk[d->dl[dup].market].market, first + 1);
+  free(refs);
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const dl_action *x = &d->dl[k];
+    const deficit_market *m = &d->mk[x->market];
+    char holder[CODEC_ID_MAX + 1];
+    copy_id(holder, x->holder, x->len);
+    /* the bankrupt long sells to the short holder, or buys from the long */
+    rc = m->size > 0 ? ledger_trade(s->a, m->market, holder, d->account, x->size, m->bankruptcy_price)
+                     : ledger_trade(s->a, m->market, d->account, holder, x->size, m->bankruptcy_price);
+  }
+  return rc;
+}
+
+/* Step 3: the rest of each position to the fund at mark. */
+static int step_takeover(step *s) {
+  deficit_rec *d = s->d;
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < d->nm; k++) {
+    deficit_market *m = &d->mk[k];
+    store_position p;
+    rc = store_position_get(s->a->t, m->market, d->account, &p);
+    if (rc == SOCLOSS_ENOTFOUND) {
+      rc = SOCLOSS_OK;
+      p.size = 0;
+    }
+    if (rc) break;
+    if (d->take[k] != p.size)  /* a replayed record must match the state */
+      return refuse(s, SOCLOSS_EINVARIANT, "takeover in '%s': %lld lots recorded, %lld held", m->market,
+                    (long long)d->take[k], (long long)p.size);
+    if (p.size > 0) rc = ledger_trade(s->a, m->market, "", d->account, p.size, m->mark);
+    else if (p.size < 0) rc = ledger_trade(s->a, m->market, d->account, "", -p.size, m->mark);
+  }
+  return rc;
+}
+
+static int hole(step *s, int64_t *h) {
+  int64_t b;
+  int rc = store_account_get(s->a->t, s->d->account, &b);
+  if (rc) return rc;
+  *h = b < 0 ? -b : 0;
+  return SOCLOSS_OK;
+}
+
+static int credit(step *s, int64_t amount) {
+  int64_t b;
+  int rc = store_account_get(s->a->t, s->d->account, &b);
+  return rc ? rc : store_account_put(s->a->t, s->d->account, b + amount);  /* b < 0, b + amount <= 0 */
+}
+
+/* Step 4, for a replay: the recorded draw must be possible. */
+static int step_fund(step *s, int64_t hole_now, int64_t cap) {
+  int64_t draw = s->d->fund_draw, cash = s->a->tot.fund_cash;
+  if (draw < 0 || draw > hole_now || draw > (cash > 0 ? cash : 0) || (cap > 0 && draw > cap))
+    return refuse(s, SOCLOSS_EINVARIANT, "fund draw %lld is not possible (hole %lld, cash %lld)", (long long)draw,
+                  (long long)hole_now, (long long)cash);
+  s->a->tot.fund_cash -= draw;
+  return credit(s, draw);
+}
+
+/* Step 5: every haircut validated, then charged. */
+static int step_haircuts(step *s, int64_t shortfall) {
+  deficit_rec *d = s->d;
+  ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
+  if (!refs) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < d->nhc; k++) refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k};
+  size_t first = 0;
+  long dup = first_repeat(refs, d->nhc, &first);
+  free(refs);
+  if (dup == -2) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  if (dup >= 0)
+    return refuse(s, SOCLOSS_EPOLICY, "haircut action %ld: '%.*s' already charged by action %zu", dup + 1,
+                  (int)d->hc[dup].len, d->hc[dup].account, first + 1);
+  __int128 total = 0;
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < d->nhc; k++) {
+    const hc_action *x = &d->hc[k];
+    char id[CODEC_ID_MAX + 1];
+    copy_id(id, x->account, x->len);
+    int64_t balance;
+    __int128 equity;
+    if (x->amount <= 0)
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: amount %lld must be > 0", k + 1, (long long)x->amount);
+    if (!strcmp(id, d->account)) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the bankrupt account itself", k + 1);
+    rc = store_account_get(s->a->t, id, &balance);
+    if (rc == SOCLOSS_ENOTFOUND) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: unknown account '%s'", k + 1, id);
+    if (!rc) rc = ledger_equity(s->a->led, s->a->t, id, balance, &equity);
+    if (rc) return rc;
+    if (x->amount > equity)
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: %lld exceeds the equity %lld of '%s'", k + 1,
+                    (long long)x->amount, (long long)(equity > 0 ? equity : 0), id);
+    if ((total += x->amount) > shortfall)
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the haircuts add up to %lld, more than the shortfall %lld",
+                    k + 1, (long long)total, (long long)shortfall);
+    rc = store_account_put(s->a->t, id, balance - x->amount);
+  }
+  return rc ? rc : credit(s, (int64_t)total);
+}
+
+/* Step 6: what is left becomes bad debt; the account ends at zero. */
+static int step_bad_debt(step *s, int64_t left) {
+  __int128 bd = (__int128)s->a->tot.bad_debt + left;
+  if (!fits_i64(bd)) return ledger_fail(s->a->led, SOCLOSS_EOVERFLOW, "bad debt overflows int64");
+  s->a->tot.bad_debt = (int64_t)bd;
+  s->d->bad_debt = left;
+  return credit(s, left);
+}
+
+int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
+  deficit_rec *d = (deficit_rec *)rec;
+  step s = {a, d, ""};
+  int64_t h;
+  socloss_limits lim;
+  int rc = read_limits(a->t, &lim);
+  if (!rc) rc = step_deleverage(&s);
+  if (!rc) rc = step_takeover(&s);
+  if (!rc) rc = hole(&s, &h);
+  if (!rc) rc = step_fund(&s, h, lim.fund_max_draw);
+  if (!rc) rc = step_haircuts(&s, h - d->fund_draw);
+  if (rc) return rc;
+  int64_t left;
+  if ((rc = hole(&s, &left))) return rc;
+  if (left != d->bad_debt)
+    return ledger_fail(a->led, SOCLOSS_EINVARIANT, "bad debt %lld recorded, %lld left", (long long)d->bad_debt,
+                       (long long)left);
+  if ((rc = step_bad_debt(&s, left))) return rc;
+  return store_deficit_put(a->t, d->id, d->id_len, seq);
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+#define DEFICIT_RECORD_VERSION 1
+
+static void put_id(codec_buf *b, const char *p, size_t len) {
+  codec_buf_u8(b, (unsigned)len);
+  codec_buf_raw(b, p, len);
+}
+
+static const char *get_id(codec_reader *r, uint32_t *len) {
+  *len = codec_rd_u8(r);
+  if (*len == 0 || *len > CODEC_ID_MAX) r->bad = 1;
+  return codec_rd_raw(r, *len);
+}
+
+void deficit_encode(codec_buf *b, const deficit_rec *d) {
+  codec_buf_u8(b, DEFICIT_RECORD_VERSION);
+  codec_buf_u8(b, EV_DEFICIT);
+  codec_buf_blob(b, d->id, d->id_len);
+  codec_buf_str(b, d->account);
+  codec_buf_i64(b, d->equity);
+  codec_buf_str(b, d->policy_name);
+  codec_buf_str(b, d->policy_hash);
+  codec_buf_blob(b, d->params, d->params_len);
+  codec_buf_u32(b, (uint32_t)d->nm);
+  for (size_t k = 0; k < d->nm; k++) {
+    const deficit_market *m = &d->mk[k];
+    codec_buf_str(b, m->market);
+    codec_buf_i64(b, m->size);
+    codec_buf_i64(b, m->cost);
+    codec_buf_i64(b, m->mark);
+    codec_buf_i64(b, m->bankruptcy_price);
+    codec_buf_i64(b, d->take[k]);
+  }
+  codec_buf_u32(b, (uint32_t)d->ndl);
+  for (size_t k = 0; k < d->ndl; k++) {
+    put_id(b, d->dl[k].holder, d->dl[k].len);
+    codec_buf_u32(b, d->dl[k].market);
+    codec_buf_i64(b, d->dl[k].size);
+  }
+  codec_buf_i64(b, d->fund_draw);
+  codec_buf_u32(b, (uint32_t)d->nhc);
+  for (size_t k = 0; k < d->nhc; k++) {
+    put_id(b, d->hc[k].account, d->hc[k].len);
+    codec_buf_i64(b, d->hc[k].amount);
+  }
+  codec_buf_i64(b, d->bad_debt);
+  codec_buf_i64(b, (int64_t)d->instructions);
+  codec_buf_i64(b, (int64_t)d->policy_us);
+}
+
+void deficit_rec_free(deficit_rec *d) {
+  free((void *)d->dl);
+  free((void *)d->hc);
+  d->dl = NULL;
+  d->hc = NULL;
+}
+
+int deficit_decode(const void *p, size_t len, deficit_rec *d) {
+  codec_reader r = {p, len, 0, 0};
+  memset(d, 0, sizeof *d);
+  if (codec_rd_u8(&r) != DEFICIT_RECORD_VERSION || codec_rd_u8(&r) != EV_DEFICIT) return -1;
+  d->id = codec_rd_blob(&r, &d->id_len);
+  codec_rd_str(&r, d->account);
+  d->equity = codec_rd_i64(&r);
+  codec_rd_str(&r, d->policy_name);
+  char hash[CODEC_ID_MAX + 1];
+  codec_rd_str(&r, hash);
+  memcpy(d->policy_hash, hash, 64);
+  d->policy_hash[64] = 0;
+  d->params = codec_rd_blob(&r, &d->params_len);
+  d->nm = codec_rd_u32(&r);
+  if (d->nm > DEFICIT_MARKETS_MAX) return -1;
+  for (size_t k = 0; k < d->nm; k++) {
+    deficit_market *m = &d->mk[k];
+    codec_rd_str(&r, m->market);
+    m->size = codec_rd_i64(&r);
+    m->cost = codec_rd_i64(&r);
+    m->mark = codec_rd_i64(&r);
+    m->bankruptcy_price = codec_rd_i64(&r);
+    d->take[k] = codec_rd_i64(&r);
+  }
+  d->ndl = codec_rd_u32(&r);
+  if (r.bad || d->ndl > len) return -1;
+  dl_action *dl = malloc((d->ndl ? d->ndl : 1) * sizeof *dl);
+  d->dl = dl;
+  for (size_t k = 0; dl && k < d->ndl && !r.bad; k++) {
+    dl[k].holder = get_id(&r, &dl[k].len);
+    dl[k].market = codec_rd_u32(&r);
+    dl[k].index = UINT32_MAX;
+    dl[k].size = codec_rd_i64(&r);
+  }
+  d->fund_draw = codec_rd_i64(&r);
+  d->nhc = codec_rd_u32(&r);
+  if (r.bad || d->nhc > len) {
+    deficit_rec_free(d);
+    return -1;
+  }
+  hc_action *hc = malloc((d->nhc ? d->nhc : 1) * sizeof *hc);
+  d->hc = hc;
+  for (size_t k = 0; hc && k < d->nhc && !r.bad; k++) {
+    hc[k].account = get_id(&r, &hc[k].len);
+    hc[k].index = UINT32_MAX;
+    hc[k].amount = codec_rd_i64(&r);
+  }
+  d->bad_debt = codec_rd_i64(&r);
+  d->instructions = (uint64_t)codec_rd_i64(&r);
+  d->policy_us = (uint64_t)codec_rd_i64(&r);
+  if (!dl || !hc || r.bad || r.pos != r.len) {
+    deficit_rec_free(d);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- the result handed to callers --------------------------------------- */
+
+struct resolution_buf {
+  socloss_resolution r;
+  char id[CODEC_ID_MAX + 1], account[CODEC_ID_MAX + 1], name[CODEC_ID_MAX + 1], hash[65];
+  char status[16];
+  char *params;
+  char failure[ERRMSG_MAX];
+  char *strings;  /* the ids the arrays point to */
+  char markets[DEFICIT_MARKETS_MAX][CODEC_ID_MAX + 1];
+  socloss_deleveraged *dl;
+  socloss_takeover tk[DEFICIT_MARKETS_MAX];
+  socloss_haircut *hc;
+};
+
+static void result_clear(struct resolution_buf *rb) {
+  free(rb->params);
+  free(rb->strings);
+  free(rb->dl);
+  free(rb->hc);
+  memset(rb, 0, sizeof *rb);
+}
+
+void resolution_free(struct resolution_buf *rb) {
+  if (!rb) return;
+  result_clear(rb);
+  free(rb);
+}
+
+/* Copies what d says into rb (everything rb points to is its own). */
+static int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *status, uint64_t seq) {
+  char failure[ERRMSG_MAX];
+  memcpy(failure, rb->failure, sizeof failure);
+  result_clear(rb);
+  memcpy(rb->failure, failure, sizeof failure);
+  copy_id(rb->id, d->id, d->id_len);
+  memcpy(rb->account, d->account, sizeof rb->account);
+  memcpy(rb->name, d->policy_name, sizeof rb->name);
+  memcpy(rb->hash, d->policy_hash, sizeof rb->hash);
+  snprintf(rb->status, sizeof rb->status, "%s", status);
+  rb->params = malloc(d->params_len + 1);
+  size_t bytes = 0;
+  for (size_t k = 0; k < d->ndl; k++) bytes += d->dl[k].len + 1;
+  for (size_t k = 0; k < d->nhc; k++) bytes += d->hc[k].len + 1;
+  rb->strings = malloc(bytes ? bytes : 1);
+  rb->dl = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl);
+  rb->hc = malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc);
+  if (!rb->params || !rb->strings || !rb->dl || !rb->hc) return SOCLOSS_ENOMEM;
+  memcpy(rb->params, d->params, d->params_len);
+  rb->params[d->params_len] = 0;
+  for (size_t k = 0; k < d->nm; k++) memcpy(rb->markets[k], d->mk[k].market, sizeof rb->markets[k]);
+  char *p = rb->strings;
+  for (size_t k = 0; k < d->ndl; k++) {
+    memcpy(p, d->dl[k].holder, d->dl[k].len);
+    p[d->dl[k].len] = 0;
+    rb->dl[k] = (socloss_deleveraged){p, rb->markets[d->dl[k].market], d->dl[k].size,
+                                      d->mk[d->dl[k].market].bankruptcy_price};
+    p += d->dl[k].len + 1;
+  }
+  size_t ntk = 0;
+  for (size_t k = 0; k < d->nm; k++)
+    if (d->take[k]) rb->tk[ntk++] = (socloss_takeover){rb->markets[k], d->take[k], d->mk[k].mark};
+  for (size_t k = 0; k < d->nhc; k++) {
+    memcpy(p, d->hc[k].account, d->hc[k].len);
+    p[d->hc[k].len] = 0;
+    rb->hc[k] = (socloss_haircut){p, d->hc[k].amount};
+    p += d->hc[k].len + 1;
+  }
+  socloss_resolution *r = &rb->r;
+  r->id = rb->id;
+  r->account = rb->account;
+  r->status = rb->status;
+  r->policy_name = rb->name;
+  r->policy_hash = rb->hash;
+  r->params = rb->params;
+  r->equity = d->equity;
+  r->fund_draw = d->fund_draw;
+  r->bad_debt = d->bad_debt;
+  r->seq = seq;
+  r->ndeleveraged = d->ndl;
+  r->deleveraged = rb->dl;
+  r->ntakeovers = ntk;
+  r->takeovers = rb->tk;
+  r->nhaircuts = d->nhc;
+  r->haircuts = rb->hc;
+  r->instructions = d->instructions;
+  r->policy_us = d->policy_us;
+  r->failure = rb->failure;
+  return SOCLOSS_OK;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static json_t *resolution_object(const socloss_resolution *r) {
+  json_t *o = json_object(), *pol = json_object(), *dl = json_array(), *tk = json_array(), *hc = json_array();
+  json_object_set_new(o, "id", json_string(r->id));
+  json_object_set_new(o, "account", json_string(r->account));
+  json_object_set_new(o, "status", json_string(r->status));
+  json_object_set_new(pol, "name", json_string(r->policy_name));
+  json_object_set_new(pol, "hash", json_string(r->policy_hash));
+  json_object_set_new(o, "policy", pol);
+  json_error_t err;
+  json_t *params = r->params && *r->params ? json_loads(r->params, 0, &err) : NULL;
+  json_object_set_new(o, "params", params ? params : json_object());
+  json_object_set_new(o, "equity", json_integer(r->equity));
+  for (size_t k = 0; k < r->ndeleveraged; k++) {
+    const socloss_deleveraged *x = &r->deleveraged[k];
+    json_t *a = json_object();
+    json_object_set_new(a, "account", json_string(x->account));
+    json_object_set_new(a, "market", json_string(x->market));
+    json_object_set_new(a, "size", json_integer(x->size));
+    json_object_set_new(a, "price", json_integer(x->price));
+    json_array_append_new(dl, a);
+  }
+  json_object_set_new(o, "deleveraged", dl);
+  for (size_t k = 0; k < r->ntakeovers; k++) {
+    json_t *a = json_object();
+    json_object_set_new(a, "market", json_string(r->takeovers[k].market));
+    json_object_set_new(a, "size", json_integer(r->takeovers[k].size));
+    json_object_set_new(a, "price", json_integer(r->takeovers[k].price));
+    json_array_append_new(tk, a);
+  }
+  json_object_set_new(o, "takeovers", tk);
+  json_object_set_new(o, "fund_draw", json_integer(r->fund_draw));
+  for (size_t k = 0; k < r->nhaircuts; k++) {
+    json_t *a = json_object();
+    json_object_set_new(a, "account", json_string(r->haircuts[k].account));
+    json_object_set_new(a, "amount", json_integer(r->haircuts[k].amount));
+    json_array_append_new(hc, a);
+  }
+  json_object_set_new(o, "haircuts", hc);
+  json_object_set_new(o, "bad_debt", json_integer(r->bad_debt));
+  json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+  json_object_set_new(o, "instructions", json_integer((json_int_t)r->instructions));
+  json_object_set_new(o, "policy_us", json_integer((json_int_t)r->policy_us));
+  if (r->failure && *r->failure) json_object_set_new(o, "failure", json_string(r->failure));
+  return o;
+}
+
+char *socloss_resolution_json(const socloss_resolution *r) {
+  json_t *o = resolution_object(r);
+  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(o);
+  return s;
+}
+
+static char *with_seq(uint64_t seq, const char *type, json_t *body) {
+  json_t *o = json_object();
+  json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+  json_object_set_new(o, "type", json_string(type));
+  json_object_update(o, body);
+  json_decref(body);
+  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  return s;
+}
+
+char *deficit_json(uint64_t seq, const deficit_rec *d) {
+  struct resolution_buf *rb = calloc(1, sizeof *rb);
+  char *s = NULL;
+  if (rb && result_fill(rb, d, "applied", seq) == SOCLOSS_OK) {
+    json_t *o = resolution_object(&rb->r);
+    json_object_del(o, "status");
+    json_object_del(o, "seq");
+    s = with_seq(seq, "deficit", o);
+  }
+  resolution_free(rb);
+  return s;
+}
+
+/* Failure: u8 ver | u8 type | blob id | str account | str name | str hash |
+ *          str stage | blob cause.
+ * Policy:  u8 ver | u8 type | u8 role | str name | str hash | blob params.
+ * Limits:  u8 ver | u8 type | i64 x 4. */
+char *aux_record_json(uint64_t seq, const void *p, size_t len) {
+  codec_reader r = {p, len, 0, 0};
+  if (codec_rd_u8(&r) != 1) return NULL;
+  int type = (int)codec_rd_u8(&r);
+  json_t *o = json_object();
+  char a[CODEC_ID_MAX + 1], b[CODEC_ID_MAX + 1], c[CODEC_ID_MAX + 1];
+  size_t n;
+  const char *x;
+  const char *name = "unknown";
+  if (type == EV_DEFICIT_FAILED) {
+    name = "deficit_failed";
+    x = codec_rd_blob(&r, &n);
+    json_object_set_new(o, "id", json_stringn(x ? x : "", x ? n : 0));
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "account", json_string(a));
+    codec_rd_str(&r, b);
+    codec_rd_str(&r, c);
+    json_t *pol = json_object();
+    json_object_set_new(pol, "name", json_string(b));
+    json_object_set_new(pol, "hash", json_string(c));
+    json_object_set_new(o, "policy", pol);
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "stage", json_string(a));
+    x = codec_rd_blob(&r, &n);
+    json_object_set_new(o, "cause", json_stringn(x ? x : "", x ? n : 0));
+  } else if (type == EV_POLICY) {
+    name = "policy";
+    unsigned role = codec_rd_u8(&r);
+    json_object_set_new(o, "role", json_string(role_name[role & 1]));
+    codec_rd_str(&r, a);
+    codec_rd_str(&r, b);
+    json_object_set_new(o, "name", json_string(a));
+    json_object_set_new(o, "hash", json_string(b));
+    x = codec_rd_blob(&r, &n);
+    json_error_t err;
+    json_t *params = x && n ? json_loadb(x, n, 0, &err) : NULL;
+    json_object_set_new(o, "params", params ? params : json_object());
+  } else if (type == EV_LIMITS) {
+    name = "limits";
+    json_object_set_new(o, "instructions", json_integer(codec_rd_i64(&r)));
+    json_object_set_new(o, "memory", json_integer(codec_rd_i64(&r)));
+    json_object_set_new(o, "wall_ms", json_integer(codec_rd_i64(&r)));
+    json_object_set_new(o, "fund_max_draw", json_integer(codec_rd_i64(&r)));
+  }
+  if (r.bad) {
+    json_decref(o);
+    return NULL;
+  }
+  return with_seq(seq, name, o);
+}
+
+/* ---- a live resolution -------------------------------------------------- */
+
+typedef struct live {
+  socloss *led;
+  const char *account;
+  char id[CODEC_ID_MAX + 1];
+  policy_src pol;
+  const char *params;
+  size_t params_len;
+  socloss_limits lim;
+  int dry_run;
+  /* a policy failure: the stage and the message (also on the handle) */
+  const char *stage;
+  uint64_t instructions, policy_us;
+} live;
+
+/* Calls the evaluator for one step over the candidates; fills actions. */
+static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t shortfall,
+                      int64_t fund_cash, cands *c, void **buf, eval_response *rs) {
+  int rc = build_cands(lv->led, t, d, c);
+  if (rc) return rc;
+  eval_market mk[DEFICIT_MARKETS_MAX];
+  for (size_t k = 0; k < d->nm; k++) {
+    memcpy(mk[k].market, d->mk[k].market, sizeof mk[k].market);
+    mk[k].size = d->mk[k].size;
+    mk[k].cost = d->mk[k].cost;
+    mk[k].mark = d->mk[k].mark;
+    mk[k].bankruptcy_price = d->mk[k].bankruptcy_price;
+  }
+  eval_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.fn = fn;
+  rq.limits = (eval_limits){lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
+  rq.source = lv->pol.source;
+  rq.source_len = lv->pol.len;
+  rq.params = lv->params;
+  rq.params_len = lv->params_len;
+  rq.deficit_id = d->id;
+  rq.deficit_id_len = d->id_len;
+  memcpy(rq.account, d->account, sizeof rq.account);
+  rq.equity = d->equity;
+  rq.shortfall = shortfall;
+  rq.fund_cash = fund_cash;
+  rq.nmarkets = d->nm;
+  rq.markets = mk;
+  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total,
+                        c->size, c->cost, c->upnl};
+  uint64_t us = 0;
+  evaluator_call(&lv->led->ev, &rq, rs, buf, &us);
+  lv->instructions += rs->instructions;
+  lv->policy_us += us;
+  lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
+  if (rs->status != EVAL_OK) {
+    char label[128];
+    policy_label(&lv->pol, label, sizeof label);
+    return ledger_fail(lv->led, SOCLOSS_EPOLICY, "%s %s in %s: %s", label, eval_status_text(rs->status),
+                       lv->stage, rs->message);
+  }
+  for (size_t k = 0; k < rs->nactions; k++)
+    if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm)) {
+      char label[128];
+      policy_label(&lv->pol, label, sizeof label);
+      return ledger_fail(lv->led, SOCLOSS_EPOLICY, "%s returned an invalid result in %s: action %zu is out of range",
+                         label, lv->stage, k + 1);
+    }
+  return SOCLOSS_OK;
+}
+
+typedef struct market_pos {
+  live *lv;
+  store_txn *t;
+  deficit_rec *d;
+  __int128 equity;
+} market_pos;
+
+static int load_position(void *ud, const char *id, const store_market *m) {
+  market_pos *mp = ud;
+  store_position p;
+  int rc = store_position_get(mp->t, id, mp->d->account, &p);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  if (mp->d->nm == DEFICIT_MARKETS_MAX)
+    return ledger_fail(mp->lv->led, SOCLOSS_EINVAL, "account: holds positions in more than %d markets", DEFICIT_MARKETS_MAX);
+  deficit_market *dm = &mp->d->mk[mp->d->nm++];
+  memcpy(dm->market, id, strlen(id) + 1);
+  dm->size = p.size;
+  dm->cost = p.cost;
+  dm->mark = m->mark;
+  mp->equity += (__int128)p.size * m->mark - p.cost;
+  return SOCLOSS_OK;
+}
+
+/* Step 7: the journal record, the id registered, the totals, the result. */
+static int finish(live *lv, applier *a, deficit_rec *d) {
+  codec_buf b = {0};
+  uint64_t seq = 0;
+  deficit_encode(&b, d);
+  int rc = applier_record(a, &b, &seq);
+  codec_buf_free(&b);
+  if (!rc) rc = store_deficit_put(a->t, d->id, d->id_len, seq);
+  if (!rc) rc = applier_finish(a);
+  if (!rc && result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
+    rc = ledger_fail(lv->led, SOCLOSS_ENOMEM, "out of memory");
+  return rc;
+}
+
+static int resolve_txn(store_txn *t, void *ud) {
+  live *lv = ud;
+  socloss *led = lv->led;
+  applier a;
+  deficit_rec d;
+  cands c = {0}, c2 = {0};  /* the candidates as deleverage, then haircut, saw them */
+  void *buf = NULL, *buf2 = NULL;
+  dl_action *dl = NULL;
+  hc_action *hc = NULL;
+  eval_response rs;
+  char label[160];
+  memset(&d, 0, sizeof d);
+  lv->stage = NULL;
+  lv->instructions = lv->policy_us = 0;
+  int rc = applier_start(&a, led, t, 1);
+  if (!rc) rc = read_limits(t, &lv->lim);
+  if (rc) goto out;
+  d.id = lv->id;
+  d.id_len = strlen(lv->id);
+  uint64_t prior;
+  if ((rc = store_deficit_get(t, d.id, d.id_len, &prior)) == SOCLOSS_OK) {
+    rc = ledger_fail(led, SOCLOSS_EEXIST, "id: deficit '%s' was already resolved (journal record %llu)", d.id,
+                     (unsigned long long)prior);
+    goto out;
+  }
+  if (rc != SOCLOSS_ENOTFOUND) goto out;
+
+  /* the bankrupt account, its positions and equity */
+  memcpy(d.account, lv->account, strlen(lv->account) + 1);
+  int64_t balance;
+  rc = store_account_get(t, d.account, &balance);
+  if (rc == SOCLOSS_ENOTFOUND) rc = ledger_fail(led, rc, "account: unknown account '%s'", d.account);
+  if (rc) goto out;
+  market_pos mp = {lv, t, &d, balance};
+  if ((rc = store_each_market(t, load_position, &mp))) goto out;
+  if (!fits_i64(mp.equity)) {
+    rc = ledger_fail(led, SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d.account);
+    goto out;
+  }
+  d.equity = (int64_t)mp.equity;
+  if (d.equity >= 0) {
+    rc = ledger_fail(led, SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d.account,
+                     (long long)d.equity);
+    goto out;
+  }
+  memcpy(d.policy_name, lv->pol.name, sizeof d.policy_name);
+  memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
+  d.params = lv->params;
+  d.params_len = lv->params_len;
+  policy_label(&lv->pol, label, sizeof label - 2);
+  strcat(label, ": ");
+  step s = {&a, &d, label};
+
+  /* 1-2: bankruptcy prices, deleverage */
+  if ((rc = bankruptcy_prices(led, &d))) goto out;
+  if (lv->pol.has_deleverage && d.nm) {
+    if ((rc = ask_policy(lv, t, &d, EVAL_FN_DELEVERAGE, 0, a.tot.fund_cash, &c, &buf, &rs))) goto out;
+    if (!(dl = malloc((rs.nactions ? rs.nactions : 1) * sizeof *dl))) {
+      rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+      goto out;
+    }
+    for (size_t k = 0; k < rs.nactions; k++) {
+      uint32_t i = rs.actions[k].index;
+      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value};
+    }
+    d.dl = dl;
+    d.ndl = rs.nactions;
+    if ((rc = step_deleverage(&s))) goto out;
+  }
+  lv->stage = NULL;
+
+  /* 3-4: takeover, fund */
+  for (size_t k = 0; k < d.nm; k++) {
+    store_position p;
+    rc = store_position_get(t, d.mk[k].market, d.account, &p);
+    if (rc && rc != SOCLOSS_ENOTFOUND) goto out;
+    d.take[k] = rc ? 0 : p.size;
+  }
+  int64_t h, left;
+  if ((rc = step_takeover(&s)) || (rc = hole(&s, &h))) goto out;
+  int64_t cash = a.tot.fund_cash > 0 ? a.tot.fund_cash : 0;
+  d.fund_draw = h < cash ? h : cash;
+  if (lv->lim.fund_max_draw > 0 && d.fund_draw > lv->lim.fund_max_draw) d.fund_draw = lv->lim.fund_max_draw;
+  if ((rc = step_fund(&s, h, lv->lim.fund_max_draw))) goto out;
+
+  /* 5: haircuts */
+  int64_t shortfall = h - d.fund_draw;
+  if (shortfall > 0 && lv->pol.has_haircut) {
+    if ((rc = ask_policy(lv, t, &d, EVAL_FN_HAIRCUT, shortfall, a.tot.fund_cash, &c2, &buf2, &rs))) goto out;
+    if (!(hc = malloc((rs.nactions ? rs.nactions : 1) * sizeof *hc))) {
+      rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+      goto out;
+    }
+    for (size_t k = 0; k < rs.nactions; k++) {
+      uint32_t i = rs.actions[k].index;
+      hc[k] = (hc_action){c2.ids + c2.off[i], c2.off[i + 1] - c2.off[i], i, rs.actions[k].value};
+    }
+    d.hc = hc;
+    d.nhc = rs.nactions;
+    if ((rc = step_haircuts(&s, shortfall))) goto out;
+  }
+  lv->stage = NULL;
+
+  /* 6-7: bad debt, journal */
+  if ((rc = hole(&s, &left)) || (rc = step_bad_debt(&s, left))) goto out;
+  d.instructions = lv->instructions;
+  d.policy_us = lv->policy_us;
+  rc = finish(lv, &a, &d);
+out:
+  free(dl);
+  free(hc);
+  cands_free(&c);
+  cands_free(&c2);
+  free(buf);
+  free(buf2);
+  applier_end(&a);
+  return rc;
+}
+
+/* ---- public entry points ------------------------------------------------ */
+
+void socloss_resolve_options_init(socloss_resolve_options *o) {
+  memset(o, 0, sizeof *o);
+  o->size = sizeof *o;
+}
+
+typedef struct setting_read {
+  int role;
+  char *source, *params;
+  size_t len, plen;
+  socloss_limits lim;
+  uint64_t last;
+} setting_read;
+
+static int read_settings(store_txn *t, void *ud) {
+  setting_read *r = ud;
+  const char *src, *params;
+  size_t len, plen;
+  r->last = store_journal_last(t);
+  int rc = read_limits(t, &r->lim);
+  if (rc) return rc;
+  rc = read_policy(t, r->role, &src, &len, &params, &plen);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  r->source = malloc(len + 1);
+  r->params = malloc(plen + 1);
+  if (!r->source || !r->params) return SOCLOSS_ENOMEM;
+  memcpy(r->source, src, len);
+  memcpy(r->params, params, plen);
+  r->source[len] = r->params[plen] = 0;
+  r->len = len;
+  r->plen = plen;
+  return SOCLOSS_OK;
+}
+
+static int params_valid(socloss *led, const char *params) {
+  if (!params || !*params) return SOCLOSS_OK;
+  json_error_t err;
+  json_t *j = json_loads(params, JSON_REJECT_DUPLICATES, &err);
+  int ok = j && json_is_object(j);
+  json_decref(j);
+  if (!ok) return ledger_fail(led, SOCLOSS_EINVAL, "params: not a JSON object: %s", j ? "another JSON value" : err.text);
+  return SOCLOSS_OK;
+}
+
+struct failure_write {
+  socloss *led;
+  const live *lv;
+  const char *cause;
+};
+
+static int write_failure(store_txn *t, void *ud) {
+  struct failure_write *f = ud;
+  applier a;
+  uint64_t seq;
+  codec_buf b = {0};
+  int rc = applier_start(&a, f->led, t, 1);
+  codec_buf_u8(&b, 1);
+  codec_buf_u8(&b, EV_DEFICIT_FAILED);
+  codec_buf_blob(&b, f->lv->id, strlen(f->lv->id));
+  codec_buf_str(&b, f->lv->account);
+  codec_buf_str(&b, f->lv->pol.name);
+  codec_buf_str(&b, f->lv->pol.hash);
+  codec_buf_str(&b, f->lv->stage ? f->lv->stage : "load");
+  codec_buf_blob(&b, f->cause, strlen(f->cause));
+  if (!rc) rc = applier_record(&a, &b, &seq);
+  codec_buf_free(&b);
+  applier_end(&a);
+  return rc;
+}
+
+/* The result of a failure: the id, account and policy, nothing applied. */
+static void failed_result(socloss *led, const live *lv) {
+  deficit_rec d;
+  memset(&d, 0, sizeof d);
+  d.id = lv->id;
+  d.id_len = strlen(lv->id);
+  memcpy(d.account, lv->account, strlen(lv->account) + 1);
+  memcpy(d.policy_name, lv->pol.name, sizeof d.policy_name);
+  memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
+  d.params = lv->params;
+  d.params_len = lv->params_len;
+  d.instructions = lv->instructions;
+  d.policy_us = lv->policy_us;
+  result_fill(led->res, &d, "failed", 0);
+}
+
+/* One attempt with one policy: probe, then the transaction. */
+static int attempt(live *lv) {
+  eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
+  lv->stage = "load";
+  int rc = policy_probe(lv->led, &lv->pol, &el);
+  if (rc) return rc;
+  lv->stage = NULL;
+  return (lv->dry_run ? store_write_discard : store_write)(lv->led->st, resolve_txn, lv);
+}
+
+int socloss_resolve(socloss *led, const char *account, const socloss_resolve_options *o,
+                    const socloss_resolution **out) {
+  if (out) *out = NULL;
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  result_clear(led->res);
+  socloss_resolve_options opt;
+  socloss_resolve_options_init(&opt);
+  if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
+  if (!account || !id_valid(account))
+    return ledger_fail(led, SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", account ? account : "(null)");
+  if (opt.id && !id_valid(opt.id))
+    return ledger_fail(led, SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", opt.id);
+  int rc = params_valid(led, opt.params);
+  if (rc) return rc;
+
+  setting_read active = {.role = SOCLOSS_POLICY_ACTIVE}, fallback = {.role = SOCLOSS_POLICY_FALLBACK};
+  rc = store_read(led->st, read_settings, &active);
+  if (!rc) rc = store_read(led->st, read_settings, &fallback);
+  if (rc) {
+    if (rc == SOCLOSS_ENOMEM) ledger_fail(led, rc, "out of memory");
+    goto done;
+  }
+  live lv;
+  memset(&lv, 0, sizeof lv);
+  lv.led = led;
+  lv.account = account;
+  lv.lim = active.lim;
+  lv.dry_run = opt.dry_run;
+  if (opt.id) snprintf(lv.id, sizeof lv.id, "%s", opt.id);
+  else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)active.last + 1, account);
+  lv.pol.source = opt.policy ? opt.policy : active.source;
+  lv.pol.len = opt.policy ? opt.policy_len : active.len;
+  lv.params = opt.params ? opt.params : opt.policy ? "" : active.params ? active.params : "";
+  lv.params_len = strlen(lv.params);
+  if (!lv.pol.source) {
+    rc = ledger_fail(led, SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
+    goto done;
+  }
+  rc = attempt(&lv);
+  if (rc != SOCLOSS_EPOLICY) goto done;
+
+  /* The policy failed: nothing of it was applied.  Journal why, then try
+   * the fallback. */
+  snprintf(led->res->failure, sizeof led->res->failure, "%s", led->err);
+  char cause[ERRMSG_MAX];
+  snprintf(cause, sizeof cause, "%s", led->err);
+  if (!lv.dry_run) {
+    struct failure_write f = {led, &lv, cause};
+    int wrc = store_write(led->st, write_failure, &f);
+    if (wrc) {
+      rc = wrc;
+      goto done;
+    }
+  }
+  if (fallback.source) {
+    live fb = lv;
+    memset(&fb.pol, 0, sizeof fb.pol);
+    fb.pol.source = fallback.source;
+    fb.pol.len = fallback.len;
+    fb.params = fallback.params;
+    fb.params_len = fallback.plen;
+    fb.stage = NULL;
+    rc = attempt(&fb);
+    if (rc == SOCLOSS_OK) {
+      snprintf(led->res->failure, sizeof led->res->failure, "%s", cause);
+      goto done;
+    }
+    if (rc == SOCLOSS_EPOLICY) {
+      char second[ERRMSG_MAX];
+      snprintf(second, sizeof second, "%s", led->err);
+      if (!lv.dry_run) {
+        struct failure_write f = {led, &fb, second};
+        store_write(led->st, write_failure, &f);
+      }
+      ledger_fail(led, SOCLOSS_EPOLICY, "%.480s; fallback: %.480s", cause, second);
+    }
+  }
+  if (rc == SOCLOSS_EPOLICY) {
+    failed_result(led, &lv);
+    snprintf(led->res->failure, sizeof led->res->failure, "%s", led->err);
+  }
+done:
+  free(active.source);
+  free(active.params);
+  free(fallback.source);
+  free(fallback.params);
+  if (out && led->res->r.status) *out = &led->res->r;
+  return rc;
+}
+
+/* ---- policy and limit settings ------------------------------------------ */
+
+struct policy_write {
+  socloss *led;
+  int role;
+  const policy_src *p;
+  const char *params;
+};
+
+static int write_policy(store_txn *t, void *ud) {
+  struct policy_write *w = ud;
+  codec_buf set = {0}, rec = {0};
+  applier a;
+  uint64_t seq;
+  int rc = applier_start(&a, w->led, t, 1);
+  size_t plen = w->params ? strlen(w->params) : 0;
+  if (w->p) {
+    codec_buf_u8(&set, 1);
+    codec_buf_blob(&set, w->p->source, w->p->len);
+    codec_buf_blob(&set, w->params, plen);
+  }
+  codec_buf_u8(&rec, 1);
+  codec_buf_u8(&rec, EV_POLICY);
+  codec_buf_u8(&rec, (unsigned)w->role);
+  codec_buf_str(&rec, w->p ? w->p->name : "");
+  codec_buf_str(&rec, w->p ? w->p->hash : "");
+  codec_buf_blob(&rec, w->params, plen);
+  if (!rc) rc = set.oom ? ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory")
+                        : store_setting_put(t, role_key[w->role], w->p ? set.p : NULL, set.len);
+  if (!rc) rc = applier_record(&a, &rec, &seq);
+  codec_buf_free(&set);
+  codec_buf_free(&rec);
+  applier_end(&a);
+  return rc;
+}
+
+int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  if (role != SOCLOSS_POLICY_ACTIVE && role != SOCLOSS_POLICY_FALLBACK)
+    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE or SOCLOSS_POLICY_FALLBACK");
+  int rc = params_valid(led, params_json);
+  if (rc) return rc;
+  policy_src p = {source, len, "", "", 0, 0};
+  if (source) {
+    setting_read sr = {.role = role};
+    if ((rc = store_read(led->st, read_settings, &sr)) == SOCLOSS_OK) {
+      eval_limits el = {sr.lim.instructions, sr.lim.memory, sr.lim.wall_ms};
+      rc = policy_probe(led, &p, &el);
+    }
+    free(sr.source);
+    free(sr.params);
+    if (rc) return rc;
+  }
+  struct policy_write w = {led, role, source ? &p : NULL, params_json};
+  return store_write(led->st, write_policy, &w);
+}
+
+struct limits_rw {
+  socloss *led;
+  socloss_limits lim;
+};
+
+static int get_limits(store_txn *t, void *ud) { return read_limits(t, &((struct limits_rw *)ud)->lim); }
+
+static int put_limits(store_txn *t, void *ud) {
+  struct limits_rw *l = ud;
+  codec_buf set = {0}, rec = {0};
+  applier a;
+  uint64_t seq;
+  int rc = applier_start(&a, l->led, t, 1);
+  codec_buf_u8(&set, 1);
+  codec_buf_u8(&rec, 1);
+  codec_buf_u8(&rec, EV_LIMITS);
+  int64_t v[4] = {(int64_t)l->lim.instructions, (int64_t)l->lim.memory, (int64_t)l->lim.wall_ms, l->lim.fund_max_draw};
+  for (int k = 0; k < 4; k++) {
+    codec_buf_i64(&set, v[k]);
+    codec_buf_i64(&rec, v[k]);
+  }
+  if (!rc) rc = store_setting_put(t, "limits", set.p, set.len);
+  if (!rc) rc = applier_record(&a, &rec, &seq);
+  codec_buf_free(&set);
+  codec_buf_free(&rec);
+  applier_end(&a);
+  return rc;
+}
+
+int socloss_limits_get(socloss *led, socloss_limits *out) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  struct limits_rw l = {led, default_limits};
+  int rc = store_read(led->st, get_limits, &l);
+  if (rc == SOCLOSS_ESTORE && !led->err[0]) ledger_fail(led, rc, "corrupt limits setting");
+  *out = l.lim;
+  return rc;
+}
+
+int socloss_limits_set(socloss *led, const socloss_limits *in) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  if (in->instructions < 1000 || in->instructions > ((uint64_t)1 << 40))
+    return ledger_fail(led, SOCLOSS_EINVAL, "instructions: must be between 1000 and 2^40");
+  if (in->memory < (1u << 20) || in->memory > ((uint64_t)1 << 34))
+    return ledger_fail(led, SOCLOSS_EINVAL, "memory: must be between 1 MiB and 16 GiB");
+  if (in->wall_ms < 1 || in->wall_ms > 600000)
+    return ledger_fail(led, SOCLOSS_EINVAL, "wall_ms: must be between 1 and 600000");
+  if (in->fund_max_draw < 0) return ledger_fail(led, SOCLOSS_EINVAL, "fund_max_draw: must be >= 0 (0: no cap)");
+  struct limits_rw l = {led, *in};
+  return store_write(led->st, put_limits, &l);
+}

@@ -1,0 +1,74 @@
+/*
+ * resolve.h — deficit records: what a resolution decided, as journaled, and
+ * the steps that apply it (the same steps for a live resolution and for a
+ * replay of its journal record).
+ */
+#ifndef SOCLOSS_RESOLVE_H
+#define SOCLOSS_RESOLVE_H
+
+#include "internal.h"
+
+#define DEFICIT_MARKETS_MAX 256
+
+enum {
+  EV_DEFICIT = 110,        /* a resolution, applied */
+  EV_DEFICIT_FAILED = 111, /* a policy failure, journaled; changes nothing */
+  EV_POLICY = 112,         /* a policy set as active or fallback; changes no state */
+  EV_LIMITS = 113          /* limits changed; changes no state */
+};
+
+typedef struct deficit_market {
+  char market[CODEC_ID_MAX + 1];
+  int64_t size, cost, mark, bankruptcy_price;
+} deficit_market;
+
+/* Ids are (pointer, length) into the candidate set or the record bytes. */
+typedef struct dl_action {
+  const char *holder;
+  uint32_t len, market;
+  uint32_t index;   /* in the candidate set, or UINT32_MAX (a replay) */
+  int64_t size;
+} dl_action;
+
+typedef struct hc_action {
+  const char *account;
+  uint32_t len;
+  uint32_t index;
+  int64_t amount;
+} hc_action;
+
+typedef struct deficit_rec {
+  const char *id;
+  size_t id_len;
+  char account[CODEC_ID_MAX + 1];
+  int64_t equity;
+  char policy_name[CODEC_ID_MAX + 1];
+  char policy_hash[65];
+  const char *params;
+  size_t params_len;
+  size_t nm;
+  deficit_market mk[DEFICIT_MARKETS_MAX];
+  size_t ndl;
+  const dl_action *dl;
+  int64_t take[DEFICIT_MARKETS_MAX];  /* lots taken over by the fund, per market */
+  int64_t fund_draw;
+  size_t nhc;
+  const hc_action *hc;
+  int64_t bad_debt;
+  uint64_t instructions, policy_us;
+} deficit_rec;
+
+void deficit_encode(codec_buf *b, const deficit_rec *d);
+/* Decodes into d (which points into p) and malloc'd action arrays that
+ * deficit_rec_free releases. */
+int deficit_decode(const void *p, size_t len, deficit_rec *d);
+void deficit_rec_free(deficit_rec *d);
+char *deficit_json(uint64_t seq, const deficit_rec *d);
+
+/* Replays a journaled resolution: the recorded actions, validated again. */
+int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);
+
+/* JSON of the other non-event records (failures, policy and limit changes). */
+char *aux_record_json(uint64_t seq, const void *p, size_t len);
+
+#endif

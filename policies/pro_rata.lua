@@ -1,0 +1,55 @@
+-- pro_rata — capped pro-rata on profit (DESIGN §5).
+--
+-- Every account in profit pays in proportion to its weight, never more
+-- than its cap = min(profit, equity); where a cap binds, the rest is shared
+-- among the others in the same proportion (water-filling).  Exact to the
+-- atom: shares are floored, then the leftover atoms go one each to the
+-- largest remainders, ties to the lower account id.  When all caps together
+-- are short of the shortfall, everyone pays its cap and the rest is bad debt.
+--
+-- params:
+--   scope  = "market"   profit = the sum of an account's positive upnl in the
+--                       bankrupt account's markets (default)
+--          | "account"  profit = the account's total upnl, if positive
+--   weight = "profit"   in proportion to profit (default)
+--          | "size"     to the lots of its profitable positions (scope "market")
+--          | "notional" to |size x mark| of its profitable positions (scope "market")
+local sl = socloss
+
+local function market_profit(ctx)
+  local profit, lots, notional = sl.column(ctx.n, 0), sl.column(ctx.n, 0), sl.column(ctx.n, 0)
+  for _, m in ipairs(ctx.deficit.markets) do
+    local upnl, size = ctx.upnl[m.market], ctx.size[m.market]
+    profit = sl.add(profit, sl.max(upnl, 0))
+    lots = sl.add(lots, sl.select(upnl, sl.abs(size)))
+    notional = sl.add(notional, sl.select(upnl, sl.mul(sl.abs(size), m.mark)))
+  end
+  return profit, lots, notional
+end
+
+return {
+  name = "pro_rata",
+  params = { scope = "market", weight = "profit" },
+
+  haircut = function(ctx)
+    local p = ctx.params
+    local profit, lots, notional
+    if p.scope == "market" then
+      profit, lots, notional = market_profit(ctx)
+    elseif p.scope == "account" then
+      if p.weight ~= "profit" then
+        error("weight '" .. tostring(p.weight) .. "' needs scope 'market'")
+      end
+      profit = sl.max(ctx.upnl_total, 0)
+    else
+      error("scope must be 'market' or 'account', not '" .. tostring(p.scope) .. "'")
+    end
+    local weight
+    if p.weight == "profit" then weight = profit
+    elseif p.weight == "size" then weight = lots
+    elseif p.weight == "notional" then weight = notional
+    else error("weight must be 'profit', 'size' or 'notional', not '" .. tostring(p.weight) .. "'") end
+    local cap = sl.max(sl.min(profit, ctx.equity), 0)
+    return sl.haircuts(sl.waterfill(weight, cap, ctx.deficit.shortfall))
+  end,
+}
