@@ -421,6 +421,11 @@ static int cmd_check(int argc, char **argv) {
 /* ---- resolve ------------------------------------------------------------ */
 
 static void print_resolution(const socloss_resolution *r) {
+  if (!strcmp(r->status, "failed")) {
+    printf("deficit %s: account %s, policy %s (%.12s), failed: nothing applied\n", r->id, r->account,
+           r->policy_name, r->policy_hash);
+    return;
+  }
   printf("deficit %s: account %s, equity %" PRId64 ", policy %s (%.12s), %s\n", r->id, r->account, r->equity,
          r->policy_name, r->policy_hash, r->status);
   for (size_t k = 0; k < r->ndeleveraged; k++)

@@ -381,18 +381,24 @@ static int market_index(lua_State *L, const eval_request *rq, const char *m) {
   return luaL_error(L, "'%s' is not one of the deficit's markets", m);
 }
 
-/* deleverage(market, order, available, lots): walks the candidates in
- * `order` (1-based indices) and closes min(available[i], what is left) of
- * each until `lots` are closed: whole positions first, the last partly. */
+/* deleverage(market, order, available, lots [, before]): walks the
+ * candidates in `order` (1-based indices) and closes min(available[i], what
+ * is left) of each until `lots` are closed: whole positions first, the last
+ * partly.  `before` (actions from another market) comes first in the result. */
 static int h_deleverage(lua_State *L) {
   const eval_request *rq = request_of(L);
   int m = market_index(L, rq, luaL_checkstring(L, 1));
   operand ops[2] = {get_operand(L, 2), get_operand(L, 3)};
   lua_Integer lots = luaL_checkinteger(L, 4);
+  actions *before = lua_isnoneornil(L, 5) ? NULL : luaL_checkudata(L, 5, ACTIONS_MT);
   if (!ops[0].v || !ops[1].v) return luaL_error(L, "deleverage: order and available must be columns");
   if (ops[1].n != rq->c.n) return luaL_error(L, "deleverage: available must have one entry per candidate");
   if (lots < 0) return luaL_error(L, "deleverage: lots must be >= 0");
-  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, ops[0].n);
+  if (before && before->fn != EVAL_FN_DELEVERAGE) return luaL_error(L, "deleverage: 'before' holds haircuts");
+  size_t nb = before ? before->n : 0;
+  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + ops[0].n);
+  if (nb) memcpy(a->a, before->a, nb * sizeof *a->a);
+  a->n = nb;
   int64_t left = lots;
   for (size_t k = 0; k < ops[0].n && left > 0; k++) {
     int64_t i = ops[0].v[k];

@@ -832,6 +832,7 @@ typedef struct live {
   int dry_run;
   /* a policy failure: the stage and the message (also on the handle) */
   const char *stage;
+  int64_t equity;
   uint64_t instructions, policy_us;
 } live;
 
@@ -964,7 +965,7 @@ static int resolve_txn(store_txn *t, void *ud) {
     rc = ledger_fail(led, SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d.account);
     goto out;
   }
-  d.equity = (int64_t)mp.equity;
+  d.equity = lv->equity = (int64_t)mp.equity;
   if (d.equity >= 0) {
     rc = ledger_fail(led, SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d.account,
                      (long long)d.equity);
@@ -1127,6 +1128,7 @@ static void failed_result(socloss *led, const live *lv) {
   memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
   d.params = lv->params;
   d.params_len = lv->params_len;
+  d.equity = lv->equity;
   d.instructions = lv->instructions;
   d.policy_us = lv->policy_us;
   result_fill(led->res, &d, "failed", 0);
