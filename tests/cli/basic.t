@@ -367,28 +367,30 @@ for c in $COMMANDS; do
   is "$RC $(head -n 1 <<<"$OUT")" "0 usage: ${USAGE[$c]}" "$c -h"
 done
 
-text main_usage <<'EOF'
-usage: socloss COMMAND [ARGS]   (socloss COMMAND --help for more)
-
-commands:
-  socloss init DB [--unsafe-no-sync]
-  socloss import DB [--markets F] [--accounts F] [--positions F] [--unsafe-no-sync]
-  socloss apply DB FILE|- [--unsafe-no-sync]
-  socloss show DB [--json] [--account ID] [--bankrupt]
-  socloss journal DB [--json] [--from SEQ]
-  socloss check DB
-EOF
+# The command list grows with the CLI: check the head line and that every
+# command above is listed with its usage, one per line.
+MAIN_HEAD="usage: socloss COMMAND [ARGS]   (socloss COMMAND --help for more)"
+lists_commands() {  # TEXT
+  local c
+  for c in $COMMANDS; do
+    grep -Fxq "  ${USAGE[$c]}" <<<"$1" || { echo "missing: ${USAGE[$c]}"; return 1; }
+  done
+}
 for h in --help -h help; do
   run "$S" $h
-  is "$RC|$OUT|$ERR" "0|$main_usage|" "socloss $h: usage on stdout, exit 0"
+  is "$RC|$(head -n 1 <<<"$OUT")|$ERR" "0|$MAIN_HEAD|" "socloss $h: usage on stdout, exit 0"
+  ok "socloss $h: every command listed" lists_commands "$OUT"
 done
 run "$S" --version
 is "$RC|$OUT|$ERR" $'0|socloss 0.1.0\n|' "socloss --version"
 
 run "$S"
-is "$RC|$OUT|$ERR" "2||$main_usage" "no command: usage on stderr, exit 2"
+is "$RC|$OUT|$(head -n 1 <<<"$ERR")" "2||$MAIN_HEAD" "no command: usage on stderr, exit 2"
+ok "no command: every command listed" lists_commands "$ERR"
 run "$S" bogus db
-is "$RC|$OUT|$ERR" "2||socloss: unknown command 'bogus'"$'\n'"$main_usage" "unknown command: exit 2"
+is "$RC|$OUT|$(head -n 2 <<<"$ERR")" "2||socloss: unknown command 'bogus'"$'\n'"$MAIN_HEAD" \
+  "unknown command: message and usage on stderr, exit 2"
+ok "unknown command: every command listed" lists_commands "$ERR"
 
 SETTLED=$(fingerprint db)
 usage_error() {  # NAME COMMAND MESSAGE ARGS...

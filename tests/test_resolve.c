@@ -1,0 +1,289 @@
+/*
+ * Deficit resolution, worked by hand: the numbers in each comment are the
+ * expected values, computed from DESIGN §3 and §5 without the code.  After
+ * every resolution the invariants are checked.
+ */
+#include "util.h"
+
+static char *slurp(const char *rel, size_t *len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", SOCLOSS_SOURCE_DIR, rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  static char buf[1 << 16];
+  *len = fread(buf, 1, sizeof buf - 1, f);
+  buf[*len] = 0;
+  fclose(f);
+  char *copy = malloc(*len + 1);
+  memcpy(copy, buf, *len + 1);
+  return copy;
+}
+
+typedef struct fixture {
+  char dir[64];
+  socloss *led;
+} fixture;
+
+static int fixture_make(fixture *fx, const char *markets, const char *accounts, const char *positions,
+                        const char *events) {
+  fx->led = new_ledger(fx->dir, 0);
+  if (!fx->led) return -1;
+  socloss_source m = src_of("m.csv", markets), a = src_of("a.csv", accounts), p = src_of("p.csv", positions);
+  int rc = socloss_import_csv(fx->led, &m, &a, &p, NULL);
+  if (!rc && events) {
+    socloss_source e = src_of("e.jsonl", events);
+    rc = socloss_apply_jsonl(fx->led, &e, NULL);
+  }
+  if (rc) diag("fixture: %s", socloss_errmsg(fx->led));
+  return rc;
+}
+
+static int dry;  /* resolve() makes dry runs while set */
+
+static int resolve(fixture *fx, const char *account, const char *policy, const char *params, const char *id,
+                   const socloss_resolution **r) {
+  size_t len = 0;
+  char rel[64];
+  snprintf(rel, sizeof rel, "policies/%s.lua", policy);
+  char *src = slurp(rel, &len);
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.policy = src;
+  o.policy_len = len;
+  o.params = params;
+  o.id = id;
+  o.dry_run = dry;
+  int rc = socloss_resolve(fx->led, account, &o, r);
+  if (rc) diag("resolve: %s", socloss_errmsg(fx->led));
+  free(src);
+  return rc;
+}
+
+static int64_t haircut_of(const socloss_resolution *r, const char *account) {
+  for (size_t k = 0; k < r->nhaircuts; k++)
+    if (!strcmp(r->haircuts[k].account, account)) return r->haircuts[k].amount;
+  return 0;
+}
+
+/* b, c, d have equal profits of 18; 10 atoms to share: 3 each and the odd
+ * atom to the lowest id, b. */
+static void dust_and_ties(void) {
+  fixture fx;
+  const socloss_resolution *r;
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na,44\nb,1000\nc,1000\nd,1000\n",
+               "account,market,size,entry_price\na,BTC,9,100\nb,BTC,-3,100\nc,BTC,-3,100\nd,BTC,-3,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":94}\n");
+  is(view(fx.led, "a").equity, -10, "a is 10 atoms short: 44 + 9 x (94 - 100)");
+  is(resolve(&fx, "a", "pro_rata", NULL, "d1", &r), SOCLOSS_OK, "pro_rata resolves it");
+  is_str(r->status, "applied", "status applied");
+  is(r->equity, -10, "equity recorded");
+  ok(r->ntakeovers == 1 && r->takeovers[0].size == 9 && r->takeovers[0].price == 94, "the fund takes 9 lots at mark 94");
+  is(r->fund_draw, 0, "an empty fund pays nothing");
+  ok(r->nhaircuts == 3 && haircut_of(r, "b") == 4 && haircut_of(r, "c") == 3 && haircut_of(r, "d") == 3,
+     "haircuts 4, 3, 3: the dust atom to the lower id");
+  is(r->bad_debt, 0, "no bad debt");
+  ok(view(fx.led, "b").balance == 996 && view(fx.led, "a").balance == 0, "b paid 4; a ends at zero");
+  acct_view f = view(fx.led, "");
+  ok(f.npositions == 1 && f.pos[0].size == 9 && f.pos[0].cost == 846, "the fund holds 9 lots at cost 846");
+  ok(invariants_hold(fx.led), "invariants after the resolution");
+  fingerprint before = fp_of(fx.led);
+  is(resolve(&fx, "a", "pro_rata", NULL, "d1", &r), SOCLOSS_EEXIST, "the same deficit id again is refused");
+  is_str(socloss_errmsg(fx.led), "id: deficit 'd1' was already resolved (journal record 11)", "naming its record");
+  ok(fp_equal(before, fp_of(fx.led)), "and nothing is written");
+  is(resolve(&fx, "b", "pro_rata", NULL, "d2", &r), SOCLOSS_ENOTBANKRUPT, "a solvent account is refused");
+  is_str(socloss_errmsg(fx.led), "account: 'b' is not bankrupt (equity 1014)", "with its equity");
+  is(resolve(&fx, "zed", "pro_rata", NULL, "d3", &r), SOCLOSS_ENOTFOUND, "an unknown account is refused");
+  is_str(socloss_errmsg(fx.led), "account: unknown account 'zed'", "by name");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing written by the refusals");
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* Profits p 1000, q 1000, r 500; q's equity is only 100.  1500 to share:
+ * q pays its cap 100, the 1400 left splits 2:1 between p and r, 933.33 and
+ * 466.67: floors 933 and 466, the odd atom to r's larger remainder. */
+static const char *WF_MARKETS = "market,mark_price\nBTC,100\n";
+static const char *WF_POSITIONS =
+    "account,market,size,entry_price\na,BTC,25,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n";
+
+static void water_filling(void) {
+  fixture fx;
+  const socloss_resolution *r;
+  fixture_make(&fx, WF_MARKETS, "account,balance\na,-1000\np,4000\nq,-900\nr,4500\n", WF_POSITIONS,
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  is(view(fx.led, "a").equity, -1500, "a: -1000 + 25 x (80 - 100)");
+  is(view(fx.led, "q").equity, 100, "q: -900 + 1000 of profit");
+  is(resolve(&fx, "a", "pro_rata", NULL, NULL, &r), SOCLOSS_OK, "resolves");
+  ok(haircut_of(r, "p") == 933 && haircut_of(r, "q") == 100 && haircut_of(r, "r") == 467,
+     "p 933, q 100 (its cap binds), r 467");
+  is(r->bad_debt, 0, "no bad debt");
+  is(view(fx.led, "q").equity, 0, "q is left at zero equity, not below");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  /* the same, 5500 short: all caps together are 1600 */
+  fixture_make(&fx, WF_MARKETS, "account,balance\na,-5000\np,4000\nq,-900\nr,4500\n", WF_POSITIONS,
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  is(resolve(&fx, "a", "pro_rata", NULL, NULL, &r), SOCLOSS_OK, "a shortfall beyond all profit resolves");
+  ok(haircut_of(r, "p") == 1000 && haircut_of(r, "q") == 100 && haircut_of(r, "r") == 500,
+     "everyone pays its cap: 1000, 100, 500");
+  is(r->bad_debt, 3900, "the other 3900 is bad debt");
+  socloss_totals t;
+  ok(socloss_totals_get(fx.led, &t) == 0 && t.bad_debt == 3900, "the ledger's bad debt is 3900");
+  ok(invariants_hold(fx.led), "conservation holds with the bad debt");
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* Nobody is in profit: no haircut; the fund pays what it has. */
+static void fund_and_empty(void) {
+  const char *A = "account,balance\na,-300\nb,1000\n",
+             *P = "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n";
+  fixture fx;
+  const socloss_resolution *r;
+  fixture_make(&fx, WF_MARKETS, A, P, NULL);
+  is(resolve(&fx, "a", "pro_rata", NULL, NULL, &r), SOCLOSS_OK, "no profitable candidate, empty fund");
+  ok(r->nhaircuts == 0 && r->fund_draw == 0 && r->bad_debt == 300, "no haircut, all 300 bad debt");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  fixture_make(&fx, WF_MARKETS, A, P, "{\"type\":\"fund\",\"amount\":200}\n");
+  is(resolve(&fx, "a", "pro_rata", NULL, NULL, &r), SOCLOSS_OK, "a fund of 200");
+  ok(r->fund_draw == 200 && r->bad_debt == 100, "pays 200; 100 is bad debt");
+  is(view(fx.led, "").balance, 0, "the fund is empty after");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  fixture_make(&fx, WF_MARKETS, A, P, "{\"type\":\"fund\",\"amount\":1000}\n");
+  is(resolve(&fx, "a", "pro_rata", NULL, NULL, &r), SOCLOSS_OK, "a fund of 1000");
+  ok(r->fund_draw == 300 && r->bad_debt == 0 && r->nhaircuts == 0, "covers all 300; no haircut asked");
+  is(view(fx.led, "").balance, 700, "700 left in the fund");
+  socloss_limits lim;
+  ok(socloss_limits_get(fx.led, &lim) == 0 && lim.fund_max_draw == 0, "no cap by default");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  fixture_make(&fx, WF_MARKETS, A, P, "{\"type\":\"fund\",\"amount\":1000}\n");
+  socloss_limits_get(fx.led, &lim);
+  lim.fund_max_draw = 120;
+  ok(socloss_limits_set(fx.led, &lim) == 0, "cap the fund at 120 per deficit");
+  is(resolve(&fx, "a", "pro_rata", NULL, NULL, &r), SOCLOSS_OK, "resolves");
+  ok(r->fund_draw == 120 && r->bad_debt == 180, "draws 120; 180 bad debt");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* a long 8 at 100, mark 90: 80 short, bankruptcy price 90 + 80/8 = 100.
+ * Ranked by pnl: s1 (80), s2 (30), s3 (10); 8 lots: 4, 3, then 1 of s3's 2. */
+static void adl_partial(void) {
+  fixture fx;
+  const socloss_resolution *r;
+  fixture_make(&fx, WF_MARKETS, "account,balance\na,0\ns1,1000\ns2,1000\ns3,1000\nl1,1000\n",
+               "account,market,size,entry_price\na,BTC,8,100\ns1,BTC,-4,110\ns2,BTC,-3,100\ns3,BTC,-2,95\nl1,BTC,1,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":90}\n");
+  is(resolve(&fx, "a", "adl", "{\"fund_first\":false,\"score\":\"pnl\"}", NULL, &r), SOCLOSS_OK, "adl resolves");
+  ok(r->ndeleveraged == 3, "three closes");
+  ok(r->ndeleveraged == 3 && !strcmp(r->deleveraged[0].account, "s1") && r->deleveraged[0].size == 4 &&
+         !strcmp(r->deleveraged[1].account, "s2") && r->deleveraged[1].size == 3 &&
+         !strcmp(r->deleveraged[2].account, "s3") && r->deleveraged[2].size == 1,
+     "s1 4, s2 3, s3 1 (partly)");
+  ok(r->ndeleveraged == 3 && r->deleveraged[0].price == 100 && r->deleveraged[2].price == 100,
+     "all at the bankruptcy price 100");
+  ok(r->ntakeovers == 0 && r->fund_draw == 0 && r->bad_debt == 0, "nothing left for the fund");
+  ok(view(fx.led, "s1").balance == 1040 && view(fx.led, "s1").npositions == 0, "s1 closed, realized 440 - 400");
+  acct_view s3 = view(fx.led, "s3");
+  ok(s3.balance == 995 && pos_in(&s3, "BTC").size == -1 && pos_in(&s3, "BTC").cost == -95,
+     "s3 keeps -1 at cost -95, realized -5");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  /* fund first: the fund's 50 leaves 30 to cover, ceil(30 / 10) = 3 lots */
+  fixture_make(&fx, WF_MARKETS, "account,balance\na,0\ns1,1000\ns2,1000\ns3,1000\nl1,1000\n",
+               "account,market,size,entry_price\na,BTC,8,100\ns1,BTC,-4,110\ns2,BTC,-3,100\ns3,BTC,-2,95\nl1,BTC,1,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":90}\n{\"type\":\"fund\",\"amount\":50}\n");
+  is(resolve(&fx, "a", "adl", "{\"score\":\"pnl\"}", NULL, &r), SOCLOSS_OK, "adl, fund first");
+  ok(r->ndeleveraged == 1 && !strcmp(r->deleveraged[0].account, "s1") && r->deleveraged[0].size == 3,
+     "3 lots from s1 only");
+  ok(r->ntakeovers == 1 && r->takeovers[0].size == 5, "the fund takes the other 5 lots at mark");
+  ok(r->fund_draw == 50 && r->bad_debt == 0, "and pays the remaining 50");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* Two markets, 201 short: notionals 900 and 900 split it 101 / 100 (the odd
+ * atom to the lower market id); prices 90 + trunc(101/10) = 100 and
+ * 45 + 100/20 = 50; the 1 atom lost to rounding is bad debt. */
+static void two_markets(void) {
+  fixture fx;
+  const socloss_resolution *r;
+  fixture_make(&fx, "market,mark_price\nBTC,100\nETH,50\n", "account,balance\na,-1\nb,1000\nc,1000\n",
+               "account,market,size,entry_price\na,BTC,10,100\na,ETH,20,50\nb,BTC,-10,100\nc,ETH,-20,50\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":90}\n{\"type\":\"market\",\"market\":\"ETH\",\"mark\":45}\n");
+  is(view(fx.led, "a").equity, -201, "a: -1 - 100 - 100");
+  is(resolve(&fx, "a", "adl", "{\"fund_first\":false}", NULL, &r), SOCLOSS_OK, "adl over two markets");
+  ok(r->ndeleveraged == 2 && r->deleveraged[0].price == 100 && r->deleveraged[1].price == 50,
+     "bankruptcy prices 100 (BTC) and 50 (ETH)");
+  ok(r->ndeleveraged == 2 && !strcmp(r->deleveraged[0].market, "BTC") && r->deleveraged[0].size == 10 &&
+         !strcmp(r->deleveraged[1].market, "ETH") && r->deleveraged[1].size == 20,
+     "closes 10 BTC with b and 20 ETH with c");
+  ok(r->fund_draw == 0 && r->bad_debt == 1, "the rounding dust, 1 atom, is bad debt");
+  ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 1000, "b and c gave up their profit");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* Tiered: profits 800 (all in the 10% bracket) and 3000 (1000 at 10%, 2000
+ * at 20%) weigh 80 and 500; 580 to share: exactly 80 and 500. */
+static void tiered(void) {
+  fixture fx;
+  const socloss_resolution *r;
+  fixture_make(&fx, WF_MARKETS, "account,balance\na,-580\nb,10000\nc,10000\n",
+               "account,market,size,entry_price\na,BTC,38,100\nb,BTC,-8,200\nc,BTC,-30,200\n", NULL);
+  is(view(fx.led, "a").equity, -580, "a is 580 short");
+  is(resolve(&fx, "a", "tiered", "{\"tiers\":[{\"upto\":1000,\"rate\":1000},{\"rate\":2000}]}", NULL, &r),
+     SOCLOSS_OK, "tiered resolves");
+  ok(haircut_of(r, "b") == 80 && haircut_of(r, "c") == 500, "b 80, c 500");
+  ok(r->bad_debt == 0, "no bad debt");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* Same ledger, same policy: byte-identical decisions on two copies. */
+static void determinism(void) {
+  fixture a, b;
+  const socloss_resolution *r;
+  const char *events = "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n";
+  fixture_make(&a, WF_MARKETS, "account,balance\na,-1000\np,4000\nq,-900\nr,4500\n", WF_POSITIONS, events);
+  fixture_make(&b, WF_MARKETS, "account,balance\na,-1000\np,4000\nq,-900\nr,4500\n", WF_POSITIONS, events);
+  const char *pols[] = {"pro_rata", "tiered", "adl"};
+  fingerprint fa = fp_of(a.led);
+  dry = 1;
+  for (int k = 0; k < 3; k++) {
+    char *ja, *jb;
+    resolve(&a, "a", pols[k], "{}", "same", &r);
+    socloss_resolution ra = *r;
+    ra.policy_us = 0;
+    ja = socloss_resolution_json(&ra);
+    resolve(&b, "a", pols[k], "{}", "same", &r);
+    socloss_resolution rb = *r;
+    rb.policy_us = 0;
+    jb = socloss_resolution_json(&rb);
+    is_str(ja, jb, "%s decides the same on both copies", pols[k]);
+    free(ja);
+    free(jb);
+  }
+  dry = 0;
+  ok(fp_equal(fa, fp_of(a.led)), "dry runs write nothing");
+  ok(invariants_hold(a.led) && invariants_hold(b.led), "invariants on both");
+  drop_ledger(a.led, a.dir);
+  drop_ledger(b.led, b.dir);
+}
+
+int main(void) {
+  dust_and_ties();
+  water_filling();
+  fund_and_empty();
+  adl_partial();
+  two_markets();
+  tiered();
+  determinism();
+  return done_testing();
+}
