@@ -129,10 +129,10 @@ static char *read_all(const char *path, size_t *len) {
       buf = more;
     }
   }
-  int err = ferror(f);
+  int err = ferror(f) ? errno : 0;
   if (f != stdin) fclose(f);
   if (!buf || err) {
-    fprintf(stderr, "socloss: %s: %s\n", path, buf ? "read error" : "out of memory");
+    fprintf(stderr, "socloss: %s: %s\n", path, buf ? strerror(err) : "out of memory");
     free(buf);
     return NULL;
   }
@@ -334,8 +334,16 @@ static int cmd_show(int argc, char **argv) {
       rc = socloss_accounts(led, show_account, &c);
     }
     if (!rc && c.json) fputs("]}\n", stdout);
-    if (!rc && !c.json && c.bankrupt_only)
-      printf("bankrupt accounts %zu, total deficit %lld\n", c.shown, (long long)-c.deficit);
+    if (!rc && !c.json && c.bankrupt_only) {
+      /* the sum of many deficits can pass int64: print all 128 bits */
+      char digits[48];
+      int k = 0;
+      unsigned __int128 u = (unsigned __int128)-c.deficit;
+      do digits[k++] = (char)('0' + (int)(u % 10)); while ((u /= 10) != 0);
+      printf("bankrupt accounts %zu, total deficit ", c.shown);
+      while (k) putchar(digits[--k]);
+      putchar('\n');
+    }
   }
   int status = rc ? refused(led, rc) : EXIT_DONE;
   socloss_close(led);

@@ -57,6 +57,31 @@ static int set_balance(applier *a, const char *field, const char *id, __int128 b
   return store_account_put(a->t, id, (int64_t)balance);
 }
 
+/* Every holder's equity must stay within int64, so that every query can
+ * report it: checked for the holders an operation touches. */
+static int equity_fits(applier *a, const char *field, const char *id) {
+  int64_t balance;
+  __int128 equity;
+  if (!*id) return SOCLOSS_OK;  /* the fund: its cash and positions are checked by their own sums */
+  int rc = store_account_get(a->t, id, &balance);
+  if (!rc) rc = ledger_equity(a->led, a->t, id, balance, &equity);
+  if (rc == SOCLOSS_EOVERFLOW)
+    return ledger_fail(a->led, rc, "%s: the equity of '%s' would overflow int64", field, id);
+  return rc;
+}
+
+struct mark_scan {
+  applier *a;
+  int rc;
+};
+
+static int check_holder(void *ud, const char *market, const char *holder, const store_position *p) {
+  struct mark_scan *m = ud;
+  (void)market;
+  (void)p;
+  return m->rc = equity_fits(m->a, "mark", holder);
+}
+
 /* ---- market ------------------------------------------------------------- */
 
 static int op_market(applier *a, const socloss_event *e) {
@@ -75,7 +100,12 @@ static int op_market(applier *a, const socloss_event *e) {
     return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
                        "mark: %lld x open interest %lld of market '%s' overflows int64",
                        (long long)m.mark, (long long)m.open_interest, e->market);
-  return store_market_put(a->t, e->market, &m);
+  if ((rc = store_market_put(a->t, e->market, &m))) return rc;
+  if (m.open_interest == 0) return SOCLOSS_OK;
+  /* the new mark moves every holder's equity: none may leave int64 */
+  struct mark_scan ms = {a, SOCLOSS_OK};
+  rc = store_each_position(a->t, e->market, check_holder, &ms);
+  return rc ? rc : ms.rc;
 }
 
 /* ---- deposit, withdraw, fund, opening balance --------------------------- */
@@ -88,7 +118,8 @@ static int op_deposit(applier *a, const socloss_event *e) {
   rc = store_account_get(a->t, e->account, &balance);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
   if ((rc = add_flows(a, "amount", e->amount))) return rc;
-  return set_balance(a, "amount", e->account, (__int128)balance + e->amount);
+  if ((rc = set_balance(a, "amount", e->account, (__int128)balance + e->amount))) return rc;
+  return equity_fits(a, "amount", e->account);
 }
 
 static int op_withdraw(applier *a, const socloss_event *e) {
@@ -110,10 +141,10 @@ static int op_withdraw(applier *a, const socloss_event *e) {
 static int op_fund(applier *a, const socloss_event *e) {
   if (e->amount == 0) return ledger_fail(a->led, SOCLOSS_EINVAL, "amount: must not be zero");
   __int128 cash = (__int128)a->tot.fund_cash + e->amount;
+  char want[48];
   if (cash < 0)
-    return ledger_fail(a->led, SOCLOSS_EFUNDS,
-                       "amount: fund withdrawal of %lld exceeds the fund cash %lld",
-                       -(long long)e->amount, (long long)a->tot.fund_cash);
+    return ledger_fail(a->led, SOCLOSS_EFUNDS, "amount: fund withdrawal of %s exceeds the fund cash %lld",
+                       i128_text(-(__int128)e->amount, want), (long long)a->tot.fund_cash);
   if (!fits_i64(cash))
     return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
   int rc = add_flows(a, "amount", e->amount);
@@ -208,7 +239,9 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
   if ((rc = set_holder_balance(a, "seller", seller, (__int128)sb + sr))) return rc;
   if ((rc = store_position_put(a->t, market, buyer, &bp))) return rc;
   if ((rc = store_position_put(a->t, market, seller, &sp))) return rc;
-  return store_market_put(a->t, market, &m);
+  if ((rc = store_market_put(a->t, market, &m))) return rc;
+  if ((rc = equity_fits(a, "buyer", buyer))) return rc;
+  return equity_fits(a, "seller", seller);
 }
 
 static int op_trade(applier *a, const socloss_event *e) {

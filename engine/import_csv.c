@@ -65,7 +65,7 @@ static int row_fail(reader *r, int code, const char *field, const char *fmt, ...
 }
 
 static int id_field(reader *r, int i, const char **out) {
-  if (r->toolong[i] || !id_valid(r->field[i]))
+  if (r->toolong[i] || strlen(r->field[i]) != r->len[i] || !id_valid(r->field[i]))
     return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i],
                     "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
                     r->field[i]);
@@ -73,8 +73,17 @@ static int id_field(reader *r, int i, const char **out) {
   return *out ? SOCLOSS_OK : (r->rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory"));
 }
 
+/* A field too long to keep is still an integer if it is all digits. */
+static int digits(const char *s) {
+  if (*s == '-') s++;
+  if (!*s) return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9') return 0;
+  return 1;
+}
+
 static int int_field(reader *r, int i, int64_t *out) {
-  int rc = r->toolong[i] ? -2 : parse_i64(r->field[i], r->len[i], out);
+  int rc = r->toolong[i] ? (digits(r->field[i]) ? -2 : -1) : parse_i64(r->field[i], r->len[i], out);
   if (rc == -1) return row_fail(r, SOCLOSS_EPARSE, names[r->kind][i], "not an integer: '%.80s'", r->field[i]);
   if (rc == -2) return row_fail(r, SOCLOSS_EOVERFLOW, names[r->kind][i], "out of int64 range: '%.80s'", r->field[i]);
   return SOCLOSS_OK;
@@ -171,6 +180,7 @@ static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *
 typedef struct net {
   const char *market;
   __int128 sum;
+  uint32_t line;  /* the last row of that market */
 } net;
 
 static int cmp_net(const void *a, const void *b) {
@@ -188,19 +198,24 @@ struct nets {
 static int tally(struct nets *ns, const batch *b) {
   ns->v = malloc((b->n ? b->n : 1) * sizeof *ns->v);
   if (!ns->v) return ledger_fail(ns->led, SOCLOSS_ENOMEM, "out of memory");
-  for (size_t i = 0; i < b->n; i++) ns->v[i] = (net){b->ev[i].market, b->ev[i].size};
+  for (size_t i = 0; i < b->n; i++) ns->v[i] = (net){b->ev[i].market, b->ev[i].size, b->line[i]};
   qsort(ns->v, b->n, sizeof *ns->v, cmp_net);
   size_t out = 0;
   for (size_t i = 0; i < b->n; i++) {
-    if (out && strcmp(ns->v[out - 1].market, ns->v[i].market) == 0) ns->v[out - 1].sum += ns->v[i].sum;
-    else ns->v[out++] = ns->v[i];
+    if (out && strcmp(ns->v[out - 1].market, ns->v[i].market) == 0) {
+      ns->v[out - 1].sum += ns->v[i].sum;
+      if (ns->v[i].line > ns->v[out - 1].line) ns->v[out - 1].line = ns->v[i].line;
+    } else {
+      ns->v[out++] = ns->v[i];
+    }
   }
   ns->n = out;
+  char sum[48];
   for (size_t i = 0; i < ns->n; i++)
     if (ns->v[i].sum != 0)
       return ledger_fail(ns->led, SOCLOSS_EIMBALANCE,
-                         "%s: market '%s': the imported sizes sum to %lld, not 0", ns->name,
-                         ns->v[i].market, (long long)ns->v[i].sum);
+                         "%s:%u: size: market '%s': the imported sizes sum to %s, not 0", ns->name,
+                         ns->v[i].line, ns->v[i].market, i128_text(ns->v[i].sum, sum));
   return SOCLOSS_OK;
 }
 

@@ -93,4 +93,20 @@ const char *event_type_name(int type);
 /* ---- Checked integer arithmetic ---------------------------------------- */
 static inline int fits_i64(__int128 x) { return x >= INT64_MIN && x <= INT64_MAX; }
 
+/* Decimal text of a 128-bit integer, for messages; returns buf. */
+static inline const char *i128_text(__int128 x, char buf[48]) {
+  char tmp[48];
+  int n = 0, neg = x < 0;
+  unsigned __int128 u = neg ? -(unsigned __int128)x : (unsigned __int128)x;
+  do {
+    tmp[n++] = (char)('0' + (int)(u % 10));
+    u /= 10;
+  } while (u);
+  int k = 0;
+  if (neg) buf[k++] = '-';
+  while (n) buf[k++] = tmp[--n];
+  buf[k] = 0;
+  return buf;
+}
+
 #endif

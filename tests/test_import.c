@@ -38,7 +38,7 @@ static const bad cases[] = {
      "a.csv:2: account: '' is not a valid id (1-64 printable ASCII characters, no spaces)"},
     {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
      "account,market,size,entry_price\na,BTC,5,100\nb,BTC,-4,100\n", SOCLOSS_EIMBALANCE,
-     "p.csv: market 'BTC': the imported sizes sum to 1, not 0"},
+     "p.csv:3: size: market 'BTC': the imported sizes sum to 1, not 0"},
     {"market,mark_price\nBTC,100\n", "account,balance\na,1\nb,1\n",
      "account,market,size,entry_price\na,BTC,5,100\nzed,BTC,-5,100\n", SOCLOSS_ENOTFOUND,
      "p.csv:3: account: unknown account 'zed'"},

@@ -135,14 +135,14 @@ bad positions "unknown account in positions" "${P}alice,ETH,1,5"$'\n'"zed,ETH,-1
 bad positions "unknown market in positions" "${P}alice,SOL,1,5"$'\n'"bob,SOL,-1,5"$'\n' \
   "p.csv:2: market: unknown market 'SOL'"
 bad positions "positions not netting to zero" "${P}alice,ETH,3,5"$'\n'"bob,ETH,-2,5"$'\n' \
-  "p.csv: market 'ETH': the imported sizes sum to 1, not 0"
-bad positions "the first unbalanced market is named" \
+  "p.csv:3: size: market 'ETH': the imported sizes sum to 1, not 0"
+bad positions "the unbalanced market is named with its last row" \
   "${P}alice,ETH,3,5"$'\n'"bob,ETH,-3,5"$'\n'"bob,SOL,-1,5"$'\n'"alice,BTC2,2,5"$'\n' \
-  "p.csv: market 'BTC2': the imported sizes sum to 2, not 0"
+  "p.csv:5: size: market 'BTC2': the imported sizes sum to 2, not 0"
 # 2 x (2^63-1) does not fit int64: the sum in the message must not wrap.
 bad positions "sizes summing beyond int64" \
   "${P}alice,ETH,9223372036854775807,1"$'\n'"bob,ETH,9223372036854775807,1"$'\n' \
-  "p.csv: market 'ETH': the imported sizes sum to 18446744073709551614, not 0"
+  "p.csv:3: size: market 'ETH': the imported sizes sum to 18446744073709551614, not 0"
 bad positions "size x entry price overflows int64" \
   "${P}alice,ETH,4611686018427387904,2"$'\n'"bob,ETH,-4611686018427387904,2"$'\n' \
   "p.csv:2: size: 4611686018427387904 x entry_price 2 overflows int64"

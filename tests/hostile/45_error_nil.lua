@@ -1,0 +1,2 @@
+-- expect: policy raised a non-string error (nil)
+return {name="enil", haircut=function() error() end}

@@ -1,0 +1,2 @@
+-- expect: policy:1: table
+return {name="addr", haircut=function() error(tostring({})) end}
