@@ -461,8 +461,9 @@ static uint32_t candidate_index(lua_State *L, const eval_request *rq, size_t i, 
   }
   if (!strcmp(id, rq->account))
     luaL_error(L, "%s action %I: account '%s' is the bankrupt account itself", what, (lua_Integer)i, id);
-  luaL_error(L, "%s action %I: unknown account '%.64s' (not a holder of any position)", what,
-             (lua_Integer)i, id);
+  lua_pushlstring(L, id, len > CODEC_ID_MAX ? CODEC_ID_MAX : len);  /* lua_pushfstring has no %.Ns */
+  luaL_error(L, "%s action %I: unknown account '%s' (not a holder of any position)", what, (lua_Integer)i,
+             lua_tostring(L, -1));
   return 0;
 }
 

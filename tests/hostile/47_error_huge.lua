@@ -1,2 +1,2 @@
--- expect: raised an error in haircut: policy:1: xxxxxxxxxx
+-- expect: raised an error in haircut: policy:2: xxxxxxxxxx
 return {name="ehuge", haircut=function() error(string.rep("x", 1000000)) end}

@@ -1,2 +1,2 @@
--- expect: policy:1: table
+-- expect: policy:2: table
 return {name="addr", haircut=function() error(tostring({})) end}

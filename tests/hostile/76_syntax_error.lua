@@ -1,2 +1,2 @@
--- expect: does not load: policy:1:
+-- expect: does not load: policy:2:
 return {name = "bad" haircut = 1}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# hostile.t — the corpus of hostile and broken policies (tests/hostile/*.lua,
+# each naming the error it must cause on its first line: "-- expect: TEXT").
+#
+# Every one must be refused by a host that survives: `socloss resolve` exits
+# 1 (never a signal), says why on stderr, leaves the ledger's state exactly as
+# it was (only a deficit_failed record is added to the journal), answers
+# within the deadline, and the engine resolves the same deficit with a sound
+# policy afterwards.  Classes: ../shared/research/lua-sandbox.md §6.
+here=$(cd "$(dirname "$0")" && pwd)
+corpus=$here/../hostile
+policies=$here/../../policies
+. "$here/tap.sh"
+
+S=$SOCLOSS
+L=$TMP/ledger
+printf 'market,mark_price\nBTC,100\n' > m.csv
+printf 'account,balance\na,-1000\nl,1000\np,4000\nq,-900\nr,4500\ns,4500\n' > a.csv
+printf 'account,market,size,entry_price\na,BTC,25,100\nl,BTC,5,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\ns,BTC,-5,180\n' > p.csv
+$S init "$L" 2>/dev/null
+$S import "$L" --markets m.csv --accounts a.csv --positions p.csv > /dev/null
+echo '{"type":"market","market":"BTC","mark":80}' | $S apply "$L" - > /dev/null
+# tight budgets keep the corpus quick; the deadline is generous for slow builds
+$S limits "$L" --instructions 10000000 --memory 67108864 --wall-ms 5000 > /dev/null
+
+# cases made here: too large for the repository or not text at all
+printf '\033Lua\124\000\031\223\r\n\032\nbytecode' > "$TMP/bytecode.lua"
+{ echo 'return {name = "huge", haircut = function() end}'; head -c 300000 /dev/zero | tr '\0' '-'; echo; } > "$TMP/huge.lua"
+{ printf 'return {name = "nest", haircut = function() return '; for _ in $(seq 300); do printf '('; done
+  printf '1'; for _ in $(seq 300); do printf ')'; done; echo ' end}'; } > "$TMP/nesting.lua"
+expect_of() { sed -n '1s/^-- expect: //p' "$1"; }
+declare -A made=(
+  [$TMP/bytecode.lua]="binary chunks are refused: policies are source text"
+  [$TMP/huge.lua]="policy source is larger than 256 KiB"
+  [$TMP/nesting.lua]="does not load: C stack overflow"
+)
+
+read -r base_digest base_records <<< "$(fingerprint "$L" | awk '{print $2, $4}')"
+count=0
+for f in "$corpus"/*.lua "$TMP/bytecode.lua" "$TMP/huge.lua" "$TMP/nesting.lua"; do
+  name=$(basename "$f" .lua)
+  want=${made[$f]:-$(expect_of "$f")}
+  start=$(date +%s%N)
+  run "$S" resolve "$L" a --policy "$f"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  is "$RC" 1 "$name: refused with exit 1 (not a signal)"
+  case "$ERR" in
+    *"$want"*) ok "$name: says '$want'" true ;;
+    *) ok "$name: says '$want'" false; diag "stderr: ${ERR:0:600}" ;;
+  esac
+  ok "$name: answered in ${ms} ms, within the 5 s deadline" test "$ms" -lt 6500
+  count=$((count + 1))
+  read -r digest records <<< "$(fingerprint "$L" | awk '{print $2, $4}')"
+  is "$digest" "$base_digest" "$name: the ledger's state is unchanged"
+  is "$records" "$((base_records + count))" "$name: one deficit_failed record journaled"
+done
+ok "the corpus has at least 40 policies ($count)" test "$count" -ge 40
+
+run "$S" journal "$L" --json --from "$((base_records + 1))"
+first=${OUT%%$'\n'*}
+like "$first" '^\{"seq":[0-9]+,"type":"deficit_failed","id":"[0-9]+-a","account":"a","policy":\{"name":"loop","hash":"[0-9a-f]{64}"\},"stage":"haircut","cause":"policy .loop. \([0-9a-f]{12}\) exceeded its instruction budget in haircut: instruction budget exceeded"\}$' \
+  "the journal says which policy failed, where and why"
+
+# the engine still works: a sound policy resolves the same deficit
+run "$S" resolve "$L" a --policy "$policies/pro_rata.lua" --id after-the-corpus
+is "$RC" 0 "pro_rata resolves the deficit after the whole corpus"
+like "$OUT" $'haircut p 700\n  haircut q 100\n  haircut r 350\n  haircut s 350\n  bad debt 0' \
+  "with the expected haircuts: q's cap of 100 binds, 1400 split 2:1:1"
+run "$S" check "$L"
+is "$RC" 0 "and the invariants hold"
+done_testing
