@@ -1,0 +1,72 @@
+/*
+ * The ledger process against an evaluator that crashes, hangs, answers
+ * garbage, exits or aborts: each is a refused policy, never a dead or stuck
+ * host; nothing is applied, the failure is journaled, and the handle keeps
+ * working with a sound evaluator afterwards.
+ */
+#include <time.h>
+
+#include "util.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static const char *M = "market,mark_price\nBTC,80\n", *A = "account,balance\na,-1000\nb,5000\n",
+                  *P = "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n";
+static const char *POLICY = "return {name = 'real', haircut = function(ctx) return {} end}";
+
+static void against(const char *mode, const char *want) {
+  char dir[64], path[512];
+  socloss *led = new_ledger(dir, 0);
+  socloss_source m = src_of("m", M), a = src_of("a", A), p = src_of("p", P);
+  socloss_import_csv(led, &m, &a, &p, NULL);
+  socloss_limits lim;
+  socloss_limits_get(led, &lim);
+  lim.wall_ms = 200;
+  socloss_limits_set(led, &lim);
+  socloss_close(led);
+
+  snprintf(path, sizeof path, "%s/tests/fakes/fake-eval-%s", SOCLOSS_BINARY_DIR, mode);
+  socloss_options o;
+  socloss_options_init(&o);
+  o.evaluator = path;
+  ok(socloss_open(&led, dir, &o) == SOCLOSS_OK, "%s: open with the fake evaluator", mode);
+  fingerprint before = fp_of(led);
+  socloss_resolve_options ro;
+  socloss_resolve_options_init(&ro);
+  ro.policy = POLICY;
+  ro.policy_len = strlen(POLICY);
+  ro.id = "d1";
+  const socloss_resolution *r;
+  double t0 = now();
+  int rc = socloss_resolve(led, "a", &ro, &r);
+  double took = now() - t0;
+  is(rc, SOCLOSS_EPOLICY, "%s: the resolution fails as a policy failure", mode);
+  const char *msg = socloss_errmsg(led);
+  ok(strstr(msg, want) != NULL, "%s: '%s'", mode, want);
+  if (!strstr(msg, want)) diag("got: %s", msg);
+  ok(r && !strcmp(r->status, "failed"), "%s: status failed", mode);
+  ok(took < 3.0, "%s: answered in %.2f s", mode, took);
+  fingerprint after = fp_of(led);
+  ok(!memcmp(before.digest, after.digest, 32) && after.seq == before.seq + 1,
+     "%s: state unchanged, the failure journaled", mode);
+  socloss_close(led);
+
+  ok(socloss_open(&led, dir, NULL) == SOCLOSS_OK, "%s: reopened with the real evaluator", mode);
+  is(socloss_resolve(led, "a", &ro, &r), SOCLOSS_OK, "%s: the same deficit resolves", mode);
+  ok(r && r->bad_debt == 1200, "%s: all 1200 is bad debt (the policy charges nobody, the fund is empty)", mode);
+  ok(invariants_hold(led), "%s: invariants", mode);
+  drop_ledger(led, dir);
+}
+
+int main(void) {
+  against("crash", "crashed the evaluator in haircut: the evaluator crashed (signal 11: Segmentation fault)");
+  against("abort", "crashed the evaluator in haircut: the evaluator crashed (signal 6: Aborted)");
+  against("hang", "was killed at the deadline in haircut: time budget exceeded: the evaluator did not answer within 700 ms and was killed");
+  against("garbage", "broke the evaluator protocol in haircut: the evaluator's answer is malformed");
+  against("exit", "broke the evaluator protocol in haircut: the evaluator stopped answering (exit 3)");
+  return done_testing();
+}
