@@ -31,7 +31,7 @@ echo '{"type":"market","market":"BTC-PERP","mark":48000000}' | "$socloss" apply 
 say "bankrupt accounts (equity < 0), deepest first"
 "$socloss" show "$out/ledger" --bankrupt > "$out/bankrupt.txt"
 awk '$1 ~ /^(acct|mm)-/' "$out/bankrupt.txt" |
-  sort -k3,3n | head -10 |
+  sort -k3,3n | awk "NR <= 10" |
   awk '{ printf "  %-14s balance %14.2f USD  equity %12.2f USD  %s %s\n", $1, $2 / 1e6, $3 / 1e6, $4, $5 }'
 summary=$(grep '^bankrupt accounts' "$out/bankrupt.txt")
 count=$(echo "$summary" | awk '{ print $3 }' | tr -d ,)
@@ -43,5 +43,63 @@ echo "  The insurance fund holds $(usd $fund): it covers $(awk -v d="$deficit" -
 
 say "check: the invariants still hold after the shock"
 "$socloss" check "$out/ledger" | sed 's/^/  /'
+
+# ---- resolution under each policy, on copies of the shocked ledger --------
+policies="pro_rata tiered adl"
+bankrupt=$(awk '$1 ~ /^(acct|mm)-/ { print $1 }' "$out/bankrupt.txt")
+for p in $policies; do
+  rm -rf "$out/ledger-$p"
+  cp -r "$out/ledger" "$out/ledger-$p"
+  : > "$out/resolutions-$p.txt"
+  for a in $bankrupt; do  # id order: deterministic
+    "$socloss" resolve "$out/ledger-$p" "$a" --id "crash-$a" --policy "policies/$p.lua" \
+      >> "$out/resolutions-$p.txt"
+  done
+  "$socloss" check "$out/ledger-$p" > "$out/check-$p.txt" || { cat "$out/check-$p.txt"; exit 1; }
+done
+
+say "the same $count deficits under each policy (each on its own copy of the ledger)"
+summary() {  # policy -> "key value" lines
+  awk '
+    /^deficit /          { n++ }
+    /^  deleveraged /    { lots += $3; notional += $3 * $8; closed[$2] = 1 }
+    /^  fund draw /      { fund += $3 }
+    /^  haircut /        { paid[$2] += $3; total += $3 }
+    /^  bad debt /       { bad += $3 }
+    END {
+      for (a in paid) { payers++; if (paid[a] > top) top = paid[a] }
+      for (a in closed) deleveraged++
+      printf "resolved %d\npayers %d\ncharged %.2f\nlargest %.2f\ndeleveraged %d\nnotional %.2f\nfund %.2f\nbad %.2f\n",
+        n, payers, total / 1e6, top / 1e6, deleveraged, notional / 1e6, fund / 1e6, bad / 1e6
+    }' "$out/resolutions-$1.txt"
+}
+for p in $policies; do summary "$p" > "$out/summary-$p.txt"; done
+row() {  # label key format
+  printf '  %-34s' "$1"
+  for p in $policies; do printf "%16s" "$(awk -v k="$2" -v f="$3" '$1 == k { printf f, $2 }' "$out/summary-$p.txt")"; done
+  echo
+}
+printf '  %-34s' ""; for p in $policies; do printf '%16s' "$p"; done; echo
+row "deficits resolved" resolved "%d"
+row "fund used (USD)" fund "%.2f"
+row "accounts charged by haircut" payers "%d"
+row "total charged (USD)" charged "%.2f"
+row "largest single charge (USD)" largest "%.2f"
+row "accounts deleveraged" deleveraged "%d"
+row "notional deleveraged (USD)" notional "%.2f"
+row "bad debt (USD)" bad "%.2f"
+
+say "who paid the most"
+for p in $policies; do
+  echo "  $p:"
+  awk '/^  haircut / { paid[$2] += $3 } /^  deleveraged / { lots[$2] += $3 }
+       END { for (a in paid) printf "    %-14s charged %12.2f USD\n", a, paid[a] / 1e6
+             for (a in lots) printf "    %-14s deleveraged %6d lots\n", a, lots[a] }' "$out/resolutions-$p.txt" |
+    sort -k3,3nr | awk "NR <= 5"
+done
+say "check after resolving, per policy"
+for p in $policies; do
+  printf '  %-9s %s\n' "$p" "$(grep -c '^ok' "$out/check-$p.txt") of 5 invariants hold, $(grep digest "$out/check-$p.txt")"
+done
 echo
-echo "ledger left in $out/ledger: try '$socloss show $out/ledger --bankrupt --json' or '$socloss journal $out/ledger'"
+echo "ledgers left in $out/: try '$socloss journal $out/ledger-adl --json | tail -1' or '$socloss show $out/ledger-pro_rata'"
