@@ -48,6 +48,7 @@ static int seccomp_filter(void) {
       ALLOW(SYS_brk), ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mremap),
       ALLOW(SYS_madvise), ALLOW(SYS_rt_sigreturn), ALLOW(SYS_clock_gettime),
       ALLOW(SYS_getrandom), ALLOW(SYS_sysinfo), /* glibc's qsort asks for the memory size once */
+      ALLOW(SYS_sigaltstack), /* AddressSanitizer asks on every longjmp (a Lua error) */
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
   };
   struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
