@@ -823,6 +823,7 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
 
 typedef struct live {
   socloss *led;
+  native_rule native;      /* set: a C rule decides, no evaluator */
   const char *account;
   char id[CODEC_ID_MAX + 1];
   policy_src pol;
@@ -868,7 +869,17 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
   rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total,
                         c->size, c->cost, c->upnl};
   uint64_t us = 0;
-  evaluator_call(&lv->led->ev, &rq, rs, buf, &us);
+  if (lv->native) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(rs, 0, sizeof *rs);
+    lv->native(&rq, rs);
+    *buf = (void *)rs->actions;  /* freed with the buffer */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+  } else {
+    evaluator_call(&lv->led->ev, &rq, rs, buf, &us);
+  }
   lv->instructions += rs->instructions;
   lv->policy_us += us;
   lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
@@ -1138,7 +1149,7 @@ static void failed_result(socloss *led, const live *lv) {
 static int attempt(live *lv) {
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
   lv->stage = "load";
-  int rc = policy_probe(lv->led, &lv->pol, &el);
+  int rc = lv->native ? SOCLOSS_OK : policy_probe(lv->led, &lv->pol, &el);
   if (rc) return rc;
   lv->stage = NULL;
   return (lv->dry_run ? store_write_discard : store_write)(lv->led->st, resolve_txn, lv);
@@ -1345,4 +1356,24 @@ int socloss_limits_set(socloss *led, const socloss_limits *in) {
   if (in->fund_max_draw < 0) return ledger_fail(led, SOCLOSS_EINVAL, "fund_max_draw: must be >= 0 (0: no cap)");
   struct limits_rw l = {led, *in};
   return store_write(led->st, put_limits, &l);
+}
+
+int resolve_native(socloss *led, const char *account, const socloss_resolve_options *o, const char *name,
+                   native_rule rule, const socloss_resolution **out) {
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  live lv;
+  memset(&lv, 0, sizeof lv);
+  lv.led = led;
+  lv.native = rule;
+  lv.account = account;
+  lv.dry_run = o->dry_run;
+  lv.params = "";
+  lv.lim = default_limits;
+  snprintf(lv.id, sizeof lv.id, "%s", o->id ? o->id : "native");
+  snprintf(lv.pol.name, sizeof lv.pol.name, "%s", name);
+  memset(lv.pol.hash, '0', 64);
+  lv.pol.has_haircut = 1;
+  int rc = attempt(&lv);
+  if (out) *out = rc ? NULL : &led->res->r;
+  return rc;
 }

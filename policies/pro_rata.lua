@@ -16,15 +16,14 @@
 --          | "notional" to |size x mark| of its profitable positions (scope "market")
 local sl = socloss
 
-local function market_profit(ctx)
-  local profit, lots, notional = sl.column(ctx.n, 0), sl.column(ctx.n, 0), sl.column(ctx.n, 0)
+-- Sums f(market) over the bankrupt account's markets, one column each.
+local function over_markets(ctx, f)
+  local total = nil
   for _, m in ipairs(ctx.deficit.markets) do
-    local upnl, size = ctx.upnl[m.market], ctx.size[m.market]
-    profit = sl.add(profit, sl.max(upnl, 0))
-    lots = sl.add(lots, sl.select(upnl, sl.abs(size)))
-    notional = sl.add(notional, sl.select(upnl, sl.mul(sl.abs(size), m.mark)))
+    local col = f(m)
+    total = total and sl.add(total, col) or col
   end
-  return profit, lots, notional
+  return total or sl.column(ctx.n, 0)
 end
 
 return {
@@ -33,9 +32,9 @@ return {
 
   haircut = function(ctx)
     local p = ctx.params
-    local profit, lots, notional
+    local profit
     if p.scope == "market" then
-      profit, lots, notional = market_profit(ctx)
+      profit = over_markets(ctx, function(m) return sl.max(ctx.upnl[m.market], 0) end)
     elseif p.scope == "account" then
       if p.weight ~= "profit" then
         error("weight '" .. tostring(p.weight) .. "' needs scope 'market'")
@@ -45,10 +44,17 @@ return {
       error("scope must be 'market' or 'account', not '" .. tostring(p.scope) .. "'")
     end
     local weight
-    if p.weight == "profit" then weight = profit
-    elseif p.weight == "size" then weight = lots
-    elseif p.weight == "notional" then weight = notional
-    else error("weight must be 'profit', 'size' or 'notional', not '" .. tostring(p.weight) .. "'") end
+    if p.weight == "profit" then
+      weight = profit
+    elseif p.weight == "size" then  -- lots of the profitable positions
+      weight = over_markets(ctx, function(m) return sl.select(ctx.upnl[m.market], sl.abs(ctx.size[m.market])) end)
+    elseif p.weight == "notional" then  -- |size x mark| of the profitable positions
+      weight = over_markets(ctx, function(m)
+        return sl.select(ctx.upnl[m.market], sl.mul(sl.abs(ctx.size[m.market]), m.mark))
+      end)
+    else
+      error("weight must be 'profit', 'size' or 'notional', not '" .. tostring(p.weight) .. "'")
+    end
     local cap = sl.max(sl.min(profit, ctx.equity), 0)
     return sl.haircuts(sl.waterfill(weight, cap, ctx.deficit.shortfall))
   end,

@@ -1,0 +1,265 @@
+/*
+ * bench_resolve — one deficit against N candidate positions, end to end
+ * (read, decide, validate, write, commit, durable), under the Lua policies
+ * (evaluator process included) and under the same capped pro-rata rule
+ * written in C in this binary; then a cascade: the first K bankruptcies of
+ * a generated ledger after a price shock, resolved one by one.
+ *
+ * usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]
+ *   SIZES "10000,100000,1000000", RUNS 5 (3 above 500k)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "resolve.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void sh(const char *fmt, const char *a, const char *b) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, fmt, a, b);
+  if (system(cmd) != 0) fprintf(stderr, "bench_resolve: '%s' failed\n", cmd);
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *p = malloc((size_t)n + 1);
+  *len = fread(p, 1, (size_t)n, f);
+  p[*len] = 0;
+  fclose(f);
+  return p;
+}
+
+/* The capped pro-rata of policies/pro_rata.lua (scope market, weight
+ * profit), in C, through the same exact helpers. */
+static void native_pro_rata(const eval_request *rq, eval_response *rs) {
+  size_t n = rq->c.n;
+  int64_t *profit = calloc(n ? n : 1, sizeof *profit), *cap = calloc(n ? n : 1, sizeof *cap),
+          *out = calloc(n ? n : 1, sizeof *out);
+  eval_action *acts = malloc((n ? n : 1) * sizeof *acts);
+  for (size_t m = 0; m < rq->nmarkets; m++)
+    for (size_t i = 0; i < n; i++) {
+      int64_t u = rq->c.upnl[m * rq->c.stride + i];
+      if (u > 0) profit[i] += u;
+    }
+  for (size_t i = 0; i < n; i++) {
+    int64_t c = profit[i] < rq->c.equity[i] ? profit[i] : rq->c.equity[i];
+    cap[i] = c > 0 ? c : 0;
+  }
+  alloc_waterfill(profit, cap, n, rq->shortfall, out);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (out[i]) acts[k++] = (eval_action){(uint32_t)i, 0, out[i]};
+  rs->status = EVAL_OK;
+  rs->actions = acts;
+  rs->nactions = k;
+  free(profit);
+  free(cap);
+  free(out);
+}
+
+/* A ledger with n candidates: each short 1 lot, in profit by 1..97 atoms;
+ * account "a" long n lots at mark with a deficit of 25 atoms per lot. */
+static int make_ledger(const char *dir, size_t n) {
+  socloss_options o;
+  socloss_options_init(&o);
+  o.create = SOCLOSS_OPEN_CREATE_NEW;
+  o.unsafe_nosync = 1;
+  socloss *led;
+  if (socloss_open(&led, dir, &o)) return -1;
+  size_t cap = 64 + n * 48;
+  char *a = malloc(cap), *p = malloc(cap);
+  size_t al = (size_t)sprintf(a, "account,balance\na,%lld\n", -25LL * (long long)n);
+  size_t pl = (size_t)sprintf(p, "account,market,size,entry_price\na,BTC,%zu,100\n", n);
+  for (size_t i = 0; i < n; i++) {
+    al += (size_t)sprintf(a + al, "c%07zu,1000\n", i);
+    pl += (size_t)sprintf(p + pl, "c%07zu,BTC,-1,%zu\n", i, 101 + i % 97);
+  }
+  socloss_source m = {"m", "market,mark_price\nBTC,100\n", 26}, as = {"a", a, al}, ps = {"p", p, pl};
+  int rc = socloss_import_csv(led, &m, &as, &ps, NULL);
+  if (rc) fprintf(stderr, "bench_resolve: %s\n", socloss_errmsg(led));
+  socloss_close(led);
+  free(a);
+  free(p);
+  return rc;
+}
+
+typedef struct rule {
+  const char *name;
+  char *source;  /* NULL: the native rule */
+  size_t len;
+} rule;
+
+static double one_run(const char *tmpl, const char *run, const rule *r, const char *params, size_t *charged) {
+  sh("rm -rf '%s'%s", run, "");
+  sh("cp -r '%s' '%s'", tmpl, run);
+  socloss *led;
+  socloss_open(&led, run, NULL);
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.id = "bench";
+  o.policy = r->source;
+  o.policy_len = r->len;
+  o.params = params;
+  const socloss_resolution *res = NULL;
+  double t0 = now();
+  int rc = r->source ? socloss_resolve(led, "a", &o, &res) : resolve_native(led, "a", &o, r->name, native_pro_rata, &res);
+  double t = now() - t0;
+  if (rc) fprintf(stderr, "bench_resolve: %s: %s\n", r->name, socloss_errmsg(led));
+  *charged = res ? res->nhaircuts + res->ndeleveraged : 0;
+  socloss_close(led);
+  return rc ? -1 : t;
+}
+
+typedef struct idlist {
+  size_t n, cap;
+  char (*id)[SOCLOSS_ID_MAX + 1];
+} idlist;
+
+static int collect_bankrupt(void *ud, const socloss_account *a) {
+  idlist *l = ud;
+  if (a->equity >= 0) return 0;
+  if (l->n == l->cap) {
+    l->cap = l->cap ? 2 * l->cap : 1024;
+    l->id = realloc(l->id, l->cap * sizeof *l->id);
+  }
+  memcpy(l->id[l->n++], a->account, sizeof *l->id);
+  return 0;
+}
+
+/* K deficits in a row after a 20% fall of BTC-PERP, each its own durable
+ * transaction; returns deficits per second. */
+static double cascade(const char *tmpl, const char *run, const rule *r, size_t k, size_t *done) {
+  sh("rm -rf '%s'%s", run, "");
+  sh("cp -r '%s' '%s'", tmpl, run);
+  socloss *led;
+  socloss_open(&led, run, NULL);
+  idlist l = {0};
+  socloss_accounts(led, collect_bankrupt, &l);
+  double t0 = now();
+  *done = 0;
+  for (size_t i = 0; i < l.n && i < k; i++) {
+    socloss_resolve_options o;
+    socloss_resolve_options_init(&o);
+    o.policy = r->source;
+    o.policy_len = r->len;
+    o.id = l.id[i];
+    const socloss_resolution *res;
+    int rc = r->source ? socloss_resolve(led, l.id[i], &o, &res)
+                       : resolve_native(led, l.id[i], &o, r->name, native_pro_rata, &res);
+    if (rc) fprintf(stderr, "bench_resolve: cascade %s: %s\n", l.id[i], socloss_errmsg(led));
+    else ++*done;
+  }
+  double t = now() - t0;
+  socloss_check_report rep;
+  if (socloss_check(led, &rep)) fprintf(stderr, "bench_resolve: check after the cascade: %s\n", socloss_errmsg(led));
+  socloss_close(led);
+  free(l.id);
+  return (double)*done / t;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]\n");
+    return 2;
+  }
+  const char *sizes = argc > 2 ? argv[2] : "10000,100000,1000000";
+  int runs = argc > 3 ? atoi(argv[3]) : 5;
+  rule rules[4] = {{"native C pro-rata", NULL, 0}, {"pro_rata.lua", NULL, 0}, {"tiered.lua", NULL, 0}, {"adl.lua", NULL, 0}};
+  const char *files[4] = {NULL, "pro_rata.lua", "tiered.lua", "adl.lua"};
+  for (int k = 1; k < 4; k++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", argv[1], files[k]);
+    if (!(rules[k].source = slurp(path, &rules[k].len))) {
+      fprintf(stderr, "bench_resolve: cannot read %s\n", path);
+      return 1;
+    }
+  }
+  char root[] = "/tmp/socloss-bench-XXXXXX";
+  if (!mkdtemp(root)) return 1;
+  char tmpl[64], run[64];
+  snprintf(tmpl, sizeof tmpl, "%s/template", root);
+  snprintf(run, sizeof run, "%s/run", root);
+  printf("one deficit, end to end (read, decide, validate, write, durable commit); policies in the\n"
+         "evaluator process (started and the policy loaded inside the timing); median of runs\n");
+  printf("%10s %5s %22s %10s %10s %12s\n", "candidates", "runs", "rule", "median s", "vs native", "actions");
+  for (const char *p = sizes; *p;) {
+    size_t n = strtoul(p, NULL, 10);
+    p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
+    sh("rm -rf '%s'%s", tmpl, "");
+    if (make_ledger(tmpl, n)) return 1;
+    int r_n = n > 500000 && runs > 3 ? 3 : runs;
+    double native = 0;
+    for (int k = 0; k < 4; k++) {
+      double t[50];
+      size_t actions = 0;
+      for (int i = 0; i < r_n; i++) t[i] = one_run(tmpl, run, &rules[k], k == 3 ? "{\"score\":\"pnl\"}" : NULL, &actions);
+      double med = median(t, r_n);
+      if (k == 0) native = med;
+      printf("%10zu %5d %22s %10.3f %9.2fx %12zu\n", n, r_n, rules[k].name, med, med / native, actions);
+      fflush(stdout);
+    }
+  }
+  if (argc > 6) {
+    size_t accounts = strtoul(argv[4], NULL, 10), k = strtoul(argv[5], NULL, 10);
+    char cmd[1024], csv[128];
+    snprintf(csv, sizeof csv, "%s/csv", root);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' --accounts %zu --markets 2 --seed 1 2>/dev/null", argv[6], csv, accounts);
+    if (system(cmd) != 0) return 1;
+    sh("rm -rf '%s'%s", tmpl, "");
+    socloss_options o;
+    socloss_options_init(&o);
+    o.create = SOCLOSS_OPEN_CREATE_NEW;
+    socloss *led;
+    socloss_open(&led, tmpl, &o);
+    socloss_source src[3];
+    const char *names[3] = {"markets.csv", "accounts.csv", "positions.csv"};
+    for (int i = 0; i < 3; i++) {
+      char path[256];
+      snprintf(path, sizeof path, "%s/%s", csv, names[i]);
+      src[i].name = names[i];
+      src[i].data = slurp(path, &src[i].len);
+    }
+    socloss_import_csv(led, &src[0], &src[1], &src[2], NULL);
+    socloss_set_mark(led, "BTC-PERP", 48000000);
+    idlist l = {0};
+    socloss_accounts(led, collect_bankrupt, &l);
+    socloss_close(led);
+    for (int i = 0; i < 3; i++) free((char *)src[i].data);
+    printf("\ncascade: %zu accounts, 2 markets, BTC-PERP -20%% leaves %zu bankrupt; the first %zu resolved\n"
+           "one by one in id order, each its own durable transaction (empty fund), check after\n",
+           accounts, l.n, k);
+    free(l.id);
+    for (int i = 0; i < 2; i++) {
+      size_t done;
+      double rate = cascade(tmpl, run, &rules[i], k, &done);
+      printf("%22s %8zu deficits %10.1f deficits/s\n", rules[i].name, done, rate);
+      fflush(stdout);
+    }
+  }
+  sh("rm -rf '%s'%s", root, "");
+  for (int k = 1; k < 4; k++) free(rules[k].source);
+  return 0;
+}
