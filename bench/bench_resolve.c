@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "policy.h"
 #include "resolve.h"
 
 static double now(void) {
@@ -221,6 +222,34 @@ int main(int argc, char **argv) {
       printf("%10zu %5d %22s %10.3f %9.2fx %12zu\n", n, r_n, rules[k].name, med, med / native, actions);
       fflush(stdout);
     }
+  }
+  /* the cost of isolation alone: a fresh evaluator process, and one call */
+  {
+    double spawn[50], call[1000];
+    eval_limits lim = {200000000u, 512u << 20, 5000u};
+    socloss *led;
+    socloss_options o;
+    socloss_options_init(&o);
+    o.create = SOCLOSS_OPEN_CREATE;
+    o.unsafe_nosync = 1;
+    for (int i = 0; i < 50; i++) {
+      socloss_open(&led, tmpl, &o);
+      policy_src ps = {rules[1].source, rules[1].len, "", "", 0, 0};
+      double t0 = now();
+      policy_probe(led, &ps, &lim);
+      spawn[i] = now() - t0;
+      double t1 = now();
+      for (int j = 0; j < 20; j++) {
+        policy_probe(led, &ps, &lim);
+        call[i * 20 + j] = (now() - t1);
+        t1 = now();
+      }
+      socloss_close(led);
+    }
+    printf("\nisolation: start the evaluator and load pro_rata.lua in it: median %.3f ms (50 runs);\n"
+           "           one more call to the running evaluator (fresh Lua state, load, shape check):\n"
+           "           median %.3f ms (1000 calls)\n",
+           median(spawn, 50) * 1e3, median(call, 1000) * 1e3);
   }
   if (argc > 6) {
     size_t accounts = strtoul(argv[4], NULL, 10), k = strtoul(argv[5], NULL, 10);

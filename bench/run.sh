@@ -11,3 +11,7 @@ mkdir -p "$out"
 echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d)"
 "$build/bench_import" "$out/csv" "$runs"
 "$build/bench_import" "$out/csv" "$runs" --unsafe-no-sync
+# One deficit against 10k, 100k and 1M candidates under each policy and a
+# native C rule; the cost of isolation; a cascade of 1,000 deficits on a
+# 100k-account ledger.
+"$build/bench_resolve" policies 10000,100000,1000000 "$runs" 100000 1000 "$build/socloss-gen"
