@@ -567,6 +567,7 @@ static const command commands[] = {
      "  {\"type\":\"withdraw\",\"account\":\"alice\",\"amount\":500}\n"
      "  {\"type\":\"trade\",\"market\":\"BTC-PERP\",\"buyer\":\"alice\",\"seller\":\"bob\",\"size\":3,\"price\":60000000}\n"
      "  {\"type\":\"fund\",\"amount\":1000000}\n"
+     "  {\"type\":\"deficit\",\"id\":\"d-1\",\"account\":\"bob\",\"policy\":\"policies/pro_rata.lua\"}\n"
      "A bad line refuses the whole file with FILE:LINE: FIELD: REASON.\n"},
     {"show", cmd_show, "socloss show DB [--json] [--account ID] [--bankrupt]",
      "Prints the fund, bad debt, markets and accounts (--bankrupt: only accounts\n"

@@ -312,6 +312,7 @@ int applier_apply(applier *a, const socloss_event *e) {
     case SOCLOSS_EV_FUND: rc = op_fund(a, e); break;
     case EV_ACCOUNT: rc = op_account(a, e); break;
     case EV_POSITION: rc = op_position(a, e); break;
+    case SOCLOSS_EV_DEFICIT: return resolve_event(a, e);  /* journals its own record */
     default: return ledger_fail(a->led, SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
   }
   if (rc || !a->journal) return rc;
@@ -348,7 +349,7 @@ static int apply_events(store_txn *t, void *ud) {
   int rc = applier_start(&a, b->led, t, 1);
   for (b->failed = 0; !rc && b->failed < b->n; b->failed++) {
     const socloss_event *e = &b->ev[b->failed];
-    if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_FUND)
+    if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_DEFICIT)
       rc = ledger_fail(b->led, SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
     else
       rc = applier_apply(&a, e);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "evalproto.h"
 
 typedef struct spec {
   const char *type;
@@ -24,6 +25,7 @@ static const spec specs[] = {
     {"withdraw", SOCLOSS_EV_WITHDRAW, {"account", "amount"}},
     {"trade", SOCLOSS_EV_TRADE, {"market", "buyer", "seller", "size", "price"}},
     {"fund", SOCLOSS_EV_FUND, {"amount"}},
+    {"deficit", SOCLOSS_EV_DEFICIT, {"id", "account", "?policy", "?params"}},
 };
 
 typedef struct line_ctx {
@@ -77,6 +79,32 @@ static int int_field(line_ctx *c, json_t *o, const char *key, int64_t *out) {
   return SOCLOSS_OK;
 }
 
+/* "policy": a file whose text is the deficit's policy, read now. */
+static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
+  json_t *v = json_object_get(o, "policy");
+  if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, "policy", "must be a file name, not %s", kind_name(v));
+  FILE *f = fopen(json_string_value(v), "rb");
+  if (!f) return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%.200s'", json_string_value(v));
+  char *text = malloc(EVAL_SOURCE_MAX + 2);
+  size_t n = text ? fread(text, 1, EVAL_SOURCE_MAX + 1, f) : 0;
+  fclose(f);
+  if (!text) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  e->policy = batch_strdup(c->b, text, n);
+  e->policy_len = n;
+  free(text);
+  if (!e->policy) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  return SOCLOSS_OK;
+}
+
+static int params_field(line_ctx *c, json_t *o, socloss_event *e) {
+  json_t *v = json_object_get(o, "params");
+  if (!json_is_object(v)) return line_fail(c, SOCLOSS_EPARSE, "params", "must be an object, not %s", kind_name(v));
+  char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  e->params = text ? batch_strdup(c->b, text, strlen(text)) : NULL;
+  free(text);
+  return e->params ? SOCLOSS_OK : ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+}
+
 static int event(line_ctx *c, json_t *o) {
   json_t *t = json_object_get(o, "type");
   if (!t) return line_fail(c, SOCLOSS_EPARSE, "type", "missing");
@@ -85,13 +113,15 @@ static int event(line_ctx *c, json_t *o) {
   for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
     if (strcmp(specs[i].type, json_string_value(t)) == 0) sp = &specs[i];
   if (!sp)
-    return line_fail(c, SOCLOSS_EINVAL, "type", "unknown event type '%.40s' (market, deposit, withdraw, trade, fund)",
+    return line_fail(c, SOCLOSS_EINVAL, "type",
+                     "unknown event type '%.40s' (market, deposit, withdraw, trade, fund, deficit)",
                      json_string_value(t));
   const char *key;
   json_t *v;
   json_object_foreach(o, key, v) {
     int known = strcmp(key, "type") == 0;
-    for (int i = 0; !known && sp->fields[i]; i++) known = strcmp(key, sp->fields[i]) == 0;
+    for (int i = 0; !known && sp->fields[i]; i++)
+      known = strcmp(key, sp->fields[i] + (sp->fields[i][0] == '?')) == 0;
     if (!known) return line_fail(c, SOCLOSS_EPARSE, key, "unknown field for a %s event", sp->type);
   }
   socloss_event *e = batch_push(c->b, c->line);
@@ -101,7 +131,13 @@ static int event(line_ctx *c, json_t *o) {
   int rc = SOCLOSS_OK;
   for (int i = 0; !rc && sp->fields[i]; i++) {
     const char *f = sp->fields[i];
-    if (!strcmp(f, "market")) rc = string_field(c, o, f, &e->market);
+    if (f[0] == '?') {  /* optional */
+      if (!json_object_get(o, ++f)) continue;
+      rc = !strcmp(f, "policy") ? policy_field(c, o, e) : params_field(c, o, e);
+      continue;
+    }
+    if (!strcmp(f, "id")) rc = string_field(c, o, f, &e->id);
+    else if (!strcmp(f, "market")) rc = string_field(c, o, f, &e->market);
     else if (!strcmp(f, "account")) rc = string_field(c, o, f, &e->account);
     else if (!strcmp(f, "buyer")) rc = string_field(c, o, f, &e->buyer);
     else if (!strcmp(f, "seller")) rc = string_field(c, o, f, &e->seller);

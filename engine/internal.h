@@ -60,6 +60,8 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
                  int64_t size, int64_t price);
 /* Journals a record built by the caller; *seq gets its sequence. */
 int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
+/* A deficit event inside a batch: resolved in a nested transaction. */
+int resolve_event(applier *a, const socloss_event *e);
 /* Writes the totals kept in memory. */
 int applier_finish(applier *a);
 /* Frees what the applier holds; call it whatever happened. */

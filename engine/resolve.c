@@ -1108,6 +1108,96 @@ struct failure_write {
   const char *cause;
 };
 
+static int write_failure(store_txn *t, void *ud);
+
+/* ---- a deficit event inside a batch ------------------------------------- */
+
+static int probe_and_run(live *lv, store_txn *t) {
+  eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
+  lv->stage = "load";
+  int rc = policy_probe(lv->led, &lv->pol, &el);
+  if (rc) return rc;
+  lv->stage = NULL;
+  return store_nested(t, resolve_txn, lv);
+}
+
+int resolve_event(applier *a, const socloss_event *e) {
+  socloss *led = a->led;
+  if (!e->id || !id_valid(e->id))
+    return ledger_fail(led, SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                       e->id ? e->id : "");
+  if (!e->account || !id_valid(e->account))
+    return ledger_fail(led, SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", e->account ? e->account : "");
+  int rc = params_valid(led, e->params);
+  if (rc) return rc;
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  result_clear(led->res);
+  /* what the applier holds in memory goes to the transaction first */
+  if ((rc = applier_finish(a))) return rc;
+  live lv;
+  memset(&lv, 0, sizeof lv);
+  lv.led = led;
+  lv.account = e->account;
+  snprintf(lv.id, sizeof lv.id, "%s", e->id);
+  const char *src = NULL, *params = NULL, *fsrc = NULL, *fparams = NULL;
+  size_t len = 0, plen = 0, flen = 0, fplen = 0;
+  if ((rc = read_limits(a->t, &lv.lim))) return rc;
+  rc = read_policy(a->t, SOCLOSS_POLICY_ACTIVE, &src, &len, &params, &plen);
+  if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+  rc = read_policy(a->t, SOCLOSS_POLICY_FALLBACK, &fsrc, &flen, &fparams, &fplen);
+  if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+  /* settings point into the snapshot: copies outlive the nested writes */
+  char *act = NULL, *actp = NULL, *fb = NULL, *fbp = NULL;
+  if (src && (!(act = malloc(len + 1)) || !(actp = malloc(plen + 1)))) rc = SOCLOSS_ENOMEM;
+  if (fsrc && (!(fb = malloc(flen + 1)) || !(fbp = malloc(fplen + 1)))) rc = SOCLOSS_ENOMEM;
+  if (rc == SOCLOSS_ENOMEM) {
+    rc = ledger_fail(led, rc, "out of memory");
+    goto out;
+  }
+  rc = SOCLOSS_OK;
+  if (act) memcpy(act, src, len), act[len] = 0, memcpy(actp, params, plen), actp[plen] = 0;
+  if (fb) memcpy(fb, fsrc, flen), fb[flen] = 0, memcpy(fbp, fparams, fplen), fbp[fplen] = 0;
+  lv.pol.source = e->policy ? e->policy : act;
+  lv.pol.len = e->policy ? e->policy_len : len;
+  lv.params = e->params ? e->params : e->policy ? "" : actp ? actp : "";
+  lv.params_len = strlen(lv.params);
+  if (!lv.pol.source) {
+    rc = ledger_fail(led, SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
+    goto out;
+  }
+  rc = probe_and_run(&lv, a->t);
+  if (rc == SOCLOSS_EPOLICY && fb) {
+    char cause[ERRMSG_MAX];
+    snprintf(cause, sizeof cause, "%s", led->err);
+    struct failure_write f = {led, &lv, cause};
+    if ((rc = write_failure(a->t, &f))) goto out;
+    live fl = lv;
+    memset(&fl.pol, 0, sizeof fl.pol);
+    fl.pol.source = fb;
+    fl.pol.len = flen;
+    fl.params = fbp;
+    fl.params_len = fplen;
+    rc = probe_and_run(&fl, a->t);
+    if (rc == SOCLOSS_OK) snprintf(led->res->failure, sizeof led->res->failure, "%s", cause);
+    if (rc == SOCLOSS_EPOLICY) {
+      char second[ERRMSG_MAX];
+      snprintf(second, sizeof second, "%s", led->err);
+      ledger_fail(led, rc, "%.480s; fallback: %.480s", cause, second);
+    }
+  }
+out:
+  free(act);
+  free(actp);
+  free(fb);
+  free(fbp);
+  /* the resolution wrote totals and records of its own: read them back */
+  if (!rc) {
+    a->seq = store_journal_last(a->t);
+    rc = store_totals_get(a->t, &a->tot);
+  }
+  return rc;
+}
+
 static int write_failure(store_txn *t, void *ud) {
   struct failure_write *f = ud;
   applier a;

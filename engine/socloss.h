@@ -112,8 +112,12 @@ typedef enum {
   SOCLOSS_EV_DEPOSIT,     /* account, amount > 0: opens the account if new */
   SOCLOSS_EV_WITHDRAW,    /* account, amount > 0, amount <= equity */
   SOCLOSS_EV_TRADE,       /* market, buyer, seller, size > 0, price > 0 */
-  SOCLOSS_EV_FUND         /* amount != 0: > 0 pays into the insurance fund,
+  SOCLOSS_EV_FUND,        /* amount != 0: > 0 pays into the insurance fund,
                              < 0 takes out of it (never below zero) */
+  SOCLOSS_EV_DEFICIT      /* id, account, optional policy (source text) and
+                             params: resolves the deficit as socloss_resolve
+                             does; a policy failure refuses the whole batch
+                             unless the fallback policy resolves it */
 } socloss_event_type;
 
 typedef struct socloss_event {
@@ -126,6 +130,10 @@ typedef struct socloss_event {
   int64_t amount;
   int64_t size;
   int64_t price;
+  const char *id;         /* deficit id */
+  const char *policy;     /* deficit policy source, NULL: the active policy */
+  size_t policy_len;
+  const char *params;     /* deficit params, JSON object text or NULL */
 } socloss_event;
 
 /* Applies n events in order in one transaction: all or nothing.  On failure
@@ -153,6 +161,8 @@ typedef struct socloss_source {
  *   {"type":"deposit"|"withdraw","account":A,"amount":N}
  *   {"type":"trade","market":M,"buyer":A,"seller":B,"size":N,"price":N}
  *   {"type":"fund","amount":N}
+ *   {"type":"deficit","id":I,"account":A[,"policy":FILE][,"params":{...}]}
+ * (a deficit's policy file is read when the line is parsed).
  * All lines in one transaction; a bad line refuses the whole input with
  * "name:line: field: reason".  *applied (if not NULL) counts the events. */
 SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,

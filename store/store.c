@@ -230,6 +230,20 @@ int store_write(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 1
 
 int store_write_discard(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 0); }
 
+int store_nested(store_txn *t, store_fn fn, void *ud) {
+  store_txn child = {t->s, NULL, 0};
+  int rc = mdb_txn_begin(t->s->env, t->txn, 0, &child.txn);
+  if (rc) return mdb_fail(t, rc, "begin a nested transaction");
+  rc = fn(&child, ud);
+  if (child.map_full) t->map_full = 1;
+  if (rc) {
+    mdb_txn_abort(child.txn);
+    return rc;
+  }
+  int mrc = mdb_txn_commit(child.txn);
+  return mrc ? mdb_fail(t, mrc, "commit a nested transaction") : SOCLOSS_OK;
+}
+
 int store_read(store *s, store_fn fn, void *ud) {
   store_txn t;
   int rc = begin(s, MDB_RDONLY, &t);

@@ -59,6 +59,9 @@ int store_write(store *s, store_fn fn, void *ud);
 /* Runs fn in a write transaction and aborts it whatever fn returns: for
  * computing a state (a journal replay) without keeping it. */
 int store_write_discard(store *s, store_fn fn, void *ud);
+/* Runs fn in a transaction nested in t: its writes join t when fn returns
+ * 0 and vanish otherwise (t itself goes on either way). */
+int store_nested(store_txn *t, store_fn fn, void *ud);
 /* Runs fn in a read-only snapshot. */
 int store_read(store *s, store_fn fn, void *ud);
 

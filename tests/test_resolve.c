@@ -277,7 +277,59 @@ static void determinism(void) {
   drop_ledger(b.led, b.dir);
 }
 
+/* Deficits as events in a batch, one transaction with the other events. */
+static void deficit_events(void) {
+  fixture fx;
+  char ev[1024];
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na,44\nb,1000\nc,1000\nd,1000\n",
+               "account,market,size,entry_price\na,BTC,9,100\nb,BTC,-3,100\nc,BTC,-3,100\nd,BTC,-3,100\n", NULL);
+  snprintf(ev, sizeof ev,
+           "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":94}\n"
+           "{\"type\":\"deficit\",\"id\":\"crash-a\",\"account\":\"a\",\"policy\":\"%s/policies/pro_rata.lua\"}\n"
+           "{\"type\":\"deposit\",\"account\":\"b\",\"amount\":4}\n",
+           SOCLOSS_SOURCE_DIR);
+  socloss_source src = src_of("shock.jsonl", ev);
+  size_t n = 0;
+  is(socloss_apply_jsonl(fx.led, &src, &n), SOCLOSS_OK, "a shock, a deficit and a deposit in one batch");
+  is(n, 3, "three events");
+  ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 997 && view(fx.led, "a").balance == 0,
+     "b paid 4 and got 4 back; c paid 3; a is at zero");
+  socloss_totals t;
+  ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == 12, "records: 9 imported, mark, deficit, deposit");
+  ok(invariants_hold(fx.led), "invariants, replay included");
+  drop_ledger(fx.led, fx.dir);
+
+  /* a failing policy refuses the whole batch... */
+  const char *bad = "return {name = 'bad', haircut = function() error('no') end}";
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na,44\nb,1000\nc,1000\nd,1000\n",
+               "account,market,size,entry_price\na,BTC,9,100\nb,BTC,-3,100\nc,BTC,-3,100\nd,BTC,-3,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":94}\n");
+  ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_ACTIVE, bad, strlen(bad), NULL) == 0, "a failing active policy");
+  fingerprint f = fp_of(fx.led);
+  socloss_source one = src_of("d.jsonl", "{\"type\":\"deposit\",\"account\":\"b\",\"amount\":4}\n"
+                                         "{\"type\":\"deficit\",\"id\":\"x\",\"account\":\"a\"}\n");
+  is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_EPOLICY, "the batch is refused");
+  ok(strstr(socloss_errmsg(fx.led), "d.jsonl:2: policy 'bad'") && strstr(socloss_errmsg(fx.led), "raised an error in haircut: policy:1: no"),
+     "naming the line, the policy and the error");
+  ok(fp_equal(f, fp_of(fx.led)), "nothing of it written");
+  /* ...unless the fallback resolves it */
+  size_t len = 0;
+  char path[512];
+  snprintf(path, sizeof path, "%s/policies/pro_rata.lua", SOCLOSS_SOURCE_DIR);
+  FILE *pf = fopen(path, "rb");
+  static char text[1 << 16];
+  len = fread(text, 1, sizeof text, pf);
+  fclose(pf);
+  ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_FALLBACK, text, len, NULL) == 0, "pro_rata as the fallback");
+  is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_OK, "the batch goes through");
+  ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == f.seq + 1 + 3, "records: fallback set, deposit, failure, deficit");
+  ok(view(fx.led, "a").balance == 0 && view(fx.led, "b").balance == 1000, "resolved by the fallback");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  deficit_events();
   dust_and_ties();
   water_filling();
   fund_and_empty();
