@@ -547,6 +547,42 @@ static int cmd_limits(int argc, char **argv) {
   return status;
 }
 
+/* ---- test --------------------------------------------------------------- */
+
+typedef struct test_out {
+  const char *indent;
+} test_out;
+
+static int print_line(void *ud, const char *line) {
+  printf("%s%s\n", ((test_out *)ud)->indent, line);
+  return 0;
+}
+
+static int cmd_test(int argc, char **argv) {
+  opt opts[] = {{NULL, 0, NULL}};
+  const char *pos[256];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 256, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  const char *ev = sibling_evaluator();
+  int bad = 0;
+  if (n == 1) {
+    test_out o = {""};
+    socloss_test_file(pos[0], ev, print_line, &o, &bad);
+    return bad ? EXIT_REFUSED : EXIT_DONE;
+  }
+  /* several files: one TAP stream, each file a subtest */
+  printf("1..%d\n", n);
+  for (int i = 0; i < n; i++) {
+    test_out o = {"    "};
+    int failed = 0;
+    printf("# Subtest: %s\n", pos[i]);
+    socloss_test_file(pos[i], ev, print_line, &o, &failed);
+    printf("%sok %d - %s\n", failed ? "not " : "", i + 1, pos[i]);
+    bad += failed != 0;
+  }
+  return bad ? EXIT_REFUSED : EXIT_DONE;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static const command commands[] = {
@@ -589,6 +625,10 @@ static const command commands[] = {
      "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"
      "deficit (0: no cap).  Journaled.\n"},
+    {"test", cmd_test, "socloss test FILE_test.lua...",
+     "Runs policy test files: each case builds a throwaway ledger, resolves a\n"
+     "deficit through the same engine path as resolve and compares what it was\n"
+     "told to expect.  TAP on stdout; exit 1 when a case fails.\n"},
     {"check", cmd_check, "socloss check DB",
      "Verifies the invariants: sizes net to zero per market, open interest,\n"
      "conservation, journal contiguity, and that replaying the journal from empty\n"

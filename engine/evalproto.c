@@ -117,6 +117,7 @@ void evalproto_encode_response(codec_buf *b, const eval_response *rs) {
   codec_buf_u32(b, (uint32_t)rs->nactions);
   codec_buf_align8(b);
   codec_buf_raw(b, rs->actions, rs->nactions * sizeof *rs->actions);
+  codec_buf_blob(b, rs->data, rs->data_len);
 }
 
 int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
@@ -136,6 +137,7 @@ int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
   rs->nactions = codec_rd_u32(&r);
   codec_rd_align8(&r);
   rs->actions = codec_rd_raw(&r, rs->nactions * sizeof *rs->actions);
+  rs->data = codec_rd_blob(&r, &rs->data_len);
   if (r.bad || r.pos != r.len) return -1;
   /* the message is shown to people: no control characters */
   for (char *p = rs->message; *p; p++)

@@ -20,7 +20,13 @@
 #define EVAL_SOURCE_MAX (256 * 1024)
 #define EVAL_TEXT_MAX 512                 /* longest message returned */
 
-enum eval_fn { EVAL_FN_PROBE = 1, EVAL_FN_DELEVERAGE = 2, EVAL_FN_HAIRCUT = 3 };
+enum eval_fn {
+  EVAL_FN_PROBE = 1,       /* load the policy, check its shape */
+  EVAL_FN_DELEVERAGE = 2,
+  EVAL_FN_HAIRCUT = 3,
+  EVAL_FN_DATA = 4         /* run a chunk that returns data (a policy test
+                              file) and answer it as JSON */
+};
 
 enum eval_status {
   EVAL_OK = 0,
@@ -88,6 +94,8 @@ typedef struct eval_response {
   uint64_t instructions;
   size_t nactions;
   const eval_action *actions;   /* into the decoded buffer, or owned by the writer */
+  const char *data;             /* EVAL_FN_DATA: JSON text (not NUL-terminated) */
+  size_t data_len;
 } eval_response;
 
 void evalproto_encode_request(codec_buf *b, const eval_request *rq);

@@ -102,6 +102,7 @@ int main(int argc, char **argv) {
     codec_buf out = {0};
     evalproto_encode_response(&out, &rs);
     free((void *)rs.actions);
+    free((void *)rs.data);
     free(in);
     if (out.oom || evalproto_write_frame(1, out.p, out.len)) return 4;
     codec_buf_free(&out);

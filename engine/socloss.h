@@ -319,6 +319,17 @@ typedef struct socloss_limits {
 SOCLOSS_API int socloss_limits_get(socloss *led, socloss_limits *out);
 SOCLOSS_API int socloss_limits_set(socloss *led, const socloss_limits *in);
 
+/* ---- Policy tests ------------------------------------------------------- */
+
+typedef int (*socloss_line_cb)(void *ud, const char *line);
+
+/* Runs a policy test file (see README, "Testing a policy"): each case on a
+ * throwaway ledger through the same resolution path, reported as TAP lines
+ * through cb.  *failed counts the failing cases; SOCLOSS_OK when none.
+ * evaluator NULL: the default socloss-eval. */
+SOCLOSS_API int socloss_test_file(const char *path, const char *evaluator, socloss_line_cb cb,
+                                  void *ud, int *failed);
+
 /* ---- Invariants -------------------------------------------------------- */
 
 typedef struct socloss_check_report {

@@ -1,2 +1,2 @@
--- expect: instruction budget exceeded
+-- expect: budget exceeded
 return {name="pcall_error", haircut=function() while true do pcall(error, "x") end end}

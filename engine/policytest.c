@@ -1,0 +1,293 @@
+/*
+ * policytest.c — policy tests as data: a test file is Lua (run in the same
+ * sandbox as policies, so a hostile test file is contained too) returning
+ *
+ *   { policy = "pro_rata.lua",            -- relative to the test file
+ *     cases = { { name = "...",
+ *                 markets   = { {"BTC", 100}, ... },
+ *                 accounts  = { {"a", 44}, ... },
+ *                 positions = { {"a", "BTC", 9, 100}, ... },  -- account, market, size, entry
+ *                 events    = { {type = "market", market = "BTC", mark = 94}, ... },
+ *                 account = "a", params = {...},
+ *                 expect = { status = "applied", fund_draw = 0, bad_debt = 0,
+ *                            haircuts = { {"b", 4}, ... },
+ *                            deleveraged = { {"s1", "BTC", 4, 100}, ... },
+ *                            takeovers = { {"BTC", 9, 94}, ... },
+ *                            error = "text in the failure" } }, ... } }
+ *
+ * Each case gets a throwaway ledger and resolves through the same engine
+ * path as `socloss resolve` (same sandbox, same validation); the expected
+ * fields given are compared exactly, and the invariants must hold after.
+ * The report is TAP, line by line, through the caller's callback.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+typedef struct tap {
+  socloss_line_cb cb;
+  void *ud;
+  int n, failed;
+} tap;
+
+static void say(tap *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(tap *t, const char *fmt, ...) {
+  char line[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  t->cb(t->ud, line);
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap + 1);
+  for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+    n += got;
+    if (n == cap) {
+      char *more = realloc(buf, (cap *= 2) + 1);
+      if (!more) free(buf);
+      buf = more;
+    }
+  }
+  fclose(f);
+  if (buf) buf[n] = 0;
+  *len = n;
+  return buf;
+}
+
+/* CSV text from rows of JSON values. */
+static char *csv(const char *header, json_t *rows) {
+  codec_buf b = {0};
+  codec_buf_raw(&b, header, strlen(header));
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    size_t k;
+    json_t *v;
+    json_array_foreach(row, k, v) {
+      char cell[128];
+      if (json_is_string(v)) snprintf(cell, sizeof cell, "%s", json_string_value(v));
+      else snprintf(cell, sizeof cell, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+      if (k) codec_buf_raw(&b, ",", 1);
+      codec_buf_raw(&b, cell, strlen(cell));
+    }
+    codec_buf_raw(&b, "\n", 1);
+  }
+  codec_buf_raw(&b, "", 1);
+  return b.oom ? NULL : (char *)b.p;
+}
+
+typedef struct check {
+  tap *t;
+  int ok;
+} check;
+
+static void field(check *c, const char *name, json_int_t got, json_t *want) {
+  if (!want) return;
+  if (!json_is_integer(want) || json_integer_value(want) != got) {
+    char *w = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+    say(c->t, "#   %s: got %" JSON_INTEGER_FORMAT ", expected %s", name, got, w ? w : "?");
+    free(w);
+    c->ok = 0;
+  }
+}
+
+/* Compares a list of actions with the expected list, as JSON text. */
+static void list(check *c, const char *name, json_t *got, json_t *want) {
+  if (!want) {
+    json_decref(got);
+    return;
+  }
+  if (!json_equal(got, want)) {
+    char *g = json_dumps(got, JSON_COMPACT), *w = json_dumps(want, JSON_COMPACT);
+    say(c->t, "#   %s: got %.500s", name, g ? g : "?");
+    say(c->t, "#   %*s expected %.500s", (int)strlen(name), "", w ? w : "?");
+    free(g);
+    free(w);
+    c->ok = 0;
+  }
+  json_decref(got);
+}
+
+static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size_t plen, const char *evaluator) {
+  const char *name = json_string_value(json_object_get(k, "name"));
+  char label[200];
+  snprintf(label, sizeof label, "%s", name ? name : "(unnamed case)");
+  check c = {t, 1};
+  socloss_options o;
+  socloss_options_init(&o);
+  o.create = SOCLOSS_OPEN_CREATE_NEW;
+  o.unsafe_nosync = 1;
+  o.evaluator = evaluator;
+  socloss *led;
+  int rc = socloss_open(&led, dir, &o);
+  char *m = csv("market,mark_price\n", json_object_get(k, "markets"));
+  char *a = csv("account,balance\n", json_object_get(k, "accounts"));
+  char *p = csv("account,market,size,entry_price\n", json_object_get(k, "positions"));
+  if (!rc && m && a && p) {
+    socloss_source ms = {"markets", m, strlen(m)}, as = {"accounts", a, strlen(a)}, ps = {"positions", p, strlen(p)};
+    rc = socloss_import_csv(led, &ms, &as, &ps, NULL);
+  }
+  json_t *events = json_object_get(k, "events");
+  if (!rc && json_array_size(events)) {
+    codec_buf b = {0};
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) {
+      char *line = json_dumps(e, JSON_COMPACT);
+      if (line) codec_buf_raw(&b, line, strlen(line));
+      codec_buf_raw(&b, "\n", 1);
+      free(line);
+    }
+    socloss_source es = {"events", (const char *)b.p, b.len};
+    rc = socloss_apply_jsonl(led, &es, NULL);
+    codec_buf_free(&b);
+  }
+  free(m);
+  free(a);
+  free(p);
+  if (rc) {
+    say(t, "not ok %d - %s", ++t->n, label);
+    say(t, "#   the case's ledger is refused: %s", socloss_errmsg(led));
+    t->failed++;
+    socloss_close(led);
+    return 0;
+  }
+  json_t *expect = json_object_get(k, "expect"), *params = json_object_get(k, "params");
+  if (json_is_array(params) && json_array_size(params) == 0) params = NULL;  /* {} in Lua */
+  char *ptext = params ? json_dumps(params, JSON_COMPACT) : NULL;
+  socloss_resolve_options ro;
+  socloss_resolve_options_init(&ro);
+  ro.policy = policy;
+  ro.policy_len = plen;
+  ro.params = ptext;
+  ro.id = json_string_value(json_object_get(k, "id"));
+  const char *account = json_string_value(json_object_get(k, "account"));
+  const socloss_resolution *r = NULL;
+  rc = socloss_resolve(led, account ? account : "", &ro, &r);
+  free(ptext);
+  const char *want_status = json_string_value(json_object_get(expect, "status"));
+  const char *status = r ? r->status : "refused";
+  if (strcmp(status, want_status ? want_status : "applied")) {
+    say(t, "#   status: got %s, expected %s%s%s", status, want_status ? want_status : "applied",
+        rc ? ": " : "", rc ? socloss_errmsg(led) : "");
+    c.ok = 0;
+  }
+  const char *want_error = json_string_value(json_object_get(expect, "error"));
+  if (want_error && !strstr(socloss_errmsg(led), want_error)) {
+    say(t, "#   error: got '%s', expected it to contain '%s'", socloss_errmsg(led), want_error);
+    c.ok = 0;
+  }
+  if (r && !rc) {
+    field(&c, "fund_draw", r->fund_draw, json_object_get(expect, "fund_draw"));
+    field(&c, "bad_debt", r->bad_debt, json_object_get(expect, "bad_debt"));
+    json_t *h = json_array(), *d = json_array(), *tk = json_array();
+    for (size_t i = 0; i < r->nhaircuts; i++)
+      json_array_append_new(h, json_pack("[sI]", r->haircuts[i].account, (json_int_t)r->haircuts[i].amount));
+    for (size_t i = 0; i < r->ndeleveraged; i++)
+      json_array_append_new(d, json_pack("[ssII]", r->deleveraged[i].account, r->deleveraged[i].market,
+                                         (json_int_t)r->deleveraged[i].size, (json_int_t)r->deleveraged[i].price));
+    for (size_t i = 0; i < r->ntakeovers; i++)
+      json_array_append_new(tk, json_pack("[sII]", r->takeovers[i].market, (json_int_t)r->takeovers[i].size,
+                                          (json_int_t)r->takeovers[i].price));
+    list(&c, "haircuts", h, json_object_get(expect, "haircuts"));
+    list(&c, "deleveraged", d, json_object_get(expect, "deleveraged"));
+    list(&c, "takeovers", tk, json_object_get(expect, "takeovers"));
+  }
+  socloss_check_report rep;
+  if (socloss_check(led, &rep) != SOCLOSS_OK) {
+    say(t, "#   invariants: %s", socloss_errmsg(led));
+    c.ok = 0;
+  }
+  socloss_close(led);
+  say(t, "%sok %d - %s", c.ok ? "" : "not ", ++t->n, label);
+  if (!c.ok) t->failed++;
+  return 0;
+}
+
+int socloss_test_file(const char *path, const char *evaluator_path, socloss_line_cb cb, void *ud, int *failed) {
+  tap t = {cb, ud, 0, 0};
+  size_t len, plen;
+  *failed = 0;
+  char *text = read_file(path, &len);
+  if (!text) {
+    say(&t, "1..0 # SKIP cannot read %s", path);
+    *failed = 1;
+    return SOCLOSS_EIO;
+  }
+  /* the test file runs in the sandbox, like a policy */
+  evaluator ev;
+  evaluator_init(&ev, evaluator_path ? evaluator_path : SOCLOSS_DEFAULT_EVALUATOR);
+  eval_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.fn = EVAL_FN_DATA;
+  rq.limits = (eval_limits){200000000u, 256u << 20, 5000u};
+  rq.source = text;
+  rq.source_len = len;
+  uint32_t off0 = 0;
+  rq.c.off = &off0;
+  eval_response rs;
+  void *buf = NULL;
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  evaluator_stop(&ev);
+  json_error_t err;
+  json_t *spec = rs.status == EVAL_OK ? json_loadb(rs.data, rs.data_len, 0, &err) : NULL;
+  free(buf);
+  free(text);
+  if (!spec) {
+    say(&t, "1..1");
+    say(&t, "not ok 1 - %s loads", path);
+    say(&t, "#   %s: %s", eval_status_text(rs.status), rs.status == EVAL_OK ? "not JSON" : rs.message);
+    *failed = 1;
+    return SOCLOSS_EPOLICY;
+  }
+  /* the policy, beside the test file */
+  char ppath[4096];
+  const char *pname = json_string_value(json_object_get(spec, "policy"));
+  const char *slash = strrchr(path, '/');
+  snprintf(ppath, sizeof ppath, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, pname ? pname : "");
+  char *policy = pname ? read_file(ppath, &plen) : NULL;
+  json_t *cases = json_object_get(spec, "cases");
+  if (!policy || !json_is_array(cases)) {
+    say(&t, "1..1");
+    say(&t, "not ok 1 - %s names its policy and cases", path);
+    say(&t, "#   %s", policy ? "'cases' must be a list" : "cannot read the policy file");
+    *failed = 1;
+    free(policy);
+    json_decref(spec);
+    return SOCLOSS_EINVAL;
+  }
+  say(&t, "1..%zu", json_array_size(cases));
+  char root[] = "/tmp/socloss-policy-test-XXXXXX";
+  if (!mkdtemp(root)) {
+    *failed = 1;
+    free(policy);
+    json_decref(spec);
+    return SOCLOSS_EIO;
+  }
+  size_t i;
+  json_t *k;
+  json_array_foreach(cases, i, k) {
+    char dir[64];
+    snprintf(dir, sizeof dir, "%s/%zu", root, i);
+    run_case(&t, k, dir, policy, plen, evaluator_path);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) say(&t, "# could not remove %s", dir);
+  }
+  rmdir(root);
+  free(policy);
+  json_decref(spec);
+  *failed = t.failed;
+  return t.failed ? SOCLOSS_EPOLICY : SOCLOSS_OK;
+}
