@@ -417,24 +417,25 @@ static int actions_len(lua_State *L) {
   return 1;
 }
 
-static int h_find(lua_State *L) {
-  const eval_request *rq = request_of(L);
-  size_t len;
-  const char *id = luaL_checklstring(L, 1, &len);
+long lhelpers_find(const eval_request *rq, const char *id, size_t len) {
   size_t lo = 0, hi = rq->c.n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    size_t ml = rq->c.off[mid + 1] - rq->c.off[mid];
+  while (lo < hi) {  /* candidates are in bytewise id order */
+    size_t mid = lo + (hi - lo) / 2, ml = rq->c.off[mid + 1] - rq->c.off[mid];
     int cmp = memcmp(rq->c.ids + rq->c.off[mid], id, ml < len ? ml : len);
     if (cmp == 0) cmp = (ml > len) - (ml < len);
-    if (cmp == 0) {
-      lua_pushinteger(L, (lua_Integer)mid + 1);
-      return 1;
-    }
+    if (cmp == 0) return (long)mid;
     if (cmp < 0) lo = mid + 1;
     else hi = mid;
   }
-  lua_pushnil(L);
+  return -1;
+}
+
+static int h_find(lua_State *L) {
+  size_t len;
+  const char *id = luaL_checklstring(L, 1, &len);
+  long i = lhelpers_find(request_of(L), id, len);
+  if (i < 0) lua_pushnil(L);
+  else lua_pushinteger(L, (lua_Integer)i + 1);
   return 1;
 }
 

@@ -42,5 +42,7 @@ void lhelpers_open(lua_State *L, const eval_request *rq);
 void lhelpers_push_int_column(lua_State *L, const int64_t *v, size_t n);
 void lhelpers_push_id_column(lua_State *L, const char *ids, const uint32_t *off, size_t n);
 column *lhelpers_check_column(lua_State *L, int idx);
+/* The candidate index of an account id, or -1. */
+long lhelpers_find(const eval_request *rq, const char *id, size_t len);
 
 #endif

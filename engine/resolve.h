@@ -6,6 +6,8 @@
 #ifndef SOCLOSS_RESOLVE_H
 #define SOCLOSS_RESOLVE_H
 
+#include <string.h>
+
 #include "internal.h"
 
 #define DEFICIT_MARKETS_MAX 256
@@ -58,12 +60,45 @@ typedef struct deficit_rec {
   uint64_t instructions, policy_us;
 } deficit_rec;
 
+static inline void copy_id(char out[CODEC_ID_MAX + 1], const char *p, size_t len) {
+  if (len > CODEC_ID_MAX) len = CODEC_ID_MAX;
+  memcpy(out, p, len);
+  out[len] = 0;
+}
+
 void deficit_encode(codec_buf *b, const deficit_rec *d);
 /* Decodes into d (which points into p) and malloc'd action arrays that
  * deficit_rec_free releases. */
 int deficit_decode(const void *p, size_t len, deficit_rec *d);
 void deficit_rec_free(deficit_rec *d);
 char *deficit_json(uint64_t seq, const deficit_rec *d);
+
+/* The result handed to callers (socloss_resolution and what it points to). */
+struct resolution_buf {
+  socloss_resolution r;
+  char id[CODEC_ID_MAX + 1], account[CODEC_ID_MAX + 1], name[CODEC_ID_MAX + 1], hash[65];
+  char status[16];
+  char *params;
+  char failure[ERRMSG_MAX];
+  char *strings;  /* the ids the arrays point to */
+  char markets[DEFICIT_MARKETS_MAX][CODEC_ID_MAX + 1];
+  socloss_deleveraged *dl;
+  socloss_takeover tk[DEFICIT_MARKETS_MAX];
+  socloss_haircut *hc;
+};
+
+void result_clear(struct resolution_buf *rb);
+/* Copies what d says into rb (keeping rb->failure). */
+int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *status, uint64_t seq);
+
+/* ---- settings (settings.c) ---- */
+extern const socloss_limits default_limits;
+extern const char *const role_name[2];
+int read_limits(store_txn *t, socloss_limits *out);
+/* The stored active or fallback policy; pointers into the snapshot. */
+int read_policy(store_txn *t, int role, const char **src, size_t *len, const char **params, size_t *plen);
+/* A params text is empty or a JSON object. */
+int params_valid(socloss *led, const char *params);
 
 /* Replays a journaled resolution: the recorded actions, validated again. */
 int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);

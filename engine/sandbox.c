@@ -450,15 +450,8 @@ typedef struct reading {
 static uint32_t candidate_index(lua_State *L, const eval_request *rq, size_t i, const char *what) {
   size_t len;
   const char *id = lua_tolstring(L, -1, &len);
-  size_t lo = 0, hi = rq->c.n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2, ml = rq->c.off[mid + 1] - rq->c.off[mid];
-    int cmp = memcmp(rq->c.ids + rq->c.off[mid], id, ml < len ? ml : len);
-    if (!cmp) cmp = (ml > len) - (ml < len);
-    if (!cmp) return (uint32_t)mid;
-    if (cmp < 0) lo = mid + 1;
-    else hi = mid;
-  }
+  long k = lhelpers_find(rq, id, len);
+  if (k >= 0) return (uint32_t)k;
   if (!strcmp(id, rq->account))
     luaL_error(L, "%s action %I: account '%s' is the bankrupt account itself", what, (lua_Integer)i, id);
   lua_pushlstring(L, id, len > CODEC_ID_MAX ? CODEC_ID_MAX : len);  /* lua_pushfstring has no %.Ns */

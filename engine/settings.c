@@ -1,0 +1,168 @@
+/*
+ * settings.c — the ledger's policy settings: the active and fallback
+ * policies (source text and params), the per-call limits and the fund's cap
+ * per deficit, each change journaled.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "resolve.h"
+
+/* ---- settings ----------------------------------------------------------- */
+
+const socloss_limits default_limits = {200000000u, 512u << 20, 5000u, 0};
+
+int read_limits(store_txn *t, socloss_limits *out) {
+  const void *p;
+  size_t len;
+  *out = default_limits;
+  int rc = store_setting_get(t, "limits", &p, &len);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  codec_reader r = {p, len, 0, 0};
+  if (codec_rd_u8(&r) != 1) return SOCLOSS_ESTORE;
+  out->instructions = (uint64_t)codec_rd_i64(&r);
+  out->memory = (uint64_t)codec_rd_i64(&r);
+  out->wall_ms = (uint64_t)codec_rd_i64(&r);
+  out->fund_max_draw = codec_rd_i64(&r);
+  return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
+}
+
+static const char *const role_key[2] = {"policy.active", "policy.fallback"};
+const char *const role_name[2] = {"active", "fallback"};
+
+/* A stored policy: u8 version | blob source | blob params */
+int read_policy(store_txn *t, int role, const char **src, size_t *len, const char **params,
+                       size_t *plen) {
+  const void *p;
+  size_t n;
+  int rc = store_setting_get(t, role_key[role], &p, &n);
+  if (rc) return rc;
+  codec_reader r = {p, n, 0, 0};
+  if (codec_rd_u8(&r) != 1) return SOCLOSS_ESTORE;
+  *src = codec_rd_blob(&r, len);
+  *params = codec_rd_blob(&r, plen);
+  return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
+}
+
+int params_valid(socloss *led, const char *params) {
+  if (!params || !*params) return SOCLOSS_OK;
+  json_error_t err;
+  json_t *j = json_loads(params, JSON_REJECT_DUPLICATES, &err);
+  int ok = j && json_is_object(j);
+  json_decref(j);
+  if (!ok) return ledger_fail(led, SOCLOSS_EINVAL, "params: not a JSON object: %s", j ? "another JSON value" : err.text);
+  return SOCLOSS_OK;
+}
+
+/* ---- policy and limit settings ------------------------------------------ */
+
+struct limits_rw {
+  socloss *led;
+  socloss_limits lim;
+};
+
+static int get_limits(store_txn *t, void *ud) { return read_limits(t, &((struct limits_rw *)ud)->lim); }
+
+struct policy_write {
+  socloss *led;
+  int role;
+  const policy_src *p;
+  const char *params;
+};
+
+static int write_policy(store_txn *t, void *ud) {
+  struct policy_write *w = ud;
+  codec_buf set = {0}, rec = {0};
+  applier a;
+  uint64_t seq;
+  int rc = applier_start(&a, w->led, t, 1);
+  size_t plen = w->params ? strlen(w->params) : 0;
+  if (w->p) {
+    codec_buf_u8(&set, 1);
+    codec_buf_blob(&set, w->p->source, w->p->len);
+    codec_buf_blob(&set, w->params, plen);
+  }
+  codec_buf_u8(&rec, 1);
+  codec_buf_u8(&rec, EV_POLICY);
+  codec_buf_u8(&rec, (unsigned)w->role);
+  codec_buf_str(&rec, w->p ? w->p->name : "");
+  codec_buf_str(&rec, w->p ? w->p->hash : "");
+  codec_buf_blob(&rec, w->params, plen);
+  if (!rc) rc = set.oom ? ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory")
+                        : store_setting_put(t, role_key[w->role], w->p ? set.p : NULL, set.len);
+  if (!rc) rc = applier_record(&a, &rec, &seq);
+  codec_buf_free(&set);
+  codec_buf_free(&rec);
+  applier_end(&a);
+  return rc;
+}
+
+int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  if (role != SOCLOSS_POLICY_ACTIVE && role != SOCLOSS_POLICY_FALLBACK)
+    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE or SOCLOSS_POLICY_FALLBACK");
+  int rc = params_valid(led, params_json);
+  if (rc) return rc;
+  policy_src p = {source, len, "", "", 0, 0};
+  if (source) {
+    struct limits_rw l = {led, default_limits};
+    if ((rc = store_read(led->st, get_limits, &l)) == SOCLOSS_OK) {
+      eval_limits el = {l.lim.instructions, l.lim.memory, l.lim.wall_ms};
+      rc = policy_probe(led, &p, &el);
+    }
+    if (rc) return rc;
+  }
+  struct policy_write w = {led, role, source ? &p : NULL, params_json};
+  return store_write(led->st, write_policy, &w);
+}
+
+static int put_limits(store_txn *t, void *ud) {
+  struct limits_rw *l = ud;
+  codec_buf set = {0}, rec = {0};
+  applier a;
+  uint64_t seq;
+  int rc = applier_start(&a, l->led, t, 1);
+  codec_buf_u8(&set, 1);
+  codec_buf_u8(&rec, 1);
+  codec_buf_u8(&rec, EV_LIMITS);
+  int64_t v[4] = {(int64_t)l->lim.instructions, (int64_t)l->lim.memory, (int64_t)l->lim.wall_ms, l->lim.fund_max_draw};
+  for (int k = 0; k < 4; k++) {
+    codec_buf_i64(&set, v[k]);
+    codec_buf_i64(&rec, v[k]);
+  }
+  if (!rc) rc = store_setting_put(t, "limits", set.p, set.len);
+  if (!rc) rc = applier_record(&a, &rec, &seq);
+  codec_buf_free(&set);
+  codec_buf_free(&rec);
+  applier_end(&a);
+  return rc;
+}
+
+int socloss_limits_get(socloss *led, socloss_limits *out) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  struct limits_rw l = {led, default_limits};
+  int rc = store_read(led->st, get_limits, &l);
+  if (rc == SOCLOSS_ESTORE && !led->err[0]) ledger_fail(led, rc, "corrupt limits setting");
+  *out = l.lim;
+  return rc;
+}
+
+int socloss_limits_set(socloss *led, const socloss_limits *in) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  if (in->instructions < 1000 || in->instructions > ((uint64_t)1 << 40))
+    return ledger_fail(led, SOCLOSS_EINVAL, "instructions: must be between 1000 and 2^40");
+  if (in->memory < (1u << 20) || in->memory > ((uint64_t)1 << 34))
+    return ledger_fail(led, SOCLOSS_EINVAL, "memory: must be between 1 MiB and 16 GiB");
+  if (in->wall_ms < 1 || in->wall_ms > 600000)
+    return ledger_fail(led, SOCLOSS_EINVAL, "wall_ms: must be between 1 and 600000");
+  if (in->fund_max_draw < 0) return ledger_fail(led, SOCLOSS_EINVAL, "fund_max_draw: must be >= 0 (0: no cap)");
+  struct limits_rw l = {led, *in};
+  return store_write(led->st, put_limits, &l);
+}
+
