@@ -10,6 +10,7 @@
  * fill price.  Every product and sum is taken in 128 bits and refused when
  * the result does not fit int64.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -64,7 +65,7 @@ static int equity_fits(applier *a, const char *field, const char *id) {
   __int128 equity;
   if (!*id) return SOCLOSS_OK;  /* the fund: its cash and positions are checked by their own sums */
   int rc = store_account_get(a->t, id, &balance);
-  if (!rc) rc = ledger_equity(a->led, a->t, id, balance, &equity);
+  if (!rc) rc = applier_equity(a, id, balance, &equity);
   if (rc == SOCLOSS_EOVERFLOW)
     return ledger_fail(a->led, rc, "%s: the equity of '%s' would overflow int64", field, id);
   return rc;
@@ -101,6 +102,7 @@ static int op_market(applier *a, const socloss_event *e) {
                        "mark: %lld x open interest %lld of market '%s' overflows int64",
                        (long long)m.mark, (long long)m.open_interest, e->market);
   if ((rc = store_market_put(a->t, e->market, &m))) return rc;
+  a->ml_loaded = 0;  /* a new market or a new mark */
   if (m.open_interest == 0) return SOCLOSS_OK;
   /* the new mark moves every holder's equity: none may leave int64 */
   struct mark_scan ms = {a, SOCLOSS_OK};
@@ -128,7 +130,7 @@ static int op_withdraw(applier *a, const socloss_event *e) {
   int rc = check_id(a->led, "account", e->account);
   if (!rc) rc = positive(a->led, "amount", e->amount);
   if (!rc) rc = get_account(a, "account", e->account, &balance);
-  if (!rc) rc = ledger_equity(a->led, a->t, e->account, balance, &equity);
+  if (!rc) rc = applier_equity(a, e->account, balance, &equity);
   if (rc) return rc;
   if (e->amount > equity)
     return ledger_fail(a->led, SOCLOSS_EFUNDS,
@@ -333,7 +335,21 @@ int applier_record(applier *a, const codec_buf *rec, uint64_t *seq) {
 
 int applier_finish(applier *a) { return store_totals_put(a->t, &a->tot); }
 
-void applier_end(applier *a) { codec_buf_free(&a->rec); }
+void applier_end(applier *a) {
+  codec_buf_free(&a->rec);
+  free(a->ml.m);
+  a->ml.m = NULL;
+}
+
+int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *equity) {
+  if (!a->ml_loaded) {
+    free(a->ml.m);
+    int rc = markets_load(a->led, a->t, &a->ml);
+    if (rc) return rc;
+    a->ml_loaded = 1;
+  }
+  return holder_equity(a->led, a->t, &a->ml, holder, balance, equity);
+}
 
 /* ---- public entry points ------------------------------------------------ */
 

@@ -39,6 +39,18 @@ void ledger_prefix(socloss *led, const char *fmt, ...) __attribute__((format(pri
 /* 1 when s is a valid id: 1-64 bytes of 0x21-0x7e. */
 int id_valid(const char *s);
 
+/* The markets with their marks (queries load them once per snapshot). */
+typedef struct market_list {
+  size_t n, cap;
+  socloss_market *m;
+} market_list;
+
+int markets_load(socloss *led, store_txn *t, market_list *l);
+/* balance + the upnl of every position of holder, in 128 bits, refused
+ * (SOCLOSS_EOVERFLOW) outside int64. */
+int holder_equity(socloss *led, store_txn *t, const market_list *ml, const char *holder, int64_t balance,
+                  __int128 *equity);
+
 /* ---- Applying events ----------------------------------------------------
  * An applier applies events one by one inside one write transaction and
  * journals each; the totals and the journal sequence are kept in memory and
@@ -50,6 +62,8 @@ typedef struct applier {
   uint64_t seq;       /* last journal sequence written */
   int journal;        /* 0 while replaying the journal itself */
   codec_buf rec;      /* the record being written, reused */
+  market_list ml;     /* the markets, loaded when first needed */
+  int ml_loaded;      /* 0 again after a market event */
 } applier;
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);
@@ -66,6 +80,9 @@ int resolve_event(applier *a, const socloss_event *e);
 int applier_finish(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
 void applier_end(applier *a);
+
+/* The equity of a holder, through the applier's market list. */
+int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *equity);
 
 /* The equity of a holder ("" = the fund, whose balance is its cash), in
  * 128 bits so that a sum of many upnl cannot wrap. */

@@ -7,12 +7,6 @@
 #include "internal.h"
 #include "resolve.h"
 
-/* The markets with their marks, loaded once per query. */
-typedef struct market_list {
-  size_t n, cap;
-  socloss_market *m;
-} market_list;
-
 static int collect_market(void *ud, const char *id, const store_market *sm) {
   market_list *l = ud;
   if (l->n == l->cap) {
@@ -29,7 +23,7 @@ static int collect_market(void *ud, const char *id, const store_market *sm) {
   return SOCLOSS_OK;
 }
 
-static int load_markets(socloss *led, store_txn *t, market_list *l) {
+int markets_load(socloss *led, store_txn *t, market_list *l) {
   memset(l, 0, sizeof *l);
   int rc = store_each_market(t, collect_market, l);
   if (rc == SOCLOSS_ENOMEM) return ledger_fail(led, rc, "out of memory");
@@ -70,16 +64,26 @@ static int holder_view(socloss *led, store_txn *t, const market_list *ml, const 
   return SOCLOSS_OK;
 }
 
+int holder_equity(socloss *led, store_txn *t, const market_list *ml, const char *holder, int64_t balance,
+                  __int128 *equity) {
+  __int128 e = balance;
+  for (size_t i = 0; i < ml->n; i++) {
+    store_position p;
+    int rc = store_position_get(t, ml->m[i].market, holder, &p);
+    if (rc == SOCLOSS_ENOTFOUND) continue;
+    if (rc) return rc;
+    e += (__int128)p.size * ml->m[i].mark - p.cost;
+  }
+  if (!fits_i64(e)) return ledger_fail(led, SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", holder);
+  *equity = e;
+  return SOCLOSS_OK;
+}
+
 int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balance,
                   __int128 *equity) {
   market_list ml;
-  int rc = load_markets(led, t, &ml);
-  socloss_position *pos = rc ? NULL : malloc((ml.n ? ml.n : 1) * sizeof *pos);
-  socloss_account a;
-  if (!rc && !pos) rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
-  if (!rc) rc = holder_view(led, t, &ml, holder, balance, pos, &a);
-  if (!rc) *equity = a.equity;
-  free(pos);
+  int rc = markets_load(led, t, &ml);
+  if (!rc) rc = holder_equity(led, t, &ml, holder, balance, equity);
   free(ml.m);
   return rc;
 }
@@ -162,7 +166,7 @@ static int each_account(void *ud, const char *id, int64_t balance) {
 static int read_accounts(store_txn *t, void *ud) {
   struct account_walk *w = ud;
   w->t = t;
-  int rc = load_markets(w->led, t, &w->ml);
+  int rc = markets_load(w->led, t, &w->ml);
   if (rc) return rc;
   w->pos = malloc((w->ml.n ? w->ml.n : 1) * sizeof *w->pos);
   if (!w->pos) rc = ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");

@@ -213,6 +213,7 @@ static int bankruptcy_prices(socloss *led, deficit_rec *d) {
 typedef struct ref {
   const char *p;
   uint32_t len, market, at;
+  uint32_t index;  /* candidate index, or UINT32_MAX */
 } ref;
 
 static int cmp_ref(const void *a, const void *b) {
@@ -225,8 +226,27 @@ static int cmp_ref(const void *a, const void *b) {
 }
 
 /* The first repeated (market, id) pair, as the index of its second action,
- * or -1.  *first gets the index of the first. */
-static long first_repeat(const ref *refs, size_t n, size_t *first) {
+ * or -1 (-2: out of memory).  *first gets the index of the first.  When
+ * every action names a candidate by index (a live resolution, ncands > 0) a
+ * table of seen indices does it in one pass; a replay sorts the ids. */
+static long first_repeat(const ref *refs, size_t n, size_t ncands, size_t nm, size_t *first) {
+  int indexed = ncands > 0;
+  for (size_t k = 0; indexed && k < n; k++) indexed = refs[k].index < ncands && refs[k].market < (nm ? nm : 1);
+  if (indexed) {
+    uint32_t *seen = calloc(ncands * (nm ? nm : 1), sizeof *seen);
+    if (!seen) return -2;
+    long dup = -1;
+    for (size_t k = 0; k < n && dup < 0; k++) {
+      uint32_t *at = &seen[(size_t)refs[k].market * ncands + refs[k].index];
+      if (*at) {
+        dup = (long)k;
+        *first = *at - 1;
+      }
+      *at = (uint32_t)k + 1;
+    }
+    free(seen);
+    return dup;
+  }
   ref *s = malloc((n ? n : 1) * sizeof *s);
   if (!s) return -2;
   memcpy(s, refs, n * sizeof *s);
@@ -245,7 +265,10 @@ static long first_repeat(const ref *refs, size_t n, size_t *first) {
 typedef struct step {
   applier *a;
   deficit_rec *d;
-  const char *label;  /* "policy 'x' (hash): " for messages */
+  const char *label;           /* "policy 'x' (hash): " for messages */
+  const int64_t *equity_hint;  /* the candidates' equity as the haircut step
+                                  saw it, by index (NULL in a replay) */
+  size_t ncands;               /* candidates the actions index (0 in a replay) */
 } step;
 
 static int refuse(step *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -271,7 +294,7 @@ static int step_deleverage(step *s) {
     const dl_action *x = &d->dl[k];
     char holder[CODEC_ID_MAX + 1];
     copy_id(holder, x->holder, x->len);
-    refs[k] = (ref){x->holder, x->len, x->market, (uint32_t)k};
+    refs[k] = (ref){x->holder, x->len, x->market, (uint32_t)k, x->index};
     if (x->market >= d->nm) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: market index %u out of range", k + 1, x->market);
       break;
@@ -303,7 +326,7 @@ static int step_deleverage(step *s) {
                   (long long)closed[x->market], m->market, (long long)limit, d->account);
   }
   size_t first = 0;
-  long dup = rc ? -1 : first_repeat(refs, d->ndl, &first);
+  long dup = rc ? -1 : first_repeat(refs, d->ndl, s->ncands, d->nm, &first);
   if (dup == -2) rc = ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
   else if (dup >= 0)
     rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %ld: '%.*s' already closed in '%s' by action %zu", dup + 1,
@@ -372,9 +395,9 @@ static int step_haircuts(step *s, int64_t shortfall) {
   deficit_rec *d = s->d;
   ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
   if (!refs) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
-  for (size_t k = 0; k < d->nhc; k++) refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k};
+  for (size_t k = 0; k < d->nhc; k++) refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k, d->hc[k].index};
   size_t first = 0;
-  long dup = first_repeat(refs, d->nhc, &first);
+  long dup = first_repeat(refs, d->nhc, s->ncands, 1, &first);
   free(refs);
   if (dup == -2) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
   if (dup >= 0)
@@ -393,8 +416,11 @@ static int step_haircuts(step *s, int64_t shortfall) {
     if (!strcmp(id, d->account)) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the bankrupt account itself", k + 1);
     rc = store_account_get(s->a->t, id, &balance);
     if (rc == SOCLOSS_ENOTFOUND) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: unknown account '%s'", k + 1, id);
-    if (!rc) rc = ledger_equity(s->a->led, s->a->t, id, balance, &equity);
     if (rc) return rc;
+    /* an earlier haircut changes no one else's equity, so the candidates'
+     * column is exact; a replay computes it */
+    if (s->equity_hint && x->index != UINT32_MAX) equity = s->equity_hint[x->index];
+    else if ((rc = applier_equity(s->a, id, balance, &equity))) return rc;
     if (x->amount > equity)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: %lld exceeds the equity %lld of '%s'", k + 1,
                     (long long)x->amount, (long long)(equity > 0 ? equity : 0), id);
@@ -417,7 +443,7 @@ static int step_bad_debt(step *s, int64_t left) {
 
 int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
   deficit_rec *d = (deficit_rec *)rec;
-  step s = {a, d, ""};
+  step s = {a, d, "", NULL, 0};
   int64_t h;
   socloss_limits lim;
   int rc = read_limits(a->t, &lim);
@@ -605,7 +631,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   d.params_len = lv->params_len;
   policy_label(&lv->pol, label, sizeof label - 2);
   strcat(label, ": ");
-  step s = {&a, &d, label};
+  step s = {&a, &d, label, NULL, 0};
 
   /* 1-2: bankruptcy prices, deleverage */
   if ((rc = bankruptcy_prices(led, &d))) goto out;
@@ -621,6 +647,7 @@ static int resolve_txn(store_txn *t, void *ud) {
     }
     d.dl = dl;
     d.ndl = rs.nactions;
+    s.ncands = c.n;
     if ((rc = step_deleverage(&s))) goto out;
   }
   lv->stage = NULL;
@@ -653,6 +680,8 @@ static int resolve_txn(store_txn *t, void *ud) {
     }
     d.hc = hc;
     d.nhc = rs.nactions;
+    s.equity_hint = c2.equity;
+    s.ncands = c2.n;
     if ((rc = step_haircuts(&s, shortfall))) goto out;
   }
   lv->stage = NULL;
