@@ -757,7 +757,15 @@ static int probe_and_run(live *lv, store_txn *t) {
   return store_nested(t, resolve_txn, lv);
 }
 
-int resolve_event(applier *a, const socloss_event *e) {
+static int fatal(int rc) {
+  return rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM || rc == SOCLOSS_EIO;
+}
+
+/* One deficit inside a write transaction, in a nested transaction.  With
+ * isolate (group commit), a policy failure is journaled here and returned
+ * for this deficit alone; without it (an event in a batch file) the caller
+ * refuses the whole batch. */
+static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   socloss *led = a->led;
   if (!e->id || !id_valid(e->id))
     return ledger_fail(led, SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
@@ -818,8 +826,18 @@ int resolve_event(applier *a, const socloss_event *e) {
     if (rc == SOCLOSS_EPOLICY) {
       char second[ERRMSG_MAX];
       snprintf(second, sizeof second, "%s", led->err);
-      ledger_fail(led, rc, "%.480s; fallback: %.480s", cause, second);
+      struct failure_write f2 = {led, &fl, second};
+      int wrc = isolate ? write_failure(a->t, &f2) : SOCLOSS_OK;
+      ledger_fail(led, wrc ? wrc : rc, "%.480s; fallback: %.480s", cause, second);
+      if (wrc) rc = wrc;
     }
+  } else if (rc == SOCLOSS_EPOLICY && isolate) {
+    char cause[ERRMSG_MAX];
+    snprintf(cause, sizeof cause, "%s", led->err);
+    struct failure_write f = {led, &lv, cause};
+    int wrc = write_failure(a->t, &f);
+    if (wrc) rc = wrc;
+    else ledger_fail(led, rc, "%s", cause);
   }
 out:
   free(act);
@@ -827,11 +845,58 @@ out:
   free(fb);
   free(fbp);
   /* the resolution wrote totals and records of its own: read them back */
-  if (!rc) {
+  if (!fatal(rc)) {
     a->seq = store_journal_last(a->t);
-    rc = store_totals_get(a->t, &a->tot);
+    int trc = store_totals_get(a->t, &a->tot);
+    if (trc) rc = trc;
   }
   return rc;
+}
+
+int resolve_event(applier *a, const socloss_event *e) { return resolve_in_batch(a, e, 0); }
+
+/* ---- group commit ------------------------------------------------------- */
+
+struct group {
+  socloss *led;
+  socloss_batch_item *items;
+  size_t n;
+  const socloss_resolve_options *o;
+};
+
+static int group_txn(store_txn *t, void *ud) {
+  struct group *g = ud;
+  applier a;
+  int rc = applier_start(&a, g->led, t, 1);
+  for (size_t i = 0; !rc && i < g->n; i++) {
+    socloss_batch_item *it = &g->items[i];
+    socloss_event e = {.type = SOCLOSS_EV_DEFICIT, .id = it->id, .account = it->account,
+                       .policy = g->o->policy, .policy_len = g->o->policy_len, .params = g->o->params};
+    g->led->err[0] = 0;
+    int r = resolve_in_batch(&a, &e, 1);
+    it->code = r;
+    it->seq = r ? 0 : g->led->res->r.seq;
+    snprintf(it->message, sizeof it->message, "%.255s", r ? g->led->err : "");
+    if (fatal(r)) rc = r;
+  }
+  if (!rc) rc = applier_finish(&a);
+  applier_end(&a);
+  return rc;
+}
+
+int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  led->err[0] = 0;
+  socloss_resolve_options opt;
+  socloss_resolve_options_init(&opt);
+  if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
+  int rc = params_valid(led, opt.params);
+  if (rc) return rc;
+  struct group g = {led, items, n, &opt};
+  rc = (opt.dry_run ? store_write_discard : store_write)(led->st, group_txn, &g);
+  if (rc) return rc;
+  led->err[0] = 0;
+  return SOCLOSS_OK;
 }
 
 static int write_failure(store_txn *t, void *ud) {

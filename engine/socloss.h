@@ -297,6 +297,24 @@ typedef struct socloss_resolution {
 SOCLOSS_API int socloss_resolve(socloss *led, const char *account,
                                 const socloss_resolve_options *o,
                                 const socloss_resolution **out);
+/* Group commit: n deficits resolved in order in one durable transaction, so
+ * that a liquidation storm does not pay one fsync per deficit.  Each deficit
+ * runs in a nested transaction and is journaled on its own; one that fails
+ * (policy failure, not bankrupt, repeated id...) changes nothing, its cause
+ * is journaled when a policy failed, and the others go on.  Options (policy,
+ * params, dry_run) apply to all; id must be set.  Returns SOCLOSS_OK when the
+ * batch committed, whatever each deficit's code; an error only when nothing
+ * was written. */
+typedef struct socloss_batch_item {
+  const char *id, *account;  /* in */
+  int code;                  /* out: SOCLOSS_OK, or why not resolved */
+  uint64_t seq;              /* out: its journal record (0 if none) */
+  char message[256];         /* out: the cause when code != SOCLOSS_OK */
+} socloss_batch_item;
+
+SOCLOSS_API int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n,
+                                      const socloss_resolve_options *o);
+
 /* The resolution as a JSON object (DESIGN §6); free() it.  NULL when out of
  * memory. */
 SOCLOSS_API char *socloss_resolution_json(const socloss_resolution *r);

@@ -328,7 +328,44 @@ static void deficit_events(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* Group commit: five deficits, one transaction; each fails or lands alone. */
+static void group_commit(void) {
+  fixture fx;
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-50\na3,-10\np,1000\n",
+               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,5,100\np,BTC,-25,120\n", NULL);
+  const char *pol =
+      "return {name = 'p_pays', haircut = function(ctx)\n"
+      "  if ctx.deficit.account == 'a2' then error('not a2') end\n"
+      "  return {{account = 'p', amount = ctx.deficit.shortfall}}\n"
+      "end}";
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.policy = pol;
+  o.policy_len = strlen(pol);
+  socloss_batch_item it[5] = {{"d1", "a1", 0, 0, ""}, {"d2", "a2", 0, 0, ""}, {"d3", "p", 0, 0, ""},
+                              {"d1", "a3", 0, 0, ""}, {"d4", "a3", 0, 0, ""}};
+  socloss_totals t0, t1;
+  socloss_totals_get(fx.led, &t0);
+  is(socloss_resolve_batch(fx.led, it, 5, &o), SOCLOSS_OK, "the batch commits");
+  ok(it[0].code == SOCLOSS_OK && it[0].seq == t0.journal_seq + 1, "a1 resolved, record %llu", (unsigned long long)it[0].seq);
+  is(it[1].code, SOCLOSS_EPOLICY, "a2's policy failure is a2's alone");
+  ok(strstr(it[1].message, "raised an error in haircut: policy:2: not a2") != NULL, "with its cause: %s", it[1].message);
+  is(it[2].code, SOCLOSS_ENOTBANKRUPT, "p is not bankrupt");
+  is_str(it[2].message, "account: 'p' is not bankrupt (equity 1400)", "and says so: 1000 + 500 of profit - a1's 100");
+  is(it[3].code, SOCLOSS_EEXIST, "a repeated deficit id is refused");
+  ok(it[4].code == SOCLOSS_OK && it[4].seq == t0.journal_seq + 3, "a3 resolved after them (record %llu)",
+     (unsigned long long)it[4].seq);
+  socloss_totals_get(fx.led, &t1);
+  is(t1.journal_seq, t0.journal_seq + 3, "three records: a1, a2's failure, a3");
+  ok(view(fx.led, "a1").balance == 0 && view(fx.led, "a2").equity == -50 && view(fx.led, "a3").balance == 0,
+     "a1 and a3 at zero, a2 untouched");
+  is(view(fx.led, "p").balance, 890, "p paid 100 + 10");
+  ok(invariants_hold(fx.led), "invariants, replay included");
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  group_commit();
   deficit_events();
   dust_and_ties();
   water_filling();
