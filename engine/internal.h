@@ -30,6 +30,9 @@ enum {
   EV_LISTING        /* market, mark: a new market (journaled as "market") */
 };
 
+/* Where socloss-eval is when the options do not say. */
+void ledger_default_evaluator(char *out, size_t len);
+
 /* Leaves a message on the handle and returns code. */
 int ledger_fail(socloss *led, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,10 +1,13 @@
 /*
  * ledger.c — the handle: open, close, errors, options.
  */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -58,6 +61,23 @@ int id_valid(const char *s) {
   return n > 0;
 }
 
+/* The evaluator program when the options name none: beside the image that
+ * holds this library (a build tree, or a program linked statically), then in
+ * ../libexec from it (an installed libsocloss.so), then where it was
+ * installed. */
+void ledger_default_evaluator(char *out, size_t len) {
+  Dl_info info;
+  if (dladdr((void *)socloss_open, &info) && info.dli_fname) {
+    const char *slash = strrchr(info.dli_fname, '/');
+    int dir = slash ? (int)(slash - info.dli_fname) : 0;
+    snprintf(out, len, "%.*s/socloss-eval", dir, info.dli_fname);
+    if (slash && access(out, X_OK) == 0) return;
+    snprintf(out, len, "%.*s/../libexec/socloss-eval", dir, info.dli_fname);
+    if (slash && access(out, X_OK) == 0) return;
+  }
+  snprintf(out, len, "%s", SOCLOSS_DEFAULT_EVALUATOR);
+}
+
 void socloss_options_init(socloss_options *o) {
   memset(o, 0, sizeof *o);
   o->size = sizeof *o;
@@ -84,7 +104,10 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
     return ledger_fail(led, SOCLOSS_EINVAL, "map_size: must be between 4096 and map_size_max");
   if (led->opts.create < 0 || led->opts.create > 2)
     return ledger_fail(led, SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
-  evaluator_init(&led->ev, led->opts.evaluator ? led->opts.evaluator : SOCLOSS_DEFAULT_EVALUATOR);
+  char eval_path[4096];
+  if (led->opts.evaluator) snprintf(eval_path, sizeof eval_path, "%s", led->opts.evaluator);
+  else ledger_default_evaluator(eval_path, sizeof eval_path);
+  evaluator_init(&led->ev, eval_path);
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync};

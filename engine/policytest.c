@@ -227,7 +227,9 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
   }
   /* the test file runs in the sandbox, like a policy */
   evaluator ev;
-  evaluator_init(&ev, evaluator_path ? evaluator_path : SOCLOSS_DEFAULT_EVALUATOR);
+  char found[4096];
+  if (!evaluator_path) ledger_default_evaluator(found, sizeof found);
+  evaluator_init(&ev, evaluator_path ? evaluator_path : found);
   eval_request rq;
   memset(&rq, 0, sizeof rq);
   rq.fn = EVAL_FN_DATA;

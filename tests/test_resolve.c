@@ -364,7 +364,34 @@ static void group_commit(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* Hot swap: another process activates a policy while this handle stays
+ * open; the next deficit uses it. */
+static void hot_swap(void) {
+  fixture fx;
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-50\np,1000\n",
+               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\np,BTC,-20,120\n", NULL);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "'%s/socloss' policy set '%s' '%s/policies/pro_rata.lua' 2>/dev/null", SOCLOSS_BINARY_DIR,
+           fx.dir, SOCLOSS_SOURCE_DIR);
+  is(system(cmd), 0, "the CLI sets pro_rata while the handle is open");
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.id = "first";
+  const socloss_resolution *r;
+  ok(socloss_resolve(fx.led, "a1", &o, &r) == SOCLOSS_OK && !strcmp(r->policy_name, "pro_rata"),
+     "the open handle resolves with pro_rata");
+  snprintf(cmd, sizeof cmd, "'%s/socloss' policy set '%s' '%s/policies/adl.lua' 2>/dev/null", SOCLOSS_BINARY_DIR,
+           fx.dir, SOCLOSS_SOURCE_DIR);
+  is(system(cmd), 0, "the CLI swaps in adl");
+  o.id = "second";
+  ok(socloss_resolve(fx.led, "a2", &o, &r) == SOCLOSS_OK && !strcmp(r->policy_name, "adl") && r->ndeleveraged == 1,
+     "the next deficit, same handle, no restart: adl deleverages");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  hot_swap();
   group_commit();
   deficit_events();
   dust_and_ties();

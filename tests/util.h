@@ -20,6 +20,7 @@ static inline socloss *new_ledger(char dir[64], uint64_t map_size) {
   socloss_options_init(&o);
   o.create = SOCLOSS_OPEN_CREATE;
   o.unsafe_nosync = 1;  /* tests do not need durability against power loss */
+  o.evaluator = SOCLOSS_BINARY_DIR "/socloss-eval";
   if (map_size) o.map_size = map_size;
   socloss *led;
   if (socloss_open(&led, dir, &o) != SOCLOSS_OK) {
