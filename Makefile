@@ -5,13 +5,14 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS        = cmake make gcc pkg-config perl liblua5.4-dev liblmdb-dev \
               libjansson-dev libcsv-dev libssl-dev
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROVE       = prove --timer -f
 
-.PHONY: all deps build demo test test-asan check-all bench clean
+.PHONY: all deps build demo test test-asan test-tsan bench clean
 
 all: build
 
@@ -31,6 +32,9 @@ $(BUILD)/CMakeCache.txt:
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOCLOSS_SANITIZE=ON
 
+$(TSAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOCLOSS_SANITIZE_THREAD=ON
+
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
@@ -45,8 +49,14 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	SOCLOSS_BUILD=$(abspath $(ASAN_BUILD)) $(PROVE) $(ASAN_BUILD)/tests/test_* tests/cli/*.t
 
+# Threads sharing a handle, under ThreadSanitizer (any report fails the run).
+test-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target test_threads socloss-eval socloss
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 SOCLOSS_BUILD=$(abspath $(TSAN_BUILD)) \
+	  $(PROVE) $(TSAN_BUILD)/tests/test_threads
+
 bench: build
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -124,11 +124,10 @@ int main(int argc, char **argv) {
     socloss_close(led);
     run(cmd);
 
-    char err[256];
     store *s;
     store_config cfg = {STORE_OPEN_CREATE_NEW, 1ull << 30, 1ull << 40, nosync};
-    if (store_open(&s, dir, &cfg, err, sizeof err)) {
-      fprintf(stderr, "bench_import: %s\n", err);
+    if (store_open(&s, dir, &cfg)) {
+      fprintf(stderr, "bench_import: %s\n", store_errbuf());
       return 1;
     }
     struct floor_job j = {st.accounts, st.positions};
@@ -138,7 +137,7 @@ int main(int argc, char **argv) {
     store_close(s);
     run(cmd);
     if (rc) {
-      fprintf(stderr, "bench_import: floor: %s\n", err);
+      fprintf(stderr, "bench_import: floor: %s\n", store_errbuf());
       return 1;
     }
   }

@@ -376,9 +376,9 @@ static int apply_events(store_txn *t, void *ud) {
   return rc;
 }
 
-int socloss_apply(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
+static int socloss_apply_unlocked(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   struct events b = {led, ev, n, 0};
   int rc = store_write(led->st, apply_events, &b);
   if (failed) *failed = rc ? b.failed : n;
@@ -407,4 +407,12 @@ int socloss_trade(socloss *led, const char *market, const char *buyer, const cha
 
 int socloss_fund_transfer(socloss *led, int64_t amount) {
   return apply_one(led, (socloss_event){.type = SOCLOSS_EV_FUND, .amount = amount});
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_apply(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_apply_unlocked(led, ev, n, failed);
+  pthread_mutex_unlock(&led->lock);
+  return rc;
 }

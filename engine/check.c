@@ -105,7 +105,7 @@ static int read_digest(store_txn *t, void *ud) {
 
 int socloss_state_digest(socloss *led, unsigned char out[32]) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   struct digest_read r = {led, out};
   return store_read(led->st, read_digest, &r);
 }
@@ -246,7 +246,7 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   }
   if (rc) {
     failed(r->s, &r->s->rep->replay_matches, "replay refuses journal record %llu: %s",
-           (unsigned long long)seq, r->s->led->err);
+           (unsigned long long)seq, ERRBUF);
     return rc;
   }
   return SOCLOSS_OK;
@@ -301,14 +301,22 @@ static int run_check(store_txn *t, void *ud) {
   return SOCLOSS_OK;
 }
 
-int socloss_check(socloss *led, socloss_check_report *rep) {
+static int socloss_check_unlocked(socloss *led, socloss_check_report *rep) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   memset(rep, 0, sizeof *rep);
   scan s = {.led = led, .rep = rep};
   int rc = store_write_discard(led->st, run_check, &s);
   if (rc) return rc;
   if (s.failure[0]) return ledger_fail(led, SOCLOSS_EINVARIANT, "%s", s.failure);
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   return SOCLOSS_OK;
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_check(socloss *led, socloss_check_report *rep) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_check_unlocked(led, rep);
+  pthread_mutex_unlock(&led->lock);
+  return rc;
 }

@@ -155,9 +155,9 @@ static int blank(const char *p, size_t n) {
   return 1;
 }
 
-int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied) {
+static int socloss_apply_jsonl_unlocked(socloss *led, const socloss_source *src, size_t *applied) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   batch b;
   batch_init(&b, src->name ? src->name : "-");
   line_ctx c = {led, &b, 0};
@@ -181,5 +181,13 @@ int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied
   if (!rc) rc = batch_apply(led, list, 1);
   if (applied) *applied = rc ? 0 : b.n;
   batch_free(&b);
+  return rc;
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_apply_jsonl_unlocked(led, src, applied);
+  pthread_mutex_unlock(&led->lock);
   return rc;
 }

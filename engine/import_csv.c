@@ -219,10 +219,10 @@ static int tally(struct nets *ns, const batch *b) {
   return SOCLOSS_OK;
 }
 
-int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+static int socloss_import_csv_unlocked(socloss *led, const socloss_source *markets, const socloss_source *accounts,
                        const socloss_source *positions, socloss_import_stats *stats) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   const socloss_source *src[3] = {markets, accounts, positions};
   batch b[3];
   batch *list[3];
@@ -244,5 +244,14 @@ int socloss_import_csv(socloss *led, const socloss_source *markets, const soclos
   }
   free(ns.v);
   for (int k = 0; k < 3; k++) batch_free(&b[k]);
+  return rc;
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                       const socloss_source *positions, socloss_import_stats *stats) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_import_csv_unlocked(led, markets, accounts, positions, stats);
+  pthread_mutex_unlock(&led->lock);
   return rc;
 }

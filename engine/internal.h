@@ -4,6 +4,7 @@
 #ifndef SOCLOSS_INTERNAL_H
 #define SOCLOSS_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "codec.h"
@@ -11,7 +12,10 @@
 #include "socloss.h"
 #include "store.h"
 
-#define ERRMSG_MAX 1024
+/* The message of the last failed call, one per thread (like errno), so
+ * that threads sharing a handle do not overwrite each other's. */
+#define ERRMSG_MAX STORE_ERRMSG_MAX
+#define ERRBUF (store_errbuf())
 
 struct resolution_buf;
 
@@ -20,7 +24,7 @@ struct socloss {
   socloss_options opts;
   evaluator ev;                 /* the policy evaluator process */
   struct resolution_buf *res;   /* the last resolution's result */
-  char err[ERRMSG_MAX];
+  pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
 };
 
 /* Event kinds written only by an import (and so met again by a replay). */

@@ -34,24 +34,26 @@ const char *socloss_errname(int code) {
 const char *socloss_version(void) { return SOCLOSS_VERSION_STRING; }
 
 int ledger_fail(socloss *led, int code, const char *fmt, ...) {
+  (void)led;  /* the message is this thread's, whatever the handle */
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(led->err, sizeof led->err, fmt, ap);
+  vsnprintf(ERRBUF, ERRMSG_MAX, fmt, ap);
   va_end(ap);
   return code;
 }
 
 void ledger_prefix(socloss *led, const char *fmt, ...) {
+  (void)led;
   char rest[ERRMSG_MAX];
-  memcpy(rest, led->err, sizeof rest);
+  memcpy(rest, ERRBUF, sizeof rest);
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(led->err, sizeof led->err, fmt, ap);
+  vsnprintf(ERRBUF, ERRMSG_MAX, fmt, ap);
   va_end(ap);
-  size_t n = strlen(led->err), room = sizeof led->err - 1 - n, m = strnlen(rest, sizeof rest);
+  size_t n = strlen(ERRBUF), room = ERRMSG_MAX - 1 - n, m = strnlen(rest, sizeof rest);
   if (m > room) m = room;
-  memcpy(led->err + n, rest, m);
-  led->err[n + m] = 0;
+  memcpy(ERRBUF + n, rest, m);
+  ERRBUF[n + m] = 0;
 }
 
 int id_valid(const char *s) {
@@ -87,10 +89,15 @@ void socloss_options_init(socloss_options *o) {
 }
 
 int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
+  ERRBUF[0] = 0;
   socloss *led = calloc(1, sizeof *led);
   *out = led;
-  if (!led) return SOCLOSS_ENOMEM;
+  if (!led) {
+    snprintf(ERRBUF, ERRMSG_MAX, "out of memory");
+    return SOCLOSS_ENOMEM;
+  }
   evaluator_init(&led->ev, "");
+  pthread_mutex_init(&led->lock, NULL);
   socloss_options_init(&led->opts);
   if (opts) {
     /* copy only what the caller's version of the struct has */
@@ -111,7 +118,7 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync};
-  return store_open(&led->st, path, &cfg, led->err, sizeof led->err);
+  return store_open(&led->st, path, &cfg);
 }
 
 void socloss_close(socloss *led) {
@@ -119,7 +126,8 @@ void socloss_close(socloss *led) {
   evaluator_stop(&led->ev);
   resolution_free(led->res);
   store_close(led->st);
+  pthread_mutex_destroy(&led->lock);
   free(led);
 }
 
-const char *socloss_errmsg(const socloss *led) { return led ? led->err : "out of memory"; }
+const char *socloss_errmsg(const socloss *led) { return led || ERRBUF[0] ? ERRBUF : "out of memory"; }

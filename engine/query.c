@@ -90,7 +90,7 @@ int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balanc
 
 static int not_open(socloss *led) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   return SOCLOSS_OK;
 }
 

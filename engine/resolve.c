@@ -812,7 +812,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   rc = probe_and_run(&lv, a->t);
   if (rc == SOCLOSS_EPOLICY && fb) {
     char cause[ERRMSG_MAX];
-    snprintf(cause, sizeof cause, "%s", led->err);
+    snprintf(cause, sizeof cause, "%s", ERRBUF);
     struct failure_write f = {led, &lv, cause};
     if ((rc = write_failure(a->t, &f))) goto out;
     live fl = lv;
@@ -825,7 +825,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
     if (rc == SOCLOSS_OK) snprintf(led->res->failure, sizeof led->res->failure, "%s", cause);
     if (rc == SOCLOSS_EPOLICY) {
       char second[ERRMSG_MAX];
-      snprintf(second, sizeof second, "%s", led->err);
+      snprintf(second, sizeof second, "%s", ERRBUF);
       struct failure_write f2 = {led, &fl, second};
       int wrc = isolate ? write_failure(a->t, &f2) : SOCLOSS_OK;
       ledger_fail(led, wrc ? wrc : rc, "%.480s; fallback: %.480s", cause, second);
@@ -833,7 +833,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
     }
   } else if (rc == SOCLOSS_EPOLICY && isolate) {
     char cause[ERRMSG_MAX];
-    snprintf(cause, sizeof cause, "%s", led->err);
+    snprintf(cause, sizeof cause, "%s", ERRBUF);
     struct failure_write f = {led, &lv, cause};
     int wrc = write_failure(a->t, &f);
     if (wrc) rc = wrc;
@@ -872,11 +872,11 @@ static int group_txn(store_txn *t, void *ud) {
     socloss_batch_item *it = &g->items[i];
     socloss_event e = {.type = SOCLOSS_EV_DEFICIT, .id = it->id, .account = it->account,
                        .policy = g->o->policy, .policy_len = g->o->policy_len, .params = g->o->params};
-    g->led->err[0] = 0;
+    ERRBUF[0] = 0;
     int r = resolve_in_batch(&a, &e, 1);
     it->code = r;
     it->seq = r ? 0 : g->led->res->r.seq;
-    snprintf(it->message, sizeof it->message, "%.255s", r ? g->led->err : "");
+    snprintf(it->message, sizeof it->message, "%.255s", r ? ERRBUF : "");
     if (fatal(r)) rc = r;
   }
   if (!rc) rc = applier_finish(&a);
@@ -884,9 +884,9 @@ static int group_txn(store_txn *t, void *ud) {
   return rc;
 }
 
-int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
+static int socloss_resolve_batch_unlocked(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   socloss_resolve_options opt;
   socloss_resolve_options_init(&opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
@@ -895,7 +895,7 @@ int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, con
   struct group g = {led, items, n, &opt};
   rc = (opt.dry_run ? store_write_discard : store_write)(led->st, group_txn, &g);
   if (rc) return rc;
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   return SOCLOSS_OK;
 }
 
@@ -946,11 +946,11 @@ static int attempt(live *lv) {
   return (lv->dry_run ? store_write_discard : store_write)(lv->led->st, resolve_txn, lv);
 }
 
-int socloss_resolve(socloss *led, const char *account, const socloss_resolve_options *o,
+static int socloss_resolve_unlocked(socloss *led, const char *account, const socloss_resolve_options *o,
                     const socloss_resolution **out) {
   if (out) *out = NULL;
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
   socloss_resolve_options opt;
@@ -991,9 +991,9 @@ int socloss_resolve(socloss *led, const char *account, const socloss_resolve_opt
 
   /* The policy failed: nothing of it was applied.  Journal why, then try
    * the fallback. */
-  snprintf(led->res->failure, sizeof led->res->failure, "%s", led->err);
+  snprintf(led->res->failure, sizeof led->res->failure, "%s", ERRBUF);
   char cause[ERRMSG_MAX];
-  snprintf(cause, sizeof cause, "%s", led->err);
+  snprintf(cause, sizeof cause, "%s", ERRBUF);
   if (!lv.dry_run) {
     struct failure_write f = {led, &lv, cause};
     int wrc = store_write(led->st, write_failure, &f);
@@ -1017,7 +1017,7 @@ int socloss_resolve(socloss *led, const char *account, const socloss_resolve_opt
     }
     if (rc == SOCLOSS_EPOLICY) {
       char second[ERRMSG_MAX];
-      snprintf(second, sizeof second, "%s", led->err);
+      snprintf(second, sizeof second, "%s", ERRBUF);
       if (!lv.dry_run) {
         struct failure_write f = {led, &fb, second};
         store_write(led->st, write_failure, &f);
@@ -1027,7 +1027,7 @@ int socloss_resolve(socloss *led, const char *account, const socloss_resolve_opt
   }
   if (rc == SOCLOSS_EPOLICY) {
     failed_result(led, &lv);
-    snprintf(led->res->failure, sizeof led->res->failure, "%s", led->err);
+    snprintf(led->res->failure, sizeof led->res->failure, "%s", ERRBUF);
   }
 done:
   free(active.source);
@@ -1055,5 +1055,22 @@ int resolve_native(socloss *led, const char *account, const socloss_resolve_opti
   lv.pol.has_haircut = 1;
   int rc = attempt(&lv);
   if (out) *out = rc ? NULL : &led->res->r;
+  return rc;
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_resolve(socloss *led, const char *account, const socloss_resolve_options *o,
+                    const socloss_resolution **out) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_resolve_unlocked(led, account, o, out);
+  pthread_mutex_unlock(&led->lock);
+  return rc;
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_resolve_batch_unlocked(led, items, n, o);
+  pthread_mutex_unlock(&led->lock);
   return rc;
 }

@@ -100,9 +100,9 @@ static int write_policy(store_txn *t, void *ud) {
   return rc;
 }
 
-int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {
+static int socloss_policy_set_unlocked(socloss *led, int role, const char *source, size_t len, const char *params_json) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   if (role != SOCLOSS_POLICY_ACTIVE && role != SOCLOSS_POLICY_FALLBACK)
     return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE or SOCLOSS_POLICY_FALLBACK");
   int rc = params_valid(led, params_json);
@@ -144,17 +144,17 @@ static int put_limits(store_txn *t, void *ud) {
 
 int socloss_limits_get(socloss *led, socloss_limits *out) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   struct limits_rw l = {led, default_limits};
   int rc = store_read(led->st, get_limits, &l);
-  if (rc == SOCLOSS_ESTORE && !led->err[0]) ledger_fail(led, rc, "corrupt limits setting");
+  if (rc == SOCLOSS_ESTORE && !ERRBUF[0]) ledger_fail(led, rc, "corrupt limits setting");
   *out = l.lim;
   return rc;
 }
 
-int socloss_limits_set(socloss *led, const socloss_limits *in) {
+static int socloss_limits_set_unlocked(socloss *led, const socloss_limits *in) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  led->err[0] = 0;
+  ERRBUF[0] = 0;
   if (in->instructions < 1000 || in->instructions > ((uint64_t)1 << 40))
     return ledger_fail(led, SOCLOSS_EINVAL, "instructions: must be between 1000 and 2^40");
   if (in->memory < (1u << 20) || in->memory > ((uint64_t)1 << 34))
@@ -166,3 +166,19 @@ int socloss_limits_set(socloss *led, const socloss_limits *in) {
   return store_write(led->st, put_limits, &l);
 }
 
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_policy_set_unlocked(led, role, source, len, params_json);
+  pthread_mutex_unlock(&led->lock);
+  return rc;
+}
+
+/* Writers (and the evaluator) one at a time per handle; readers never wait. */
+int socloss_limits_set(socloss *led, const socloss_limits *in) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_limits_set_unlocked(led, in);
+  pthread_mutex_unlock(&led->lock);
+  return rc;
+}

@@ -15,7 +15,10 @@
  *    below, and leaves a message naming the cause on the handle
  *    (socloss_errmsg).  A call that fails changes nothing in the ledger.
  *  - The library never exits, prints or installs signal handlers.
- *  - A handle may be used by one thread at a time.
+ *  - A handle may be shared by threads: reads run concurrently on
+ *    snapshots, writes (events, imports, resolutions, settings, check) take
+ *    the handle's lock one at a time.  socloss_errmsg is per thread.
+ *    Open one handle per ledger per process.
  */
 #ifndef SOCLOSS_H
 #define SOCLOSS_H
@@ -102,7 +105,7 @@ SOCLOSS_API void socloss_options_init(socloss_options *opts);
 SOCLOSS_API int socloss_open(socloss **out, const char *path,
                              const socloss_options *opts);
 SOCLOSS_API void socloss_close(socloss *led);
-/* The message of the last failed call on this handle ("" after success). */
+/* The message of the calling thread's last failed call ("" after a success). */
 SOCLOSS_API const char *socloss_errmsg(const socloss *led);
 
 /* ---- Events: every change to a ledger is one of these ------------------ */

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,9 +20,15 @@ struct store {
   MDB_env *env;
   MDB_dbi dbi[DB__N];
   uint64_t map_size, map_size_max;
-  char *err;
-  size_t errlen;
+  /* Readers hold it shared while their snapshot is open; changing the map
+   * size (growth, or adopting another process's) holds it exclusive, as
+   * LMDB requires no transaction of this process to be open then. */
+  pthread_rwlock_t resize;
 };
+
+static _Thread_local char err_tls[STORE_ERRMSG_MAX];
+
+char *store_errbuf(void) { return err_tls; }
 
 struct store_txn {
   store *s;
@@ -32,7 +39,8 @@ struct store_txn {
 static int fail(store *s, int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(s->err, s->errlen, fmt, ap);
+  (void)s;
+  vsnprintf(err_tls, sizeof err_tls, fmt, ap);
   va_end(ap);
   return code;
 }
@@ -100,16 +108,14 @@ static int init_dbs(store *s, int create) {
   return SOCLOSS_OK;
 }
 
-int store_open(store **out, const char *path, const store_config *cfg, char *err,
-               size_t errlen) {
+int store_open(store **out, const char *path, const store_config *cfg) {
   *out = NULL;
   store *s = calloc(1, sizeof *s);
   if (!s) {
-    snprintf(err, errlen, "out of memory");
+    snprintf(err_tls, sizeof err_tls, "out of memory");
     return SOCLOSS_ENOMEM;
   }
-  s->err = err;
-  s->errlen = errlen;
+  pthread_rwlock_init(&s->resize, NULL);
   s->map_size = cfg->map_size;
   s->map_size_max = cfg->map_size_max;
 
@@ -164,32 +170,49 @@ int store_open(store **out, const char *path, const store_config *cfg, char *err
 void store_close(store *s) {
   if (!s) return;
   mdb_env_close(s->env);
+  pthread_rwlock_destroy(&s->resize);
   free(s);
 }
 
 uint64_t store_map_size(const store *s) { return s->map_size; }
 
+/* Called with no transaction of ours open; waits for every reader. */
 static int grow(store *s) {
+  pthread_rwlock_wrlock(&s->resize);
   uint64_t next = s->map_size * 2;
+  int rc = SOCLOSS_OK;
   if (next > s->map_size_max || next < s->map_size)
-    return fail(s, SOCLOSS_EMAPFULL, "ledger map is full at %llu bytes (limit %llu)",
-                (unsigned long long)s->map_size, (unsigned long long)s->map_size_max);
-  int rc = mdb_env_set_mapsize(s->env, (size_t)next);
-  if (rc) return fail(s, SOCLOSS_ESTORE, "cannot grow the map: %s", mdb_strerror(rc));
-  s->map_size = next;
-  return SOCLOSS_OK;
+    rc = fail(s, SOCLOSS_EMAPFULL, "ledger map is full at %llu bytes (limit %llu)",
+              (unsigned long long)s->map_size, (unsigned long long)s->map_size_max);
+  else if ((rc = mdb_env_set_mapsize(s->env, (size_t)next)) != 0)
+    rc = fail(s, SOCLOSS_ESTORE, "cannot grow the map: %s", mdb_strerror(rc));
+  else
+    s->map_size = next;
+  pthread_rwlock_unlock(&s->resize);
+  return rc;
+}
+
+static void end(store_txn *t, int commit, int *mrc) {
+  if (commit) *mrc = mdb_txn_commit(t->txn);
+  else mdb_txn_abort(t->txn);
+  pthread_rwlock_unlock(&t->s->resize);
 }
 
 static int begin(store *s, unsigned flags, store_txn *t) {
   t->s = s;
   t->map_full = 0;
   for (;;) {
+    pthread_rwlock_rdlock(&s->resize);  /* held until the transaction ends */
     int rc = mdb_txn_begin(s->env, NULL, flags, &t->txn);
+    if (rc == MDB_SUCCESS) return SOCLOSS_OK;
+    pthread_rwlock_unlock(&s->resize);
     if (rc == MDB_MAP_RESIZED) {
       /* another process grew the map: adopt its size and begin again */
+      pthread_rwlock_wrlock(&s->resize);
       mdb_env_set_mapsize(s->env, 0);
       MDB_envinfo info;
       if (!mdb_env_info(s->env, &info)) s->map_size = info.me_mapsize;
+      pthread_rwlock_unlock(&s->resize);
       continue;
     }
     if (rc == MDB_READERS_FULL) {
@@ -197,8 +220,7 @@ static int begin(store *s, unsigned flags, store_txn *t) {
       mdb_reader_check(s->env, &dead);
       if (dead) continue;
     }
-    if (rc) return fail(s, SOCLOSS_ESTORE, "cannot begin a transaction: %s", mdb_strerror(rc));
-    return SOCLOSS_OK;
+    return fail(s, SOCLOSS_ESTORE, "cannot begin a transaction: %s", mdb_strerror(rc));
   }
 }
 
@@ -208,15 +230,16 @@ static int run_write(store *s, store_fn fn, void *ud, int keep) {
     int rc = begin(s, 0, &t);
     if (rc) return rc;
     rc = fn(&t, ud);
+    int mrc = 0;
     if (rc || !keep) {
-      mdb_txn_abort(t.txn);
+      end(&t, 0, &mrc);
       if (t.map_full) {
         if ((rc = grow(s)) != SOCLOSS_OK) return rc;
         continue;
       }
       return rc;
     }
-    int mrc = mdb_txn_commit(t.txn);
+    end(&t, 1, &mrc);
     if (mrc == MDB_MAP_FULL) {
       if ((rc = grow(s)) != SOCLOSS_OK) return rc;
       continue;
@@ -249,7 +272,8 @@ int store_read(store *s, store_fn fn, void *ud) {
   int rc = begin(s, MDB_RDONLY, &t);
   if (rc) return rc;
   rc = fn(&t, ud);
-  mdb_txn_abort(t.txn);
+  int unused = 0;
+  end(&t, 0, &unused);
   return rc;
 }
 

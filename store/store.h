@@ -27,6 +27,11 @@
 #include "codec.h"
 
 #define STORE_SCHEMA_VERSION 1
+#define STORE_ERRMSG_MAX 1024
+
+/* This thread's message buffer: every message of the store (and of the
+ * engine above it) is written here. */
+char *store_errbuf(void);
 
 typedef struct store store;
 typedef struct store_txn store_txn;
@@ -46,10 +51,7 @@ typedef struct store_totals {
   int64_t net_flows;
 } store_totals;
 
-/* `err` (of `errlen` bytes) receives every message of this store and must
- * outlive it. */
-int store_open(store **out, const char *path, const store_config *cfg, char *err,
-               size_t errlen);
+int store_open(store **out, const char *path, const store_config *cfg);
 void store_close(store *s);
 uint64_t store_map_size(const store *s);
 
