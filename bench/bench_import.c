@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
     run(cmd);
 
     store *s;
-    store_config cfg = {STORE_OPEN_CREATE_NEW, 1ull << 30, 1ull << 40, nosync};
+    store_config cfg = {STORE_OPEN_CREATE_NEW, 1ull << 30, 1ull << 40, nosync, NULL, NULL};
     if (store_open(&s, dir, &cfg)) {
       fprintf(stderr, "bench_import: %s\n", store_errbuf());
       return 1;

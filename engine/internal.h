@@ -40,6 +40,8 @@ void ledger_default_evaluator(char *out, size_t len);
 /* Leaves a message on the handle and returns code. */
 int ledger_fail(socloss *led, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Tells the host's log callback, if any. */
+void ledger_log(socloss *led, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Puts "prefix" in front of the current message ("file:12: " + "amount: ..."). */
 void ledger_prefix(socloss *led, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -42,6 +42,16 @@ int ledger_fail(socloss *led, int code, const char *fmt, ...) {
   return code;
 }
 
+void ledger_log(socloss *led, const char *fmt, ...) {
+  if (!led->opts.log) return;
+  char msg[ERRMSG_MAX + 128];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  led->opts.log(led->opts.log_ud, msg);
+}
+
 void ledger_prefix(socloss *led, const char *fmt, ...) {
   (void)led;
   char rest[ERRMSG_MAX];
@@ -115,9 +125,11 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   if (led->opts.evaluator) snprintf(eval_path, sizeof eval_path, "%s", led->opts.evaluator);
   else ledger_default_evaluator(eval_path, sizeof eval_path);
   evaluator_init(&led->ev, eval_path);
+  led->ev.log = led->opts.log;
+  led->ev.log_ud = led->opts.log_ud;
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
-                      led->opts.unsafe_nosync};
+                      led->opts.unsafe_nosync, led->opts.log, led->opts.log_ud};
   return store_open(&led->st, path, &cfg);
 }
 

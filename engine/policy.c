@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,18 @@ static uint64_t now_us(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static void note(evaluator *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(evaluator *ev, const char *fmt, ...) {
+  if (!ev->log) return;
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ev->log(ev->log_ud, msg);
 }
 
 void evaluator_init(evaluator *ev, const char *path) {
@@ -81,6 +94,7 @@ static int start(evaluator *ev, char *msg, size_t msglen) {
   fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
   ev->pid = pid;
   ev->fd = sv[0];
+  note(ev, "evaluator %s started (pid %d)", ev->path, (int)pid);
   return 0;
 }
 
@@ -153,6 +167,7 @@ static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
     snprintf(rs->message, sizeof rs->message, "the evaluator stopped answering (exit %d)",
              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   }
+  note(ev, "evaluator stopped: %s", rs->message);
   return rs->status;
 }
 
@@ -196,6 +211,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     memset(rs, 0, sizeof *rs);
     rs->status = EVAL_PROTOCOL;
     snprintf(rs->message, sizeof rs->message, "the evaluator's answer is malformed");
+    note(ev, "evaluator stopped: %s", rs->message);
     return rs->status;
   }
   *buf = p;

@@ -16,6 +16,8 @@ typedef struct evaluator {
   pid_t pid;     /* 0: not running */
   int fd;        /* our end of the socket */
   char path[4096];
+  void (*log)(void *ud, const char *message);  /* optional */
+  void *log_ud;
 } evaluator;
 
 typedef struct policy_src {

@@ -991,6 +991,7 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
 
   /* The policy failed: nothing of it was applied.  Journal why, then try
    * the fallback. */
+  ledger_log(led, "deficit %s of %s: %s", lv.id, account, ERRBUF);
   snprintf(led->res->failure, sizeof led->res->failure, "%s", ERRBUF);
   char cause[ERRMSG_MAX];
   snprintf(cause, sizeof cause, "%s", ERRBUF);

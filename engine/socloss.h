@@ -78,6 +78,12 @@ SOCLOSS_API const char *socloss_version(void);
 
 typedef struct socloss socloss;
 
+/* Notable events the library does not print: the evaluator started, killed
+ * or crashed, the map grown, stale readers cleared, a policy failed.  Called
+ * from the thread making the call, with the handle's write lock held for
+ * writes; do not call back into the same handle from it. */
+typedef void (*socloss_log_fn)(void *ud, const char *message);
+
 enum { SOCLOSS_OPEN_EXISTING = 0, SOCLOSS_OPEN_CREATE = 1, SOCLOSS_OPEN_CREATE_NEW = 2 };
 
 /* Options for socloss_open.  Always start from socloss_options_init: it sets
@@ -95,6 +101,8 @@ typedef struct socloss_options {
   const char *evaluator;  /* path of the socloss-eval program that runs
                              policies (default: the one built or installed
                              with this library) */
+  socloss_log_fn log;     /* optional: told of notable events */
+  void *log_ud;
 } socloss_options;
 
 SOCLOSS_API void socloss_options_init(socloss_options *opts);

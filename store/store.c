@@ -24,7 +24,21 @@ struct store {
    * size (growth, or adopting another process's) holds it exclusive, as
    * LMDB requires no transaction of this process to be open then. */
   pthread_rwlock_t resize;
+  void (*log)(void *ud, const char *message);
+  void *log_ud;
 };
+
+static void note(store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(store *s, const char *fmt, ...) {
+  if (!s->log) return;
+  char msg[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  s->log(s->log_ud, msg);
+}
 
 static _Thread_local char err_tls[STORE_ERRMSG_MAX];
 
@@ -116,6 +130,8 @@ int store_open(store **out, const char *path, const store_config *cfg) {
     return SOCLOSS_ENOMEM;
   }
   pthread_rwlock_init(&s->resize, NULL);
+  s->log = cfg->log;
+  s->log_ud = cfg->log_ud;
   s->map_size = cfg->map_size;
   s->map_size_max = cfg->map_size_max;
 
@@ -152,6 +168,7 @@ int store_open(store **out, const char *path, const store_config *cfg) {
    * would pin old pages forever: clear those now. */
   int dead = 0;
   mdb_reader_check(s->env, &dead);
+  if (dead) note(s, "cleared %d stale reader slot(s) of dead processes", dead);
   /* Another process may have grown the map beyond our setting: adopt it. */
   MDB_envinfo info;
   if (!mdb_env_info(s->env, &info) && info.me_mapsize > s->map_size)
@@ -189,6 +206,7 @@ static int grow(store *s) {
   else
     s->map_size = next;
   pthread_rwlock_unlock(&s->resize);
+  if (!rc) note(s, "ledger map grown to %llu bytes; redoing the operation", (unsigned long long)next);
   return rc;
 }
 

@@ -43,6 +43,8 @@ typedef struct store_config {
   uint64_t map_size;        /* initial map size, bytes */
   uint64_t map_size_max;    /* growth limit, bytes */
   int nosync;               /* MDB_NOSYNC: benchmarks only */
+  void (*log)(void *ud, const char *message);  /* optional */
+  void *log_ud;
 } store_config;
 
 typedef struct store_totals {

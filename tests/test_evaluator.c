@@ -18,6 +18,14 @@ static const char *M = "market,mark_price\nBTC,80\n", *A = "account,balance\na,-
                   *P = "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n";
 static const char *POLICY = "return {name = 'real', haircut = function(ctx) return {} end}";
 
+static char logged[4096];
+
+static void collect(void *ud, const char *message) {
+  (void)ud;
+  size_t n = strlen(logged);
+  snprintf(logged + n, sizeof logged - n, "%s\n", message);
+}
+
 static void against(const char *mode, const char *want) {
   char dir[64], path[512];
   socloss *led = new_ledger(dir, 0);
@@ -33,6 +41,8 @@ static void against(const char *mode, const char *want) {
   socloss_options o;
   socloss_options_init(&o);
   o.evaluator = path;
+  o.log = collect;
+  logged[0] = 0;
   ok(socloss_open(&led, dir, &o) == SOCLOSS_OK, "%s: open with the fake evaluator", mode);
   fingerprint before = fp_of(led);
   socloss_resolve_options ro;
@@ -49,6 +59,10 @@ static void against(const char *mode, const char *want) {
   ok(strstr(msg, want) != NULL, "%s: '%s'", mode, want);
   if (!strstr(msg, want)) diag("got: %s", msg);
   ok(r && !strcmp(r->status, "failed"), "%s: status failed", mode);
+  ok(strstr(logged, "fake-eval-") && strstr(logged, " started (pid ") && strstr(logged, "evaluator stopped: ") &&
+         strstr(logged, "deficit d1 of a: "),
+     "%s: the log callback heard of it", mode);
+  if (!strstr(logged, "evaluator stopped: ")) diag("log: %s", logged);
   ok(took < 3.0, "%s: answered in %.2f s", mode, took);
   fingerprint after = fp_of(led);
   ok(!memcmp(before.digest, after.digest, 32) && after.seq == before.seq + 1,
@@ -56,6 +70,7 @@ static void against(const char *mode, const char *want) {
   socloss_close(led);
 
   o.evaluator = SOCLOSS_BINARY_DIR "/socloss-eval";
+  o.log = NULL;
   ok(socloss_open(&led, dir, &o) == SOCLOSS_OK, "%s: reopened with the real evaluator", mode);
   is(socloss_resolve(led, "a", &ro, &r), SOCLOSS_OK, "%s: the same deficit resolves", mode);
   ok(r && r->bad_debt == 1200, "%s: all 1200 is bad debt (the policy charges nobody, the fund is empty)", mode);
