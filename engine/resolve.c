@@ -595,7 +595,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   lv->stage = NULL;
   lv->instructions = lv->policy_us = 0;
   int rc = applier_start(&a, led, t, 1);
-  if (!rc) rc = read_limits(t, &lv->lim);
+  if (!rc) rc = limits_for(led, t, &lv->lim);
   if (rc) goto out;
   d.id = lv->id;
   d.id_len = strlen(lv->id);
@@ -785,7 +785,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   snprintf(lv.id, sizeof lv.id, "%s", e->id);
   const char *src = NULL, *params = NULL, *fsrc = NULL, *fparams = NULL;
   size_t len = 0, plen = 0, flen = 0, fplen = 0;
-  if ((rc = read_limits(a->t, &lv.lim))) return rc;
+  if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
   rc = read_policy(a->t, SOCLOSS_POLICY_ACTIVE, &src, &len, &params, &plen);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
   rc = read_policy(a->t, SOCLOSS_POLICY_FALLBACK, &fsrc, &flen, &fparams, &fplen);
@@ -975,6 +975,7 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
   lv.led = led;
   lv.account = account;
   lv.lim = active.lim;
+  limits_tighten(led, &lv.lim);
   lv.dry_run = opt.dry_run;
   if (opt.id) snprintf(lv.id, sizeof lv.id, "%s", opt.id);
   else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)active.last + 1, account);

@@ -95,6 +95,9 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
 extern const socloss_limits default_limits;
 extern const char *const role_name[2];
 int read_limits(store_txn *t, socloss_limits *out);
+/* The ledger's limits, tightened by the handle's options. */
+int limits_for(socloss *led, store_txn *t, socloss_limits *out);
+void limits_tighten(socloss *led, socloss_limits *l);
 /* The stored active or fallback policy; pointers into the snapshot. */
 int read_policy(store_txn *t, int role, const char **src, size_t *len, const char **params, size_t *plen);
 /* A params text is empty or a JSON object. */

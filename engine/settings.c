@@ -14,6 +14,22 @@
 
 const socloss_limits default_limits = {200000000u, 512u << 20, 5000u, 0};
 
+static void tighten(uint64_t *v, uint64_t cap) {
+  if (cap && *v > cap) *v = cap;
+}
+
+void limits_tighten(socloss *led, socloss_limits *l) {
+  tighten(&l->instructions, led->opts.max_instructions);
+  tighten(&l->memory, led->opts.max_memory);
+  tighten(&l->wall_ms, led->opts.max_wall_ms);
+}
+
+int limits_for(socloss *led, store_txn *t, socloss_limits *out) {
+  int rc = read_limits(t, out);
+  limits_tighten(led, out);
+  return rc;
+}
+
 int read_limits(store_txn *t, socloss_limits *out) {
   const void *p;
   size_t len;
@@ -66,6 +82,11 @@ struct limits_rw {
 
 static int get_limits(store_txn *t, void *ud) { return read_limits(t, &((struct limits_rw *)ud)->lim); }
 
+static int get_handle_limits(store_txn *t, void *ud) {
+  struct limits_rw *l = ud;
+  return limits_for(l->led, t, &l->lim);
+}
+
 struct policy_write {
   socloss *led;
   int role;
@@ -110,7 +131,7 @@ static int socloss_policy_set_unlocked(socloss *led, int role, const char *sourc
   policy_src p = {source, len, "", "", 0, 0};
   if (source) {
     struct limits_rw l = {led, default_limits};
-    if ((rc = store_read(led->st, get_limits, &l)) == SOCLOSS_OK) {
+    if ((rc = store_read(led->st, get_handle_limits, &l)) == SOCLOSS_OK) {
       eval_limits el = {l.lim.instructions, l.lim.memory, l.lim.wall_ms};
       rc = policy_probe(led, &p, &el);
     }

@@ -103,6 +103,10 @@ typedef struct socloss_options {
                              with this library) */
   socloss_log_fn log;     /* optional: told of notable events */
   void *log_ud;
+  /* This handle's own ceiling on the ledger's policy limits (see
+   * socloss_limits_set): a handle may tighten them, never loosen them.
+   * 0: the ledger's. */
+  uint64_t max_instructions, max_memory, max_wall_ms;
 } socloss_options;
 
 SOCLOSS_API void socloss_options_init(socloss_options *opts);

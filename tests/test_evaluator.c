@@ -78,7 +78,36 @@ static void against(const char *mode, const char *want) {
   drop_ledger(led, dir);
 }
 
+/* A handle may tighten the ledger's limits: the same endless policy stops
+ * at the handle's 50 ms while the ledger allows 5 s. */
+static void handle_ceiling(void) {
+  char dir[64];
+  socloss *led = new_ledger(dir, 0);
+  socloss_source m = src_of("m", M), a = src_of("a", A), p = src_of("p", P);
+  socloss_import_csv(led, &m, &a, &p, NULL);
+  socloss_close(led);
+  socloss_options o;
+  socloss_options_init(&o);
+  o.evaluator = SOCLOSS_BINARY_DIR "/socloss-eval";
+  o.max_wall_ms = 50;
+  o.max_instructions = 1ull << 40;  /* above the ledger's: no effect */
+  ok(socloss_open(&led, dir, &o) == SOCLOSS_OK, "a handle with a 50 ms ceiling");
+  const char *loop = "return {name = 'loop', haircut = function() while true do end end}";
+  socloss_resolve_options ro;
+  socloss_resolve_options_init(&ro);
+  ro.policy = loop;
+  ro.policy_len = strlen(loop);
+  const socloss_resolution *r;
+  double t0 = now();
+  is(socloss_resolve(led, "a", &ro, &r), SOCLOSS_EPOLICY, "the endless policy is stopped");
+  double took = now() - t0;
+  ok(strstr(socloss_errmsg(led), "exceeded its time budget") != NULL, "by the time budget: %s", socloss_errmsg(led));
+  ok(took < 1.0, "in %.3f s, not the ledger's 5 s", took);
+  drop_ledger(led, dir);
+}
+
 int main(void) {
+  handle_ceiling();
   against("crash", "crashed the evaluator in haircut: the evaluator crashed (signal 11: Segmentation fault)");
   against("abort", "crashed the evaluator in haircut: the evaluator crashed (signal 6: Aborted)");
   against("hang", "was killed at the deadline in haircut: time budget exceeded: the evaluator did not answer within 700 ms and was killed");
