@@ -487,25 +487,62 @@ static int cmd_resolve(int argc, char **argv) {
 
 /* ---- policy and limits -------------------------------------------------- */
 
+static int print_policy(void *ud, const socloss_policy_info *p) {
+  if (*(int *)ud)
+    printf("{\"name\":\"%s\",\"version\":%u,\"hash\":\"%s\",\"seq\":%" PRIu64 ",\"bytes\":%zu}\n", p->name,
+           p->version, p->hash, p->seq, p->source_len);
+  else
+    printf("%-24s %4u  %.12s  added at record %" PRIu64 "  %zu bytes\n", p->name, p->version, p->hash, p->seq,
+           p->source_len);
+  return 0;
+}
+
 static int cmd_policy(int argc, char **argv) {
-  opt opts[] = {{"--params", 1, NULL}, {"--fallback", 0, NULL}, {NULL, 0, NULL}};
+  opt opts[] = {{"--params", 1, NULL}, {"--fallback", 0, NULL}, {"--market", 1, NULL},
+                {"--json", 0, NULL}, {NULL, 0, NULL}};
   const char *pos[3];
   int n, rc = parse_args(argc, argv, opts, pos, 2, 3, &n);
   if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
-  int set = !strcmp(pos[0], "set"), clear = !strcmp(pos[0], "clear");
-  if (!set && !clear) return usage("unknown policy action '%s' (set, clear)", pos[0]);
-  if (set != (n == 3)) return usage(set ? "policy set needs DB and FILE" : "policy clear takes DB only");
+  const char *act = pos[0];
+  int set = !strcmp(act, "set"), clear = !strcmp(act, "clear"), add = !strcmp(act, "add"),
+      list = !strcmp(act, "list"), show = !strcmp(act, "show"), activate = !strcmp(act, "activate"),
+      fallback = !strcmp(act, "fallback");
+  if (!set && !clear && !add && !list && !show && !activate && !fallback)
+    return usage("unknown policy action '%s' (add, list, show, activate, fallback, set, clear)", act);
+  int needs = set || add || show || activate || fallback;
+  if (needs != (n == 3)) return usage("policy %s takes DB%s", act, needs ? (set || add ? " FILE" : " NAME|HASH") : " only");
   char *src = NULL;
   size_t len = 0;
-  if (set && !(src = read_all(pos[2], &len))) return EXIT_REFUSED;
+  if ((set || add) && !(src = read_all(pos[2], &len))) return EXIT_REFUSED;
   socloss *led = open_ledger(pos[1], SOCLOSS_OPEN_EXISTING, 0, &rc);
   int status = EXIT_REFUSED;
   if (led) {
-    int role = opts[1].value ? SOCLOSS_POLICY_FALLBACK : SOCLOSS_POLICY_ACTIVE;
-    rc = socloss_policy_set(led, role, src, len, opts[0].value);
+    int role = opts[1].value || fallback ? SOCLOSS_POLICY_FALLBACK : SOCLOSS_POLICY_ACTIVE;
+    int json = opts[3].value != NULL;
+    socloss_policy_info info;
+    if (set || clear) {
+      rc = socloss_policy_set(led, role, src, len, opts[0].value);
+      if (!rc) fprintf(stderr, "socloss: %s policy %s\n", role ? "fallback" : "active", set ? "set" : "cleared");
+    } else if (add) {
+      rc = socloss_policy_add(led, src, len, &info);
+      if (!rc) printf("added %s@%u (%.12s) at journal record %" PRIu64 "\n", info.name, info.version, info.hash, info.seq);
+    } else if (list) {
+      rc = socloss_policy_list(led, print_policy, &json);
+    } else if (show) {
+      char *text = NULL;
+      rc = socloss_policy_find(led, pos[2], &info, &text);
+      if (!rc) {
+        print_policy(&json, &info);
+        if (!json) fwrite(text, 1, info.source_len, stdout);
+      }
+      free(text);
+    } else {
+      rc = socloss_policy_activate(led, pos[2], role, opts[2].value, opts[0].value);
+      if (!rc)
+        fprintf(stderr, "socloss: %s is the %s policy%s%s\n", pos[2], role ? "fallback" : "active",
+                opts[2].value ? " of market " : "", opts[2].value ? opts[2].value : "");
+    }
     status = rc ? refused(led, rc) : EXIT_DONE;
-    if (!rc)
-      fprintf(stderr, "socloss: %s policy %s\n", role ? "fallback" : "active", set ? "set" : "cleared");
   }
   socloss_close(led);
   free(src);
@@ -617,10 +654,17 @@ static const command commands[] = {
      "debt, one journal record, all in one transaction.  Without --policy the\n"
      "ledger's active policy decides (socloss policy set).  --dry-run writes nothing.\n"
      "Exit 1 when refused or when the policy (and the fallback) failed.\n"},
-    {"policy", cmd_policy, "socloss policy set DB FILE [--params JSON] [--fallback] | policy clear DB [--fallback]",
-     "Sets (or clears) the ledger's active policy, or with --fallback the one that\n"
-     "runs when the active one fails.  The policy is loaded in the sandbox and its\n"
-     "shape checked first; a policy that does not load is refused.  Journaled.\n"},
+    {"policy", cmd_policy,
+     "socloss policy add|list|show|activate|fallback|set|clear DB [FILE|NAME|HASH] [--market M] [--params JSON] [--fallback] [--json]",
+     "The ledger's policies.  Every policy is loaded in the sandbox and its shape\n"
+     "checked first; one that does not load is refused and nothing changes.\n"
+     "  add DB FILE              into the registry (by SHA-256, with name and version)\n"
+     "  list DB [--json]         the registry\n"
+     "  show DB REF              one entry and its source (REF: NAME, NAME@VERSION, HASH)\n"
+     "  activate DB REF          the active policy, ledger-wide or --market M\n"
+     "  fallback DB REF          the policy that runs when the active one fails\n"
+     "  set DB FILE / clear DB   the active (--fallback: fallback) policy from a file\n"
+     "Changes are journaled: the policy in force at any journal record can be told.\n"},
     {"limits", cmd_limits,
      "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"

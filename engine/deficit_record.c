@@ -323,6 +323,17 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
     json_error_t err;
     json_t *params = x && n ? json_loadb(x, n, 0, &err) : NULL;
     json_object_set_new(o, "params", params ? params : json_object());
+    if (r.pos < r.len) {  /* records since per-market activation */
+      codec_rd_str(&r, c);
+      if (c[0]) json_object_set_new(o, "market", json_string(c));
+    }
+  } else if (type == EV_POLICY_ADD) {
+    name = "policy_added";
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "name", json_string(a));
+    json_object_set_new(o, "version", json_integer(codec_rd_u32(&r)));
+    codec_rd_str(&r, b);
+    json_object_set_new(o, "hash", json_string(b));
   } else if (type == EV_LIMITS) {
     name = "limits";
     json_object_set_new(o, "instructions", json_integer(codec_rd_i64(&r)));

@@ -462,6 +462,36 @@ int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
   return store_deficit_put(a->t, d->id, d->id_len, seq);
 }
 
+/* ---- which market's policy --------------------------------------------- */
+
+struct main_market {
+  store_txn *t;
+  const char *account;
+  char *out;
+  __int128 best;
+};
+
+static int weigh_market(void *ud, const char *id, const store_market *m) {
+  struct main_market *mm = ud;
+  store_position p;
+  int rc = store_position_get(mm->t, id, mm->account, &p);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  __int128 n = (__int128)p.size * m->mark;
+  if (n < 0) n = -n;
+  if (n > mm->best) {  /* markets come in id order: a tie keeps the lower id */
+    mm->best = n;
+    memcpy(mm->out, id, strlen(id) + 1);
+  }
+  return SOCLOSS_OK;
+}
+
+int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]) {
+  struct main_market mm = {t, account, out, -1};
+  out[0] = 0;
+  return store_each_market(t, weigh_market, &mm);
+}
+
 /* ---- a live resolution -------------------------------------------------- */
 
 typedef struct live {
@@ -711,6 +741,7 @@ void socloss_resolve_options_init(socloss_resolve_options *o) {
 
 typedef struct setting_read {
   int role;
+  const char *account;  /* the deficit's account: its main market may have its own policy */
   char *source, *params;
   size_t len, plen;
   socloss_limits lim;
@@ -724,7 +755,9 @@ static int read_settings(store_txn *t, void *ud) {
   r->last = store_journal_last(t);
   int rc = read_limits(t, &r->lim);
   if (rc) return rc;
-  rc = read_policy(t, r->role, &src, &len, &params, &plen);
+  char market[CODEC_ID_MAX + 1] = "";
+  if (r->account && (rc = deficit_market_of(t, r->account, market))) return rc;
+  rc = read_policy(t, r->role, market, &src, &len, &params, &plen);
   if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
   if (rc) return rc;
   r->source = malloc(len + 1);
@@ -786,9 +819,11 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   const char *src = NULL, *params = NULL, *fsrc = NULL, *fparams = NULL;
   size_t len = 0, plen = 0, flen = 0, fplen = 0;
   if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
-  rc = read_policy(a->t, SOCLOSS_POLICY_ACTIVE, &src, &len, &params, &plen);
+  char market[CODEC_ID_MAX + 1];
+  if ((rc = deficit_market_of(a->t, e->account, market))) return rc;
+  rc = read_policy(a->t, SOCLOSS_POLICY_ACTIVE, market, &src, &len, &params, &plen);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
-  rc = read_policy(a->t, SOCLOSS_POLICY_FALLBACK, &fsrc, &flen, &fparams, &fplen);
+  rc = read_policy(a->t, SOCLOSS_POLICY_FALLBACK, market, &fsrc, &flen, &fparams, &fplen);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
   /* settings point into the snapshot: copies outlive the nested writes */
   char *act = NULL, *actp = NULL, *fb = NULL, *fbp = NULL;
@@ -963,7 +998,8 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
   int rc = params_valid(led, opt.params);
   if (rc) return rc;
 
-  setting_read active = {.role = SOCLOSS_POLICY_ACTIVE}, fallback = {.role = SOCLOSS_POLICY_FALLBACK};
+  setting_read active = {.role = SOCLOSS_POLICY_ACTIVE, .account = account},
+               fallback = {.role = SOCLOSS_POLICY_FALLBACK, .account = account};
   rc = store_read(led->st, read_settings, &active);
   if (!rc) rc = store_read(led->st, read_settings, &fallback);
   if (rc) {

@@ -16,7 +16,8 @@ enum {
   EV_DEFICIT = 110,        /* a resolution, applied */
   EV_DEFICIT_FAILED = 111, /* a policy failure, journaled; changes nothing */
   EV_POLICY = 112,         /* a policy set as active or fallback; changes no state */
-  EV_LIMITS = 113          /* limits changed; changes no state */
+  EV_LIMITS = 113,         /* limits changed; changes no state */
+  EV_POLICY_ADD = 114      /* a policy added to the registry */
 };
 
 typedef struct deficit_market {
@@ -98,8 +99,17 @@ int read_limits(store_txn *t, socloss_limits *out);
 /* The ledger's limits, tightened by the handle's options. */
 int limits_for(socloss *led, store_txn *t, socloss_limits *out);
 void limits_tighten(socloss *led, socloss_limits *l);
-/* The stored active or fallback policy; pointers into the snapshot. */
-int read_policy(store_txn *t, int role, const char **src, size_t *len, const char **params, size_t *plen);
+/* The stored active or fallback policy, the market's own if it has one
+ * (market may be NULL); pointers into the snapshot. */
+int read_policy(store_txn *t, int role, const char *market, const char **src, size_t *len,
+                const char **params, size_t *plen);
+/* Sets (source NULL: clears) a role's policy, ledger-wide or for a market;
+ * loads it in the sandbox first; journaled. */
+int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
+                   const char *params_json);
+/* The market whose policy decides a deficit of `account`: of its positions,
+ * the largest notional at mark (ties to the lower market id); "" if none. */
+int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
 /* A params text is empty or a JSON object. */
 int params_valid(socloss *led, const char *params);
 
@@ -113,6 +123,11 @@ typedef void (*native_rule)(const eval_request *rq, eval_response *rs);
 
 int resolve_native(socloss *led, const char *account, const socloss_resolve_options *o,
                    const char *name, native_rule rule, const socloss_resolution **out);
+
+/* Records that change no state (failures, settings, registry). */
+static inline int aux_record_type(int type) {
+  return type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS || type == EV_POLICY_ADD;
+}
 
 /* JSON of the other non-event records (failures, policy and limit changes). */
 char *aux_record_json(uint64_t seq, const void *p, size_t len);

@@ -50,11 +50,20 @@ static const char *const role_key[2] = {"policy.active", "policy.fallback"};
 const char *const role_name[2] = {"active", "fallback"};
 
 /* A stored policy: u8 version | blob source | blob params */
-int read_policy(store_txn *t, int role, const char **src, size_t *len, const char **params,
-                       size_t *plen) {
+/* "policy.active", or "policy.active@MARKET" for one market's policy. */
+static void setting_key(char out[128], int role, const char *market) {
+  if (market && *market) snprintf(out, 128, "%s@%s", role_key[role], market);
+  else snprintf(out, 128, "%s", role_key[role]);
+}
+
+int read_policy(store_txn *t, int role, const char *market, const char **src, size_t *len,
+                const char **params, size_t *plen) {
   const void *p;
   size_t n;
-  int rc = store_setting_get(t, role_key[role], &p, &n);
+  char key[128];
+  setting_key(key, role, market);
+  int rc = store_setting_get(t, key, &p, &n);
+  if (rc == SOCLOSS_ENOTFOUND && market && *market) rc = store_setting_get(t, role_key[role], &p, &n);
   if (rc) return rc;
   codec_reader r = {p, n, 0, 0};
   if (codec_rd_u8(&r) != 1) return SOCLOSS_ESTORE;
@@ -90,9 +99,11 @@ static int get_handle_limits(store_txn *t, void *ud) {
 struct policy_write {
   socloss *led;
   int role;
+  const char *market;  /* NULL: ledger-wide */
   const policy_src *p;
   const char *params;
 };
+
 
 static int write_policy(store_txn *t, void *ud) {
   struct policy_write *w = ud;
@@ -112,8 +123,11 @@ static int write_policy(store_txn *t, void *ud) {
   codec_buf_str(&rec, w->p ? w->p->name : "");
   codec_buf_str(&rec, w->p ? w->p->hash : "");
   codec_buf_blob(&rec, w->params, plen);
+  codec_buf_str(&rec, w->market ? w->market : "");
+  char key[128];
+  setting_key(key, w->role, w->market);
   if (!rc) rc = set.oom ? ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory")
-                        : store_setting_put(t, role_key[w->role], w->p ? set.p : NULL, set.len);
+                        : store_setting_put(t, key, w->p ? set.p : NULL, set.len);
   if (!rc) rc = applier_record(&a, &rec, &seq);
   codec_buf_free(&set);
   codec_buf_free(&rec);
@@ -121,9 +135,8 @@ static int write_policy(store_txn *t, void *ud) {
   return rc;
 }
 
-static int socloss_policy_set_unlocked(socloss *led, int role, const char *source, size_t len, const char *params_json) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
+                   const char *params_json) {
   if (role != SOCLOSS_POLICY_ACTIVE && role != SOCLOSS_POLICY_FALLBACK)
     return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE or SOCLOSS_POLICY_FALLBACK");
   int rc = params_valid(led, params_json);
@@ -137,8 +150,14 @@ static int socloss_policy_set_unlocked(socloss *led, int role, const char *sourc
     }
     if (rc) return rc;
   }
-  struct policy_write w = {led, role, source ? &p : NULL, params_json};
+  struct policy_write w = {led, role, market, source ? &p : NULL, params_json};
   return store_write(led->st, write_policy, &w);
+}
+
+static int socloss_policy_set_unlocked(socloss *led, int role, const char *source, size_t len, const char *params_json) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  ERRBUF[0] = 0;
+  return policy_set_for(led, role, NULL, source, len, params_json);
 }
 
 static int put_limits(store_txn *t, void *ud) {

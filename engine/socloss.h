@@ -342,6 +342,35 @@ enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1 };
 SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
                                    const char *params_json);
 
+/* ---- The policy registry ------------------------------------------------ */
+
+typedef struct socloss_policy_info {
+  char name[SOCLOSS_ID_MAX + 1];
+  char hash[65];          /* SHA-256 of the source, hex */
+  uint32_t version;       /* 1 for a name's first policy, then 2, 3, ... */
+  uint64_t seq;           /* the journal record that added it */
+  size_t source_len;
+} socloss_policy_info;
+
+typedef int (*socloss_policy_cb)(void *ud, const socloss_policy_info *p);
+
+/* Adds a policy to the ledger's registry after loading it in the sandbox
+ * and checking its shape.  The same source again is SOCLOSS_EEXIST (with its
+ * entry in *out).  Journaled. */
+SOCLOSS_API int socloss_policy_add(socloss *led, const char *source, size_t len,
+                                   socloss_policy_info *out);
+/* The registry by name, then version. */
+SOCLOSS_API int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud);
+/* A registered policy by NAME (its latest version), NAME@VERSION, or hash
+ * (8 to 64 hex digits); *source (if not NULL) gets a malloc'd copy. */
+SOCLOSS_API int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out,
+                                    char **source);
+/* Makes a registered policy the active or fallback one, ledger-wide (market
+ * NULL) or for one market: a deficit uses the policy of its account's
+ * largest position by notional, else the ledger-wide one.  Journaled. */
+SOCLOSS_API int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market,
+                                        const char *params_json);
+
 typedef struct socloss_limits {
   uint64_t instructions;  /* per policy call (default 200,000,000) */
   uint64_t memory;        /* bytes per policy call (default 512 MiB) */

@@ -11,10 +11,11 @@
 
 #include "socloss.h"
 
-enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_JOURNAL, DB_DEFICITS, DB__N };
+enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_JOURNAL, DB_DEFICITS,
+       DB_POLICIES, DB__N };
 
-static const char *const db_names[DB__N] = {"meta", "markets", "accounts", "positions",
-                                            "fund", "settings", "journal", "deficits"};
+static const char *const db_names[DB__N] = {"meta", "markets", "accounts", "positions", "fund",
+                                            "settings", "journal", "deficits", "policies"};
 
 struct store {
   MDB_env *env;
@@ -83,7 +84,9 @@ static int init_dbs(store *s, int create) {
   int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
   if (rc) return fail(s, SOCLOSS_ESTORE, "cannot begin: %s", mdb_strerror(rc));
   for (int i = 0; i < DB__N; i++) {
-    rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &s->dbi[i]);
+    /* a ledger is recognized by its meta table; tables added since are
+     * created in older ledgers as they are opened */
+    rc = mdb_dbi_open(txn, db_names[i], create || i != DB_META ? MDB_CREATE : 0, &s->dbi[i]);
     if (rc == MDB_NOTFOUND) {
       mdb_txn_abort(txn);
       return fail(s, SOCLOSS_ESCHEMA, "not a socloss ledger (no '%s' table)", db_names[i]);
@@ -447,6 +450,7 @@ static int walk(store_txn *t, int db, MDB_val *start, const void *prefix, size_t
 }
 
 struct walk_ctx {
+  store_policy_cb blob;
   store_deficit_cb deficit;
   store_market_cb market;
   store_account_cb account;
@@ -674,4 +678,30 @@ void store_cursor_close(store_cursor *c) {
   if (!c) return;
   mdb_cursor_close(c->c);
   free(c);
+}
+
+/* ---- the policy registry ------------------------------------------------ */
+
+int store_policy_put(store_txn *t, const unsigned char hash[32], const void *rec, size_t len) {
+  return put(t, DB_POLICIES, val(hash, 32), rec, len, 0, "write policy");
+}
+
+int store_policy_get(store_txn *t, const unsigned char hash[32], const void **rec, size_t *len) {
+  MDB_val v;
+  int rc = get(t, DB_POLICIES, val(hash, 32), &v, "read policy");
+  if (rc) return rc;
+  *rec = v.mv_data;
+  *len = v.mv_size;
+  return SOCLOSS_OK;
+}
+
+static int visit_policy(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  struct walk_ctx *w = ud;
+  if (k->mv_size != 32) return corrupt(t, "policy", "?", 1);
+  return w->blob(w->ud, k->mv_data, v->mv_data, v->mv_size);
+}
+
+int store_each_policy(store_txn *t, store_policy_cb cb, void *ud) {
+  struct walk_ctx w = {.blob = cb, .ud = ud};
+  return walk(t, DB_POLICIES, NULL, NULL, 0, visit_policy, &w);
 }

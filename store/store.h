@@ -11,6 +11,7 @@
  *   settings   name -> opaque bytes
  *   journal    u64 sequence (big-endian) -> record bytes (opaque here)
  *   deficits   deficit id -> the sequence of the record that resolved it
+ *   policies   SHA-256 of a policy's source -> the registry entry (opaque here)
  *
  * Writes run through store_write: the caller's function runs inside one
  * write transaction; when the map fills up, the transaction is aborted, the
@@ -106,6 +107,12 @@ int store_deficit_get(store_txn *t, const char *id, size_t len, uint64_t *seq);
 int store_deficit_put(store_txn *t, const char *id, size_t len, uint64_t seq);
 typedef int (*store_deficit_cb)(void *ud, const char *id, size_t len, uint64_t seq);
 int store_each_deficit(store_txn *t, store_deficit_cb cb, void *ud);
+
+/* The policy registry: entries by the SHA-256 of their source. */
+int store_policy_put(store_txn *t, const unsigned char hash[32], const void *rec, size_t len);
+int store_policy_get(store_txn *t, const unsigned char hash[32], const void **rec, size_t *len);
+typedef int (*store_policy_cb)(void *ud, const unsigned char hash[32], const void *rec, size_t len);
+int store_each_policy(store_txn *t, store_policy_cb cb, void *ud);
 
 /* Settings: opaque bytes by name; *p points into the snapshot (valid until
  * the transaction ends).  put with p == NULL deletes. */
