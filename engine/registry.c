@@ -202,6 +202,69 @@ static int highest_version(void *ud, const unsigned char hash[32], const void *p
   return SOCLOSS_OK;
 }
 
+static void hash_bytes(const char hex[65], unsigned char out[32]) {
+  for (int i = 0; i < 32; i++) out[i] = (unsigned char)(hex_value(hex[2 * i]) << 4 | hex_value(hex[2 * i + 1]));
+}
+
+/* Writes a new entry (the next version of its name) and its journal record. */
+static int put_entry(applier *a, const unsigned char hash[32], const policy_src *p, socloss_policy_info *info) {
+  struct adding ad;
+  memset(&ad, 0, sizeof ad);
+  ad.led = a->led;
+  ad.p = p;
+  ad.info.version = 1;
+  int rc = store_each_policy(a->t, highest_version, &ad);
+  if (rc) return rc;
+  codec_buf rec = {0}, val = {0};
+  codec_buf_u8(&rec, 1);
+  codec_buf_u8(&rec, EV_POLICY_ADD);
+  codec_buf_str(&rec, p->name);
+  codec_buf_u32(&rec, ad.info.version);
+  codec_buf_str(&rec, p->hash);
+  uint64_t seq = 0;
+  rc = applier_record(a, &rec, &seq);
+  codec_buf_u8(&val, ENTRY_VERSION);
+  codec_buf_str(&val, p->name);
+  codec_buf_u32(&val, ad.info.version);
+  codec_buf_i64(&val, (int64_t)seq);
+  codec_buf_blob(&val, p->source, p->len);
+  if (!rc) rc = val.oom ? ledger_fail(a->led, SOCLOSS_ENOMEM, "out of memory") : store_policy_put(a->t, hash, val.p, val.len);
+  codec_buf_free(&rec);
+  codec_buf_free(&val);
+  if (info) {
+    *info = ad.info;
+    snprintf(info->name, sizeof info->name, "%s", p->name);
+    memcpy(info->hash, p->hash, sizeof info->hash);
+    info->seq = seq;
+    info->source_len = p->len;
+  }
+  return rc;
+}
+
+int registry_ensure(applier *a, const policy_src *p) {
+  unsigned char hash[32];
+  const void *old;
+  size_t len;
+  hash_bytes(p->hash, hash);
+  int rc = store_policy_get(a->t, hash, &old, &len);
+  if (rc != SOCLOSS_ENOTFOUND) return rc;  /* there already (or an error) */
+  return put_entry(a, hash, p, NULL);
+}
+
+int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len) {
+  unsigned char hash[32];
+  const void *p;
+  size_t n;
+  entry e;
+  hash_bytes(hash_hex, hash);
+  int rc = store_policy_get(t, hash, &p, &n);
+  if (rc) return rc;
+  if (decode_entry(hash, p, n, &e)) return SOCLOSS_ESTORE;
+  *src = e.source;
+  *len = e.info.source_len;
+  return SOCLOSS_OK;
+}
+
 static int write_entry(store_txn *t, void *ud) {
   struct adding *ad = ud;
   const void *old;
@@ -216,31 +279,10 @@ static int write_entry(store_txn *t, void *ud) {
                        e.info.name, e.info.version, e.info.hash);
   }
   if (rc != SOCLOSS_ENOTFOUND) return rc;
-  ad->info.version = 1;
-  if ((rc = store_each_policy(t, highest_version, ad))) return rc;
   applier a;
   if ((rc = applier_start(&a, ad->led, t, 1))) return rc;
-  codec_buf rec = {0}, val = {0};
-  codec_buf_u8(&rec, 1);
-  codec_buf_u8(&rec, EV_POLICY_ADD);
-  codec_buf_str(&rec, ad->p->name);
-  codec_buf_u32(&rec, ad->info.version);
-  codec_buf_str(&rec, ad->p->hash);
-  uint64_t seq;
-  rc = applier_record(&a, &rec, &seq);
-  codec_buf_u8(&val, ENTRY_VERSION);
-  codec_buf_str(&val, ad->p->name);
-  codec_buf_u32(&val, ad->info.version);
-  codec_buf_i64(&val, (int64_t)seq);
-  codec_buf_blob(&val, ad->p->source, ad->p->len);
-  if (!rc) rc = val.oom ? ledger_fail(ad->led, SOCLOSS_ENOMEM, "out of memory") : store_policy_put(t, ad->hash, val.p, val.len);
-  codec_buf_free(&rec);
-  codec_buf_free(&val);
+  rc = put_entry(&a, ad->hash, ad->p, &ad->info);
   applier_end(&a);
-  snprintf(ad->info.name, sizeof ad->info.name, "%s", ad->p->name);
-  memcpy(ad->info.hash, ad->p->hash, sizeof ad->info.hash);
-  ad->info.seq = seq;
-  ad->info.source_len = ad->p->len;
   return rc;
 }
 
@@ -258,7 +300,7 @@ static int socloss_policy_add_unlocked(socloss *led, const char *source, size_t 
   memset(&ad, 0, sizeof ad);
   ad.led = led;
   ad.p = &p;
-  for (int i = 0; i < 32; i++) ad.hash[i] = (unsigned char)(hex_value(p.hash[2 * i]) << 4 | hex_value(p.hash[2 * i + 1]));
+  hash_bytes(p.hash, ad.hash);
   rc = store_write(led->st, write_entry, &ad);
   if ((rc == SOCLOSS_OK || ad.exists) && out) *out = ad.info;
   return rc;

@@ -600,8 +600,11 @@ static int load_position(void *ud, const char *id, const store_market *m) {
 static int finish(live *lv, applier *a, deficit_rec *d) {
   codec_buf b = {0};
   uint64_t seq = 0;
+  /* the source of the policy that decided stays in the registry, so that a
+   * replay can run it again */
+  int rc = lv->native ? SOCLOSS_OK : registry_ensure(a, &lv->pol);
   deficit_encode(&b, d);
-  int rc = applier_record(a, &b, &seq);
+  if (!rc) rc = applier_record(a, &b, &seq);
   codec_buf_free(&b);
   if (!rc) rc = store_deficit_put(a->t, d->id, d->id_len, seq);
   if (!rc) rc = applier_finish(a);

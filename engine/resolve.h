@@ -124,6 +124,12 @@ typedef void (*native_rule)(const eval_request *rq, eval_response *rs);
 int resolve_native(socloss *led, const char *account, const socloss_resolve_options *o,
                    const char *name, native_rule rule, const socloss_resolution **out);
 
+/* The registry keeps every policy that ever decided or was set: written
+ * (with its journal record) when absent. */
+int registry_ensure(applier *a, const policy_src *p);
+/* The source of a registered policy by its hash; points into the snapshot. */
+int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len);
+
 /* Records that change no state (failures, settings, registry). */
 static inline int aux_record_type(int type) {
   return type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS || type == EV_POLICY_ADD;

@@ -128,6 +128,7 @@ static int write_policy(store_txn *t, void *ud) {
   setting_key(key, w->role, w->market);
   if (!rc) rc = set.oom ? ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory")
                         : store_setting_put(t, key, w->p ? set.p : NULL, set.len);
+  if (!rc && w->p) rc = registry_ensure(&a, w->p);
   if (!rc) rc = applier_record(&a, &rec, &seq);
   codec_buf_free(&set);
   codec_buf_free(&rec);

@@ -88,7 +88,7 @@ static void dust_and_ties(void) {
   ok(invariants_hold(fx.led), "invariants after the resolution");
   fingerprint before = fp_of(fx.led);
   is(resolve(&fx, "a", "pro_rata", NULL, "d1", &r), SOCLOSS_EEXIST, "the same deficit id again is refused");
-  is_str(socloss_errmsg(fx.led), "id: deficit 'd1' was already resolved (journal record 11)", "naming its record");
+  is_str(socloss_errmsg(fx.led), "id: deficit 'd1' was already resolved (journal record 12)", "naming its record");
   ok(fp_equal(before, fp_of(fx.led)), "and nothing is written");
   is(resolve(&fx, "b", "pro_rata", NULL, "d2", &r), SOCLOSS_ENOTBANKRUPT, "a solvent account is refused");
   is_str(socloss_errmsg(fx.led), "account: 'b' is not bankrupt (equity 1014)", "with its equity");
@@ -295,7 +295,8 @@ static void deficit_events(void) {
   ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 997 && view(fx.led, "a").balance == 0,
      "b paid 4 and got 4 back; c paid 3; a is at zero");
   socloss_totals t;
-  ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == 12, "records: 9 imported, mark, deficit, deposit");
+  ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == 13,
+     "records: 9 imported, mark, the policy registered, deficit, deposit");
   ok(invariants_hold(fx.led), "invariants, replay included");
   drop_ledger(fx.led, fx.dir);
 
@@ -322,7 +323,8 @@ static void deficit_events(void) {
   fclose(pf);
   ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_FALLBACK, text, len, NULL) == 0, "pro_rata as the fallback");
   is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_OK, "the batch goes through");
-  ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == f.seq + 1 + 3, "records: fallback set, deposit, failure, deficit");
+  ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == f.seq + 2 + 3,
+     "records: fallback registered and set, deposit, failure, deficit");
   ok(view(fx.led, "a").balance == 0 && view(fx.led, "b").balance == 1000, "resolved by the fallback");
   ok(invariants_hold(fx.led), "invariants");
   drop_ledger(fx.led, fx.dir);
@@ -347,16 +349,17 @@ static void group_commit(void) {
   socloss_totals t0, t1;
   socloss_totals_get(fx.led, &t0);
   is(socloss_resolve_batch(fx.led, it, 5, &o), SOCLOSS_OK, "the batch commits");
-  ok(it[0].code == SOCLOSS_OK && it[0].seq == t0.journal_seq + 1, "a1 resolved, record %llu", (unsigned long long)it[0].seq);
+  ok(it[0].code == SOCLOSS_OK && it[0].seq == t0.journal_seq + 2, "a1 resolved, record %llu (after its policy's registry record)",
+     (unsigned long long)it[0].seq);
   is(it[1].code, SOCLOSS_EPOLICY, "a2's policy failure is a2's alone");
   ok(strstr(it[1].message, "raised an error in haircut: policy:2: not a2") != NULL, "with its cause: %s", it[1].message);
   is(it[2].code, SOCLOSS_ENOTBANKRUPT, "p is not bankrupt");
   is_str(it[2].message, "account: 'p' is not bankrupt (equity 1400)", "and says so: 1000 + 500 of profit - a1's 100");
   is(it[3].code, SOCLOSS_EEXIST, "a repeated deficit id is refused");
-  ok(it[4].code == SOCLOSS_OK && it[4].seq == t0.journal_seq + 3, "a3 resolved after them (record %llu)",
+  ok(it[4].code == SOCLOSS_OK && it[4].seq == t0.journal_seq + 4, "a3 resolved after them (record %llu)",
      (unsigned long long)it[4].seq);
   socloss_totals_get(fx.led, &t1);
-  is(t1.journal_seq, t0.journal_seq + 3, "three records: a1, a2's failure, a3");
+  is(t1.journal_seq, t0.journal_seq + 4, "four records: the policy registered, a1, a2's failure, a3");
   ok(view(fx.led, "a1").balance == 0 && view(fx.led, "a2").equity == -50 && view(fx.led, "a3").balance == 0,
      "a1 and a3 at zero, a2 untouched");
   is(view(fx.led, "p").balance, 890, "p paid 100 + 10");
