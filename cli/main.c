@@ -584,6 +584,88 @@ static int cmd_limits(int argc, char **argv) {
   return status;
 }
 
+/* ---- replay ------------------------------------------------------------- */
+
+typedef struct replay_out {
+  int json, whatif;
+} replay_out;
+
+static int print_replayed(void *ud, const socloss_replay_item *it) {
+  replay_out *o = ud;
+  if (o->json) {
+    printf("{\"seq\":%" PRIu64 ",\"id\":\"%s\",\"account\":\"%s\",\"same\":%s,\"field\":\"%s\","
+           "\"recorded\":%s,\"replayed\":%s}\n",
+           it->seq, it->id, it->account, it->same ? "true" : "false", it->field, it->recorded,
+           *it->replayed ? it->replayed : "null");
+    return 0;
+  }
+  printf("record %" PRIu64 " deficit %s (%s): ", it->seq, it->id, it->account);
+  if (it->code) printf("the policy fails now: %s\n", it->message);
+  else if (o->whatif)
+    printf("charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64 ", bad debt %" PRId64 " -> %" PRId64 "%s\n",
+           it->recorded_charged, it->replayed_charged, it->recorded_fund_draw, it->replayed_fund_draw,
+           it->recorded_bad_debt, it->replayed_bad_debt, it->same ? " (same decision)" : "");
+  else if (it->same) printf("reproduced exactly\n");
+  else printf("DIFFERS in %s\n  recorded %.400s\n  replayed %.400s\n", it->field, it->recorded, it->replayed);
+  return 0;
+}
+
+typedef struct replay_sum {
+  replay_out out;
+  size_t n;
+  int64_t rec_charged, alt_charged, rec_bad, alt_bad, rec_fund, alt_fund;
+} replay_sum;
+
+static int sum_replayed(void *ud, const socloss_replay_item *it) {
+  replay_sum *s = ud;
+  s->n++;
+  s->rec_charged += it->recorded_charged;
+  s->alt_charged += it->replayed_charged;
+  s->rec_bad += it->recorded_bad_debt;
+  s->alt_bad += it->replayed_bad_debt;
+  s->rec_fund += it->recorded_fund_draw;
+  s->alt_fund += it->replayed_fund_draw;
+  return print_replayed(&s->out, it);
+}
+
+static int cmd_replay(int argc, char **argv) {
+  opt opts[] = {{"--policy", 1, NULL}, {"--params", 1, NULL}, {"--from", 1, NULL}, {"--json", 0, NULL},
+                {NULL, 0, NULL}};
+  const char *pos[1];
+  int n, rc = parse_args(argc, argv, opts, pos, 1, 1, &n);
+  if (rc) return rc < 0 ? EXIT_USAGE : EXIT_DONE;
+  uint64_t from = 1;
+  if (opts[2].value) {
+    char *end;
+    from = strtoull(opts[2].value, &end, 10);
+    if (*end || !*opts[2].value) return usage("--from: not a sequence number: '%s'", opts[2].value);
+  }
+  char *src = NULL;
+  size_t len = 0;
+  if (opts[0].value && !(src = read_all(opts[0].value, &len))) return EXIT_REFUSED;
+  socloss *led = open_ledger(pos[0], SOCLOSS_OPEN_EXISTING, 0, &rc);
+  int status = EXIT_REFUSED;
+  if (led) {
+    replay_sum sum = {{opts[3].value != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0};
+    size_t differ = 0;
+    rc = socloss_replay(led, src, len, opts[1].value, from, sum_replayed, &sum, &differ);
+    if (!rc && !sum.out.json) {
+      if (src)
+        printf("%zu deficits under %s: charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64
+               ", bad debt %" PRId64 " -> %" PRId64 "; %zu decided differently\n",
+               sum.n, opts[0].value, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad,
+               sum.alt_bad, differ);
+      else
+        printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
+               sum.n - differ, differ);
+    }
+    status = rc ? refused(led, rc) : (!src && differ ? EXIT_REFUSED : EXIT_DONE);
+  }
+  socloss_close(led);
+  free(src);
+  return status;
+}
+
 /* ---- test --------------------------------------------------------------- */
 
 typedef struct test_out {
@@ -669,6 +751,12 @@ static const command commands[] = {
      "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"
      "deficit (0: no cap).  Journaled.\n"},
+    {"replay", cmd_replay, "socloss replay DB [--policy FILE [--params JSON]] [--from SEQ] [--json]",
+     "Re-runs the journal's deficits from the journal alone, nothing written.\n"
+     "Without --policy: each with the policy and params on record (kept in the\n"
+     "registry): a verification; exit 1 at any decision that differs, naming it.\n"
+     "With --policy: what that policy would have decided, deficit by deficit and\n"
+     "in total, the recorded history going on as it happened.\n"},
     {"test", cmd_test, "socloss test FILE_test.lua...",
      "Runs policy test files: each case builds a throwaway ledger, resolves a\n"
      "deficit through the same engine path as resolve and compares what it was\n"

@@ -1115,3 +1115,36 @@ int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, con
   pthread_mutex_unlock(&led->lock);
   return rc;
 }
+
+/* ---- deciding again (replay) --------------------------------------------- */
+
+static int decide_txn(store_txn *t, void *ud) {
+  int rc = resolve_txn(t, ud);
+  return rc ? rc : SOCLOSS_ESTOP;  /* keep the result, throw the writes away */
+}
+
+int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
+                   const char *params, size_t plen, char *params_buf) {
+  socloss *led = a->led;
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  result_clear(led->res);
+  int rc = applier_finish(a);
+  if (rc) return rc;
+  live lv;
+  memset(&lv, 0, sizeof lv);
+  lv.led = led;
+  lv.account = account;
+  lv.dry_run = 1;
+  snprintf(lv.id, sizeof lv.id, "%.*s", (int)id_len, id);
+  memcpy(params_buf, params, plen);
+  params_buf[plen] = 0;
+  lv.params = params_buf;
+  lv.params_len = plen;
+  lv.pol.source = src;
+  lv.pol.len = len;
+  if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
+  eval_limits el = {lv.lim.instructions, lv.lim.memory, lv.lim.wall_ms};
+  if ((rc = policy_probe(led, &lv.pol, &el))) return rc;
+  rc = store_nested(a->t, decide_txn, &lv);
+  return rc == SOCLOSS_ESTOP ? SOCLOSS_OK : rc;
+}

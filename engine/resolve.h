@@ -130,6 +130,12 @@ int registry_ensure(applier *a, const policy_src *p);
 /* The source of a registered policy by its hash; points into the snapshot. */
 int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len);
 
+/* The decision a policy would make for deficit `id` of `account` on the
+ * state in a's transaction, written nowhere: the result is in
+ * led->res (status "dry-run").  params_buf has room for plen + 1 bytes. */
+int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
+                   const char *params, size_t plen, char *params_buf);
+
 /* Records that change no state (failures, settings, registry). */
 static inline int aux_record_type(int type) {
   return type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS || type == EV_POLICY_ADD;

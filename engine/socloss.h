@@ -381,6 +381,35 @@ typedef struct socloss_limits {
 SOCLOSS_API int socloss_limits_get(socloss *led, socloss_limits *out);
 SOCLOSS_API int socloss_limits_set(socloss *led, const socloss_limits *in);
 
+/* ---- Replay ------------------------------------------------------------ */
+
+typedef struct socloss_replay_item {
+  uint64_t seq;               /* the deficit's journal record */
+  const char *id, *account;
+  int code;                   /* SOCLOSS_OK, or why the policy could not decide again */
+  const char *message;        /* that cause */
+  int same;                   /* the decision is the recorded one, exactly */
+  const char *field;          /* the first field that differs ("haircuts", ...) or "" */
+  const char *recorded;       /* both decisions as JSON objects: deleveraged, */
+  const char *replayed;       /* takeovers, fund_draw, haircuts, bad_debt */
+  int64_t recorded_charged, replayed_charged;    /* sum of haircuts */
+  int64_t recorded_bad_debt, replayed_bad_debt;
+  int64_t recorded_fund_draw, replayed_fund_draw;
+} socloss_replay_item;
+
+typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
+
+/* Re-runs the journal's deficits from the journal alone, in a transaction
+ * that is thrown away: the state before each deficit is rebuilt from the
+ * records before it, the policy decides again, and the recorded history goes
+ * on.  With policy NULL each deficit's own policy (from the registry, by
+ * hash) and params run again: a verification, *differ counts the deficits
+ * whose decision differs.  With a policy (and params), what it would have
+ * decided instead.  Deficits from journal record `from` on are reported, one
+ * cb call each (do not call into the handle from it). */
+SOCLOSS_API int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params,
+                               uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ);
+
 /* ---- Policy tests ------------------------------------------------------- */
 
 typedef int (*socloss_line_cb)(void *ud, const char *line);

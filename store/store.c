@@ -428,6 +428,17 @@ int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   return rc ? mdb_fail(t, rc, "append journal") : SOCLOSS_OK;
 }
 
+int store_journal_get(store_txn *t, uint64_t seq, const void **rec, size_t *len) {
+  unsigned char key[8];
+  MDB_val v;
+  codec_put_u64(key, seq);
+  int rc = get(t, DB_JOURNAL, val(key, 8), &v, "read journal");
+  if (rc) return rc;
+  *rec = v.mv_data;
+  *len = v.mv_size;
+  return SOCLOSS_OK;
+}
+
 /* ---- walks -------------------------------------------------------------- */
 
 typedef int (*visit_fn)(store_txn *t, void *ud, MDB_val *k, MDB_val *v);

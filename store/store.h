@@ -86,6 +86,8 @@ int store_totals_put(store_txn *t, const store_totals *in);
 
 /* The last record's sequence number, 0 for an empty journal. */
 uint64_t store_journal_last(store_txn *t);
+/* Record `seq` (pointing into the snapshot). */
+int store_journal_get(store_txn *t, uint64_t seq, const void **rec, size_t *len);
 /* Appends record `seq`, which must be greater than the last. */
 int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len);
 

@@ -1,0 +1,202 @@
+/*
+ * replay.c — the journal's deficits decided again, from the journal alone.
+ *
+ * In one write transaction that is always aborted: the state is emptied and
+ * rebuilt record by record; at each deficit the policy decides again on the
+ * state just before it (in a nested transaction, thrown away), the decision
+ * is compared with the record, and the recorded decision is applied so that
+ * the history goes on as it happened.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve.h"
+
+/* The fields a decision is made of, from a resolution's JSON object. */
+static json_t *decision(json_t *full) {
+  static const char *const keys[] = {"deleveraged", "takeovers", "fund_draw", "haircuts", "bad_debt"};
+  json_t *o = json_object();
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+    json_t *v = json_object_get(full, keys[k]);
+    json_object_set(o, keys[k], v ? v : json_null());
+  }
+  return o;
+}
+
+static int64_t charged(json_t *d) {
+  int64_t sum = 0;
+  size_t i;
+  json_t *h;
+  json_array_foreach(json_object_get(d, "haircuts"), i, h) sum += json_integer_value(json_object_get(h, "amount"));
+  return sum;
+}
+
+typedef struct replay {
+  socloss *led;
+  const char *policy;  /* NULL: each deficit's own */
+  size_t policy_len;
+  const char *params;
+  uint64_t from;
+  socloss_replay_cb cb;
+  void *ud;
+  size_t differ, seen;
+} replay;
+
+static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
+  socloss *led = r->led;
+  socloss_replay_item it;
+  memset(&it, 0, sizeof it);
+  it.seq = seq;
+  char id[CODEC_ID_MAX + 1];
+  snprintf(id, sizeof id, "%.*s", (int)d->id_len, d->id);
+  it.id = id;
+  it.account = d->account;
+  it.field = "";
+  it.message = "";
+  const char *src = r->policy, *params = r->params ? r->params : "";
+  size_t len = r->policy_len, plen = strlen(params);
+  char *own = NULL;
+  int rc = SOCLOSS_OK;
+  if (!src) {  /* verification: the policy and params on record */
+    const char *p;
+    rc = registry_source(a->t, d->policy_hash, &p, &len);
+    if (rc == SOCLOSS_ENOTFOUND) rc = ledger_fail(led, SOCLOSS_ENOTFOUND, "policy %.12s of this deficit is not in the registry", d->policy_hash);
+    if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+    if (!rc && !(own = malloc(len + 1))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    if (!rc) {
+      memcpy(own, p, len);
+      src = own;
+      params = d->params;
+      plen = d->params_len;
+    }
+  }
+  char *pbuf = malloc(plen + 1);
+  if (!pbuf) {
+    free(own);
+    return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  }
+  if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf);
+  free(pbuf);
+  free(own);
+  if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM) return rc;
+  it.code = rc;
+  char msg[ERRMSG_MAX];
+  snprintf(msg, sizeof msg, "%s", rc ? ERRBUF : "");
+  it.message = msg;
+
+  char *rec_text = deficit_json(seq, d), *alt_text = NULL;
+  json_error_t err;
+  json_t *rec_full = rec_text ? json_loads(rec_text, 0, &err) : NULL, *rec = rec_full ? decision(rec_full) : NULL;
+  json_t *alt = NULL;
+  if (!rc) {
+    char *t = socloss_resolution_json(&led->res->r);
+    json_t *alt_full = t ? json_loads(t, 0, &err) : NULL;
+    alt = alt_full ? decision(alt_full) : NULL;
+    json_decref(alt_full);
+    free(t);
+  }
+  free(rec_text);
+  if (!rec) {
+    json_decref(rec_full);
+    json_decref(alt);
+    return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  }
+  char *rs = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  alt_text = alt ? json_dumps(alt, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  it.recorded = rs ? rs : "";
+  it.replayed = alt_text ? alt_text : "";
+  it.recorded_charged = charged(rec);
+  it.recorded_bad_debt = json_integer_value(json_object_get(rec, "bad_debt"));
+  it.recorded_fund_draw = json_integer_value(json_object_get(rec, "fund_draw"));
+  if (alt) {
+    it.replayed_charged = charged(alt);
+    it.replayed_bad_debt = json_integer_value(json_object_get(alt, "bad_debt"));
+    it.replayed_fund_draw = json_integer_value(json_object_get(alt, "fund_draw"));
+    static const char *const keys[] = {"deleveraged", "takeovers", "fund_draw", "haircuts", "bad_debt"};
+    it.same = 1;
+    for (size_t k = 0; k < 5 && it.same; k++)
+      if (!json_equal(json_object_get(rec, keys[k]), json_object_get(alt, keys[k]))) {
+        it.same = 0;
+        it.field = keys[k];
+      }
+  }
+  r->differ += !it.same;
+  r->seen++;
+  int stop = r->cb ? r->cb(r->ud, &it) : 0;
+  free(rs);
+  free(alt_text);
+  json_decref(rec);
+  json_decref(rec_full);
+  json_decref(alt);
+  return stop ? ledger_fail(led, SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
+}
+
+static int replay_txn(store_txn *t, void *ud) {
+  replay *r = ud;
+  applier a;
+  r->differ = r->seen = 0;
+  int rc = store_clear_state(t);
+  if (!rc) rc = applier_start(&a, r->led, t, 0);
+  if (rc) return rc;
+  uint64_t last = store_journal_last(t);
+  for (uint64_t seq = 1; !rc && seq <= last; seq++) {
+    const void *p;
+    size_t len;
+    if ((rc = store_journal_get(t, seq, &p, &len))) break;
+    /* a copy: the nested transactions below write while we hold it */
+    void *copy = malloc(len ? len : 1);
+    if (!copy) {
+      rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory");
+      break;
+    }
+    memcpy(copy, p, len);
+    int type = record_type(copy, len);
+    socloss_event e;
+    record_ids ids;
+    deficit_rec d;
+    if (aux_record_type(type)) {
+      /* no state */
+    } else if (type == EV_DEFICIT) {
+      if (deficit_decode(copy, len, &d)) rc = ledger_fail(r->led, SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
+      if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d);
+      if (!rc) {
+        a.seq = store_journal_last(t);
+        rc = store_totals_get(t, &a.tot);
+      }
+      if (!rc) rc = deficit_replay(&a, &d, seq);
+      if (rc && rc != SOCLOSS_ESTOP && rc != SOCLOSS_ENOMEM)
+        ledger_prefix(r->led, "journal record %llu: ", (unsigned long long)seq);
+      deficit_rec_free(&d);
+    } else if (record_decode(copy, len, &e, &ids) == 0) {
+      rc = applier_apply(&a, &e);
+    } else {
+      rc = ledger_fail(r->led, SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
+    }
+    free(copy);
+  }
+  applier_end(&a);
+  return rc;
+}
+
+static int socloss_replay_unlocked(socloss *led, const char *policy, size_t policy_len, const char *params,
+                                   uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
+  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  ERRBUF[0] = 0;
+  int rc = params_valid(led, params);
+  if (rc) return rc;
+  replay r = {led, policy, policy_len, params, from ? from : 1, cb, ud, 0, 0};
+  rc = store_write_discard(led->st, replay_txn, &r);
+  if (differ) *differ = r.differ;
+  if (!rc) ERRBUF[0] = 0;
+  return rc;
+}
+
+int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+                   socloss_replay_cb cb, void *ud, size_t *differ) {
+  pthread_mutex_lock(&led->lock);
+  int rc = socloss_replay_unlocked(led, policy, policy_len, params, from, cb, ud, differ);
+  pthread_mutex_unlock(&led->lock);
+  return rc;
+}
