@@ -506,10 +506,10 @@ static int cmd_policy(int argc, char **argv) {
   const char *act = pos[0];
   int set = !strcmp(act, "set"), clear = !strcmp(act, "clear"), add = !strcmp(act, "add"),
       list = !strcmp(act, "list"), show = !strcmp(act, "show"), activate = !strcmp(act, "activate"),
-      fallback = !strcmp(act, "fallback");
-  if (!set && !clear && !add && !list && !show && !activate && !fallback)
-    return usage("unknown policy action '%s' (add, list, show, activate, fallback, set, clear)", act);
-  int needs = set || add || show || activate || fallback;
+      fallback = !strcmp(act, "fallback"), shadow = !strcmp(act, "shadow");
+  if (!set && !clear && !add && !list && !show && !activate && !fallback && !shadow)
+    return usage("unknown policy action '%s' (add, list, show, activate, fallback, shadow, set, clear)", act);
+  int needs = set || add || show || activate || fallback || shadow;
   if (needs != (n == 3)) return usage("policy %s takes DB%s", act, needs ? (set || add ? " FILE" : " NAME|HASH") : " only");
   char *src = NULL;
   size_t len = 0;
@@ -517,12 +517,14 @@ static int cmd_policy(int argc, char **argv) {
   socloss *led = open_ledger(pos[1], SOCLOSS_OPEN_EXISTING, 0, &rc);
   int status = EXIT_REFUSED;
   if (led) {
-    int role = opts[1].value || fallback ? SOCLOSS_POLICY_FALLBACK : SOCLOSS_POLICY_ACTIVE;
+    int role = shadow ? SOCLOSS_POLICY_SHADOW
+                      : opts[1].value || fallback ? SOCLOSS_POLICY_FALLBACK : SOCLOSS_POLICY_ACTIVE;
+    static const char *const roles[] = {"active", "fallback", "shadow"};
     int json = opts[3].value != NULL;
     socloss_policy_info info;
     if (set || clear) {
       rc = socloss_policy_set(led, role, src, len, opts[0].value);
-      if (!rc) fprintf(stderr, "socloss: %s policy %s\n", role ? "fallback" : "active", set ? "set" : "cleared");
+      if (!rc) fprintf(stderr, "socloss: %s policy %s\n", roles[role], set ? "set" : "cleared");
     } else if (add) {
       rc = socloss_policy_add(led, src, len, &info);
       if (!rc) printf("added %s@%u (%.12s) at journal record %" PRIu64 "\n", info.name, info.version, info.hash, info.seq);
@@ -536,10 +538,13 @@ static int cmd_policy(int argc, char **argv) {
         if (!json) fwrite(text, 1, info.source_len, stdout);
       }
       free(text);
+    } else if (shadow && !strcmp(pos[2], "off")) {
+      rc = socloss_policy_set(led, role, NULL, 0, NULL);
+      if (!rc) fprintf(stderr, "socloss: no shadow policy\n");
     } else {
       rc = socloss_policy_activate(led, pos[2], role, opts[2].value, opts[0].value);
       if (!rc)
-        fprintf(stderr, "socloss: %s is the %s policy%s%s\n", pos[2], role ? "fallback" : "active",
+        fprintf(stderr, "socloss: %s is the %s policy%s%s\n", pos[2], roles[role],
                 opts[2].value ? " of market " : "", opts[2].value ? opts[2].value : "");
     }
     status = rc ? refused(led, rc) : EXIT_DONE;
@@ -737,7 +742,7 @@ static const command commands[] = {
      "ledger's active policy decides (socloss policy set).  --dry-run writes nothing.\n"
      "Exit 1 when refused or when the policy (and the fallback) failed.\n"},
     {"policy", cmd_policy,
-     "socloss policy add|list|show|activate|fallback|set|clear DB [FILE|NAME|HASH] [--market M] [--params JSON] [--fallback] [--json]",
+     "socloss policy add|list|show|activate|fallback|shadow|set|clear DB [FILE|NAME|HASH] [--market M] [--params JSON] [--fallback] [--json]",
      "The ledger's policies.  Every policy is loaded in the sandbox and its shape\n"
      "checked first; one that does not load is refused and nothing changes.\n"
      "  add DB FILE              into the registry (by SHA-256, with name and version)\n"
@@ -745,6 +750,8 @@ static const command commands[] = {
      "  show DB REF              one entry and its source (REF: NAME, NAME@VERSION, HASH)\n"
      "  activate DB REF          the active policy, ledger-wide or --market M\n"
      "  fallback DB REF          the policy that runs when the active one fails\n"
+     "  shadow DB REF|off        a policy that decides every deficit too, never applied;\n"
+     "                           its decision and how it differs are journaled\n"
      "  set DB FILE / clear DB   the active (--fallback: fallback) policy from a file\n"
      "Changes are journaled: the policy in force at any journal record can be told.\n"},
     {"limits", cmd_limits,

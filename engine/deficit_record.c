@@ -314,7 +314,7 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
   } else if (type == EV_POLICY) {
     name = "policy";
     unsigned role = codec_rd_u8(&r);
-    json_object_set_new(o, "role", json_string(role_name[role & 1]));
+    json_object_set_new(o, "role", json_string(role < 3 ? role_name[role] : "?"));
     codec_rd_str(&r, a);
     codec_rd_str(&r, b);
     json_object_set_new(o, "name", json_string(a));
@@ -327,6 +327,27 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
       codec_rd_str(&r, c);
       if (c[0]) json_object_set_new(o, "market", json_string(c));
     }
+  } else if (type == EV_SHADOW) {
+    name = "shadow";
+    x = codec_rd_blob(&r, &n);
+    json_object_set_new(o, "id", json_stringn(x ? x : "", x ? n : 0));
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "account", json_string(a));
+    codec_rd_str(&r, b);
+    codec_rd_str(&r, c);
+    json_t *pol = json_object();
+    json_object_set_new(pol, "name", json_string(b));
+    json_object_set_new(pol, "hash", json_string(c));
+    json_object_set_new(o, "policy", pol);
+    unsigned same = codec_rd_u8(&r);
+    json_object_set_new(o, "same", json_boolean(same == 1));
+    codec_rd_str(&r, a);
+    if (a[0]) json_object_set_new(o, "differs_in", json_string(a));
+    x = codec_rd_blob(&r, &n);
+    json_error_t jerr;
+    json_t *dj = x && n ? json_loadb(x, n, 0, &jerr) : NULL;
+    if (dj) json_object_set_new(o, "decision", dj);
+    else json_object_set_new(o, "failure", json_stringn(x ? x : "", x ? n : 0));
   } else if (type == EV_POLICY_ADD) {
     name = "policy_added";
     codec_rd_str(&r, a);
@@ -348,3 +369,25 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
   return with_seq(seq, name, o);
 }
 
+
+static const char *const decision_keys[] = {"deleveraged", "takeovers", "fund_draw", "haircuts", "bad_debt"};
+
+char *decision_json(const socloss_resolution *r) {
+  json_t *full = resolution_object(r), *o = json_object();
+  for (size_t k = 0; k < 5; k++) json_object_set(o, decision_keys[k], json_object_get(full, decision_keys[k]));
+  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  json_decref(full);
+  return s;
+}
+
+const char *decision_diff(const char *a, const char *b) {
+  json_error_t err;
+  json_t *x = json_loads(a, 0, &err), *y = json_loads(b, 0, &err);
+  const char *field = x && y ? NULL : "decision";
+  for (size_t k = 0; !field && k < 5; k++)
+    if (!json_equal(json_object_get(x, decision_keys[k]), json_object_get(y, decision_keys[k]))) field = decision_keys[k];
+  json_decref(x);
+  json_decref(y);
+  return field;
+}

@@ -319,8 +319,8 @@ static int socloss_policy_activate_unlocked(socloss *led, const char *ref, int r
                                             const char *params_json) {
   if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
-  if (role != SOCLOSS_POLICY_ACTIVE && role != SOCLOSS_POLICY_FALLBACK)
-    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE or SOCLOSS_POLICY_FALLBACK");
+  if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
+    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
   if (market && *market && !id_valid(market))
     return ledger_fail(led, SOCLOSS_EINVAL, "market: '%.80s' is not a valid id", market);
   int rc = params_valid(led, params_json);

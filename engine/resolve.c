@@ -508,7 +508,13 @@ typedef struct live {
   const char *stage;
   int64_t equity;
   uint64_t instructions, policy_us;
+  /* the shadow policy, deciding too, never applied (NULL: none) */
+  const char *shadow;
+  size_t shadow_len;
+  const char *shadow_params;
 } live;
+
+static int decide_txn(store_txn *t, void *ud);
 
 /* Calls the evaluator for one step over the candidates; fills actions. */
 static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t shortfall,
@@ -613,9 +619,68 @@ static int finish(live *lv, applier *a, deficit_rec *d) {
   return rc;
 }
 
+typedef struct shadow_run {
+  policy_src pol;
+  int failed;
+  char *text;  /* its decision as JSON, or why it failed */
+} shadow_run;
+
+static int fatal(int rc);
+
+static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
+  live sh;
+  memset(&sh, 0, sizeof sh);
+  sh.led = lv->led;
+  sh.account = lv->account;
+  memcpy(sh.id, lv->id, sizeof sh.id);
+  sh.dry_run = 1;
+  sh.lim = lv->lim;
+  sh.pol.source = lv->shadow;
+  sh.pol.len = lv->shadow_len;
+  sh.params = lv->shadow_params ? lv->shadow_params : "";
+  sh.params_len = strlen(sh.params);
+  eval_limits el = {sh.lim.instructions, sh.lim.memory, sh.lim.wall_ms};
+  int rc = policy_probe(lv->led, &sh.pol, &el);
+  if (!rc) {
+    rc = store_nested(t, decide_txn, &sh);
+    if (rc == SOCLOSS_ESTOP) rc = SOCLOSS_OK;
+  }
+  if (fatal(rc)) return rc;
+  sr->pol = sh.pol;
+  sr->failed = rc != SOCLOSS_OK;
+  sr->text = rc ? strdup(ERRBUF) : decision_json(&lv->led->res->r);
+  ERRBUF[0] = 0;  /* the shadow's troubles are journaled, not the caller's */
+  return sr->text ? SOCLOSS_OK : ledger_fail(lv->led, SOCLOSS_ENOMEM, "out of memory");
+}
+
+/* After the real decision: the shadow's, and where it differs, journaled. */
+static int record_shadow(live *lv, applier *a, const deficit_rec *d, const shadow_run *sr) {
+  char *mine = decision_json(&lv->led->res->r);
+  if (!mine) return ledger_fail(lv->led, SOCLOSS_ENOMEM, "out of memory");
+  const char *field = sr->failed ? "decision" : decision_diff(mine, sr->text);
+  free(mine);
+  codec_buf b = {0};
+  codec_buf_u8(&b, 1);
+  codec_buf_u8(&b, EV_SHADOW);
+  codec_buf_blob(&b, d->id, d->id_len);
+  codec_buf_str(&b, d->account);
+  codec_buf_str(&b, sr->pol.name);
+  codec_buf_str(&b, sr->pol.hash);
+  codec_buf_u8(&b, field ? 0 : 1);
+  codec_buf_str(&b, field ? field : "");
+  codec_buf_blob(&b, sr->text, strlen(sr->text));
+  uint64_t seq;
+  int rc = applier_record(a, &b, &seq);
+  codec_buf_free(&b);
+  if (!rc) rc = registry_ensure(a, &sr->pol);
+  return rc;
+}
+
 static int resolve_txn(store_txn *t, void *ud) {
   live *lv = ud;
   socloss *led = lv->led;
+  shadow_run shadow;
+  memset(&shadow, 0, sizeof shadow);
   applier a;
   deficit_rec d;
   cands c = {0}, c2 = {0};  /* the candidates as deleverage, then haircut, saw them */
@@ -662,6 +727,8 @@ static int resolve_txn(store_txn *t, void *ud) {
   memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
   d.params = lv->params;
   d.params_len = lv->params_len;
+  /* the shadow decides first, on the same state, in a transaction thrown away */
+  if (lv->shadow && (rc = run_shadow(lv, t, &shadow))) goto out;
   policy_label(&lv->pol, label, sizeof label - 2);
   strcat(label, ": ");
   step s = {&a, &d, label, NULL, 0};
@@ -724,7 +791,9 @@ static int resolve_txn(store_txn *t, void *ud) {
   d.instructions = lv->instructions;
   d.policy_us = lv->policy_us;
   rc = finish(lv, &a, &d);
+  if (!rc && shadow.pol.source) rc = record_shadow(lv, &a, &d, &shadow);
 out:
+  free(shadow.text);
   free(dl);
   free(hc);
   cands_free(&c);
@@ -828,6 +897,17 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
   rc = read_policy(a->t, SOCLOSS_POLICY_FALLBACK, market, &fsrc, &flen, &fparams, &fplen);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+  const char *ssrc = NULL, *sparams = NULL;
+  size_t slen = 0, splen = 0;
+  rc = read_policy(a->t, SOCLOSS_POLICY_SHADOW, market, &ssrc, &slen, &sparams, &splen);
+  if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+  char *sh = NULL, *shp = NULL;
+  if (ssrc && (sh = malloc(slen + 1)) && (shp = malloc(splen + 1))) {
+    memcpy(sh, ssrc, slen);
+    sh[slen] = 0;
+    memcpy(shp, sparams, splen);
+    shp[splen] = 0;
+  }
   /* settings point into the snapshot: copies outlive the nested writes */
   char *act = NULL, *actp = NULL, *fb = NULL, *fbp = NULL;
   if (src && (!(act = malloc(len + 1)) || !(actp = malloc(plen + 1)))) rc = SOCLOSS_ENOMEM;
@@ -843,6 +923,11 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   lv.pol.len = e->policy ? e->policy_len : len;
   lv.params = e->params ? e->params : e->policy ? "" : actp ? actp : "";
   lv.params_len = strlen(lv.params);
+  if (sh && shp) {
+    lv.shadow = sh;
+    lv.shadow_len = slen;
+    lv.shadow_params = shp;
+  }
   if (!lv.pol.source) {
     rc = ledger_fail(led, SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
     goto out;
@@ -882,6 +967,8 @@ out:
   free(actp);
   free(fb);
   free(fbp);
+  free(sh);
+  free(shp);
   /* the resolution wrote totals and records of its own: read them back */
   if (!fatal(rc)) {
     a->seq = store_journal_last(a->t);
@@ -1002,9 +1089,11 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
   if (rc) return rc;
 
   setting_read active = {.role = SOCLOSS_POLICY_ACTIVE, .account = account},
-               fallback = {.role = SOCLOSS_POLICY_FALLBACK, .account = account};
+               fallback = {.role = SOCLOSS_POLICY_FALLBACK, .account = account},
+               shadow = {.role = SOCLOSS_POLICY_SHADOW, .account = account};
   rc = store_read(led->st, read_settings, &active);
   if (!rc) rc = store_read(led->st, read_settings, &fallback);
+  if (!rc) rc = store_read(led->st, read_settings, &shadow);
   if (rc) {
     if (rc == SOCLOSS_ENOMEM) ledger_fail(led, rc, "out of memory");
     goto done;
@@ -1022,6 +1111,9 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
   lv.pol.len = opt.policy ? opt.policy_len : active.len;
   lv.params = opt.params ? opt.params : opt.policy ? "" : active.params ? active.params : "";
   lv.params_len = strlen(lv.params);
+  lv.shadow = shadow.source;
+  lv.shadow_len = shadow.len;
+  lv.shadow_params = shadow.params;
   if (!lv.pol.source) {
     rc = ledger_fail(led, SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
     goto done;
@@ -1075,6 +1167,8 @@ done:
   free(active.params);
   free(fallback.source);
   free(fallback.params);
+  free(shadow.source);
+  free(shadow.params);
   if (out && led->res->r.status) *out = &led->res->r;
   return rc;
 }

@@ -17,7 +17,8 @@ enum {
   EV_DEFICIT_FAILED = 111, /* a policy failure, journaled; changes nothing */
   EV_POLICY = 112,         /* a policy set as active or fallback; changes no state */
   EV_LIMITS = 113,         /* limits changed; changes no state */
-  EV_POLICY_ADD = 114      /* a policy added to the registry */
+  EV_POLICY_ADD = 114,     /* a policy added to the registry */
+  EV_SHADOW = 115          /* what the shadow policy decided; changes no state */
 };
 
 typedef struct deficit_market {
@@ -74,6 +75,12 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d);
 void deficit_rec_free(deficit_rec *d);
 char *deficit_json(uint64_t seq, const deficit_rec *d);
 
+/* The decision part of a resolution (deleveraged, takeovers, fund_draw,
+ * haircuts, bad_debt) as compact JSON (malloc'd), and the first of those
+ * fields where two such texts differ (NULL: the same). */
+char *decision_json(const socloss_resolution *r);
+const char *decision_diff(const char *a, const char *b);
+
 /* The result handed to callers (socloss_resolution and what it points to). */
 struct resolution_buf {
   socloss_resolution r;
@@ -94,7 +101,7 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
 
 /* ---- settings (settings.c) ---- */
 extern const socloss_limits default_limits;
-extern const char *const role_name[2];
+extern const char *const role_name[3];
 int read_limits(store_txn *t, socloss_limits *out);
 /* The ledger's limits, tightened by the handle's options. */
 int limits_for(socloss *led, store_txn *t, socloss_limits *out);
@@ -138,7 +145,8 @@ int resolve_decide(applier *a, const char *id, size_t id_len, const char *accoun
 
 /* Records that change no state (failures, settings, registry). */
 static inline int aux_record_type(int type) {
-  return type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS || type == EV_POLICY_ADD;
+  return type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS || type == EV_POLICY_ADD ||
+         type == EV_SHADOW;
 }
 
 /* JSON of the other non-event records (failures, policy and limit changes). */

@@ -46,8 +46,8 @@ int read_limits(store_txn *t, socloss_limits *out) {
   return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
 }
 
-static const char *const role_key[2] = {"policy.active", "policy.fallback"};
-const char *const role_name[2] = {"active", "fallback"};
+static const char *const role_key[3] = {"policy.active", "policy.fallback", "policy.shadow"};
+const char *const role_name[3] = {"active", "fallback", "shadow"};
 
 /* A stored policy: u8 version | blob source | blob params */
 /* "policy.active", or "policy.active@MARKET" for one market's policy. */
@@ -138,8 +138,8 @@ static int write_policy(store_txn *t, void *ud) {
 
 int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
                    const char *params_json) {
-  if (role != SOCLOSS_POLICY_ACTIVE && role != SOCLOSS_POLICY_FALLBACK)
-    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE or SOCLOSS_POLICY_FALLBACK");
+  if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
+    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
   int rc = params_valid(led, params_json);
   if (rc) return rc;
   policy_src p = {source, len, "", "", 0, 0};

@@ -334,7 +334,10 @@ SOCLOSS_API int socloss_resolve_batch(socloss *led, socloss_batch_item *items, s
  * memory. */
 SOCLOSS_API char *socloss_resolution_json(const socloss_resolution *r);
 
-enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1 };
+/* Roles: the active policy decides; the fallback decides when the active
+ * one fails; the shadow policy decides every deficit too, on the same
+ * inputs, never applied: its decision and how it differs are journaled. */
+enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1, SOCLOSS_POLICY_SHADOW = 2 };
 
 /* Sets the ledger's active or fallback policy from source text, after
  * loading it in the sandbox and checking its shape (a policy that does not

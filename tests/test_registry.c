@@ -8,6 +8,12 @@ static const char *V1 = "return {name = 'flat', haircut = function(ctx) return {
 static const char *V2 = "return {name = 'flat', params = {v = 2}, haircut = function(ctx) return {} end}";
 static const char *OTHER = "return {name = 'other', haircut = function(ctx) return {} end}";
 
+static int shadow_cb(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  if (strstr(json, "\"type\":\"shadow\"")) snprintf(ud, 512, "%s", json);
+  return 0;
+}
+
 static int count_cb(void *ud, const socloss_policy_info *p) {
   char *out = ud;
   size_t n = strlen(out);
@@ -54,6 +60,7 @@ int main(void) {
   ok(socloss_policy_activate(led, "flat@1", SOCLOSS_POLICY_ACTIVE, NULL, NULL) == 0, "flat@1 active ledger-wide");
   ok(socloss_policy_activate(led, "other", SOCLOSS_POLICY_ACTIVE, "ETH", "{\"k\":1}") == 0, "other active for ETH");
   is(socloss_policy_activate(led, "flat", SOCLOSS_POLICY_ACTIVE, "B C", NULL), SOCLOSS_EINVAL, "a bad market id is refused");
+  ok(socloss_policy_activate(led, "flat@2", SOCLOSS_POLICY_SHADOW, NULL, NULL) == 0, "flat@2 as the shadow");
   const socloss_resolution *r;
   socloss_resolve_options o;
   socloss_resolve_options_init(&o);
@@ -63,6 +70,12 @@ int main(void) {
   o.id = "dz";
   ok(socloss_resolve(led, "z", &o, &r) == 0 && !strcmp(r->policy_name, "other") && !strcmp(r->params, "{\"k\":1}"),
      "z's deficit (ETH) by other, with the market's params");
+  char shadow[512] = "";
+  socloss_journal(led, 1, shadow_cb, shadow);
+  ok(strstr(shadow, "\"id\":\"dz\"") && strstr(shadow, "\"policy\":{\"name\":\"flat\"") &&
+         strstr(shadow, "\"same\":true") && strstr(shadow, "\"decision\":{\"deleveraged\":[]"),
+     "the shadow decided z's deficit too, the same way, journaled: %.120s", shadow);
+  ok(!strcmp(r->policy_name, "other"), "and was not applied");
   ok(invariants_hold(led), "invariants");
   drop_ledger(led, dir);
   return done_testing();
