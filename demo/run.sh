@@ -97,6 +97,11 @@ for p in $policies; do
              for (a in lots) printf "    %-14s deleveraged %6d lots\n", a, lots[a] }' "$out/resolutions-$p.txt" |
     sort -k3,3nr | awk "NR <= 5"
 done
+say "replay: each ledger's journal decided again from the journal alone"
+for p in $policies; do
+  printf '  %-9s %s\n' "$p" "$("$socloss" replay "$out/ledger-$p" | tail -1)"
+done
+
 say "check after resolving, per policy"
 for p in $policies; do
   printf '  %-9s %s\n' "$p" "$(grep -c '^ok' "$out/check-$p.txt") of 5 invariants hold, $(grep digest "$out/check-$p.txt")"
