@@ -671,6 +671,91 @@ static int cmd_replay(int argc, char **argv) {
   return status;
 }
 
+/* ---- simulate ----------------------------------------------------------- */
+
+static int cmd_simulate(int argc, char **argv) {
+  const char *files[16], *account = NULL, *shock = NULL, *params = NULL, *db = NULL;
+  int nf = 0, json = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      printf("usage: %s\n\n%s", current->usage, current->help);
+      return EXIT_DONE;
+    }
+    int value = !strcmp(a, "--policy") || !strcmp(a, "--account") || !strcmp(a, "--shock") || !strcmp(a, "--params");
+    if (value && i + 1 >= argc) return usage("option %s needs a value", a);
+    if (!strcmp(a, "--policy")) {
+      if (nf == 16) return usage("at most 16 policies");
+      files[nf++] = argv[++i];
+    } else if (!strcmp(a, "--account")) account = argv[++i];
+    else if (!strcmp(a, "--shock")) shock = argv[++i];
+    else if (!strcmp(a, "--params")) params = argv[++i];
+    else if (!strcmp(a, "--json")) json = 1;
+    else if (a[0] == '-' && a[1] == '-') return usage("unknown option '%s'", a);
+    else if (db) return usage("unexpected argument '%s'", a);
+    else db = a;
+  }
+  if (!db || !nf) return usage("give DB and at least one --policy");
+  if (!account == !shock) return usage("give --account X or --shock MARKET:PCT");
+  char market[128] = "";
+  int64_t ppm = 0;
+  if (shock) {
+    const char *colon = strrchr(shock, ':');
+    char *end;
+    double pct = colon ? strtod(colon + 1, &end) : 0;
+    if (!colon || colon == shock || (size_t)(colon - shock) >= sizeof market || *end || pct <= -100 || pct > 1e6)
+      return usage("--shock: MARKET:PCT, like BTC-PERP:-20");
+    memcpy(market, shock, (size_t)(colon - shock));
+    ppm = (int64_t)(pct * 10000 + (pct < 0 ? -0.5 : 0.5));  /* to the ppm */
+  }
+  int rc;
+  socloss *led = open_ledger(db, SOCLOSS_OPEN_EXISTING, 0, &rc);
+  if (!led) return EXIT_REFUSED;
+  socloss_sim_result res[16];
+  int status = EXIT_DONE;
+  for (int k = 0; k < nf && status == EXIT_DONE; k++) {
+    size_t len;
+    char *src = read_all(files[k], &len);
+    if (!src) status = EXIT_REFUSED;
+    else if ((rc = socloss_simulate(led, src, len, params, account, shock ? market : NULL, ppm, &res[k]))) status = refused(led, rc);
+    free(src);
+  }
+  if (status == EXIT_DONE && json) {
+    printf("{\"policies\":[");
+    for (int k = 0; k < nf; k++)
+      printf("%s{\"policy\":\"%s\",\"deficits\":%zu,\"not_resolved\":%zu,\"charged\":%zu,\"total_charged\":%" PRId64
+             ",\"largest_share\":%.6f,\"gini\":%.6f,\"overshoot\":%" PRId64 ",\"fund_draw\":%" PRId64 ",\"bad_debt\":%" PRId64 "}",
+             k ? "," : "", files[k], res[k].deficits, res[k].failed, res[k].charged, res[k].total_charged,
+             res[k].largest_share, res[k].gini, res[k].overshoot, res[k].fund_draw, res[k].bad_debt);
+    printf("]}\n");
+  } else if (status == EXIT_DONE) {
+    printf("%-36s", "");
+    for (int k = 0; k < nf; k++) {
+      const char *b = strrchr(files[k], '/');
+      printf("%18.18s", b ? b + 1 : files[k]);
+    }
+    printf("\n");
+#define ROW(label, fmt, expr)                                   \
+  do {                                                          \
+    printf("%-36s", label);                                     \
+    for (int k = 0; k < nf; k++) printf(fmt, expr);             \
+    printf("\n");                                               \
+  } while (0)
+    ROW("deficits", "%18zu", res[k].deficits);
+    ROW("  not resolved", "%18zu", res[k].failed);
+    ROW("accounts charged", "%18zu", res[k].charged);
+    ROW("total charged", "%18" PRId64, res[k].total_charged);
+    ROW("largest charge / that profit", "%18.4f", res[k].largest_share);
+    ROW("Gini of charge / profit", "%18.4f", res[k].gini);
+    ROW("overshoot (notional)", "%18" PRId64, res[k].overshoot);
+    ROW("fund used", "%18" PRId64, res[k].fund_draw);
+    ROW("bad debt", "%18" PRId64, res[k].bad_debt);
+#undef ROW
+  }
+  socloss_close(led);
+  return status;
+}
+
 /* ---- test --------------------------------------------------------------- */
 
 typedef struct test_out {
@@ -764,6 +849,14 @@ static const command commands[] = {
      "registry): a verification; exit 1 at any decision that differs, naming it.\n"
      "With --policy: what that policy would have decided, deficit by deficit and\n"
      "in total, the recorded history going on as it happened.\n"},
+    {"simulate", cmd_simulate,
+     "socloss simulate DB --policy FILE [--policy FILE...] (--account X | --shock MARKET:PCT) [--params JSON] [--json]",
+     "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
+     "price shock causes (resolved in account-id order), under each policy side by\n"
+     "side, with fairness figures: accounts charged, total charged, the largest\n"
+     "charge as a share of that account's profit, the Gini coefficient of charges\n"
+     "as a share of profit, notional deleveraged beyond what the shortfall needed\n"
+     "(overshoot), fund used, bad debt.\n"},
     {"test", cmd_test, "socloss test FILE_test.lua...",
      "Runs policy test files: each case builds a throwaway ledger, resolves a\n"
      "deficit through the same engine path as resolve and compares what it was\n"

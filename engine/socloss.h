@@ -413,6 +413,27 @@ typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
 SOCLOSS_API int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params,
                                uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ);
 
+/* ---- Simulation --------------------------------------------------------- */
+
+typedef struct socloss_sim_result {
+  size_t deficits;          /* resolutions attempted */
+  size_t failed;            /* of which the policy failed or had nothing to do */
+  size_t charged;           /* accounts that paid: a haircut or a close below mark */
+  int64_t total_charged;    /* haircuts + size x |mark - price| of the closes */
+  double largest_share;     /* the largest charge / that account's profit */
+  double gini;              /* Gini coefficient of charge / profit, accounts in profit */
+  int64_t overshoot;        /* notional closed beyond what the shortfall needed */
+  int64_t fund_draw, bad_debt;
+} socloss_sim_result;
+
+/* A dry run on the ledger, nothing kept: one deficit (account), or every
+ * bankruptcy a price shock causes (shock_market marked by (1e6 + shock_ppm) /
+ * 1e6, then each bankrupt account resolved in id order, the cascade going on
+ * from each), under `policy`, with its fairness figures (README). */
+SOCLOSS_API int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params,
+                                 const char *account, const char *shock_market, int64_t shock_ppm,
+                                 socloss_sim_result *out);
+
 /* ---- Policy tests ------------------------------------------------------- */
 
 typedef int (*socloss_line_cb)(void *ud, const char *line);

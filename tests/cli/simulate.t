@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# simulate.t — `socloss simulate` side by side on a small ledger: the figures
+# (worked by hand in tests/test_simulate.c: pro_rata shares 0.1, 0.933, 0.934,
+# Gini 2 x 4.768 / (3 x 1.967) - 4/3 = 0.282664; adl takes 60 a lot from
+# everyone, all shares 0.6, Gini 0) in text and JSON, nothing kept.
+here=$(cd "$(dirname "$0")" && pwd)
+policies=$here/../../policies
+. "$here/tap.sh"
+S=$SOCLOSS
+L=$TMP/ledger
+printf 'market,mark_price\nBTC,100\n' > m.csv
+printf 'account,balance\na,-1000\np,4000\nq,-900\nr,4500\n' > a.csv
+printf 'account,market,size,entry_price\na,BTC,25,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n' > p.csv
+$S init "$L" 2>/dev/null
+$S import "$L" --markets m.csv --accounts a.csv --positions p.csv > /dev/null
+before=$(fingerprint "$L")
+
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --policy "$policies/adl.lua" --shock BTC:-20 \
+  --params '{"score":"pnl","fund_first":false}' --json
+is "$RC" 0 "simulate two policies on a 20% fall"
+text want <<'EOF2'
+{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.600000,"gini":0.000000,"overshoot":0,"fund_draw":0,"bad_debt":0}]}
+EOF2
+is "$OUT" "${want//POL/$policies}" "the figures, exactly"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20
+like "$OUT" 'accounts charged +3' "the text table"
+is "$(fingerprint "$L")" "$before" "nothing was kept"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua"
+is "$RC" 2 "a shock or an account is required"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock ETH:-5
+is "$RC" 1 "an unknown market is refused"
+is "$ERR" $'socloss: shock: unknown market \'ETH\'\n' "by name"
+done_testing
