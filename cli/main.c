@@ -724,9 +724,11 @@ static int cmd_simulate(int argc, char **argv) {
     printf("{\"policies\":[");
     for (int k = 0; k < nf; k++)
       printf("%s{\"policy\":\"%s\",\"deficits\":%zu,\"not_resolved\":%zu,\"charged\":%zu,\"total_charged\":%" PRId64
-             ",\"largest_share\":%.6f,\"gini\":%.6f,\"overshoot\":%" PRId64 ",\"fund_draw\":%" PRId64 ",\"bad_debt\":%" PRId64 "}",
+             ",\"largest_share\":%.6f,\"gini\":%.6f,\"overshoot\":%" PRId64 ",\"fund_draw\":%" PRId64 ",\"bad_debt\":%" PRId64
+             ",\"split\":{\"account\":\"%s\",\"delta\":%" PRId64 "}}",
              k ? "," : "", files[k], res[k].deficits, res[k].failed, res[k].charged, res[k].total_charged,
-             res[k].largest_share, res[k].gini, res[k].overshoot, res[k].fund_draw, res[k].bad_debt);
+             res[k].largest_share, res[k].gini, res[k].overshoot, res[k].fund_draw, res[k].bad_debt,
+             res[k].split_account, res[k].split_delta);
     printf("]}\n");
   } else if (status == EXIT_DONE) {
     printf("%-36s", "");
@@ -750,6 +752,8 @@ static int cmd_simulate(int argc, char **argv) {
     ROW("overshoot (notional)", "%18" PRId64, res[k].overshoot);
     ROW("fund used", "%18" PRId64, res[k].fund_draw);
     ROW("bad debt", "%18" PRId64, res[k].bad_debt);
+    ROW("split test: who paid most, in two", "%18s", res[k].split_account);
+    ROW("  the halves pay more by", "%18" PRId64, res[k].split_delta);
 #undef ROW
   }
   socloss_close(led);
@@ -856,7 +860,8 @@ static const command commands[] = {
      "side, with fairness figures: accounts charged, total charged, the largest\n"
      "charge as a share of that account's profit, the Gini coefficient of charges\n"
      "as a share of profit, notional deleveraged beyond what the shortfall needed\n"
-     "(overshoot), fund used, bad debt.\n"},
+     "(overshoot), fund used, bad debt, and a split test: the account that paid\n"
+     "most, split in two halves, and how much more the halves pay together.\n"},
     {"test", cmd_test, "socloss test FILE_test.lua...",
      "Runs policy test files: each case builds a throwaway ledger, resolves a\n"
      "deficit through the same engine path as resolve and compares what it was\n"

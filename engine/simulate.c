@@ -12,6 +12,8 @@
  *                  transfer covers what the fund could not pay, market by
  *                  market in market order (as adl's fund_first counts them)
  *   fund_draw, bad_debt, deficits, failed
+ *   split_delta    the account that paid most, split in two halves before the
+ *                  run: what the halves pay together minus what it paid
  * Profit is an account's positive total upnl just before the first deficit
  * (after the shock).  Deficits are resolved in account-id order.
  */
@@ -40,7 +42,39 @@ typedef struct sim {
   size_t n, cap;
   char (*bankrupt)[CODEC_ID_MAX + 1];
   size_t nb, capb;
+  const char *split;          /* second run: this account split in two first */
+  char twin[CODEC_ID_MAX + 1];
+  char top[CODEC_ID_MAX + 1]; /* the account that paid most */
+  __int128 top_charge, pair_charge;
 } sim;
+
+/* The account in two: half the balance, half of each position (the halves
+ * of an odd size differ by one lot; cost goes with the lots, truncated). */
+static int split_account(sim *s, store_txn *t, const market_list *ml) {
+  socloss *led = s->led;
+  int64_t b, other;
+  size_t len = strlen(s->split);
+  snprintf(s->twin, sizeof s->twin, "%.*s~2", (int)(len > CODEC_ID_MAX - 2 ? CODEC_ID_MAX - 2 : len), s->split);
+  int rc = store_account_get(t, s->split, &b);
+  if (rc) return rc;
+  if (store_account_get(t, s->twin, &other) == SOCLOSS_OK)
+    return ledger_fail(led, SOCLOSS_EEXIST, "split: account '%s' exists already", s->twin);
+  if ((rc = store_account_put(t, s->split, b / 2)) || (rc = store_account_put(t, s->twin, b - b / 2))) return rc;
+  for (size_t i = 0; i < ml->n; i++) {
+    store_position p, p1, p2;
+    rc = store_position_get(t, ml->m[i].market, s->split, &p);
+    if (rc == SOCLOSS_ENOTFOUND) continue;
+    if (rc) return rc;
+    p1.size = p.size / 2;
+    p1.cost = (int64_t)((__int128)p.cost * p1.size / p.size);
+    p2.size = p.size - p1.size;
+    p2.cost = p.cost - p1.cost;
+    if ((rc = store_position_put(t, ml->m[i].market, s->split, &p1)) ||
+        (rc = store_position_put(t, ml->m[i].market, s->twin, &p2)))
+      return rc;
+  }
+  return SOCLOSS_OK;
+}
 
 static int find_acct(sim *s, const char *id) {
   size_t lo = 0, hi = s->n;  /* accounts come in id order */
@@ -150,12 +184,12 @@ static int sim_txn(store_txn *t, void *ud) {
   }
   struct scan sc = {s, led, t, {0}};
   if (!rc) rc = markets_load(led, t, &sc.ml);
+  if (!rc && s->split) rc = split_account(s, t, &sc.ml);
   s->n = s->nb = 0;
   if (!rc) rc = store_each_account(t, scan_account, &sc);
   if (rc == SOCLOSS_ENOMEM) ledger_fail(led, rc, "out of memory");
   if (!rc && s->account) {
-    s->bankrupt = malloc(sizeof *s->bankrupt);
-    if (!s->bankrupt) rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    if (!s->bankrupt && !(s->bankrupt = malloc(sizeof *s->bankrupt))) rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
     else snprintf(s->bankrupt[0], CODEC_ID_MAX + 1, "%s", s->account), s->nb = 1;
   }
   for (size_t i = 0; !rc && i < s->nb; i++) {
@@ -187,9 +221,17 @@ static int sim_txn(store_txn *t, void *ud) {
   size_t k = 0;
   __int128 total = 0;
   if (!share) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  s->top_charge = 0;
+  s->pair_charge = 0;
   for (size_t i = 0; i < s->n; i++) {
     total += s->accts[i].charge;
     o->charged += s->accts[i].charge > 0;
+    if (s->accts[i].charge > s->top_charge) {  /* ties keep the lower id */
+      s->top_charge = s->accts[i].charge;
+      snprintf(s->top, sizeof s->top, "%s", s->accts[i].id);
+    }
+    if (s->split && (!strcmp(s->accts[i].id, s->split) || !strcmp(s->accts[i].id, s->twin)))
+      s->pair_charge += s->accts[i].charge;
     if (s->accts[i].profit > 0) share[k++] = (double)s->accts[i].charge / (double)s->accts[i].profit;
   }
   qsort(share, k, sizeof *share, cmp_double);
@@ -214,8 +256,31 @@ static int socloss_simulate_unlocked(socloss *led, const char *policy, size_t po
   if (rc) return rc;
   if (!account == !shock_market)
     return ledger_fail(led, SOCLOSS_EINVAL, "simulate: give one account or one shock");
-  sim s = {led, policy, policy_len, params, account, shock_market, shock_ppm, out, NULL, 0, 0, NULL, 0, 0};
+  sim s;
+  memset(&s, 0, sizeof s);
+  s.led = led;
+  s.policy = policy;
+  s.policy_len = policy_len;
+  s.params = params;
+  s.account = account;
+  s.shock_market = shock_market;
+  s.shock_ppm = shock_ppm;
+  s.out = out;
   rc = store_write_discard(led->st, sim_txn, &s);
+  if (!rc && s.top_charge > 0) {
+    /* the split test: the same run with the largest payer in two */
+    socloss_sim_result first = *out;
+    char top[CODEC_ID_MAX + 1];
+    __int128 before = s.top_charge;
+    snprintf(top, sizeof top, "%s", s.top);
+    s.split = top;
+    rc = store_write_discard(led->st, sim_txn, &s);
+    *out = first;
+    if (!rc) {
+      snprintf(out->split_account, sizeof out->split_account, "%s", top);
+      out->split_delta = (int64_t)(s.pair_charge - before);
+    }
+  }
   free(s.accts);
   free(s.bankrupt);
   if (!rc) ERRBUF[0] = 0;

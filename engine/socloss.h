@@ -424,6 +424,11 @@ typedef struct socloss_sim_result {
   double gini;              /* Gini coefficient of charge / profit, accounts in profit */
   int64_t overshoot;        /* notional closed beyond what the shortfall needed */
   int64_t fund_draw, bad_debt;
+  /* The split test: the account that paid most, split in two (half its
+   * balance, half of each position), and how much more (or less, < 0) the
+   * two halves pay together in the same run. */
+  char split_account[SOCLOSS_ID_MAX + 1];
+  int64_t split_delta;
 } socloss_sim_result;
 
 /* A dry run on the ledger, nothing kept: one deficit (account), or every

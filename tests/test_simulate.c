@@ -41,6 +41,11 @@ int main(void) {
   /* shares 0.1, 0.933, 0.934: G = 2 (0.1 + 1.866 + 2.802) / (3 x 1.967) - 4/3 */
   ok(fabs(s.gini - (2 * 4.768 / (3 * 1.967) - 4.0 / 3)) < 1e-9, "Gini %.6f", s.gini);
   ok(s.overshoot == 0 && s.fund_draw == 0 && s.bad_debt == 0, "no overshoot, no fund, no bad debt");
+  /* split p (the largest payer) in two halves of 500 profit each: q's cap
+   * binds, 1400 splits 3 ways 466.67: floors 466, the 2 odd atoms to the
+   * lower ids p and p~2: 467 + 467 = 934, one atom more than p's 933 */
+  ok(!strcmp(s.split_account, "p") && s.split_delta == 1, "split test: p in two pays 1 atom more (%s, %lld)",
+     s.split_account, (long long)s.split_delta);
 
   /* p alone is not bankrupt: nothing to resolve */
   is(socloss_simulate(led, pr, len, NULL, "p", NULL, 0, &s), SOCLOSS_OK, "one account, not bankrupt");
@@ -57,6 +62,7 @@ int main(void) {
      SOCLOSS_OK, "adl, whole positions, on the same fall");
   ok(s.charged == 3 && s.total_charged == 1500, "3 accounts gave up 1500");
   ok(s.largest_share == 0.6 && s.gini == 0, "each gave up 60 a lot: 600/1000, 600/1000, 300/500, all 0.6: Gini 0");
+  ok(!strcmp(s.split_account, "p") && s.split_delta == 0, "split test: p's halves (5 lots each) give up the same 600");
   ok(s.overshoot == 880 && s.fund_draw == 0 && s.bad_debt == 0, "overshoot 11 lots x 80 = 880 (%lld)", (long long)s.overshoot);
   is(socloss_simulate(led, adl, len, "{\"score\":\"pnl\"}", NULL, "BTC", -200000, &s), SOCLOSS_OK, "adl, fund first");
   ok(s.overshoot == 0 && s.total_charged == 840 && s.fund_draw == 660,
