@@ -286,6 +286,22 @@ char *deficit_json(uint64_t seq, const deficit_rec *d) {
  *          str stage | blob cause.
  * Policy:  u8 ver | u8 type | u8 role | str name | str hash | blob params.
  * Limits:  u8 ver | u8 type | i64 x 4. */
+/* id, account, policy {name, hash}: how failure and shadow records begin */
+static void read_head(codec_reader *r, json_t *o) {
+  char a[CODEC_ID_MAX + 1], b[CODEC_ID_MAX + 1], c[CODEC_ID_MAX + 1];
+  size_t n;
+  const char *x = codec_rd_blob(r, &n);
+  json_object_set_new(o, "id", json_stringn(x ? x : "", x ? n : 0));
+  codec_rd_str(r, a);
+  json_object_set_new(o, "account", json_string(a));
+  codec_rd_str(r, b);
+  codec_rd_str(r, c);
+  json_t *pol = json_object();
+  json_object_set_new(pol, "name", json_string(b));
+  json_object_set_new(pol, "hash", json_string(c));
+  json_object_set_new(o, "policy", pol);
+}
+
 char *aux_record_json(uint64_t seq, const void *p, size_t len) {
   codec_reader r = {p, len, 0, 0};
   if (codec_rd_u8(&r) != 1) return NULL;
@@ -297,16 +313,7 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
   const char *name = "unknown";
   if (type == EV_DEFICIT_FAILED) {
     name = "deficit_failed";
-    x = codec_rd_blob(&r, &n);
-    json_object_set_new(o, "id", json_stringn(x ? x : "", x ? n : 0));
-    codec_rd_str(&r, a);
-    json_object_set_new(o, "account", json_string(a));
-    codec_rd_str(&r, b);
-    codec_rd_str(&r, c);
-    json_t *pol = json_object();
-    json_object_set_new(pol, "name", json_string(b));
-    json_object_set_new(pol, "hash", json_string(c));
-    json_object_set_new(o, "policy", pol);
+    read_head(&r, o);
     codec_rd_str(&r, a);
     json_object_set_new(o, "stage", json_string(a));
     x = codec_rd_blob(&r, &n);
@@ -329,16 +336,7 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
     }
   } else if (type == EV_SHADOW) {
     name = "shadow";
-    x = codec_rd_blob(&r, &n);
-    json_object_set_new(o, "id", json_stringn(x ? x : "", x ? n : 0));
-    codec_rd_str(&r, a);
-    json_object_set_new(o, "account", json_string(a));
-    codec_rd_str(&r, b);
-    codec_rd_str(&r, c);
-    json_t *pol = json_object();
-    json_object_set_new(pol, "name", json_string(b));
-    json_object_set_new(pol, "hash", json_string(c));
-    json_object_set_new(o, "policy", pol);
+    read_head(&r, o);
     unsigned same = codec_rd_u8(&r);
     json_object_set_new(o, "same", json_boolean(same == 1));
     codec_rd_str(&r, a);
