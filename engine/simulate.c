@@ -236,6 +236,10 @@ static int sim_txn(store_txn *t, void *ud) {
   }
   qsort(share, k, sizeof *share, cmp_double);
   for (size_t i = 0; i < k; i++) {
+    size_t b = share[i] <= 0 ? 0 : share[i] > 1 ? 11 : (size_t)(share[i] * 10 - 1e-12) + 1;
+    o->share_hist[b > 10 && share[i] <= 1 ? 10 : b]++;
+  }
+  for (size_t i = 0; i < k; i++) {
     sum += share[i];
     weighted += (double)(i + 1) * share[i];
   }

@@ -429,6 +429,9 @@ typedef struct socloss_sim_result {
    * two halves pay together in the same run. */
   char split_account[SOCLOSS_ID_MAX + 1];
   int64_t split_delta;
+  /* accounts in profit by charge / profit: [0] nothing, [1..10] up to
+   * 10%, 20%, ... 100%, [11] more than their profit */
+  size_t share_hist[12];
 } socloss_sim_result;
 
 /* A dry run on the ledger, nothing kept: one deficit (account), or every
