@@ -674,6 +674,30 @@ static int cmd_replay(int argc, char **argv) {
 
 /* ---- simulate ----------------------------------------------------------- */
 
+/* The figures of a simulation, one row each, for the text table and the
+ * HTML report alike. */
+static const char *const figure_labels[] = {
+    "deficits", "not resolved", "accounts charged", "total charged", "largest charge / that profit",
+    "Gini of charge / profit", "overshoot (notional)", "fund used", "bad debt",
+    "split test: who paid most, in two", "split test: the halves pay more by"};
+#define FIGURES (sizeof figure_labels / sizeof figure_labels[0])
+
+static void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len) {
+  switch (row) {
+    case 0: snprintf(out, len, "%zu", r->deficits); break;
+    case 1: snprintf(out, len, "%zu", r->failed); break;
+    case 2: snprintf(out, len, "%zu", r->charged); break;
+    case 3: snprintf(out, len, "%" PRId64, r->total_charged); break;
+    case 4: snprintf(out, len, "%.4f", r->largest_share); break;
+    case 5: snprintf(out, len, "%.4f", r->gini); break;
+    case 6: snprintf(out, len, "%" PRId64, r->overshoot); break;
+    case 7: snprintf(out, len, "%" PRId64, r->fund_draw); break;
+    case 8: snprintf(out, len, "%" PRId64, r->bad_debt); break;
+    case 9: snprintf(out, len, "%s", r->split_account); break;
+    default: snprintf(out, len, "%" PRId64, r->split_delta); break;
+  }
+}
+
 static void html_text(FILE *f, const char *s) {
   for (; *s; s++) {
     if (*s == '<') fputs("&lt;", f);
@@ -728,23 +752,17 @@ static int html_report(const char *path, const char *what, const char *const *na
     fprintf(f, "</th>");
   }
   fprintf(f, "</tr>\n");
-#define HROW(label, fmt, expr)                                           \
-  do {                                                                   \
-    fprintf(f, "<tr><td>%s</td>", label);                                \
-    for (int k = 0; k < n; k++) fprintf(f, "<td>" fmt "</td>", expr);     \
-    fprintf(f, "</tr>\n");                                               \
-  } while (0)
-  HROW("deficits", "%zu", r[k].deficits);
-  HROW("not resolved", "%zu", r[k].failed);
-  HROW("accounts charged", "%zu", r[k].charged);
-  HROW("total charged", "%" PRId64, r[k].total_charged);
-  HROW("largest charge / that profit", "%.4f", r[k].largest_share);
-  HROW("Gini of charge / profit", "%.4f", r[k].gini);
-  HROW("overshoot (notional)", "%" PRId64, r[k].overshoot);
-  HROW("fund used", "%" PRId64, r[k].fund_draw);
-  HROW("bad debt", "%" PRId64, r[k].bad_debt);
-  HROW("split test: the halves pay more by", "%" PRId64, r[k].split_delta);
-#undef HROW
+  for (size_t row = 0; row < FIGURES; row++) {
+    fprintf(f, "<tr><td>%s</td>", figure_labels[row]);
+    for (int k = 0; k < n; k++) {
+      char cell[96];
+      figure_cell(&r[k], row, cell, sizeof cell);
+      fprintf(f, "<td>");
+      html_text(f, cell);
+      fprintf(f, "</td>");
+    }
+    fprintf(f, "</tr>\n");
+  }
   fprintf(f, "</table>\n<h2>Side by side</h2>\n");
   double v[16];
   struct { const char *title, *fmt; int kind; } charts[] = {
@@ -860,24 +878,15 @@ static int cmd_simulate(int argc, char **argv) {
       printf("%18.18s", b ? b + 1 : files[k]);
     }
     printf("\n");
-#define ROW(label, fmt, expr)                                   \
-  do {                                                          \
-    printf("%-36s", label);                                     \
-    for (int k = 0; k < nf; k++) printf(fmt, expr);             \
-    printf("\n");                                               \
-  } while (0)
-    ROW("deficits", "%18zu", res[k].deficits);
-    ROW("  not resolved", "%18zu", res[k].failed);
-    ROW("accounts charged", "%18zu", res[k].charged);
-    ROW("total charged", "%18" PRId64, res[k].total_charged);
-    ROW("largest charge / that profit", "%18.4f", res[k].largest_share);
-    ROW("Gini of charge / profit", "%18.4f", res[k].gini);
-    ROW("overshoot (notional)", "%18" PRId64, res[k].overshoot);
-    ROW("fund used", "%18" PRId64, res[k].fund_draw);
-    ROW("bad debt", "%18" PRId64, res[k].bad_debt);
-    ROW("split test: who paid most, in two", "%18s", res[k].split_account);
-    ROW("  the halves pay more by", "%18" PRId64, res[k].split_delta);
-#undef ROW
+    for (size_t row = 0; row < FIGURES; row++) {
+      printf("%-36s", figure_labels[row]);
+      for (int k = 0; k < nf; k++) {
+        char cell[96];
+        figure_cell(&res[k], row, cell, sizeof cell);
+        printf("%18s", cell);
+      }
+      printf("\n");
+    }
   }
   if (status == EXIT_DONE && report) {
     const char *names[16];

@@ -8,11 +8,7 @@ policies=$here/../../policies
 . "$here/tap.sh"
 S=$SOCLOSS
 L=$TMP/ledger
-printf 'market,mark_price\nBTC,100\n' > m.csv
-printf 'account,balance\na,-1000\np,4000\nq,-900\nr,4500\n' > a.csv
-printf 'account,market,size,entry_price\na,BTC,25,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n' > p.csv
-$S init "$L" 2>/dev/null
-$S import "$L" --markets m.csv --accounts a.csv --positions p.csv > /dev/null
+water_filling_ledger "$L"
 before=$(fingerprint "$L")
 
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --policy "$policies/adl.lua" --shock BTC:-20 \

@@ -221,3 +221,14 @@ checks() {
     diag "socloss check $1 exited $rc:" "$out"
   fi
 }
+
+# water_filling_ledger DB: the ledger of the worked examples (tests/test_simulate.c):
+# a 25 long at 100 with balance -1000; p, q short 10 at 180, r short 5 at 180;
+# q's balance -900 (so its equity at mark 80 is 100).
+water_filling_ledger() {
+  printf 'market,mark_price\nBTC,100\n' > "$TMP/wf-m.csv"
+  printf 'account,balance\na,-1000\np,4000\nq,-900\nr,4500\n' > "$TMP/wf-a.csv"
+  printf 'account,market,size,entry_price\na,BTC,25,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n' > "$TMP/wf-p.csv"
+  "$SOCLOSS" init "$1" 2>/dev/null &&
+    "$SOCLOSS" import "$1" --markets "$TMP/wf-m.csv" --accounts "$TMP/wf-a.csv" --positions "$TMP/wf-p.csv" > /dev/null
+}
