@@ -59,16 +59,6 @@ static int tamper(const char *dir, uint64_t seq) {
   return rc;
 }
 
-static char *policy(const char *name, size_t *len) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/policies/%s.lua", SOCLOSS_SOURCE_DIR, name);
-  FILE *f = fopen(path, "rb");
-  static char buf[1 << 16];
-  *len = f ? fread(buf, 1, sizeof buf, f) : 0;
-  if (f) fclose(f);
-  return buf;
-}
-
 int main(void) {
   char dir[64];
   socloss *led = new_ledger(dir, 0);
@@ -79,7 +69,7 @@ int main(void) {
   ok(socloss_import_csv(led, &m, &a, &p2, NULL) == SOCLOSS_OK && socloss_set_mark(led, "BTC", 94) == SOCLOSS_OK,
      "a and e bankrupt after a fall to 94");
   size_t len;
-  char *src = policy("pro_rata", &len);
+  char *src = policy_text("pro_rata", &len);
   ok(socloss_policy_set(led, SOCLOSS_POLICY_ACTIVE, src, len, NULL) == SOCLOSS_OK, "pro_rata active");
   const socloss_resolution *r;
   socloss_resolve_options o;
@@ -98,7 +88,7 @@ int main(void) {
   ok(fp_equal(before, fp_of(led)), "and nothing was written");
 
   memset(&s, 0, sizeof s);
-  char *tiered = policy("tiered", &len);
+  char *tiered = policy_text("tiered", &len);
   is(socloss_replay(led, tiered, len, "{\"tiers\":[{\"upto\":10,\"rate\":100},{\"rate\":10000}]}", 1, on_item, &s,
                     &differ),
      SOCLOSS_OK, "what-if under tiered");
@@ -118,6 +108,8 @@ int main(void) {
   socloss_check_report rep;
   is(socloss_check(led, &rep), SOCLOSS_EINVARIANT, "check sees it too");
   is_str(socloss_errmsg(led), "replaying the journal gives a different state", "as a different state");
+  free(src);
+  free(tiered);
   drop_ledger(led, dir);
   return done_testing();
 }

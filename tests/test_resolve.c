@@ -5,20 +5,6 @@
  */
 #include "util.h"
 
-static char *slurp(const char *rel, size_t *len) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", SOCLOSS_SOURCE_DIR, rel);
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  static char buf[1 << 16];
-  *len = fread(buf, 1, sizeof buf - 1, f);
-  buf[*len] = 0;
-  fclose(f);
-  char *copy = malloc(*len + 1);
-  memcpy(copy, buf, *len + 1);
-  return copy;
-}
-
 typedef struct fixture {
   char dir[64];
   socloss *led;
@@ -43,9 +29,7 @@ static int dry;  /* resolve() makes dry runs while set */
 static int resolve(fixture *fx, const char *account, const char *policy, const char *params, const char *id,
                    const socloss_resolution **r) {
   size_t len = 0;
-  char rel[64];
-  snprintf(rel, sizeof rel, "policies/%s.lua", policy);
-  char *src = slurp(rel, &len);
+  char *src = policy_text(policy, &len);
   socloss_resolve_options o;
   socloss_resolve_options_init(&o);
   o.policy = src;
@@ -315,13 +299,9 @@ static void deficit_events(void) {
   ok(fp_equal(f, fp_of(fx.led)), "nothing of it written");
   /* ...unless the fallback resolves it */
   size_t len = 0;
-  char path[512];
-  snprintf(path, sizeof path, "%s/policies/pro_rata.lua", SOCLOSS_SOURCE_DIR);
-  FILE *pf = fopen(path, "rb");
-  static char text[1 << 16];
-  len = fread(text, 1, sizeof text, pf);
-  fclose(pf);
+  char *text = policy_text("pro_rata", &len);
   ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_FALLBACK, text, len, NULL) == 0, "pro_rata as the fallback");
+  free(text);
   is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_OK, "the batch goes through");
   ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == f.seq + 2 + 3,
      "records: fallback registered and set, deposit, failure, deficit");

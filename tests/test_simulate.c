@@ -6,18 +6,6 @@
 
 #include "util.h"
 
-static char *policy(const char *name, size_t *len) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/policies/%s.lua", SOCLOSS_SOURCE_DIR, name);
-  FILE *f = fopen(path, "rb");
-  static char buf[4][1 << 16];
-  static int slot;
-  char *b = buf[slot++ % 4];
-  *len = f ? fread(b, 1, sizeof buf[0], f) : 0;
-  if (f) fclose(f);
-  return b;
-}
-
 int main(void) {
   char dir[64];
   socloss *led = new_ledger(dir, 0);
@@ -31,7 +19,7 @@ int main(void) {
   fingerprint before = fp_of(led);
   (void)before;
   size_t len;
-  char *pr = policy("pro_rata", &len);
+  char *pr = policy_text("pro_rata", &len);
   socloss_sim_result s;
   /* a -20% shock: mark 100 -> 80 */
   is(socloss_simulate(led, pr, len, NULL, NULL, "BTC", -200000, &s), SOCLOSS_OK, "pro_rata on a 20% fall");
@@ -57,7 +45,7 @@ int main(void) {
    * lots; the other 11 at mark 80 are 880 of overshoot. */
   socloss_fund_transfer(led, 700);
   before = fp_of(led);
-  char *adl = policy("adl", &len);
+  char *adl = policy_text("adl", &len);
   is(socloss_simulate(led, adl, len, "{\"fund_first\":false,\"score\":\"pnl\"}", NULL, "BTC", -200000, &s),
      SOCLOSS_OK, "adl, whole positions, on the same fall");
   ok(s.charged == 3 && s.total_charged == 1500, "3 accounts gave up 1500");
@@ -70,6 +58,8 @@ int main(void) {
   ok(fp_equal(before, fp_of(led)), "nothing was kept");
   is(socloss_simulate(led, adl, len, NULL, NULL, "ETH", -1000, &s), SOCLOSS_ENOTFOUND, "an unknown market");
   is_str(socloss_errmsg(led), "shock: unknown market 'ETH'", "is named");
+  free(pr);
+  free(adl);
   drop_ledger(led, dir);
   return done_testing();
 }

@@ -99,6 +99,18 @@ static inline socloss_position pos_in(const acct_view *v, const char *market) {
   return p;
 }
 
+/* The text of policies/NAME.lua (malloc'd; free it), or NULL. */
+static inline char *policy_text(const char *name, size_t *len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/policies/%s.lua", SOCLOSS_SOURCE_DIR, name);
+  FILE *f = fopen(path, "rb");
+  char *buf = f ? malloc(1 << 18) : NULL;
+  *len = buf ? fread(buf, 1, (1 << 18) - 1, f) : 0;
+  if (buf) buf[*len] = 0;
+  if (f) fclose(f);
+  return buf;
+}
+
 static inline socloss_source src_of(const char *name, const char *text) {
   socloss_source s = {name, text, strlen(text)};
   return s;
