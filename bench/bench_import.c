@@ -125,9 +125,9 @@ int main(int argc, char **argv) {
     run(cmd);
 
     store *s;
-    store_config cfg = {STORE_OPEN_CREATE_NEW, 1ull << 30, 1ull << 40, nosync, NULL, NULL};
+    store_config cfg = {STORE_OPEN_CREATE_NEW, 1ull << 30, 1ull << 40, nosync, {NULL, NULL}};
     if (store_open(&s, dir, &cfg)) {
-      fprintf(stderr, "bench_import: %s\n", store_errbuf());
+      fprintf(stderr, "bench_import: %s\n", err_buf());
       return 1;
     }
     struct floor_job j = {st.accounts, st.positions};
@@ -137,7 +137,7 @@ int main(int argc, char **argv) {
     store_close(s);
     run(cmd);
     if (rc) {
-      fprintf(stderr, "bench_import: floor: %s\n", store_errbuf());
+      fprintf(stderr, "bench_import: floor: %s\n", err_buf());
       return 1;
     }
   }

@@ -25,25 +25,8 @@ struct store {
    * size (growth, or adopting another process's) holds it exclusive, as
    * LMDB requires no transaction of this process to be open then. */
   pthread_rwlock_t resize;
-  void (*log)(void *ud, const char *message);
-  void *log_ud;
+  log_sink log;
 };
-
-static void note(store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(store *s, const char *fmt, ...) {
-  if (!s->log) return;
-  char msg[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  s->log(s->log_ud, msg);
-}
-
-static _Thread_local char err_tls[STORE_ERRMSG_MAX];
-
-char *store_errbuf(void) { return err_tls; }
 
 struct store_txn {
   store *s;
@@ -51,23 +34,14 @@ struct store_txn {
   int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
 };
 
-static int fail(store *s, int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  (void)s;
-  vsnprintf(err_tls, sizeof err_tls, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
 /* The one mapping from LMDB's codes to ours. */
 static int mdb_fail(store_txn *t, int rc, const char *what) {
   if (rc == MDB_MAP_FULL) {
     t->map_full = 1;
-    return fail(t->s, SOCLOSS_EMAPFULL, "%s: ledger map is full", what);
+    return err_fail(SOCLOSS_EMAPFULL, "%s: ledger map is full", what);
   }
-  if (rc == ENOMEM) return fail(t->s, SOCLOSS_ENOMEM, "%s: out of memory", what);
-  return fail(t->s, SOCLOSS_ESTORE, "%s: %s", what, mdb_strerror(rc));
+  if (rc == ENOMEM) return err_fail(SOCLOSS_ENOMEM, "%s: out of memory", what);
+  return err_fail(SOCLOSS_ESTORE, "%s: %s", what, mdb_strerror(rc));
 }
 
 static MDB_val val(const void *p, size_t n) {
@@ -82,18 +56,18 @@ static MDB_val str_val(const char *s) { return val(s, strlen(s)); }
 static int init_dbs(store *s, int create) {
   MDB_txn *txn;
   int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-  if (rc) return fail(s, SOCLOSS_ESTORE, "cannot begin: %s", mdb_strerror(rc));
+  if (rc) return err_fail(SOCLOSS_ESTORE, "cannot begin: %s", mdb_strerror(rc));
   for (int i = 0; i < DB__N; i++) {
     /* a ledger is recognized by its meta table; tables added since are
      * created in older ledgers as they are opened */
     rc = mdb_dbi_open(txn, db_names[i], create || i != DB_META ? MDB_CREATE : 0, &s->dbi[i]);
     if (rc == MDB_NOTFOUND) {
       mdb_txn_abort(txn);
-      return fail(s, SOCLOSS_ESCHEMA, "not a socloss ledger (no '%s' table)", db_names[i]);
+      return err_fail(SOCLOSS_ESCHEMA, "not a socloss ledger (no '%s' table)", db_names[i]);
     }
     if (rc) {
       mdb_txn_abort(txn);
-      return fail(s, SOCLOSS_ESTORE, "cannot open table '%s': %s", db_names[i], mdb_strerror(rc));
+      return err_fail(SOCLOSS_ESTORE, "cannot open table '%s': %s", db_names[i], mdb_strerror(rc));
     }
   }
   MDB_val k = str_val("schema"), v;
@@ -105,23 +79,23 @@ static int init_dbs(store *s, int create) {
     rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
     if (!rc) rc = mdb_txn_commit(txn);
     else mdb_txn_abort(txn);
-    if (rc) return fail(s, SOCLOSS_ESTORE, "cannot write schema: %s", mdb_strerror(rc));
+    if (rc) return err_fail(SOCLOSS_ESTORE, "cannot write schema: %s", mdb_strerror(rc));
     return SOCLOSS_OK;
   }
   int64_t version = 0;
   if (rc || codec_i64_decode(v.mv_data, v.mv_size, &version)) {
     mdb_txn_abort(txn);
-    return fail(s, SOCLOSS_ESCHEMA, "not a socloss ledger (no schema version)");
+    return err_fail(SOCLOSS_ESCHEMA, "not a socloss ledger (no schema version)");
   }
   /* commit, not abort: an aborted transaction closes the handles it opened */
   if ((rc = mdb_txn_commit(txn)))
-    return fail(s, SOCLOSS_ESTORE, "cannot open tables: %s", mdb_strerror(rc));
+    return err_fail(SOCLOSS_ESTORE, "cannot open tables: %s", mdb_strerror(rc));
   if (version > STORE_SCHEMA_VERSION)
-    return fail(s, SOCLOSS_ESCHEMA,
+    return err_fail(SOCLOSS_ESCHEMA,
                 "ledger schema %lld is newer than this socloss supports (%d)",
                 (long long)version, STORE_SCHEMA_VERSION);
   if (version < 1)
-    return fail(s, SOCLOSS_ESCHEMA, "ledger schema %lld is not valid", (long long)version);
+    return err_fail(SOCLOSS_ESCHEMA, "ledger schema %lld is not valid", (long long)version);
   return SOCLOSS_OK;
 }
 
@@ -129,12 +103,10 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   *out = NULL;
   store *s = calloc(1, sizeof *s);
   if (!s) {
-    snprintf(err_tls, sizeof err_tls, "out of memory");
-    return SOCLOSS_ENOMEM;
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   pthread_rwlock_init(&s->resize, NULL);
   s->log = cfg->log;
-  s->log_ud = cfg->log_ud;
   s->map_size = cfg->map_size;
   s->map_size_max = cfg->map_size_max;
 
@@ -145,11 +117,11 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   int has_data = exists && stat(data, &st) == 0;
   int rc = SOCLOSS_OK;
   if (cfg->create == STORE_OPEN_CREATE_NEW && has_data)
-    rc = fail(s, SOCLOSS_EEXIST, "%s: a ledger already exists there", path);
+    rc = err_fail(SOCLOSS_EEXIST, "%s: a ledger already exists there", path);
   else if (cfg->create == STORE_OPEN_EXISTING && !has_data)
-    rc = fail(s, SOCLOSS_ENOTFOUND, "%s: no ledger there (run 'socloss init' first)", path);
+    rc = err_fail(SOCLOSS_ENOTFOUND, "%s: no ledger there (run 'socloss init' first)", path);
   else if (!exists && mkdir(path, 0755) != 0)
-    rc = fail(s, SOCLOSS_EIO, "%s: cannot create directory: %s", path, strerror(errno));
+    rc = err_fail(SOCLOSS_EIO, "%s: cannot create directory: %s", path, strerror(errno));
   if (rc) {
     free(s);
     return rc;
@@ -161,7 +133,7 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   /* MDB_NOTLS: read snapshots are not tied to the thread that began them. */
   if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS | (cfg->nosync ? MDB_NOSYNC : 0), 0644);
   if (mrc) {
-    rc = fail(s, mrc == ENOENT ? SOCLOSS_ENOTFOUND : SOCLOSS_ESTORE, "%s: cannot open: %s",
+    rc = err_fail(mrc == ENOENT ? SOCLOSS_ENOTFOUND : SOCLOSS_ESTORE, "%s: cannot open: %s",
               path, mdb_strerror(mrc));
     if (s->env) mdb_env_close(s->env);
     free(s);
@@ -171,7 +143,7 @@ int store_open(store **out, const char *path, const store_config *cfg) {
    * would pin old pages forever: clear those now. */
   int dead = 0;
   mdb_reader_check(s->env, &dead);
-  if (dead) note(s, "cleared %d stale reader slot(s) of dead processes", dead);
+  if (dead) log_say(&s->log, "cleared %d stale reader slot(s) of dead processes", dead);
   /* Another process may have grown the map beyond our setting: adopt it. */
   MDB_envinfo info;
   if (!mdb_env_info(s->env, &info) && info.me_mapsize > s->map_size)
@@ -202,14 +174,14 @@ static int grow(store *s) {
   uint64_t next = s->map_size * 2;
   int rc = SOCLOSS_OK;
   if (next > s->map_size_max || next < s->map_size)
-    rc = fail(s, SOCLOSS_EMAPFULL, "ledger map is full at %llu bytes (limit %llu)",
+    rc = err_fail(SOCLOSS_EMAPFULL, "ledger map is full at %llu bytes (limit %llu)",
               (unsigned long long)s->map_size, (unsigned long long)s->map_size_max);
   else if ((rc = mdb_env_set_mapsize(s->env, (size_t)next)) != 0)
-    rc = fail(s, SOCLOSS_ESTORE, "cannot grow the map: %s", mdb_strerror(rc));
+    rc = err_fail(SOCLOSS_ESTORE, "cannot grow the map: %s", mdb_strerror(rc));
   else
     s->map_size = next;
   pthread_rwlock_unlock(&s->resize);
-  if (!rc) note(s, "ledger map grown to %llu bytes; redoing the operation", (unsigned long long)next);
+  if (!rc) log_say(&s->log, "ledger map grown to %llu bytes; redoing the operation", (unsigned long long)next);
   return rc;
 }
 
@@ -241,7 +213,7 @@ static int begin(store *s, unsigned flags, store_txn *t) {
       mdb_reader_check(s->env, &dead);
       if (dead) continue;
     }
-    return fail(s, SOCLOSS_ESTORE, "cannot begin a transaction: %s", mdb_strerror(rc));
+    return err_fail(SOCLOSS_ESTORE, "cannot begin a transaction: %s", mdb_strerror(rc));
   }
 }
 
@@ -265,7 +237,7 @@ static int run_write(store *s, store_fn fn, void *ud, int keep) {
       if ((rc = grow(s)) != SOCLOSS_OK) return rc;
       continue;
     }
-    if (mrc) return fail(s, SOCLOSS_ESTORE, "commit failed: %s", mdb_strerror(mrc));
+    if (mrc) return err_fail(SOCLOSS_ESTORE, "commit failed: %s", mdb_strerror(mrc));
     return SOCLOSS_OK;
   }
 }
@@ -314,8 +286,8 @@ static int put(store_txn *t, int db, MDB_val k, const void *p, size_t n, unsigne
   return rc ? mdb_fail(t, rc, what) : SOCLOSS_OK;
 }
 
-static int corrupt(store_txn *t, const char *table, const void *key, size_t klen) {
-  return fail(t->s, SOCLOSS_ESTORE, "corrupt %s record '%.*s'", table, (int)klen,
+static int corrupt(const char *table, const void *key, size_t klen) {
+  return err_fail(SOCLOSS_ESTORE, "corrupt %s record '%.*s'", table, (int)klen,
               (const char *)key);
 }
 
@@ -323,7 +295,7 @@ int store_market_get(store_txn *t, const char *id, store_market *out) {
   MDB_val v;
   int rc = get(t, DB_MARKETS, str_val(id), &v, "read market");
   if (rc) return rc;
-  if (codec_market_decode(v.mv_data, v.mv_size, out)) return corrupt(t, "market", id, strlen(id));
+  if (codec_market_decode(v.mv_data, v.mv_size, out)) return corrupt("market", id, strlen(id));
   return SOCLOSS_OK;
 }
 
@@ -337,7 +309,7 @@ int store_account_get(store_txn *t, const char *id, int64_t *balance) {
   MDB_val v;
   int rc = get(t, DB_ACCOUNTS, str_val(id), &v, "read account");
   if (rc) return rc;
-  if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt(t, "account", id, strlen(id));
+  if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt("account", id, strlen(id));
   return SOCLOSS_OK;
 }
 
@@ -355,7 +327,7 @@ int store_position_get(store_txn *t, const char *market, const char *holder,
   out->size = out->cost = 0;
   int rc = get(t, DB_POSITIONS, val(key, klen), &v, "read position");
   if (rc) return rc;
-  if (codec_position_decode(v.mv_data, v.mv_size, out)) return corrupt(t, "position", key, klen);
+  if (codec_position_decode(v.mv_data, v.mv_size, out)) return corrupt("position", key, klen);
   return SOCLOSS_OK;
 }
 
@@ -379,7 +351,7 @@ static int get_i64(store_txn *t, int db, const char *key, int64_t *out) {
   int rc = get(t, db, str_val(key), &v, "read total");
   if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;  /* never written: zero */
   if (rc) return rc;
-  if (codec_i64_decode(v.mv_data, v.mv_size, out)) return corrupt(t, "total", key, strlen(key));
+  if (codec_i64_decode(v.mv_data, v.mv_size, out)) return corrupt("total", key, strlen(key));
   return SOCLOSS_OK;
 }
 
@@ -423,7 +395,7 @@ int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   int rc = mdb_put(t->txn, t->s->dbi[DB_JOURNAL], &(MDB_val){8, key},
                    &(MDB_val){len, (void *)rec}, MDB_APPEND);
   if (rc == MDB_KEYEXIST)
-    return fail(t->s, SOCLOSS_ESTORE, "journal: sequence %llu does not follow the last record",
+    return err_fail(SOCLOSS_ESTORE, "journal: sequence %llu does not follow the last record",
                 (unsigned long long)seq);
   return rc ? mdb_fail(t, rc, "append journal") : SOCLOSS_OK;
 }
@@ -470,21 +442,22 @@ struct walk_ctx {
   void *ud;
 };
 
-static int key_id(store_txn *t, const char *table, MDB_val *k, char out[CODEC_ID_MAX + 1]) {
+static int key_id(const char *table, MDB_val *k, char out[CODEC_ID_MAX + 1]) {
   if (k->mv_size == 0 || k->mv_size > CODEC_ID_MAX)
-    return corrupt(t, table, k->mv_data, k->mv_size > CODEC_ID_MAX ? CODEC_ID_MAX : k->mv_size);
+    return corrupt(table, k->mv_data, k->mv_size > CODEC_ID_MAX ? CODEC_ID_MAX : k->mv_size);
   memcpy(out, k->mv_data, k->mv_size);
   out[k->mv_size] = 0;
   return SOCLOSS_OK;
 }
 
 static int visit_market(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
   struct walk_ctx *w = ud;
   char id[CODEC_ID_MAX + 1];
   store_market m;
-  int rc = key_id(t, "market", k, id);
+  int rc = key_id("market", k, id);
   if (rc) return rc;
-  if (codec_market_decode(v->mv_data, v->mv_size, &m)) return corrupt(t, "market", id, strlen(id));
+  if (codec_market_decode(v->mv_data, v->mv_size, &m)) return corrupt("market", id, strlen(id));
   return w->market(w->ud, id, &m);
 }
 
@@ -494,12 +467,13 @@ int store_each_market(store_txn *t, store_market_cb cb, void *ud) {
 }
 
 static int visit_account(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
   struct walk_ctx *w = ud;
   char id[CODEC_ID_MAX + 1];
   int64_t balance;
-  int rc = key_id(t, "account", k, id);
+  int rc = key_id("account", k, id);
   if (rc) return rc;
-  if (codec_i64_decode(v->mv_data, v->mv_size, &balance)) return corrupt(t, "account", id, strlen(id));
+  if (codec_i64_decode(v->mv_data, v->mv_size, &balance)) return corrupt("account", id, strlen(id));
   return w->account(w->ud, id, balance);
 }
 
@@ -509,12 +483,13 @@ int store_each_account(store_txn *t, store_account_cb cb, void *ud) {
 }
 
 static int visit_position(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
   struct walk_ctx *w = ud;
   char market[CODEC_ID_MAX + 1], holder[CODEC_ID_MAX + 1];
   store_position pos;
   if (codec_poskey_decode(k->mv_data, k->mv_size, market, holder) ||
       codec_position_decode(v->mv_data, v->mv_size, &pos))
-    return corrupt(t, "position", k->mv_data, k->mv_size);
+    return corrupt("position", k->mv_data, k->mv_size);
   return w->position(w->ud, market, holder, &pos);
 }
 
@@ -528,8 +503,9 @@ int store_each_position(store_txn *t, const char *market, store_position_cb cb, 
 }
 
 static int visit_record(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
   struct walk_ctx *w = ud;
-  if (k->mv_size != 8) return corrupt(t, "journal", "?", 1);
+  if (k->mv_size != 8) return corrupt("journal", "?", 1);
   return w->record(w->ud, codec_get_u64(k->mv_data), v->mv_data, v->mv_size);
 }
 
@@ -571,7 +547,7 @@ int store_deficit_get(store_txn *t, const char *id, size_t len, uint64_t *seq) {
   int rc = get(t, DB_DEFICITS, val(id, len), &v, "read deficit");
   if (rc) return rc;
   int64_t s;
-  if (codec_i64_decode(v.mv_data, v.mv_size, &s)) return corrupt(t, "deficit", id, len);
+  if (codec_i64_decode(v.mv_data, v.mv_size, &s)) return corrupt("deficit", id, len);
   *seq = (uint64_t)s;
   return SOCLOSS_OK;
 }
@@ -583,9 +559,10 @@ int store_deficit_put(store_txn *t, const char *id, size_t len, uint64_t seq) {
 }
 
 static int visit_deficit(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
   struct walk_ctx *w = ud;
   int64_t seq;
-  if (codec_i64_decode(v->mv_data, v->mv_size, &seq)) return corrupt(t, "deficit", k->mv_data, k->mv_size);
+  if (codec_i64_decode(v->mv_data, v->mv_size, &seq)) return corrupt("deficit", k->mv_data, k->mv_size);
   return w->deficit(w->ud, k->mv_data, k->mv_size, (uint64_t)seq);
 }
 
@@ -624,7 +601,7 @@ struct store_cursor {
 
 static int cursor_open(store_txn *t, int db, store_cursor **out) {
   store_cursor *c = calloc(1, sizeof *c);
-  if (!c) return fail(t->s, SOCLOSS_ENOMEM, "out of memory");
+  if (!c) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c->c);
   if (rc) {
     free(c);
@@ -668,8 +645,8 @@ int store_next_account(store_cursor *c, char id[CODEC_ID_MAX + 1], int64_t *bala
   MDB_val k, v;
   int rc = cursor_step(c, &k, &v);
   if (rc) return rc;
-  if ((rc = key_id(c->t, "account", &k, id))) return rc;
-  if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt(c->t, "account", id, strlen(id));
+  if ((rc = key_id("account", &k, id))) return rc;
+  if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt("account", id, strlen(id));
   return SOCLOSS_OK;
 }
 
@@ -679,7 +656,7 @@ int store_next_position(store_cursor *c, char holder[CODEC_ID_MAX + 1], store_po
   if (rc) return rc;
   size_t h = k.mv_size - c->plen;
   if (h > CODEC_ID_MAX || codec_position_decode(v.mv_data, v.mv_size, pos))
-    return corrupt(c->t, "position", k.mv_data, k.mv_size);
+    return corrupt("position", k.mv_data, k.mv_size);
   memcpy(holder, (const char *)k.mv_data + c->plen, h);
   holder[h] = 0;
   return SOCLOSS_OK;
@@ -707,8 +684,9 @@ int store_policy_get(store_txn *t, const unsigned char hash[32], const void **re
 }
 
 static int visit_policy(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
   struct walk_ctx *w = ud;
-  if (k->mv_size != 32) return corrupt(t, "policy", "?", 1);
+  if (k->mv_size != 32) return corrupt("policy", "?", 1);
   return w->blob(w->ud, k->mv_data, v->mv_data, v->mv_size);
 }
 

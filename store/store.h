@@ -17,7 +17,7 @@
  * write transaction; when the map fills up, the transaction is aborted, the
  * map doubles and the function runs again from the start, so it must depend
  * only on its input and what it reads.  Errors are socloss codes with the
- * message written into the error buffer given at open.
+ * message left in this thread's buffer (err.h).
  */
 #ifndef SOCLOSS_STORE_H
 #define SOCLOSS_STORE_H
@@ -26,14 +26,9 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "err.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define STORE_ERRMSG_MAX 1024
-
-/* This thread's message buffer: every message of the store (and of the
- * engine above it) is written here. */
-char *store_errbuf(void);
-
 typedef struct store store;
 typedef struct store_txn store_txn;
 
@@ -44,8 +39,7 @@ typedef struct store_config {
   uint64_t map_size;        /* initial map size, bytes */
   uint64_t map_size_max;    /* growth limit, bytes */
   int nosync;               /* MDB_NOSYNC: benchmarks only */
-  void (*log)(void *ud, const char *message);  /* optional */
-  void *log_ud;
+  log_sink log;             /* optional */
 } store_config;
 
 typedef struct store_totals {

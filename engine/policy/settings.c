@@ -72,13 +72,13 @@ int read_policy(store_txn *t, int role, const char *market, const char **src, si
   return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
 }
 
-int params_valid(socloss *led, const char *params) {
+int params_valid(const char *params) {
   if (!params || !*params) return SOCLOSS_OK;
   json_error_t err;
   json_t *j = json_loads(params, JSON_REJECT_DUPLICATES, &err);
   int ok = j && json_is_object(j);
   json_decref(j);
-  if (!ok) return ledger_fail(led, SOCLOSS_EINVAL, "params: not a JSON object: %s", j ? "another JSON value" : err.text);
+  if (!ok) return err_fail(SOCLOSS_EINVAL, "params: not a JSON object: %s", j ? "another JSON value" : err.text);
   return SOCLOSS_OK;
 }
 
@@ -126,7 +126,7 @@ static int write_policy(store_txn *t, void *ud) {
   codec_buf_str(&rec, w->market ? w->market : "");
   char key[128];
   setting_key(key, w->role, w->market);
-  if (!rc) rc = set.oom ? ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory")
+  if (!rc) rc = set.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory")
                         : store_setting_put(t, key, w->p ? set.p : NULL, set.len);
   if (!rc && w->p) rc = registry_ensure(&a, w->p);
   if (!rc) rc = applier_record(&a, &rec, &seq);
@@ -139,8 +139,8 @@ static int write_policy(store_txn *t, void *ud) {
 int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
                    const char *params_json) {
   if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
-    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
-  int rc = params_valid(led, params_json);
+    return err_fail(SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
+  int rc = params_valid(params_json);
   if (rc) return rc;
   policy_src p = {source, len, "", "", 0, 0};
   if (source) {
@@ -156,7 +156,7 @@ int policy_set_for(socloss *led, int role, const char *market, const char *sourc
 }
 
 static int socloss_policy_set_unlocked(socloss *led, int role, const char *source, size_t len, const char *params_json) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   return policy_set_for(led, role, NULL, source, len, params_json);
 }
@@ -184,25 +184,25 @@ static int put_limits(store_txn *t, void *ud) {
 }
 
 int socloss_limits_get(socloss *led, socloss_limits *out) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   struct limits_rw l = {led, default_limits};
   int rc = store_read(led->st, get_limits, &l);
-  if (rc == SOCLOSS_ESTORE && !ERRBUF[0]) ledger_fail(led, rc, "corrupt limits setting");
+  if (rc == SOCLOSS_ESTORE && !ERRBUF[0]) err_fail(rc, "corrupt limits setting");
   *out = l.lim;
   return rc;
 }
 
 static int socloss_limits_set_unlocked(socloss *led, const socloss_limits *in) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   if (in->instructions < 1000 || in->instructions > ((uint64_t)1 << 40))
-    return ledger_fail(led, SOCLOSS_EINVAL, "instructions: must be between 1000 and 2^40");
+    return err_fail(SOCLOSS_EINVAL, "instructions: must be between 1000 and 2^40");
   if (in->memory < (1u << 20) || in->memory > ((uint64_t)1 << 34))
-    return ledger_fail(led, SOCLOSS_EINVAL, "memory: must be between 1 MiB and 16 GiB");
+    return err_fail(SOCLOSS_EINVAL, "memory: must be between 1 MiB and 16 GiB");
   if (in->wall_ms < 1 || in->wall_ms > 600000)
-    return ledger_fail(led, SOCLOSS_EINVAL, "wall_ms: must be between 1 and 600000");
-  if (in->fund_max_draw < 0) return ledger_fail(led, SOCLOSS_EINVAL, "fund_max_draw: must be >= 0 (0: no cap)");
+    return err_fail(SOCLOSS_EINVAL, "wall_ms: must be between 1 and 600000");
+  if (in->fund_max_draw < 0) return err_fail(SOCLOSS_EINVAL, "fund_max_draw: must be >= 0 (0: no cap)");
   struct limits_rw l = {led, *in};
   return store_write(led->st, put_limits, &l);
 }

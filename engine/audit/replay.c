@@ -62,9 +62,9 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
   if (!src) {  /* verification: the policy and params on record */
     const char *p;
     rc = registry_source(a->t, d->policy_hash, &p, &len);
-    if (rc == SOCLOSS_ENOTFOUND) rc = ledger_fail(led, SOCLOSS_ENOTFOUND, "policy %.12s of this deficit is not in the registry", d->policy_hash);
+    if (rc == SOCLOSS_ENOTFOUND) rc = err_fail(SOCLOSS_ENOTFOUND, "policy %.12s of this deficit is not in the registry", d->policy_hash);
     if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
-    if (!rc && !(own = malloc(len + 1))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    if (!rc && !(own = malloc(len + 1))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     if (!rc) {
       memcpy(own, p, len);
       src = own;
@@ -75,7 +75,7 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
   char *pbuf = malloc(plen + 1);
   if (!pbuf) {
     free(own);
-    return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf);
   free(pbuf);
@@ -101,7 +101,7 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
   if (!rec) {
     json_decref(rec_full);
     json_decref(alt);
-    return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   char *rs = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
   alt_text = alt ? json_dumps(alt, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -130,7 +130,7 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
   json_decref(rec);
   json_decref(rec_full);
   json_decref(alt);
-  return stop ? ledger_fail(led, SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
+  return stop ? err_fail(SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
 }
 
 static int replay_txn(store_txn *t, void *ud) {
@@ -148,7 +148,7 @@ static int replay_txn(store_txn *t, void *ud) {
     /* a copy: the nested transactions below write while we hold it */
     void *copy = malloc(len ? len : 1);
     if (!copy) {
-      rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory");
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
       break;
     }
     memcpy(copy, p, len);
@@ -159,7 +159,7 @@ static int replay_txn(store_txn *t, void *ud) {
     if (aux_record_type(type)) {
       /* no state */
     } else if (type == EV_DEFICIT) {
-      if (deficit_decode(copy, len, &d)) rc = ledger_fail(r->led, SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
+      if (deficit_decode(copy, len, &d)) rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
       if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d);
       if (!rc) {
         a.seq = store_journal_last(t);
@@ -167,12 +167,12 @@ static int replay_txn(store_txn *t, void *ud) {
       }
       if (!rc) rc = deficit_replay(&a, &d, seq);
       if (rc && rc != SOCLOSS_ESTOP && rc != SOCLOSS_ENOMEM)
-        ledger_prefix(r->led, "journal record %llu: ", (unsigned long long)seq);
+        err_prefix("journal record %llu: ", (unsigned long long)seq);
       deficit_rec_free(&d);
     } else if (record_decode(copy, len, &e, &ids) == 0) {
       rc = applier_apply(&a, &e);
     } else {
-      rc = ledger_fail(r->led, SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
+      rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
     }
     free(copy);
   }
@@ -182,9 +182,9 @@ static int replay_txn(store_txn *t, void *ud) {
 
 static int socloss_replay_unlocked(socloss *led, const char *policy, size_t policy_len, const char *params,
                                    uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
-  int rc = params_valid(led, params);
+  int rc = params_valid(params);
   if (rc) return rc;
   replay r = {led, policy, policy_len, params, from ? from : 1, cb, ud, 0, 0};
   rc = store_write_discard(led->st, replay_txn, &r);

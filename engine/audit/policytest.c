@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "policy.h"
 
 typedef struct tap {
   socloss_line_cb cb;

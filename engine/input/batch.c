@@ -100,7 +100,7 @@ static int run_batches(store_txn *t, void *ud) {
     batch *b = r->batches[i];
     for (size_t j = 0; j < b->n; j++) {
       if ((rc = applier_apply(&a, &b->ev[j]))) {
-        if (rc != SOCLOSS_EMAPFULL) ledger_prefix(r->led, "%s:%u: ", b->name, b->line[j]);
+        if (rc != SOCLOSS_EMAPFULL) err_prefix("%s:%u: ", b->name, b->line[j]);
         break;
       }
     }

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include "err.h"
 #include "evalproto.h"
 
 struct socloss;
@@ -16,8 +17,7 @@ typedef struct evaluator {
   pid_t pid;     /* 0: not running */
   int fd;        /* our end of the socket */
   char path[4096];
-  void (*log)(void *ud, const char *message);  /* optional */
-  void *log_ud;
+  log_sink log;   /* optional */
 } evaluator;
 
 typedef struct policy_src {

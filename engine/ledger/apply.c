@@ -15,37 +15,37 @@
 
 #include "internal.h"
 
-static int check_id(socloss *led, const char *field, const char *id) {
+static int check_id(const char *field, const char *id) {
   if (id && id_valid(id)) return SOCLOSS_OK;
-  if (!id) return ledger_fail(led, SOCLOSS_EINVAL, "%s: missing", field);
-  return ledger_fail(led, SOCLOSS_EINVAL,
+  if (!id) return err_fail(SOCLOSS_EINVAL, "%s: missing", field);
+  return err_fail(SOCLOSS_EINVAL,
                      "%s: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
                      field, id);
 }
 
-static int positive(socloss *led, const char *field, int64_t v) {
+static int positive(const char *field, int64_t v) {
   if (v > 0) return SOCLOSS_OK;
-  return ledger_fail(led, SOCLOSS_EINVAL, "%s: must be positive (got %lld)", field, (long long)v);
+  return err_fail(SOCLOSS_EINVAL, "%s: must be positive (got %lld)", field, (long long)v);
 }
 
 static int get_market(applier *a, const char *id, store_market *m) {
   int rc = store_market_get(a->t, id, m);
   if (rc == SOCLOSS_ENOTFOUND)
-    return ledger_fail(a->led, rc, "market: unknown market '%s'", id);
+    return err_fail(rc, "market: unknown market '%s'", id);
   return rc;
 }
 
 static int get_account(applier *a, const char *field, const char *id, int64_t *balance) {
   int rc = store_account_get(a->t, id, balance);
   if (rc == SOCLOSS_ENOTFOUND)
-    return ledger_fail(a->led, rc, "%s: unknown account '%s'", field, id);
+    return err_fail(rc, "%s: unknown account '%s'", field, id);
   return rc;
 }
 
 static int add_flows(applier *a, const char *field, __int128 delta) {
   __int128 next = (__int128)a->tot.net_flows + delta;
   if (!fits_i64(next))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "%s: the ledger's net flows would overflow int64",
+    return err_fail(SOCLOSS_EOVERFLOW, "%s: the ledger's net flows would overflow int64",
                        field);
   a->tot.net_flows = (int64_t)next;
   return SOCLOSS_OK;
@@ -53,7 +53,7 @@ static int add_flows(applier *a, const char *field, __int128 delta) {
 
 static int set_balance(applier *a, const char *field, const char *id, __int128 balance) {
   if (!fits_i64(balance))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "%s: the balance of account '%s' would overflow int64",
+    return err_fail(SOCLOSS_EOVERFLOW, "%s: the balance of account '%s' would overflow int64",
                        field, id);
   return store_account_put(a->t, id, (int64_t)balance);
 }
@@ -67,7 +67,7 @@ static int equity_fits(applier *a, const char *field, const char *id) {
   int rc = store_account_get(a->t, id, &balance);
   if (!rc) rc = applier_equity(a, id, balance, &equity);
   if (rc == SOCLOSS_EOVERFLOW)
-    return ledger_fail(a->led, rc, "%s: the equity of '%s' would overflow int64", field, id);
+    return err_fail(rc, "%s: the equity of '%s' would overflow int64", field, id);
   return rc;
 }
 
@@ -86,19 +86,19 @@ static int check_holder(void *ud, const char *market, const char *holder, const 
 /* ---- market ------------------------------------------------------------- */
 
 static int op_market(applier *a, const socloss_event *e) {
-  int rc = check_id(a->led, "market", e->market);
-  if (!rc) rc = positive(a->led, "mark", e->mark);
+  int rc = check_id("market", e->market);
+  if (!rc) rc = positive("mark", e->mark);
   if (rc) return rc;
   store_market m = {e->mark, 0};
   rc = store_market_get(a->t, e->market, &m);
   if (rc == SOCLOSS_OK && e->type == EV_LISTING)
-    return ledger_fail(a->led, SOCLOSS_EEXIST, "market: market '%s' already exists", e->market);
+    return err_fail(SOCLOSS_EEXIST, "market: market '%s' already exists", e->market);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
   m.mark = e->mark;
   /* every holder's |size| is at most the open interest, so this bounds
    * every size x mark in the market */
   if (!fits_i64((__int128)m.mark * m.open_interest))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+    return err_fail(SOCLOSS_EOVERFLOW,
                        "mark: %lld x open interest %lld of market '%s' overflows int64",
                        (long long)m.mark, (long long)m.open_interest, e->market);
   if ((rc = store_market_put(a->t, e->market, &m))) return rc;
@@ -114,8 +114,8 @@ static int op_market(applier *a, const socloss_event *e) {
 
 static int op_deposit(applier *a, const socloss_event *e) {
   int64_t balance = 0;
-  int rc = check_id(a->led, "account", e->account);
-  if (!rc) rc = positive(a->led, "amount", e->amount);
+  int rc = check_id("account", e->account);
+  if (!rc) rc = positive("amount", e->amount);
   if (rc) return rc;
   rc = store_account_get(a->t, e->account, &balance);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
@@ -127,13 +127,13 @@ static int op_deposit(applier *a, const socloss_event *e) {
 static int op_withdraw(applier *a, const socloss_event *e) {
   int64_t balance;
   __int128 equity;
-  int rc = check_id(a->led, "account", e->account);
-  if (!rc) rc = positive(a->led, "amount", e->amount);
+  int rc = check_id("account", e->account);
+  if (!rc) rc = positive("amount", e->amount);
   if (!rc) rc = get_account(a, "account", e->account, &balance);
   if (!rc) rc = applier_equity(a, e->account, balance, &equity);
   if (rc) return rc;
   if (e->amount > equity)
-    return ledger_fail(a->led, SOCLOSS_EFUNDS,
+    return err_fail(SOCLOSS_EFUNDS,
                        "amount: withdrawal of %lld exceeds the equity %lld of account '%s'",
                        (long long)e->amount, (long long)equity, e->account);
   if ((rc = add_flows(a, "amount", -(__int128)e->amount))) return rc;
@@ -141,14 +141,14 @@ static int op_withdraw(applier *a, const socloss_event *e) {
 }
 
 static int op_fund(applier *a, const socloss_event *e) {
-  if (e->amount == 0) return ledger_fail(a->led, SOCLOSS_EINVAL, "amount: must not be zero");
+  if (e->amount == 0) return err_fail(SOCLOSS_EINVAL, "amount: must not be zero");
   __int128 cash = (__int128)a->tot.fund_cash + e->amount;
   char want[48];
   if (cash < 0)
-    return ledger_fail(a->led, SOCLOSS_EFUNDS, "amount: fund withdrawal of %s exceeds the fund cash %lld",
+    return err_fail(SOCLOSS_EFUNDS, "amount: fund withdrawal of %s exceeds the fund cash %lld",
                        i128_text(-(__int128)e->amount, want), (long long)a->tot.fund_cash);
   if (!fits_i64(cash))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
+    return err_fail(SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
   int rc = add_flows(a, "amount", e->amount);
   if (!rc) a->tot.fund_cash = (int64_t)cash;
   return rc;
@@ -156,11 +156,11 @@ static int op_fund(applier *a, const socloss_event *e) {
 
 static int op_account(applier *a, const socloss_event *e) {
   int64_t balance;
-  int rc = check_id(a->led, "account", e->account);
+  int rc = check_id("account", e->account);
   if (rc) return rc;
   rc = store_account_get(a->t, e->account, &balance);
   if (rc == SOCLOSS_OK)
-    return ledger_fail(a->led, SOCLOSS_EEXIST, "account: account '%s' already exists", e->account);
+    return err_fail(SOCLOSS_EEXIST, "account: account '%s' already exists", e->account);
   if (rc != SOCLOSS_ENOTFOUND) return rc;
   if ((rc = add_flows(a, "balance", e->amount))) return rc;
   return store_account_put(a->t, e->account, e->amount);
@@ -206,7 +206,7 @@ static int holder_balance(applier *a, const char *field, const char *id, int64_t
 static int set_holder_balance(applier *a, const char *field, const char *id, __int128 balance) {
   if (*id) return set_balance(a, field, id, balance);
   if (!fits_i64(balance))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "%s: the fund cash would overflow int64", field);
+    return err_fail(SOCLOSS_EOVERFLOW, "%s: the fund cash would overflow int64", field);
   a->tot.fund_cash = (int64_t)balance;
   return SOCLOSS_OK;
 }
@@ -220,7 +220,7 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
   if (!rc) rc = holder_balance(a, "seller", seller, &sb);
   if (rc) return rc;
   if (!fits_i64((__int128)size * price))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64",
+    return err_fail(SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64",
                        (long long)size, (long long)price);
   store_position bp, sp, b0, s0;
   __int128 br, sr;
@@ -229,11 +229,11 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
   b0 = bp;
   s0 = sp;
   if (fill(&bp, size, price, &br) || fill(&sp, -size, price, &sr))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
+    return err_fail(SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
   __int128 oi = (__int128)m.open_interest + longs(bp.size) - longs(b0.size) + longs(sp.size) -
                 longs(s0.size);
   if (!fits_i64(oi * m.mark))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+    return err_fail(SOCLOSS_EOVERFLOW,
                        "size: open interest %lld x mark %lld of market '%s' would overflow int64",
                        (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m.mark, market);
   m.open_interest = (int64_t)oi;
@@ -247,13 +247,13 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
 }
 
 static int op_trade(applier *a, const socloss_event *e) {
-  int rc = check_id(a->led, "market", e->market);
-  if (!rc) rc = check_id(a->led, "buyer", e->buyer);
-  if (!rc) rc = check_id(a->led, "seller", e->seller);
-  if (!rc) rc = positive(a->led, "size", e->size);
-  if (!rc) rc = positive(a->led, "price", e->price);
+  int rc = check_id("market", e->market);
+  if (!rc) rc = check_id("buyer", e->buyer);
+  if (!rc) rc = check_id("seller", e->seller);
+  if (!rc) rc = positive("size", e->size);
+  if (!rc) rc = positive("price", e->price);
   if (!rc && strcmp(e->buyer, e->seller) == 0)
-    rc = ledger_fail(a->led, SOCLOSS_EINVAL, "seller: buyer and seller are the same account '%s'",
+    rc = err_fail(SOCLOSS_EINVAL, "seller: buyer and seller are the same account '%s'",
                      e->buyer);
   return rc ? rc : ledger_trade(a, e->market, e->buyer, e->seller, e->size, e->price);
 }
@@ -264,24 +264,24 @@ static int op_position(applier *a, const socloss_event *e) {
   store_market m;
   int64_t balance;
   store_position pos;
-  int rc = check_id(a->led, "account", e->account);
-  if (!rc) rc = check_id(a->led, "market", e->market);
-  if (!rc && e->size == 0) rc = ledger_fail(a->led, SOCLOSS_EINVAL, "size: must not be zero");
-  if (!rc) rc = positive(a->led, "entry_price", e->price);
+  int rc = check_id("account", e->account);
+  if (!rc) rc = check_id("market", e->market);
+  if (!rc && e->size == 0) rc = err_fail(SOCLOSS_EINVAL, "size: must not be zero");
+  if (!rc) rc = positive("entry_price", e->price);
   if (!rc) rc = get_account(a, "account", e->account, &balance);
   if (!rc) rc = get_market(a, e->market, &m);
   if (rc) return rc;
   rc = store_position_get(a->t, e->market, e->account, &pos);
   if (rc == SOCLOSS_OK)
-    return ledger_fail(a->led, SOCLOSS_EEXIST, "market: account '%s' already holds a position in '%s'",
+    return err_fail(SOCLOSS_EEXIST, "market: account '%s' already holds a position in '%s'",
                        e->account, e->market);
   if (rc != SOCLOSS_ENOTFOUND) return rc;
   __int128 cost = (__int128)e->size * e->price, oi = (__int128)m.open_interest + longs(e->size);
   if (!fits_i64(cost))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW, "size: %lld x entry_price %lld overflows int64",
+    return err_fail(SOCLOSS_EOVERFLOW, "size: %lld x entry_price %lld overflows int64",
                        (long long)e->size, (long long)e->price);
   if (!fits_i64(oi * m.mark) || !fits_i64((__int128)e->size * m.mark))
-    return ledger_fail(a->led, SOCLOSS_EOVERFLOW,
+    return err_fail(SOCLOSS_EOVERFLOW,
                        "size: the open interest of market '%s' at mark %lld would overflow int64",
                        e->market, (long long)m.mark);
   if ((rc = add_flows(a, "size", -cost))) return rc;
@@ -314,20 +314,22 @@ int applier_apply(applier *a, const socloss_event *e) {
     case SOCLOSS_EV_FUND: rc = op_fund(a, e); break;
     case EV_ACCOUNT: rc = op_account(a, e); break;
     case EV_POSITION: rc = op_position(a, e); break;
-    case SOCLOSS_EV_DEFICIT: return resolve_event(a, e);  /* journals its own record */
-    default: return ledger_fail(a->led, SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
+    case SOCLOSS_EV_DEFICIT:  /* resolved above this layer; journals its own record */
+      if (!a->led->on_deficit) return err_fail(SOCLOSS_EINVAL, "deficit events cannot be applied here");
+      return a->led->on_deficit(a, e);
+    default: return err_fail(SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
   }
   if (rc || !a->journal) return rc;
   a->rec.len = 0;
   record_encode(&a->rec, e);
-  rc = a->rec.oom ? ledger_fail(a->led, SOCLOSS_ENOMEM, "journal: out of memory")
+  rc = a->rec.oom ? err_fail(SOCLOSS_ENOMEM, "journal: out of memory")
                   : store_journal_put(a->t, a->seq + 1, a->rec.p, a->rec.len);
   if (!rc) a->seq++;
   return rc;
 }
 
 int applier_record(applier *a, const codec_buf *rec, uint64_t *seq) {
-  if (rec->oom) return ledger_fail(a->led, SOCLOSS_ENOMEM, "journal: out of memory");
+  if (rec->oom) return err_fail(SOCLOSS_ENOMEM, "journal: out of memory");
   int rc = store_journal_put(a->t, a->seq + 1, rec->p, rec->len);
   if (!rc) *seq = ++a->seq;
   return rc;
@@ -344,11 +346,11 @@ void applier_end(applier *a) {
 int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *equity) {
   if (!a->ml_loaded) {
     free(a->ml.m);
-    int rc = markets_load(a->led, a->t, &a->ml);
+    int rc = markets_load(a->t, &a->ml);
     if (rc) return rc;
     a->ml_loaded = 1;
   }
-  return holder_equity(a->led, a->t, &a->ml, holder, balance, equity);
+  return holder_equity(a->t, &a->ml, holder, balance, equity);
 }
 
 /* ---- public entry points ------------------------------------------------ */
@@ -366,7 +368,7 @@ static int apply_events(store_txn *t, void *ud) {
   for (b->failed = 0; !rc && b->failed < b->n; b->failed++) {
     const socloss_event *e = &b->ev[b->failed];
     if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_DEFICIT)
-      rc = ledger_fail(b->led, SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
+      rc = err_fail(SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
     else
       rc = applier_apply(&a, e);
     if (rc) break;
@@ -377,7 +379,7 @@ static int apply_events(store_txn *t, void *ud) {
 }
 
 static int socloss_apply_unlocked(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   struct events b = {led, ev, n, 0};
   int rc = store_write(led->st, apply_events, &b);

@@ -60,7 +60,7 @@ static int row_fail(reader *r, int code, const char *field, const char *fmt, ...
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  r->rc = ledger_fail(r->led, code, "%s:%u: %s: %s", r->b->name, r->line, field, msg);
+  r->rc = err_fail(code, "%s:%u: %s: %s", r->b->name, r->line, field, msg);
   return r->rc;
 }
 
@@ -70,7 +70,7 @@ static int id_field(reader *r, int i, const char **out) {
                     "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
                     r->field[i]);
   *out = batch_strdup(r->b, r->field[i], r->len[i]);
-  return *out ? SOCLOSS_OK : (r->rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory"));
+  return *out ? SOCLOSS_OK : (r->rc = err_fail(SOCLOSS_ENOMEM, "out of memory"));
 }
 
 /* A field too long to keep is still an integer if it is all digits. */
@@ -108,7 +108,7 @@ static void row(reader *r) {
     return;
   }
   if (!(e = batch_push(r->b, r->line))) {
-    r->rc = ledger_fail(r->led, SOCLOSS_ENOMEM, "out of memory");
+    r->rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
     return;
   }
   switch (r->kind) {
@@ -154,7 +154,7 @@ static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *
   batch_init(b, src->name ? src->name : "-");
   if (!r || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL)) {
     free(r);
-    return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   r->led = led;
   r->b = b;
@@ -197,7 +197,7 @@ struct nets {
 /* Sums the imported sizes per market (sorting, then one pass). */
 static int tally(struct nets *ns, const batch *b) {
   ns->v = malloc((b->n ? b->n : 1) * sizeof *ns->v);
-  if (!ns->v) return ledger_fail(ns->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!ns->v) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t i = 0; i < b->n; i++) ns->v[i] = (net){b->ev[i].market, b->ev[i].size, b->line[i]};
   qsort(ns->v, b->n, sizeof *ns->v, cmp_net);
   size_t out = 0;
@@ -213,7 +213,7 @@ static int tally(struct nets *ns, const batch *b) {
   char sum[48];
   for (size_t i = 0; i < ns->n; i++)
     if (ns->v[i].sum != 0)
-      return ledger_fail(ns->led, SOCLOSS_EIMBALANCE,
+      return err_fail(SOCLOSS_EIMBALANCE,
                          "%s:%u: size: market '%s': the imported sizes sum to %s, not 0", ns->name,
                          ns->v[i].line, ns->v[i].market, i128_text(ns->v[i].sum, sum));
   return SOCLOSS_OK;
@@ -221,7 +221,7 @@ static int tally(struct nets *ns, const batch *b) {
 
 static int socloss_import_csv_unlocked(socloss *led, const socloss_source *markets, const socloss_source *accounts,
                        const socloss_source *positions, socloss_import_stats *stats) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   const socloss_source *src[3] = {markets, accounts, positions};
   batch b[3];

@@ -23,16 +23,16 @@ static int collect_market(void *ud, const char *id, const store_market *sm) {
   return SOCLOSS_OK;
 }
 
-int markets_load(socloss *led, store_txn *t, market_list *l) {
+int markets_load(store_txn *t, market_list *l) {
   memset(l, 0, sizeof *l);
   int rc = store_each_market(t, collect_market, l);
-  if (rc == SOCLOSS_ENOMEM) return ledger_fail(led, rc, "out of memory");
+  if (rc == SOCLOSS_ENOMEM) return err_fail(rc, "out of memory");
   return rc;
 }
 
 /* Fills a with the holder's positions (pos has room for every market) and
  * its equity. */
-static int holder_view(socloss *led, store_txn *t, const market_list *ml, const char *holder,
+static int holder_view(store_txn *t, const market_list *ml, const char *holder,
                        int64_t balance, socloss_position *pos, socloss_account *a) {
   __int128 equity = balance;
   size_t n = 0;
@@ -49,13 +49,13 @@ static int holder_view(socloss *led, store_txn *t, const market_list *ml, const 
      * sign of size, so the difference fits too; checked all the same */
     __int128 upnl = (__int128)sp.size * ml->m[i].mark - sp.cost;
     if (!fits_i64(upnl))
-      return ledger_fail(led, SOCLOSS_EOVERFLOW, "upnl of '%s' in '%s' overflows int64", holder,
+      return err_fail(SOCLOSS_EOVERFLOW, "upnl of '%s' in '%s' overflows int64", holder,
                          ml->m[i].market);
     p->upnl = (int64_t)upnl;
     equity += upnl;
   }
   if (!fits_i64(equity))
-    return ledger_fail(led, SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", holder);
+    return err_fail(SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", holder);
   memcpy(a->account, holder, strlen(holder) + 1);
   a->balance = balance;
   a->equity = (int64_t)equity;
@@ -64,7 +64,7 @@ static int holder_view(socloss *led, store_txn *t, const market_list *ml, const 
   return SOCLOSS_OK;
 }
 
-int holder_equity(socloss *led, store_txn *t, const market_list *ml, const char *holder, int64_t balance,
+int holder_equity(store_txn *t, const market_list *ml, const char *holder, int64_t balance,
                   __int128 *equity) {
   __int128 e = balance;
   for (size_t i = 0; i < ml->n; i++) {
@@ -74,28 +74,28 @@ int holder_equity(socloss *led, store_txn *t, const market_list *ml, const char 
     if (rc) return rc;
     e += (__int128)p.size * ml->m[i].mark - p.cost;
   }
-  if (!fits_i64(e)) return ledger_fail(led, SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", holder);
+  if (!fits_i64(e)) return err_fail(SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", holder);
   *equity = e;
   return SOCLOSS_OK;
 }
 
-int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balance,
+int ledger_equity(store_txn *t, const char *holder, int64_t balance,
                   __int128 *equity) {
   market_list ml;
-  int rc = markets_load(led, t, &ml);
-  if (!rc) rc = holder_equity(led, t, &ml, holder, balance, equity);
+  int rc = markets_load(t, &ml);
+  if (!rc) rc = holder_equity(t, &ml, holder, balance, equity);
   free(ml.m);
   return rc;
 }
 
 static int not_open(socloss *led) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   return SOCLOSS_OK;
 }
 
-static int stopped(socloss *led) {
-  return ledger_fail(led, SOCLOSS_ESTOP, "stopped by the callback");
+static int stopped(void) {
+  return err_fail(SOCLOSS_ESTOP, "stopped by the callback");
 }
 
 /* ---- totals ------------------------------------------------------------- */
@@ -132,7 +132,7 @@ static int each_market(void *ud, const char *id, const store_market *sm) {
   memcpy(m.market, id, strlen(id) + 1);
   m.mark = sm->mark;
   m.open_interest = sm->open_interest;
-  return w->cb(w->ud, &m) ? stopped(w->led) : SOCLOSS_OK;
+  return w->cb(w->ud, &m) ? stopped() : SOCLOSS_OK;
 }
 
 static int read_markets(store_txn *t, void *ud) { return store_each_market(t, each_market, ud); }
@@ -158,18 +158,18 @@ struct account_walk {
 static int each_account(void *ud, const char *id, int64_t balance) {
   struct account_walk *w = ud;
   socloss_account a;
-  int rc = holder_view(w->led, w->t, &w->ml, id, balance, w->pos, &a);
+  int rc = holder_view(w->t, &w->ml, id, balance, w->pos, &a);
   if (rc) return rc;
-  return w->cb(w->ud, &a) ? stopped(w->led) : SOCLOSS_OK;
+  return w->cb(w->ud, &a) ? stopped() : SOCLOSS_OK;
 }
 
 static int read_accounts(store_txn *t, void *ud) {
   struct account_walk *w = ud;
   w->t = t;
-  int rc = markets_load(w->led, t, &w->ml);
+  int rc = markets_load(t, &w->ml);
   if (rc) return rc;
   w->pos = malloc((w->ml.n ? w->ml.n : 1) * sizeof *w->pos);
-  if (!w->pos) rc = ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!w->pos) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   else if (!w->only) rc = store_each_account(t, each_account, w);
   else if (!*w->only) {
     store_totals tot;
@@ -178,7 +178,7 @@ static int read_accounts(store_txn *t, void *ud) {
   } else {
     int64_t balance;
     rc = store_account_get(t, w->only, &balance);
-    if (rc == SOCLOSS_ENOTFOUND) rc = ledger_fail(w->led, rc, "account: unknown account '%s'", w->only);
+    if (rc == SOCLOSS_ENOTFOUND) rc = err_fail(rc, "account: unknown account '%s'", w->only);
     if (!rc) rc = each_account(w, w->only, balance);
   }
   free(w->pos);
@@ -195,7 +195,7 @@ int socloss_accounts(socloss *led, socloss_account_cb cb, void *ud) {
 int socloss_account_get(socloss *led, const char *id, socloss_account_cb cb, void *ud) {
   int rc = not_open(led);
   if (!rc && (!id || (*id && !id_valid(id))))
-    rc = ledger_fail(led, SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", id ? id : "(null)");
+    rc = err_fail(SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", id ? id : "(null)");
   struct account_walk w = {.led = led, .only = id, .cb = cb, .ud = ud};
   return rc ? rc : store_read(led->st, read_accounts, &w);
 }
@@ -219,20 +219,20 @@ static int each_record(void *ud, uint64_t seq, const void *rec, size_t len) {
     if (deficit_decode(rec, len, &d) == 0) {
       json = deficit_json(seq, &d);
       deficit_rec_free(&d);
-      if (!json) return ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+      if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     }
   } else if (aux_record_type(type)) {
     json = aux_record_json(seq, rec, len);
   } else if (record_decode(rec, len, &e, &ids) == 0) {
     json = record_json(seq, &e);
-    if (!json) return ledger_fail(w->led, SOCLOSS_ENOMEM, "out of memory");
+    if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   if (!json)
-    return ledger_fail(w->led, SOCLOSS_ESTORE, "journal record %llu is corrupt",
+    return err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt",
                        (unsigned long long)seq);
   int stop = w->cb(w->ud, seq, json);
   free(json);
-  return stop ? stopped(w->led) : SOCLOSS_OK;
+  return stop ? stopped() : SOCLOSS_OK;
 }
 
 struct journal_read {

@@ -96,12 +96,12 @@ static int advance(mk_cursor *c) {
 /* Every account holding a position (the bankrupt one excluded), in id
  * order, with balance, equity and its positions in the deficit's markets:
  * one merge of the accounts table with each market's positions. */
-static int build_cands(socloss *led, store_txn *t, const deficit_rec *d, cands *c) {
+static int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
   mk_list ml = {0};
   size_t na, np, nmk;
   int rc = store_counts(t, &nmk, &na, &np);
   if (!rc) rc = store_each_market(t, collect_mk, &ml);
-  if (rc == SOCLOSS_ENOMEM) rc = ledger_fail(led, rc, "out of memory");
+  if (rc == SOCLOSS_ENOMEM) rc = err_fail(rc, "out of memory");
   memset(c, 0, sizeof *c);
   c->cap = na ? na : 1;
   c->nm = d->nm;
@@ -117,7 +117,7 @@ static int build_cands(socloss *led, store_txn *t, const deficit_rec *d, cands *
     c->ids_cap = c->cap * 13 + 64;
     c->ids = malloc(c->ids_cap);
     if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->size || !c->cost || !c->upnl || !c->ids)
-      rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory for %zu candidates", na);
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", na);
   }
   for (size_t k = 0; !rc && k < ml.n; k++) {
     mk_cursor *m = &ml.v[k];
@@ -157,7 +157,7 @@ static int build_cands(socloss *led, store_txn *t, const deficit_rec *d, cands *
     }
     __int128 eq = total + balance;
     if (!fits_i64(total) || !fits_i64(eq)) {
-      rc = ledger_fail(led, SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", id);
+      rc = err_fail(SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", id);
       break;
     }
     size_t len = strlen(id);
@@ -165,7 +165,7 @@ static int build_cands(socloss *led, store_txn *t, const deficit_rec *d, cands *
       size_t cap = c->ids_cap * 2 + len;
       char *p = realloc(c->ids, cap);
       if (!p) {
-        rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+        rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
         break;
       }
       c->ids = p;
@@ -188,15 +188,15 @@ static int build_cands(socloss *led, store_txn *t, const deficit_rec *d, cands *
 
 /* ---- step 1: bankruptcy prices ------------------------------------------ */
 
-static int bankruptcy_prices(socloss *led, deficit_rec *d) {
+static int bankruptcy_prices(deficit_rec *d) {
   if (!d->nm) return SOCLOSS_OK;
   int64_t w[DEFICIT_MARKETS_MAX], share[DEFICIT_MARKETS_MAX];
   for (size_t k = 0; k < d->nm; k++) {
     __int128 n = (__int128)d->mk[k].size * d->mk[k].mark;
     w[k] = (int64_t)(n < 0 ? -n : n);  /* fits: bounded by open interest x mark */
   }
-  if (d->equity == INT64_MIN) return ledger_fail(led, SOCLOSS_EOVERFLOW, "account: the deficit overflows int64");
-  if (alloc_pro_rata(w, d->nm, -d->equity, share)) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (d->equity == INT64_MIN) return err_fail(SOCLOSS_EOVERFLOW, "account: the deficit overflows int64");
+  if (alloc_pro_rata(w, d->nm, -d->equity, share)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < d->nm; k++) {
     deficit_market *m = &d->mk[k];
     __int128 p = (__int128)m->mark + share[k] / m->size;  /* C division truncates: toward the mark */
@@ -279,7 +279,7 @@ static int refuse(step *s, int code, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return ledger_fail(s->a->led, code, "%s%s", s->label, msg);
+  return err_fail(code, "%s%s", s->label, msg);
 }
 
 /* Step 2: every close validated (DESIGN §3), then each traded against the
@@ -288,7 +288,7 @@ static int step_deleverage(step *s) {
   deficit_rec *d = s->d;
   int64_t closed[DEFICIT_MARKETS_MAX] = {0};
   ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
-  if (!refs) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   int rc = SOCLOSS_OK;
   for (size_t k = 0; !rc && k < d->ndl; k++) {
     const dl_action *x = &d->dl[k];
@@ -327,7 +327,7 @@ static int step_deleverage(step *s) {
   }
   size_t first = 0;
   long dup = rc ? -1 : first_repeat(refs, d->ndl, s->ncands, d->nm, &first);
-  if (dup == -2) rc = ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  if (dup == -2) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   else if (dup >= 0)
     rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %ld: '%.*s' already closed in '%s' by action %zu", dup + 1,
                 (int)d->dl[dup].len, d->dl[dup].holder, d->mk[d->dl[dup].market].market, first + 1);
@@ -394,12 +394,12 @@ static int step_fund(step *s, int64_t hole_now, int64_t cap) {
 static int step_haircuts(step *s, int64_t shortfall) {
   deficit_rec *d = s->d;
   ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
-  if (!refs) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < d->nhc; k++) refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k, d->hc[k].index};
   size_t first = 0;
   long dup = first_repeat(refs, d->nhc, s->ncands, 1, &first);
   free(refs);
-  if (dup == -2) return ledger_fail(s->a->led, SOCLOSS_ENOMEM, "out of memory");
+  if (dup == -2) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (dup >= 0)
     return refuse(s, SOCLOSS_EPOLICY, "haircut action %ld: '%.*s' already charged by action %zu", dup + 1,
                   (int)d->hc[dup].len, d->hc[dup].account, first + 1);
@@ -435,7 +435,7 @@ static int step_haircuts(step *s, int64_t shortfall) {
 /* Step 6: what is left becomes bad debt; the account ends at zero. */
 static int step_bad_debt(step *s, int64_t left) {
   __int128 bd = (__int128)s->a->tot.bad_debt + left;
-  if (!fits_i64(bd)) return ledger_fail(s->a->led, SOCLOSS_EOVERFLOW, "bad debt overflows int64");
+  if (!fits_i64(bd)) return err_fail(SOCLOSS_EOVERFLOW, "bad debt overflows int64");
   s->a->tot.bad_debt = (int64_t)bd;
   s->d->bad_debt = left;
   return credit(s, left);
@@ -456,7 +456,7 @@ int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
   int64_t left;
   if ((rc = hole(&s, &left))) return rc;
   if (left != d->bad_debt)
-    return ledger_fail(a->led, SOCLOSS_EINVARIANT, "bad debt %lld recorded, %lld left", (long long)d->bad_debt,
+    return err_fail(SOCLOSS_EINVARIANT, "bad debt %lld recorded, %lld left", (long long)d->bad_debt,
                        (long long)left);
   if ((rc = step_bad_debt(&s, left))) return rc;
   return store_deficit_put(a->t, d->id, d->id_len, seq);
@@ -519,7 +519,7 @@ static int decide_txn(store_txn *t, void *ud);
 /* Calls the evaluator for one step over the candidates; fills actions. */
 static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t shortfall,
                       int64_t fund_cash, cands *c, void **buf, eval_response *rs) {
-  int rc = build_cands(lv->led, t, d, c);
+  int rc = build_cands(t, d, c);
   if (rc) return rc;
   eval_market mk[DEFICIT_MARKETS_MAX];
   for (size_t k = 0; k < d->nm; k++) {
@@ -557,7 +557,7 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
     clock_gettime(CLOCK_MONOTONIC, &t1);
     us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
   } else {
-    evaluator_call(&lv->led->ev, &rq, rs, buf, &us);
+    evaluator_call(lv->led->ev, &rq, rs, buf, &us);
   }
   lv->instructions += rs->instructions;
   lv->policy_us += us;
@@ -565,14 +565,14 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
   if (rs->status != EVAL_OK) {
     char label[128];
     policy_label(&lv->pol, label, sizeof label);
-    return ledger_fail(lv->led, SOCLOSS_EPOLICY, "%s %s in %s: %s", label, eval_status_text(rs->status),
+    return err_fail(SOCLOSS_EPOLICY, "%s %s in %s: %s", label, eval_status_text(rs->status),
                        lv->stage, rs->message);
   }
   for (size_t k = 0; k < rs->nactions; k++)
     if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm)) {
       char label[128];
       policy_label(&lv->pol, label, sizeof label);
-      return ledger_fail(lv->led, SOCLOSS_EPOLICY, "%s returned an invalid result in %s: action %zu is out of range",
+      return err_fail(SOCLOSS_EPOLICY, "%s returned an invalid result in %s: action %zu is out of range",
                          label, lv->stage, k + 1);
     }
   return SOCLOSS_OK;
@@ -592,7 +592,7 @@ static int load_position(void *ud, const char *id, const store_market *m) {
   if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
   if (rc) return rc;
   if (mp->d->nm == DEFICIT_MARKETS_MAX)
-    return ledger_fail(mp->lv->led, SOCLOSS_EINVAL, "account: holds positions in more than %d markets", DEFICIT_MARKETS_MAX);
+    return err_fail(SOCLOSS_EINVAL, "account: holds positions in more than %d markets", DEFICIT_MARKETS_MAX);
   deficit_market *dm = &mp->d->mk[mp->d->nm++];
   memcpy(dm->market, id, strlen(id) + 1);
   dm->size = p.size;
@@ -615,7 +615,7 @@ static int finish(live *lv, applier *a, deficit_rec *d) {
   if (!rc) rc = store_deficit_put(a->t, d->id, d->id_len, seq);
   if (!rc) rc = applier_finish(a);
   if (!rc && result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
-    rc = ledger_fail(lv->led, SOCLOSS_ENOMEM, "out of memory");
+    rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   return rc;
 }
 
@@ -650,13 +650,13 @@ static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
   sr->failed = rc != SOCLOSS_OK;
   sr->text = rc ? strdup(ERRBUF) : decision_json(&lv->led->res->r);
   ERRBUF[0] = 0;  /* the shadow's troubles are journaled, not the caller's */
-  return sr->text ? SOCLOSS_OK : ledger_fail(lv->led, SOCLOSS_ENOMEM, "out of memory");
+  return sr->text ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
 }
 
 /* After the real decision: the shadow's, and where it differs, journaled. */
 static int record_shadow(live *lv, applier *a, const deficit_rec *d, const shadow_run *sr) {
   char *mine = decision_json(&lv->led->res->r);
-  if (!mine) return ledger_fail(lv->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!mine) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   const char *field = sr->failed ? "decision" : decision_diff(mine, sr->text);
   free(mine);
   codec_buf b = {0};
@@ -699,7 +699,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   d.id_len = strlen(lv->id);
   uint64_t prior;
   if ((rc = store_deficit_get(t, d.id, d.id_len, &prior)) == SOCLOSS_OK) {
-    rc = ledger_fail(led, SOCLOSS_EEXIST, "id: deficit '%s' was already resolved (journal record %llu)", d.id,
+    rc = err_fail(SOCLOSS_EEXIST, "id: deficit '%s' was already resolved (journal record %llu)", d.id,
                      (unsigned long long)prior);
     goto out;
   }
@@ -709,17 +709,17 @@ static int resolve_txn(store_txn *t, void *ud) {
   memcpy(d.account, lv->account, strlen(lv->account) + 1);
   int64_t balance;
   rc = store_account_get(t, d.account, &balance);
-  if (rc == SOCLOSS_ENOTFOUND) rc = ledger_fail(led, rc, "account: unknown account '%s'", d.account);
+  if (rc == SOCLOSS_ENOTFOUND) rc = err_fail(rc, "account: unknown account '%s'", d.account);
   if (rc) goto out;
   market_pos mp = {lv, t, &d, balance};
   if ((rc = store_each_market(t, load_position, &mp))) goto out;
   if (!fits_i64(mp.equity)) {
-    rc = ledger_fail(led, SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d.account);
+    rc = err_fail(SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d.account);
     goto out;
   }
   d.equity = lv->equity = (int64_t)mp.equity;
   if (d.equity >= 0) {
-    rc = ledger_fail(led, SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d.account,
+    rc = err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d.account,
                      (long long)d.equity);
     goto out;
   }
@@ -734,11 +734,11 @@ static int resolve_txn(store_txn *t, void *ud) {
   step s = {&a, &d, label, NULL, 0};
 
   /* 1-2: bankruptcy prices, deleverage */
-  if ((rc = bankruptcy_prices(led, &d))) goto out;
+  if ((rc = bankruptcy_prices(&d))) goto out;
   if (lv->pol.has_deleverage && d.nm) {
     if ((rc = ask_policy(lv, t, &d, EVAL_FN_DELEVERAGE, 0, a.tot.fund_cash, &c, &buf, &rs))) goto out;
     if (!(dl = malloc((rs.nactions ? rs.nactions : 1) * sizeof *dl))) {
-      rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
       goto out;
     }
     for (size_t k = 0; k < rs.nactions; k++) {
@@ -771,7 +771,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   if (shortfall > 0 && lv->pol.has_haircut) {
     if ((rc = ask_policy(lv, t, &d, EVAL_FN_HAIRCUT, shortfall, a.tot.fund_cash, &c2, &buf2, &rs))) goto out;
     if (!(hc = malloc((rs.nactions ? rs.nactions : 1) * sizeof *hc))) {
-      rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
       goto out;
     }
     for (size_t k = 0; k < rs.nactions; k++) {
@@ -873,13 +873,13 @@ static int fatal(int rc) {
 static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   socloss *led = a->led;
   if (!e->id || !id_valid(e->id))
-    return ledger_fail(led, SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+    return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
                        e->id ? e->id : "");
   if (!e->account || !id_valid(e->account))
-    return ledger_fail(led, SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", e->account ? e->account : "");
-  int rc = params_valid(led, e->params);
+    return err_fail(SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", e->account ? e->account : "");
+  int rc = params_valid(e->params);
   if (rc) return rc;
-  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
   /* what the applier holds in memory goes to the transaction first */
   if ((rc = applier_finish(a))) return rc;
@@ -913,7 +913,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
   if (src && (!(act = malloc(len + 1)) || !(actp = malloc(plen + 1)))) rc = SOCLOSS_ENOMEM;
   if (fsrc && (!(fb = malloc(flen + 1)) || !(fbp = malloc(fplen + 1)))) rc = SOCLOSS_ENOMEM;
   if (rc == SOCLOSS_ENOMEM) {
-    rc = ledger_fail(led, rc, "out of memory");
+    rc = err_fail(rc, "out of memory");
     goto out;
   }
   rc = SOCLOSS_OK;
@@ -929,7 +929,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
     lv.shadow_params = shp;
   }
   if (!lv.pol.source) {
-    rc = ledger_fail(led, SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
+    rc = err_fail(SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
     goto out;
   }
   rc = probe_and_run(&lv, a->t);
@@ -951,7 +951,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
       snprintf(second, sizeof second, "%s", ERRBUF);
       struct failure_write f2 = {led, &fl, second};
       int wrc = isolate ? write_failure(a->t, &f2) : SOCLOSS_OK;
-      ledger_fail(led, wrc ? wrc : rc, "%.480s; fallback: %.480s", cause, second);
+      err_fail(wrc ? wrc : rc, "%.480s; fallback: %.480s", cause, second);
       if (wrc) rc = wrc;
     }
   } else if (rc == SOCLOSS_EPOLICY && isolate) {
@@ -960,7 +960,7 @@ static int resolve_in_batch(applier *a, const socloss_event *e, int isolate) {
     struct failure_write f = {led, &lv, cause};
     int wrc = write_failure(a->t, &f);
     if (wrc) rc = wrc;
-    else ledger_fail(led, rc, "%s", cause);
+    else err_fail(rc, "%s", cause);
   }
 out:
   free(act);
@@ -1010,12 +1010,12 @@ static int group_txn(store_txn *t, void *ud) {
 }
 
 static int socloss_resolve_batch_unlocked(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   socloss_resolve_options opt;
   socloss_resolve_options_init(&opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
-  int rc = params_valid(led, opt.params);
+  int rc = params_valid(opt.params);
   if (rc) return rc;
   struct group g = {led, items, n, &opt};
   rc = (opt.dry_run ? store_write_discard : store_write)(led->st, group_txn, &g);
@@ -1074,18 +1074,18 @@ static int attempt(live *lv) {
 static int socloss_resolve_unlocked(socloss *led, const char *account, const socloss_resolve_options *o,
                     const socloss_resolution **out) {
   if (out) *out = NULL;
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
-  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
   socloss_resolve_options opt;
   socloss_resolve_options_init(&opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
   if (!account || !id_valid(account))
-    return ledger_fail(led, SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", account ? account : "(null)");
+    return err_fail(SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", account ? account : "(null)");
   if (opt.id && !id_valid(opt.id))
-    return ledger_fail(led, SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", opt.id);
-  int rc = params_valid(led, opt.params);
+    return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", opt.id);
+  int rc = params_valid(opt.params);
   if (rc) return rc;
 
   setting_read active = {.role = SOCLOSS_POLICY_ACTIVE, .account = account},
@@ -1095,7 +1095,7 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
   if (!rc) rc = store_read(led->st, read_settings, &fallback);
   if (!rc) rc = store_read(led->st, read_settings, &shadow);
   if (rc) {
-    if (rc == SOCLOSS_ENOMEM) ledger_fail(led, rc, "out of memory");
+    if (rc == SOCLOSS_ENOMEM) err_fail(rc, "out of memory");
     goto done;
   }
   live lv;
@@ -1115,7 +1115,7 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
   lv.shadow_len = shadow.len;
   lv.shadow_params = shadow.params;
   if (!lv.pol.source) {
-    rc = ledger_fail(led, SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
+    rc = err_fail(SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
     goto done;
   }
   rc = attempt(&lv);
@@ -1123,7 +1123,7 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
 
   /* The policy failed: nothing of it was applied.  Journal why, then try
    * the fallback. */
-  ledger_log(led, "deficit %s of %s: %s", lv.id, account, ERRBUF);
+  log_say(&led->log, "deficit %s of %s: %s", lv.id, account, ERRBUF);
   snprintf(led->res->failure, sizeof led->res->failure, "%s", ERRBUF);
   char cause[ERRMSG_MAX];
   snprintf(cause, sizeof cause, "%s", ERRBUF);
@@ -1155,7 +1155,7 @@ static int socloss_resolve_unlocked(socloss *led, const char *account, const soc
         struct failure_write f = {led, &fb, second};
         store_write(led->st, write_failure, &f);
       }
-      ledger_fail(led, SOCLOSS_EPOLICY, "%.480s; fallback: %.480s", cause, second);
+      err_fail(SOCLOSS_EPOLICY, "%.480s; fallback: %.480s", cause, second);
     }
   }
   if (rc == SOCLOSS_EPOLICY) {
@@ -1175,7 +1175,7 @@ done:
 
 int resolve_native(socloss *led, const char *account, const socloss_resolve_options *o, const char *name,
                    native_rule rule, const socloss_resolution **out) {
-  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   live lv;
   memset(&lv, 0, sizeof lv);
   lv.led = led;
@@ -1220,7 +1220,7 @@ static int decide_txn(store_txn *t, void *ud) {
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
                    const char *params, size_t plen, char *params_buf) {
   socloss *led = a->led;
-  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
   int rc = applier_finish(a);
   if (rc) return rc;

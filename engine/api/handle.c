@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "resolve.h"
 
 const char *socloss_strerror(int code) {
   switch (code) {
@@ -32,39 +32,6 @@ const char *socloss_errname(int code) {
 }
 
 const char *socloss_version(void) { return SOCLOSS_VERSION_STRING; }
-
-int ledger_fail(socloss *led, int code, const char *fmt, ...) {
-  (void)led;  /* the message is this thread's, whatever the handle */
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(ERRBUF, ERRMSG_MAX, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
-void ledger_log(socloss *led, const char *fmt, ...) {
-  if (!led->opts.log) return;
-  char msg[ERRMSG_MAX + 128];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  led->opts.log(led->opts.log_ud, msg);
-}
-
-void ledger_prefix(socloss *led, const char *fmt, ...) {
-  (void)led;
-  char rest[ERRMSG_MAX];
-  memcpy(rest, ERRBUF, sizeof rest);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(ERRBUF, ERRMSG_MAX, fmt, ap);
-  va_end(ap);
-  size_t n = strlen(ERRBUF), room = ERRMSG_MAX - 1 - n, m = strnlen(rest, sizeof rest);
-  if (m > room) m = room;
-  memcpy(ERRBUF + n, rest, m);
-  ERRBUF[n + m] = 0;
-}
 
 int id_valid(const char *s) {
   size_t n = 0;
@@ -106,36 +73,38 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
     snprintf(ERRBUF, ERRMSG_MAX, "out of memory");
     return SOCLOSS_ENOMEM;
   }
-  evaluator_init(&led->ev, "");
   pthread_mutex_init(&led->lock, NULL);
   socloss_options_init(&led->opts);
   if (opts) {
     /* copy only what the caller's version of the struct has */
     size_t n = opts->size < sizeof led->opts ? opts->size : sizeof led->opts;
-    if (n < sizeof(size_t)) return ledger_fail(led, SOCLOSS_EINVAL, "options: size is not set (call socloss_options_init)");
+    if (n < sizeof(size_t)) return err_fail(SOCLOSS_EINVAL, "options: size is not set (call socloss_options_init)");
     memcpy(&led->opts, opts, n);
     led->opts.size = sizeof led->opts;
   }
-  if (!path || !*path) return ledger_fail(led, SOCLOSS_EINVAL, "path: empty");
+  if (!path || !*path) return err_fail(SOCLOSS_EINVAL, "path: empty");
   if (led->opts.map_size < 4096 || led->opts.map_size > led->opts.map_size_max)
-    return ledger_fail(led, SOCLOSS_EINVAL, "map_size: must be between 4096 and map_size_max");
+    return err_fail(SOCLOSS_EINVAL, "map_size: must be between 4096 and map_size_max");
   if (led->opts.create < 0 || led->opts.create > 2)
-    return ledger_fail(led, SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
+    return err_fail(SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
   char eval_path[4096];
   if (led->opts.evaluator) snprintf(eval_path, sizeof eval_path, "%s", led->opts.evaluator);
   else ledger_default_evaluator(eval_path, sizeof eval_path);
-  evaluator_init(&led->ev, eval_path);
-  led->ev.log = led->opts.log;
-  led->ev.log_ud = led->opts.log_ud;
+  if (!(led->ev = malloc(sizeof *led->ev))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  evaluator_init(led->ev, eval_path);
+  led->log = (log_sink){led->opts.log, led->opts.log_ud};
+  led->ev->log = led->log;
+  led->on_deficit = resolve_event;
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
-                      led->opts.unsafe_nosync, led->opts.log, led->opts.log_ud};
+                      led->opts.unsafe_nosync, led->log};
   return store_open(&led->st, path, &cfg);
 }
 
 void socloss_close(socloss *led) {
   if (!led) return;
-  evaluator_stop(&led->ev);
+  if (led->ev) evaluator_stop(led->ev);
+  free(led->ev);
   resolution_free(led->res);
   store_close(led->st);
   pthread_mutex_destroy(&led->lock);

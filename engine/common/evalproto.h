@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec.h"
+#include "bytes.h"
 
 #define EVAL_REQUEST_MAGIC 0x534c5131u   /* "SLQ1" */
 #define EVAL_RESPONSE_MAGIC 0x534c5231u  /* "SLR1" */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "policy.h"
 
 #define DEFICIT_MARKETS_MAX 256
 
@@ -118,7 +119,11 @@ int policy_set_for(socloss *led, int role, const char *market, const char *sourc
  * the largest notional at mark (ties to the lower market id); "" if none. */
 int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
 /* A params text is empty or a JSON object. */
-int params_valid(socloss *led, const char *params);
+int params_valid(const char *params);
+
+/* A deficit event met by an applier (the handle's on_deficit): resolved
+ * in a nested transaction. */
+int resolve_event(applier *a, const socloss_event *e);
 
 /* Replays a journaled resolution: the recorded actions, validated again. */
 int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);

@@ -8,22 +8,27 @@
 #include <stdint.h>
 
 #include "codec.h"
-#include "policy.h"
+#include "err.h"
 #include "socloss.h"
 #include "store.h"
 
-/* The message of the last failed call, one per thread (like errno), so
- * that threads sharing a handle do not overwrite each other's. */
-#define ERRMSG_MAX STORE_ERRMSG_MAX
-#define ERRBUF (store_errbuf())
-
 struct resolution_buf;
 
+struct applier;
+struct evaluator;
+
+/* The handle.  Defined here, at the lowest layer that uses it, like Lua's
+ * lua_State: the layers above own the parts they name (the evaluator is
+ * policy/'s, the result buffer resolve/'s) and see only pointers here. */
 struct socloss {
   store *st;
   socloss_options opts;
-  evaluator ev;                 /* the policy evaluator process */
-  struct resolution_buf *res;   /* the last resolution's result */
+  log_sink log;                 /* the options' log callback */
+  struct evaluator *ev;         /* policy/: the evaluator process */
+  struct resolution_buf *res;   /* resolve/: the last resolution's result */
+  /* resolve/: a deficit event met by an applier (a callback, so that the
+   * ledger layer never calls up into resolution) */
+  int (*on_deficit)(struct applier *a, const socloss_event *e);
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
 };
 
@@ -37,14 +42,6 @@ enum {
 /* Where socloss-eval is when the options do not say. */
 void ledger_default_evaluator(char *out, size_t len);
 
-/* Leaves a message on the handle and returns code. */
-int ledger_fail(socloss *led, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Tells the host's log callback, if any. */
-void ledger_log(socloss *led, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Puts "prefix" in front of the current message ("file:12: " + "amount: ..."). */
-void ledger_prefix(socloss *led, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* 1 when s is a valid id: 1-64 bytes of 0x21-0x7e. */
 int id_valid(const char *s);
 
@@ -54,17 +51,18 @@ typedef struct market_list {
   socloss_market *m;
 } market_list;
 
-int markets_load(socloss *led, store_txn *t, market_list *l);
+int markets_load(store_txn *t, market_list *l);
 /* balance + the upnl of every position of holder, in 128 bits, refused
  * (SOCLOSS_EOVERFLOW) outside int64. */
-int holder_equity(socloss *led, store_txn *t, const market_list *ml, const char *holder, int64_t balance,
+int holder_equity(store_txn *t, const market_list *ml, const char *holder, int64_t balance,
                   __int128 *equity);
 
 /* ---- Applying events ----------------------------------------------------
  * An applier applies events one by one inside one write transaction and
  * journals each; the totals and the journal sequence are kept in memory and
  * written once by applier_finish. */
-typedef struct applier {
+typedef struct applier applier;
+struct applier {
   socloss *led;
   store_txn *t;
   store_totals tot;
@@ -73,7 +71,7 @@ typedef struct applier {
   codec_buf rec;      /* the record being written, reused */
   market_list ml;     /* the markets, loaded when first needed */
   int ml_loaded;      /* 0 again after a market event */
-} applier;
+};
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);
 int applier_apply(applier *a, const socloss_event *e);
@@ -83,8 +81,6 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
                  int64_t size, int64_t price);
 /* Journals a record built by the caller; *seq gets its sequence. */
 int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
-/* A deficit event inside a batch: resolved in a nested transaction. */
-int resolve_event(applier *a, const socloss_event *e);
 /* Writes the totals kept in memory. */
 int applier_finish(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
@@ -95,7 +91,7 @@ int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *eq
 
 /* The equity of a holder ("" = the fund, whose balance is its cash), in
  * 128 bits so that a sum of many upnl cannot wrap. */
-int ledger_equity(socloss *led, store_txn *t, const char *holder, int64_t balance,
+int ledger_equity(store_txn *t, const char *holder, int64_t balance,
                   __int128 *equity);
 
 void resolution_free(struct resolution_buf *rb);

@@ -43,7 +43,7 @@ static int line_fail(line_ctx *c, int code, const char *field, const char *fmt, 
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return ledger_fail(c->led, code, "%s:%u: %s: %s", c->b->name, c->line, field, msg);
+  return err_fail(code, "%s:%u: %s: %s", c->b->name, c->line, field, msg);
 }
 
 static const char *kind_name(const json_t *v) {
@@ -64,7 +64,7 @@ static int string_field(line_ctx *c, json_t *o, const char *key, const char **ou
   if (!v) return line_fail(c, SOCLOSS_EPARSE, key, "missing");
   if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, key, "must be a string, not %s", kind_name(v));
   *out = batch_strdup(c->b, json_string_value(v), json_string_length(v));
-  if (!*out) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!*out) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (!id_valid(*out))  /* jansson refuses \u0000 itself */
     return line_fail(c, SOCLOSS_EINVAL, key,
                      "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", *out);
@@ -88,11 +88,11 @@ static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
   char *text = malloc(EVAL_SOURCE_MAX + 2);
   size_t n = text ? fread(text, 1, EVAL_SOURCE_MAX + 1, f) : 0;
   fclose(f);
-  if (!text) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!text) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   e->policy = batch_strdup(c->b, text, n);
   e->policy_len = n;
   free(text);
-  if (!e->policy) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!e->policy) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   return SOCLOSS_OK;
 }
 
@@ -102,7 +102,7 @@ static int params_field(line_ctx *c, json_t *o, socloss_event *e) {
   char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
   e->params = text ? batch_strdup(c->b, text, strlen(text)) : NULL;
   free(text);
-  return e->params ? SOCLOSS_OK : ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  return e->params ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
 }
 
 static int event(line_ctx *c, json_t *o) {
@@ -125,7 +125,7 @@ static int event(line_ctx *c, json_t *o) {
     if (!known) return line_fail(c, SOCLOSS_EPARSE, key, "unknown field for a %s event", sp->type);
   }
   socloss_event *e = batch_push(c->b, c->line);
-  if (!e) return ledger_fail(c->led, SOCLOSS_ENOMEM, "out of memory");
+  if (!e) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   e->type = sp->ev;
   /* the fields in the spec's order; the first bad one is reported */
   int rc = SOCLOSS_OK;
@@ -156,7 +156,7 @@ static int blank(const char *p, size_t n) {
 }
 
 static int socloss_apply_jsonl_unlocked(socloss *led, const socloss_source *src, size_t *applied) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   batch b;
   batch_init(&b, src->name ? src->name : "-");

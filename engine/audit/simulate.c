@@ -51,14 +51,13 @@ typedef struct sim {
 /* The account in two: half the balance, half of each position (the halves
  * of an odd size differ by one lot; cost goes with the lots, truncated). */
 static int split_account(sim *s, store_txn *t, const market_list *ml) {
-  socloss *led = s->led;
   int64_t b, other;
   size_t len = strlen(s->split);
   snprintf(s->twin, sizeof s->twin, "%.*s~2", (int)(len > CODEC_ID_MAX - 2 ? CODEC_ID_MAX - 2 : len), s->split);
   int rc = store_account_get(t, s->split, &b);
   if (rc) return rc;
   if (store_account_get(t, s->twin, &other) == SOCLOSS_OK)
-    return ledger_fail(led, SOCLOSS_EEXIST, "split: account '%s' exists already", s->twin);
+    return err_fail(SOCLOSS_EEXIST, "split: account '%s' exists already", s->twin);
   if ((rc = store_account_put(t, s->split, b / 2)) || (rc = store_account_put(t, s->twin, b - b / 2))) return rc;
   for (size_t i = 0; i < ml->n; i++) {
     store_position p, p1, p2;
@@ -99,7 +98,7 @@ static int scan_account(void *ud, const char *id, int64_t balance) {
   struct scan *sc = ud;
   sim *s = sc->s;
   __int128 eq;
-  int rc = holder_equity(sc->led, sc->t, &sc->ml, id, balance, &eq);
+  int rc = holder_equity(sc->t, &sc->ml, id, balance, &eq);
   if (rc) return rc;
   if (s->n == s->cap) {
     s->cap = s->cap ? 2 * s->cap : 256;
@@ -175,21 +174,21 @@ static int sim_txn(store_txn *t, void *ud) {
   if (s->shock_market) {
     store_market m;
     if ((rc = store_market_get(t, s->shock_market, &m)) == SOCLOSS_ENOTFOUND)
-      rc = ledger_fail(led, rc, "shock: unknown market '%s'", s->shock_market);
+      rc = err_fail(rc, "shock: unknown market '%s'", s->shock_market);
     __int128 mark = (__int128)m.mark * (1000000 + s->shock_ppm) / 1000000;
-    if (!rc && (mark < 1 || mark > INT64_MAX)) rc = ledger_fail(led, SOCLOSS_EINVAL, "shock: the mark would be %lld", (long long)mark);
+    if (!rc && (mark < 1 || mark > INT64_MAX)) rc = err_fail(SOCLOSS_EINVAL, "shock: the mark would be %lld", (long long)mark);
     socloss_event e = {.type = SOCLOSS_EV_MARKET, .market = s->shock_market, .mark = (int64_t)mark};
     if (!rc) rc = applier_apply(&a, &e);
     if (!rc) rc = applier_finish(&a);
   }
   struct scan sc = {s, led, t, {0}};
-  if (!rc) rc = markets_load(led, t, &sc.ml);
+  if (!rc) rc = markets_load(t, &sc.ml);
   if (!rc && s->split) rc = split_account(s, t, &sc.ml);
   s->n = s->nb = 0;
   if (!rc) rc = store_each_account(t, scan_account, &sc);
-  if (rc == SOCLOSS_ENOMEM) ledger_fail(led, rc, "out of memory");
+  if (rc == SOCLOSS_ENOMEM) err_fail(rc, "out of memory");
   if (!rc && s->account) {
-    if (!s->bankrupt && !(s->bankrupt = malloc(sizeof *s->bankrupt))) rc = ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+    if (!s->bankrupt && !(s->bankrupt = malloc(sizeof *s->bankrupt))) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
     else snprintf(s->bankrupt[0], CODEC_ID_MAX + 1, "%s", s->account), s->nb = 1;
   }
   for (size_t i = 0; !rc && i < s->nb; i++) {
@@ -220,7 +219,7 @@ static int sim_txn(store_txn *t, void *ud) {
   double *share = malloc((s->n ? s->n : 1) * sizeof *share), sum = 0, weighted = 0;
   size_t k = 0;
   __int128 total = 0;
-  if (!share) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!share) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   s->top_charge = 0;
   s->pair_charge = 0;
   for (size_t i = 0; i < s->n; i++) {
@@ -253,13 +252,13 @@ static int sim_txn(store_txn *t, void *ud) {
 static int socloss_simulate_unlocked(socloss *led, const char *policy, size_t policy_len, const char *params,
                                      const char *account, const char *shock_market, int64_t shock_ppm,
                                      socloss_sim_result *out) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   memset(out, 0, sizeof *out);
-  int rc = params_valid(led, params);
+  int rc = params_valid(params);
   if (rc) return rc;
   if (!account == !shock_market)
-    return ledger_fail(led, SOCLOSS_EINVAL, "simulate: give one account or one shock");
+    return err_fail(SOCLOSS_EINVAL, "simulate: give one account or one shock");
   sim s;
   memset(&s, 0, sizeof s);
   s.led = led;

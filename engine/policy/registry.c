@@ -81,7 +81,7 @@ struct lookup {
 static int read_lookup(store_txn *t, void *ud) {
   struct lookup *l = ud;
   int rc = store_each_policy(t, find_one, &l->f);
-  if (rc == SOCLOSS_ESTORE) return ledger_fail(l->led, rc, "corrupt policy registry entry");
+  if (rc == SOCLOSS_ESTORE) return err_fail(rc, "corrupt policy registry entry");
   if (rc) return rc;
   if (l->f.matches == 1 && (l->source = malloc(l->f.best.info.source_len + 1))) {
     memcpy(l->source, l->f.best.source, l->f.best.info.source_len);
@@ -102,29 +102,29 @@ static int lookup(socloss *led, const char *ref, struct lookup *l) {
   if (!hex) {
     const char *at = strchr(ref, '@');
     size_t n = at ? (size_t)(at - ref) : strlen(ref);
-    if (n == 0 || n > CODEC_ID_MAX) return ledger_fail(led, SOCLOSS_EINVAL, "policy: '%.80s' is not a name, name@version or hash", ref);
+    if (n == 0 || n > CODEC_ID_MAX) return err_fail(SOCLOSS_EINVAL, "policy: '%.80s' is not a name, name@version or hash", ref);
     memcpy(l->f.name, ref, n);
     l->f.name[n] = 0;
     if (at) {
       char *end;
       unsigned long v = strtoul(at + 1, &end, 10);
-      if (*end || v == 0 || v > UINT32_MAX) return ledger_fail(led, SOCLOSS_EINVAL, "policy: bad version in '%.80s'", ref);
+      if (*end || v == 0 || v > UINT32_MAX) return err_fail(SOCLOSS_EINVAL, "policy: bad version in '%.80s'", ref);
       l->f.want_version = (uint32_t)v;
     }
   }
   int rc = store_read(led->st, read_lookup, l);
   if (rc) return rc;
-  if (l->f.matches == 0) return ledger_fail(led, SOCLOSS_ENOTFOUND, "policy: no policy '%.80s' in the registry", ref);
+  if (l->f.matches == 0) return err_fail(SOCLOSS_ENOTFOUND, "policy: no policy '%.80s' in the registry", ref);
   if (l->f.matches > 1) {
     free(l->source);
-    return ledger_fail(led, SOCLOSS_EINVAL, "policy: '%.80s' matches %d policies; give more of the hash", ref, l->f.matches);
+    return err_fail(SOCLOSS_EINVAL, "policy: '%.80s' matches %d policies; give more of the hash", ref, l->f.matches);
   }
-  if (!l->source) return ledger_fail(led, SOCLOSS_ENOMEM, "out of memory");
+  if (!l->source) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   return SOCLOSS_OK;
 }
 
 int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   struct lookup l;
   int rc = lookup(led, ref ? ref : "", &l);
@@ -166,17 +166,17 @@ static int by_name_version(const void *a, const void *b) {
 }
 
 int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   struct listing l = {0};
   int rc = store_read(led->st, read_listing, &l);
-  if (rc == SOCLOSS_ESTORE) ledger_fail(led, rc, "corrupt policy registry entry");
-  if (rc == SOCLOSS_ENOMEM) ledger_fail(led, rc, "out of memory");
+  if (rc == SOCLOSS_ESTORE) err_fail(rc, "corrupt policy registry entry");
+  if (rc == SOCLOSS_ENOMEM) err_fail(rc, "out of memory");
   if (!rc) {
     qsort(l.v, l.n, sizeof *l.v, by_name_version);
     for (size_t i = 0; i < l.n; i++)
       if (cb(ud, &l.v[i])) {
-        rc = ledger_fail(led, SOCLOSS_ESTOP, "stopped by the callback");
+        rc = err_fail(SOCLOSS_ESTOP, "stopped by the callback");
         break;
       }
   }
@@ -228,7 +228,7 @@ static int put_entry(applier *a, const unsigned char hash[32], const policy_src 
   codec_buf_u32(&val, ad.info.version);
   codec_buf_i64(&val, (int64_t)seq);
   codec_buf_blob(&val, p->source, p->len);
-  if (!rc) rc = val.oom ? ledger_fail(a->led, SOCLOSS_ENOMEM, "out of memory") : store_policy_put(a->t, hash, val.p, val.len);
+  if (!rc) rc = val.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : store_policy_put(a->t, hash, val.p, val.len);
   codec_buf_free(&rec);
   codec_buf_free(&val);
   if (info) {
@@ -272,10 +272,10 @@ static int write_entry(store_txn *t, void *ud) {
   int rc = store_policy_get(t, ad->hash, &old, &oldlen);
   if (rc == SOCLOSS_OK) {
     entry e;
-    if (decode_entry(ad->hash, old, oldlen, &e)) return ledger_fail(ad->led, SOCLOSS_ESTORE, "corrupt policy registry entry");
+    if (decode_entry(ad->hash, old, oldlen, &e)) return err_fail(SOCLOSS_ESTORE, "corrupt policy registry entry");
     ad->info = e.info;
     ad->exists = 1;
-    return ledger_fail(ad->led, SOCLOSS_EEXIST, "policy: this source is already in the registry as %s@%u (%.12s)",
+    return err_fail(SOCLOSS_EEXIST, "policy: this source is already in the registry as %s@%u (%.12s)",
                        e.info.name, e.info.version, e.info.hash);
   }
   if (rc != SOCLOSS_ENOTFOUND) return rc;
@@ -287,7 +287,7 @@ static int write_entry(store_txn *t, void *ud) {
 }
 
 static int socloss_policy_add_unlocked(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   policy_src p = {source, len, "", "", 0, 0};
   socloss_limits lim;
@@ -317,13 +317,13 @@ int socloss_policy_add(socloss *led, const char *source, size_t len, socloss_pol
 
 static int socloss_policy_activate_unlocked(socloss *led, const char *ref, int role, const char *market,
                                             const char *params_json) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
-    return ledger_fail(led, SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
+    return err_fail(SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
   if (market && *market && !id_valid(market))
-    return ledger_fail(led, SOCLOSS_EINVAL, "market: '%.80s' is not a valid id", market);
-  int rc = params_valid(led, params_json);
+    return err_fail(SOCLOSS_EINVAL, "market: '%.80s' is not a valid id", market);
+  int rc = params_valid(params_json);
   if (rc) return rc;
   struct lookup l;
   if ((rc = lookup(led, ref ? ref : "", &l))) return rc;

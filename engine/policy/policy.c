@@ -36,18 +36,6 @@ static uint64_t now_us(void) {
   return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
-static void note(evaluator *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(evaluator *ev, const char *fmt, ...) {
-  if (!ev->log) return;
-  char msg[600];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  ev->log(ev->log_ud, msg);
-}
-
 void evaluator_init(evaluator *ev, const char *path) {
   memset(ev, 0, sizeof *ev);
   ev->fd = -1;
@@ -94,7 +82,7 @@ static int start(evaluator *ev, char *msg, size_t msglen) {
   fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
   ev->pid = pid;
   ev->fd = sv[0];
-  note(ev, "evaluator %s started (pid %d)", ev->path, (int)pid);
+  log_say(&ev->log, "evaluator %s started (pid %d)", ev->path, (int)pid);
   return 0;
 }
 
@@ -167,7 +155,7 @@ static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
     snprintf(rs->message, sizeof rs->message, "the evaluator stopped answering (exit %d)",
              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   }
-  note(ev, "evaluator stopped: %s", rs->message);
+  log_say(&ev->log, "evaluator stopped: %s", rs->message);
   return rs->status;
 }
 
@@ -211,7 +199,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     memset(rs, 0, sizeof *rs);
     rs->status = EVAL_PROTOCOL;
     snprintf(rs->message, sizeof rs->message, "the evaluator's answer is malformed");
-    note(ev, "evaluator stopped: %s", rs->message);
+    log_say(&ev->log, "evaluator stopped: %s", rs->message);
     return rs->status;
   }
   *buf = p;
@@ -259,11 +247,11 @@ int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   rq.c.off = &off0;
   eval_response rs;
   void *buf;
-  evaluator_call(&led->ev, &rq, &rs, &buf, NULL);
+  evaluator_call(led->ev, &rq, &rs, &buf, NULL);
   char label[128];
   if (rs.status != EVAL_OK) {
     policy_label(p, label, sizeof label);
-    ledger_fail(led, SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), rs.message);
+    err_fail(SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), rs.message);
     free(buf);
     return SOCLOSS_EPOLICY;
   }

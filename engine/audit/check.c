@@ -63,12 +63,12 @@ static int dg_deficit(void *ud, const char *id, size_t len, uint64_t seq) {
   return 0;
 }
 
-static int state_digest(socloss *led, store_txn *t, unsigned char out[32]) {
+static int state_digest(store_txn *t, unsigned char out[32]) {
   digest d = {EVP_MD_CTX_new()};
   store_totals tot;
   if (!d.md || !EVP_DigestInit_ex(d.md, EVP_sha256(), NULL)) {
     EVP_MD_CTX_free(d.md);
-    return ledger_fail(led, SOCLOSS_ENOMEM, "digest: cannot start SHA-256");
+    return err_fail(SOCLOSS_ENOMEM, "digest: cannot start SHA-256");
   }
   /* a tag before each table keeps the tables apart in the hash */
   int rc = SOCLOSS_OK;
@@ -88,7 +88,7 @@ static int state_digest(socloss *led, store_txn *t, unsigned char out[32]) {
     dg_i64(&d, tot.net_flows);
   }
   unsigned len = 32;
-  if (!rc && !EVP_DigestFinal_ex(d.md, out, &len)) rc = ledger_fail(led, SOCLOSS_ENOMEM, "digest failed");
+  if (!rc && !EVP_DigestFinal_ex(d.md, out, &len)) rc = err_fail(SOCLOSS_ENOMEM, "digest failed");
   EVP_MD_CTX_free(d.md);
   return rc;
 }
@@ -100,11 +100,11 @@ struct digest_read {
 
 static int read_digest(store_txn *t, void *ud) {
   struct digest_read *r = ud;
-  return state_digest(r->led, t, r->out);
+  return state_digest(t, r->out);
 }
 
 int socloss_state_digest(socloss *led, unsigned char out[32]) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   struct digest_read r = {led, out};
   return store_read(led->st, read_digest, &r);
@@ -265,7 +265,7 @@ static int run_check(store_txn *t, void *ud) {
   rep->journal_contiguous = rep->replay_matches = 1;
   rep->records = 0;
 
-  int rc = state_digest(s->led, t, rep->digest);
+  int rc = state_digest(t, rep->digest);
   if (!rc) rc = store_each_position(t, NULL, scan_position, s);
   if (!rc) close_market(s);
   if (!rc) rc = store_each_market(t, sum_open_interest, s);
@@ -295,20 +295,20 @@ static int run_check(store_txn *t, void *ud) {
   applier_end(&r.a);
   if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ENOMEM || rc == SOCLOSS_ESTORE) return rc;
   if (rc) return SOCLOSS_OK;  /* a refused record: reported */
-  if ((rc = state_digest(s->led, t, replayed))) return rc;
+  if ((rc = state_digest(t, replayed))) return rc;
   if (memcmp(replayed, rep->digest, 32) != 0)
     failed(s, &rep->replay_matches, "replaying the journal gives a different state");
   return SOCLOSS_OK;
 }
 
 static int socloss_check_unlocked(socloss *led, socloss_check_report *rep) {
-  if (!led->st) return ledger_fail(led, SOCLOSS_EINVAL, "ledger is not open");
+  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
   ERRBUF[0] = 0;
   memset(rep, 0, sizeof *rep);
   scan s = {.led = led, .rep = rep};
   int rc = store_write_discard(led->st, run_check, &s);
   if (rc) return rc;
-  if (s.failure[0]) return ledger_fail(led, SOCLOSS_EINVARIANT, "%s", s.failure);
+  if (s.failure[0]) return err_fail(SOCLOSS_EINVARIANT, "%s", s.failure);
   ERRBUF[0] = 0;
   return SOCLOSS_OK;
 }
