@@ -42,6 +42,12 @@ static char *slurp(const char *path, size_t *len) {
 /* The capped pro-rata of policies/pro_rata.lua (scope market, weight
  * profit), in C, through the same exact helpers. */
 static void native_pro_rata(const eval_request *rq, eval_response *rs) {
+  if (rq->fn == EVAL_FN_PROBE) {  /* "loading" the rule */
+    snprintf(rs->name, sizeof rs->name, "native");
+    rs->has_haircut = 1;
+    rs->status = EVAL_OK;
+    return;
+  }
   size_t n = rq->c.n;
   int64_t *profit = calloc(n ? n : 1, sizeof *profit), *cap = calloc(n ? n : 1, sizeof *cap),
           *out = calloc(n ? n : 1, sizeof *out);
@@ -99,20 +105,27 @@ typedef struct rule {
   size_t len;
 } rule;
 
+/* The options that make r decide: a Lua source, or the native rule
+ * answering in place of the evaluator process. */
+static void rule_options(socloss *led, const rule *r, socloss_resolve_options *o) {
+  socloss_resolve_options_init(o);
+  if (!r->source) led->ev->native = native_pro_rata;
+  o->policy = r->source ? r->source : "native";
+  o->policy_len = r->source ? r->len : 6;
+}
+
 static double one_run(const char *tmpl, const char *run, const rule *r, const char *params, size_t *charged) {
   sh("rm -rf '%s'%s", run, "");
   sh("cp -r '%s' '%s'", tmpl, run);
   socloss *led;
   socloss_open(&led, run, NULL);
   socloss_resolve_options o;
-  socloss_resolve_options_init(&o);
+  rule_options(led, r, &o);
   o.id = "bench";
-  o.policy = r->source;
-  o.policy_len = r->len;
   o.params = params;
   const socloss_resolution *res = NULL;
   double t0 = now();
-  int rc = r->source ? socloss_resolve(led, "a", &o, &res) : resolve_native(led, "a", &o, r->name, native_pro_rata, &res);
+  int rc = socloss_resolve(led, "a", &o, &res);
   double t = now() - t0;
   if (rc) fprintf(stderr, "bench_resolve: %s: %s\n", r->name, socloss_errmsg(led));
   *charged = res ? res->nhaircuts + res->ndeleveraged : 0;
@@ -154,9 +167,7 @@ static double cascade(const char *tmpl, const char *run, const rule *r, size_t k
       size_t m = 0;
       for (; m < batch && i + m < l.n && i + m < k; m++) items[m] = (socloss_batch_item){l.id[i + m], l.id[i + m], 0, 0, ""};
       socloss_resolve_options o;
-      socloss_resolve_options_init(&o);
-      o.policy = r->source;
-      o.policy_len = r->len;
+      rule_options(led, r, &o);
       if (socloss_resolve_batch(led, items, m, &o)) fprintf(stderr, "bench_resolve: batch: %s\n", socloss_errmsg(led));
       for (size_t j = 0; j < m; j++) *done += items[j].code == SOCLOSS_OK;
     }
@@ -164,13 +175,10 @@ static double cascade(const char *tmpl, const char *run, const rule *r, size_t k
   }
   for (size_t i = 0; !batch && i < l.n && i < k; i++) {
     socloss_resolve_options o;
-    socloss_resolve_options_init(&o);
-    o.policy = r->source;
-    o.policy_len = r->len;
+    rule_options(led, r, &o);
     o.id = l.id[i];
     const socloss_resolution *res;
-    int rc = r->source ? socloss_resolve(led, l.id[i], &o, &res)
-                       : resolve_native(led, l.id[i], &o, r->name, native_pro_rata, &res);
+    int rc = socloss_resolve(led, l.id[i], &o, &res);
     if (rc) fprintf(stderr, "bench_resolve: cascade %s: %s\n", l.id[i], socloss_errmsg(led));
     else ++*done;
   }

@@ -164,6 +164,12 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   uint64_t t0 = now_us();
   *buf = NULL;
   memset(rs, 0, sizeof *rs);
+  if (ev->native) {
+    ev->native(rq, rs);
+    *buf = (void *)rs->actions;
+    if (elapsed_us) *elapsed_us = now_us() - t0;
+    return rs->status;
+  }
   if (ev->pid == 0 && start(ev, rs->message, sizeof rs->message)) {
     rs->status = EVAL_CRASH;
     return rs->status;

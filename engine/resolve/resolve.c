@@ -496,7 +496,6 @@ int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX +
 
 typedef struct live {
   socloss *led;
-  native_rule native;      /* set: a C rule decides, no evaluator */
   const char *account;
   char id[CODEC_ID_MAX + 1];
   policy_src pol;
@@ -548,17 +547,7 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
   rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total,
                         c->size, c->cost, c->upnl};
   uint64_t us = 0;
-  if (lv->native) {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    memset(rs, 0, sizeof *rs);
-    lv->native(&rq, rs);
-    *buf = (void *)rs->actions;  /* freed with the buffer */
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
-  } else {
-    evaluator_call(lv->led->ev, &rq, rs, buf, &us);
-  }
+  evaluator_call(lv->led->ev, &rq, rs, buf, &us);
   lv->instructions += rs->instructions;
   lv->policy_us += us;
   lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
@@ -608,7 +597,7 @@ static int finish(live *lv, applier *a, deficit_rec *d) {
   uint64_t seq = 0;
   /* the source of the policy that decided stays in the registry, so that a
    * replay can run it again */
-  int rc = lv->native ? SOCLOSS_OK : registry_ensure(a, &lv->pol);
+  int rc = registry_ensure(a, &lv->pol);
   deficit_encode(&b, d);
   if (!rc) rc = applier_record(a, &b, &seq);
   codec_buf_free(&b);
@@ -1065,7 +1054,7 @@ static void failed_result(socloss *led, const live *lv) {
 static int attempt(live *lv) {
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
   lv->stage = "load";
-  int rc = lv->native ? SOCLOSS_OK : policy_probe(lv->led, &lv->pol, &el);
+  int rc = policy_probe(lv->led, &lv->pol, &el);
   if (rc) return rc;
   lv->stage = NULL;
   return (lv->dry_run ? store_write_discard : store_write)(lv->led->st, resolve_txn, lv);
@@ -1170,26 +1159,6 @@ done:
   free(shadow.source);
   free(shadow.params);
   if (out && led->res->r.status) *out = &led->res->r;
-  return rc;
-}
-
-int resolve_native(socloss *led, const char *account, const socloss_resolve_options *o, const char *name,
-                   native_rule rule, const socloss_resolution **out) {
-  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  live lv;
-  memset(&lv, 0, sizeof lv);
-  lv.led = led;
-  lv.native = rule;
-  lv.account = account;
-  lv.dry_run = o->dry_run;
-  lv.params = "";
-  lv.lim = default_limits;
-  snprintf(lv.id, sizeof lv.id, "%s", o->id ? o->id : "native");
-  snprintf(lv.pol.name, sizeof lv.pol.name, "%s", name);
-  memset(lv.pol.hash, '0', 64);
-  lv.pol.has_haircut = 1;
-  int rc = attempt(&lv);
-  if (out) *out = rc ? NULL : &led->res->r;
   return rc;
 }
 

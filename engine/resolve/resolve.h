@@ -128,14 +128,6 @@ int resolve_event(applier *a, const socloss_event *e);
 /* Replays a journaled resolution: the recorded actions, validated again. */
 int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);
 
-/* A rule written in C, in place of a Lua policy, for comparing the two in
- * one binary (bench/): it sees the same request the evaluator would and
- * fills rs (status, actions malloc'd). */
-typedef void (*native_rule)(const eval_request *rq, eval_response *rs);
-
-int resolve_native(socloss *led, const char *account, const socloss_resolve_options *o,
-                   const char *name, native_rule rule, const socloss_resolution **out);
-
 /* The registry keeps every policy that ever decided or was set: written
  * (with its journal record) when absent. */
 int registry_ensure(applier *a, const policy_src *p);
