@@ -214,7 +214,7 @@ static int check_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   if (type == EV_DEFICIT) {
     bad = deficit_decode(rec, len, &d) != 0;
     if (!bad) deficit_rec_free(&d);
-  } else if (aux_record_type(type)) {
+  } else if (record_is_aux(type)) {
     char *j = aux_record_json(seq, rec, len);
     bad = j == NULL;
     free(j);
@@ -235,7 +235,7 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   record_ids ids;
   deficit_rec d;
   int rc, type = record_type(rec, len);
-  if (aux_record_type(type)) return SOCLOSS_OK;  /* no state */
+  if (record_is_aux(type)) return SOCLOSS_OK;  /* no state */
   if (type == EV_DEFICIT) {
     if (deficit_decode(rec, len, &d)) return SOCLOSS_OK;  /* reported above */
     rc = deficit_replay(&r->a, &d, seq);

@@ -156,7 +156,7 @@ static int replay_txn(store_txn *t, void *ud) {
     socloss_event e;
     record_ids ids;
     deficit_rec d;
-    if (aux_record_type(type)) {
+    if (record_is_aux(type)) {
       /* no state */
     } else if (type == EV_DEFICIT) {
       if (deficit_decode(copy, len, &d)) rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);

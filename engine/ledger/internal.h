@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "record.h"
 #include "socloss.h"
 #include "store.h"
 
@@ -30,13 +31,6 @@ struct socloss {
    * ledger layer never calls up into resolution) */
   int (*on_deficit)(struct applier *a, const socloss_event *e);
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
-};
-
-/* Event kinds written only by an import (and so met again by a replay). */
-enum {
-  EV_ACCOUNT = 100, /* account, amount = opening balance (may be negative) */
-  EV_POSITION,      /* account, market, size, price = entry price */
-  EV_LISTING        /* market, mark: a new market (journaled as "market") */
 };
 
 /* Where socloss-eval is when the options do not say. */
@@ -93,26 +87,6 @@ int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *eq
  * 128 bits so that a sum of many upnl cannot wrap. */
 int ledger_equity(store_txn *t, const char *holder, int64_t balance,
                   __int128 *equity);
-
-void resolution_free(struct resolution_buf *rb);
-
-/* ---- Journal records ---------------------------------------------------- */
-
-/* The record's type byte (an event type, EV_* of internal.h or resolve.h),
- * or -1 when it is not a record. */
-int record_type(const void *p, size_t len);
-
-/* The strings a decoded event points into. */
-typedef struct record_ids {
-  char market[CODEC_ID_MAX + 1], account[CODEC_ID_MAX + 1];
-  char buyer[CODEC_ID_MAX + 1], seller[CODEC_ID_MAX + 1];
-} record_ids;
-
-void record_encode(codec_buf *b, const socloss_event *e);
-int record_decode(const void *p, size_t len, socloss_event *e, record_ids *ids);
-/* Compact JSON text of a record (malloc'd) or NULL when out of memory. */
-char *record_json(uint64_t seq, const socloss_event *e);
-const char *event_type_name(int type);
 
 /* ---- Checked integer arithmetic ---------------------------------------- */
 static inline int fits_i64(__int128 x) { return x >= INT64_MIN && x <= INT64_MAX; }

@@ -221,7 +221,7 @@ static int each_record(void *ud, uint64_t seq, const void *rec, size_t len) {
       deficit_rec_free(&d);
       if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     }
-  } else if (aux_record_type(type)) {
+  } else if (record_is_aux(type)) {
     json = aux_record_json(seq, rec, len);
   } else if (record_decode(rec, len, &e, &ids) == 0) {
     json = record_json(seq, &e);

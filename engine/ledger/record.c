@@ -16,26 +16,35 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "internal.h"
+#include "record.h"
 
 #define RECORD_VERSION 1
+
+const char *const record_role_name[3] = {"active", "fallback", "shadow"};
 
 int record_type(const void *p, size_t len) {
   const unsigned char *b = p;
   return len >= 2 && b[0] == RECORD_VERSION ? b[1] : -1;
 }
 
-const char *event_type_name(int type) {
-  switch (type) {
-    case SOCLOSS_EV_MARKET: return "market";
-    case SOCLOSS_EV_DEPOSIT: return "deposit";
-    case SOCLOSS_EV_WITHDRAW: return "withdraw";
-    case SOCLOSS_EV_TRADE: return "trade";
-    case SOCLOSS_EV_FUND: return "fund";
-    case EV_ACCOUNT: return "account";
-    case EV_POSITION: return "position";
-    default: return NULL;
+const char *record_kind_name(int kind) {
+  switch (kind) {
+#define RECORD_NAME_(name, code, json, changes) \
+  case EV_##name: return json;
+    RECORD_KINDS(RECORD_NAME_)
+#undef RECORD_NAME_
   }
+  return NULL;
+}
+
+int record_is_aux(int kind) {
+  switch (kind) {
+#define RECORD_AUX_(name, code, json, changes) \
+  case EV_##name: return !(changes);
+    RECORD_KINDS(RECORD_AUX_)
+#undef RECORD_AUX_
+  }
+  return 0;
 }
 
 void record_encode(codec_buf *b, const socloss_event *e) {
@@ -121,7 +130,7 @@ char *record_json(uint64_t seq, const socloss_event *e) {
   json_t *o = json_object();
   if (!o) return NULL;
   json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-  json_object_set_new(o, "type", json_string(event_type_name(e->type)));
+  json_object_set_new(o, "type", json_string(record_kind_name(e->type)));
   switch (e->type) {
     case SOCLOSS_EV_MARKET:
       json_object_set_new(o, "market", json_string(e->market));
@@ -155,3 +164,152 @@ char *record_json(uint64_t seq, const socloss_event *e) {
   json_decref(o);
   return text;
 }
+
+char *record_json_with_seq(uint64_t seq, const char *type, json_t *body) {
+  json_t *o = json_object();
+  json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+  json_object_set_new(o, "type", json_string(type));
+  json_object_update(o, body);
+  json_decref(body);
+  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  return s;
+}
+
+/* ---- records that change no state --------------------------------------- */
+
+static void aux_head(codec_buf *b, int kind) {
+  codec_buf_u8(b, RECORD_VERSION);
+  codec_buf_u8(b, (unsigned)kind);
+}
+
+void record_failure_encode(codec_buf *b, const char *id, const char *account, const char *name,
+                           const char *hash, const char *stage, const char *cause) {
+  aux_head(b, EV_DEFICIT_FAILED);
+  codec_buf_blob(b, id, strlen(id));
+  codec_buf_str(b, account);
+  codec_buf_str(b, name);
+  codec_buf_str(b, hash);
+  codec_buf_str(b, stage);
+  codec_buf_blob(b, cause, strlen(cause));
+}
+
+void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const char *account, const char *name,
+                          const char *hash, const char *differs_in, const char *decision) {
+  aux_head(b, EV_SHADOW);
+  codec_buf_blob(b, id, id_len);
+  codec_buf_str(b, account);
+  codec_buf_str(b, name);
+  codec_buf_str(b, hash);
+  codec_buf_u8(b, differs_in ? 0 : 1);
+  codec_buf_str(b, differs_in ? differs_in : "");
+  codec_buf_blob(b, decision, strlen(decision));
+}
+
+void record_policy_encode(codec_buf *b, int role, const char *name, const char *hash, const char *params,
+                          const char *market) {
+  aux_head(b, EV_POLICY);
+  codec_buf_u8(b, (unsigned)role);
+  codec_buf_str(b, name);
+  codec_buf_str(b, hash);
+  codec_buf_blob(b, params, params ? strlen(params) : 0);
+  codec_buf_str(b, market ? market : "");
+}
+
+void record_limits_encode(codec_buf *b, const int64_t v[4]) {
+  aux_head(b, EV_LIMITS);
+  for (int k = 0; k < 4; k++) codec_buf_i64(b, v[k]);
+}
+
+void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash) {
+  aux_head(b, EV_POLICY_ADD);
+  codec_buf_str(b, name);
+  codec_buf_u32(b, version);
+  codec_buf_str(b, hash);
+}
+
+/* Failure: u8 ver | u8 type | blob id | str account | str name | str hash |
+ *          str stage | blob cause.
+ * Policy:  u8 ver | u8 type | u8 role | str name | str hash | blob params.
+ * Limits:  u8 ver | u8 type | i64 x 4. */
+/* id, account, policy {name, hash}: how failure and shadow records begin */
+static void read_head(codec_reader *r, json_t *o) {
+  char a[CODEC_ID_MAX + 1], b[CODEC_ID_MAX + 1], c[CODEC_ID_MAX + 1];
+  size_t n;
+  const char *x = codec_rd_blob(r, &n);
+  json_object_set_new(o, "id", json_stringn(x ? x : "", x ? n : 0));
+  codec_rd_str(r, a);
+  json_object_set_new(o, "account", json_string(a));
+  codec_rd_str(r, b);
+  codec_rd_str(r, c);
+  json_t *pol = json_object();
+  json_object_set_new(pol, "name", json_string(b));
+  json_object_set_new(pol, "hash", json_string(c));
+  json_object_set_new(o, "policy", pol);
+}
+
+char *aux_record_json(uint64_t seq, const void *p, size_t len) {
+  codec_reader r = {p, len, 0, 0};
+  if (codec_rd_u8(&r) != RECORD_VERSION) return NULL;
+  int type = (int)codec_rd_u8(&r);
+  json_t *o = json_object();
+  char a[CODEC_ID_MAX + 1], b[CODEC_ID_MAX + 1], c[CODEC_ID_MAX + 1];
+  size_t n;
+  const char *x;
+  const char *name = "unknown";
+  if (type == EV_DEFICIT_FAILED) {
+    name = "deficit_failed";
+    read_head(&r, o);
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "stage", json_string(a));
+    x = codec_rd_blob(&r, &n);
+    json_object_set_new(o, "cause", json_stringn(x ? x : "", x ? n : 0));
+  } else if (type == EV_POLICY) {
+    name = "policy";
+    unsigned role = codec_rd_u8(&r);
+    json_object_set_new(o, "role", json_string(role < 3 ? record_role_name[role] : "?"));
+    codec_rd_str(&r, a);
+    codec_rd_str(&r, b);
+    json_object_set_new(o, "name", json_string(a));
+    json_object_set_new(o, "hash", json_string(b));
+    x = codec_rd_blob(&r, &n);
+    json_error_t err;
+    json_t *params = x && n ? json_loadb(x, n, 0, &err) : NULL;
+    json_object_set_new(o, "params", params ? params : json_object());
+    if (r.pos < r.len) {  /* records since per-market activation */
+      codec_rd_str(&r, c);
+      if (c[0]) json_object_set_new(o, "market", json_string(c));
+    }
+  } else if (type == EV_SHADOW) {
+    name = "shadow";
+    read_head(&r, o);
+    unsigned same = codec_rd_u8(&r);
+    json_object_set_new(o, "same", json_boolean(same == 1));
+    codec_rd_str(&r, a);
+    if (a[0]) json_object_set_new(o, "differs_in", json_string(a));
+    x = codec_rd_blob(&r, &n);
+    json_error_t jerr;
+    json_t *dj = x && n ? json_loadb(x, n, 0, &jerr) : NULL;
+    if (dj) json_object_set_new(o, "decision", dj);
+    else json_object_set_new(o, "failure", json_stringn(x ? x : "", x ? n : 0));
+  } else if (type == EV_POLICY_ADD) {
+    name = "policy_added";
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "name", json_string(a));
+    json_object_set_new(o, "version", json_integer(codec_rd_u32(&r)));
+    codec_rd_str(&r, b);
+    json_object_set_new(o, "hash", json_string(b));
+  } else if (type == EV_LIMITS) {
+    name = "limits";
+    json_object_set_new(o, "instructions", json_integer(codec_rd_i64(&r)));
+    json_object_set_new(o, "memory", json_integer(codec_rd_i64(&r)));
+    json_object_set_new(o, "wall_ms", json_integer(codec_rd_i64(&r)));
+    json_object_set_new(o, "fund_max_draw", json_integer(codec_rd_i64(&r)));
+  }
+  if (r.bad) {
+    json_decref(o);
+    return NULL;
+  }
+  return record_json_with_seq(seq, name, o);
+}
+

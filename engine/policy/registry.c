@@ -216,11 +216,7 @@ static int put_entry(applier *a, const unsigned char hash[32], const policy_src 
   int rc = store_each_policy(a->t, highest_version, &ad);
   if (rc) return rc;
   codec_buf rec = {0}, val = {0};
-  codec_buf_u8(&rec, 1);
-  codec_buf_u8(&rec, EV_POLICY_ADD);
-  codec_buf_str(&rec, p->name);
-  codec_buf_u32(&rec, ad.info.version);
-  codec_buf_str(&rec, p->hash);
+  record_policy_add_encode(&rec, p->name, ad.info.version, p->hash);
   uint64_t seq = 0;
   rc = applier_record(a, &rec, &seq);
   codec_buf_u8(&val, ENTRY_VERSION);

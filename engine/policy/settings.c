@@ -47,7 +47,6 @@ int read_limits(store_txn *t, socloss_limits *out) {
 }
 
 static const char *const role_key[3] = {"policy.active", "policy.fallback", "policy.shadow"};
-const char *const role_name[3] = {"active", "fallback", "shadow"};
 
 /* A stored policy: u8 version | blob source | blob params */
 /* "policy.active", or "policy.active@MARKET" for one market's policy. */
@@ -117,13 +116,7 @@ static int write_policy(store_txn *t, void *ud) {
     codec_buf_blob(&set, w->p->source, w->p->len);
     codec_buf_blob(&set, w->params, plen);
   }
-  codec_buf_u8(&rec, 1);
-  codec_buf_u8(&rec, EV_POLICY);
-  codec_buf_u8(&rec, (unsigned)w->role);
-  codec_buf_str(&rec, w->p ? w->p->name : "");
-  codec_buf_str(&rec, w->p ? w->p->hash : "");
-  codec_buf_blob(&rec, w->params, plen);
-  codec_buf_str(&rec, w->market ? w->market : "");
+  record_policy_encode(&rec, w->role, w->p ? w->p->name : "", w->p ? w->p->hash : "", w->params, w->market);
   char key[128];
   setting_key(key, w->role, w->market);
   if (!rc) rc = set.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory")
@@ -167,14 +160,10 @@ static int put_limits(store_txn *t, void *ud) {
   applier a;
   uint64_t seq;
   int rc = applier_start(&a, l->led, t, 1);
-  codec_buf_u8(&set, 1);
-  codec_buf_u8(&rec, 1);
-  codec_buf_u8(&rec, EV_LIMITS);
   int64_t v[4] = {(int64_t)l->lim.instructions, (int64_t)l->lim.memory, (int64_t)l->lim.wall_ms, l->lim.fund_max_draw};
-  for (int k = 0; k < 4; k++) {
-    codec_buf_i64(&set, v[k]);
-    codec_buf_i64(&rec, v[k]);
-  }
+  codec_buf_u8(&set, 1);
+  for (int k = 0; k < 4; k++) codec_buf_i64(&set, v[k]);
+  record_limits_encode(&rec, v);
   if (!rc) rc = store_setting_put(t, "limits", set.p, set.len);
   if (!rc) rc = applier_record(&a, &rec, &seq);
   codec_buf_free(&set);

@@ -649,15 +649,7 @@ static int record_shadow(live *lv, applier *a, const deficit_rec *d, const shado
   const char *field = sr->failed ? "decision" : decision_diff(mine, sr->text);
   free(mine);
   codec_buf b = {0};
-  codec_buf_u8(&b, 1);
-  codec_buf_u8(&b, EV_SHADOW);
-  codec_buf_blob(&b, d->id, d->id_len);
-  codec_buf_str(&b, d->account);
-  codec_buf_str(&b, sr->pol.name);
-  codec_buf_str(&b, sr->pol.hash);
-  codec_buf_u8(&b, field ? 0 : 1);
-  codec_buf_str(&b, field ? field : "");
-  codec_buf_blob(&b, sr->text, strlen(sr->text));
+  record_shadow_encode(&b, d->id, d->id_len, d->account, sr->pol.name, sr->pol.hash, field, sr->text);
   uint64_t seq;
   int rc = applier_record(a, &b, &seq);
   codec_buf_free(&b);
@@ -1019,14 +1011,8 @@ static int write_failure(store_txn *t, void *ud) {
   uint64_t seq;
   codec_buf b = {0};
   int rc = applier_start(&a, f->led, t, 1);
-  codec_buf_u8(&b, 1);
-  codec_buf_u8(&b, EV_DEFICIT_FAILED);
-  codec_buf_blob(&b, f->lv->id, strlen(f->lv->id));
-  codec_buf_str(&b, f->lv->account);
-  codec_buf_str(&b, f->lv->pol.name);
-  codec_buf_str(&b, f->lv->pol.hash);
-  codec_buf_str(&b, f->lv->stage ? f->lv->stage : "load");
-  codec_buf_blob(&b, f->cause, strlen(f->cause));
+  record_failure_encode(&b, f->lv->id, f->lv->account, f->lv->pol.name, f->lv->pol.hash,
+                        f->lv->stage ? f->lv->stage : "load", f->cause);
   if (!rc) rc = applier_record(&a, &b, &seq);
   codec_buf_free(&b);
   applier_end(&a);

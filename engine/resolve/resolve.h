@@ -11,71 +11,6 @@
 #include "internal.h"
 #include "policy.h"
 
-#define DEFICIT_MARKETS_MAX 256
-
-enum {
-  EV_DEFICIT = 110,        /* a resolution, applied */
-  EV_DEFICIT_FAILED = 111, /* a policy failure, journaled; changes nothing */
-  EV_POLICY = 112,         /* a policy set as active or fallback; changes no state */
-  EV_LIMITS = 113,         /* limits changed; changes no state */
-  EV_POLICY_ADD = 114,     /* a policy added to the registry */
-  EV_SHADOW = 115          /* what the shadow policy decided; changes no state */
-};
-
-typedef struct deficit_market {
-  char market[CODEC_ID_MAX + 1];
-  int64_t size, cost, mark, bankruptcy_price;
-} deficit_market;
-
-/* Ids are (pointer, length) into the candidate set or the record bytes. */
-typedef struct dl_action {
-  const char *holder;
-  uint32_t len, market;
-  uint32_t index;   /* in the candidate set, or UINT32_MAX (a replay) */
-  int64_t size;
-} dl_action;
-
-typedef struct hc_action {
-  const char *account;
-  uint32_t len;
-  uint32_t index;
-  int64_t amount;
-} hc_action;
-
-typedef struct deficit_rec {
-  const char *id;
-  size_t id_len;
-  char account[CODEC_ID_MAX + 1];
-  int64_t equity;
-  char policy_name[CODEC_ID_MAX + 1];
-  char policy_hash[65];
-  const char *params;
-  size_t params_len;
-  size_t nm;
-  deficit_market mk[DEFICIT_MARKETS_MAX];
-  size_t ndl;
-  const dl_action *dl;
-  int64_t take[DEFICIT_MARKETS_MAX];  /* lots taken over by the fund, per market */
-  int64_t fund_draw;
-  size_t nhc;
-  const hc_action *hc;
-  int64_t bad_debt;
-  uint64_t instructions, policy_us;
-} deficit_rec;
-
-static inline void copy_id(char out[CODEC_ID_MAX + 1], const char *p, size_t len) {
-  if (len > CODEC_ID_MAX) len = CODEC_ID_MAX;
-  memcpy(out, p, len);
-  out[len] = 0;
-}
-
-void deficit_encode(codec_buf *b, const deficit_rec *d);
-/* Decodes into d (which points into p) and malloc'd action arrays that
- * deficit_rec_free releases. */
-int deficit_decode(const void *p, size_t len, deficit_rec *d);
-void deficit_rec_free(deficit_rec *d);
-char *deficit_json(uint64_t seq, const deficit_rec *d);
-
 /* The decision part of a resolution (deleveraged, takeovers, fund_draw,
  * haircuts, bad_debt) as compact JSON (malloc'd), and the first of those
  * fields where two such texts differ (NULL: the same). */
@@ -97,12 +32,14 @@ struct resolution_buf {
 };
 
 void result_clear(struct resolution_buf *rb);
+void resolution_free(struct resolution_buf *rb);
+/* A resolution's journal record as JSON, in the shape of the result. */
+char *deficit_json(uint64_t seq, const deficit_rec *d);
 /* Copies what d says into rb (keeping rb->failure). */
 int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *status, uint64_t seq);
 
 /* ---- settings (settings.c) ---- */
 extern const socloss_limits default_limits;
-extern const char *const role_name[3];
 int read_limits(store_txn *t, socloss_limits *out);
 /* The ledger's limits, tightened by the handle's options. */
 int limits_for(socloss *led, store_txn *t, socloss_limits *out);
@@ -139,14 +76,5 @@ int registry_source(store_txn *t, const char hash_hex[65], const char **src, siz
  * led->res (status "dry-run").  params_buf has room for plen + 1 bytes. */
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
                    const char *params, size_t plen, char *params_buf);
-
-/* Records that change no state (failures, settings, registry). */
-static inline int aux_record_type(int type) {
-  return type == EV_DEFICIT_FAILED || type == EV_POLICY || type == EV_LIMITS || type == EV_POLICY_ADD ||
-         type == EV_SHADOW;
-}
-
-/* JSON of the other non-event records (failures, policy and limit changes). */
-char *aux_record_json(uint64_t seq, const void *p, size_t len);
 
 #endif

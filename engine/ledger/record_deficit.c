@@ -1,0 +1,126 @@
+/*
+ * record_deficit.c — a resolution's journal record: everything a replay
+ * needs to apply the same decision again (see record.h for the kinds).
+ *
+ *   u8 version | u8 kind | blob id | str account | i64 equity | str policy name |
+ *   str hash | blob params | the markets (with bankruptcy prices) | the closes |
+ *   the takeovers | i64 fund draw | the haircuts | i64 bad debt | u64 x 2 budget
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+#define DEFICIT_RECORD_VERSION 1
+
+static void put_id(codec_buf *b, const char *p, size_t len) {
+  codec_buf_u8(b, (unsigned)len);
+  codec_buf_raw(b, p, len);
+}
+
+static const char *get_id(codec_reader *r, uint32_t *len) {
+  *len = codec_rd_u8(r);
+  if (*len == 0 || *len > CODEC_ID_MAX) r->bad = 1;
+  return codec_rd_raw(r, *len);
+}
+
+void deficit_encode(codec_buf *b, const deficit_rec *d) {
+  codec_buf_u8(b, DEFICIT_RECORD_VERSION);
+  codec_buf_u8(b, EV_DEFICIT);
+  codec_buf_blob(b, d->id, d->id_len);
+  codec_buf_str(b, d->account);
+  codec_buf_i64(b, d->equity);
+  codec_buf_str(b, d->policy_name);
+  codec_buf_str(b, d->policy_hash);
+  codec_buf_blob(b, d->params, d->params_len);
+  codec_buf_u32(b, (uint32_t)d->nm);
+  for (size_t k = 0; k < d->nm; k++) {
+    const deficit_market *m = &d->mk[k];
+    codec_buf_str(b, m->market);
+    codec_buf_i64(b, m->size);
+    codec_buf_i64(b, m->cost);
+    codec_buf_i64(b, m->mark);
+    codec_buf_i64(b, m->bankruptcy_price);
+    codec_buf_i64(b, d->take[k]);
+  }
+  codec_buf_u32(b, (uint32_t)d->ndl);
+  for (size_t k = 0; k < d->ndl; k++) {
+    put_id(b, d->dl[k].holder, d->dl[k].len);
+    codec_buf_u32(b, d->dl[k].market);
+    codec_buf_i64(b, d->dl[k].size);
+  }
+  codec_buf_i64(b, d->fund_draw);
+  codec_buf_u32(b, (uint32_t)d->nhc);
+  for (size_t k = 0; k < d->nhc; k++) {
+    put_id(b, d->hc[k].account, d->hc[k].len);
+    codec_buf_i64(b, d->hc[k].amount);
+  }
+  codec_buf_i64(b, d->bad_debt);
+  codec_buf_i64(b, (int64_t)d->instructions);
+  codec_buf_i64(b, (int64_t)d->policy_us);
+}
+
+void deficit_rec_free(deficit_rec *d) {
+  free((void *)d->dl);
+  free((void *)d->hc);
+  d->dl = NULL;
+  d->hc = NULL;
+}
+
+int deficit_decode(const void *p, size_t len, deficit_rec *d) {
+  codec_reader r = {p, len, 0, 0};
+  memset(d, 0, sizeof *d);
+  if (codec_rd_u8(&r) != DEFICIT_RECORD_VERSION || codec_rd_u8(&r) != EV_DEFICIT) return -1;
+  d->id = codec_rd_blob(&r, &d->id_len);
+  codec_rd_str(&r, d->account);
+  d->equity = codec_rd_i64(&r);
+  codec_rd_str(&r, d->policy_name);
+  char hash[CODEC_ID_MAX + 1];
+  codec_rd_str(&r, hash);
+  memcpy(d->policy_hash, hash, 64);
+  d->policy_hash[64] = 0;
+  d->params = codec_rd_blob(&r, &d->params_len);
+  d->nm = codec_rd_u32(&r);
+  if (d->nm > DEFICIT_MARKETS_MAX) return -1;
+  for (size_t k = 0; k < d->nm; k++) {
+    deficit_market *m = &d->mk[k];
+    codec_rd_str(&r, m->market);
+    m->size = codec_rd_i64(&r);
+    m->cost = codec_rd_i64(&r);
+    m->mark = codec_rd_i64(&r);
+    m->bankruptcy_price = codec_rd_i64(&r);
+    d->take[k] = codec_rd_i64(&r);
+  }
+  d->ndl = codec_rd_u32(&r);
+  if (r.bad || d->ndl > len) return -1;
+  dl_action *dl = malloc((d->ndl ? d->ndl : 1) * sizeof *dl);
+  d->dl = dl;
+  for (size_t k = 0; dl && k < d->ndl && !r.bad; k++) {
+    dl[k].holder = get_id(&r, &dl[k].len);
+    dl[k].market = codec_rd_u32(&r);
+    dl[k].index = UINT32_MAX;
+    dl[k].size = codec_rd_i64(&r);
+  }
+  d->fund_draw = codec_rd_i64(&r);
+  d->nhc = codec_rd_u32(&r);
+  if (r.bad || d->nhc > len) {
+    deficit_rec_free(d);
+    return -1;
+  }
+  hc_action *hc = malloc((d->nhc ? d->nhc : 1) * sizeof *hc);
+  d->hc = hc;
+  for (size_t k = 0; hc && k < d->nhc && !r.bad; k++) {
+    hc[k].account = get_id(&r, &hc[k].len);
+    hc[k].index = UINT32_MAX;
+    hc[k].amount = codec_rd_i64(&r);
+  }
+  d->bad_debt = codec_rd_i64(&r);
+  d->instructions = (uint64_t)codec_rd_i64(&r);
+  d->policy_us = (uint64_t)codec_rd_i64(&r);
+  if (!dl || !hc || r.bad || r.pos != r.len) {
+    deficit_rec_free(d);
+    return -1;
+  }
+  return 0;
+}
+
