@@ -1,8 +1,6 @@
 /*
  * ledger.c — the handle: open, close, errors, options.
  */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,23 +38,6 @@ int id_valid(const char *s) {
   return n > 0;
 }
 
-/* The evaluator program when the options name none: beside the image that
- * holds this library (a build tree, or a program linked statically), then in
- * ../libexec from it (an installed libsocloss.so), then where it was
- * installed. */
-void ledger_default_evaluator(char *out, size_t len) {
-  Dl_info info;
-  if (dladdr((void *)socloss_open, &info) && info.dli_fname) {
-    const char *slash = strrchr(info.dli_fname, '/');
-    int dir = slash ? (int)(slash - info.dli_fname) : 0;
-    snprintf(out, len, "%.*s/socloss-eval", dir, info.dli_fname);
-    if (slash && access(out, X_OK) == 0) return;
-    snprintf(out, len, "%.*s/../libexec/socloss-eval", dir, info.dli_fname);
-    if (slash && access(out, X_OK) == 0) return;
-  }
-  snprintf(out, len, "%s", SOCLOSS_DEFAULT_EVALUATOR);
-}
-
 void socloss_options_init(socloss_options *o) {
   memset(o, 0, sizeof *o);
   o->size = sizeof *o;
@@ -89,7 +70,7 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
     return err_fail(SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
   char eval_path[4096];
   if (led->opts.evaluator) snprintf(eval_path, sizeof eval_path, "%s", led->opts.evaluator);
-  else ledger_default_evaluator(eval_path, sizeof eval_path);
+  else evaluator_default_path(eval_path, sizeof eval_path);
   if (!(led->ev = malloc(sizeof *led->ev))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   evaluator_init(led->ev, eval_path);
   led->log = (log_sink){led->opts.log, led->opts.log_ud};

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "resolve.h"
+#include "audit.h"
 
 /* ---- digest ------------------------------------------------------------- */
 
@@ -103,9 +102,7 @@ static int read_digest(store_txn *t, void *ud) {
   return state_digest(t, r->out);
 }
 
-int socloss_state_digest(socloss *led, unsigned char out[32]) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int state_digest_run(socloss *led, unsigned char out[32]) {
   struct digest_read r = {led, out};
   return store_read(led->st, read_digest, &r);
 }
@@ -301,9 +298,7 @@ static int run_check(store_txn *t, void *ud) {
   return SOCLOSS_OK;
 }
 
-static int socloss_check_unlocked(socloss *led, socloss_check_report *rep) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int check_run(socloss *led, socloss_check_report *rep) {
   memset(rep, 0, sizeof *rep);
   scan s = {.led = led, .rep = rep};
   int rc = store_write_discard(led->st, run_check, &s);
@@ -313,10 +308,3 @@ static int socloss_check_unlocked(socloss *led, socloss_check_report *rep) {
   return SOCLOSS_OK;
 }
 
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_check(socloss *led, socloss_check_report *rep) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_check_unlocked(led, rep);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolve.h"
+#include "audit.h"
 
 /* The fields a decision is made of, from a resolution's JSON object. */
 static json_t *decision(json_t *full) {
@@ -180,10 +180,8 @@ static int replay_txn(store_txn *t, void *ud) {
   return rc;
 }
 
-static int socloss_replay_unlocked(socloss *led, const char *policy, size_t policy_len, const char *params,
+int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params,
                                    uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
   int rc = params_valid(params);
   if (rc) return rc;
   replay r = {led, policy, policy_len, params, from ? from : 1, cb, ud, 0, 0};
@@ -193,10 +191,3 @@ static int socloss_replay_unlocked(socloss *led, const char *policy, size_t poli
   return rc;
 }
 
-int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
-                   socloss_replay_cb cb, void *ud, size_t *differ) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_replay_unlocked(led, policy, policy_len, params, from, cb, ud, differ);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolve.h"
+#include "audit.h"
 
 typedef struct acct {
   char id[CODEC_ID_MAX + 1];
@@ -249,11 +249,9 @@ static int sim_txn(store_txn *t, void *ud) {
   return SOCLOSS_OK;  /* store_write_discard keeps nothing */
 }
 
-static int socloss_simulate_unlocked(socloss *led, const char *policy, size_t policy_len, const char *params,
+int simulate_run(socloss *led, const char *policy, size_t policy_len, const char *params,
                                      const char *account, const char *shock_market, int64_t shock_ppm,
                                      socloss_sim_result *out) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
   memset(out, 0, sizeof *out);
   int rc = params_valid(params);
   if (rc) return rc;
@@ -290,10 +288,3 @@ static int socloss_simulate_unlocked(socloss *led, const char *policy, size_t po
   return rc;
 }
 
-int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,
-                     const char *shock_market, int64_t shock_ppm, socloss_sim_result *out) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_simulate_unlocked(led, policy, policy_len, params, account, shock_market, shock_ppm, out);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}

@@ -32,4 +32,9 @@ int batch_apply(socloss *led, batch *const *batches, size_t n);
  * -1 when not an integer, -2 when out of int64 range. */
 int parse_i64(const char *s, size_t len, int64_t *out);
 
+/* The gate's calls (api/gate.c). */
+int import_csv_run(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                   const socloss_source *positions, socloss_import_stats *stats);
+int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied);
+
 #endif

@@ -155,9 +155,7 @@ static int blank(const char *p, size_t n) {
   return 1;
 }
 
-static int socloss_apply_jsonl_unlocked(socloss *led, const socloss_source *src, size_t *applied) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied) {
   batch b;
   batch_init(&b, src->name ? src->name : "-");
   line_ctx c = {led, &b, 0};
@@ -184,10 +182,3 @@ static int socloss_apply_jsonl_unlocked(socloss *led, const socloss_source *src,
   return rc;
 }
 
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_apply_jsonl_unlocked(led, src, applied);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}

@@ -219,10 +219,8 @@ static int tally(struct nets *ns, const batch *b) {
   return SOCLOSS_OK;
 }
 
-static int socloss_import_csv_unlocked(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+int import_csv_run(socloss *led, const socloss_source *markets, const socloss_source *accounts,
                        const socloss_source *positions, socloss_import_stats *stats) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
   const socloss_source *src[3] = {markets, accounts, positions};
   batch b[3];
   batch *list[3];
@@ -247,11 +245,3 @@ static int socloss_import_csv_unlocked(socloss *led, const socloss_source *marke
   return rc;
 }
 
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
-                       const socloss_source *positions, socloss_import_stats *stats) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_import_csv_unlocked(led, markets, accounts, positions, stats);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}

@@ -378,43 +378,9 @@ static int apply_events(store_txn *t, void *ud) {
   return rc;
 }
 
-static int socloss_apply_unlocked(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int apply_run(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
   struct events b = {led, ev, n, 0};
   int rc = store_write(led->st, apply_events, &b);
   if (failed) *failed = rc ? b.failed : n;
-  return rc;
-}
-
-static int apply_one(socloss *led, socloss_event e) { return socloss_apply(led, &e, 1, NULL); }
-
-int socloss_set_mark(socloss *led, const char *market, int64_t mark) {
-  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_MARKET, .market = market, .mark = mark});
-}
-
-int socloss_deposit(socloss *led, const char *account, int64_t amount) {
-  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_DEPOSIT, .account = account, .amount = amount});
-}
-
-int socloss_withdraw(socloss *led, const char *account, int64_t amount) {
-  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_WITHDRAW, .account = account, .amount = amount});
-}
-
-int socloss_trade(socloss *led, const char *market, const char *buyer, const char *seller,
-                  int64_t size, int64_t price) {
-  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_TRADE, .market = market, .buyer = buyer,
-                                        .seller = seller, .size = size, .price = price});
-}
-
-int socloss_fund_transfer(socloss *led, int64_t amount) {
-  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_FUND, .amount = amount});
-}
-
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_apply(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_apply_unlocked(led, ev, n, failed);
-  pthread_mutex_unlock(&led->lock);
   return rc;
 }

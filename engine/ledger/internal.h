@@ -33,9 +33,6 @@ struct socloss {
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
 };
 
-/* Where socloss-eval is when the options do not say. */
-void ledger_default_evaluator(char *out, size_t len);
-
 /* 1 when s is a valid id: 1-64 bytes of 0x21-0x7e. */
 int id_valid(const char *s);
 
@@ -87,6 +84,17 @@ int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *eq
  * 128 bits so that a sum of many upnl cannot wrap. */
 int ledger_equity(store_txn *t, const char *holder, int64_t balance,
                   __int128 *equity);
+
+/* ---- Reads: the public views, each from one snapshot (query.c) -------- */
+int totals_get_run(socloss *led, socloss_totals *out);
+int markets_run(socloss *led, socloss_market_cb cb, void *ud);
+int accounts_run(socloss *led, socloss_account_cb cb, void *ud);
+int account_get_run(socloss *led, const char *id, socloss_account_cb cb, void *ud);
+/* SOCLOSS_ESTOP with its message: a caller's callback asked to stop. */
+int callback_stopped(void);
+
+/* Applies events in one write transaction (socloss_apply). */
+int apply_run(socloss *led, const socloss_event *ev, size_t n, size_t *failed);
 
 /* ---- Checked integer arithmetic ---------------------------------------- */
 static inline int fits_i64(__int128 x) { return x >= INT64_MIN && x <= INT64_MAX; }

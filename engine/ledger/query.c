@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "resolve.h"
 
 static int collect_market(void *ud, const char *id, const store_market *sm) {
   market_list *l = ud;
@@ -88,13 +87,7 @@ int ledger_equity(store_txn *t, const char *holder, int64_t balance,
   return rc;
 }
 
-static int not_open(socloss *led) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
-  return SOCLOSS_OK;
-}
-
-static int stopped(void) {
+int callback_stopped(void) {
   return err_fail(SOCLOSS_ESTOP, "stopped by the callback");
 }
 
@@ -112,8 +105,8 @@ static int read_totals(store_txn *t, void *ud) {
   return store_counts(t, &out->markets, &out->accounts, &out->positions);
 }
 
-int socloss_totals_get(socloss *led, socloss_totals *out) {
-  int rc = not_open(led);
+int totals_get_run(socloss *led, socloss_totals *out) {
+  int rc = SOCLOSS_OK;
   memset(out, 0, sizeof *out);
   return rc ? rc : store_read(led->st, read_totals, out);
 }
@@ -132,13 +125,13 @@ static int each_market(void *ud, const char *id, const store_market *sm) {
   memcpy(m.market, id, strlen(id) + 1);
   m.mark = sm->mark;
   m.open_interest = sm->open_interest;
-  return w->cb(w->ud, &m) ? stopped() : SOCLOSS_OK;
+  return w->cb(w->ud, &m) ? callback_stopped() : SOCLOSS_OK;
 }
 
 static int read_markets(store_txn *t, void *ud) { return store_each_market(t, each_market, ud); }
 
-int socloss_markets(socloss *led, socloss_market_cb cb, void *ud) {
-  int rc = not_open(led);
+int markets_run(socloss *led, socloss_market_cb cb, void *ud) {
+  int rc = SOCLOSS_OK;
   struct market_walk w = {led, cb, ud};
   return rc ? rc : store_read(led->st, read_markets, &w);
 }
@@ -160,7 +153,7 @@ static int each_account(void *ud, const char *id, int64_t balance) {
   socloss_account a;
   int rc = holder_view(w->t, &w->ml, id, balance, w->pos, &a);
   if (rc) return rc;
-  return w->cb(w->ud, &a) ? stopped() : SOCLOSS_OK;
+  return w->cb(w->ud, &a) ? callback_stopped() : SOCLOSS_OK;
 }
 
 static int read_accounts(store_txn *t, void *ud) {
@@ -186,67 +179,16 @@ static int read_accounts(store_txn *t, void *ud) {
   return rc;
 }
 
-int socloss_accounts(socloss *led, socloss_account_cb cb, void *ud) {
-  int rc = not_open(led);
+int accounts_run(socloss *led, socloss_account_cb cb, void *ud) {
+  int rc = SOCLOSS_OK;
   struct account_walk w = {.led = led, .cb = cb, .ud = ud};
   return rc ? rc : store_read(led->st, read_accounts, &w);
 }
 
-int socloss_account_get(socloss *led, const char *id, socloss_account_cb cb, void *ud) {
-  int rc = not_open(led);
+int account_get_run(socloss *led, const char *id, socloss_account_cb cb, void *ud) {
+  int rc = SOCLOSS_OK;
   if (!rc && (!id || (*id && !id_valid(id))))
     rc = err_fail(SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", id ? id : "(null)");
   struct account_walk w = {.led = led, .only = id, .cb = cb, .ud = ud};
   return rc ? rc : store_read(led->st, read_accounts, &w);
-}
-
-/* ---- journal ------------------------------------------------------------ */
-
-struct record_walk {
-  socloss *led;
-  socloss_record_cb cb;
-  void *ud;
-};
-
-static int each_record(void *ud, uint64_t seq, const void *rec, size_t len) {
-  struct record_walk *w = ud;
-  socloss_event e;
-  record_ids ids;
-  deficit_rec d;
-  char *json = NULL;
-  int type = record_type(rec, len);
-  if (type == EV_DEFICIT) {
-    if (deficit_decode(rec, len, &d) == 0) {
-      json = deficit_json(seq, &d);
-      deficit_rec_free(&d);
-      if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-    }
-  } else if (record_is_aux(type)) {
-    json = aux_record_json(seq, rec, len);
-  } else if (record_decode(rec, len, &e, &ids) == 0) {
-    json = record_json(seq, &e);
-    if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  }
-  if (!json)
-    return err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt",
-                       (unsigned long long)seq);
-  int stop = w->cb(w->ud, seq, json);
-  free(json);
-  return stop ? stopped() : SOCLOSS_OK;
-}
-
-struct journal_read {
-  struct record_walk w;
-  uint64_t from;
-};
-
-static int read_journal(store_txn *t, void *ud) {
-  struct journal_read *r = ud;
-  return store_each_record(t, r->from, each_record, &r->w);
-}
-
-int socloss_journal(socloss *led, uint64_t from, socloss_record_cb cb, void *ud) {
-  int rc = not_open(led);
-  struct journal_read r = {{led, cb, ud}, from};
-  return rc ? rc : store_read(led->st, read_journal, &r);
 }

@@ -12,6 +12,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
@@ -34,6 +35,23 @@ static uint64_t now_us(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+/* The evaluator program when the options name none: beside the image that
+ * holds this library (a build tree, or a program linked statically), then in
+ * ../libexec from it (an installed libsocloss.so), then where it was
+ * installed. */
+void evaluator_default_path(char *out, size_t len) {
+  Dl_info info;
+  if (dladdr((void *)evaluator_default_path, &info) && info.dli_fname) {
+    const char *slash = strrchr(info.dli_fname, '/');
+    int dir = slash ? (int)(slash - info.dli_fname) : 0;
+    snprintf(out, len, "%.*s/socloss-eval", dir, info.dli_fname);
+    if (slash && access(out, X_OK) == 0) return;
+    snprintf(out, len, "%.*s/../libexec/socloss-eval", dir, info.dli_fname);
+    if (slash && access(out, X_OK) == 0) return;
+  }
+  snprintf(out, len, "%s", SOCLOSS_DEFAULT_EVALUATOR);
 }
 
 void evaluator_init(evaluator *ev, const char *path) {

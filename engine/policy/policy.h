@@ -10,8 +10,8 @@
 
 #include "err.h"
 #include "evalproto.h"
+#include "internal.h"
 
-struct socloss;
 
 typedef struct evaluator {
   pid_t pid;     /* 0: not running */
@@ -49,5 +49,48 @@ int policy_probe(struct socloss *led, policy_src *p, const eval_limits *limits);
 void policy_label(const policy_src *p, char *out, size_t len);
 
 const char *eval_status_text(int status);
+
+
+/* Where socloss-eval is when the options do not say: beside the image that
+ * holds this library, then in ../libexec from it, then where it was
+ * installed. */
+void evaluator_default_path(char *out, size_t len);
+
+/* ---- limits (limits.c) and roles (settings.c) ----------------------------- */
+extern const socloss_limits default_limits;
+int read_limits(store_txn *t, socloss_limits *out);
+/* The ledger's limits, tightened by the handle's options. */
+int limits_for(socloss *led, store_txn *t, socloss_limits *out);
+void limits_tighten(socloss *led, socloss_limits *l);
+/* The same, read in a snapshot of its own. */
+int limits_read(socloss *led, socloss_limits *out);
+/* The stored active or fallback policy, the market's own if it has one
+ * (market may be NULL); pointers into the snapshot. */
+int read_policy(store_txn *t, int role, const char *market, const char **src, size_t *len,
+                const char **params, size_t *plen);
+/* Sets (source NULL: clears) a role's policy, ledger-wide or for a market;
+ * loads it in the sandbox first; journaled. */
+int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
+                   const char *params_json);
+/* A params text is empty or a JSON object. */
+int params_valid(const char *params);
+
+int limits_get_run(socloss *led, socloss_limits *out);
+int limits_set_run(socloss *led, const socloss_limits *in);
+int policy_set_run(socloss *led, int role, const char *source, size_t len, const char *params_json);
+int policy_activate_run(socloss *led, const char *ref, int role, const char *market, const char *params_json);
+
+/* ---- the registry (registry.c) ------------------------------------------- */
+/* The registry keeps every policy that ever decided or was set: written
+ * (with its journal record) when absent. */
+int registry_ensure(applier *a, const policy_src *p);
+/* The source of a registered policy by its hash; points into the snapshot. */
+int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len);
+
+int policy_add_run(socloss *led, const char *source, size_t len, socloss_policy_info *out);
+int policy_list_run(socloss *led, socloss_policy_cb cb, void *ud);
+/* The entry that ref (name, name@version or hash prefix) names, and its
+ * source (malloc'd) when source is not NULL. */
+int policy_find_run(socloss *led, const char *ref, socloss_policy_info *out, char **source);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolve.h"
+#include "policy.h"
 
 #define ENTRY_VERSION 1
 
@@ -123,9 +123,7 @@ static int lookup(socloss *led, const char *ref, struct lookup *l) {
   return SOCLOSS_OK;
 }
 
-int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int policy_find_run(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
   struct lookup l;
   int rc = lookup(led, ref ? ref : "", &l);
   if (rc) return rc;
@@ -165,9 +163,7 @@ static int by_name_version(const void *a, const void *b) {
   return c ? c : (x->version > y->version) - (x->version < y->version);
 }
 
-int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int policy_list_run(socloss *led, socloss_policy_cb cb, void *ud) {
   struct listing l = {0};
   int rc = store_read(led->st, read_listing, &l);
   if (rc == SOCLOSS_ESTORE) err_fail(rc, "corrupt policy registry entry");
@@ -282,14 +278,11 @@ static int write_entry(store_txn *t, void *ud) {
   return rc;
 }
 
-static int socloss_policy_add_unlocked(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int policy_add_run(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
   policy_src p = {source, len, "", "", 0, 0};
   socloss_limits lim;
-  int rc = socloss_limits_get(led, &lim);
+  int rc = limits_read(led, &lim);
   if (rc) return rc;
-  limits_tighten(led, &lim);
   eval_limits el = {lim.instructions, lim.memory, lim.wall_ms};
   if ((rc = policy_probe(led, &p, &el))) return rc;
   struct adding ad;
@@ -299,38 +292,5 @@ static int socloss_policy_add_unlocked(socloss *led, const char *source, size_t 
   hash_bytes(p.hash, ad.hash);
   rc = store_write(led->st, write_entry, &ad);
   if ((rc == SOCLOSS_OK || ad.exists) && out) *out = ad.info;
-  return rc;
-}
-
-int socloss_policy_add(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_policy_add_unlocked(led, source, len, out);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}
-
-/* ---- activating --------------------------------------------------------- */
-
-static int socloss_policy_activate_unlocked(socloss *led, const char *ref, int role, const char *market,
-                                            const char *params_json) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
-  if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
-    return err_fail(SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
-  if (market && *market && !id_valid(market))
-    return err_fail(SOCLOSS_EINVAL, "market: '%.80s' is not a valid id", market);
-  int rc = params_valid(params_json);
-  if (rc) return rc;
-  struct lookup l;
-  if ((rc = lookup(led, ref ? ref : "", &l))) return rc;
-  rc = policy_set_for(led, role, market, l.source, l.f.best.info.source_len, params_json);
-  free(l.source);
-  return rc;
-}
-
-int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market, const char *params_json) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_policy_activate_unlocked(led, ref, role, market, params_json);
-  pthread_mutex_unlock(&led->lock);
   return rc;
 }

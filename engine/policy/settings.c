@@ -1,50 +1,16 @@
 /*
- * settings.c — the ledger's policy settings: the active and fallback
- * policies (source text and params), the per-call limits and the fund's cap
- * per deficit, each change journaled.
+ * settings.c — the ledger's policy roles: the active, fallback and shadow
+ * policies (source text and params), ledger-wide or per market, each change
+ * journaled.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "resolve.h"
+#include "policy.h"
 
 /* ---- settings ----------------------------------------------------------- */
-
-const socloss_limits default_limits = {200000000u, 512u << 20, 5000u, 0};
-
-static void tighten(uint64_t *v, uint64_t cap) {
-  if (cap && *v > cap) *v = cap;
-}
-
-void limits_tighten(socloss *led, socloss_limits *l) {
-  tighten(&l->instructions, led->opts.max_instructions);
-  tighten(&l->memory, led->opts.max_memory);
-  tighten(&l->wall_ms, led->opts.max_wall_ms);
-}
-
-int limits_for(socloss *led, store_txn *t, socloss_limits *out) {
-  int rc = read_limits(t, out);
-  limits_tighten(led, out);
-  return rc;
-}
-
-int read_limits(store_txn *t, socloss_limits *out) {
-  const void *p;
-  size_t len;
-  *out = default_limits;
-  int rc = store_setting_get(t, "limits", &p, &len);
-  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
-  if (rc) return rc;
-  codec_reader r = {p, len, 0, 0};
-  if (codec_rd_u8(&r) != 1) return SOCLOSS_ESTORE;
-  out->instructions = (uint64_t)codec_rd_i64(&r);
-  out->memory = (uint64_t)codec_rd_i64(&r);
-  out->wall_ms = (uint64_t)codec_rd_i64(&r);
-  out->fund_max_draw = codec_rd_i64(&r);
-  return r.bad ? SOCLOSS_ESTORE : SOCLOSS_OK;
-}
 
 static const char *const role_key[3] = {"policy.active", "policy.fallback", "policy.shadow"};
 
@@ -81,19 +47,7 @@ int params_valid(const char *params) {
   return SOCLOSS_OK;
 }
 
-/* ---- policy and limit settings ------------------------------------------ */
-
-struct limits_rw {
-  socloss *led;
-  socloss_limits lim;
-};
-
-static int get_limits(store_txn *t, void *ud) { return read_limits(t, &((struct limits_rw *)ud)->lim); }
-
-static int get_handle_limits(store_txn *t, void *ud) {
-  struct limits_rw *l = ud;
-  return limits_for(l->led, t, &l->lim);
-}
+/* ---- setting a role ------------------------------------------------------ */
 
 struct policy_write {
   socloss *led;
@@ -137,9 +91,9 @@ int policy_set_for(socloss *led, int role, const char *market, const char *sourc
   if (rc) return rc;
   policy_src p = {source, len, "", "", 0, 0};
   if (source) {
-    struct limits_rw l = {led, default_limits};
-    if ((rc = store_read(led->st, get_handle_limits, &l)) == SOCLOSS_OK) {
-      eval_limits el = {l.lim.instructions, l.lim.memory, l.lim.wall_ms};
+    socloss_limits lim;
+    if ((rc = limits_read(led, &lim)) == SOCLOSS_OK) {
+      eval_limits el = {lim.instructions, lim.memory, lim.wall_ms};
       rc = policy_probe(led, &p, &el);
     }
     if (rc) return rc;
@@ -148,67 +102,21 @@ int policy_set_for(socloss *led, int role, const char *market, const char *sourc
   return store_write(led->st, write_policy, &w);
 }
 
-static int socloss_policy_set_unlocked(socloss *led, int role, const char *source, size_t len, const char *params_json) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int policy_set_run(socloss *led, int role, const char *source, size_t len, const char *params_json) {
   return policy_set_for(led, role, NULL, source, len, params_json);
 }
 
-static int put_limits(store_txn *t, void *ud) {
-  struct limits_rw *l = ud;
-  codec_buf set = {0}, rec = {0};
-  applier a;
-  uint64_t seq;
-  int rc = applier_start(&a, l->led, t, 1);
-  int64_t v[4] = {(int64_t)l->lim.instructions, (int64_t)l->lim.memory, (int64_t)l->lim.wall_ms, l->lim.fund_max_draw};
-  codec_buf_u8(&set, 1);
-  for (int k = 0; k < 4; k++) codec_buf_i64(&set, v[k]);
-  record_limits_encode(&rec, v);
-  if (!rc) rc = store_setting_put(t, "limits", set.p, set.len);
-  if (!rc) rc = applier_record(&a, &rec, &seq);
-  codec_buf_free(&set);
-  codec_buf_free(&rec);
-  applier_end(&a);
-  return rc;
-}
-
-int socloss_limits_get(socloss *led, socloss_limits *out) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
-  struct limits_rw l = {led, default_limits};
-  int rc = store_read(led->st, get_limits, &l);
-  if (rc == SOCLOSS_ESTORE && !ERRBUF[0]) err_fail(rc, "corrupt limits setting");
-  *out = l.lim;
-  return rc;
-}
-
-static int socloss_limits_set_unlocked(socloss *led, const socloss_limits *in) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
-  if (in->instructions < 1000 || in->instructions > ((uint64_t)1 << 40))
-    return err_fail(SOCLOSS_EINVAL, "instructions: must be between 1000 and 2^40");
-  if (in->memory < (1u << 20) || in->memory > ((uint64_t)1 << 34))
-    return err_fail(SOCLOSS_EINVAL, "memory: must be between 1 MiB and 16 GiB");
-  if (in->wall_ms < 1 || in->wall_ms > 600000)
-    return err_fail(SOCLOSS_EINVAL, "wall_ms: must be between 1 and 600000");
-  if (in->fund_max_draw < 0) return err_fail(SOCLOSS_EINVAL, "fund_max_draw: must be >= 0 (0: no cap)");
-  struct limits_rw l = {led, *in};
-  return store_write(led->st, put_limits, &l);
-}
-
-
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_policy_set_unlocked(led, role, source, len, params_json);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}
-
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_limits_set(socloss *led, const socloss_limits *in) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_limits_set_unlocked(led, in);
-  pthread_mutex_unlock(&led->lock);
+int policy_activate_run(socloss *led, const char *ref, int role, const char *market, const char *params_json) {
+  if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
+    return err_fail(SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
+  if (market && *market && !id_valid(market))
+    return err_fail(SOCLOSS_EINVAL, "market: '%.80s' is not a valid id", market);
+  int rc = params_valid(params_json);
+  if (rc) return rc;
+  socloss_policy_info info;
+  char *source;
+  if ((rc = policy_find_run(led, ref ? ref : "", &info, &source))) return rc;
+  rc = policy_set_for(led, role, market, source, info.source_len, params_json);
+  free(source);
   return rc;
 }

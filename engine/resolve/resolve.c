@@ -990,9 +990,7 @@ static int group_txn(store_txn *t, void *ud) {
   return rc;
 }
 
-static int socloss_resolve_batch_unlocked(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
+int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
   socloss_resolve_options opt;
   socloss_resolve_options_init(&opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
@@ -1046,11 +1044,9 @@ static int attempt(live *lv) {
   return (lv->dry_run ? store_write_discard : store_write)(lv->led->st, resolve_txn, lv);
 }
 
-static int socloss_resolve_unlocked(socloss *led, const char *account, const socloss_resolve_options *o,
+int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
                     const socloss_resolution **out) {
   if (out) *out = NULL;
-  if (!led->st) return err_fail(SOCLOSS_EINVAL, "ledger is not open");
-  ERRBUF[0] = 0;
   if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
   socloss_resolve_options opt;
@@ -1145,23 +1141,6 @@ done:
   free(shadow.source);
   free(shadow.params);
   if (out && led->res->r.status) *out = &led->res->r;
-  return rc;
-}
-
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_resolve(socloss *led, const char *account, const socloss_resolve_options *o,
-                    const socloss_resolution **out) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_resolve_unlocked(led, account, o, out);
-  pthread_mutex_unlock(&led->lock);
-  return rc;
-}
-
-/* Writers (and the evaluator) one at a time per handle; readers never wait. */
-int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
-  pthread_mutex_lock(&led->lock);
-  int rc = socloss_resolve_batch_unlocked(led, items, n, o);
-  pthread_mutex_unlock(&led->lock);
   return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
- * resolve.h — deficit records: what a resolution decided, as journaled, and
- * the steps that apply it (the same steps for a live resolution and for a
- * replay of its journal record).
+ * resolve.h — deficit resolution for the layers above (audit/, api/): the
+ * seven steps, live and replayed from a journal record, the one path that
+ * chooses the policy and falls back, group commit, and the result handed to
+ * callers.
  */
 #ifndef SOCLOSS_RESOLVE_H
 #define SOCLOSS_RESOLVE_H
@@ -38,26 +39,6 @@ char *deficit_json(uint64_t seq, const deficit_rec *d);
 /* Copies what d says into rb (keeping rb->failure). */
 int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *status, uint64_t seq);
 
-/* ---- settings (settings.c) ---- */
-extern const socloss_limits default_limits;
-int read_limits(store_txn *t, socloss_limits *out);
-/* The ledger's limits, tightened by the handle's options. */
-int limits_for(socloss *led, store_txn *t, socloss_limits *out);
-void limits_tighten(socloss *led, socloss_limits *l);
-/* The stored active or fallback policy, the market's own if it has one
- * (market may be NULL); pointers into the snapshot. */
-int read_policy(store_txn *t, int role, const char *market, const char **src, size_t *len,
-                const char **params, size_t *plen);
-/* Sets (source NULL: clears) a role's policy, ledger-wide or for a market;
- * loads it in the sandbox first; journaled. */
-int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
-                   const char *params_json);
-/* The market whose policy decides a deficit of `account`: of its positions,
- * the largest notional at mark (ties to the lower market id); "" if none. */
-int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
-/* A params text is empty or a JSON object. */
-int params_valid(const char *params);
-
 /* A deficit event met by an applier (the handle's on_deficit): resolved
  * in a nested transaction. */
 int resolve_event(applier *a, const socloss_event *e);
@@ -65,11 +46,14 @@ int resolve_event(applier *a, const socloss_event *e);
 /* Replays a journaled resolution: the recorded actions, validated again. */
 int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);
 
-/* The registry keeps every policy that ever decided or was set: written
- * (with its journal record) when absent. */
-int registry_ensure(applier *a, const policy_src *p);
-/* The source of a registered policy by its hash; points into the snapshot. */
-int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len);
+/* The market whose policy decides a deficit of `account`: of its positions,
+ * the largest notional at mark (ties to the lower market id); "" if none. */
+int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
+
+/* The gate's calls (api/gate.c). */
+int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
+                const socloss_resolution **out);
+int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o);
 
 /* The decision a policy would make for deficit `id` of `account` on the
  * state in a's transaction, written nowhere: the result is in

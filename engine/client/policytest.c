@@ -229,7 +229,7 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
   /* the test file runs in the sandbox, like a policy */
   evaluator ev;
   char found[4096];
-  if (!evaluator_path) ledger_default_evaluator(found, sizeof found);
+  if (!evaluator_path) evaluator_default_path(found, sizeof found);
   evaluator_init(&ev, evaluator_path ? evaluator_path : found);
   eval_request rq;
   memset(&rq, 0, sizeof rq);

@@ -1,0 +1,141 @@
+/*
+ * gate.c — every exported call that takes a handle passes here, and each does
+ * the same four things (as Lua's lapi.c does): check the handle, take the
+ * handle's lock if it writes (or runs the evaluator), call one *_run of its
+ * area, unlock.  No logic lives here, so locking and error handling are
+ * uniform by construction.
+ *
+ * Writers (and the evaluator) go one at a time per handle; readers run on
+ * LMDB snapshots and never wait for a writer.
+ */
+#include <string.h>
+
+#include "audit.h"
+#include "batch.h"
+#include "resolve.h"
+
+static int not_open(void) { return err_fail(SOCLOSS_EINVAL, "ledger is not open"); }
+
+#define WRITE(led, call)                  \
+  do {                                    \
+    if (!(led) || !(led)->st) return not_open(); \
+    pthread_mutex_lock(&(led)->lock);     \
+    ERRBUF[0] = 0;                        \
+    int rc_ = (call);                     \
+    pthread_mutex_unlock(&(led)->lock);   \
+    return rc_;                           \
+  } while (0)
+
+#define READ(led, call)                   \
+  do {                                    \
+    if (!(led) || !(led)->st) return not_open(); \
+    ERRBUF[0] = 0;                        \
+    return (call);                        \
+  } while (0)
+
+/* ---- ledger operations -------------------------------------------------- */
+
+int socloss_apply(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
+  WRITE(led, apply_run(led, ev, n, failed));
+}
+
+static int apply_one(socloss *led, socloss_event e) { WRITE(led, apply_run(led, &e, 1, NULL)); }
+
+int socloss_set_mark(socloss *led, const char *market, int64_t mark) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_MARKET, .market = market, .mark = mark});
+}
+
+int socloss_deposit(socloss *led, const char *account, int64_t amount) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_DEPOSIT, .account = account, .amount = amount});
+}
+
+int socloss_withdraw(socloss *led, const char *account, int64_t amount) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_WITHDRAW, .account = account, .amount = amount});
+}
+
+int socloss_trade(socloss *led, const char *market, const char *buyer, const char *seller, int64_t size,
+                  int64_t price) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_TRADE, .market = market, .buyer = buyer,
+                                        .seller = seller, .size = size, .price = price});
+}
+
+int socloss_fund_transfer(socloss *led, int64_t amount) {
+  return apply_one(led, (socloss_event){.type = SOCLOSS_EV_FUND, .amount = amount});
+}
+
+int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied) {
+  WRITE(led, apply_jsonl_run(led, src, applied));
+}
+
+int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                       const socloss_source *positions, socloss_import_stats *stats) {
+  WRITE(led, import_csv_run(led, markets, accounts, positions, stats));
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+int socloss_totals_get(socloss *led, socloss_totals *out) { READ(led, totals_get_run(led, out)); }
+
+int socloss_markets(socloss *led, socloss_market_cb cb, void *ud) { READ(led, markets_run(led, cb, ud)); }
+
+int socloss_accounts(socloss *led, socloss_account_cb cb, void *ud) { READ(led, accounts_run(led, cb, ud)); }
+
+int socloss_account_get(socloss *led, const char *id, socloss_account_cb cb, void *ud) {
+  READ(led, account_get_run(led, id, cb, ud));
+}
+
+int socloss_journal(socloss *led, uint64_t from, socloss_record_cb cb, void *ud) {
+  READ(led, journal_run(led, from, cb, ud));
+}
+
+int socloss_state_digest(socloss *led, unsigned char out[32]) { READ(led, state_digest_run(led, out)); }
+
+int socloss_limits_get(socloss *led, socloss_limits *out) { READ(led, limits_get_run(led, out)); }
+
+int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led, policy_list_run(led, cb, ud)); }
+
+int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
+  READ(led, policy_find_run(led, ref, out, source));
+}
+
+/* ---- resolution --------------------------------------------------------- */
+
+int socloss_resolve(socloss *led, const char *account, const socloss_resolve_options *o,
+                    const socloss_resolution **out) {
+  if (out) *out = NULL;
+  WRITE(led, resolve_run(led, account, o, out));
+}
+
+int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o) {
+  WRITE(led, resolve_batch_run(led, items, n, o));
+}
+
+/* ---- policies and limits ------------------------------------------------ */
+
+int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {
+  WRITE(led, policy_set_run(led, role, source, len, params_json));
+}
+
+int socloss_policy_add(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
+  WRITE(led, policy_add_run(led, source, len, out));
+}
+
+int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market, const char *params_json) {
+  WRITE(led, policy_activate_run(led, ref, role, market, params_json));
+}
+
+int socloss_limits_set(socloss *led, const socloss_limits *in) { WRITE(led, limits_set_run(led, in)); }
+
+/* ---- audit -------------------------------------------------------------- */
+
+int socloss_check(socloss *led, socloss_check_report *rep) { WRITE(led, check_run(led, rep)); }
+
+int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+                   socloss_replay_cb cb, void *ud, size_t *differ) {
+  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, differ));
+}
+
+int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,
+                     const char *shock_market, int64_t shock_ppm, socloss_sim_result *out) {
+  WRITE(led, simulate_run(led, policy, policy_len, params, account, shock_market, shock_ppm, out));
+}

@@ -1,0 +1,20 @@
+/*
+ * audit.h — reading the ledger back and judging it: the journal as JSON,
+ * the invariants and the state digest (check.c), the deficits decided again
+ * (replay.c), and dry runs of a crash under other policies (simulate.c).
+ * The gate (api/) calls these *_run functions under the handle's lock.
+ */
+#ifndef SOCLOSS_AUDIT_H
+#define SOCLOSS_AUDIT_H
+
+#include "resolve.h"
+
+int journal_run(socloss *led, uint64_t from, socloss_record_cb cb, void *ud);
+int check_run(socloss *led, socloss_check_report *rep);
+int state_digest_run(socloss *led, unsigned char out[32]);
+int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+               socloss_replay_cb cb, void *ud, size_t *differ);
+int simulate_run(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,
+                 const char *shock_market, int64_t shock_ppm, socloss_sim_result *out);
+
+#endif
