@@ -1,4 +1,4 @@
--- adl — the auto-deleveraging queue (DESIGN §5).
+-- adl — the auto-deleveraging queue (docs/design.md, "Reference policies").
 --
 -- Opposite-side holders in each of the bankrupt account's markets, ranked
 -- by a score, highest first, ties to the lower account id; whole positions

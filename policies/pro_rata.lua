@@ -1,4 +1,4 @@
--- pro_rata — capped pro-rata on profit (DESIGN §5).
+-- pro_rata — capped pro-rata on profit (docs/design.md, "Reference policies").
 --
 -- Every account in profit pays in proportion to its weight, never more
 -- than its cap = min(profit, equity); where a cap binds, the rest is shared

@@ -1,4 +1,5 @@
--- tiered — progressive brackets on profit, like tax brackets (DESIGN §5).
+-- tiered — progressive brackets on profit, like tax brackets (docs/design.md,
+-- "Reference policies").
 --
 -- Each account's profit (its positive upnl in the bankrupt account's
 -- markets) is cut into brackets; the part in a higher bracket weighs more:
