@@ -3,6 +3,7 @@
  * expected values, computed from DESIGN §3 and §5 without the code.  After
  * every resolution the invariants are checked.
  */
+#include "resolve.h" /* the handle's last result, for the one-path test */
 #include "util.h"
 
 typedef struct fixture {
@@ -373,7 +374,85 @@ static void hot_swap(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+
+static char heard[4096];
+
+static void hear(void *ud, const char *message) {
+  (void)ud;
+  size_t n = strlen(heard);
+  snprintf(heard + n, sizeof heard - n, "%s\n", message);
+}
+
+static int count_failed(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  if (strstr(json, "\"type\":\"deficit_failed\"")) ++*(int *)ud;
+  return 0;
+}
+
+/* A deficit comes through resolve, a batch or an applied file, and each
+ * takes the one path: a failing policy is journaled, told to the host's log
+ * and leaves a "failed" result on the handle. */
+static void one_path(void) {
+  fixture fx;
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-50\na3,-10\np,1000\n",
+               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,5,100\np,BTC,-25,120\n", NULL);
+  socloss_close(fx.led);
+  socloss_options oo;
+  socloss_options_init(&oo);
+  oo.unsafe_nosync = 1;
+  oo.evaluator = SOCLOSS_BINARY_DIR "/socloss-eval";
+  oo.log = hear;
+  ok(socloss_open(&fx.led, fx.dir, &oo) == SOCLOSS_OK, "reopened with a log callback");
+  const char *bad = "return {name = 'bad', haircut = function(ctx) error('no ' .. ctx.deficit.account) end}";
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.policy = bad;
+  o.policy_len = strlen(bad);
+  fingerprint f0 = fp_of(fx.led);
+
+  /* resolve */
+  heard[0] = 0;
+  o.id = "lone";
+  const socloss_resolution *r = NULL;
+  is(socloss_resolve(fx.led, "a1", &o, &r), SOCLOSS_EPOLICY, "resolve: the policy fails");
+  ok(r && !strcmp(r->status, "failed"), "resolve: a failed result");
+  ok(strstr(heard, "deficit lone of a1: policy 'bad' (") && strstr(heard, "raised an error in haircut: policy:1: no a1"),
+     "resolve: the log heard it");
+
+  /* a batch */
+  heard[0] = 0;
+  o.id = NULL;
+  socloss_batch_item it[1] = {{"b2", "a2", 0, 0, ""}};
+  is(socloss_resolve_batch(fx.led, it, 1, &o), SOCLOSS_OK, "batch: commits");
+  is(it[0].code, SOCLOSS_EPOLICY, "batch: the item failed");
+  ok(fx.led->res && !strcmp(fx.led->res->r.status, "failed") && !strcmp(fx.led->res->r.account, "a2"),
+     "batch: a failed result for a2");
+  ok(strstr(heard, "deficit b2 of a2: policy 'bad' (") && strstr(heard, "no a2"), "batch: the log heard it");
+
+  /* an applied file */
+  heard[0] = 0;
+  ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_ACTIVE, bad, strlen(bad), NULL) == SOCLOSS_OK, "bad is active");
+  socloss_source ev = src_of("e.jsonl", "{\"type\":\"deficit\",\"id\":\"e3\",\"account\":\"a3\"}\n");
+  is(socloss_apply_jsonl(fx.led, &ev, NULL), SOCLOSS_EPOLICY, "apply: the file is refused");
+  ok(fx.led->res && !strcmp(fx.led->res->r.status, "failed") && !strcmp(fx.led->res->r.account, "a3"),
+     "apply: a failed result for a3");
+  ok(strstr(heard, "deficit e3 of a3: policy 'bad' (") && strstr(heard, "no a3"), "apply: the log heard it");
+
+  int failures = 0;
+  socloss_journal(fx.led, 0, count_failed, &failures);
+  is(failures, 2, "two failures journaled: resolve's and the batch's (the refused file wrote nothing)");
+  socloss_totals t;
+  socloss_totals_get(fx.led, &t);
+  /* a policy that decided nothing enters the registry only when it is set */
+  is(t.journal_seq, f0.seq + 4, "records: 2 failures, bad added to the registry, bad set as active");
+  ok(view(fx.led, "a1").equity == -100 && view(fx.led, "a2").equity == -50 && view(fx.led, "a3").equity == -10,
+     "nobody was resolved");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  one_path();
   hot_swap();
   group_commit();
   deficit_events();

@@ -1,0 +1,201 @@
+/*
+ * attempt.c — the one path every deficit takes, whether it comes from
+ * `resolve`, a `deficit` line of an applied file or a batch: choose the
+ * policy (the one given, else the deficit's market's own, else the
+ * ledger's), attempt it; when it fails, nothing of it is applied, its failure
+ * is journaled and told to the host's log, and the fallback policy, if one is
+ * set, is attempted the same way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve_int.h"
+
+void socloss_resolve_options_init(socloss_resolve_options *o) {
+  memset(o, 0, sizeof *o);
+  o->size = sizeof *o;
+}
+
+/* A role's policy as stored, copied: the copies outlive the nested writes
+ * (the stored bytes point into a snapshot that a write may move). */
+typedef struct role_copy {
+  char *source, *params;
+  size_t len, plen;
+} role_copy;
+
+static int copy_role(store_txn *t, int role, const char *market, role_copy *out) {
+  const char *src, *params;
+  size_t len, plen;
+  int rc = read_policy(t, role, market, &src, &len, &params, &plen);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  if (!(out->source = malloc(len + 1)) || !(out->params = malloc(plen + 1)))
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  memcpy(out->source, src, len);
+  memcpy(out->params, params, plen);
+  out->source[len] = out->params[plen] = 0;
+  out->len = len;
+  out->plen = plen;
+  return SOCLOSS_OK;
+}
+
+static void role_free(role_copy *r) {
+  free(r->source);
+  free(r->params);
+}
+
+/* The failure of one attempt, as a journal record in a's transaction. */
+static int journal_failure(applier *a, const live *lv, const char *cause) {
+  codec_buf b = {0};
+  uint64_t seq;
+  record_failure_encode(&b, lv->id, lv->account, lv->pol.name, lv->pol.hash, lv->stage ? lv->stage : "load", cause);
+  int rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
+  codec_buf_free(&b);
+  return rc;
+}
+
+/* The result of a failure: the id, account and policy, nothing applied. */
+static void failed_result(socloss *led, const live *lv) {
+  deficit_rec d;
+  memset(&d, 0, sizeof d);
+  d.id = lv->id;
+  d.id_len = strlen(lv->id);
+  memcpy(d.account, lv->account, strlen(lv->account) + 1);
+  memcpy(d.policy_name, lv->pol.name, sizeof d.policy_name);
+  memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
+  d.params = lv->params;
+  d.params_len = lv->params_len;
+  d.equity = lv->equity;
+  d.instructions = lv->instructions;
+  d.policy_us = lv->policy_us;
+  result_fill(led->res, &d, "failed", 0);
+}
+
+/* The policy failed (its message in ERRBUF): journal why, then the fallback. */
+static int fall_back(applier *a, live *lv, const role_copy *fallback) {
+  socloss *led = a->led;
+  char cause[ERRMSG_MAX];
+  snprintf(cause, sizeof cause, "%s", ERRBUF);
+  log_say(&led->log, "deficit %s of %s: %s", lv->id, lv->account, cause);
+  int rc = journal_failure(a, lv, cause);
+  if (rc) return rc;
+  rc = err_fail(SOCLOSS_EPOLICY, "%s", cause);
+  if (fallback->source) {
+    live fb = *lv;
+    memset(&fb.pol, 0, sizeof fb.pol);
+    fb.pol.source = fallback->source;
+    fb.pol.len = fallback->len;
+    fb.params = fallback->params;
+    fb.params_len = fallback->plen;
+    fb.stage = NULL;
+    rc = live_attempt(&fb, a->t);
+    if (rc == SOCLOSS_EPOLICY) {
+      char second[ERRMSG_MAX];
+      snprintf(second, sizeof second, "%s", ERRBUF);
+      int wrc = journal_failure(a, &fb, second);
+      if (wrc) return wrc;
+      err_fail(SOCLOSS_EPOLICY, "%.480s; fallback: %.480s", cause, second);
+    }
+  }
+  if (rc == SOCLOSS_EPOLICY) failed_result(led, lv);
+  snprintf(led->res->failure, sizeof led->res->failure, "%s", rc == SOCLOSS_OK ? cause : ERRBUF);
+  return rc;
+}
+
+int resolve_job(applier *a, const deficit_job *job) {
+  socloss *led = a->led;
+  if (job->id && !id_valid(job->id))
+    return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                    job->id);
+  if (!job->account || !id_valid(job->account))
+    return err_fail(SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", job->account ? job->account : "(null)");
+  int rc = params_valid(job->params);
+  if (rc) return rc;
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  result_clear(led->res);
+  /* what the applier holds in memory goes to the transaction first */
+  if ((rc = applier_finish(a))) return rc;
+
+  live lv;
+  memset(&lv, 0, sizeof lv);
+  lv.led = led;
+  lv.account = job->account;
+  lv.dry_run = job->dry_run;
+  if (job->id) snprintf(lv.id, sizeof lv.id, "%s", job->id);
+  else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)store_journal_last(a->t) + 1, job->account);
+  role_copy active = {0}, fallback = {0}, shadow = {0};
+  char market[CODEC_ID_MAX + 1];
+  if ((rc = limits_for(led, a->t, &lv.lim)) || (rc = deficit_market_of(a->t, job->account, market)) ||
+      (rc = copy_role(a->t, SOCLOSS_POLICY_ACTIVE, market, &active)) ||
+      (rc = copy_role(a->t, SOCLOSS_POLICY_FALLBACK, market, &fallback)) ||
+      (rc = copy_role(a->t, SOCLOSS_POLICY_SHADOW, market, &shadow)))
+    goto out;
+  lv.pol.source = job->policy ? job->policy : active.source;
+  lv.pol.len = job->policy ? job->policy_len : active.len;
+  lv.params = job->params ? job->params : job->policy ? "" : active.params ? active.params : "";
+  lv.params_len = strlen(lv.params);
+  lv.shadow = shadow.source;
+  lv.shadow_len = shadow.len;
+  lv.shadow_params = shadow.params;
+  if (!lv.pol.source) {
+    rc = err_fail(SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
+    goto out;
+  }
+  rc = live_attempt(&lv, a->t);
+  if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback);
+out:
+  role_free(&active);
+  role_free(&fallback);
+  role_free(&shadow);
+  /* the resolution wrote totals and records of its own: read them back */
+  if (!resolve_fatal(rc)) {
+    a->seq = store_journal_last(a->t);
+    int trc = store_totals_get(a->t, &a->tot);
+    if (trc) rc = trc;
+  }
+  return rc;
+}
+
+/* A deficit line of an applied file: a failure refuses the whole file, so
+ * the failure records go with it. */
+int resolve_event(applier *a, const socloss_event *e) {
+  if (!e->id || !id_valid(e->id))
+    return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                    e->id ? e->id : "");
+  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0};
+  return resolve_job(a, &job);
+}
+
+/* ---- one deficit on its own: its own durable transaction ----------------- */
+
+struct lone {
+  socloss *led;
+  deficit_job job;
+  int rc;  /* the resolution's own outcome */
+};
+
+static int lone_txn(store_txn *t, void *ud) {
+  struct lone *o = ud;
+  applier a;
+  int rc = applier_start(&a, o->led, t, 1);
+  if (!rc) {
+    o->rc = resolve_job(&a, &o->job);
+    /* a failed policy keeps its failure records: commit them */
+    rc = o->rc == SOCLOSS_OK || o->rc == SOCLOSS_EPOLICY ? applier_finish(&a) : o->rc;
+  }
+  applier_end(&a);
+  return rc;
+}
+
+int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
+                const socloss_resolution **out) {
+  socloss_resolve_options opt;
+  socloss_resolve_options_init(&opt);
+  if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
+  struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run}, SOCLOSS_OK};
+  int rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
+  if (!rc) rc = one.rc;
+  if (out && led->res && led->res->r.status) *out = &led->res->r;
+  return rc;
+}

@@ -1,0 +1,327 @@
+/*
+ * decide.c — a live resolution in one (nested) write transaction: the
+ * candidates built, the policy asked in the evaluator for its closes and its
+ * haircuts, every action validated and applied by the steps, and step 7: one
+ * journal record with everything.  A shadow policy, when set, decides first
+ * on the same state in a transaction thrown away, and what it decided is
+ * journaled beside the real decision.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve_int.h"
+
+static int decide_txn(store_txn *t, void *ud);
+
+/* Calls the evaluator for one step over the candidates; fills actions. */
+static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t shortfall,
+                      int64_t fund_cash, cands *c, void **buf, eval_response *rs) {
+  int rc = build_cands(t, d, c);
+  if (rc) return rc;
+  eval_market mk[DEFICIT_MARKETS_MAX];
+  for (size_t k = 0; k < d->nm; k++) {
+    memcpy(mk[k].market, d->mk[k].market, sizeof mk[k].market);
+    mk[k].size = d->mk[k].size;
+    mk[k].cost = d->mk[k].cost;
+    mk[k].mark = d->mk[k].mark;
+    mk[k].bankruptcy_price = d->mk[k].bankruptcy_price;
+  }
+  eval_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.fn = fn;
+  rq.limits = (eval_limits){lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
+  rq.source = lv->pol.source;
+  rq.source_len = lv->pol.len;
+  rq.params = lv->params;
+  rq.params_len = lv->params_len;
+  rq.deficit_id = d->id;
+  rq.deficit_id_len = d->id_len;
+  memcpy(rq.account, d->account, sizeof rq.account);
+  rq.equity = d->equity;
+  rq.shortfall = shortfall;
+  rq.fund_cash = fund_cash;
+  rq.nmarkets = d->nm;
+  rq.markets = mk;
+  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total,
+                        c->size, c->cost, c->upnl};
+  uint64_t us = 0;
+  evaluator_call(lv->led->ev, &rq, rs, buf, &us);
+  lv->instructions += rs->instructions;
+  lv->policy_us += us;
+  lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
+  if (rs->status != EVAL_OK) {
+    char label[128];
+    policy_label(&lv->pol, label, sizeof label);
+    return err_fail(SOCLOSS_EPOLICY, "%s %s in %s: %s", label, eval_status_text(rs->status),
+                       lv->stage, rs->message);
+  }
+  for (size_t k = 0; k < rs->nactions; k++)
+    if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm)) {
+      char label[128];
+      policy_label(&lv->pol, label, sizeof label);
+      return err_fail(SOCLOSS_EPOLICY, "%s returned an invalid result in %s: action %zu is out of range",
+                         label, lv->stage, k + 1);
+    }
+  return SOCLOSS_OK;
+}
+
+typedef struct market_pos {
+  live *lv;
+  store_txn *t;
+  deficit_rec *d;
+  __int128 equity;
+} market_pos;
+
+static int load_position(void *ud, const char *id, const store_market *m) {
+  market_pos *mp = ud;
+  store_position p;
+  int rc = store_position_get(mp->t, id, mp->d->account, &p);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  if (mp->d->nm == DEFICIT_MARKETS_MAX)
+    return err_fail(SOCLOSS_EINVAL, "account: holds positions in more than %d markets", DEFICIT_MARKETS_MAX);
+  deficit_market *dm = &mp->d->mk[mp->d->nm++];
+  memcpy(dm->market, id, strlen(id) + 1);
+  dm->size = p.size;
+  dm->cost = p.cost;
+  dm->mark = m->mark;
+  mp->equity += (__int128)p.size * m->mark - p.cost;
+  return SOCLOSS_OK;
+}
+
+/* Step 7: the journal record, the id registered, the totals, the result. */
+static int finish(live *lv, applier *a, deficit_rec *d) {
+  codec_buf b = {0};
+  uint64_t seq = 0;
+  /* the source of the policy that decided stays in the registry, so that a
+   * replay can run it again */
+  int rc = registry_ensure(a, &lv->pol);
+  deficit_encode(&b, d);
+  if (!rc) rc = applier_record(a, &b, &seq);
+  codec_buf_free(&b);
+  if (!rc) rc = store_deficit_put(a->t, d->id, d->id_len, seq);
+  if (!rc) rc = applier_finish(a);
+  if (!rc && result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
+    rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+  return rc;
+}
+
+typedef struct shadow_run {
+  policy_src pol;
+  int failed;
+  char *text;  /* its decision as JSON, or why it failed */
+} shadow_run;
+
+static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
+  live sh;
+  memset(&sh, 0, sizeof sh);
+  sh.led = lv->led;
+  sh.account = lv->account;
+  memcpy(sh.id, lv->id, sizeof sh.id);
+  sh.dry_run = 1;
+  sh.lim = lv->lim;
+  sh.pol.source = lv->shadow;
+  sh.pol.len = lv->shadow_len;
+  sh.params = lv->shadow_params ? lv->shadow_params : "";
+  sh.params_len = strlen(sh.params);
+  eval_limits el = {sh.lim.instructions, sh.lim.memory, sh.lim.wall_ms};
+  int rc = policy_probe(lv->led, &sh.pol, &el);
+  if (!rc) {
+    rc = store_nested(t, decide_txn, &sh);
+    if (rc == SOCLOSS_ESTOP) rc = SOCLOSS_OK;
+  }
+  if (resolve_fatal(rc)) return rc;
+  sr->pol = sh.pol;
+  sr->failed = rc != SOCLOSS_OK;
+  sr->text = rc ? strdup(ERRBUF) : decision_json(&lv->led->res->r);
+  ERRBUF[0] = 0;  /* the shadow's troubles are journaled, not the caller's */
+  return sr->text ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
+}
+
+/* After the real decision: the shadow's, and where it differs, journaled. */
+static int record_shadow(live *lv, applier *a, const deficit_rec *d, const shadow_run *sr) {
+  char *mine = decision_json(&lv->led->res->r);
+  if (!mine) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  const char *field = sr->failed ? "decision" : decision_diff(mine, sr->text);
+  free(mine);
+  codec_buf b = {0};
+  record_shadow_encode(&b, d->id, d->id_len, d->account, sr->pol.name, sr->pol.hash, field, sr->text);
+  uint64_t seq;
+  int rc = applier_record(a, &b, &seq);
+  codec_buf_free(&b);
+  if (!rc) rc = registry_ensure(a, &sr->pol);
+  return rc;
+}
+
+static int resolve_txn(store_txn *t, void *ud) {
+  live *lv = ud;
+  socloss *led = lv->led;
+  shadow_run shadow;
+  memset(&shadow, 0, sizeof shadow);
+  applier a;
+  deficit_rec d;
+  cands c = {0}, c2 = {0};  /* the candidates as deleverage, then haircut, saw them */
+  void *buf = NULL, *buf2 = NULL;
+  dl_action *dl = NULL;
+  hc_action *hc = NULL;
+  eval_response rs;
+  char label[160];
+  memset(&d, 0, sizeof d);
+  lv->stage = NULL;
+  lv->instructions = lv->policy_us = 0;
+  int rc = applier_start(&a, led, t, 1);
+  if (!rc) rc = limits_for(led, t, &lv->lim);
+  if (rc) goto out;
+  d.id = lv->id;
+  d.id_len = strlen(lv->id);
+  uint64_t prior;
+  if ((rc = store_deficit_get(t, d.id, d.id_len, &prior)) == SOCLOSS_OK) {
+    rc = err_fail(SOCLOSS_EEXIST, "id: deficit '%s' was already resolved (journal record %llu)", d.id,
+                     (unsigned long long)prior);
+    goto out;
+  }
+  if (rc != SOCLOSS_ENOTFOUND) goto out;
+
+  /* the bankrupt account, its positions and equity */
+  memcpy(d.account, lv->account, strlen(lv->account) + 1);
+  int64_t balance;
+  rc = store_account_get(t, d.account, &balance);
+  if (rc == SOCLOSS_ENOTFOUND) rc = err_fail(rc, "account: unknown account '%s'", d.account);
+  if (rc) goto out;
+  market_pos mp = {lv, t, &d, balance};
+  if ((rc = store_each_market(t, load_position, &mp))) goto out;
+  if (!fits_i64(mp.equity)) {
+    rc = err_fail(SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d.account);
+    goto out;
+  }
+  d.equity = lv->equity = (int64_t)mp.equity;
+  if (d.equity >= 0) {
+    rc = err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d.account,
+                     (long long)d.equity);
+    goto out;
+  }
+  memcpy(d.policy_name, lv->pol.name, sizeof d.policy_name);
+  memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
+  d.params = lv->params;
+  d.params_len = lv->params_len;
+  /* the shadow decides first, on the same state, in a transaction thrown away */
+  if (lv->shadow && (rc = run_shadow(lv, t, &shadow))) goto out;
+  policy_label(&lv->pol, label, sizeof label - 2);
+  strcat(label, ": ");
+  step s = {&a, &d, label, NULL, 0};
+
+  /* 1-2: bankruptcy prices, deleverage */
+  if ((rc = bankruptcy_prices(&d))) goto out;
+  if (lv->pol.has_deleverage && d.nm) {
+    if ((rc = ask_policy(lv, t, &d, EVAL_FN_DELEVERAGE, 0, a.tot.fund_cash, &c, &buf, &rs))) goto out;
+    if (!(dl = malloc((rs.nactions ? rs.nactions : 1) * sizeof *dl))) {
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+      goto out;
+    }
+    for (size_t k = 0; k < rs.nactions; k++) {
+      uint32_t i = rs.actions[k].index;
+      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value};
+    }
+    d.dl = dl;
+    d.ndl = rs.nactions;
+    s.ncands = c.n;
+    if ((rc = step_deleverage(&s))) goto out;
+  }
+  lv->stage = NULL;
+
+  /* 3-4: takeover, fund */
+  for (size_t k = 0; k < d.nm; k++) {
+    store_position p;
+    rc = store_position_get(t, d.mk[k].market, d.account, &p);
+    if (rc && rc != SOCLOSS_ENOTFOUND) goto out;
+    d.take[k] = rc ? 0 : p.size;
+  }
+  int64_t h, left;
+  if ((rc = step_takeover(&s)) || (rc = step_hole(&s, &h))) goto out;
+  int64_t cash = a.tot.fund_cash > 0 ? a.tot.fund_cash : 0;
+  d.fund_draw = h < cash ? h : cash;
+  if (lv->lim.fund_max_draw > 0 && d.fund_draw > lv->lim.fund_max_draw) d.fund_draw = lv->lim.fund_max_draw;
+  if ((rc = step_fund(&s, h, lv->lim.fund_max_draw))) goto out;
+
+  /* 5: haircuts */
+  int64_t shortfall = h - d.fund_draw;
+  if (shortfall > 0 && lv->pol.has_haircut) {
+    if ((rc = ask_policy(lv, t, &d, EVAL_FN_HAIRCUT, shortfall, a.tot.fund_cash, &c2, &buf2, &rs))) goto out;
+    if (!(hc = malloc((rs.nactions ? rs.nactions : 1) * sizeof *hc))) {
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+      goto out;
+    }
+    for (size_t k = 0; k < rs.nactions; k++) {
+      uint32_t i = rs.actions[k].index;
+      hc[k] = (hc_action){c2.ids + c2.off[i], c2.off[i + 1] - c2.off[i], i, rs.actions[k].value};
+    }
+    d.hc = hc;
+    d.nhc = rs.nactions;
+    s.equity_hint = c2.equity;
+    s.ncands = c2.n;
+    if ((rc = step_haircuts(&s, shortfall))) goto out;
+  }
+  lv->stage = NULL;
+
+  /* 6-7: bad debt, journal */
+  if ((rc = step_hole(&s, &left)) || (rc = step_bad_debt(&s, left))) goto out;
+  d.instructions = lv->instructions;
+  d.policy_us = lv->policy_us;
+  rc = finish(lv, &a, &d);
+  if (!rc && shadow.pol.source) rc = record_shadow(lv, &a, &d, &shadow);
+out:
+  free(shadow.text);
+  free(dl);
+  free(hc);
+  cands_free(&c);
+  cands_free(&c2);
+  free(buf);
+  free(buf2);
+  applier_end(&a);
+  return rc;
+}
+
+
+int live_attempt(live *lv, store_txn *t) {
+  eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
+  lv->stage = "load";
+  int rc = policy_probe(lv->led, &lv->pol, &el);
+  if (rc) return rc;
+  lv->stage = NULL;
+  return store_nested(t, resolve_txn, lv);
+}
+
+/* ---- deciding again (replay) --------------------------------------------- */
+
+static int decide_txn(store_txn *t, void *ud) {
+  int rc = resolve_txn(t, ud);
+  return rc ? rc : SOCLOSS_ESTOP;  /* keep the result, throw the writes away */
+}
+
+int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
+                   const char *params, size_t plen, char *params_buf) {
+  socloss *led = a->led;
+  if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  result_clear(led->res);
+  int rc = applier_finish(a);
+  if (rc) return rc;
+  live lv;
+  memset(&lv, 0, sizeof lv);
+  lv.led = led;
+  lv.account = account;
+  lv.dry_run = 1;
+  snprintf(lv.id, sizeof lv.id, "%.*s", (int)id_len, id);
+  memcpy(params_buf, params, plen);
+  params_buf[plen] = 0;
+  lv.params = params_buf;
+  lv.params_len = plen;
+  lv.pol.source = src;
+  lv.pol.len = len;
+  if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
+  eval_limits el = {lv.lim.instructions, lv.lim.memory, lv.lim.wall_ms};
+  if ((rc = policy_probe(led, &lv.pol, &el))) return rc;
+  rc = store_nested(a->t, decide_txn, &lv);
+  return rc == SOCLOSS_ESTOP ? SOCLOSS_OK : rc;
+}
+

@@ -1,0 +1,104 @@
+/*
+ * resolve_int.h — what the files of resolve/ share among themselves (the
+ * area's header for other folders is resolve.h):
+ *
+ *   cands.c    the candidates: every account holding a position, as columns
+ *   steps.c    steps 1-6, the same functions for a live resolution and a replay
+ *   decide.c   a live resolution in one transaction: the policy asked, the
+ *              steps applied, step 7 (the journal record), the shadow policy
+ *   attempt.c  the one path every deficit takes: choose the policy, attempt it,
+ *              journal a failure, fall back
+ *   group.c    group commit: many deficits in one durable transaction
+ *   result.c   the result handed to callers, and as JSON
+ */
+#ifndef SOCLOSS_RESOLVE_INT_H
+#define SOCLOSS_RESOLVE_INT_H
+
+#include "resolve.h"
+
+/* ---- candidates (cands.c) ----------------------------------------------- */
+
+typedef struct cands {
+  size_t n, cap, nm;
+  char *ids;
+  size_t ids_len, ids_cap;
+  uint32_t *off;
+  int64_t *balance, *equity, *upnl_total;
+  int64_t *size, *cost, *upnl;  /* market-major, stride cap */
+} cands;
+
+/* Every account holding a position (the bankrupt one excluded), in id
+ * order, with balance, equity and its positions in the deficit's markets. */
+int build_cands(store_txn *t, const deficit_rec *d, cands *c);
+void cands_free(cands *c);
+
+/* ---- the steps (steps.c) ------------------------------------------------ */
+
+typedef struct step {
+  applier *a;
+  deficit_rec *d;
+  const char *label;           /* "policy 'x' (hash): " for messages */
+  const int64_t *equity_hint;  /* the candidates' equity as the haircut step
+                                  saw it, by index (NULL in a replay) */
+  size_t ncands;               /* candidates the actions index (0 in a replay) */
+} step;
+
+int bankruptcy_prices(deficit_rec *d);
+int step_deleverage(step *s);
+int step_takeover(step *s);
+/* What the bankrupt account's balance lacks (0 when it is not negative). */
+int step_hole(step *s, int64_t *h);
+int step_fund(step *s, int64_t hole_now, int64_t cap);
+int step_haircuts(step *s, int64_t shortfall);
+int step_bad_debt(step *s, int64_t left);
+
+/* ---- a live resolution (decide.c) --------------------------------------- */
+
+typedef struct live {
+  socloss *led;
+  const char *account;
+  char id[CODEC_ID_MAX + 1];
+  policy_src pol;
+  const char *params;
+  size_t params_len;
+  socloss_limits lim;
+  int dry_run;
+  /* a policy failure: the stage and the message (also on the handle) */
+  const char *stage;
+  int64_t equity;
+  uint64_t instructions, policy_us;
+  /* the shadow policy, deciding too, never applied (NULL: none) */
+  const char *shadow;
+  size_t shadow_len;
+  const char *shadow_params;
+} live;
+
+/* Loads lv's policy in the sandbox, then resolves in a transaction nested
+ * in t: all of it applied, or none (a failure leaves its stage in lv). */
+int live_attempt(live *lv, store_txn *t);
+
+/* Errors after which the enclosing transaction cannot go on. */
+static inline int resolve_fatal(int rc) {
+  return rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM || rc == SOCLOSS_EIO;
+}
+
+/* ---- the one path (attempt.c) ------------------------------------------- */
+
+/* One deficit as a caller asks for it. */
+typedef struct deficit_job {
+  const char *id;        /* NULL: "SEQ-ACCOUNT", SEQ the next journal sequence */
+  const char *account;
+  const char *policy;    /* source text; NULL: the ledger's policy (the market's own first) */
+  size_t policy_len;
+  const char *params;    /* NULL: the chosen policy's stored params ("" for a given one) */
+  int dry_run;           /* the result says "dry-run" (the caller discards the writes) */
+} deficit_job;
+
+/* Resolves one deficit inside a's write transaction: the policy chosen,
+ * attempted in a nested transaction; when it fails, the failure journaled,
+ * the host's log told, and the fallback attempted the same way.  Returns
+ * SOCLOSS_OK (applied), SOCLOSS_EPOLICY (nothing applied, the failures
+ * journaled, a "failed" result on the handle) or another refusal. */
+int resolve_job(applier *a, const deficit_job *job);
+
+#endif

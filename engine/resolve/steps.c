@@ -1,0 +1,321 @@
+/*
+ * steps.c — steps 1 to 6 of a resolution (docs/design.md), the same
+ * functions for a live resolution and for the replay of its journal record,
+ * which is validated again action by action:
+ *
+ *  1. bankruptcy prices: the deficit D = -equity spread over the bankrupt
+ *     account's positions in proportion to notional at mark (largest
+ *     remainder, ties to the lower market id), each price
+ *     mark + trunc(d / size): rounded toward the mark, so counterparties
+ *     never pay more than the deficit; the dust falls to steps 4-6;
+ *  2. deleverage: the policy's closes, each a trade at that price;
+ *  3. takeover: what is left passes to the fund at mark;
+ *  4. fund: pays min(cash, hole, the per-deficit cap);
+ *  5. haircuts: the policy's charges on the shortfall left;
+ *  6. bad debt: whatever is still uncovered; the account ends at zero.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "resolve_int.h"
+
+/* ---- step 1: bankruptcy prices ------------------------------------------ */
+
+int bankruptcy_prices(deficit_rec *d) {
+  if (!d->nm) return SOCLOSS_OK;
+  int64_t w[DEFICIT_MARKETS_MAX], share[DEFICIT_MARKETS_MAX];
+  for (size_t k = 0; k < d->nm; k++) {
+    __int128 n = (__int128)d->mk[k].size * d->mk[k].mark;
+    w[k] = (int64_t)(n < 0 ? -n : n);  /* fits: bounded by open interest x mark */
+  }
+  if (d->equity == INT64_MIN) return err_fail(SOCLOSS_EOVERFLOW, "account: the deficit overflows int64");
+  if (alloc_pro_rata(w, d->nm, -d->equity, share)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < d->nm; k++) {
+    deficit_market *m = &d->mk[k];
+    __int128 p = (__int128)m->mark + share[k] / m->size;  /* C division truncates: toward the mark */
+    __int128 hi = INT64_MAX / (m->size < 0 ? -(__int128)m->size : m->size);
+    if (p < 1) p = 1;
+    if (p > hi) p = hi;
+    m->bankruptcy_price = (int64_t)p;
+  }
+  return SOCLOSS_OK;
+}
+
+/* ---- the steps, shared by resolution and replay ------------------------- */
+
+typedef struct ref {
+  const char *p;
+  uint32_t len, market, at;
+  uint32_t index;  /* candidate index, or UINT32_MAX */
+} ref;
+
+static int cmp_ref(const void *a, const void *b) {
+  const ref *x = a, *y = b;
+  if (x->market != y->market) return x->market < y->market ? -1 : 1;
+  int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+  if (c) return c;
+  if (x->len != y->len) return x->len < y->len ? -1 : 1;
+  return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+/* The first repeated (market, id) pair, as the index of its second action,
+ * or -1 (-2: out of memory).  *first gets the index of the first.  When
+ * every action names a candidate by index (a live resolution, ncands > 0) a
+ * table of seen indices does it in one pass; a replay sorts the ids. */
+static long first_repeat(const ref *refs, size_t n, size_t ncands, size_t nm, size_t *first) {
+  int indexed = ncands > 0;
+  for (size_t k = 0; indexed && k < n; k++) indexed = refs[k].index < ncands && refs[k].market < (nm ? nm : 1);
+  if (indexed) {
+    uint32_t *seen = calloc(ncands * (nm ? nm : 1), sizeof *seen);
+    if (!seen) return -2;
+    long dup = -1;
+    for (size_t k = 0; k < n && dup < 0; k++) {
+      uint32_t *at = &seen[(size_t)refs[k].market * ncands + refs[k].index];
+      if (*at) {
+        dup = (long)k;
+        *first = *at - 1;
+      }
+      *at = (uint32_t)k + 1;
+    }
+    free(seen);
+    return dup;
+  }
+  ref *s = malloc((n ? n : 1) * sizeof *s);
+  if (!s) return -2;
+  memcpy(s, refs, n * sizeof *s);
+  qsort(s, n, sizeof *s, cmp_ref);
+  long worst = -1;
+  for (size_t k = 1; k < n; k++)
+    if (s[k].market == s[k - 1].market && s[k].len == s[k - 1].len && !memcmp(s[k].p, s[k - 1].p, s[k].len) &&
+        (worst < 0 || s[k].at < (uint32_t)worst)) {
+      worst = (long)s[k].at;
+      *first = s[k - 1].at;
+    }
+  free(s);
+  return worst;
+}
+
+static int refuse(step *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(step *s, int code, const char *fmt, ...) {
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return err_fail(code, "%s%s", s->label, msg);
+}
+
+/* Step 2: every close validated (DESIGN §3), then each traded against the
+ * bankrupt account at the market's bankruptcy price. */
+int step_deleverage(step *s) {
+  deficit_rec *d = s->d;
+  int64_t closed[DEFICIT_MARKETS_MAX] = {0};
+  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
+  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const dl_action *x = &d->dl[k];
+    char holder[CODEC_ID_MAX + 1];
+    copy_id(holder, x->holder, x->len);
+    refs[k] = (ref){x->holder, x->len, x->market, (uint32_t)k, x->index};
+    if (x->market >= d->nm) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: market index %u out of range", k + 1, x->market);
+      break;
+    }
+    deficit_market *m = &d->mk[x->market];
+    int64_t held = 0, limit = m->size < 0 ? -m->size : m->size;
+    store_position p;
+    if (!strcmp(holder, d->account)) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: the bankrupt account itself", k + 1);
+      break;
+    }
+    if (x->size <= 0) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: size %lld must be > 0", k + 1, (long long)x->size);
+      break;
+    }
+    rc = store_position_get(s->a->t, m->market, holder, &p);
+    if (rc && rc != SOCLOSS_ENOTFOUND) break;
+    rc = SOCLOSS_OK;
+    if (p.size != 0 && (p.size > 0) != (m->size > 0)) held = p.size < 0 ? -p.size : p.size;
+    if (held == 0)
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: '%s' holds no opposite position in '%s'", k + 1,
+                  holder, m->market);
+    else if (x->size > held)
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: size %lld exceeds the %lld lots '%s' holds in '%s'",
+                  k + 1, (long long)x->size, (long long)held, holder, m->market);
+    else if ((closed[x->market] += x->size) > limit)
+      rc = refuse(s, SOCLOSS_EPOLICY,
+                  "deleverage action %zu: closes %lld lots in '%s' in all, more than the %lld of '%s'", k + 1,
+                  (long long)closed[x->market], m->market, (long long)limit, d->account);
+  }
+  size_t first = 0;
+  long dup = rc ? -1 : first_repeat(refs, d->ndl, s->ncands, d->nm, &first);
+  if (dup == -2) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+  else if (dup >= 0)
+    rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %ld: '%.*s' already closed in '%s' by action %zu", dup + 1,
+                (int)d->dl[dup].len, d->dl[dup].holder, d->mk[d->dl[dup].market].market, first + 1);
+  free(refs);
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const dl_action *x = &d->dl[k];
+    const deficit_market *m = &d->mk[x->market];
+    char holder[CODEC_ID_MAX + 1];
+    copy_id(holder, x->holder, x->len);
+    /* the bankrupt long sells to the short holder, or buys from the long */
+    rc = m->size > 0 ? ledger_trade(s->a, m->market, holder, d->account, x->size, m->bankruptcy_price)
+                     : ledger_trade(s->a, m->market, d->account, holder, x->size, m->bankruptcy_price);
+  }
+  return rc;
+}
+
+/* Step 3: the rest of each position to the fund at mark. */
+int step_takeover(step *s) {
+  deficit_rec *d = s->d;
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < d->nm; k++) {
+    deficit_market *m = &d->mk[k];
+    store_position p;
+    rc = store_position_get(s->a->t, m->market, d->account, &p);
+    if (rc == SOCLOSS_ENOTFOUND) {
+      rc = SOCLOSS_OK;
+      p.size = 0;
+    }
+    if (rc) break;
+    if (d->take[k] != p.size)  /* a replayed record must match the state */
+      return refuse(s, SOCLOSS_EINVARIANT, "takeover in '%s': %lld lots recorded, %lld held", m->market,
+                    (long long)d->take[k], (long long)p.size);
+    if (p.size > 0) rc = ledger_trade(s->a, m->market, "", d->account, p.size, m->mark);
+    else if (p.size < 0) rc = ledger_trade(s->a, m->market, d->account, "", -p.size, m->mark);
+  }
+  return rc;
+}
+
+int step_hole(step *s, int64_t *h) {
+  int64_t b;
+  int rc = store_account_get(s->a->t, s->d->account, &b);
+  if (rc) return rc;
+  *h = b < 0 ? -b : 0;
+  return SOCLOSS_OK;
+}
+
+static int credit(step *s, int64_t amount) {
+  int64_t b;
+  int rc = store_account_get(s->a->t, s->d->account, &b);
+  return rc ? rc : store_account_put(s->a->t, s->d->account, b + amount);  /* b < 0, b + amount <= 0 */
+}
+
+/* Step 4, for a replay: the recorded draw must be possible. */
+int step_fund(step *s, int64_t hole_now, int64_t cap) {
+  int64_t draw = s->d->fund_draw, cash = s->a->tot.fund_cash;
+  if (draw < 0 || draw > hole_now || draw > (cash > 0 ? cash : 0) || (cap > 0 && draw > cap))
+    return refuse(s, SOCLOSS_EINVARIANT, "fund draw %lld is not possible (hole %lld, cash %lld)", (long long)draw,
+                  (long long)hole_now, (long long)cash);
+  s->a->tot.fund_cash -= draw;
+  return credit(s, draw);
+}
+
+/* Step 5: every haircut validated, then charged. */
+int step_haircuts(step *s, int64_t shortfall) {
+  deficit_rec *d = s->d;
+  ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
+  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < d->nhc; k++) refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k, d->hc[k].index};
+  size_t first = 0;
+  long dup = first_repeat(refs, d->nhc, s->ncands, 1, &first);
+  free(refs);
+  if (dup == -2) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  if (dup >= 0)
+    return refuse(s, SOCLOSS_EPOLICY, "haircut action %ld: '%.*s' already charged by action %zu", dup + 1,
+                  (int)d->hc[dup].len, d->hc[dup].account, first + 1);
+  __int128 total = 0;
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < d->nhc; k++) {
+    const hc_action *x = &d->hc[k];
+    char id[CODEC_ID_MAX + 1];
+    copy_id(id, x->account, x->len);
+    int64_t balance;
+    __int128 equity;
+    if (x->amount <= 0)
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: amount %lld must be > 0", k + 1, (long long)x->amount);
+    if (!strcmp(id, d->account)) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the bankrupt account itself", k + 1);
+    rc = store_account_get(s->a->t, id, &balance);
+    if (rc == SOCLOSS_ENOTFOUND) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: unknown account '%s'", k + 1, id);
+    if (rc) return rc;
+    /* an earlier haircut changes no one else's equity, so the candidates'
+     * column is exact; a replay computes it */
+    if (s->equity_hint && x->index != UINT32_MAX) equity = s->equity_hint[x->index];
+    else if ((rc = applier_equity(s->a, id, balance, &equity))) return rc;
+    if (x->amount > equity)
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: %lld exceeds the equity %lld of '%s'", k + 1,
+                    (long long)x->amount, (long long)(equity > 0 ? equity : 0), id);
+    if ((total += x->amount) > shortfall)
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the haircuts add up to %lld, more than the shortfall %lld",
+                    k + 1, (long long)total, (long long)shortfall);
+    rc = store_account_put(s->a->t, id, balance - x->amount);
+  }
+  return rc ? rc : credit(s, (int64_t)total);
+}
+
+/* Step 6: what is left becomes bad debt; the account ends at zero. */
+int step_bad_debt(step *s, int64_t left) {
+  __int128 bd = (__int128)s->a->tot.bad_debt + left;
+  if (!fits_i64(bd)) return err_fail(SOCLOSS_EOVERFLOW, "bad debt overflows int64");
+  s->a->tot.bad_debt = (int64_t)bd;
+  s->d->bad_debt = left;
+  return credit(s, left);
+}
+
+int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
+  deficit_rec *d = (deficit_rec *)rec;
+  step s = {a, d, "", NULL, 0};
+  int64_t h;
+  socloss_limits lim;
+  int rc = read_limits(a->t, &lim);
+  if (!rc) rc = step_deleverage(&s);
+  if (!rc) rc = step_takeover(&s);
+  if (!rc) rc = step_hole(&s, &h);
+  if (!rc) rc = step_fund(&s, h, lim.fund_max_draw);
+  if (!rc) rc = step_haircuts(&s, h - d->fund_draw);
+  if (rc) return rc;
+  int64_t left;
+  if ((rc = step_hole(&s, &left))) return rc;
+  if (left != d->bad_debt)
+    return err_fail(SOCLOSS_EINVARIANT, "bad debt %lld recorded, %lld left", (long long)d->bad_debt,
+                       (long long)left);
+  if ((rc = step_bad_debt(&s, left))) return rc;
+  return store_deficit_put(a->t, d->id, d->id_len, seq);
+}
+
+/* ---- which market's policy --------------------------------------------- */
+
+struct main_market {
+  store_txn *t;
+  const char *account;
+  char *out;
+  __int128 best;
+};
+
+static int weigh_market(void *ud, const char *id, const store_market *m) {
+  struct main_market *mm = ud;
+  store_position p;
+  int rc = store_position_get(mm->t, id, mm->account, &p);
+  if (rc == SOCLOSS_ENOTFOUND) return SOCLOSS_OK;
+  if (rc) return rc;
+  __int128 n = (__int128)p.size * m->mark;
+  if (n < 0) n = -n;
+  if (n > mm->best) {  /* markets come in id order: a tie keeps the lower id */
+    mm->best = n;
+    memcpy(mm->out, id, strlen(id) + 1);
+  }
+  return SOCLOSS_OK;
+}
+
+int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]) {
+  struct main_market mm = {t, account, out, -1};
+  out[0] = 0;
+  return store_each_market(t, weigh_market, &mm);
+}
+
