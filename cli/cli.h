@@ -1,0 +1,143 @@
+/*
+ * cli.h — private to cli/: how main() runs a command, the argument parser and
+ * the helpers the commands share.  The CLI sees the library through socloss.h
+ * alone.
+ *
+ * A command runs in two steps around the ledger.  Its args step reads the
+ * arguments and the files they name, so that a usage error or an unreadable
+ * file is told before any ledger is opened; then main() opens the ledger the
+ * command's flags ask for, calls the run step and closes the ledger.
+ */
+#ifndef SOCLOSS_CLI_H
+#define SOCLOSS_CLI_H
+
+#include <stdint.h>
+
+#include "socloss.h"
+
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+/* What an args step returns to have the run step called; anything else is
+ * the exit status, with nothing opened. */
+#define RUN (-1)
+
+/* command.flags: what main() does around the run step. */
+enum {
+  NEEDS_LEDGER = 1 << 0,    /* opens call.db before it and closes it after */
+  CREATES = 1 << 1,         /* a new ledger, refused if one is there */
+  NO_SYNC_OPTION = 1 << 2,  /* takes --unsafe-no-sync for the ledger it opens */
+};
+
+struct call;
+
+typedef struct command {
+  const char *name;
+  int (*args)(struct call *c, int argc, char **argv);  /* RUN, or the exit status */
+  int (*run)(struct call *c);                          /* the exit status */
+  unsigned flags;
+  const char *usage;
+  const char *help;
+} command;
+
+/* An option a command takes, in a list ended by a NULL name. */
+typedef struct opt {
+  const char *name;    /* "--json" */
+  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list) */
+  const char *plural;  /* with N > 1: what "at most N ..." counts */
+} opt;
+
+#define MAX_OPTS 8    /* the longest option list of a command */
+#define MAX_LIST 16   /* the most values a list option takes */
+#define MAX_POS 256   /* the most positional arguments (test's files) */
+
+/* One run of a command: what its arguments said and what its args step read,
+ * for its run step. */
+typedef struct call {
+  const command *cmd;
+  const char *value[MAX_OPTS];  /* each option's value in the order of its list: "" for a flag, NULL when not given */
+  const char *list[MAX_LIST];   /* the values of the option that may be given more than once */
+  int nlist;
+  const char *pos[MAX_POS];     /* the positional arguments */
+  int npos;
+  const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
+  int nosync;                   /* --unsafe-no-sync */
+  socloss_source in[3];         /* the files read before the ledger opens; main() frees them */
+  socloss *led;                 /* with NEEDS_LEDGER, open while the run step runs */
+} call;
+
+/* ---- args.c ---- */
+
+/* Prints "socloss CMD: <message>" and the command's usage line to stderr;
+ * returns EXIT_USAGE. */
+int usage(const call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Splits argv into the options of `opts` (NULL: none) and minpos to maxpos
+ * positional arguments.  Returns RUN, or EXIT_DONE once --help is printed,
+ * or EXIT_USAGE once the error is. */
+int parse_args(call *c, int argc, char **argv, const opt *opts, int minpos, int maxpos);
+/* --from SEQ into *from (1 when s is NULL).  Returns RUN, or EXIT_USAGE once
+ * the error is printed.  `strict` refuses a signed or out-of-range number,
+ * as journal does; replay has always taken strtoull's reading of one. */
+int from_option(const call *c, const char *s, int strict, uint64_t *from);
+
+/* ---- common.c ---- */
+
+/* Prints the library's message for rc; returns EXIT_REFUSED. */
+int refused(socloss *led, int rc);
+/* The evaluator installed or built beside this program, or NULL. */
+const char *sibling_evaluator(void);
+/* Opens c->db as c->cmd->flags say; NULL once the refusal is printed. */
+socloss *open_ledger(const call *c);
+/* Reads a whole file ("-": stdin); NULL once the error is printed. */
+char *read_all(const char *path, size_t *len);
+/* Reads a file the run step needs into c->in[slot], named by its path;
+ * RUN, or EXIT_REFUSED once the error is printed. */
+int read_input(call *c, int slot, const char *path);
+
+/* ---- the commands' two steps ---- */
+
+/* cmd_ledger.c */
+int init_args(call *c, int argc, char **argv);
+int init_run(call *c);
+int import_args(call *c, int argc, char **argv);
+int import_run(call *c);
+int apply_args(call *c, int argc, char **argv);
+int apply_run(call *c);
+int show_args(call *c, int argc, char **argv);
+int show_run(call *c);
+int journal_args(call *c, int argc, char **argv);
+int journal_run(call *c);
+int check_args(call *c, int argc, char **argv);
+int check_run(call *c);
+int limits_args(call *c, int argc, char **argv);
+int limits_run(call *c);
+
+/* cmd_resolve.c */
+int resolve_args(call *c, int argc, char **argv);
+int resolve_run(call *c);
+
+/* cmd_policy.c */
+int policy_args(call *c, int argc, char **argv);
+int policy_run(call *c);
+int test_args(call *c, int argc, char **argv);
+int test_run(call *c);
+
+/* cmd_audit.c */
+int replay_args(call *c, int argc, char **argv);
+int replay_run(call *c);
+int simulate_args(call *c, int argc, char **argv);
+int simulate_run(call *c);
+
+/* The figures of a simulation, one row each, for the text table and the HTML
+ * report alike (cmd_audit.c). */
+#define FIGURES 11
+extern const char *const figure_labels[FIGURES];
+void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len);
+
+/* ---- report.c ---- */
+
+/* Writes the simulate --report page: the figures, a bar chart per figure
+ * and the distribution of charges, for n policies side by side.  Returns the
+ * exit status. */
+int html_report(const char *path, const char *what, const char *const *names, const socloss_sim_result *r, int n);
+
+#endif

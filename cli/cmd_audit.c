@@ -1,0 +1,206 @@
+/*
+ * The commands that re-decide deficits without writing: replay (the
+ * journal's, with their own policy or another) and simulate (a deficit or a
+ * price shock under several policies side by side).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ---- replay ------------------------------------------------------------- */
+
+enum { REPLAY_POLICY, REPLAY_PARAMS, REPLAY_FROM, REPLAY_JSON };
+static const opt replay_opts[] = {
+    [REPLAY_POLICY] = {"--policy", 1, NULL}, [REPLAY_PARAMS] = {"--params", 1, NULL},
+    [REPLAY_FROM] = {"--from", 1, NULL}, [REPLAY_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
+
+typedef struct replay_out {
+  int json, whatif;
+} replay_out;
+
+static int print_replayed(void *ud, const socloss_replay_item *it) {
+  replay_out *o = ud;
+  if (o->json) {
+    printf("{\"seq\":%" PRIu64 ",\"id\":\"%s\",\"account\":\"%s\",\"same\":%s,\"field\":\"%s\","
+           "\"recorded\":%s,\"replayed\":%s}\n",
+           it->seq, it->id, it->account, it->same ? "true" : "false", it->field, it->recorded,
+           *it->replayed ? it->replayed : "null");
+    return 0;
+  }
+  printf("record %" PRIu64 " deficit %s (%s): ", it->seq, it->id, it->account);
+  if (it->code) printf("the policy fails now: %s\n", it->message);
+  else if (o->whatif)
+    printf("charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64 ", bad debt %" PRId64 " -> %" PRId64
+           "%s\n",
+           it->recorded_charged, it->replayed_charged, it->recorded_fund_draw, it->replayed_fund_draw,
+           it->recorded_bad_debt, it->replayed_bad_debt, it->same ? " (same decision)" : "");
+  else if (it->same) printf("reproduced exactly\n");
+  else printf("DIFFERS in %s\n  recorded %.400s\n  replayed %.400s\n", it->field, it->recorded, it->replayed);
+  return 0;
+}
+
+typedef struct replay_sum {
+  replay_out out;
+  size_t n;
+  int64_t rec_charged, alt_charged, rec_bad, alt_bad, rec_fund, alt_fund;
+} replay_sum;
+
+static int sum_replayed(void *ud, const socloss_replay_item *it) {
+  replay_sum *s = ud;
+  s->n++;
+  s->rec_charged += it->recorded_charged;
+  s->alt_charged += it->replayed_charged;
+  s->rec_bad += it->recorded_bad_debt;
+  s->alt_bad += it->replayed_bad_debt;
+  s->rec_fund += it->recorded_fund_draw;
+  s->alt_fund += it->replayed_fund_draw;
+  return print_replayed(&s->out, it);
+}
+
+int replay_args(call *c, int argc, char **argv) {
+  uint64_t from;
+  int rc = parse_args(c, argc, argv, replay_opts, 1, 1);
+  if (rc == RUN) rc = from_option(c, c->value[REPLAY_FROM], 0, &from);
+  if (rc != RUN || !c->value[REPLAY_POLICY]) return rc;
+  return read_input(c, 0, c->value[REPLAY_POLICY]);
+}
+
+int replay_run(call *c) {
+  uint64_t from;
+  from_option(c, c->value[REPLAY_FROM], 0, &from);  /* replay_args has checked it */
+  const char *src = c->in[0].data, *policy = c->value[REPLAY_POLICY];
+  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0};
+  size_t differ = 0;
+  int rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
+  if (!rc && !sum.out.json) {
+    if (src)
+      printf("%zu deficits under %s: charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64
+             ", bad debt %" PRId64 " -> %" PRId64 "; %zu decided differently\n",
+             sum.n, policy, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad,
+             sum.alt_bad, differ);
+    else
+      printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
+             sum.n - differ, differ);
+  }
+  /* without --policy replay is a verification: a decision that differs fails it */
+  return rc ? refused(c->led, rc) : (!src && differ ? EXIT_REFUSED : EXIT_DONE);
+}
+
+/* ---- simulate ----------------------------------------------------------- */
+
+const char *const figure_labels[] = {
+    "deficits", "not resolved", "accounts charged", "total charged", "largest charge / that profit",
+    "Gini of charge / profit", "overshoot (notional)", "fund used", "bad debt",
+    "split test: who paid most, in two", "split test: the halves pay more by"};
+
+void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len) {
+  switch (row) {
+    case 0: snprintf(out, len, "%zu", r->deficits); break;
+    case 1: snprintf(out, len, "%zu", r->failed); break;
+    case 2: snprintf(out, len, "%zu", r->charged); break;
+    case 3: snprintf(out, len, "%" PRId64, r->total_charged); break;
+    case 4: snprintf(out, len, "%.4f", r->largest_share); break;
+    case 5: snprintf(out, len, "%.4f", r->gini); break;
+    case 6: snprintf(out, len, "%" PRId64, r->overshoot); break;
+    case 7: snprintf(out, len, "%" PRId64, r->fund_draw); break;
+    case 8: snprintf(out, len, "%" PRId64, r->bad_debt); break;
+    case 9: snprintf(out, len, "%s", r->split_account); break;
+    default: snprintf(out, len, "%" PRId64, r->split_delta); break;
+  }
+}
+
+/* --policy is the list option (call.list): the policies side by side. */
+enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON };
+static const opt simulate_opts[] = {
+    [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
+    [SIM_SHOCK] = {"--shock", 1, NULL}, [SIM_PARAMS] = {"--params", 1, NULL},
+    [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
+
+/* --shock MARKET:PCT: the market (cap bytes at most, with its NUL) and the
+ * move in ppm.  Returns -1 when it is not that. */
+static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm) {
+  const char *colon = strrchr(shock, ':');
+  char *end;
+  double pct = colon ? strtod(colon + 1, &end) : 0;
+  if (!colon || colon == shock || (size_t)(colon - shock) >= cap || *end || pct <= -100 || pct > 1e6) return -1;
+  memcpy(market, shock, (size_t)(colon - shock));
+  market[colon - shock] = 0;
+  *ppm = (int64_t)(pct * 10000 + (pct < 0 ? -0.5 : 0.5));  /* to the ppm */
+  return 0;
+}
+
+int simulate_args(call *c, int argc, char **argv) {
+  int rc = parse_args(c, argc, argv, simulate_opts, 0, 1);
+  if (rc != RUN) return rc;
+  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK];
+  char market[128];
+  int64_t ppm;
+  if (!c->db || !c->nlist) return usage(c, "give DB and at least one --policy");
+  if (!account == !shock) return usage(c, "give --account X or --shock MARKET:PCT");
+  if (shock && shock_of(shock, market, sizeof market, &ppm)) return usage(c, "--shock: MARKET:PCT, like BTC-PERP:-20");
+  return RUN;
+}
+
+static void print_figures(const char *const *names, const socloss_sim_result *res, int n) {
+  printf("%-36s", "");
+  for (int k = 0; k < n; k++) printf("%18.18s", names[k]);
+  printf("\n");
+  for (size_t row = 0; row < FIGURES; row++) {
+    printf("%-36s", figure_labels[row]);
+    for (int k = 0; k < n; k++) {
+      char cell[96];
+      figure_cell(&res[k], row, cell, sizeof cell);
+      printf("%18s", cell);
+    }
+    printf("\n");
+  }
+}
+
+static void print_figures_json(const char *const *files, const socloss_sim_result *res, int n) {
+  printf("{\"policies\":[");
+  for (int k = 0; k < n; k++)
+    printf("%s{\"policy\":\"%s\",\"deficits\":%zu,\"not_resolved\":%zu,\"charged\":%zu,\"total_charged\":%" PRId64
+           ",\"largest_share\":%.6f,\"gini\":%.6f,\"overshoot\":%" PRId64 ",\"fund_draw\":%" PRId64
+           ",\"bad_debt\":%" PRId64 ",\"split\":{\"account\":\"%s\",\"delta\":%" PRId64 "}}",
+           k ? "," : "", files[k], res[k].deficits, res[k].failed, res[k].charged, res[k].total_charged,
+           res[k].largest_share, res[k].gini, res[k].overshoot, res[k].fund_draw, res[k].bad_debt,
+           res[k].split_account, res[k].split_delta);
+  printf("]}\n");
+}
+
+int simulate_run(call *c) {
+  const char *const *files = c->list;
+  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
+  int nf = c->nlist, rc, status = EXIT_DONE;
+  char market[128] = "";
+  int64_t ppm = 0;
+  if (shock) shock_of(shock, market, sizeof market, &ppm);  /* simulate_args has checked it */
+  /* unlike the other commands' files, the policies are read once the ledger is
+   * open: on a ledger that will not open, that is what is told */
+  socloss_sim_result res[MAX_LIST];
+  for (int k = 0; k < nf && status == EXIT_DONE; k++) {
+    size_t len;
+    char *src = read_all(files[k], &len);
+    if (!src) status = EXIT_REFUSED;
+    else if ((rc = socloss_simulate(c->led, src, len, c->value[SIM_PARAMS], account, shock ? market : NULL, ppm,
+                                    &res[k])))
+      status = refused(c->led, rc);
+    free(src);
+  }
+  if (status != EXIT_DONE) return status;
+  /* the table and the report name a policy by its file name alone */
+  const char *names[MAX_LIST];
+  for (int k = 0; k < nf; k++) {
+    const char *b = strrchr(files[k], '/');
+    names[k] = b ? b + 1 : files[k];
+  }
+  if (c->value[SIM_JSON]) print_figures_json(files, res, nf);
+  else print_figures(names, res, nf);
+  if (!report) return EXIT_DONE;
+  char what[200];
+  snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
+  return html_report(report, what, names, res, nf);
+}

@@ -1,0 +1,302 @@
+/*
+ * The commands that fill the ledger and look into it: init, import, apply,
+ * show, journal, check, limits.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ---- init --------------------------------------------------------------- */
+
+int init_args(call *c, int argc, char **argv) {
+  return parse_args(c, argc, argv, NULL, 1, 1);
+}
+
+/* main() has created the ledger by the time this runs (CREATES). */
+int init_run(call *c) {
+  fprintf(stderr, "socloss: created ledger %s\n", c->db);
+  return EXIT_DONE;
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+/* In the order of the three sources of socloss_import_csv, which are call.in. */
+static const opt import_opts[] = {
+    {"--markets", 1, NULL}, {"--accounts", 1, NULL}, {"--positions", 1, NULL}, {NULL, 0, NULL}};
+
+int import_args(call *c, int argc, char **argv) {
+  int rc = parse_args(c, argc, argv, import_opts, 1, 1);
+  if (rc != RUN) return rc;
+  if (!c->value[0] && !c->value[1] && !c->value[2])
+    return usage(c, "give at least one of --markets, --accounts, --positions");
+  /* every file is tried, so that all the unreadable ones are told at once */
+  for (int i = 0; i < 3; i++)
+    if (c->value[i] && read_input(c, i, c->value[i]) != RUN) rc = EXIT_REFUSED;
+  return rc;
+}
+
+int import_run(call *c) {
+  socloss_import_stats st;
+  int rc = socloss_import_csv(c->led, c->value[0] ? &c->in[0] : NULL, c->value[1] ? &c->in[1] : NULL,
+                              c->value[2] ? &c->in[2] : NULL, &st);
+  if (rc) return refused(c->led, rc);
+  printf("imported %zu markets, %zu accounts, %zu positions\n", st.markets, st.accounts, st.positions);
+  return EXIT_DONE;
+}
+
+/* ---- apply -------------------------------------------------------------- */
+
+int apply_args(call *c, int argc, char **argv) {
+  int rc = parse_args(c, argc, argv, NULL, 2, 2);
+  if (rc != RUN) return rc;
+  rc = read_input(c, 0, c->pos[1]);
+  if (!strcmp(c->pos[1], "-")) c->in[0].name = "<stdin>";  /* the name in the library's FILE:LINE messages */
+  return rc;
+}
+
+int apply_run(call *c) {
+  size_t applied;
+  int rc = socloss_apply_jsonl(c->led, &c->in[0], &applied);
+  if (rc) return refused(c->led, rc);
+  printf("applied %zu events\n", applied);
+  return EXIT_DONE;
+}
+
+/* ---- show --------------------------------------------------------------- */
+
+enum { SHOW_JSON, SHOW_ACCOUNT, SHOW_BANKRUPT };
+static const opt show_opts[] = {
+    [SHOW_JSON] = {"--json", 0, NULL}, [SHOW_ACCOUNT] = {"--account", 1, NULL},
+    [SHOW_BANKRUPT] = {"--bankrupt", 0, NULL}, {NULL, 0, NULL}};
+
+static void print_json(json_t *v) {
+  char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  if (s) fputs(s, stdout);
+  free(s);
+  json_decref(v);
+}
+
+static json_t *positions_json(const socloss_account *a) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < a->npositions; i++) {
+    const socloss_position *p = &a->positions[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "market", json_string(p->market));
+    json_object_set_new(o, "size", json_integer(p->size));
+    json_object_set_new(o, "cost", json_integer(p->cost));
+    json_object_set_new(o, "upnl", json_integer(p->upnl));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+typedef struct show_ctx {
+  int json, bankrupt_only;
+  size_t shown;
+  __int128 deficit;    /* sum of the negative equities shown */
+} show_ctx;
+
+static int show_account(void *ud, const socloss_account *a) {
+  show_ctx *c = ud;
+  if (c->bankrupt_only && a->equity >= 0) return 0;
+  c->deficit += a->equity < 0 ? a->equity : 0;
+  if (c->json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "account", json_string(a->account));
+    json_object_set_new(o, "balance", json_integer(a->balance));
+    json_object_set_new(o, "equity", json_integer(a->equity));
+    json_object_set_new(o, "positions", positions_json(a));
+    if (c->shown) fputc(',', stdout);
+    print_json(o);
+  } else {
+    printf("%-24s %20" PRId64 " %20" PRId64, a->account, a->balance, a->equity);
+    for (size_t i = 0; i < a->npositions; i++)
+      printf("  %s:%" PRId64, a->positions[i].market, a->positions[i].size);
+    fputc('\n', stdout);
+  }
+  c->shown++;
+  return 0;
+}
+
+static int show_fund(void *ud, const socloss_account *a) {
+  show_ctx *c = ud;
+  if (c->json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "cash", json_integer(a->balance));
+    json_object_set_new(o, "equity", json_integer(a->equity));
+    json_object_set_new(o, "positions", positions_json(a));
+    fputs("\"fund\":", stdout);
+    print_json(o);
+  } else {
+    printf("fund cash %" PRId64 " equity %" PRId64 "\n", a->balance, a->equity);
+    for (size_t i = 0; i < a->npositions; i++)
+      printf("  fund position %s size %" PRId64 " cost %" PRId64 " upnl %" PRId64 "\n",
+             a->positions[i].market, a->positions[i].size, a->positions[i].cost, a->positions[i].upnl);
+  }
+  return 0;
+}
+
+static int show_market(void *ud, const socloss_market *m) {
+  show_ctx *c = ud;
+  if (c->json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "market", json_string(m->market));
+    json_object_set_new(o, "mark", json_integer(m->mark));
+    json_object_set_new(o, "open_interest", json_integer(m->open_interest));
+    if (c->shown++) fputc(',', stdout);
+    print_json(o);
+  } else {
+    printf("market %s mark %" PRId64 " open_interest %" PRId64 "\n", m->market, m->mark,
+           m->open_interest);
+  }
+  return 0;
+}
+
+int show_args(call *c, int argc, char **argv) {
+  return parse_args(c, argc, argv, show_opts, 1, 1);
+}
+
+int show_run(call *c) {
+  socloss *led = c->led;
+  show_ctx sc = {c->value[SHOW_JSON] != NULL, c->value[SHOW_BANKRUPT] != NULL, 0, 0};
+  socloss_totals tot;
+  int rc = socloss_totals_get(led, &tot);
+  if (!rc && c->value[SHOW_ACCOUNT]) {
+    /* one account, in the shape of an element of "accounts" */
+    rc = socloss_account_get(led, c->value[SHOW_ACCOUNT], show_account, &sc);
+    if (!rc && sc.json) fputc('\n', stdout);
+  } else if (!rc) {
+    if (sc.json) fputc('{', stdout);
+    rc = socloss_account_get(led, "", show_fund, &sc);
+    if (!rc) {
+      if (sc.json)
+        printf(",\"bad_debt\":%" PRId64 ",\"net_flows\":%" PRId64 ",\"markets\":[", tot.bad_debt,
+               tot.net_flows);
+      else
+        printf("bad_debt %" PRId64 "\nnet_flows %" PRId64 "\n", tot.bad_debt, tot.net_flows);
+      rc = socloss_markets(led, show_market, &sc);
+    }
+    if (!rc) {
+      sc.shown = 0;
+      if (sc.json) fputs("],\"accounts\":[", stdout);
+      else printf("%-24s %20s %20s  positions\n", "account", "balance", "equity");
+      rc = socloss_accounts(led, show_account, &sc);
+    }
+    if (!rc && sc.json) fputs("]}\n", stdout);
+    if (!rc && !sc.json && sc.bankrupt_only) {
+      /* the sum of many deficits can pass int64: print all 128 bits */
+      char digits[48];
+      int k = 0;
+      unsigned __int128 u = (unsigned __int128)-sc.deficit;
+      do digits[k++] = (char)('0' + (int)(u % 10)); while ((u /= 10) != 0);
+      printf("bankrupt accounts %zu, total deficit ", sc.shown);
+      while (k) putchar(digits[--k]);
+      putchar('\n');
+    }
+  }
+  return rc ? refused(led, rc) : EXIT_DONE;
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+enum { JOURNAL_JSON, JOURNAL_FROM };
+static const opt journal_opts[] = {
+    [JOURNAL_JSON] = {"--json", 0, NULL}, [JOURNAL_FROM] = {"--from", 1, NULL}, {NULL, 0, NULL}};
+
+static int print_record(void *ud, uint64_t seq, const char *text) {
+  int json = *(int *)ud;
+  if (json) {
+    puts(text);
+    return 0;
+  }
+  /* text form: "SEQ TYPE key=value ..." from the same JSON object */
+  json_t *o = json_loads(text, 0, NULL);
+  const char *key;
+  json_t *v;
+  printf("%" PRIu64 " %s", seq, json_string_value(json_object_get(o, "type")));
+  json_object_foreach(o, key, v) {
+    if (!strcmp(key, "seq") || !strcmp(key, "type")) continue;
+    if (json_is_string(v)) printf(" %s=%s", key, json_string_value(v));
+    else if (json_is_integer(v)) printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+  }
+  fputc('\n', stdout);
+  json_decref(o);
+  return 0;
+}
+
+int journal_args(call *c, int argc, char **argv) {
+  uint64_t from;
+  int rc = parse_args(c, argc, argv, journal_opts, 1, 1);
+  return rc != RUN ? rc : from_option(c, c->value[JOURNAL_FROM], 1, &from);
+}
+
+int journal_run(call *c) {
+  uint64_t from;
+  from_option(c, c->value[JOURNAL_FROM], 1, &from);  /* journal_args has checked it */
+  int json = c->value[JOURNAL_JSON] != NULL;
+  int rc = socloss_journal(c->led, from, print_record, &json);
+  return rc ? refused(c->led, rc) : EXIT_DONE;
+}
+
+/* ---- check -------------------------------------------------------------- */
+
+int check_args(call *c, int argc, char **argv) {
+  return parse_args(c, argc, argv, NULL, 1, 1);
+}
+
+int check_run(call *c) {
+  socloss_check_report r;
+  int rc = socloss_check(c->led, &r);
+  /* a failed invariant still has its report printed, then refuses */
+  if (rc && rc != SOCLOSS_EINVARIANT) return refused(c->led, rc);
+  printf("%s - sizes net to zero in every market\n", r.sizes_net_zero ? "ok" : "FAILED");
+  printf("%s - open interest matches the positions\n", r.open_interest_ok ? "ok" : "FAILED");
+  printf("%s - conservation: equity + fund - bad debt = net flows\n", r.conservation ? "ok" : "FAILED");
+  printf("%s - journal contiguous (%" PRIu64 " records)\n", r.journal_contiguous ? "ok" : "FAILED",
+         r.records);
+  printf("%s - replaying the journal reproduces the state\n", r.replay_matches ? "ok" : "FAILED");
+  printf("digest ");
+  for (int i = 0; i < 32; i++) printf("%02x", r.digest[i]);
+  printf("\n");
+  return rc ? refused(c->led, rc) : EXIT_DONE;
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+static const opt limits_opts[] = {{"--instructions", 1, NULL}, {"--memory", 1, NULL}, {"--wall-ms", 1, NULL},
+                                  {"--fund-max-draw", 1, NULL}, {NULL, 0, NULL}};
+
+int limits_args(call *c, int argc, char **argv) {
+  return parse_args(c, argc, argv, limits_opts, 1, 1);
+}
+
+/* The values are checked only once the ledger is open, as they always were: on
+ * a ledger that will not open, a bad value is a refusal, not a usage error. */
+int limits_run(call *c) {
+  socloss_limits lim;
+  int rc = socloss_limits_get(c->led, &lim);
+  int changed = 0;
+  for (int k = 0; !rc && k < 4; k++) {
+    const char *s = c->value[k];
+    if (!s) continue;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || !*s || v < 0) return usage(c, "%s: not a non-negative integer: '%s'", limits_opts[k].name, s);
+    if (k == 0) lim.instructions = (uint64_t)v;
+    if (k == 1) lim.memory = (uint64_t)v;
+    if (k == 2) lim.wall_ms = (uint64_t)v;
+    if (k == 3) lim.fund_max_draw = v;
+    changed = 1;
+  }
+  if (!rc && changed) rc = socloss_limits_set(c->led, &lim);
+  if (!rc)
+    printf("instructions %" PRIu64 "\nmemory %" PRIu64 "\nwall_ms %" PRIu64 "\nfund_max_draw %" PRId64 "\n",
+           lim.instructions, lim.memory, lim.wall_ms, lim.fund_max_draw);
+  return rc ? refused(c->led, rc) : EXIT_DONE;
+}

@@ -1,0 +1,125 @@
+/*
+ * The ledger's policies (policy add, list, show, activate, fallback, shadow,
+ * set, clear) and the policy test files (test).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ---- policy ------------------------------------------------------------- */
+
+enum { POLICY_PARAMS, POLICY_FALLBACK, POLICY_MARKET, POLICY_JSON };
+static const opt policy_opts[] = {
+    [POLICY_PARAMS] = {"--params", 1, NULL}, [POLICY_FALLBACK] = {"--fallback", 0, NULL},
+    [POLICY_MARKET] = {"--market", 1, NULL}, [POLICY_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
+
+enum { ADD, LIST, SHOW, ACTIVATE, FALLBACK, SHADOW, SET, CLEAR, ACTIONS };
+static const char *const actions[ACTIONS] = {"add", "list", "show", "activate", "fallback", "shadow", "set", "clear"};
+
+/* The action named by `policy ACTION DB ...`, or -1. */
+static int action_of(const char *name) {
+  for (int a = 0; a < ACTIONS; a++)
+    if (!strcmp(name, actions[a])) return a;
+  return -1;
+}
+
+static int print_policy(void *ud, const socloss_policy_info *p) {
+  if (*(int *)ud)
+    printf("{\"name\":\"%s\",\"version\":%u,\"hash\":\"%s\",\"seq\":%" PRIu64 ",\"bytes\":%zu}\n", p->name,
+           p->version, p->hash, p->seq, p->source_len);
+  else
+    printf("%-24s %4u  %.12s  added at record %" PRIu64 "  %zu bytes\n", p->name, p->version, p->hash, p->seq,
+           p->source_len);
+  return 0;
+}
+
+int policy_args(call *c, int argc, char **argv) {
+  int rc = parse_args(c, argc, argv, policy_opts, 2, 3);
+  if (rc != RUN) return rc;
+  const char *name = c->pos[0];
+  int act = action_of(name);
+  if (act < 0)
+    return usage(c, "unknown policy action '%s' (add, list, show, activate, fallback, shadow, set, clear)", name);
+  int needs = act != LIST && act != CLEAR, file = act == SET || act == ADD;
+  if (needs != (c->npos == 3))
+    return usage(c, "policy %s takes DB%s", name, needs ? (file ? " FILE" : " NAME|HASH") : " only");
+  c->db = c->pos[1];
+  return file ? read_input(c, 0, c->pos[2]) : RUN;
+}
+
+int policy_run(call *c) {
+  static const char *const roles[] = {"active", "fallback", "shadow"};
+  int act = action_of(c->pos[0]);
+  const char *ref = c->pos[2], *market = c->value[POLICY_MARKET];
+  int role = act == SHADOW ? SOCLOSS_POLICY_SHADOW
+             : act == FALLBACK || c->value[POLICY_FALLBACK] ? SOCLOSS_POLICY_FALLBACK
+             : SOCLOSS_POLICY_ACTIVE;
+  int json = c->value[POLICY_JSON] != NULL, rc;
+  socloss_policy_info info;
+  if (act == SET || act == CLEAR) {
+    rc = socloss_policy_set(c->led, role, c->in[0].data, c->in[0].len, c->value[POLICY_PARAMS]);
+    if (!rc) fprintf(stderr, "socloss: %s policy %s\n", roles[role], act == SET ? "set" : "cleared");
+  } else if (act == ADD) {
+    rc = socloss_policy_add(c->led, c->in[0].data, c->in[0].len, &info);
+    if (!rc)
+      printf("added %s@%u (%.12s) at journal record %" PRIu64 "\n", info.name, info.version, info.hash, info.seq);
+  } else if (act == LIST) {
+    rc = socloss_policy_list(c->led, print_policy, &json);
+  } else if (act == SHOW) {
+    char *text = NULL;
+    rc = socloss_policy_find(c->led, ref, &info, &text);
+    if (!rc) {
+      print_policy(&json, &info);
+      if (!json) fwrite(text, 1, info.source_len, stdout);
+    }
+    free(text);
+  } else if (act == SHADOW && !strcmp(ref, "off")) {
+    rc = socloss_policy_set(c->led, role, NULL, 0, NULL);
+    if (!rc) fprintf(stderr, "socloss: no shadow policy\n");
+  } else {
+    rc = socloss_policy_activate(c->led, ref, role, market, c->value[POLICY_PARAMS]);
+    if (!rc)
+      fprintf(stderr, "socloss: %s is the %s policy%s%s\n", ref, roles[role], market ? " of market " : "",
+              market ? market : "");
+  }
+  return rc ? refused(c->led, rc) : EXIT_DONE;
+}
+
+/* ---- test --------------------------------------------------------------- */
+
+typedef struct test_out {
+  const char *indent;
+} test_out;
+
+static int print_line(void *ud, const char *line) {
+  printf("%s%s\n", ((test_out *)ud)->indent, line);
+  return 0;
+}
+
+int test_args(call *c, int argc, char **argv) {
+  return parse_args(c, argc, argv, NULL, 1, MAX_POS);
+}
+
+int test_run(call *c) {
+  const char *ev = sibling_evaluator();
+  int bad = 0;
+  if (c->npos == 1) {
+    test_out o = {""};
+    socloss_test_file(c->pos[0], ev, print_line, &o, &bad);
+    return bad ? EXIT_REFUSED : EXIT_DONE;
+  }
+  /* several files: one TAP stream, each file a subtest */
+  printf("1..%d\n", c->npos);
+  for (int i = 0; i < c->npos; i++) {
+    test_out o = {"    "};
+    int failed = 0;
+    printf("# Subtest: %s\n", c->pos[i]);
+    socloss_test_file(c->pos[i], ev, print_line, &o, &failed);
+    printf("%sok %d - %s\n", failed ? "not " : "", i + 1, c->pos[i]);
+    bad += failed != 0;
+  }
+  return bad ? EXIT_REFUSED : EXIT_DONE;
+}
