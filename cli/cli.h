@@ -97,35 +97,35 @@ int read_input(call *c, int slot, const char *path);
 
 /* cmd_ledger.c */
 int init_args(call *c, int argc, char **argv);
-int init_run(call *c);
+int cmd_init(call *c);
 int import_args(call *c, int argc, char **argv);
-int import_run(call *c);
+int cmd_import(call *c);
 int apply_args(call *c, int argc, char **argv);
-int apply_run(call *c);
+int cmd_apply(call *c);
 int show_args(call *c, int argc, char **argv);
-int show_run(call *c);
+int cmd_show(call *c);
 int journal_args(call *c, int argc, char **argv);
-int journal_run(call *c);
+int cmd_journal(call *c);
 int check_args(call *c, int argc, char **argv);
-int check_run(call *c);
+int cmd_check(call *c);
 int limits_args(call *c, int argc, char **argv);
-int limits_run(call *c);
+int cmd_limits(call *c);
 
 /* cmd_resolve.c */
 int resolve_args(call *c, int argc, char **argv);
-int resolve_run(call *c);
+int cmd_resolve(call *c);
 
 /* cmd_policy.c */
 int policy_args(call *c, int argc, char **argv);
-int policy_run(call *c);
+int cmd_policy(call *c);
 int test_args(call *c, int argc, char **argv);
-int test_run(call *c);
+int cmd_test(call *c);
 
 /* cmd_audit.c */
 int replay_args(call *c, int argc, char **argv);
-int replay_run(call *c);
+int cmd_replay(call *c);
 int simulate_args(call *c, int argc, char **argv);
-int simulate_run(call *c);
+int cmd_simulate(call *c);
 
 /* The figures of a simulation, one row each, for the text table and the HTML
  * report alike (cmd_audit.c). */

@@ -68,7 +68,7 @@ int replay_args(call *c, int argc, char **argv) {
   return read_input(c, 0, c->value[REPLAY_POLICY]);
 }
 
-int replay_run(call *c) {
+int cmd_replay(call *c) {
   uint64_t from;
   from_option(c, c->value[REPLAY_FROM], 0, &from);  /* replay_args has checked it */
   const char *src = c->in[0].data, *policy = c->value[REPLAY_POLICY];
@@ -171,7 +171,7 @@ static void print_figures_json(const char *const *files, const socloss_sim_resul
   printf("]}\n");
 }
 
-int simulate_run(call *c) {
+int cmd_simulate(call *c) {
   const char *const *files = c->list;
   const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
   int nf = c->nlist, rc, status = EXIT_DONE;

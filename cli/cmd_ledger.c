@@ -18,7 +18,7 @@ int init_args(call *c, int argc, char **argv) {
 }
 
 /* main() has created the ledger by the time this runs (CREATES). */
-int init_run(call *c) {
+int cmd_init(call *c) {
   fprintf(stderr, "socloss: created ledger %s\n", c->db);
   return EXIT_DONE;
 }
@@ -40,7 +40,7 @@ int import_args(call *c, int argc, char **argv) {
   return rc;
 }
 
-int import_run(call *c) {
+int cmd_import(call *c) {
   socloss_import_stats st;
   int rc = socloss_import_csv(c->led, c->value[0] ? &c->in[0] : NULL, c->value[1] ? &c->in[1] : NULL,
                               c->value[2] ? &c->in[2] : NULL, &st);
@@ -59,7 +59,7 @@ int apply_args(call *c, int argc, char **argv) {
   return rc;
 }
 
-int apply_run(call *c) {
+int cmd_apply(call *c) {
   size_t applied;
   int rc = socloss_apply_jsonl(c->led, &c->in[0], &applied);
   if (rc) return refused(c->led, rc);
@@ -161,7 +161,7 @@ int show_args(call *c, int argc, char **argv) {
   return parse_args(c, argc, argv, show_opts, 1, 1);
 }
 
-int show_run(call *c) {
+int cmd_show(call *c) {
   socloss *led = c->led;
   show_ctx sc = {c->value[SHOW_JSON] != NULL, c->value[SHOW_BANKRUPT] != NULL, 0, 0};
   socloss_totals tot;
@@ -235,7 +235,7 @@ int journal_args(call *c, int argc, char **argv) {
   return rc != RUN ? rc : from_option(c, c->value[JOURNAL_FROM], 1, &from);
 }
 
-int journal_run(call *c) {
+int cmd_journal(call *c) {
   uint64_t from;
   from_option(c, c->value[JOURNAL_FROM], 1, &from);  /* journal_args has checked it */
   int json = c->value[JOURNAL_JSON] != NULL;
@@ -249,7 +249,7 @@ int check_args(call *c, int argc, char **argv) {
   return parse_args(c, argc, argv, NULL, 1, 1);
 }
 
-int check_run(call *c) {
+int cmd_check(call *c) {
   socloss_check_report r;
   int rc = socloss_check(c->led, &r);
   /* a failed invariant still has its report printed, then refuses */
@@ -277,7 +277,7 @@ int limits_args(call *c, int argc, char **argv) {
 
 /* The values are checked only once the ledger is open, as they always were: on
  * a ledger that will not open, a bad value is a refusal, not a usage error. */
-int limits_run(call *c) {
+int cmd_limits(call *c) {
   socloss_limits lim;
   int rc = socloss_limits_get(c->led, &lim);
   int changed = 0;

@@ -50,7 +50,7 @@ int policy_args(call *c, int argc, char **argv) {
   return file ? read_input(c, 0, c->pos[2]) : RUN;
 }
 
-int policy_run(call *c) {
+int cmd_policy(call *c) {
   static const char *const roles[] = {"active", "fallback", "shadow"};
   int act = action_of(c->pos[0]);
   const char *ref = c->pos[2], *market = c->value[POLICY_MARKET];
@@ -103,7 +103,7 @@ int test_args(call *c, int argc, char **argv) {
   return parse_args(c, argc, argv, NULL, 1, MAX_POS);
 }
 
-int test_run(call *c) {
+int cmd_test(call *c) {
   const char *ev = sibling_evaluator();
   int bad = 0;
   if (c->npos == 1) {

@@ -42,7 +42,7 @@ int resolve_args(call *c, int argc, char **argv) {
   return read_input(c, 0, c->value[RESOLVE_POLICY]);
 }
 
-int resolve_run(call *c) {
+int cmd_resolve(call *c) {
   socloss_resolve_options ro;
   socloss_resolve_options_init(&ro);
   ro.id = c->value[RESOLVE_ID];

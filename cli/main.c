@@ -16,10 +16,10 @@
 
 /* `socloss --help` lists them in this order. */
 static const command commands[] = {
-    {"init", init_args, init_run, NEEDS_LEDGER | CREATES | NO_SYNC_OPTION,
+    {"init", init_args, cmd_init, NEEDS_LEDGER | CREATES | NO_SYNC_OPTION,
      "socloss init DB [--unsafe-no-sync]",
      "Creates an empty ledger in directory DB (refused if one exists).\n"},
-    {"import", import_args, import_run, NEEDS_LEDGER | NO_SYNC_OPTION,
+    {"import", import_args, cmd_import, NEEDS_LEDGER | NO_SYNC_OPTION,
      "socloss import DB [--markets F] [--accounts F] [--positions F] [--unsafe-no-sync]",
      "Bulk-loads CSV files with header rows, all in one transaction:\n"
      "  markets:   market,mark_price\n"
@@ -27,7 +27,7 @@ static const command commands[] = {
      "  positions: account,market,size,entry_price\n"
      "Accounts and positions must be new; per market the positions must net to zero.\n"
      "A bad row refuses everything with FILE:LINE: FIELD: REASON.\n"},
-    {"apply", apply_args, apply_run, NEEDS_LEDGER | NO_SYNC_OPTION,
+    {"apply", apply_args, cmd_apply, NEEDS_LEDGER | NO_SYNC_OPTION,
      "socloss apply DB FILE|- [--unsafe-no-sync]",
      "Applies JSON Lines events in one transaction, e.g.\n"
      "  {\"type\":\"market\",\"market\":\"BTC-PERP\",\"mark\":60000000}\n"
@@ -38,21 +38,21 @@ static const command commands[] = {
      "  {\"type\":\"fund\",\"amount\":1000000}\n"
      "  {\"type\":\"deficit\",\"id\":\"d-1\",\"account\":\"bob\",\"policy\":\"policies/pro_rata.lua\"}\n"
      "A bad line refuses the whole file with FILE:LINE: FIELD: REASON.\n"},
-    {"show", show_args, show_run, NEEDS_LEDGER,
+    {"show", show_args, cmd_show, NEEDS_LEDGER,
      "socloss show DB [--json] [--account ID] [--bankrupt]",
      "Prints the fund, bad debt, markets and accounts (--bankrupt: only accounts\n"
      "with negative equity; --account: one account).\n"},
-    {"journal", journal_args, journal_run, NEEDS_LEDGER,
+    {"journal", journal_args, cmd_journal, NEEDS_LEDGER,
      "socloss journal DB [--json] [--from SEQ]",
      "Prints the journal, one record per line (--json: one JSON object per line).\n"},
-    {"resolve", resolve_args, resolve_run, NEEDS_LEDGER,
+    {"resolve", resolve_args, cmd_resolve, NEEDS_LEDGER,
      "socloss resolve DB ACCOUNT [--id ID] [--policy FILE] [--params JSON] [--dry-run] [--json]",
      "Resolves the deficit of bankrupt ACCOUNT: bankruptcy prices, the policy's\n"
      "deleverage, takeover by the fund, the fund draw, the policy's haircuts, bad\n"
      "debt, one journal record, all in one transaction.  Without --policy the\n"
      "ledger's active policy decides (socloss policy set).  --dry-run writes nothing.\n"
      "Exit 1 when refused or when the policy (and the fallback) failed.\n"},
-    {"policy", policy_args, policy_run, NEEDS_LEDGER,
+    {"policy", policy_args, cmd_policy, NEEDS_LEDGER,
      "socloss policy add|list|show|activate|fallback|shadow|set|clear DB [FILE|NAME|HASH] "
      "[--market M] [--params JSON] [--fallback] [--json]",
      "The ledger's policies.  Every policy is loaded in the sandbox and its shape\n"
@@ -66,18 +66,18 @@ static const command commands[] = {
      "                           its decision and how it differs are journaled\n"
      "  set DB FILE / clear DB   the active (--fallback: fallback) policy from a file\n"
      "Changes are journaled: the policy in force at any journal record can be told.\n"},
-    {"limits", limits_args, limits_run, NEEDS_LEDGER,
+    {"limits", limits_args, cmd_limits, NEEDS_LEDGER,
      "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"
      "deficit (0: no cap).  Journaled.\n"},
-    {"replay", replay_args, replay_run, NEEDS_LEDGER,
+    {"replay", replay_args, cmd_replay, NEEDS_LEDGER,
      "socloss replay DB [--policy FILE [--params JSON]] [--from SEQ] [--json]",
      "Re-runs the journal's deficits from the journal alone, nothing written.\n"
      "Without --policy: each with the policy and params on record (kept in the\n"
      "registry): a verification; exit 1 at any decision that differs, naming it.\n"
      "With --policy: what that policy would have decided, deficit by deficit and\n"
      "in total, the recorded history going on as it happened.\n"},
-    {"simulate", simulate_args, simulate_run, NEEDS_LEDGER,
+    {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
      "socloss simulate DB --policy FILE [--policy FILE...] (--account X | --shock MARKET:PCT) "
      "[--params JSON] [--json] [--report FILE.html]",
      "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
@@ -88,12 +88,12 @@ static const command commands[] = {
      "(overshoot), fund used, bad debt, and a split test: the account that paid\n"
      "most, split in two halves, and how much more the halves pay together.\n"
      "--report writes them as an HTML page with inline SVG charts (no network).\n"},
-    {"test", test_args, test_run, 0,
+    {"test", test_args, cmd_test, 0,
      "socloss test FILE_test.lua...",
      "Runs policy test files: each case builds a throwaway ledger, resolves a\n"
      "deficit through the same engine path as resolve and compares what it was\n"
      "told to expect.  TAP on stdout; exit 1 when a case fails.\n"},
-    {"check", check_args, check_run, NEEDS_LEDGER,
+    {"check", check_args, cmd_check, NEEDS_LEDGER,
      "socloss check DB",
      "Verifies the invariants: sizes net to zero per market, open interest,\n"
      "conservation, journal contiguity, and that replaying the journal from empty\n"
