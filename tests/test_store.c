@@ -7,7 +7,7 @@
 #include <lmdb.h>
 
 #include "codec.h"
-#include "internal.h"
+#include "ledger.h"
 #include "util.h"
 
 /* n accounts with one long or short position each, netting to zero. */

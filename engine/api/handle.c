@@ -31,13 +31,6 @@ const char *socloss_errname(int code) {
 
 const char *socloss_version(void) { return SOCLOSS_VERSION_STRING; }
 
-int id_valid(const char *s) {
-  size_t n = 0;
-  for (; s[n]; n++)
-    if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e || n >= SOCLOSS_ID_MAX) return 0;
-  return n > 0;
-}
-
 void socloss_options_init(socloss_options *o) {
   memset(o, 0, sizeof *o);
   o->size = sizeof *o;

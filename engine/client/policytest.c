@@ -27,7 +27,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "policy.h"
 
 typedef struct tap {

@@ -5,7 +5,7 @@
 #ifndef SOCLOSS_BATCH_H
 #define SOCLOSS_BATCH_H
 
-#include "internal.h"
+#include "ledger.h"
 
 typedef struct arena_chunk arena_chunk;
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ledger.h"
 
 static int check_id(const char *field, const char *id) {
   if (id && id_valid(id)) return SOCLOSS_OK;

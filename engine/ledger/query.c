@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ledger.h"
 
 static int collect_market(void *ud, const char *id, const store_market *sm) {
   market_list *l = ud;

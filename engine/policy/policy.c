@@ -27,8 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-
 #define GRACE_MS 500  /* past the evaluator's own deadline, before SIGKILL */
 
 static uint64_t now_us(void) {

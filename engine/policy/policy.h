@@ -10,7 +10,7 @@
 
 #include "err.h"
 #include "evalproto.h"
-#include "internal.h"
+#include "ledger.h"
 
 
 typedef struct evaluator {

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "internal.h"
+#include "ledger.h"
 #include "policy.h"
 
 /* The decision part of a resolution (deleveraged, takeovers, fund_draw,

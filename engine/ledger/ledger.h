@@ -1,8 +1,9 @@
 /*
- * internal.h — what the engine's modules share; nothing here is public.
+ * ledger.h — the ledger area for the layers above it: the handle, the
+ * applier (events, trades, equity), the read views; nothing here is public.
  */
-#ifndef SOCLOSS_INTERNAL_H
-#define SOCLOSS_INTERNAL_H
+#ifndef SOCLOSS_LEDGER_H
+#define SOCLOSS_LEDGER_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -34,7 +35,12 @@ struct socloss {
 };
 
 /* 1 when s is a valid id: 1-64 bytes of 0x21-0x7e. */
-int id_valid(const char *s);
+static inline int id_valid(const char *s) {
+  size_t n = 0;
+  for (; s[n]; n++)
+    if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e || n >= SOCLOSS_ID_MAX) return 0;
+  return n > 0;
+}
 
 /* The markets with their marks (queries load them once per snapshot). */
 typedef struct market_list {
