@@ -17,7 +17,6 @@
 #include "alloc.h"
 #include "bench.h"
 #include "policy.h"
-#include "resolve.h"
 
 
 static void sh(const char *fmt, const char *a, const char *b) {
