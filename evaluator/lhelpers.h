@@ -1,7 +1,7 @@
 /*
  * lhelpers.h — what a policy sees besides plain Lua: columns (the
  * candidates' data, one userdata per field, never one table per candidate)
- * and the exact host helpers of DESIGN §4, as the global table `socloss`.
+ * and the exact host helpers (docs/helpers.md), as the global table `socloss`.
  * Evaluator side only.
  */
 #ifndef SOCLOSS_LHELPERS_H

@@ -1,6 +1,6 @@
 /*
  * sandbox.c — the in-process layer of the policy sandbox (the evaluator
- * process around it is the other layer; see ../shared/research/lua-sandbox.md).
+ * process around it is the other layer; docs/design.md §8 says what is guaranteed).
  *
  *  - A fresh lua_State per call with a byte-capped allocator; only base,
  *    string, table and math are opened, and the policy sees a new global
@@ -714,6 +714,6 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   if (rs->status != EVAL_OK) rs->nactions = 0;
   rs->instructions = b.instructions;
   /* Closing is safe: policies cannot set metatables, so no __gc or __close
-   * of theirs can run here (lua-sandbox.md W1). */
+   * of theirs can run here. */
   lua_close(L);
 }

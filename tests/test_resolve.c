@@ -1,6 +1,6 @@
 /*
  * Deficit resolution, worked by hand: the numbers in each comment are the
- * expected values, computed from DESIGN §3 and §5 without the code.  After
+ * expected values, computed from the rules of docs/design.md without the code.  After
  * every resolution the invariants are checked.
  */
 #include "resolve.h" /* the handle's last result, for the one-path test */

@@ -57,7 +57,7 @@ static inline int fp_equal(fingerprint a, fingerprint b) {
   return memcmp(a.digest, b.digest, 32) == 0 && a.seq == b.seq;
 }
 
-/* Every invariant of DESIGN §3 holds. */
+/* Every invariant (docs/design.md §4) holds. */
 static inline int invariants_hold(socloss *led) {
   socloss_check_report r;
   int rc = socloss_check(led, &r);

@@ -1,5 +1,5 @@
 /*
- * check.c — the invariants of DESIGN §3 and the state digest.
+ * check.c — the invariants (docs/design.md §4) and the state digest.
  *
  * The whole check runs in one write transaction that is always aborted: it
  * reads the state, then empties it and replays the journal through the same

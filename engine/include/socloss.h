@@ -109,6 +109,8 @@ typedef struct socloss_options {
   uint64_t max_instructions, max_memory, max_wall_ms;
 } socloss_options;
 
+/* Sets every option to its default and opts->size to this header's size,
+ * so that a program built against it keeps working with later versions. */
 SOCLOSS_API void socloss_options_init(socloss_options *opts);
 
 /* Opens (or with opts->create, creates) the ledger in directory `path`.
@@ -116,6 +118,7 @@ SOCLOSS_API void socloss_options_init(socloss_options *opts);
  * message can be read; close it in every case.  opts may be NULL. */
 SOCLOSS_API int socloss_open(socloss **out, const char *path,
                              const socloss_options *opts);
+/* Stops the evaluator and frees the handle; NULL is a no-op. */
 SOCLOSS_API void socloss_close(socloss *led);
 /* The message of the calling thread's last failed call ("" after a success). */
 SOCLOSS_API const char *socloss_errmsg(const socloss *led);
@@ -237,7 +240,9 @@ typedef int (*socloss_market_cb)(void *ud, const socloss_market *m);
 typedef int (*socloss_account_cb)(void *ud, const socloss_account *a);
 typedef int (*socloss_record_cb)(void *ud, uint64_t seq, const char *json);
 
+/* The fund, bad debt, net flows, last journal sequence and counts. */
 SOCLOSS_API int socloss_totals_get(socloss *led, socloss_totals *out);
+/* Markets in id order, with mark and open interest. */
 SOCLOSS_API int socloss_markets(socloss *led, socloss_market_cb cb, void *ud);
 /* Accounts in id order; the fund itself is not among them. */
 SOCLOSS_API int socloss_accounts(socloss *led, socloss_account_cb cb, void *ud);
@@ -250,12 +255,12 @@ SOCLOSS_API int socloss_account_get(socloss *led, const char *id,
 SOCLOSS_API int socloss_journal(socloss *led, uint64_t from,
                                 socloss_record_cb cb, void *ud);
 
-/* ---- Deficit resolution (DESIGN §3) ------------------------------------ */
+/* ---- Deficit resolution (docs/design.md §5) ---------------------------- */
 
 typedef struct socloss_resolve_options {
   size_t size;            /* sizeof, set by socloss_resolve_options_init */
   const char *id;         /* the deficit id (idempotency key); NULL gives
-                             "ACCOUNT@SEQ" with the next journal sequence */
+                             "SEQ-ACCOUNT" (e.g. "12-alice"), SEQ the next journal sequence */
   const char *policy;     /* policy source text; NULL: the ledger's active one */
   size_t policy_len;
   const char *params;     /* JSON object laid over the policy's params; NULL:
@@ -263,6 +268,7 @@ typedef struct socloss_resolve_options {
   int dry_run;            /* decide, validate and report; write nothing */
 } socloss_resolve_options;
 
+/* Zeroes the options and sets o->size (forward compatible, as above). */
 SOCLOSS_API void socloss_resolve_options_init(socloss_resolve_options *o);
 
 typedef struct socloss_deleveraged {
@@ -327,10 +333,11 @@ typedef struct socloss_batch_item {
   char message[256];         /* out: the cause when code != SOCLOSS_OK */
 } socloss_batch_item;
 
+/* See above: group commit of items[0..n). */
 SOCLOSS_API int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n,
                                       const socloss_resolve_options *o);
 
-/* The resolution as a JSON object (DESIGN §6); free() it.  NULL when out of
+/* The resolution as a JSON object (docs/cli.md); free() it.  NULL when out of
  * memory. */
 SOCLOSS_API char *socloss_resolution_json(const socloss_resolution *r);
 
@@ -381,7 +388,10 @@ typedef struct socloss_limits {
   int64_t fund_max_draw;  /* the most the fund pays per deficit, 0: no cap */
 } socloss_limits;
 
+/* The ledger's limits (not tightened by this handle's options). */
 SOCLOSS_API int socloss_limits_get(socloss *led, socloss_limits *out);
+/* Sets the ledger's limits for every handle (journaled); refused outside
+ * 1000..2^40 instructions, 1 MiB..16 GiB, 1..600000 ms, or a negative cap. */
 SOCLOSS_API int socloss_limits_set(socloss *led, const socloss_limits *in);
 
 /* ---- Replay ------------------------------------------------------------ */
@@ -465,7 +475,7 @@ typedef struct socloss_check_report {
   unsigned char digest[32];  /* SHA-256 of the canonical state */
 } socloss_check_report;
 
-/* Verifies the invariants of DESIGN §3.  Returns SOCLOSS_EINVARIANT (with
+/* Verifies the invariants (docs/design.md §4).  Returns SOCLOSS_EINVARIANT (with
  * the first failure in the message) when one does not hold; `rep` is filled
  * either way. */
 SOCLOSS_API int socloss_check(socloss *led, socloss_check_report *rep);

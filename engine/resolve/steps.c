@@ -109,7 +109,7 @@ static int refuse(step *s, int code, const char *fmt, ...) {
   return err_fail(code, "%s%s", s->label, msg);
 }
 
-/* Step 2: every close validated (DESIGN §3), then each traded against the
+/* Step 2: every close validated (docs/design.md §5), then each traded against the
  * bankrupt account at the market's bankruptcy price. */
 int step_deleverage(step *s) {
   deficit_rec *d = s->d;

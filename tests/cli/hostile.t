@@ -6,7 +6,7 @@
 # 1 (never a signal), says why on stderr, leaves the ledger's state exactly as
 # it was (only a deficit_failed record is added to the journal), answers
 # within the deadline, and the engine resolves the same deficit with a sound
-# policy afterwards.  Classes: ../shared/research/lua-sandbox.md §6.
+# policy afterwards.  Classes: the attacks on an embedded Lua 5.4.4 (docs/design.md §8).
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=$here/../hostile
 policies=$here/../../policies
