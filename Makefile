@@ -8,7 +8,7 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS        = cmake make gcc pkg-config perl liblua5.4-dev liblmdb-dev \
-              libjansson-dev libcsv-dev libssl-dev chromium
+              libjansson-dev libcsv-dev libssl-dev libsqlite3-dev chromium
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROVE       = prove --timer -f
 

@@ -5,6 +5,12 @@
  * written in C in this binary; then a cascade: the first K bankruptcies of
  * a generated ledger after a price shock, resolved one by one.
  *
+ * Beside them, in the same run, the floors (programs of their own, found
+ * beside this one, so that they share no code with the engine): floor_lmdb,
+ * the same reads and writes in raw LMDB with the rule in C, and its cascade
+ * from columns in memory; floor_sqlite, the plain-SQL build a user would
+ * write instead.  One table per size.
+ *
  * usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]
  *   SIZES "10000,100000,1000000", RUNS 5 (3 above 500k)
  */
@@ -96,6 +102,41 @@ static int make_ledger(const char *dir, size_t n) {
   free(a);
   free(p);
   return rc;
+}
+
+/* ---- the floors: programs beside this one, read from their output line -- */
+
+static char bindir[4096] = ".";
+
+static void find_bindir(void) {
+  ssize_t n = readlink("/proc/self/exe", bindir, sizeof bindir - 1);
+  if (n <= 0) return;
+  bindir[n] = 0;
+  char *slash = strrchr(bindir, '/');
+  if (slash) *slash = 0;
+}
+
+/* Runs `bindir/prog args`; its last line of output into line ("" if it failed). */
+static void run_floor(const char *prog, const char *args, char *line, size_t len) {
+  char cmd[8192];
+  snprintf(cmd, sizeof cmd, "'%s/%s' %s", bindir, prog, args);
+  line[0] = 0;
+  FILE *f = popen(cmd, "r");
+  if (!f) return;
+  char buf[1024];
+  while (fgets(buf, sizeof buf, f)) snprintf(line, len, "%s", buf);
+  if (pclose(f) != 0) {
+    fprintf(stderr, "bench_resolve: '%s' failed\n", cmd);
+    line[0] = 0;
+  }
+}
+
+/* The number after "key=" in line, or -1. */
+static double field(const char *line, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, " %s=", key);
+  const char *p = strstr(line, pat);
+  return p ? strtod(p + strlen(pat), NULL) : -1;
 }
 
 typedef struct rule {
@@ -211,25 +252,46 @@ int main(int argc, char **argv) {
   char tmpl[64], run[64];
   snprintf(tmpl, sizeof tmpl, "%s/template", root);
   snprintf(run, sizeof run, "%s/run", root);
+  find_bindir();
   printf("one deficit, end to end (read, decide, validate, write, durable commit); policies in the\n"
-         "evaluator process (started and the policy loaded inside the timing); median of runs\n");
-  printf("%10s %5s %22s %10s %10s %12s\n", "candidates", "runs", "rule", "median s", "vs native", "actions");
+         "evaluator process (started and the policy loaded inside the timing); median of runs, seconds.\n"
+         "LMDB floor: raw LMDB, the same tables and keys, the same rule in C (alloc_waterfill), each\n"
+         "haircut raising the position's cost as the next engine will (socloss here lowers the balance).\n"
+         "SQLite: WAL, synchronous=FULL, one UPDATE ... FROM; NOT the same rounding (floor division, no\n"
+         "largest remainder: the dust is charged to nobody).\n");
   for (const char *p = sizes; *p;) {
     size_t n = strtoul(p, NULL, 10);
     p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
     sh("rm -rf '%s'%s", tmpl, "");
     if (make_ledger(tmpl, n)) return 1;
     int r_n = n > 500000 && runs > 3 ? 3 : runs;
-    double native = 0;
+    double med[6];
+    size_t actions[6];
     for (int k = 0; k < 4; k++) {
       double t[50];
-      size_t actions = 0;
-      for (int i = 0; i < r_n; i++) t[i] = one_run(tmpl, run, &rules[k], k == 3 ? "{\"score\":\"pnl\"}" : NULL, &actions);
-      double med = median(t, r_n);
-      if (k == 0) native = med;
-      printf("%10zu %5d %22s %10.3f %9.2fx %12zu\n", n, r_n, rules[k].name, med, med / native, actions);
-      fflush(stdout);
+      for (int i = 0; i < r_n; i++)
+        t[i] = one_run(tmpl, run, &rules[k], k == 3 ? "{\"score\":\"pnl\"}" : NULL, &actions[k]);
+      med[k] = median(t, r_n);
     }
+    char args[64], lm[1024], sq[1024];
+    snprintf(args, sizeof args, "%zu %d", n, r_n);
+    run_floor("floor_lmdb", args, lm, sizeof lm);
+    run_floor("floor_sqlite", args, sq, sizeof sq);
+    med[4] = field(lm, "median_s");
+    med[5] = field(sq, "median_s");
+    actions[4] = (size_t)field(lm, "charged");
+    actions[5] = (size_t)field(sq, "charged");
+    printf("\n%zu candidates, median of %d runs\n", n, r_n);
+    printf("%9s %9s %12s %10s %9s %10s %9s %14s %15s\n", "", "native", "pro_rata.lua", "tiered.lua", "adl.lua",
+           "LMDB floor", "SQLite", "pro_rata/floor", "SQLite/pro_rata");
+    printf("%9s %9.4f %12.4f %10.4f %9.4f %10.4f %9.4f %13.2fx %14.2fx\n", "seconds", med[0], med[1], med[2],
+           med[3], med[4], med[5], med[1] / med[4], med[5] / med[1]);
+    printf("%9s %9zu %12zu %10zu %9zu %10zu %9zu\n", "actions", actions[0], actions[1], actions[2], actions[3],
+           actions[4], actions[5]);
+    printf("  LMDB floor: scan %.4f  rule %.4f  write %.4f  commit %.4f s;  SQLite: %.0f atoms of %.0f uncharged\n",
+           field(lm, "scan_s"), field(lm, "rule_s"), field(lm, "write_s"), field(lm, "commit_s"),
+           field(sq, "uncharged_dust"), field(sq, "shortfall"));
+    fflush(stdout);
   }
   /* the cost of isolation alone: a fresh evaluator process, and one call */
   {
@@ -289,15 +351,29 @@ int main(int argc, char **argv) {
            "one by one in id order, each its own durable transaction (empty fund), check after\n",
            accounts, l.n, k);
     free(l.id);
+    double rates[2];
     for (int i = 0; i < 2; i++) {
       size_t done;
-      double rate = cascade(tmpl, run, &rules[i], k, 0, &done);
-      printf("%22s %8zu deficits %10.1f deficits/s  (one transaction each)\n", rules[i].name, done, rate);
+      rates[i] = cascade(tmpl, run, &rules[i], k, 0, &done);
+      printf("%22s %8zu deficits %10.1f deficits/s  (one transaction each)\n", rules[i].name, done, rates[i]);
       fflush(stdout);
     }
     size_t done;
     double rate = cascade(tmpl, run, &rules[1], k, 100, &done);
     printf("%22s %8zu deficits %10.1f deficits/s  (group commit, 100 per transaction)\n", rules[1].name, done, rate);
+    /* the floor works on a copy of the same ledger, through its own code */
+    sh("rm -rf '%s'%s", run, "");
+    sh("cp -r '%s' '%s'", tmpl, run);
+    char args[256], line[1024];
+    snprintf(args, sizeof args, "--cascade '%s' %zu", run, k);
+    run_floor("floor_lmdb", args, line, sizeof line);
+    double fr = field(line, "deficits_per_s");
+    printf("%22s %8.0f deficits %10.1f deficits/s  (columns in memory, writes only, one transaction each)\n",
+           "LMDB floor", field(line, "deficits"), fr);
+    printf("%22s read once %.3f s; then in all: rule %.3f s, writes %.3f s, durable commits %.3f s\n", "",
+           field(line, "read_s"), field(line, "rule_s"), field(line, "write_s"), field(line, "commit_s"));
+    printf("%22s time per deficit vs the floor: native C %.2fx, pro_rata.lua %.2fx\n", "", fr / rates[0],
+           fr / rates[1]);
   }
   sh("rm -rf '%s'%s", root, "");
   for (int k = 1; k < 4; k++) free(rules[k].source);
