@@ -67,7 +67,11 @@ static void dust_and_ties(void) {
   ok(r->nhaircuts == 3 && haircut_of(r, "b") == 4 && haircut_of(r, "c") == 3 && haircut_of(r, "d") == 3,
      "haircuts 4, 3, 3: the dust atom to the lower id");
   is(r->bad_debt, 0, "no bad debt");
-  ok(view(fx.led, "b").balance == 996 && view(fx.led, "a").balance == 0, "b paid 4; a ends at zero");
+  /* rules 2: the haircut comes out of b's profit (short 3 at 100, mark 94:
+   * upnl 18): its cost rises from -300 to -296, its balance stays 1000 */
+  acct_view vb = view(fx.led, "b");
+  ok(vb.balance == 1000 && pos_in(&vb, "BTC").cost == -296 && vb.equity == 1014 && view(fx.led, "a").balance == 0,
+     "b paid 4 out of its profit (cost -300 -> -296, balance 1000, equity 1018 - 4); a ends at zero");
   acct_view f = view(fx.led, "");
   ok(f.npositions == 1 && f.pos[0].size == 9 && f.pos[0].cost == 846, "the fund holds 9 lots at cost 846");
   ok(invariants_hold(fx.led), "invariants after the resolution");
@@ -209,8 +213,15 @@ static void two_markets(void) {
   ok(r->ndeleveraged == 2 && !strcmp(r->deleveraged[0].market, "BTC") && r->deleveraged[0].size == 10 &&
          !strcmp(r->deleveraged[1].market, "ETH") && r->deleveraged[1].size == 20,
      "closes 10 BTC with b and 20 ETH with c");
-  ok(r->fund_draw == 0 && r->bad_debt == 1, "the rounding dust, 1 atom, is bad debt");
-  ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 1000, "b and c gave up their profit");
+  /* rules 2: the transfers are exact, d x q / |size|: BTC 101 x 10 / 10 = 101,
+   * ETH 100 x 20 / 20 = 100, so no atom is lost (under rules 1 the rounded
+   * prices moved 100 + 100 and 1 atom was bad debt) */
+  ok(r->rules == 2 && r->transfers[0] == 101 && r->transfers[1] == 100 && r->shares[0] == 10000,
+     "transfers 101 (BTC) and 100 (ETH), full share");
+  ok(r->fund_draw == 0 && r->bad_debt == 0, "no atom lost: no bad debt");
+  /* b: short 10 at 100 closed at mark 90 realizes +100, then pays 101;
+   * c: short 20 at 50 closed at 45 realizes +100, then pays 100 */
+  ok(view(fx.led, "b").balance == 999 && view(fx.led, "c").balance == 1000, "b ends at 1000 + 100 - 101, c at 1000 + 100 - 100");
   ok(invariants_hold(fx.led), "invariants");
   drop_ledger(fx.led, fx.dir);
 }
@@ -277,8 +288,12 @@ static void deficit_events(void) {
   size_t n = 0;
   is(socloss_apply_jsonl(fx.led, &src, &n), SOCLOSS_OK, "a shock, a deficit and a deposit in one batch");
   is(n, 3, "three events");
-  ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 997 && view(fx.led, "a").balance == 0,
-     "b paid 4 and got 4 back; c paid 3; a is at zero");
+  /* rules 2: the haircuts (4, 3, 3) come out of the shorts' profit (18 each),
+   * so the balances only see the deposit */
+  acct_view vc = view(fx.led, "c");
+  ok(view(fx.led, "b").balance == 1004 && vc.balance == 1000 && pos_in(&vc, "BTC").cost == -297 &&
+         view(fx.led, "a").balance == 0,
+     "b paid 4 out of profit and deposited 4 (balance 1004); c paid 3 (cost -300 -> -297); a is at zero");
   socloss_totals t;
   ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == 13,
      "records: 9 imported, mark, the policy registered, deficit, deposit");
@@ -306,7 +321,8 @@ static void deficit_events(void) {
   is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_OK, "the batch goes through");
   ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == f.seq + 2 + 3,
      "records: fallback registered and set, deposit, failure, deficit");
-  ok(view(fx.led, "a").balance == 0 && view(fx.led, "b").balance == 1000, "resolved by the fallback");
+  ok(view(fx.led, "a").balance == 0 && view(fx.led, "b").balance == 1004 && view(fx.led, "b").equity == 1018,
+     "resolved by the fallback: b deposited 4 and paid 4 out of its 18 of profit (equity 1000 + 4 + 18 - 4)");
   ok(invariants_hold(fx.led), "invariants");
   drop_ledger(fx.led, fx.dir);
 }
@@ -343,7 +359,9 @@ static void group_commit(void) {
   is(t1.journal_seq, t0.journal_seq + 4, "four records: the policy registered, a1, a2's failure, a3");
   ok(view(fx.led, "a1").balance == 0 && view(fx.led, "a2").equity == -50 && view(fx.led, "a3").balance == 0,
      "a1 and a3 at zero, a2 untouched");
-  is(view(fx.led, "p").balance, 890, "p paid 100 + 10");
+  /* rules 2: out of p's profit (short 25 at 120, mark 100: 500), so its
+   * balance stays 1000 and its equity falls from 1500 to 1390 */
+  ok(view(fx.led, "p").balance == 1000 && view(fx.led, "p").equity == 1390, "p paid 100 + 10 out of its profit");
   ok(invariants_hold(fx.led), "invariants, replay included");
   drop_ledger(fx.led, fx.dir);
 }

@@ -5,7 +5,8 @@
  *
  * Figures, per policy:
  *   charged        accounts that paid (a haircut, or a close below mark)
- *   total_charged  haircuts + what closes cost their holders: size x |mark - price|
+ *   total_charged  haircuts + what closes cost their holders: their exact
+ *                  transfers (size x |mark - price| for records of rules 1)
  *   largest_share  the largest charge as a share of that account's profit
  *   gini           Gini coefficient of charge / profit over accounts in profit
  *   overshoot      notional (size x mark) closed beyond the fewest lots whose
@@ -141,23 +142,29 @@ static void account_for(sim *s, const market_list *ml, const socloss_resolution 
   /* per market, in the order the deficit's markets come (id order) */
   for (size_t m = 0; m < ml->n; m++) {
     const char *mk = ml->m[m].market;
-    int64_t mark = ml->m[m].mark, closed = 0, price = 0, taken = 0;
+    int64_t mark = ml->m[m].mark, closed = 0, taken = 0;
+    __int128 moved = 0;  /* what the closes cost their holders */
     for (size_t k = 0; k < r->ndeleveraged; k++) {
       if (strcmp(r->deleveraged[k].market, mk)) continue;
+      int64_t price = r->deleveraged[k].price;
+      /* rules 2 move the exact transfer; rules 1 traded at the rounded price */
+      __int128 cost = r->rules >= 2 ? (__int128)r->transfers[k]
+                                    : (__int128)(price > mark ? price - mark : mark - price) * r->deleveraged[k].size;
       closed += r->deleveraged[k].size;
-      price = r->deleveraged[k].price;
+      moved += cost;
       int i = find_acct(s, r->deleveraged[k].account);
-      __int128 gap = (__int128)(price > mark ? price - mark : mark - price);
-      if (i >= 0) s->accts[i].charge += gap * r->deleveraged[k].size;
+      if (i >= 0) s->accts[i].charge += cost;
     }
     for (size_t k = 0; k < r->ntakeovers; k++)
       if (!strcmp(r->takeovers[k].market, mk)) taken = r->takeovers[k].size;
     if (!closed) continue;
-    int64_t gap = price > mark ? price - mark : mark - price, need = 0;
-    if (left > 0 && gap > 0) {
-      __int128 lots = (left + gap - 1) / gap;
-      need = lots < closed + (taken < 0 ? -taken : taken) ? (int64_t)lots : closed + (taken < 0 ? -taken : taken);
-      left -= (__int128)need * gap;
+    /* the fewest lots, at the closes' average transfer per lot, that cover
+     * what the fund could not */
+    int64_t need = 0, avail = closed + (taken < 0 ? -taken : taken);
+    if (left > 0 && moved > 0) {
+      __int128 lots = (left * closed + moved - 1) / moved;
+      need = lots < avail ? (int64_t)lots : avail;
+      left -= (__int128)need * moved / closed;
     }
     if (closed > need) o->overshoot += (int64_t)((__int128)(closed - need) * mark);
   }

@@ -307,6 +307,15 @@ typedef struct socloss_resolution {
   const char *failure;    /* why the policy failed ("" if it did not); with
                              a fallback policy set, status can be "applied"
                              and this still says why the first one failed */
+  /* Added in 0.2 (the struct is the library's; older hosts never see these):
+   * the money rules the decision was made under (docs/design.md §5: 2 now,
+   * 1 for journal records written before), and per close, indexed like
+   * `deleveraged`, the share of its bankruptcy transfer in basis points and
+   * the exact atoms it moved from the holder (rules 2; 0 under rules 1,
+   * whose closes traded at the rounded price shown). */
+  int rules;
+  const uint32_t *shares;
+  const int64_t *transfers;
 } socloss_resolution;
 
 /* Resolves the deficit of bankrupt `account` in one write transaction:

@@ -24,7 +24,9 @@ const char *const record_role_name[3] = {"active", "fallback", "shadow"};
 
 int record_type(const void *p, size_t len) {
   const unsigned char *b = p;
-  return len >= 2 && b[0] == RECORD_VERSION ? b[1] : -1;
+  if (len < 2) return -1;
+  /* a resolution's version byte is the money rules it was written under */
+  return b[0] == RECORD_VERSION || (b[1] == EV_DEFICIT && b[0] <= DEFICIT_RULES) ? b[1] : -1;
 }
 
 const char *record_kind_name(int kind) {

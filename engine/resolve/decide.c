@@ -168,6 +168,8 @@ static int resolve_txn(store_txn *t, void *ud) {
   eval_response rs;
   char label[160];
   memset(&d, 0, sizeof d);
+  d.rules = DEFICIT_RULES;
+  d.event = "";
   lv->stage = NULL;
   lv->instructions = lv->policy_us = 0;
   int rc = applier_start(&a, led, t, 1);
@@ -221,12 +223,14 @@ static int resolve_txn(store_txn *t, void *ud) {
     }
     for (size_t k = 0; k < rs.nactions; k++) {
       uint32_t i = rs.actions[k].index;
-      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value};
+      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value,
+                          10000, 0};
     }
     d.dl = dl;
     d.ndl = rs.nactions;
     s.ncands = c.n;
-    if ((rc = step_deleverage(&s))) goto out;
+    s.equity_hint = c.equity;  /* the holders' equity before any close */
+    if ((rc = step_deleverage(&s, 0))) goto out;
   }
   lv->stage = NULL;
 
@@ -242,6 +246,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   int64_t cash = a.tot.fund_cash > 0 ? a.tot.fund_cash : 0;
   d.fund_draw = h < cash ? h : cash;
   if (lv->lim.fund_max_draw > 0 && d.fund_draw > lv->lim.fund_max_draw) d.fund_draw = lv->lim.fund_max_draw;
+  d.fund_max_draw = lv->lim.fund_max_draw;
   if ((rc = step_fund(&s, h, lv->lim.fund_max_draw))) goto out;
 
   /* 5: haircuts */

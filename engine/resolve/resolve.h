@@ -28,6 +28,8 @@ struct resolution_buf {
   char *strings;  /* the ids the arrays point to */
   char markets[DEFICIT_MARKETS_MAX][CODEC_ID_MAX + 1];
   socloss_deleveraged *dl;
+  uint32_t *shares;
+  int64_t *transfers;
   socloss_takeover tk[DEFICIT_MARKETS_MAX];
   socloss_haircut *hc;
 };

@@ -44,7 +44,8 @@ typedef struct step {
 } step;
 
 int bankruptcy_prices(deficit_rec *d);
-int step_deleverage(step *s);
+/* replay: the actions come from a record (their transfers are checked). */
+int step_deleverage(step *s, int replay);
 int step_takeover(step *s);
 /* What the bankrupt account's balance lacks (0 when it is not negative). */
 int step_hole(step *s, int64_t *h);
