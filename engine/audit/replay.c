@@ -44,7 +44,7 @@ typedef struct replay {
   size_t differ, seen;
 } replay;
 
-static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
+static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, int64_t cap_rules1) {
   socloss *led = r->led;
   socloss_replay_item it;
   memset(&it, 0, sizeof it);
@@ -77,7 +77,11 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
     free(own);
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
-  if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf);
+  /* verification decides under the record's own rules; a what-if under
+   * today's; both with the fund cap that was in force */
+  int rules = r->policy ? DEFICIT_RULES : d->rules;
+  int64_t cap = d->rules >= 2 ? d->fund_max_draw : cap_rules1;
+  if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf, rules, cap);
   free(pbuf);
   free(own);
   if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM) return rc;
@@ -136,6 +140,7 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
 static int replay_txn(store_txn *t, void *ud) {
   replay *r = ud;
   applier a;
+  int64_t fund_cap = 0;  /* the cap in force, for records of rules 1 */
   r->differ = r->seen = 0;
   int rc = store_clear_state(t);
   if (!rc) rc = applier_start(&a, r->led, t, 0);
@@ -156,16 +161,18 @@ static int replay_txn(store_txn *t, void *ud) {
     socloss_event e;
     record_ids ids;
     deficit_rec d;
+    int64_t lim[4];
+    if (type == EV_LIMITS && !record_limits_decode(copy, len, lim)) fund_cap = lim[3];
     if (record_is_aux(type)) {
       /* no state */
     } else if (type == EV_DEFICIT) {
       if (deficit_decode(copy, len, &d)) rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
-      if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d);
+      if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d, fund_cap);
       if (!rc) {
         a.seq = store_journal_last(t);
         rc = store_totals_get(t, &a.tot);
       }
-      if (!rc) rc = deficit_replay(&a, &d, seq);
+      if (!rc) rc = deficit_replay(&a, &d, seq, fund_cap);
       if (rc && rc != SOCLOSS_ESTOP && rc != SOCLOSS_ENOMEM)
         err_prefix("journal record %llu: ", (unsigned long long)seq);
       deficit_rec_free(&d);

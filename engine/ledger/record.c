@@ -223,6 +223,13 @@ void record_limits_encode(codec_buf *b, const int64_t v[4]) {
   for (int k = 0; k < 4; k++) codec_buf_i64(b, v[k]);
 }
 
+int record_limits_decode(const void *p, size_t len, int64_t v[4]) {
+  codec_reader r = {p, len, 0, 0};
+  if (codec_rd_u8(&r) != RECORD_VERSION || codec_rd_u8(&r) != EV_LIMITS) return -1;
+  for (int k = 0; k < 4; k++) v[k] = codec_rd_i64(&r);
+  return r.bad || r.pos != r.len ? -1 : 0;
+}
+
 void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash) {
   aux_head(b, EV_POLICY_ADD);
   codec_buf_str(b, name);

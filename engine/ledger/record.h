@@ -83,6 +83,7 @@ void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const cha
 void record_policy_encode(codec_buf *b, int role, const char *name, const char *hash, const char *params,
                           const char *market);
 void record_limits_encode(codec_buf *b, const int64_t v[4]);
+int record_limits_decode(const void *p, size_t len, int64_t v[4]);
 void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash);
 /* JSON of one of them (malloc'd), or NULL when the bytes are not one. */
 char *aux_record_json(uint64_t seq, const void *p, size_t len);

@@ -168,12 +168,13 @@ static int resolve_txn(store_txn *t, void *ud) {
   eval_response rs;
   char label[160];
   memset(&d, 0, sizeof d);
-  d.rules = DEFICIT_RULES;
+  d.rules = lv->rules ? lv->rules : DEFICIT_RULES;
   d.event = "";
   lv->stage = NULL;
   lv->instructions = lv->policy_us = 0;
+  /* lv->lim was read by whoever asked (a replay decides with the fund cap
+   * that was in force then) */
   int rc = applier_start(&a, led, t, 1);
-  if (!rc) rc = limits_for(led, t, &lv->lim);
   if (rc) goto out;
   d.id = lv->id;
   d.id_len = strlen(lv->id);
@@ -305,7 +306,7 @@ static int decide_txn(store_txn *t, void *ud) {
 }
 
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
-                   const char *params, size_t plen, char *params_buf) {
+                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap) {
   socloss *led = a->led;
   if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
@@ -324,6 +325,8 @@ int resolve_decide(applier *a, const char *id, size_t id_len, const char *accoun
   lv.pol.source = src;
   lv.pol.len = len;
   if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
+  lv.lim.fund_max_draw = fund_cap;
+  lv.rules = rules;
   eval_limits el = {lv.lim.instructions, lv.lim.memory, lv.lim.wall_ms};
   if ((rc = policy_probe(led, &lv.pol, &el))) return rc;
   rc = store_nested(a->t, decide_txn, &lv);

@@ -46,7 +46,10 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
 int resolve_event(applier *a, const socloss_event *e);
 
 /* Replays a journaled resolution: the recorded actions, validated again. */
-int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);
+/* cap_rules1: the fund's per-deficit cap in force when a record of rules 1
+ * (which did not record it) was written: the replayer follows the journal's
+ * limits records. */
+int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq, int64_t cap_rules1);
 
 /* The market whose policy decides a deficit of `account`: of its positions,
  * the largest notional at mark (ties to the lower market id); "" if none. */
@@ -59,8 +62,10 @@ int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const s
 
 /* The decision a policy would make for deficit `id` of `account` on the
  * state in a's transaction, written nowhere: the result is in
- * led->res (status "dry-run").  params_buf has room for plen + 1 bytes. */
+ * led->res (status "dry-run").  params_buf has room for plen + 1 bytes.
+ * It decides under the given money rules and fund cap (a replay decides a
+ * record again under the rules and cap it was written with). */
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
-                   const char *params, size_t plen, char *params_buf);
+                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap);
 
 #endif

@@ -63,6 +63,7 @@ typedef struct live {
   const char *params;
   size_t params_len;
   socloss_limits lim;
+  int rules;       /* the money rules to decide under (0: DEFICIT_RULES) */
   int dry_run;
   /* a policy failure: the stage and the message (also on the handle) */
   const char *stage;

@@ -486,17 +486,14 @@ int step_bad_debt(step *s, int64_t left) {
   return credit(s, left);
 }
 
-int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
+int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq, int64_t cap_rules1) {
   deficit_rec *d = (deficit_rec *)rec;
   step s = {a, d, "", NULL, 0};
   int64_t h;
-  socloss_limits lim;
-  int rc = read_limits(a->t, &lim);
-  if (!rc) rc = step_deleverage(&s, 1);
+  int rc = step_deleverage(&s, 1);
   if (!rc) rc = step_takeover(&s);
   if (!rc) rc = step_hole(&s, &h);
-  /* rules 1 did not record the cap: the ledger's current one applies */
-  if (!rc) rc = step_fund(&s, h, d->rules >= 2 ? d->fund_max_draw : lim.fund_max_draw);
+  if (!rc) rc = step_fund(&s, h, d->rules >= 2 ? d->fund_max_draw : cap_rules1);
   if (!rc) rc = step_haircuts(&s, h - d->fund_draw);
   if (rc) return rc;
   int64_t left;
