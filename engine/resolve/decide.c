@@ -121,6 +121,8 @@ static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
   memcpy(sh.id, lv->id, sizeof sh.id);
   sh.dry_run = 1;
   sh.lim = lv->lim;
+  sh.rules = lv->rules;
+  sh.event = lv->event;
   sh.pol.source = lv->shadow;
   sh.pol.len = lv->shadow_len;
   sh.params = lv->shadow_params ? lv->shadow_params : "";
@@ -169,7 +171,8 @@ static int resolve_txn(store_txn *t, void *ud) {
   char label[160];
   memset(&d, 0, sizeof d);
   d.rules = lv->rules ? lv->rules : DEFICIT_RULES;
-  d.event = "";
+  d.event = lv->event ? lv->event->id : "";
+  d.event_len = strlen(d.event);
   lv->stage = NULL;
   lv->instructions = lv->policy_us = 0;
   /* lv->lim was read by whoever asked (a replay decides with the fund cap

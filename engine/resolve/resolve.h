@@ -44,6 +44,8 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
 /* A deficit event met by an applier (the handle's on_deficit): resolved
  * in a nested transaction. */
 int resolve_event(applier *a, const socloss_event *e);
+/* An event line met by an applier (the handle's on_event). */
+int resolve_event_line(applier *a, const socloss_event *e);
 
 /* Replays a journaled resolution: the recorded actions, validated again. */
 /* cap_rules1: the fund's per-deficit cap in force when a record of rules 1
@@ -58,6 +60,7 @@ int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX +
 /* The gate's calls (api/gate.c). */
 int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
                 const socloss_resolution **out);
+int event_resolve_run(socloss *led, const socloss_event_options *o, socloss_event_summary *out);
 int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o);
 
 /* The decision a policy would make for deficit `id` of `account` on the

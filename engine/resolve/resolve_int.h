@@ -53,6 +53,15 @@ int step_fund(step *s, int64_t hole_now, int64_t cap);
 int step_haircuts(step *s, int64_t shortfall);
 int step_bad_debt(step *s, int64_t left);
 
+/* ---- crash events (event.c) ---------------------------------------------- */
+
+/* What every policy call of an event sees besides its deficit. */
+typedef struct event_ctx {
+  const char *id;
+  account_scan all;      /* every account when the event began: ids, gross profit */
+  int64_t *charged;      /* per account of `all`: what the event took so far */
+} event_ctx;
+
 /* ---- a live resolution (decide.c) --------------------------------------- */
 
 typedef struct live {
@@ -64,6 +73,7 @@ typedef struct live {
   size_t params_len;
   socloss_limits lim;
   int rules;       /* the money rules to decide under (0: DEFICIT_RULES) */
+  const event_ctx *event;  /* NULL: a deficit of its own */
   int dry_run;
   /* a policy failure: the stage and the message (also on the handle) */
   const char *stage;
@@ -94,6 +104,7 @@ typedef struct deficit_job {
   size_t policy_len;
   const char *params;    /* NULL: the chosen policy's stored params ("" for a given one) */
   int dry_run;           /* the result says "dry-run" (the caller discards the writes) */
+  const event_ctx *event;  /* the event it belongs to, or NULL */
 } deficit_job;
 
 /* Resolves one deficit inside a's write transaction: the policy chosen,
