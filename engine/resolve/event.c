@@ -20,12 +20,6 @@ void socloss_event_options_init(socloss_event_options *o) {
   o->size = sizeof *o;
 }
 
-typedef struct event_run {
-  socloss *led;
-  socloss_event_options o;
-  socloss_event_summary sum;
-  int rc;  /* the event's own outcome: SOCLOSS_EPOLICY when some failed */
-} event_run;
 
 /* What a deficit's result took from each account, added to the event's
  * charged column: haircuts and close transfers. */
@@ -47,6 +41,7 @@ static int sequential(event_run *er, applier *a, event_ctx *ev) {
   int rc = SOCLOSS_OK;
   for (size_t i = 0; i < ev->all.n && !rc; i++) {
     if (ev->all.equity[i] >= 0) continue;
+    if (er->before && (rc = er->before(er->hook_ud, a))) break;
     char account[CODEC_ID_MAX + 1], id[2 * CODEC_ID_MAX + 2];
     copy_id(account, ev->all.ids + ev->all.off[i], ev->all.off[i + 1] - ev->all.off[i]);
     snprintf(id, sizeof id, "%s:%s", er->o.id, account);
@@ -65,13 +60,13 @@ static int sequential(event_run *er, applier *a, event_ctx *ev) {
       er->sum.failed++;
       er->rc = SOCLOSS_EPOLICY;
     }
+    if (er->after && res && (rc = er->after(er->hook_ud, r, res))) break;
     if (er->o.each && res && er->o.each(er->o.ud, res)) rc = err_fail(SOCLOSS_ESTOP, "stopped by the callback");
   }
   return rc;
 }
 
-/* The event inside a's transaction. */
-static int event_in(event_run *er, applier *a) {
+int event_in(event_run *er, applier *a) {
   memset(&er->sum, 0, sizeof er->sum);  /* a grown map runs this again */
   er->rc = SOCLOSS_OK;
   event_ctx ev;
@@ -105,7 +100,7 @@ static int event_txn(store_txn *t, void *ud) {
   return rc;
 }
 
-static int event_check(event_run *er) {
+int event_check(event_run *er) {
   if (!er->o.id || !id_valid(er->o.id))
     return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid event id (1-64 printable ASCII characters, no spaces)",
                     er->o.id ? er->o.id : "(null)");

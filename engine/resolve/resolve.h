@@ -57,6 +57,25 @@ int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq, int64_t cap_r
  * the largest notional at mark (ties to the lower market id); "" if none. */
 int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
 
+/* A crash event, run inside an applier's transaction (event.c).  simulate
+ * watches it through the hooks: before each deficit, and after it with its
+ * code and result (applied or failed). */
+typedef struct event_run {
+  socloss *led;
+  socloss_event_options o;
+  socloss_event_summary sum;
+  int rc;  /* the event's own outcome: SOCLOSS_EPOLICY when some failed */
+  int (*before)(void *ud, applier *a);
+  int (*after)(void *ud, int code, const socloss_resolution *r);
+  void *hook_ud;
+} event_run;
+
+/* Checks the options (id, mode, params). */
+int event_check(event_run *er);
+/* Resolves every account bankrupt now, in a's transaction; er->sum and
+ * er->rc say how it went. */
+int event_in(event_run *er, applier *a);
+
 /* The gate's calls (api/gate.c). */
 int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
                 const socloss_resolution **out);
