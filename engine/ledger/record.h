@@ -94,6 +94,7 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len);
 typedef struct deficit_market {
   char market[CODEC_ID_MAX + 1];
   int64_t size, cost, mark, bankruptcy_price;
+  int64_t deficit;  /* d: this market's share of the deficit, set in step 1 */
 } deficit_market;
 
 /* Ids are (pointer, length) into the candidate set or the record bytes. */

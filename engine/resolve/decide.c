@@ -26,6 +26,7 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
     mk[k].cost = d->mk[k].cost;
     mk[k].mark = d->mk[k].mark;
     mk[k].bankruptcy_price = d->mk[k].bankruptcy_price;
+    mk[k].deficit = d->mk[k].deficit;
   }
   eval_request rq;
   memset(&rq, 0, sizeof rq);
@@ -41,10 +42,14 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
   rq.equity = d->equity;
   rq.shortfall = shortfall;
   rq.fund_cash = fund_cash;
+  rq.fund_max_draw = lv->lim.fund_max_draw;
   rq.nmarkets = d->nm;
   rq.markets = mk;
-  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total,
+  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit,
                         c->size, c->cost, c->upnl};
+  /* without an event, a lone deficit is an event of one: the evaluator
+   * makes it of what is left out */
+  if (lv->event) rq.event = *lv->event;
   uint64_t us = 0;
   evaluator_call(lv->led->ev, &rq, rs, buf, &us);
   lv->instructions += rs->instructions;
@@ -57,7 +62,8 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
                        lv->stage, rs->message);
   }
   for (size_t k = 0; k < rs->nactions; k++)
-    if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm)) {
+    if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm) ||
+        rs->actions[k].share > EVAL_SHARE_FULL) {
       char label[128];
       policy_label(&lv->pol, label, sizeof label);
       return err_fail(SOCLOSS_EPOLICY, "%s returned an invalid result in %s: action %zu is out of range",
@@ -121,6 +127,7 @@ static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
   memcpy(sh.id, lv->id, sizeof sh.id);
   sh.dry_run = 1;
   sh.lim = lv->lim;
+  sh.event = lv->event;  /* the same inputs as the real decision */
   sh.pol.source = lv->shadow;
   sh.pol.len = lv->shadow_len;
   sh.params = lv->shadow_params ? lv->shadow_params : "";

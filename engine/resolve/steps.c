@@ -35,6 +35,7 @@ int bankruptcy_prices(deficit_rec *d) {
   if (alloc_pro_rata(w, d->nm, -d->equity, share)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < d->nm; k++) {
     deficit_market *m = &d->mk[k];
+    m->deficit = share[k];
     __int128 p = (__int128)m->mark + share[k] / m->size;  /* C division truncates: toward the mark */
     __int128 hi = INT64_MAX / (m->size < 0 ? -(__int128)m->size : m->size);
     if (p < 1) p = 1;
