@@ -100,6 +100,37 @@ static void sequential_cascade(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* The same cascade with pro_rata's event_cap 5000: no account pays more
+ * than half its profit0 over the event.  s's profit0 is 600, so a1 takes
+ * min(600, 1600, 300 - 0) = 300; for a2 the cap is 300 - 300 = 0 and for a3
+ * there is no profit left: 300 + 300 of bad debt. */
+static void event_cap(void) {
+  fixture fx;
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
+               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_event_options o;
+  socloss_event_options_init(&o);
+  o.id = "half";
+  o.policy = pr;
+  o.policy_len = len;
+  o.params = "{\"event_cap\":5000}";
+  seen sn = {0};
+  o.each = each;
+  o.ud = &sn;
+  socloss_event_summary sum = {.size = sizeof sum};
+  is(socloss_resolve_event(fx.led, &o, &sum), SOCLOSS_OK, "the event, event_cap 5000");
+  ok(sn.s_paid[0] == 300 && sn.s_paid[1] == 0 && sn.s_paid[2] == 0, "s pays 300, 0, 0: half its profit0 of 600");
+  ok(sum.charged == 300 && sum.bad_debt == 600, "300 charged, 600 bad debt");
+  acct_view v = view(fx.led, "s");
+  ok(v.balance == 1000 && v.equity == 1300, "s keeps 300 of its profit");
+  ok(invariants_hold(fx.led), "invariants");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 /* A failure is the failing account's alone: the others are applied, the
  * failure journaled, the event returns SOCLOSS_EPOLICY. */
 static void sequential_failure(void) {
@@ -136,6 +167,7 @@ static void sequential_failure(void) {
 
 int main(void) {
   sequential_cascade();
+  event_cap();
   sequential_failure();
   return done_testing();
 }

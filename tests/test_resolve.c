@@ -470,11 +470,11 @@ static void one_path(void) {
 }
 
 /* A policy that closes what its params say: {"closes": [[account, market,
- * lots], ...]}, in that order. */
+ * lots [, share]], ...]}, in that order. */
 static const char *closer =
     "return {name = 'closer', deleverage = function(ctx)\n"
     "  local out = {}\n"
-    "  for i, x in ipairs(ctx.params.closes) do out[i] = {account = x[1], market = x[2], size = x[3]} end\n"
+    "  for i, x in ipairs(ctx.params.closes) do out[i] = {account = x[1], market = x[2], size = x[3], share = x[4]} end\n"
     "  return out\n"
     "end}";
 
@@ -557,6 +557,22 @@ static void rules2(void) {
      "with h2 at 1000: the spare atom to the largest remainder, h2: 3 and 7");
   ok(invariants_hold(fx.led), "invariants");
   drop_ledger(fx.led, fx.dir);
+
+  /* share: A long 3 at 100, balance -10 (d = 10 over 3 lots); h closes all
+   * 3 lots with share 6667: 10 x 3 x 6667 / 30000 = 6.667, so 6 move and 4
+   * stay in the hole (bad debt, the fund being empty); with share 0 (a close
+   * at mark) nothing moves and all 10 are bad debt. */
+  for (int k = 0; k < 2; k++) {
+    fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\nA,-10\nh,1000\n",
+                 "account,market,size,entry_price\nA,BTC,3,100\nh,BTC,-3,100\n", NULL);
+    const char *closes = k ? "{\"closes\":[[\"h\",\"BTC\",3,0]]}" : "{\"closes\":[[\"h\",\"BTC\",3,6667]]}";
+    ok(close_with(&fx, "A", closes, &r) == SOCLOSS_OK && r->shares[0] == (k ? 0u : 6667u) &&
+           r->transfers[0] == (k ? 0 : 6) && r->bad_debt == (k ? 10 : 4),
+       "share %d: %d moved, %d bad debt", k ? 0 : 6667, k ? 0 : 6, k ? 10 : 4);
+    is(view(fx.led, "h").balance, k ? 1000 : 994, "h: 1000 - %d", k ? 0 : 6);
+    ok(invariants_hold(fx.led), "invariants");
+    drop_ledger(fx.led, fx.dir);
+  }
 
   /* A close never makes or deepens a bankruptcy.  A long 10 at 100, mark
    * 80, balance 0: 200 short, 20 a lot.  h short 10 at 85 has 50 of profit

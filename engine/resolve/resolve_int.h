@@ -2,7 +2,7 @@
  * resolve_int.h — what the files of resolve/ share among themselves (the
  * area's header for other folders is resolve.h):
  *
- *   cands.c    the candidates: every account holding a position, as columns
+ *   cands.c    the candidates: every account but the bankrupt one, as columns
  *   steps.c    steps 1-6, the same functions for a live resolution and a replay
  *   decide.c   a live resolution in one transaction: the policy asked, the
  *              steps applied, step 7 (the journal record), the shadow policy
@@ -24,11 +24,13 @@ typedef struct cands {
   size_t ids_len, ids_cap;
   uint32_t *off;
   int64_t *balance, *equity, *upnl_total;
+  int64_t *profit;              /* gross: Σ max(upnl, 0) over all its positions */
   int64_t *size, *cost, *upnl;  /* market-major, stride cap */
 } cands;
 
-/* Every account holding a position (the bankrupt one excluded), in id
- * order, with balance, equity and its positions in the deficit's markets. */
+/* Every account but the bankrupt one, positions or not, in id order, with
+ * balance, equity, total upnl, gross profit and its positions in the
+ * deficit's markets (zeros where it holds none). */
 int build_cands(store_txn *t, const deficit_rec *d, cands *c);
 void cands_free(cands *c);
 
