@@ -127,6 +127,12 @@ static void event_cap(void) {
   acct_view v = view(fx.led, "s");
   ok(v.balance == 1000 && v.equity == 1300, "s keeps 300 of its profit");
   ok(invariants_hold(fx.led), "invariants");
+  /* replay decides each deficit again within the event: a2 sees s's
+   * profit0 600 and charged 300, as it did live (alone, it would be capped
+   * at half of the 300 left and charged 150) */
+  size_t differ = 99;
+  is(socloss_replay(fx.led, NULL, 0, NULL, 0, NULL, NULL, &differ), SOCLOSS_OK, "replay verifies the event");
+  is(differ, 0, "the three deficits reproduce exactly");
   free(pr);
   drop_ledger(fx.led, fx.dir);
 }

@@ -351,7 +351,8 @@ static int decide_txn(store_txn *t, void *ud) {
 }
 
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
-                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap) {
+                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap,
+                   const event_ctx *event) {
   socloss *led = a->led;
   if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
@@ -372,6 +373,7 @@ int resolve_decide(applier *a, const char *id, size_t id_len, const char *accoun
   if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
   lv.lim.fund_max_draw = fund_cap;
   lv.rules = rules;
+  lv.event = event;
   eval_limits el = {lv.lim.instructions, lv.lim.memory, lv.lim.wall_ms};
   if ((rc = policy_probe(led, &lv.pol, &el))) return rc;
   rc = store_nested(a->t, decide_txn, &lv);

@@ -36,6 +36,17 @@ static void add_charges(event_ctx *ev, const socloss_resolution *r, socloss_even
   }
 }
 
+void event_add_charges(event_ctx *ev, const deficit_rec *d) {
+  for (size_t k = 0; k < d->nhc; k++) {
+    long i = account_scan_find(&ev->all, d->hc[k].account, d->hc[k].len);
+    if (i >= 0) ev->charged[i] += d->hc[k].amount;
+  }
+  for (size_t k = 0; d->rules >= 2 && k < d->ndl; k++) {
+    long i = account_scan_find(&ev->all, d->dl[k].holder, d->dl[k].len);
+    if (i >= 0) ev->charged[i] += d->dl[k].transfer;
+  }
+}
+
 static int sequential(event_run *er, applier *a, event_ctx *ev) {
   socloss *led = er->led;
   int rc = SOCLOSS_OK;

@@ -57,6 +57,15 @@ int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq, int64_t cap_r
  * the largest notional at mark (ties to the lower market id); "" if none. */
 int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
 
+/* ---- crash events (event.c) ---------------------------------------------- */
+
+/* What every policy call of an event sees besides its deficit. */
+typedef struct event_ctx {
+  const char *id;
+  account_scan all;      /* every account when the event began: ids, gross profit */
+  int64_t *charged;      /* per account of `all`: what the event took so far */
+} event_ctx;
+
 /* A crash event, run inside an applier's transaction (event.c).  simulate
  * watches it through the hooks: before each deficit, and after it with its
  * code and result (applied or failed). */
@@ -86,8 +95,13 @@ int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const s
  * state in a's transaction, written nowhere: the result is in
  * led->res (status "dry-run").  params_buf has room for plen + 1 bytes.
  * It decides under the given money rules and fund cap (a replay decides a
- * record again under the rules and cap it was written with). */
+ * record again under the rules and cap it was written with), within `event`
+ * when the deficit was part of one. */
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
-                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap);
+                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap,
+                   const event_ctx *event);
+/* What a resolution's record took from each account, added to an event's
+ * charged column: haircuts and close transfers. */
+void event_add_charges(event_ctx *ev, const deficit_rec *d);
 
 #endif

@@ -55,15 +55,6 @@ int step_fund(step *s, int64_t hole_now, int64_t cap);
 int step_haircuts(step *s, int64_t shortfall);
 int step_bad_debt(step *s, int64_t left);
 
-/* ---- crash events (event.c) ---------------------------------------------- */
-
-/* What every policy call of an event sees besides its deficit. */
-typedef struct event_ctx {
-  const char *id;
-  account_scan all;      /* every account when the event began: ids, gross profit */
-  int64_t *charged;      /* per account of `all`: what the event took so far */
-} event_ctx;
-
 /* ---- a live resolution (decide.c) --------------------------------------- */
 
 typedef struct live {
