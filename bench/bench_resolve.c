@@ -69,7 +69,7 @@ static void native_pro_rata(const eval_request *rq, eval_response *rs) {
   alloc_waterfill(profit, cap, n, rq->shortfall, out);
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
-    if (out[i]) acts[k++] = (eval_action){(uint32_t)i, 0, out[i]};
+    if (out[i]) acts[k++] = (eval_action){.index = (uint32_t)i, .value = out[i]};
   rs->status = EVAL_OK;
   rs->actions = acts;
   rs->nactions = k;

@@ -1,18 +1,22 @@
 /*
- * resolve: one deficit, decided by a policy and applied in one transaction.
+ * resolve: one deficit, decided by a policy and applied in one transaction;
+ * or with --all-bankrupt, every bankrupt account as one crash event.
  */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-enum { RESOLVE_ID, RESOLVE_POLICY, RESOLVE_PARAMS, RESOLVE_DRY_RUN, RESOLVE_JSON };
+enum { RESOLVE_ID, RESOLVE_POLICY, RESOLVE_PARAMS, RESOLVE_DRY_RUN, RESOLVE_JSON, RESOLVE_ALL, RESOLVE_EVENT,
+       RESOLVE_JOINT };
 static const opt resolve_opts[] = {
     [RESOLVE_ID] = {"--id", 1, NULL}, [RESOLVE_POLICY] = {"--policy", 1, NULL},
     [RESOLVE_PARAMS] = {"--params", 1, NULL}, [RESOLVE_DRY_RUN] = {"--dry-run", 0, NULL},
-    [RESOLVE_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
+    [RESOLVE_JSON] = {"--json", 0, NULL}, [RESOLVE_ALL] = {"--all-bankrupt", 0, NULL},
+    [RESOLVE_EVENT] = {"--event", 1, NULL}, [RESOLVE_JOINT] = {"--joint", 0, NULL}, {NULL, 0, NULL}};
 
 static void print_resolution(const socloss_resolution *r) {
   if (!strcmp(r->status, "failed")) {
@@ -37,12 +41,70 @@ static void print_resolution(const socloss_resolution *r) {
 }
 
 int resolve_args(call *c, int argc, char **argv) {
-  int rc = parse_args(c, argc, argv, resolve_opts, 2, 2);
-  if (rc != RUN || !c->value[RESOLVE_POLICY]) return rc;
+  int rc = parse_args(c, argc, argv, resolve_opts, 1, 2);
+  if (rc != RUN) return rc;
+  int all = c->value[RESOLVE_ALL] != NULL;
+  if (all && c->npos != 1) return usage(c, "--all-bankrupt takes no ACCOUNT");
+  if (!all && c->npos != 2) return usage(c, "missing arguments");
+  if (all && !c->value[RESOLVE_EVENT]) return usage(c, "--all-bankrupt needs --event ID");
+  if (!all && (c->value[RESOLVE_EVENT] || c->value[RESOLVE_JOINT])) return usage(c, "--event and --joint go with --all-bankrupt");
+  if (all && c->value[RESOLVE_ID]) return usage(c, "--id names one deficit; an event's are EVENT:ACCOUNT");
+  if (!c->value[RESOLVE_POLICY]) return rc;
   return read_input(c, 0, c->value[RESOLVE_POLICY]);
 }
 
+static int print_each(void *ud, const socloss_resolution *r) {
+  const call *c = ud;
+  if (c->value[RESOLVE_JSON]) {
+    char *json = socloss_resolution_json(r);
+    if (json) puts(json);
+    free(json);
+  } else {
+    print_resolution(r);
+  }
+  return 0;
+}
+
+/* --all-bankrupt: one event; one result per deficit as it lands, then the
+ * totals; exit 1 when some could not be resolved (the rest are applied). */
+static int resolve_all(call *c) {
+  socloss_event_options eo;
+  socloss_event_options_init(&eo);
+  eo.id = c->value[RESOLVE_EVENT];
+  eo.joint = c->value[RESOLVE_JOINT] != NULL;
+  eo.params = c->value[RESOLVE_PARAMS];
+  eo.dry_run = c->value[RESOLVE_DRY_RUN] != NULL;
+  eo.policy = c->in[0].data;
+  eo.policy_len = c->in[0].len;
+  eo.each = print_each;
+  eo.ud = c;
+  socloss_event_summary sum = {.size = sizeof sum};
+  int rc = socloss_resolve_event(c->led, &eo, &sum);
+  if (rc == SOCLOSS_OK || rc == SOCLOSS_EPOLICY) {
+    const char *mode = eo.joint ? "joint" : "sequential";
+    if (c->value[RESOLVE_JSON]) {
+      /* through jansson: an id may hold quotes and backslashes */
+      json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "event", eo.id, "mode", mode,
+                            "bankrupt", (json_int_t)sum.bankrupt, "resolved", (json_int_t)sum.resolved, "failed",
+                            (json_int_t)sum.failed, "deficit", (json_int_t)sum.deficit, "fund_draw",
+                            (json_int_t)sum.fund_draw, "charged", (json_int_t)sum.charged, "bad_debt",
+                            (json_int_t)sum.bad_debt, "dry_run", eo.dry_run);
+      char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+      if (text) puts(text);
+      free(text);
+      json_decref(o);
+    }
+    else
+      printf("event %s (%s%s): %zu bankrupt, %zu resolved, %zu failed; deficit %" PRId64 ", fund draw %" PRId64
+             ", charged %" PRId64 ", bad debt %" PRId64 "\n",
+             eo.id, mode, eo.dry_run ? ", dry run" : "", sum.bankrupt, sum.resolved, sum.failed, sum.deficit,
+             sum.fund_draw, sum.charged, sum.bad_debt);
+  }
+  return rc ? refused(c->led, rc) : EXIT_DONE;
+}
+
 int cmd_resolve(call *c) {
+  if (c->value[RESOLVE_ALL]) return resolve_all(c);
   socloss_resolve_options ro;
   socloss_resolve_options_init(&ro);
   ro.id = c->value[RESOLVE_ID];

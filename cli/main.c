@@ -46,12 +46,18 @@ static const command commands[] = {
      "socloss journal DB [--json] [--from SEQ]",
      "Prints the journal, one record per line (--json: one JSON object per line).\n"},
     {"resolve", resolve_args, cmd_resolve, NEEDS_LEDGER,
-     "socloss resolve DB ACCOUNT [--id ID] [--policy FILE] [--params JSON] [--dry-run] [--json]",
+     "socloss resolve DB ACCOUNT [--id ID] [--policy FILE] [--params JSON] [--dry-run] [--json]\n"
+     "       socloss resolve DB --all-bankrupt --event ID [--joint] [--policy FILE] [--params JSON] [--dry-run] [--json]",
      "Resolves the deficit of bankrupt ACCOUNT: bankruptcy prices, the policy's\n"
      "deleverage, takeover by the fund, the fund draw, the policy's haircuts, bad\n"
      "debt, one journal record, all in one transaction.  Without --policy the\n"
      "ledger's active policy decides (socloss policy set).  --dry-run writes nothing.\n"
-     "Exit 1 when refused or when the policy (and the fallback) failed.\n"},
+     "Exit 1 when refused or when the policy (and the fallback) failed.\n"
+     "--all-bankrupt resolves every bankrupt account as one crash event ID, in one\n"
+     "transaction: one by one in account-id order (deficit ids ID:ACCOUNT), each\n"
+     "policy call seeing the event (ctx.event); --json prints one line per deficit\n"
+     "then the totals.  Exit 1 when some could not be resolved (the rest are\n"
+     "applied, the failures journaled).\n"},
     {"policy", policy_args, cmd_policy, NEEDS_LEDGER,
      "socloss policy add|list|show|activate|fallback|shadow|set|clear DB [FILE|NAME|HASH] "
      "[--market M] [--params JSON] [--fallback] [--json]",

@@ -371,7 +371,7 @@ static int h_haircuts(lua_State *L) {
   }
   actions *a = new_actions(L, EVAL_FN_HAIRCUT, m);
   for (size_t k = 0; k < o.n; k++)
-    if (o.v[k]) a->a[a->n++] = (eval_action){(uint32_t)k, 0, o.v[k]};
+    if (o.v[k]) a->a[a->n++] = (eval_action){.index = (uint32_t)k, .value = o.v[k]};
   return 1;
 }
 
@@ -381,10 +381,36 @@ static int market_index(lua_State *L, const eval_request *rq, const char *m) {
   return luaL_error(L, "'%s' is not one of the deficit's markets", m);
 }
 
+static int64_t abs_i64(int64_t v) { return v < 0 ? -v : v; }  /* sizes are > INT64_MIN: open interest fits */
+
+/* The most a close can cost its holder, rounded up: the exact transfer
+ * d × q × share / (|size| × 10000) of docs/design.md §5, saturated. */
+static int64_t close_cost(const eval_market *mk, int64_t q, uint32_t share) {
+  int64_t lots = abs_i64(mk->size);
+  if (mk->deficit <= 0 || q <= 0 || lots == 0) return 0;
+  unsigned __int128 c = ((unsigned __int128)mk->deficit * (uint64_t)q + (uint64_t)lots - 1) / (uint64_t)lots;
+  if (c > INT64_MAX) return INT64_MAX;
+  if (share < EVAL_SHARE_FULL) c = (c * share + EVAL_SHARE_FULL - 1) / EVAL_SHARE_FULL;
+  return (int64_t)c;
+}
+
+/* The lots of market mk a holder with equity e can bear: a close of q lots
+ * moves d × q / |size| atoms from it, so q <= floor(e × |size| / d); an
+ * equity below zero bears none (a close never makes or deepens a
+ * bankruptcy); a market with d = 0 costs nothing. */
+static int64_t bearable(const eval_market *mk, int64_t e) {
+  if (e < 0) return 0;
+  if (mk->deficit <= 0) return INT64_MAX;
+  __int128 q = (__int128)e * abs_i64(mk->size) / mk->deficit;
+  return q > INT64_MAX ? INT64_MAX : (int64_t)q;
+}
+
 /* deleverage(market, order, available, lots [, before]): walks the
  * candidates in `order` (1-based indices) and closes min(available[i], what
- * is left) of each until `lots` are closed: whole positions first, the last
- * partly.  `before` (actions from another market) comes first in the result. */
+ * it can bear, what is left) of each until `lots` are closed: whole
+ * positions first, the last partly.  `before` (actions from another market)
+ * comes first in the result, and what its closes cost a holder comes off
+ * that holder's equity here. */
 static int h_deleverage(lua_State *L) {
   const eval_request *rq = request_of(L);
   int m = market_index(L, rq, luaL_checkstring(L, 1));
@@ -396,6 +422,19 @@ static int h_deleverage(lua_State *L) {
   if (lots < 0) return luaL_error(L, "deleverage: lots must be >= 0");
   if (before && before->fn != EVAL_FN_DELEVERAGE) return luaL_error(L, "deleverage: 'before' holds haircuts");
   size_t nb = before ? before->n : 0;
+  const eval_market *mk = &rq->markets[m];
+  /* what the earlier closes cost each holder, when there are any */
+  int64_t *spent = NULL;
+  if (nb) {
+    spent = lua_newuserdatauv(L, (rq->c.n ? rq->c.n : 1) * sizeof *spent, 0);
+    memset(spent, 0, rq->c.n * sizeof *spent);
+    for (size_t k = 0; k < nb; k++) {
+      const eval_action *x = &before->a[k];
+      if (x->index >= rq->c.n || x->market >= rq->nmarkets) continue;  /* the host refuses those */
+      int64_t cost = close_cost(&rq->markets[x->market], x->value, x->share);
+      spent[x->index] = cost > INT64_MAX - spent[x->index] ? INT64_MAX : spent[x->index] + cost;
+    }
+  }
   actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + ops[0].n);
   if (nb) memcpy(a->a, before->a, nb * sizeof *a->a);
   a->n = nb;
@@ -405,8 +444,13 @@ static int h_deleverage(lua_State *L) {
     if (i < 1 || (uint64_t)i > rq->c.n) return luaL_error(L, "deleverage: order holds %I, not a candidate index", (lua_Integer)i);
     int64_t avail = ops[1].v[i - 1];
     if (avail <= 0) continue;
+    __int128 e = (__int128)rq->c.equity[i - 1] - (spent ? spent[i - 1] : 0);
+    int64_t can = bearable(mk, e < INT64_MIN ? INT64_MIN : (int64_t)e);
+    if (can < avail) avail = can;
+    if (avail <= 0) continue;
     int64_t q = avail < left ? avail : left;
-    a->a[a->n++] = (eval_action){(uint32_t)(i - 1), (uint32_t)m, q};
+    a->a[a->n++] =
+        (eval_action){.index = (uint32_t)(i - 1), .market = (uint32_t)m, .value = q, .share = EVAL_SHARE_FULL};
     left -= q;
   }
   return 1;

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "lhelpers.h"
 
 #define HOOK_EVERY 1000
@@ -318,127 +319,6 @@ static int msgh(lua_State *L) {
   return 1;
 }
 
-/* ---- the context -------------------------------------------------------- */
-
-static void set_int(lua_State *L, const char *k, int64_t v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
-/* JSON params onto the table on top (top-level keys override). */
-static int push_json(lua_State *L, json_t *v, int depth) {
-  if (depth > 16) return luaL_error(L, "params nested too deep");
-  luaL_checkstack(L, 4, "params");
-  switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-      const char *k;
-      json_t *x;
-      lua_newtable(L);
-      json_object_foreach(v, k, x) {
-        if (json_is_null(x)) continue;
-        push_json(L, x, depth + 1);
-        lua_setfield(L, -2, k);
-      }
-      break;
-    }
-    case JSON_ARRAY: {
-      lua_newtable(L);
-      for (size_t i = 0; i < json_array_size(v); i++) {
-        push_json(L, json_array_get(v, i), depth + 1);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-      }
-      break;
-    }
-    case JSON_STRING: lua_pushlstring(L, json_string_value(v), json_string_length(v)); break;
-    case JSON_INTEGER: lua_pushinteger(L, json_integer_value(v)); break;
-    case JSON_REAL: lua_pushnumber(L, json_real_value(v)); break;
-    case JSON_TRUE: lua_pushboolean(L, 1); break;
-    case JSON_FALSE: lua_pushboolean(L, 0); break;
-    default: lua_pushnil(L);
-  }
-  return 1;
-}
-
-/* params = copy of the policy's defaults, then the request's params over them */
-static void push_params(lua_State *L, int policy, const eval_request *rq) {
-  lua_newtable(L);
-  if (lua_getfield(L, policy, "params") == LUA_TTABLE) {
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_rawset(L, -5);
-    }
-  }
-  lua_pop(L, 1);
-  if (!rq->params_len) return;
-  json_error_t err;
-  json_t *j = json_loadb(rq->params, rq->params_len, JSON_REJECT_DUPLICATES, &err);
-  if (!j || !json_is_object(j)) {
-    json_decref(j);
-    luaL_error(L, "params: not a JSON object");
-  }
-  const char *k;
-  json_t *x;
-  json_object_foreach(j, k, x) {
-    push_json(L, x, 0);
-    lua_setfield(L, -2, k);
-  }
-  json_decref(j);
-}
-
-static void push_ctx(lua_State *L, int policy, const eval_request *rq) {
-  const eval_columns *c = &rq->c;
-  size_t n = c->n;
-  lua_newtable(L);
-  lua_newtable(L);  /* deficit */
-  lua_pushlstring(L, rq->deficit_id, rq->deficit_id_len);
-  lua_setfield(L, -2, "id");
-  lua_pushstring(L, rq->account);
-  lua_setfield(L, -2, "account");
-  set_int(L, "equity", rq->equity);
-  set_int(L, "shortfall", rq->shortfall);
-  lua_createtable(L, (int)rq->nmarkets, 0);
-  for (size_t m = 0; m < rq->nmarkets; m++) {
-    const eval_market *mk = &rq->markets[m];
-    lua_newtable(L);
-    lua_pushstring(L, mk->market);
-    lua_setfield(L, -2, "market");
-    set_int(L, "size", mk->size);
-    set_int(L, "cost", mk->cost);
-    set_int(L, "mark", mk->mark);
-    set_int(L, "bankruptcy_price", mk->bankruptcy_price);
-    lua_rawseti(L, -2, (lua_Integer)m + 1);
-  }
-  lua_setfield(L, -2, "markets");
-  lua_setfield(L, -2, "deficit");
-  lua_newtable(L);
-  set_int(L, "cash", rq->fund_cash);
-  lua_setfield(L, -2, "fund");
-  push_params(L, policy, rq);
-  lua_setfield(L, -2, "params");
-  lua_pushinteger(L, (lua_Integer)n);
-  lua_setfield(L, -2, "n");
-  lhelpers_push_id_column(L, c->ids, c->off, n);
-  lua_setfield(L, -2, "account");
-  lhelpers_push_int_column(L, c->balance, n);
-  lua_setfield(L, -2, "balance");
-  lhelpers_push_int_column(L, c->equity, n);
-  lua_setfield(L, -2, "equity");
-  lhelpers_push_int_column(L, c->upnl_total, n);
-  lua_setfield(L, -2, "upnl_total");
-  const int64_t *cols[3] = {c->size, c->cost, c->upnl};
-  const char *names[3] = {"size", "cost", "upnl"};
-  for (int k = 0; k < 3; k++) {
-    lua_newtable(L);
-    for (size_t m = 0; m < rq->nmarkets; m++) {
-      lhelpers_push_int_column(L, cols[k] + m * n, n);
-      lua_setfield(L, -2, rq->markets[m].market);
-    }
-    lua_setfield(L, -2, names[k]);
-  }
-}
-
 /* ---- reading the result ------------------------------------------------- */
 
 typedef struct reading {
@@ -455,8 +335,7 @@ static uint32_t candidate_index(lua_State *L, const eval_request *rq, size_t i, 
   if (!strcmp(id, rq->account))
     luaL_error(L, "%s action %I: account '%s' is the bankrupt account itself", what, (lua_Integer)i, id);
   lua_pushlstring(L, id, len > CODEC_ID_MAX ? CODEC_ID_MAX : len);  /* lua_pushfstring has no %.Ns */
-  luaL_error(L, "%s action %I: unknown account '%s' (not a holder of any position)", what, (lua_Integer)i,
-             lua_tostring(L, -1));
+  luaL_error(L, "%s action %I: unknown account '%s' (no such account)", what, (lua_Integer)i, lua_tostring(L, -1));
   return 0;
 }
 
@@ -519,10 +398,23 @@ static int read_result(lua_State *L) {
       e->market = (uint32_t)k;
       lua_pop(L, 1);
       e->value = integer_field(L, "size", i, what);
+      e->share = EVAL_SHARE_FULL;
+      lua_getfield(L, -1, "share");
+      int given = !lua_isnil(L, -1);
+      lua_pop(L, 1);
+      if (given) {  /* basis points of the close's bankruptcy transfer */
+        int64_t share = integer_field(L, "share", i, what);
+        if (share < 0 || share > EVAL_SHARE_FULL)
+          return luaL_error(L, "deleverage action %I: share %I is out of 0..10000 (basis points)", (lua_Integer)i,
+                            (lua_Integer)share);
+        e->share = (uint32_t)share;
+      }
     } else {
       e->market = 0;
       e->value = integer_field(L, "amount", i, what);
+      e->share = 0;
     }
+    e->pad = 0;
     lua_pop(L, 1);
     r->rs->nactions = i;
   }
@@ -630,7 +522,8 @@ typedef struct run {
   int stage;
   const char *bad_shape;
   reading r;
-  char *data;  /* EVAL_FN_DATA: the JSON text (malloc'd) */
+  char *data;      /* EVAL_FN_DATA: the JSON text (malloc'd) */
+  int64_t *zeros;  /* the event's charged column when the host sent none (malloc'd) */
 } run;
 
 /* Everything that can fail runs here, under lua_pcall with the message
@@ -656,7 +549,11 @@ static int call_policy(lua_State *L) {
   if ((x->bad_shape = shape(L, policy, x->rs)) != NULL || rq->fn == EVAL_FN_PROBE) return 0;
   if (lua_getfield(L, policy, rq->fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage") != LUA_TFUNCTION)
     return 0;  /* the policy has no such step: no actions */
-  push_ctx(L, policy, rq);
+  /* calloc: a large block comes as untouched zero pages, so a lone
+   * deficit's zero column costs next to nothing */
+  if (!rq->event.charged && !(x->zeros = calloc(rq->c.n ? rq->c.n : 1, sizeof *x->zeros)))
+    return luaL_error(L, "out of memory");
+  ctx_push(L, policy, rq, x->zeros);
   x->stage = STAGE_RUN;
   lua_call(L, 1, 1);
   x->stage = STAGE_RESULT;
@@ -680,7 +577,7 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   lua_State *L = lua_newstate(capped_alloc, &b);
   if (!L) return set_message(rs, EVAL_MEMORY, "cannot create a Lua state within the memory budget");
   lua_atpanic(L, panic);
-  run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, NULL};
+  run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, NULL, NULL};
   lua_pushcfunction(L, msgh);  /* 1 */
   int st = luaL_loadbufferx(L, rq->source, rq->source_len, "=policy", "t");
   if (st != LUA_OK) {
@@ -716,4 +613,5 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   /* Closing is safe: policies cannot set metatables, so no __gc or __close
    * of theirs can run here. */
   lua_close(L);
+  free(x.zeros);  /* after the state whose columns looked at it */
 }

@@ -2,13 +2,20 @@
 --
 -- Opposite-side holders in each of the bankrupt account's markets, ranked
 -- by a score, highest first, ties to the lower account id; whole positions
--- are closed first and the last one partly, at the bankruptcy price.
+-- are closed first and the last one partly, at the bankruptcy price.  A
+-- holder closes only the lots its equity can bear (socloss.deleverage: a
+-- close of q lots costs it d x q / |size|), and one already below zero
+-- closes none, so a deleverage never makes or deepens a bankruptcy.
 --
 -- params:
 --   fund_first = true  (default, as BitMEX and Binance) closes the fewest
---                lots whose transfer covers what the fund cannot:
---                ceil(R / |mark - bankruptcy price|) lots, R = deficit - fund
---                cash, capped at the position; the fund pays the rest.
+--                lots whose exact transfer covers what the fund will not
+--                pay: R = deficit - min(fund cash, max_draw when > 0), per
+--                market ceil(R x |size| / d) lots, capped at the position,
+--                R reduced by d x q / |size| (floored) as it goes; the fund
+--                pays the rest.  Lots a holder cannot bear are not closed
+--                elsewhere: what they would have covered falls to the fund,
+--                the haircuts and bad debt.
 --              = false closes the whole position.
 --   score, with leverage = |size x mark| / equity and PnL% = upnl / |cost|:
 --     "bitmex"      PnL% x leverage (PnL% / leverage when losing), default
@@ -53,18 +60,22 @@ return {
 
   deleverage = function(ctx)
     local p = ctx.params
-    local left = -ctx.deficit.equity - math.max(ctx.fund.cash, 0)
+    -- what the fund will pay: its cash, capped per deficit when a cap is set
+    local fund = math.max(ctx.fund.cash, 0)
+    if ctx.fund.max_draw > 0 then fund = math.min(fund, ctx.fund.max_draw) end
+    local left = -ctx.deficit.equity - fund
     local actions = nil
     for _, m in ipairs(ctx.deficit.markets) do
-      local lots = math.abs(m.size)
+      local size = math.abs(m.size)
+      local lots = size
       if p.fund_first ~= false then
-        local gap = math.abs(m.mark - m.bankruptcy_price)
-        if left <= 0 or gap == 0 then
+        if left <= 0 or m.deficit == 0 then
           lots = 0
-        else
-          lots = math.min(lots, (left + gap - 1) // gap)
-          left = left - lots * gap
+        elseif left < m.deficit then
+          -- ceil(left x |size| / d) = -floor(-left x |size| / d), exact in 128 bits
+          lots = -sl.muldiv(-left, size, m.deficit)
         end
+        left = left - sl.muldiv(m.deficit, lots, size)
       end
       -- the other side: shorts against a long, longs against a short
       local available

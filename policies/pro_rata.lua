@@ -1,11 +1,12 @@
 -- pro_rata — capped pro-rata on profit (docs/design.md, "Reference policies").
 --
 -- Every account in profit pays in proportion to its weight, never more
--- than its cap = min(profit, equity); where a cap binds, the rest is shared
--- among the others in the same proportion (water-filling).  Exact to the
--- atom: shares are floored, then the leftover atoms go one each to the
--- largest remainders, ties to the lower account id.  When all caps together
--- are short of the shortfall, everyone pays its cap and the rest is bad debt.
+-- than its cap = min(profit, equity) (and the event cap, below); where a
+-- cap binds, the rest is shared among the others in the same proportion
+-- (water-filling).  Exact to the atom: shares are floored, then the leftover
+-- atoms go one each to the largest remainders, ties to the lower account
+-- id.  When all caps together are short of the shortfall, everyone pays its
+-- cap and the rest is bad debt.
 --
 -- params:
 --   scope  = "market"   profit = the sum of an account's positive upnl in the
@@ -14,6 +15,13 @@
 --   weight = "profit"   in proportion to profit (default)
 --          | "size"     to the lots of its profitable positions (scope "market")
 --          | "notional" to |size x mark| of its profitable positions (scope "market")
+--   event_cap = BPS     (absent: no such cap) never more, over the whole crash
+--                       event, than BPS / 10000 of the account's gross profit
+--                       when the event began: the cap becomes
+--                       min(profit, equity, floor(profit0 x BPS / 10000) - charged),
+--                       profit0 and charged from ctx.event (on a lone deficit,
+--                       today's gross profit and zeros).  5000 is "never more
+--                       than half of one's profit in this crash".
 local sl = socloss
 
 -- Sums f(market) over the bankrupt account's markets, one column each.
@@ -55,7 +63,16 @@ return {
     else
       error("weight must be 'profit', 'size' or 'notional', not '" .. tostring(p.weight) .. "'")
     end
-    local cap = sl.max(sl.min(profit, ctx.equity), 0)
+    local cap = sl.min(profit, ctx.equity)
+    if p.event_cap ~= nil then
+      local bps = p.event_cap
+      if math.type(bps) ~= "integer" or bps < 0 or bps > 10000 then
+        error("event_cap must be an integer 0..10000 (basis points of profit0), not " .. tostring(bps))
+      end
+      local ev = ctx.event
+      cap = sl.min(cap, sl.sub(sl.muldiv(ev.profit0, bps, 10000), ev.charged))
+    end
+    cap = sl.max(cap, 0)
     return sl.haircuts(sl.waterfill(weight, cap, ctx.deficit.shortfall))
   end,
 }

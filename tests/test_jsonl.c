@@ -25,7 +25,7 @@ static const bad cases[] = {
     {"[1]\n", SOCLOSS_EPARSE, "e.jsonl:1: json: expected an object, got an array"},
     {"{\"account\":\"a\"}\n", SOCLOSS_EPARSE, "e.jsonl:1: type: missing"},
     {"{\"type\":\"liquidate\",\"account\":\"a\"}\n", SOCLOSS_EINVAL,
-     "e.jsonl:1: type: unknown event type 'liquidate' (market, deposit, withdraw, trade, fund, deficit)"},
+     "e.jsonl:1: type: unknown event type 'liquidate' (market, deposit, withdraw, trade, fund, deficit, event)"},
     {"{\"type\":\"deficit\",\"id\":\"d1\",\"account\":\"alice\",\"policy\":\"/nonexistent.lua\"}\n", SOCLOSS_EINVAL,
      "e.jsonl:1: policy: cannot read '/nonexistent.lua'"},
     {"{\"type\":\"deficit\",\"id\":\"d1\",\"account\":\"alice\"}\n", SOCLOSS_EINVAL,

@@ -67,7 +67,11 @@ static void dust_and_ties(void) {
   ok(r->nhaircuts == 3 && haircut_of(r, "b") == 4 && haircut_of(r, "c") == 3 && haircut_of(r, "d") == 3,
      "haircuts 4, 3, 3: the dust atom to the lower id");
   is(r->bad_debt, 0, "no bad debt");
-  ok(view(fx.led, "b").balance == 996 && view(fx.led, "a").balance == 0, "b paid 4; a ends at zero");
+  /* rules 2: the haircut comes out of b's profit (short 3 at 100, mark 94:
+   * upnl 18): its cost rises from -300 to -296, its balance stays 1000 */
+  acct_view vb = view(fx.led, "b");
+  ok(vb.balance == 1000 && pos_in(&vb, "BTC").cost == -296 && vb.equity == 1014 && view(fx.led, "a").balance == 0,
+     "b paid 4 out of its profit (cost -300 -> -296, balance 1000, equity 1018 - 4); a ends at zero");
   acct_view f = view(fx.led, "");
   ok(f.npositions == 1 && f.pos[0].size == 9 && f.pos[0].cost == 846, "the fund holds 9 lots at cost 846");
   ok(invariants_hold(fx.led), "invariants after the resolution");
@@ -209,8 +213,15 @@ static void two_markets(void) {
   ok(r->ndeleveraged == 2 && !strcmp(r->deleveraged[0].market, "BTC") && r->deleveraged[0].size == 10 &&
          !strcmp(r->deleveraged[1].market, "ETH") && r->deleveraged[1].size == 20,
      "closes 10 BTC with b and 20 ETH with c");
-  ok(r->fund_draw == 0 && r->bad_debt == 1, "the rounding dust, 1 atom, is bad debt");
-  ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 1000, "b and c gave up their profit");
+  /* rules 2: the transfers are exact, d x q / |size|: BTC 101 x 10 / 10 = 101,
+   * ETH 100 x 20 / 20 = 100, so no atom is lost (under rules 1 the rounded
+   * prices moved 100 + 100 and 1 atom was bad debt) */
+  ok(r->rules == 2 && r->transfers[0] == 101 && r->transfers[1] == 100 && r->shares[0] == 10000,
+     "transfers 101 (BTC) and 100 (ETH), full share");
+  ok(r->fund_draw == 0 && r->bad_debt == 0, "no atom lost: no bad debt");
+  /* b: short 10 at 100 closed at mark 90 realizes +100, then pays 101;
+   * c: short 20 at 50 closed at 45 realizes +100, then pays 100 */
+  ok(view(fx.led, "b").balance == 999 && view(fx.led, "c").balance == 1000, "b ends at 1000 + 100 - 101, c at 1000 + 100 - 100");
   ok(invariants_hold(fx.led), "invariants");
   drop_ledger(fx.led, fx.dir);
 }
@@ -277,8 +288,12 @@ static void deficit_events(void) {
   size_t n = 0;
   is(socloss_apply_jsonl(fx.led, &src, &n), SOCLOSS_OK, "a shock, a deficit and a deposit in one batch");
   is(n, 3, "three events");
-  ok(view(fx.led, "b").balance == 1000 && view(fx.led, "c").balance == 997 && view(fx.led, "a").balance == 0,
-     "b paid 4 and got 4 back; c paid 3; a is at zero");
+  /* rules 2: the haircuts (4, 3, 3) come out of the shorts' profit (18 each),
+   * so the balances only see the deposit */
+  acct_view vc = view(fx.led, "c");
+  ok(view(fx.led, "b").balance == 1004 && vc.balance == 1000 && pos_in(&vc, "BTC").cost == -297 &&
+         view(fx.led, "a").balance == 0,
+     "b paid 4 out of profit and deposited 4 (balance 1004); c paid 3 (cost -300 -> -297); a is at zero");
   socloss_totals t;
   ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == 13,
      "records: 9 imported, mark, the policy registered, deficit, deposit");
@@ -306,7 +321,8 @@ static void deficit_events(void) {
   is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_OK, "the batch goes through");
   ok(socloss_totals_get(fx.led, &t) == 0 && t.journal_seq == f.seq + 2 + 3,
      "records: fallback registered and set, deposit, failure, deficit");
-  ok(view(fx.led, "a").balance == 0 && view(fx.led, "b").balance == 1000, "resolved by the fallback");
+  ok(view(fx.led, "a").balance == 0 && view(fx.led, "b").balance == 1004 && view(fx.led, "b").equity == 1018,
+     "resolved by the fallback: b deposited 4 and paid 4 out of its 18 of profit (equity 1000 + 4 + 18 - 4)");
   ok(invariants_hold(fx.led), "invariants");
   drop_ledger(fx.led, fx.dir);
 }
@@ -343,7 +359,9 @@ static void group_commit(void) {
   is(t1.journal_seq, t0.journal_seq + 4, "four records: the policy registered, a1, a2's failure, a3");
   ok(view(fx.led, "a1").balance == 0 && view(fx.led, "a2").equity == -50 && view(fx.led, "a3").balance == 0,
      "a1 and a3 at zero, a2 untouched");
-  is(view(fx.led, "p").balance, 890, "p paid 100 + 10");
+  /* rules 2: out of p's profit (short 25 at 120, mark 100: 500), so its
+   * balance stays 1000 and its equity falls from 1500 to 1390 */
+  ok(view(fx.led, "p").balance == 1000 && view(fx.led, "p").equity == 1390, "p paid 100 + 10 out of its profit");
   ok(invariants_hold(fx.led), "invariants, replay included");
   drop_ledger(fx.led, fx.dir);
 }
@@ -451,7 +469,145 @@ static void one_path(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* A policy that closes what its params say: {"closes": [[account, market,
+ * lots [, share]], ...]}, in that order. */
+static const char *closer =
+    "return {name = 'closer', deleverage = function(ctx)\n"
+    "  local out = {}\n"
+    "  for i, x in ipairs(ctx.params.closes) do out[i] = {account = x[1], market = x[2], size = x[3], share = x[4]} end\n"
+    "  return out\n"
+    "end}";
+
+static int close_with(fixture *fx, const char *account, const char *closes, const socloss_resolution **r) {
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.policy = closer;
+  o.policy_len = strlen(closer);
+  o.params = closes;
+  return socloss_resolve(fx->led, account, &o, r);
+}
+
+/* Rules 2, worked by hand: haircuts out of profit across a cascade, exact
+ * transfers at any lot size, the spare atoms, and closes that would make or
+ * deepen a bankruptcy refused. */
+static void rules2(void) {
+  fixture fx;
+  const socloss_resolution *r;
+
+  /* Three accounts at -300 each (long 10 at 100, mark 80, balance -100:
+   * -100 + 800 - 1000) against one short with 600 of profit (short 30 at
+   * 100: -2400 + 3000), balance 1000, an empty fund.  pro_rata caps each
+   * charge at min(profit, equity): a1 takes 300 of the 600 (cost -3000 ->
+   * -2700, profit 300 left), a2 the other 300 (profit 0), a3 finds no
+   * profit: 300 of bad debt.  The short pays exactly its 600 of profit and
+   * its deposit stays 1000 (under rules 1 it paid 300 three times). */
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
+               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  is(view(fx.led, "a1").equity, -300, "a1 is 300 short");
+  ok(resolve(&fx, "a1", "pro_rata", NULL, "c1", &r) == SOCLOSS_OK && haircut_of(r, "s") == 300 && r->bad_debt == 0,
+     "a1: s pays 300 of its 600");
+  acct_view v = view(fx.led, "s");
+  ok(v.balance == 1000 && pos_in(&v, "BTC").cost == -2700 && pos_in(&v, "BTC").upnl == 300,
+     "out of its profit: cost -2700, profit 300 left, balance 1000");
+  ok(resolve(&fx, "a2", "pro_rata", NULL, "c2", &r) == SOCLOSS_OK && haircut_of(r, "s") == 300 && r->bad_debt == 0,
+     "a2: s pays the other 300");
+  ok(resolve(&fx, "a3", "pro_rata", NULL, "c3", &r) == SOCLOSS_OK && r->nhaircuts == 0 && r->bad_debt == 300,
+     "a3: no profit is left, 300 of bad debt");
+  v = view(fx.led, "s");
+  ok(v.balance == 1000 && v.equity == 1000 && pos_in(&v, "BTC").cost == -2400,
+     "s paid exactly 600, its profit; its deposit is still 1000");
+  ok(invariants_hold(fx.led), "invariants, replay included");
+  drop_ledger(fx.led, fx.dir);
+
+  /* 1e-8 BTC lots: mark 500 atoms a lot.  carl short 100,000,000 lots at
+   * 500 with balance -1,000,000 is 1,000,000 short; closing dave0's
+   * 100,000,000 lots moves 1,000,000 x 1e8 / 1e8 = 1,000,000: all of it.
+   * (Rules 1 rounded the price per lot to 500 - trunc(0.01) = 500: nothing
+   * moved and all of it was bad debt.) */
+  fixture_make(&fx, "market,mark_price\nBTC,500\n", "account,balance\ncarl,-1000000\ndave0,100000000000\n",
+               "account,market,size,entry_price\ncarl,BTC,-100000000,500\ndave0,BTC,100000000,500\n", NULL);
+  is(close_with(&fx, "carl", "{\"closes\":[[\"dave0\",\"BTC\",100000000]]}", &r), SOCLOSS_OK, "dave0 closes carl");
+  ok(r->ndeleveraged == 1 && r->transfers[0] == 1000000 && r->deleveraged[0].price == 500,
+     "1,000,000 moved (the price shown, 500, is rounded toward the mark)");
+  ok(r->fund_draw == 0 && r->bad_debt == 0, "no bad debt");
+  ok(view(fx.led, "dave0").balance == 99999000000 && view(fx.led, "carl").balance == 0,
+     "dave0: 100,000,000,000 - 1,000,000; carl at zero");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  /* The spare atoms.  A long 3 at 100, balance -10: d = 10 over 3 lots.
+   * h1 closes 1 lot: 10/3 = 3 and 1/3 over; h2 closes 2: 20/3 = 6 and 2/3
+   * over.  The market's floor(30/3) = 10 leaves 1 spare atom, due to the
+   * largest remainder, h2; but h2 (balance 6, equity 6) is at 0 after its 6
+   * and cannot bear it, so it goes to h1: 4 and 6. */
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\nA,-10\nh1,1000\nh2,6\n",
+               "account,market,size,entry_price\nA,BTC,3,100\nh1,BTC,-1,100\nh2,BTC,-2,100\n", NULL);
+  is(close_with(&fx, "A", "{\"closes\":[[\"h1\",\"BTC\",1],[\"h2\",\"BTC\",2]]}", &r), SOCLOSS_OK, "h1 and h2 close A");
+  ok(r->ndeleveraged == 2 && r->transfers[0] == 4 && r->transfers[1] == 6 && r->bad_debt == 0,
+     "transfers 4 and 6: the spare atom to h1, who can bear it; no bad debt");
+  ok(view(fx.led, "h1").balance == 996 && view(fx.led, "h2").balance == 0, "h1 996, h2 0");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+  /* the same with h2 able to bear it: 3 and 7 */
+  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\nA,-10\nh1,1000\nh2,1000\n",
+               "account,market,size,entry_price\nA,BTC,3,100\nh1,BTC,-1,100\nh2,BTC,-2,100\n", NULL);
+  ok(close_with(&fx, "A", "{\"closes\":[[\"h1\",\"BTC\",1],[\"h2\",\"BTC\",2]]}", &r) == SOCLOSS_OK &&
+         r->transfers[0] == 3 && r->transfers[1] == 7,
+     "with h2 at 1000: the spare atom to the largest remainder, h2: 3 and 7");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+
+  /* share: A long 3 at 100, balance -10 (d = 10 over 3 lots); h closes all
+   * 3 lots with share 6667: 10 x 3 x 6667 / 30000 = 6.667, so 6 move and 4
+   * stay in the hole (bad debt, the fund being empty); with share 0 (a close
+   * at mark) nothing moves and all 10 are bad debt. */
+  for (int k = 0; k < 2; k++) {
+    fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\nA,-10\nh,1000\n",
+                 "account,market,size,entry_price\nA,BTC,3,100\nh,BTC,-3,100\n", NULL);
+    const char *closes = k ? "{\"closes\":[[\"h\",\"BTC\",3,0]]}" : "{\"closes\":[[\"h\",\"BTC\",3,6667]]}";
+    ok(close_with(&fx, "A", closes, &r) == SOCLOSS_OK && r->shares[0] == (k ? 0u : 6667u) &&
+           r->transfers[0] == (k ? 0 : 6) && r->bad_debt == (k ? 10 : 4),
+       "share %d: %d moved, %d bad debt", k ? 0 : 6667, k ? 0 : 6, k ? 10 : 4);
+    is(view(fx.led, "h").balance, k ? 1000 : 994, "h: 1000 - %d", k ? 0 : 6);
+    ok(invariants_hold(fx.led), "invariants");
+    drop_ledger(fx.led, fx.dir);
+  }
+
+  /* A close never makes or deepens a bankruptcy.  A long 10 at 100, mark
+   * 80, balance 0: 200 short, 20 a lot.  h short 10 at 85 has 50 of profit
+   * and balance 0: equity 50, so 10 lots (200) would leave it at -150, and
+   * 2 lots (40) leave it at 10.  g is short 10 BTC at 100 (+200) but long 10
+   * ETH at 100 marked 30 (-700): equity -500, so even one lot (20) is
+   * refused. */
+  fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n", "account,balance\nA,0\nh,0\ng,0\nl,1000\ne,1000\n",
+               "account,market,size,entry_price\nA,BTC,10,100\nh,BTC,-10,85\ng,BTC,-10,100\nl,BTC,10,100\n"
+               "g,ETH,10,100\ne,ETH,-10,100\n",
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n{\"type\":\"market\",\"market\":\"ETH\",\"mark\":30}\n");
+  ok(view(fx.led, "A").equity == -200 && view(fx.led, "h").equity == 50 && view(fx.led, "g").equity == -500,
+     "A -200, h 50, g -500");
+  fingerprint before = fp_of(fx.led);
+  is(close_with(&fx, "A", "{\"closes\":[[\"h\",\"BTC\",10]]}", &r), SOCLOSS_EPOLICY, "h's 10 lots are refused");
+  ok(strstr(socloss_errmsg(fx.led),
+            "deleverage action 1: closing 10 lots of 'h' in 'BTC' moves 200 atoms to 'A', which would take its "
+            "equity from 50 to -150 (a close never makes or deepens a bankruptcy)") != NULL,
+     "naming the action, the holder and both equities: %s", socloss_errmsg(fx.led));
+  is(close_with(&fx, "A", "{\"closes\":[[\"g\",\"BTC\",1]]}", &r), SOCLOSS_EPOLICY, "g's one lot is refused");
+  ok(strstr(socloss_errmsg(fx.led), "closing 1 lots of 'g' in 'BTC' moves 20 atoms to 'A', which would take its "
+                                    "equity from -500 to -520") != NULL,
+     "g is already below zero: %s", socloss_errmsg(fx.led));
+  fingerprint mid = fp_of(fx.led);
+  ok(!memcmp(before.digest, mid.digest, 32) && mid.seq == before.seq + 2, "nothing applied; two failures journaled");
+  ok(close_with(&fx, "A", "{\"closes\":[[\"h\",\"BTC\",2]]}", &r) == SOCLOSS_OK && r->transfers[0] == 40 &&
+         r->bad_debt == 160,
+     "h's 2 lots move 40; the fund takes the other 8 lots; 160 is bad debt");
+  is(view(fx.led, "h").equity, 10, "h is left at 10");
+  ok(invariants_hold(fx.led), "invariants");
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  rules2();
   one_path();
   hot_swap();
   group_commit();

@@ -39,19 +39,25 @@ int main(void) {
   is(socloss_simulate(led, pr, len, NULL, "p", NULL, 0, &s), SOCLOSS_OK, "one account, not bankrupt");
   ok(s.deficits == 1 && s.failed == 1 && s.charged == 0, "counted as not resolved");
 
-  /* adl after the shock, the whole position: price 80 + 1500/25 = 140; by
-   * pnl p and q (1000) then r (500): p 10, q 10, r 5, each giving up 60 a
-   * lot: 1500.  With 700 in the fund, 800 was needed: ceil(800/60) = 14
-   * lots; the other 11 at mark 80 are 880 of overshoot. */
+  /* adl after the shock, the whole position: price 80 + 1500/25 = 140, a
+   * close costs its holder 60 a lot; by pnl p and q (1000) then r (500).
+   * Each holder closes only what its equity bears, floor(E x 25 / 1500):
+   * p 10 (of 83), q 1 (equity 100: floor(1.67)), r 5: 16 lots, 960 given
+   * up; the fund takes the other 9 at mark and pays the 540 left of its
+   * 700.  Shares given up / profit: p 600/1000, q 60/1000, r 300/500.  With
+   * 700 in the fund, 800 was needed: ceil(800/60) = 14 lots; the other 2
+   * closed at mark 80 are 160 of overshoot. */
   socloss_fund_transfer(led, 700);
   before = fp_of(led);
   char *adl = policy_text("adl", &len);
   is(socloss_simulate(led, adl, len, "{\"fund_first\":false,\"score\":\"pnl\"}", NULL, "BTC", -200000, &s),
      SOCLOSS_OK, "adl, whole positions, on the same fall");
-  ok(s.charged == 3 && s.total_charged == 1500, "3 accounts gave up 1500");
-  ok(s.largest_share == 0.6 && s.gini == 0, "each gave up 60 a lot: 600/1000, 600/1000, 300/500, all 0.6: Gini 0");
+  ok(s.charged == 3 && s.total_charged == 960, "3 accounts gave up 960 (600 + 60 + 300)");
+  /* shares sorted 0.06, 0.6, 0.6: G = 2 (0.06 + 1.2 + 1.8) / (3 x 1.26) - 4/3 = 34/21 - 28/21 = 2/7 */
+  ok(s.largest_share == 0.6 && fabs(s.gini - 2.0 / 7) < 1e-9, "largest share 0.6, Gini 2/7 (%.6f)", s.gini);
   ok(!strcmp(s.split_account, "p") && s.split_delta == 0, "split test: p's halves (5 lots each) give up the same 600");
-  ok(s.overshoot == 880 && s.fund_draw == 0 && s.bad_debt == 0, "overshoot 11 lots x 80 = 880 (%lld)", (long long)s.overshoot);
+  ok(s.overshoot == 160 && s.fund_draw == 540 && s.bad_debt == 0, "overshoot 2 lots x 80 = 160 (%lld), the fund 540",
+     (long long)s.overshoot);
   is(socloss_simulate(led, adl, len, "{\"score\":\"pnl\"}", NULL, "BTC", -200000, &s), SOCLOSS_OK, "adl, fund first");
   ok(s.overshoot == 0 && s.total_charged == 840 && s.fund_draw == 660,
      "14 lots give up 840, the fund pays the other 660, no overshoot");

@@ -110,6 +110,10 @@ int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n, con
   WRITE(led, resolve_batch_run(led, items, n, o));
 }
 
+int socloss_resolve_event(socloss *led, const socloss_event_options *o, socloss_event_summary *out) {
+  WRITE(led, event_resolve_run(led, o, out));
+}
+
 /* ---- policies and limits ------------------------------------------------ */
 
 int socloss_policy_set(socloss *led, int role, const char *source, size_t len, const char *params_json) {

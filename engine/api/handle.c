@@ -69,6 +69,7 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   led->log = (log_sink){led->opts.log, led->opts.log_ud};
   led->ev->log = led->log;
   led->on_deficit = resolve_event;
+  led->on_event = resolve_event_line;
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync, led->log};

@@ -192,6 +192,7 @@ typedef struct replay {
   applier a;
   uint64_t expect;
   int rc;
+  int64_t fund_cap;  /* the cap in force, for records of rules 1 */
 } replay;
 
 static int check_record(void *ud, uint64_t seq, const void *rec, size_t len) {
@@ -232,10 +233,12 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   record_ids ids;
   deficit_rec d;
   int rc, type = record_type(rec, len);
+  int64_t lim[4];
+  if (type == EV_LIMITS && !record_limits_decode(rec, len, lim)) r->fund_cap = lim[3];
   if (record_is_aux(type)) return SOCLOSS_OK;  /* no state */
   if (type == EV_DEFICIT) {
     if (deficit_decode(rec, len, &d)) return SOCLOSS_OK;  /* reported above */
-    rc = deficit_replay(&r->a, &d, seq);
+    rc = deficit_replay(&r->a, &d, seq, r->fund_cap);
     deficit_rec_free(&d);
   } else {
     if (record_decode(rec, len, &e, &ids)) return SOCLOSS_OK;
@@ -278,7 +281,7 @@ static int run_check(store_txn *t, void *ud) {
            (long long)s->equity, (long long)tot.fund_cash, (long long)tot.bad_debt, (long long)lhs,
            (long long)tot.net_flows);
 
-  replay r = {s, {0}, 1, 0};
+  replay r = {s, {0}, 1, 0, 0};
   if ((rc = store_each_record(t, 1, check_record, &r))) return rc;
   if (!rep->journal_contiguous) {
     failed(s, &rep->replay_matches, "journal is not contiguous");

@@ -44,7 +44,8 @@ typedef struct replay {
   size_t differ, seen;
 } replay;
 
-static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
+static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, int64_t cap_rules1,
+                   const event_ctx *ev) {
   socloss *led = r->led;
   socloss_replay_item it;
   memset(&it, 0, sizeof it);
@@ -77,7 +78,11 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
     free(own);
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
-  if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf);
+  /* verification decides under the record's own rules; a what-if under
+   * today's; both with the fund cap that was in force */
+  int rules = r->policy ? DEFICIT_RULES : d->rules;
+  int64_t cap = d->rules >= 2 ? d->fund_max_draw : cap_rules1;
+  if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf, rules, cap, ev);
   free(pbuf);
   free(own);
   if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM) return rc;
@@ -133,9 +138,48 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d) {
   return stop ? err_fail(SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
 }
 
+/* The crash event the records being replayed belong to: its accounts as
+ * they were before its first deficit, and what its deficits took so far. */
+typedef struct event_track {
+  event_ctx ev;
+  char id[CODEC_ID_MAX + 1];
+  int live;
+} event_track;
+
+static void event_end(event_track *e) {
+  account_scan_free(&e->ev.all);
+  free(e->ev.charged);
+  memset(e, 0, sizeof *e);
+}
+
+/* Before deficit d: the event it belongs to (begun at its first record), or
+ * NULL. */
+static int event_at(event_track *e, store_txn *t, const deficit_rec *d, const event_ctx **out) {
+  *out = NULL;
+  if (!d->event_len) {
+    event_end(e);
+    return SOCLOSS_OK;
+  }
+  if (!e->live || strlen(e->id) != d->event_len || memcmp(e->id, d->event, d->event_len)) {
+    event_end(e);
+    copy_id(e->id, d->event, d->event_len);
+    e->ev.id = e->id;
+    int rc = account_scan_load(t, &e->ev.all);
+    if (!rc && !(e->ev.charged = calloc(e->ev.all.n ? e->ev.all.n : 1, sizeof *e->ev.charged)))
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+    if (rc) return rc;
+    e->live = 1;
+  }
+  *out = &e->ev;
+  return SOCLOSS_OK;
+}
+
 static int replay_txn(store_txn *t, void *ud) {
   replay *r = ud;
   applier a;
+  event_track track;
+  memset(&track, 0, sizeof track);
+  int64_t fund_cap = 0;  /* the cap in force, for records of rules 1 */
   r->differ = r->seen = 0;
   int rc = store_clear_state(t);
   if (!rc) rc = applier_start(&a, r->led, t, 0);
@@ -156,20 +200,26 @@ static int replay_txn(store_txn *t, void *ud) {
     socloss_event e;
     record_ids ids;
     deficit_rec d;
+    int64_t lim[4];
+    if (type == EV_LIMITS && !record_limits_decode(copy, len, lim)) fund_cap = lim[3];
     if (record_is_aux(type)) {
       /* no state */
     } else if (type == EV_DEFICIT) {
+      const event_ctx *ev = NULL;
       if (deficit_decode(copy, len, &d)) rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
-      if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d);
+      if (!rc) rc = event_at(&track, t, &d, &ev);
+      if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d, fund_cap, ev);
       if (!rc) {
         a.seq = store_journal_last(t);
         rc = store_totals_get(t, &a.tot);
       }
-      if (!rc) rc = deficit_replay(&a, &d, seq);
+      if (!rc) rc = deficit_replay(&a, &d, seq, fund_cap);
+      if (!rc && ev) event_add_charges(&track.ev, &d);
       if (rc && rc != SOCLOSS_ESTOP && rc != SOCLOSS_ENOMEM)
         err_prefix("journal record %llu: ", (unsigned long long)seq);
       deficit_rec_free(&d);
     } else if (record_decode(copy, len, &e, &ids) == 0) {
+      event_end(&track);  /* the marks moved, or money: an event is over */
       rc = applier_apply(&a, &e);
     } else {
       rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
@@ -177,6 +227,7 @@ static int replay_txn(store_txn *t, void *ud) {
     free(copy);
   }
   applier_end(&a);
+  event_end(&track);
   return rc;
 }
 

@@ -5,7 +5,8 @@
  *
  * Figures, per policy:
  *   charged        accounts that paid (a haircut, or a close below mark)
- *   total_charged  haircuts + what closes cost their holders: size x |mark - price|
+ *   total_charged  haircuts + what closes cost their holders: their exact
+ *                  transfers (size x |mark - price| for records of rules 1)
  *   largest_share  the largest charge as a share of that account's profit
  *   gini           Gini coefficient of charge / profit over accounts in profit
  *   overshoot      notional (size x mark) closed beyond the fewest lots whose
@@ -14,8 +15,10 @@
  *   fund_draw, bad_debt, deficits, failed
  *   split_delta    the account that paid most, split in two halves before the
  *                  run: what the halves pay together minus what it paid
- * Profit is an account's positive total upnl just before the first deficit
- * (after the shock).  Deficits are resolved in account-id order.
+ * Profit is an account's gross profit (the sum of its positions' positive
+ * upnl) just before the first deficit, after the shock.  The bankruptcies a
+ * shock causes are resolved as one sequential crash event (account-id order,
+ * each policy call seeing ctx.event).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,12 +43,13 @@ typedef struct sim {
   socloss_sim_result *out;
   acct *accts;
   size_t n, cap;
-  char (*bankrupt)[CODEC_ID_MAX + 1];
-  size_t nb, capb;
+  size_t nb;
   const char *split;          /* second run: this account split in two first */
   char twin[CODEC_ID_MAX + 1];
   char top[CODEC_ID_MAX + 1]; /* the account that paid most */
   __int128 top_charge, pair_charge;
+  const market_list *ml;      /* during a run */
+  int64_t fund_before;        /* the fund's cash before the current deficit */
 } sim;
 
 /* The account in two: half the balance, half of each position (the halves
@@ -87,40 +91,25 @@ static int find_acct(sim *s, const char *id) {
   return -1;
 }
 
-struct scan {
-  sim *s;
-  socloss *led;
-  store_txn *t;
-  market_list ml;
-};
-
-static int scan_account(void *ud, const char *id, int64_t balance) {
-  struct scan *sc = ud;
-  sim *s = sc->s;
-  __int128 eq;
-  int rc = holder_equity(sc->t, &sc->ml, id, balance, &eq);
-  if (rc) return rc;
-  if (s->n == s->cap) {
-    s->cap = s->cap ? 2 * s->cap : 256;
-    acct *a = realloc(s->accts, s->cap * sizeof *a);
-    if (!a) return SOCLOSS_ENOMEM;
-    s->accts = a;
+/* Every account and its gross profit (the sum of its positions' positive
+ * upnl) after the shock, before the first deficit. */
+static int scan_accounts(sim *s, store_txn *t) {
+  account_scan all;
+  int rc = account_scan_load(t, &all);
+  s->n = s->nb = 0;
+  if (!rc && all.n > s->cap) {
+    acct *a = realloc(s->accts, all.n * sizeof *a);
+    if (!a) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+    else s->accts = a, s->cap = all.n;
   }
-  acct *a = &s->accts[s->n++];
-  snprintf(a->id, sizeof a->id, "%s", id);
-  __int128 upnl = eq - balance;
-  a->profit = upnl > 0 ? (int64_t)upnl : 0;
-  a->charge = 0;
-  if (eq < 0 && !s->account) {
-    if (s->nb == s->capb) {
-      s->capb = s->capb ? 2 * s->capb : 64;
-      void *b = realloc(s->bankrupt, s->capb * sizeof *s->bankrupt);
-      if (!b) return SOCLOSS_ENOMEM;
-      s->bankrupt = b;
-    }
-    snprintf(s->bankrupt[s->nb++], CODEC_ID_MAX + 1, "%s", id);
+  for (size_t i = 0; !rc && i < all.n; i++) {
+    acct *a = &s->accts[s->n++];
+    copy_id(a->id, all.ids + all.off[i], all.off[i + 1] - all.off[i]);
+    a->profit = all.profit[i];
+    a->charge = 0;
   }
-  return SOCLOSS_OK;
+  account_scan_free(&all);
+  return rc;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -141,27 +130,54 @@ static void account_for(sim *s, const market_list *ml, const socloss_resolution 
   /* per market, in the order the deficit's markets come (id order) */
   for (size_t m = 0; m < ml->n; m++) {
     const char *mk = ml->m[m].market;
-    int64_t mark = ml->m[m].mark, closed = 0, price = 0, taken = 0;
+    int64_t mark = ml->m[m].mark, closed = 0, taken = 0;
+    __int128 moved = 0;  /* what the closes cost their holders */
     for (size_t k = 0; k < r->ndeleveraged; k++) {
       if (strcmp(r->deleveraged[k].market, mk)) continue;
+      int64_t price = r->deleveraged[k].price;
+      /* rules 2 move the exact transfer; rules 1 traded at the rounded price */
+      __int128 cost = r->rules >= 2 ? (__int128)r->transfers[k]
+                                    : (__int128)(price > mark ? price - mark : mark - price) * r->deleveraged[k].size;
       closed += r->deleveraged[k].size;
-      price = r->deleveraged[k].price;
+      moved += cost;
       int i = find_acct(s, r->deleveraged[k].account);
-      __int128 gap = (__int128)(price > mark ? price - mark : mark - price);
-      if (i >= 0) s->accts[i].charge += gap * r->deleveraged[k].size;
+      if (i >= 0) s->accts[i].charge += cost;
     }
     for (size_t k = 0; k < r->ntakeovers; k++)
       if (!strcmp(r->takeovers[k].market, mk)) taken = r->takeovers[k].size;
     if (!closed) continue;
-    int64_t gap = price > mark ? price - mark : mark - price, need = 0;
-    if (left > 0 && gap > 0) {
-      __int128 lots = (left + gap - 1) / gap;
-      need = lots < closed + (taken < 0 ? -taken : taken) ? (int64_t)lots : closed + (taken < 0 ? -taken : taken);
-      left -= (__int128)need * gap;
+    /* the fewest lots, at the closes' average transfer per lot, that cover
+     * what the fund could not */
+    int64_t need = 0, avail = closed + (taken < 0 ? -taken : taken);
+    if (left > 0 && moved > 0) {
+      __int128 lots = (left * closed + moved - 1) / moved;
+      need = lots < avail ? (int64_t)lots : avail;
+      left -= (__int128)need * moved / closed;
     }
     if (closed > need) o->overshoot += (int64_t)((__int128)(closed - need) * mark);
   }
 }
+
+/* Before each deficit: the fund's cash, for the overshoot. */
+static int sim_before(void *ud, applier *a) {
+  ((sim *)ud)->fund_before = a->tot.fund_cash;
+  return SOCLOSS_OK;
+}
+
+/* After each: its figures; a policy that failed, or an account no longer
+ * bankrupt, counts as not resolved. */
+static int sim_after(sim *s, int code, const socloss_resolution *r) {
+  s->out->deficits++;
+  if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
+    s->out->failed++;
+    return SOCLOSS_OK;
+  }
+  if (code) return code;
+  account_for(s, s->ml, r, s->fund_before);
+  return SOCLOSS_OK;
+}
+
+static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { return sim_after(ud, code, r); }
 
 static int sim_txn(store_txn *t, void *ud) {
   sim *s = ud;
@@ -181,38 +197,39 @@ static int sim_txn(store_txn *t, void *ud) {
     if (!rc) rc = applier_apply(&a, &e);
     if (!rc) rc = applier_finish(&a);
   }
-  struct scan sc = {s, led, t, {0}};
-  if (!rc) rc = markets_load(t, &sc.ml);
-  if (!rc && s->split) rc = split_account(s, t, &sc.ml);
-  s->n = s->nb = 0;
-  if (!rc) rc = store_each_account(t, scan_account, &sc);
-  if (rc == SOCLOSS_ENOMEM) err_fail(rc, "out of memory");
+  market_list ml = {0};
+  if (!rc) rc = markets_load(t, &ml);
+  if (!rc && s->split) rc = split_account(s, t, &ml);
+  if (!rc) rc = scan_accounts(s, t);
+  s->ml = &ml;
   if (!rc && s->account) {
-    if (!s->bankrupt && !(s->bankrupt = malloc(sizeof *s->bankrupt))) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-    else snprintf(s->bankrupt[0], CODEC_ID_MAX + 1, "%s", s->account), s->nb = 1;
-  }
-  for (size_t i = 0; !rc && i < s->nb; i++) {
-    char id[CODEC_ID_MAX + 1];
-    snprintf(id, sizeof id, "sim-%zu", i + 1);
+    /* one deficit */
     store_totals tot;
-    if ((rc = store_totals_get(t, &tot))) break;
-    /* each resolution stays in this transaction, so the cascade goes on
-     * from it; the transaction itself is thrown away */
-    socloss_event e = {.type = SOCLOSS_EV_DEFICIT, .id = id, .account = s->bankrupt[i], .policy = s->policy,
+    socloss_event e = {.type = SOCLOSS_EV_DEFICIT, .id = "sim-1", .account = s->account, .policy = s->policy,
                        .policy_len = s->policy_len, .params = s->params};
-    int r = resolve_event(&a, &e);
-    o->deficits++;
-    if (r == SOCLOSS_EPOLICY || r == SOCLOSS_ENOTBANKRUPT) {
-      o->failed++;
-      continue;
+    if (!(rc = store_totals_get(t, &tot))) {
+      s->fund_before = tot.fund_cash;
+      rc = sim_after(s, resolve_event(&a, &e), led->res && led->res->r.status ? &led->res->r : NULL);
     }
-    if (r) {
-      rc = r;
-      break;
-    }
-    account_for(s, &sc.ml, &led->res->r, tot.fund_cash);
+  } else if (!rc) {
+    /* every bankruptcy the shock caused, as one event whose writes stay in
+     * this transaction (so the cascade goes on from each) and are thrown away */
+    event_run er;
+    memset(&er, 0, sizeof er);
+    er.led = led;
+    socloss_event_options_init(&er.o);
+    er.o.id = "sim";
+    er.o.policy = s->policy;
+    er.o.policy_len = s->policy_len;
+    er.o.params = s->params;
+    er.o.dry_run = 1;
+    er.before = sim_before;
+    er.after = sim_after_hook;
+    er.hook_ud = s;
+    rc = event_check(&er);
+    if (!rc) rc = event_in(&er, &a);
   }
-  free(sc.ml.m);
+  free(ml.m);
   applier_end(&a);
   if (rc) return rc;
   /* the figures */
@@ -283,7 +300,6 @@ int simulate_run(socloss *led, const char *policy, size_t policy_len, const char
     }
   }
   free(s.accts);
-  free(s.bankrupt);
   if (!rc) ERRBUF[0] = 0;
   return rc;
 }

@@ -8,6 +8,7 @@
  *                 accounts  = { {"a", 44}, ... },
  *                 positions = { {"a", "BTC", 9, 100}, ... },  -- account, market, size, entry
  *                 events    = { {type = "market", market = "BTC", mark = 94}, ... },
+ *                 fund_max_draw = 20,                       -- the ledger's limit (optional)
  *                 account = "a", params = {...},
  *                 expect = { status = "applied", fund_draw = 0, bad_debt = 0,
  *                            haircuts = { {"b", 4}, ... },
@@ -152,6 +153,14 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
     socloss_source es = {"events", (const char *)b.p, b.len};
     rc = socloss_apply_jsonl(led, &es, NULL);
     codec_buf_free(&b);
+  }
+  json_t *max_draw = json_object_get(k, "fund_max_draw");
+  if (!rc && max_draw) {  /* the per-deficit cap a policy sees in ctx.fund.max_draw */
+    socloss_limits lim;
+    rc = json_is_integer(max_draw) ? socloss_limits_get(led, &lim)
+                                   : err_fail(SOCLOSS_EINVAL, "fund_max_draw: must be an integer (atoms)");
+    lim.fund_max_draw = json_integer_value(max_draw);
+    if (!rc) rc = socloss_limits_set(led, &lim);
   }
   free(m);
   free(a);

@@ -26,6 +26,7 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
   put_i64(b, rq->equity);
   put_i64(b, rq->shortfall);
   put_i64(b, rq->fund_cash);
+  put_i64(b, rq->fund_max_draw);
   codec_buf_u32(b, (uint32_t)rq->nmarkets);
   for (size_t m = 0; m < rq->nmarkets; m++) {
     const eval_market *mk = &rq->markets[m];
@@ -34,6 +35,7 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
     put_i64(b, mk->cost);
     put_i64(b, mk->mark);
     put_i64(b, mk->bankruptcy_price);
+    put_i64(b, mk->deficit);
   }
   codec_buf_u32(b, (uint32_t)c->n);
   codec_buf_blob(b, c->ids, c->n ? c->off[c->n] : 0);
@@ -42,11 +44,18 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
   put_column(b, c->balance, c->n);
   put_column(b, c->equity, c->n);
   put_column(b, c->upnl_total, c->n);
+  put_column(b, c->profit, c->n);
   const int64_t *per_market[3] = {c->size, c->cost, c->upnl};
   for (int k = 0; k < 3; k++) {
     codec_buf_align8(b);
     for (size_t m = 0; m < rq->nmarkets; m++) codec_buf_raw(b, per_market[k] + m * c->stride, c->n * sizeof(int64_t));
   }
+  /* the event: its id, then which of its two columns follow */
+  const eval_event *e = &rq->event;
+  codec_buf_blob(b, e->id, e->id ? e->id_len : 0);
+  codec_buf_u8(b, (e->profit0 ? 1u : 0u) | (e->charged ? 2u : 0u));
+  if (e->profit0) put_column(b, e->profit0, c->n);
+  if (e->charged) put_column(b, e->charged, c->n);
 }
 
 static const int64_t *get_column(codec_reader *r, size_t n) {
@@ -74,6 +83,7 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
   rq->equity = codec_rd_i64(&r);
   rq->shortfall = codec_rd_i64(&r);
   rq->fund_cash = codec_rd_i64(&r);
+  rq->fund_max_draw = codec_rd_i64(&r);
   rq->nmarkets = codec_rd_u32(&r);
   if (rq->nmarkets > markets_cap) return -1;
   for (size_t m = 0; m < rq->nmarkets; m++) {
@@ -83,6 +93,7 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
     mk->cost = codec_rd_i64(&r);
     mk->mark = codec_rd_i64(&r);
     mk->bankruptcy_price = codec_rd_i64(&r);
+    mk->deficit = codec_rd_i64(&r);
   }
   rq->markets = markets;
   eval_columns *c = &rq->c;
@@ -94,10 +105,18 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
   c->balance = get_column(&r, c->n);
   c->equity = get_column(&r, c->n);
   c->upnl_total = get_column(&r, c->n);
+  c->profit = get_column(&r, c->n);
   c->stride = c->n;
   c->size = get_column(&r, c->n * rq->nmarkets);
   c->cost = get_column(&r, c->n * rq->nmarkets);
   c->upnl = get_column(&r, c->n * rq->nmarkets);
+  eval_event *e = &rq->event;
+  e->id = codec_rd_blob(&r, &e->id_len);
+  if (!e->id_len) e->id = NULL;
+  unsigned given = codec_rd_u8(&r);
+  if (given & ~3u) return -1;
+  if (given & 1u) e->profit0 = get_column(&r, c->n);
+  if (given & 2u) e->charged = get_column(&r, c->n);
   if (r.bad || r.pos != r.len) return -1;
   /* offsets must rise within the id bytes: the columns are then safe to use */
   if (c->off[0] != 0 || c->off[c->n] != idlen) return -1;

@@ -50,18 +50,31 @@ typedef struct eval_limits {
 typedef struct eval_market {
   char market[CODEC_ID_MAX + 1];
   int64_t size, cost, mark, bankruptcy_price;
+  int64_t deficit;          /* d: this market's share of A's deficit (step 1) */
 } eval_market;
 
-/* Columns of n candidates (accounts holding any position, A excluded) in
- * account-id order; per-market columns are market-major: size[m * n + i]. */
+/* Columns of n candidates (every account but A, positions or not) in
+ * account-id order; per-market columns are market-major: size[m * n + i].
+ * profit is each one's gross unrealized profit, Σ max(upnl, 0) over all its
+ * positions: the evaluator's profit0 when the request carries no event. */
 typedef struct eval_columns {
   size_t n;
   size_t stride;            /* distance between markets in size/cost/upnl (>= n) */
   const char *ids;          /* id i is ids[off[i] .. off[i + 1]) */
   const uint32_t *off;      /* n + 1 offsets */
-  const int64_t *balance, *equity, *upnl_total;
+  const int64_t *balance, *equity, *upnl_total, *profit;
   const int64_t *size, *cost, *upnl;
 } eval_columns;
+
+/* The crash event a deficit belongs to.  A lone deficit is an event of one:
+ * id NULL (the deficit id stands for it), profit0 the current gross profit,
+ * charged zeros; the evaluator fills in what the host leaves out. */
+typedef struct eval_event {
+  const char *id;           /* NULL or "": the deficit id */
+  size_t id_len;
+  const int64_t *profit0;   /* n entries: gross profit when the event began, or NULL */
+  const int64_t *charged;   /* n entries: what the event took from each so far, or NULL */
+} eval_event;
 
 typedef struct eval_request {
   int fn;
@@ -74,16 +87,23 @@ typedef struct eval_request {
   size_t deficit_id_len;
   char account[CODEC_ID_MAX + 1];
   int64_t equity, shortfall, fund_cash;
+  int64_t fund_max_draw;    /* the per-deficit draw cap, 0: none */
   size_t nmarkets;
   const eval_market *markets;
   eval_columns c;
+  eval_event event;
 } eval_request;
 
+#define EVAL_SHARE_FULL 10000  /* a close's share of its bankruptcy transfer, in basis points */
+
 /* An action: index into the candidates; market index for a deleverage
- * (0 for a haircut); value = lots to close or atoms to charge. */
+ * (0 for a haircut); value = lots to close or atoms to charge; share = the
+ * basis points (0..10000) of its bankruptcy transfer a close carries (0 for
+ * a haircut).  pad keeps the bytes on the wire defined. */
 typedef struct eval_action {
   uint32_t index, market;
   int64_t value;
+  uint32_t share, pad;
 } eval_action;
 
 typedef struct eval_response {

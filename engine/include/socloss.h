@@ -36,10 +36,10 @@ extern "C" {
 #define SOCLOSS_API
 #endif
 
-#define SOCLOSS_VERSION_MAJOR 0
-#define SOCLOSS_VERSION_MINOR 1
+#define SOCLOSS_VERSION_MAJOR 1
+#define SOCLOSS_VERSION_MINOR 0
 #define SOCLOSS_VERSION_PATCH 0
-#define SOCLOSS_VERSION_STRING "0.1.0"
+#define SOCLOSS_VERSION_STRING "1.0.0"
 
 /* The longest id, in bytes, not counting the terminating NUL. */
 #define SOCLOSS_ID_MAX 64
@@ -132,10 +132,14 @@ typedef enum {
   SOCLOSS_EV_TRADE,       /* market, buyer, seller, size > 0, price > 0 */
   SOCLOSS_EV_FUND,        /* amount != 0: > 0 pays into the insurance fund,
                              < 0 takes out of it (never below zero) */
-  SOCLOSS_EV_DEFICIT      /* id, account, optional policy (source text) and
+  SOCLOSS_EV_DEFICIT,     /* id, account, optional policy (source text) and
                              params: resolves the deficit as socloss_resolve
                              does; a policy failure refuses the whole batch
                              unless the fallback policy resolves it */
+  SOCLOSS_EV_EVENT        /* id, joint, optional policy and params: every
+                             account bankrupt at this point, as one crash
+                             event (socloss_resolve_event); one that cannot
+                             be resolved refuses the whole batch */
 } socloss_event_type;
 
 typedef struct socloss_event {
@@ -152,6 +156,9 @@ typedef struct socloss_event {
   const char *policy;     /* deficit policy source, NULL: the active policy */
   size_t policy_len;
   const char *params;     /* deficit params, JSON object text or NULL */
+  /* Added in 1.0 (the ABI changed: libsocloss.so.1) */
+  const char *event;      /* a deficit's event id (shares its ctx.event), or NULL */
+  int joint;              /* SOCLOSS_EV_EVENT: 1 joint, 0 sequential */
 } socloss_event;
 
 /* Applies n events in order in one transaction: all or nothing.  On failure
@@ -307,6 +314,15 @@ typedef struct socloss_resolution {
   const char *failure;    /* why the policy failed ("" if it did not); with
                              a fallback policy set, status can be "applied"
                              and this still says why the first one failed */
+  /* Added in 1.0 (the struct is the library's; older hosts never see these):
+   * the money rules the decision was made under (docs/design.md §5: 2 now,
+   * 1 for journal records written before), and per close, indexed like
+   * `deleveraged`, the share of its bankruptcy transfer in basis points and
+   * the exact atoms it moved from the holder (rules 2; 0 under rules 1,
+   * whose closes traded at the rounded price shown). */
+  int rules;
+  const uint32_t *shares;
+  const int64_t *transfers;
 } socloss_resolution;
 
 /* Resolves the deficit of bankrupt `account` in one write transaction:
@@ -336,6 +352,46 @@ typedef struct socloss_batch_item {
 /* See above: group commit of items[0..n). */
 SOCLOSS_API int socloss_resolve_batch(socloss *led, socloss_batch_item *items, size_t n,
                                       const socloss_resolve_options *o);
+
+/* ---- Crash events --------------------------------------------------------
+ * A crash is many bankruptcies at once.  An event resolves every account
+ * bankrupt when it starts, in one durable write transaction, the marks fixed:
+ *  - sequential (joint = 0): one by one in account-id order, each deficit
+ *    atomic on its own (id "EVENT:ACCOUNT"); one whose policy and fallback
+ *    both fail is journaled as failed, stays bankrupt, and the event goes on;
+ *  - joint (joint = 1): steps 1-4 for each account in id order, then one
+ *    haircut decision for the combined shortfall (docs/design.md §5).
+ * Every policy call sees ctx.event: the id, each candidate's gross profit
+ * when the event began (profit0) and what the event has taken from it so far
+ * (charged). */
+typedef struct socloss_event_options {
+  size_t size;            /* sizeof, set by socloss_event_options_init */
+  const char *id;         /* the event id: 1-64 printable characters */
+  int joint;              /* 0: sequential, 1: joint */
+  const char *policy;     /* policy source; NULL: the ledger's (per market) */
+  size_t policy_len;
+  const char *params;     /* as for socloss_resolve */
+  int dry_run;            /* decide everything, keep nothing */
+  /* called with each deficit's result (sequential), applied or failed, in
+   * order, or once with the joint decision; may be NULL; return non-zero to
+   * stop (nothing is kept then).  Do not call into the handle from it. */
+  int (*each)(void *ud, const socloss_resolution *r);
+  void *ud;
+} socloss_event_options;
+
+typedef struct socloss_event_summary {
+  size_t size;            /* sizeof: set by the caller (the library fills what fits) */
+  size_t bankrupt;        /* accounts bankrupt when the event began */
+  size_t resolved, failed;
+  int64_t deficit;        /* what they were short in all */
+  int64_t fund_draw, charged, bad_debt;  /* charged: haircuts + close transfers */
+} socloss_event_summary;
+
+SOCLOSS_API void socloss_event_options_init(socloss_event_options *o);
+/* Resolves a crash event (above).  SOCLOSS_OK when every bankrupt account
+ * was resolved; SOCLOSS_EPOLICY when some failed (the others are applied,
+ * the failures journaled); another code when nothing was written. */
+SOCLOSS_API int socloss_resolve_event(socloss *led, const socloss_event_options *o, socloss_event_summary *out);
 
 /* The resolution as a JSON object (docs/cli.md); free() it.  NULL when out of
  * memory. */

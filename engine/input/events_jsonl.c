@@ -26,6 +26,7 @@ static const spec specs[] = {
     {"trade", SOCLOSS_EV_TRADE, {"market", "buyer", "seller", "size", "price"}},
     {"fund", SOCLOSS_EV_FUND, {"amount"}},
     {"deficit", SOCLOSS_EV_DEFICIT, {"id", "account", "?policy", "?params"}},
+    {"event", SOCLOSS_EV_EVENT, {"id", "?mode", "?policy", "?params"}},
 };
 
 typedef struct line_ctx {
@@ -105,6 +106,16 @@ static int params_field(line_ctx *c, json_t *o, socloss_event *e) {
   return e->params ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
 }
 
+/* "mode": "sequential" (the default) or "joint". */
+static int mode_field(line_ctx *c, json_t *o, socloss_event *e) {
+  json_t *v = json_object_get(o, "mode");
+  if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, "mode", "must be a string, not %s", kind_name(v));
+  if (!strcmp(json_string_value(v), "sequential")) e->joint = 0;
+  else if (!strcmp(json_string_value(v), "joint")) e->joint = 1;
+  else return line_fail(c, SOCLOSS_EINVAL, "mode", "'%.40s' is not sequential or joint", json_string_value(v));
+  return SOCLOSS_OK;
+}
+
 static int event(line_ctx *c, json_t *o) {
   json_t *t = json_object_get(o, "type");
   if (!t) return line_fail(c, SOCLOSS_EPARSE, "type", "missing");
@@ -114,7 +125,7 @@ static int event(line_ctx *c, json_t *o) {
     if (strcmp(specs[i].type, json_string_value(t)) == 0) sp = &specs[i];
   if (!sp)
     return line_fail(c, SOCLOSS_EINVAL, "type",
-                     "unknown event type '%.40s' (market, deposit, withdraw, trade, fund, deficit)",
+                     "unknown event type '%.40s' (market, deposit, withdraw, trade, fund, deficit, event)",
                      json_string_value(t));
   const char *key;
   json_t *v;
@@ -133,7 +144,7 @@ static int event(line_ctx *c, json_t *o) {
     const char *f = sp->fields[i];
     if (f[0] == '?') {  /* optional */
       if (!json_object_get(o, ++f)) continue;
-      rc = !strcmp(f, "policy") ? policy_field(c, o, e) : params_field(c, o, e);
+      rc = !strcmp(f, "policy") ? policy_field(c, o, e) : !strcmp(f, "mode") ? mode_field(c, o, e) : params_field(c, o, e);
       continue;
     }
     if (!strcmp(f, "id")) rc = string_field(c, o, f, &e->id);

@@ -317,6 +317,9 @@ int applier_apply(applier *a, const socloss_event *e) {
     case SOCLOSS_EV_DEFICIT:  /* resolved above this layer; journals its own record */
       if (!a->led->on_deficit) return err_fail(SOCLOSS_EINVAL, "deficit events cannot be applied here");
       return a->led->on_deficit(a, e);
+    case SOCLOSS_EV_EVENT:  /* likewise */
+      if (!a->led->on_event) return err_fail(SOCLOSS_EINVAL, "event lines cannot be applied here");
+      return a->led->on_event(a, e);
     default: return err_fail(SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
   }
   if (rc || !a->journal) return rc;
@@ -367,7 +370,7 @@ static int apply_events(store_txn *t, void *ud) {
   int rc = applier_start(&a, b->led, t, 1);
   for (b->failed = 0; !rc && b->failed < b->n; b->failed++) {
     const socloss_event *e = &b->ev[b->failed];
-    if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_DEFICIT)
+    if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_EVENT)
       rc = err_fail(SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
     else
       rc = applier_apply(&a, e);

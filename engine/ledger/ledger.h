@@ -31,6 +31,7 @@ struct socloss {
   /* resolve/: a deficit event met by an applier (a callback, so that the
    * ledger layer never calls up into resolution) */
   int (*on_deficit)(struct applier *a, const socloss_event *e);
+  int (*on_event)(struct applier *a, const socloss_event *e);   /* an event line, likewise */
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
 };
 
@@ -96,6 +97,22 @@ int totals_get_run(socloss *led, socloss_totals *out);
 int markets_run(socloss *led, socloss_market_cb cb, void *ud);
 int accounts_run(socloss *led, socloss_account_cb cb, void *ud);
 int account_get_run(socloss *led, const char *id, socloss_account_cb cb, void *ud);
+/* Every account in id order, with its equity and gross profit (the sum of
+ * its positions' positive upnl), read in one snapshot: what a crash event
+ * starts from. */
+typedef struct account_scan {
+  size_t n, cap;
+  char *ids;          /* id i is ids[off[i] .. off[i + 1]) */
+  size_t ids_len, ids_cap;
+  uint32_t *off;
+  int64_t *equity, *profit;
+} account_scan;
+
+int account_scan_load(store_txn *t, account_scan *s);
+void account_scan_free(account_scan *s);
+/* The index of an id, or -1. */
+long account_scan_find(const account_scan *s, const char *id, size_t len);
+
 /* SOCLOSS_ESTOP with its message: a caller's callback asked to stop. */
 int callback_stopped(void);
 

@@ -87,6 +87,87 @@ int ledger_equity(store_txn *t, const char *holder, int64_t balance,
   return rc;
 }
 
+/* ---- every account at once (crash events) --------------------------------- */
+
+struct scan_fill {
+  store_txn *t;
+  market_list ml;
+  account_scan *s;
+};
+
+static int scan_one(void *ud, const char *id, int64_t balance) {
+  struct scan_fill *f = ud;
+  account_scan *s = f->s;
+  size_t len = strlen(id);
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 1024;
+    uint32_t *off = realloc(s->off, (cap + 1) * sizeof *off);
+    if (off) s->off = off;
+    int64_t *e = realloc(s->equity, cap * sizeof *e);
+    if (e) s->equity = e;
+    int64_t *p = realloc(s->profit, cap * sizeof *p);
+    if (p) s->profit = p;
+    if (!off || !e || !p) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    s->cap = cap;
+  }
+  if (s->ids_len + len > s->ids_cap) {
+    size_t cap = 2 * s->ids_cap + len + 1024;
+    char *ids = realloc(s->ids, cap);
+    if (!ids) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    s->ids = ids;
+    s->ids_cap = cap;
+  }
+  __int128 e = balance, profit = 0;
+  for (size_t i = 0; i < f->ml.n; i++) {
+    store_position p;
+    int rc = store_position_get(f->t, f->ml.m[i].market, id, &p);
+    if (rc == SOCLOSS_ENOTFOUND) continue;
+    if (rc) return rc;
+    __int128 u = (__int128)p.size * f->ml.m[i].mark - p.cost;
+    e += u;
+    if (u > 0) profit += u;
+  }
+  if (!fits_i64(e) || !fits_i64(profit)) return err_fail(SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", id);
+  if (s->n == 0) s->off[0] = 0;
+  memcpy(s->ids + s->ids_len, id, len);
+  s->ids_len += len;
+  s->off[s->n + 1] = (uint32_t)s->ids_len;
+  s->equity[s->n] = (int64_t)e;
+  s->profit[s->n] = (int64_t)profit;
+  s->n++;
+  return SOCLOSS_OK;
+}
+
+int account_scan_load(store_txn *t, account_scan *s) {
+  memset(s, 0, sizeof *s);
+  struct scan_fill f = {t, {0}, s};
+  int rc = markets_load(t, &f.ml);
+  if (!rc) rc = store_each_account(t, scan_one, &f);
+  free(f.ml.m);
+  return rc;
+}
+
+void account_scan_free(account_scan *s) {
+  free(s->ids);
+  free(s->off);
+  free(s->equity);
+  free(s->profit);
+  memset(s, 0, sizeof *s);
+}
+
+long account_scan_find(const account_scan *s, const char *id, size_t len) {
+  size_t lo = 0, hi = s->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2, ml = s->off[mid + 1] - s->off[mid];
+    int c = memcmp(s->ids + s->off[mid], id, ml < len ? ml : len);
+    if (!c) c = (ml > len) - (ml < len);
+    if (!c) return (long)mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
 int callback_stopped(void) {
   return err_fail(SOCLOSS_ESTOP, "stopped by the callback");
 }

@@ -24,7 +24,9 @@ const char *const record_role_name[3] = {"active", "fallback", "shadow"};
 
 int record_type(const void *p, size_t len) {
   const unsigned char *b = p;
-  return len >= 2 && b[0] == RECORD_VERSION ? b[1] : -1;
+  if (len < 2) return -1;
+  /* a resolution's version byte is the money rules it was written under */
+  return b[0] == RECORD_VERSION || (b[1] == EV_DEFICIT && b[0] <= DEFICIT_RULES) ? b[1] : -1;
 }
 
 const char *record_kind_name(int kind) {
@@ -219,6 +221,13 @@ void record_policy_encode(codec_buf *b, int role, const char *name, const char *
 void record_limits_encode(codec_buf *b, const int64_t v[4]) {
   aux_head(b, EV_LIMITS);
   for (int k = 0; k < 4; k++) codec_buf_i64(b, v[k]);
+}
+
+int record_limits_decode(const void *p, size_t len, int64_t v[4]) {
+  codec_reader r = {p, len, 0, 0};
+  if (codec_rd_u8(&r) != RECORD_VERSION || codec_rd_u8(&r) != EV_LIMITS) return -1;
+  for (int k = 0; k < 4; k++) v[k] = codec_rd_i64(&r);
+  return r.bad || r.pos != r.len ? -1 : 0;
 }
 
 void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash) {

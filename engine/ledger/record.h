@@ -83,6 +83,7 @@ void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const cha
 void record_policy_encode(codec_buf *b, int role, const char *name, const char *hash, const char *params,
                           const char *market);
 void record_limits_encode(codec_buf *b, const int64_t v[4]);
+int record_limits_decode(const void *p, size_t len, int64_t v[4]);
 void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash);
 /* JSON of one of them (malloc'd), or NULL when the bytes are not one. */
 char *aux_record_json(uint64_t seq, const void *p, size_t len);
@@ -93,7 +94,9 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len);
 
 typedef struct deficit_market {
   char market[CODEC_ID_MAX + 1];
-  int64_t size, cost, mark, bankruptcy_price;
+  int64_t size, cost, mark;
+  int64_t bankruptcy_price;  /* for people: mark +- d / |size| rounded toward the mark, clamped */
+  int64_t deficit;           /* d: this market's share of the deficit (rules 2) */
 } deficit_market;
 
 /* Ids are (pointer, length) into the candidate set or the record bytes. */
@@ -102,6 +105,8 @@ typedef struct dl_action {
   uint32_t len, market;
   uint32_t index;   /* in the candidate set, or UINT32_MAX (a replay) */
   int64_t size;
+  uint32_t share;   /* basis points of the bankruptcy transfer (rules 2) */
+  int64_t transfer; /* atoms moved from the holder to the bankrupt account (rules 2) */
 } dl_action;
 
 typedef struct hc_action {
@@ -111,7 +116,19 @@ typedef struct hc_action {
   int64_t amount;
 } hc_action;
 
+/* The money rules a record was written under; a record is replayed and
+ * checked under its own.
+ *   1  a close trades at the bankruptcy price rounded toward the mark (the
+ *      dust falls to the fund, the haircuts and bad debt); a haircut comes
+ *      out of the balance; the fund's cap is the ledger's current one.
+ *   2  a close trades at mark and moves the exact bankruptcy transfer
+ *      (docs/design.md §5); a close never lowers a holder's equity below
+ *      zero (or below where it was); a haircut comes out of profit first;
+ *      the fund's cap in force is recorded. */
+#define DEFICIT_RULES 2
+
 typedef struct deficit_rec {
+  int rules;        /* 1 or 2: see above */
   const char *id;
   size_t id_len;
   char account[CODEC_ID_MAX + 1];
@@ -122,8 +139,13 @@ typedef struct deficit_rec {
   size_t params_len;
   size_t nm;
   deficit_market mk[DEFICIT_MARKETS_MAX];
+  const char *event;    /* the event's id ("" for none), not NUL-terminated */
+  size_t event_len;
+  char lua_release[CODEC_ID_MAX + 1];  /* the evaluator that decided ("" unknown) */
+  char build_id[CODEC_ID_MAX + 1];
+  int64_t fund_max_draw;               /* the cap in force (rules 2), 0: none */
   size_t ndl;
-  const dl_action *dl;
+  dl_action *dl;
   int64_t take[DEFICIT_MARKETS_MAX];  /* lots taken over by the fund, per market */
   int64_t fund_draw;
   size_t nhc;

@@ -3,15 +3,18 @@
  * needs to apply the same decision again (see record.h for the kinds).
  *
  *   u8 version | u8 kind | blob id | str account | i64 equity | str policy name |
- *   str hash | blob params | the markets (with bankruptcy prices) | the closes |
- *   the takeovers | i64 fund draw | the haircuts | i64 bad debt | u64 x 2 budget
+ *   str hash | blob params | [2: blob event | str lua release | str build id |
+ *   i64 fund cap] | u32 markets x (str market | i64 size, cost, mark,
+ *   bankruptcy price | [2: i64 d] | i64 taken over) | u32 closes x (id holder |
+ *   u32 market | i64 lots | [2: u32 share | i64 transfer]) | i64 fund draw |
+ *   u32 haircuts x (id account | i64 amount) | i64 bad debt | u64 x 2 budget
+ *
+ * The version byte is the money rules the record was written under (record.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "record.h"
-
-#define DEFICIT_RECORD_VERSION 1
 
 static void put_id(codec_buf *b, const char *p, size_t len) {
   codec_buf_u8(b, (unsigned)len);
@@ -25,7 +28,8 @@ static const char *get_id(codec_reader *r, uint32_t *len) {
 }
 
 void deficit_encode(codec_buf *b, const deficit_rec *d) {
-  codec_buf_u8(b, DEFICIT_RECORD_VERSION);
+  int v2 = d->rules >= 2;
+  codec_buf_u8(b, v2 ? 2 : 1);
   codec_buf_u8(b, EV_DEFICIT);
   codec_buf_blob(b, d->id, d->id_len);
   codec_buf_str(b, d->account);
@@ -33,6 +37,12 @@ void deficit_encode(codec_buf *b, const deficit_rec *d) {
   codec_buf_str(b, d->policy_name);
   codec_buf_str(b, d->policy_hash);
   codec_buf_blob(b, d->params, d->params_len);
+  if (v2) {
+    codec_buf_blob(b, d->event, d->event_len);
+    codec_buf_str(b, d->lua_release);
+    codec_buf_str(b, d->build_id);
+    codec_buf_i64(b, d->fund_max_draw);
+  }
   codec_buf_u32(b, (uint32_t)d->nm);
   for (size_t k = 0; k < d->nm; k++) {
     const deficit_market *m = &d->mk[k];
@@ -41,6 +51,7 @@ void deficit_encode(codec_buf *b, const deficit_rec *d) {
     codec_buf_i64(b, m->cost);
     codec_buf_i64(b, m->mark);
     codec_buf_i64(b, m->bankruptcy_price);
+    if (v2) codec_buf_i64(b, m->deficit);
     codec_buf_i64(b, d->take[k]);
   }
   codec_buf_u32(b, (uint32_t)d->ndl);
@@ -48,6 +59,10 @@ void deficit_encode(codec_buf *b, const deficit_rec *d) {
     put_id(b, d->dl[k].holder, d->dl[k].len);
     codec_buf_u32(b, d->dl[k].market);
     codec_buf_i64(b, d->dl[k].size);
+    if (v2) {
+      codec_buf_u32(b, d->dl[k].share);
+      codec_buf_i64(b, d->dl[k].transfer);
+    }
   }
   codec_buf_i64(b, d->fund_draw);
   codec_buf_u32(b, (uint32_t)d->nhc);
@@ -70,7 +85,9 @@ void deficit_rec_free(deficit_rec *d) {
 int deficit_decode(const void *p, size_t len, deficit_rec *d) {
   codec_reader r = {p, len, 0, 0};
   memset(d, 0, sizeof *d);
-  if (codec_rd_u8(&r) != DEFICIT_RECORD_VERSION || codec_rd_u8(&r) != EV_DEFICIT) return -1;
+  d->rules = (int)codec_rd_u8(&r);
+  if ((d->rules != 1 && d->rules != 2) || codec_rd_u8(&r) != EV_DEFICIT) return -1;
+  int v2 = d->rules >= 2;
   d->id = codec_rd_blob(&r, &d->id_len);
   codec_rd_str(&r, d->account);
   d->equity = codec_rd_i64(&r);
@@ -80,6 +97,13 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d) {
   memcpy(d->policy_hash, hash, 64);
   d->policy_hash[64] = 0;
   d->params = codec_rd_blob(&r, &d->params_len);
+  d->event = "";
+  if (v2) {
+    d->event = codec_rd_blob(&r, &d->event_len);
+    codec_rd_str(&r, d->lua_release);
+    codec_rd_str(&r, d->build_id);
+    d->fund_max_draw = codec_rd_i64(&r);
+  }
   d->nm = codec_rd_u32(&r);
   if (d->nm > DEFICIT_MARKETS_MAX) return -1;
   for (size_t k = 0; k < d->nm; k++) {
@@ -89,6 +113,7 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d) {
     m->cost = codec_rd_i64(&r);
     m->mark = codec_rd_i64(&r);
     m->bankruptcy_price = codec_rd_i64(&r);
+    if (v2) m->deficit = codec_rd_i64(&r);
     d->take[k] = codec_rd_i64(&r);
   }
   d->ndl = codec_rd_u32(&r);
@@ -100,6 +125,8 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d) {
     dl[k].market = codec_rd_u32(&r);
     dl[k].index = UINT32_MAX;
     dl[k].size = codec_rd_i64(&r);
+    dl[k].share = v2 ? codec_rd_u32(&r) : 10000;
+    dl[k].transfer = v2 ? codec_rd_i64(&r) : 0;
   }
   d->fund_draw = codec_rd_i64(&r);
   d->nhc = codec_rd_u32(&r);

@@ -122,6 +122,7 @@ int resolve_job(applier *a, const deficit_job *job) {
   lv.led = led;
   lv.account = job->account;
   lv.dry_run = job->dry_run;
+  lv.event = job->event;
   if (job->id) snprintf(lv.id, sizeof lv.id, "%s", job->id);
   else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)store_journal_last(a->t) + 1, job->account);
   role_copy active = {0}, fallback = {0}, shadow = {0};
@@ -163,7 +164,7 @@ int resolve_event(applier *a, const socloss_event *e) {
   if (!e->id || !id_valid(e->id))
     return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
                     e->id ? e->id : "");
-  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0};
+  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0, NULL};
   return resolve_job(a, &job);
 }
 
@@ -193,7 +194,7 @@ int resolve_run(socloss *led, const char *account, const socloss_resolve_options
   socloss_resolve_options opt;
   socloss_resolve_options_init(&opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
-  struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run}, SOCLOSS_OK};
+  struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run, NULL}, SOCLOSS_OK};
   int rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
   if (!rc) rc = one.rc;
   if (out && led->res && led->res->r.status) *out = &led->res->r;

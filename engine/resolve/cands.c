@@ -1,7 +1,9 @@
 /*
  * cands.c — the candidates of a deficit as columns (never one table per
- * account): ids, balance, equity, total upnl, and per deficit market size,
- * cost and upnl, built in one merge of the accounts table with each market's
+ * account): every account but the bankrupt one, positions or not (a policy
+ * may charge depositors too), with ids, balance, equity, total upnl, gross
+ * profit, and per deficit market size, cost and upnl (zeros where it holds
+ * nothing), built in one merge of the accounts table with each market's
  * positions, all in account-id order.
  */
 #include <stdlib.h>
@@ -15,6 +17,7 @@ void cands_free(cands *c) {
   free(c->balance);
   free(c->equity);
   free(c->upnl_total);
+  free(c->profit);
   free(c->size);
   free(c->cost);
   free(c->upnl);
@@ -59,9 +62,9 @@ static int advance(mk_cursor *c) {
   return rc == SOCLOSS_ENOTFOUND ? SOCLOSS_OK : rc;
 }
 
-/* Every account holding a position (the bankrupt one excluded), in id
- * order, with balance, equity and its positions in the deficit's markets:
- * one merge of the accounts table with each market's positions. */
+/* Every account but the bankrupt one, in id order, with balance, equity,
+ * gross profit and its positions in the deficit's markets: one merge of the
+ * accounts table with each market's positions. */
 int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
   mk_list ml = {0};
   size_t na, np, nmk;
@@ -77,12 +80,14 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
     c->balance = malloc(c->cap * sizeof(int64_t));
     c->equity = malloc(c->cap * sizeof(int64_t));
     c->upnl_total = malloc(c->cap * sizeof(int64_t));
+    c->profit = malloc(c->cap * sizeof(int64_t));
     c->size = calloc(cols, sizeof(int64_t));
     c->cost = calloc(cols, sizeof(int64_t));
     c->upnl = calloc(cols, sizeof(int64_t));
     c->ids_cap = c->cap * 13 + 64;
     c->ids = malloc(c->ids_cap);
-    if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->size || !c->cost || !c->upnl || !c->ids)
+    if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
+        !c->ids)
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", na);
   }
   for (size_t k = 0; !rc && k < ml.n; k++) {
@@ -99,15 +104,14 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
   int64_t balance;
   if (!rc) c->off[0] = 0;
   while (!rc && (rc = store_next_account(ac, id, &balance)) == SOCLOSS_OK) {
-    __int128 total = 0;
-    int holds = 0;
+    __int128 total = 0, gross = 0;
     size_t i = c->n;
     for (size_t k = 0; k < ml.n; k++) {
       mk_cursor *m = &ml.v[k];
       if (!m->live || strcmp(m->holder, id)) continue;
       __int128 u = (__int128)m->pos.size * m->mark - m->pos.cost;
       total += u;
-      holds = 1;
+      if (u > 0) gross += u;
       if (m->slot >= 0) {
         size_t at = (size_t)m->slot * c->cap + i;
         c->size[at] = m->pos.size;
@@ -116,7 +120,7 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
       }
       if ((rc = advance(m))) break;
     }
-    if (rc || !holds) continue;
+    if (rc) continue;
     if (!strcmp(id, d->account)) {  /* not a candidate: clear its row */
       for (size_t j = 0; j < d->nm; j++) c->size[j * c->cap + i] = c->cost[j * c->cap + i] = c->upnl[j * c->cap + i] = 0;
       continue;
@@ -124,6 +128,10 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
     __int128 eq = total + balance;
     if (!fits_i64(total) || !fits_i64(eq)) {
       rc = err_fail(SOCLOSS_EOVERFLOW, "equity of '%s' overflows int64", id);
+      break;
+    }
+    if (!fits_i64(gross)) {
+      rc = err_fail(SOCLOSS_EOVERFLOW, "the gross profit of '%s' overflows int64", id);
       break;
     }
     size_t len = strlen(id);
@@ -143,6 +151,7 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
     c->balance[i] = balance;
     c->equity[i] = (int64_t)eq;
     c->upnl_total[i] = (int64_t)total;
+    c->profit[i] = (int64_t)gross;
     c->n++;
   }
   if (rc == SOCLOSS_ENOTFOUND) rc = SOCLOSS_OK;

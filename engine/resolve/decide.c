@@ -14,6 +14,32 @@
 
 static int decide_txn(store_txn *t, void *ud);
 
+/* The event's columns for these candidates: both lists are in id order, so
+ * one merge finds each candidate's place among the accounts the event began
+ * with (an account opened since has none: 0 and 0). */
+static int event_columns(const event_ctx *ev, const cands *c, int64_t **profit0, int64_t **charged) {
+  *profit0 = malloc((c->n ? c->n : 1) * sizeof **profit0);
+  *charged = malloc((c->n ? c->n : 1) * sizeof **charged);
+  if (!*profit0 || !*charged) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  size_t j = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    const char *id = c->ids + c->off[i];
+    size_t len = c->off[i + 1] - c->off[i];
+    int cmp = -1;
+    while (j < ev->all.n) {
+      size_t l2 = ev->all.off[j + 1] - ev->all.off[j];
+      cmp = memcmp(ev->all.ids + ev->all.off[j], id, l2 < len ? l2 : len);
+      if (!cmp) cmp = (l2 > len) - (l2 < len);
+      if (cmp >= 0) break;
+      j++;
+    }
+    int found = j < ev->all.n && cmp == 0;
+    (*profit0)[i] = found ? ev->all.profit[j] : 0;
+    (*charged)[i] = found ? ev->charged[j] : 0;
+  }
+  return SOCLOSS_OK;
+}
+
 /* Calls the evaluator for one step over the candidates; fills actions. */
 static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t shortfall,
                       int64_t fund_cash, cands *c, void **buf, eval_response *rs) {
@@ -26,6 +52,7 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
     mk[k].cost = d->mk[k].cost;
     mk[k].mark = d->mk[k].mark;
     mk[k].bankruptcy_price = d->mk[k].bankruptcy_price;
+    mk[k].deficit = d->mk[k].deficit;
   }
   eval_request rq;
   memset(&rq, 0, sizeof rq);
@@ -41,12 +68,26 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
   rq.equity = d->equity;
   rq.shortfall = shortfall;
   rq.fund_cash = fund_cash;
+  rq.fund_max_draw = lv->lim.fund_max_draw;
   rq.nmarkets = d->nm;
   rq.markets = mk;
-  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total,
+  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit,
                         c->size, c->cost, c->upnl};
+  /* without an event, a lone deficit is an event of one: the evaluator
+   * makes it of what is left out */
+  int64_t *profit0 = NULL, *charged = NULL;
+  if (lv->event) {
+    if ((rc = event_columns(lv->event, c, &profit0, &charged))) {
+      free(profit0);
+      free(charged);
+      return rc;
+    }
+    rq.event = (eval_event){lv->event->id, strlen(lv->event->id), profit0, charged};
+  }
   uint64_t us = 0;
   evaluator_call(lv->led->ev, &rq, rs, buf, &us);
+  free(profit0);
+  free(charged);
   lv->instructions += rs->instructions;
   lv->policy_us += us;
   lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
@@ -57,7 +98,8 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
                        lv->stage, rs->message);
   }
   for (size_t k = 0; k < rs->nactions; k++)
-    if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm)) {
+    if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm) ||
+        rs->actions[k].share > EVAL_SHARE_FULL) {
       char label[128];
       policy_label(&lv->pol, label, sizeof label);
       return err_fail(SOCLOSS_EPOLICY, "%s returned an invalid result in %s: action %zu is out of range",
@@ -121,6 +163,8 @@ static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
   memcpy(sh.id, lv->id, sizeof sh.id);
   sh.dry_run = 1;
   sh.lim = lv->lim;
+  sh.rules = lv->rules;
+  sh.event = lv->event;
   sh.pol.source = lv->shadow;
   sh.pol.len = lv->shadow_len;
   sh.params = lv->shadow_params ? lv->shadow_params : "";
@@ -168,10 +212,14 @@ static int resolve_txn(store_txn *t, void *ud) {
   eval_response rs;
   char label[160];
   memset(&d, 0, sizeof d);
+  d.rules = lv->rules ? lv->rules : DEFICIT_RULES;
+  d.event = lv->event ? lv->event->id : "";
+  d.event_len = strlen(d.event);
   lv->stage = NULL;
   lv->instructions = lv->policy_us = 0;
+  /* lv->lim was read by whoever asked (a replay decides with the fund cap
+   * that was in force then) */
   int rc = applier_start(&a, led, t, 1);
-  if (!rc) rc = limits_for(led, t, &lv->lim);
   if (rc) goto out;
   d.id = lv->id;
   d.id_len = strlen(lv->id);
@@ -221,12 +269,14 @@ static int resolve_txn(store_txn *t, void *ud) {
     }
     for (size_t k = 0; k < rs.nactions; k++) {
       uint32_t i = rs.actions[k].index;
-      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value};
+      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value,
+                          rs.actions[k].share, 0};
     }
     d.dl = dl;
     d.ndl = rs.nactions;
     s.ncands = c.n;
-    if ((rc = step_deleverage(&s))) goto out;
+    s.equity_hint = c.equity;  /* the holders' equity before any close */
+    if ((rc = step_deleverage(&s, 0))) goto out;
   }
   lv->stage = NULL;
 
@@ -242,6 +292,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   int64_t cash = a.tot.fund_cash > 0 ? a.tot.fund_cash : 0;
   d.fund_draw = h < cash ? h : cash;
   if (lv->lim.fund_max_draw > 0 && d.fund_draw > lv->lim.fund_max_draw) d.fund_draw = lv->lim.fund_max_draw;
+  d.fund_max_draw = lv->lim.fund_max_draw;
   if ((rc = step_fund(&s, h, lv->lim.fund_max_draw))) goto out;
 
   /* 5: haircuts */
@@ -300,7 +351,8 @@ static int decide_txn(store_txn *t, void *ud) {
 }
 
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
-                   const char *params, size_t plen, char *params_buf) {
+                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap,
+                   const event_ctx *event) {
   socloss *led = a->led;
   if (!led->res && !(led->res = calloc(1, sizeof *led->res))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   result_clear(led->res);
@@ -319,6 +371,9 @@ int resolve_decide(applier *a, const char *id, size_t id_len, const char *accoun
   lv.pol.source = src;
   lv.pol.len = len;
   if ((rc = limits_for(led, a->t, &lv.lim))) return rc;
+  lv.lim.fund_max_draw = fund_cap;
+  lv.rules = rules;
+  lv.event = event;
   eval_limits el = {lv.lim.instructions, lv.lim.memory, lv.lim.wall_ms};
   if ((rc = policy_probe(led, &lv.pol, &el))) return rc;
   rc = store_nested(a->t, decide_txn, &lv);

@@ -28,6 +28,8 @@ struct resolution_buf {
   char *strings;  /* the ids the arrays point to */
   char markets[DEFICIT_MARKETS_MAX][CODEC_ID_MAX + 1];
   socloss_deleveraged *dl;
+  uint32_t *shares;
+  int64_t *transfers;
   socloss_takeover tk[DEFICIT_MARKETS_MAX];
   socloss_haircut *hc;
 };
@@ -42,23 +44,64 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
 /* A deficit event met by an applier (the handle's on_deficit): resolved
  * in a nested transaction. */
 int resolve_event(applier *a, const socloss_event *e);
+/* An event line met by an applier (the handle's on_event). */
+int resolve_event_line(applier *a, const socloss_event *e);
 
 /* Replays a journaled resolution: the recorded actions, validated again. */
-int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq);
+/* cap_rules1: the fund's per-deficit cap in force when a record of rules 1
+ * (which did not record it) was written: the replayer follows the journal's
+ * limits records. */
+int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq, int64_t cap_rules1);
 
 /* The market whose policy decides a deficit of `account`: of its positions,
  * the largest notional at mark (ties to the lower market id); "" if none. */
 int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX + 1]);
 
+/* ---- crash events (event.c) ---------------------------------------------- */
+
+/* What every policy call of an event sees besides its deficit. */
+typedef struct event_ctx {
+  const char *id;
+  account_scan all;      /* every account when the event began: ids, gross profit */
+  int64_t *charged;      /* per account of `all`: what the event took so far */
+} event_ctx;
+
+/* A crash event, run inside an applier's transaction (event.c).  simulate
+ * watches it through the hooks: before each deficit, and after it with its
+ * code and result (applied or failed). */
+typedef struct event_run {
+  socloss *led;
+  socloss_event_options o;
+  socloss_event_summary sum;
+  int rc;  /* the event's own outcome: SOCLOSS_EPOLICY when some failed */
+  int (*before)(void *ud, applier *a);
+  int (*after)(void *ud, int code, const socloss_resolution *r);
+  void *hook_ud;
+} event_run;
+
+/* Checks the options (id, mode, params). */
+int event_check(event_run *er);
+/* Resolves every account bankrupt now, in a's transaction; er->sum and
+ * er->rc say how it went. */
+int event_in(event_run *er, applier *a);
+
 /* The gate's calls (api/gate.c). */
 int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
                 const socloss_resolution **out);
+int event_resolve_run(socloss *led, const socloss_event_options *o, socloss_event_summary *out);
 int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const socloss_resolve_options *o);
 
 /* The decision a policy would make for deficit `id` of `account` on the
  * state in a's transaction, written nowhere: the result is in
- * led->res (status "dry-run").  params_buf has room for plen + 1 bytes. */
+ * led->res (status "dry-run").  params_buf has room for plen + 1 bytes.
+ * It decides under the given money rules and fund cap (a replay decides a
+ * record again under the rules and cap it was written with), within `event`
+ * when the deficit was part of one. */
 int resolve_decide(applier *a, const char *id, size_t id_len, const char *account, const char *src, size_t len,
-                   const char *params, size_t plen, char *params_buf);
+                   const char *params, size_t plen, char *params_buf, int rules, int64_t fund_cap,
+                   const event_ctx *event);
+/* What a resolution's record took from each account, added to an event's
+ * charged column: haircuts and close transfers. */
+void event_add_charges(event_ctx *ev, const deficit_rec *d);
 
 #endif

@@ -2,7 +2,7 @@
  * resolve_int.h — what the files of resolve/ share among themselves (the
  * area's header for other folders is resolve.h):
  *
- *   cands.c    the candidates: every account holding a position, as columns
+ *   cands.c    the candidates: every account but the bankrupt one, as columns
  *   steps.c    steps 1-6, the same functions for a live resolution and a replay
  *   decide.c   a live resolution in one transaction: the policy asked, the
  *              steps applied, step 7 (the journal record), the shadow policy
@@ -24,11 +24,13 @@ typedef struct cands {
   size_t ids_len, ids_cap;
   uint32_t *off;
   int64_t *balance, *equity, *upnl_total;
+  int64_t *profit;              /* gross: Σ max(upnl, 0) over all its positions */
   int64_t *size, *cost, *upnl;  /* market-major, stride cap */
 } cands;
 
-/* Every account holding a position (the bankrupt one excluded), in id
- * order, with balance, equity and its positions in the deficit's markets. */
+/* Every account but the bankrupt one, positions or not, in id order, with
+ * balance, equity, total upnl, gross profit and its positions in the
+ * deficit's markets (zeros where it holds none). */
 int build_cands(store_txn *t, const deficit_rec *d, cands *c);
 void cands_free(cands *c);
 
@@ -44,7 +46,8 @@ typedef struct step {
 } step;
 
 int bankruptcy_prices(deficit_rec *d);
-int step_deleverage(step *s);
+/* replay: the actions come from a record (their transfers are checked). */
+int step_deleverage(step *s, int replay);
 int step_takeover(step *s);
 /* What the bankrupt account's balance lacks (0 when it is not negative). */
 int step_hole(step *s, int64_t *h);
@@ -62,6 +65,8 @@ typedef struct live {
   const char *params;
   size_t params_len;
   socloss_limits lim;
+  int rules;       /* the money rules to decide under (0: DEFICIT_RULES) */
+  const event_ctx *event;  /* NULL: a deficit of its own */
   int dry_run;
   /* a policy failure: the stage and the message (also on the handle) */
   const char *stage;
@@ -92,6 +97,7 @@ typedef struct deficit_job {
   size_t policy_len;
   const char *params;    /* NULL: the chosen policy's stored params ("" for a given one) */
   int dry_run;           /* the result says "dry-run" (the caller discards the writes) */
+  const event_ctx *event;  /* the event it belongs to, or NULL */
 } deficit_job;
 
 /* Resolves one deficit inside a's write transaction: the policy chosen,

@@ -17,6 +17,8 @@ void result_clear(struct resolution_buf *rb) {
   free(rb->params);
   free(rb->strings);
   free(rb->dl);
+  free(rb->shares);
+  free(rb->transfers);
   free(rb->hc);
   memset(rb, 0, sizeof *rb);
 }
@@ -44,8 +46,10 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
   for (size_t k = 0; k < d->nhc; k++) bytes += d->hc[k].len + 1;
   rb->strings = malloc(bytes ? bytes : 1);
   rb->dl = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl);
+  rb->shares = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->shares);
+  rb->transfers = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->transfers);
   rb->hc = malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc);
-  if (!rb->params || !rb->strings || !rb->dl || !rb->hc) return SOCLOSS_ENOMEM;
+  if (!rb->params || !rb->strings || !rb->dl || !rb->hc || !rb->shares || !rb->transfers) return SOCLOSS_ENOMEM;
   memcpy(rb->params, d->params, d->params_len);
   rb->params[d->params_len] = 0;
   for (size_t k = 0; k < d->nm; k++) memcpy(rb->markets[k], d->mk[k].market, sizeof rb->markets[k]);
@@ -55,6 +59,8 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
     p[d->dl[k].len] = 0;
     rb->dl[k] = (socloss_deleveraged){p, rb->markets[d->dl[k].market], d->dl[k].size,
                                       d->mk[d->dl[k].market].bankruptcy_price};
+    rb->shares[k] = d->dl[k].share;
+    rb->transfers[k] = d->dl[k].transfer;
     p += d->dl[k].len + 1;
   }
   size_t ntk = 0;
@@ -86,6 +92,9 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
   r->instructions = d->instructions;
   r->policy_us = d->policy_us;
   r->failure = rb->failure;
+  r->rules = d->rules;
+  r->shares = rb->shares;
+  r->transfers = rb->transfers;
   return SOCLOSS_OK;
 }
 
@@ -110,6 +119,10 @@ static json_t *resolution_object(const socloss_resolution *r) {
     json_object_set_new(a, "market", json_string(x->market));
     json_object_set_new(a, "size", json_integer(x->size));
     json_object_set_new(a, "price", json_integer(x->price));
+    if (r->rules >= 2) {
+      json_object_set_new(a, "share", json_integer(r->shares[k]));
+      json_object_set_new(a, "transfer", json_integer(r->transfers[k]));
+    }
     json_array_append_new(dl, a);
   }
   json_object_set_new(o, "deleveraged", dl);
@@ -134,6 +147,7 @@ static json_t *resolution_object(const socloss_resolution *r) {
   json_object_set_new(o, "instructions", json_integer((json_int_t)r->instructions));
   json_object_set_new(o, "policy_us", json_integer((json_int_t)r->policy_us));
   if (r->failure && *r->failure) json_object_set_new(o, "failure", json_string(r->failure));
+  if (r->rules) json_object_set_new(o, "rules", json_integer(r->rules));
   return o;
 }
 

@@ -35,6 +35,7 @@ int bankruptcy_prices(deficit_rec *d) {
   if (alloc_pro_rata(w, d->nm, -d->equity, share)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < d->nm; k++) {
     deficit_market *m = &d->mk[k];
+    m->deficit = share[k];
     __int128 p = (__int128)m->mark + share[k] / m->size;  /* C division truncates: toward the mark */
     __int128 hi = INT64_MAX / (m->size < 0 ? -(__int128)m->size : m->size);
     if (p < 1) p = 1;
@@ -109,11 +110,166 @@ static int refuse(step *s, int code, const char *fmt, ...) {
   return err_fail(code, "%s%s", s->label, msg);
 }
 
-/* Step 2: every close validated (docs/design.md §5), then each traded against the
- * bankrupt account at the market's bankruptcy price. */
-int step_deleverage(step *s) {
+/* ---- step 2: deleverage --------------------------------------------------
+ *
+ * The exact bankruptcy transfer (rules 2).  A's share d of the deficit in a
+ * market of |size| = N lots is d / N atoms per lot; a close of q lots with
+ * share s (basis points) moves d*q*s / (N*10000) atoms from the holder to A.
+ * Each close gets the floor; the market's total is the floor of the sum, and
+ * the spare atoms between the two go one each, by largest remainder (ties to
+ * the lower account id), to holders who can bear one more atom.  Whatever is
+ * not moved stays in A's hole.  d*q*s needs up to 140 bits, so the floor is
+ * taken in two stages that each fit 128. */
+static void exact_share(int64_t d, int64_t q, uint32_t share, int64_t n, int64_t *t, unsigned __int128 *rem) {
+  unsigned __int128 a = (unsigned __int128)d * (uint64_t)q;   /* < 2^126 */
+  unsigned __int128 qa = a / (uint64_t)n, ra = a % (uint64_t)n;
+  unsigned __int128 qs = qa * share;                           /* qa <= d: < 2^77 */
+  unsigned __int128 h = qs / 10000, l = qs % 10000;
+  unsigned __int128 m = (unsigned __int128)(uint64_t)n * 10000;
+  unsigned __int128 low = l * (uint64_t)n + ra * share;        /* < 2 * m */
+  *t = (int64_t)(h + low / m);                                 /* <= d */
+  *rem = low % m;
+}
+
+typedef struct ranked {
+  unsigned __int128 rem;
+  const dl_action *x;
+  size_t k;
+} ranked;
+
+static int by_remainder(const void *a, const void *b) {
+  const ranked *x = a, *y = b;
+  if (x->rem != y->rem) return x->rem > y->rem ? -1 : 1;
+  int c = memcmp(x->x->holder, y->x->holder, x->x->len < y->x->len ? x->x->len : y->x->len);
+  if (c) return c;
+  return (x->x->len > y->x->len) - (x->x->len < y->x->len);
+}
+
+static int cmp_ref_id(const void *a, const void *b) {
+  const ref *x = a, *y = b;
+  int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+  if (c) return c;
+  return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Each action's holder as a slot (one per holder: actions of one holder in
+ * several markets share it) and each slot's equity before the closes. */
+static int holder_slots(step *s, uint32_t *slot, __int128 *equity) {
   deficit_rec *d = s->d;
-  int64_t closed[DEFICIT_MARKETS_MAX] = {0};
+  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
+  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < d->ndl; k++) refs[k] = (ref){d->dl[k].holder, d->dl[k].len, 0, (uint32_t)k, d->dl[k].index};
+  qsort(refs, d->ndl, sizeof *refs, cmp_ref_id);
+  int rc = SOCLOSS_OK;
+  uint32_t slots = 0;
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const ref *r = &refs[k];
+    if (k > 0 && !cmp_ref_id(r, &refs[k - 1])) {
+      slot[r->at] = slot[refs[k - 1].at];
+      continue;
+    }
+    slot[r->at] = slots;
+    if (s->equity_hint && r->index != UINT32_MAX) {
+      equity[slots] = s->equity_hint[r->index];
+    } else {
+      char id[CODEC_ID_MAX + 1];
+      int64_t balance;
+      copy_id(id, r->p, r->len);
+      rc = store_account_get(s->a->t, id, &balance);
+      if (!rc) rc = applier_equity(s->a, id, balance, &equity[slots]);
+    }
+    slots++;
+  }
+  free(refs);
+  return rc;
+}
+
+/* Every close's transfer (rules 2): a close that would leave its holder's
+ * equity below zero, or lower when it already was, is refused.  Live, the
+ * transfers are written into the actions; in a replay the recorded ones
+ * must be what is due. */
+static int transfers(step *s, int replay) {
+  deficit_rec *d = s->d;
+  size_t n = d->ndl ? d->ndl : 1;
+  uint32_t *slot = malloc(n * sizeof *slot);
+  __int128 *equity = malloc(n * sizeof *equity);
+  int64_t *due = malloc(n * sizeof *due);
+  ranked *rk = malloc(n * sizeof *rk);
+  unsigned __int128 sum_rem[DEFICIT_MARKETS_MAX] = {0};
+  int rc = slot && equity && due && rk ? holder_slots(s, slot, equity) : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const dl_action *x = &d->dl[k];
+    const deficit_market *m = &d->mk[x->market];
+    exact_share(m->deficit, x->size, x->share, m->size < 0 ? -m->size : m->size, &due[k], &rk[k].rem);
+    rk[k].x = x;
+    rk[k].k = k;
+    sum_rem[x->market] += rk[k].rem;
+    __int128 *e = &equity[slot[k]];
+    if (due[k] > 0 && (*e < 0 || *e - due[k] < 0)) {
+      char before[48], after[48];
+      rc = refuse(s, SOCLOSS_EPOLICY,
+                  "deleverage action %zu: closing %lld lots of '%.*s' in '%s' moves %lld atoms to '%s', which "
+                  "would take its equity from %s to %s (a close never makes or deepens a bankruptcy)",
+                  k + 1, (long long)x->size, (int)x->len, x->holder, m->market, (long long)due[k], d->account,
+                  i128_text(*e, before), i128_text(*e - due[k], after));
+    }
+    *e -= due[k];
+  }
+  /* the spare atoms, market by market, to the largest remainders that can
+   * bear one more atom */
+  for (size_t mk = 0; !rc && mk < d->nm; mk++) {
+    int64_t lots = d->mk[mk].size < 0 ? -d->mk[mk].size : d->mk[mk].size;
+    unsigned __int128 left = sum_rem[mk] / ((unsigned __int128)(uint64_t)lots * 10000);
+    if (!left) continue;
+    size_t cnt = 0;
+    ranked *sel = malloc(n * sizeof *sel);
+    if (!sel) {
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+      break;
+    }
+    for (size_t k = 0; k < d->ndl; k++)
+      if (d->dl[k].market == mk && rk[k].rem) sel[cnt++] = rk[k];
+    qsort(sel, cnt, sizeof *sel, by_remainder);
+    for (size_t j = 0; j < cnt && left; j++) {
+      __int128 *e = &equity[slot[sel[j].k]];
+      if (*e < 1) continue;
+      *e -= 1;
+      due[sel[j].k] += 1;
+      left--;
+    }
+    free(sel);
+  }
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    if (!replay) d->dl[k].transfer = due[k];
+    else if (d->dl[k].transfer != due[k])
+      rc = refuse(s, SOCLOSS_EINVARIANT, "deleverage action %zu: transfer %lld recorded, %lld due", k + 1,
+                  (long long)d->dl[k].transfer, (long long)due[k]);
+  }
+  free(slot);
+  free(equity);
+  free(due);
+  free(rk);
+  return rc;
+}
+
+/* Moves atoms from a holder's balance to the bankrupt account's. */
+static int move_atoms(step *s, const char *holder, int64_t atoms) {
+  int64_t hb, ab;
+  int rc = store_account_get(s->a->t, holder, &hb);
+  if (!rc) rc = store_account_get(s->a->t, s->d->account, &ab);
+  if (rc) return rc;
+  if (!fits_i64((__int128)hb - atoms) || !fits_i64((__int128)ab + atoms))
+    return err_fail(SOCLOSS_EOVERFLOW, "a balance overflows int64 in the transfer from '%s'", holder);
+  rc = store_account_put(s->a->t, holder, hb - atoms);
+  return rc ? rc : store_account_put(s->a->t, s->d->account, ab + atoms);
+}
+
+/* Step 2: every close validated (docs/design.md §5), then each traded
+ * against the bankrupt account: under rules 2 at mark plus the exact
+ * transfer, under rules 1 at the rounded bankruptcy price. */
+int step_deleverage(step *s, int replay) {
+  deficit_rec *d = s->d;
+  __int128 closed[DEFICIT_MARKETS_MAX] = {0};
   ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
   if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   int rc = SOCLOSS_OK;
@@ -129,12 +285,17 @@ int step_deleverage(step *s) {
     deficit_market *m = &d->mk[x->market];
     int64_t held = 0, limit = m->size < 0 ? -m->size : m->size;
     store_position p;
-    if (!strcmp(holder, d->account)) {
+    if (!x->len || !strcmp(holder, d->account)) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: the bankrupt account itself", k + 1);
       break;
     }
     if (x->size <= 0) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: size %lld must be > 0", k + 1, (long long)x->size);
+      break;
+    }
+    if (x->share > 10000) {
+      rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: share %u must be between 0 and 10000", k + 1,
+                  x->share);
       break;
     }
     rc = store_position_get(s->a->t, m->market, holder, &p);
@@ -150,7 +311,8 @@ int step_deleverage(step *s) {
     else if ((closed[x->market] += x->size) > limit)
       rc = refuse(s, SOCLOSS_EPOLICY,
                   "deleverage action %zu: closes %lld lots in '%s' in all, more than the %lld of '%s'", k + 1,
-                  (long long)closed[x->market], m->market, (long long)limit, d->account);
+                  (long long)(fits_i64(closed[x->market]) ? (int64_t)closed[x->market] : INT64_MAX), m->market,
+                  (long long)limit, d->account);
   }
   size_t first = 0;
   long dup = rc ? -1 : first_repeat(refs, d->ndl, s->ncands, d->nm, &first);
@@ -159,14 +321,17 @@ int step_deleverage(step *s) {
     rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %ld: '%.*s' already closed in '%s' by action %zu", dup + 1,
                 (int)d->dl[dup].len, d->dl[dup].holder, d->mk[d->dl[dup].market].market, first + 1);
   free(refs);
+  if (!rc && d->rules >= 2) rc = transfers(s, replay);
   for (size_t k = 0; !rc && k < d->ndl; k++) {
     const dl_action *x = &d->dl[k];
     const deficit_market *m = &d->mk[x->market];
     char holder[CODEC_ID_MAX + 1];
     copy_id(holder, x->holder, x->len);
+    int64_t price = d->rules >= 2 ? m->mark : m->bankruptcy_price;
     /* the bankrupt long sells to the short holder, or buys from the long */
-    rc = m->size > 0 ? ledger_trade(s->a, m->market, holder, d->account, x->size, m->bankruptcy_price)
-                     : ledger_trade(s->a, m->market, d->account, holder, x->size, m->bankruptcy_price);
+    rc = m->size > 0 ? ledger_trade(s->a, m->market, holder, d->account, x->size, price)
+                     : ledger_trade(s->a, m->market, d->account, holder, x->size, price);
+    if (!rc && d->rules >= 2 && x->transfer) rc = move_atoms(s, holder, x->transfer);
   }
   return rc;
 }
@@ -217,6 +382,59 @@ int step_fund(step *s, int64_t hole_now, int64_t cap) {
   return credit(s, draw);
 }
 
+/* Lowers the profit of the positions in `markets` that are in profit by up
+ * to *amount in all (cost raised; split by profit, largest remainders, ties
+ * to the lower market id); *amount keeps what is left. */
+static int lower_profit(step *s, const char *id, const market_list *ml, int in_deficit_markets, int64_t *amount) {
+  int64_t w[DEFICIT_MARKETS_MAX], part[DEFICIT_MARKETS_MAX];
+  store_position pos[DEFICIT_MARKETS_MAX];
+  size_t at[DEFICIT_MARKETS_MAX], n = 0;
+  __int128 profit = 0;
+  for (size_t j = 0; j < ml->n && n < DEFICIT_MARKETS_MAX; j++) {
+    int in = 0;
+    for (size_t k = 0; k < s->d->nm && !in; k++) in = !strcmp(s->d->mk[k].market, ml->m[j].market);
+    if (in != in_deficit_markets) continue;
+    store_position p;
+    int rc = store_position_get(s->a->t, ml->m[j].market, id, &p);
+    if (rc == SOCLOSS_ENOTFOUND) continue;
+    if (rc) return rc;
+    __int128 u = (__int128)p.size * ml->m[j].mark - p.cost;
+    if (u <= 0) continue;
+    w[n] = u > INT64_MAX ? INT64_MAX : (int64_t)u;
+    pos[n] = p;
+    at[n++] = j;
+    profit += u;
+  }
+  if (!n) return SOCLOSS_OK;
+  int64_t take = profit < *amount ? (int64_t)profit : *amount;
+  if (alloc_pro_rata(w, n, take, part)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    if (!part[i]) continue;
+    pos[i].cost += part[i];  /* <= size x mark: the profit is never overdrawn */
+    int rc = store_position_put(s->a->t, ml->m[at[i]].market, id, &pos[i]);
+    if (rc) return rc;
+  }
+  *amount -= take;
+  return SOCLOSS_OK;
+}
+
+/* A haircut under rules 2: out of the account's profit in the deficit's
+ * markets, then in its other markets, and only the rest out of its balance,
+ * so that the next deficit of a cascade sees what is left of the profit. */
+static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amount) {
+  applier *a = s->a;
+  if (!a->ml_loaded) {
+    free(a->ml.m);
+    int rc = markets_load(a->t, &a->ml);
+    if (rc) return rc;
+    a->ml_loaded = 1;
+  }
+  int rc = lower_profit(s, id, &a->ml, 1, &amount);
+  if (!rc && amount) rc = lower_profit(s, id, &a->ml, 0, &amount);
+  if (!rc && amount) rc = store_account_put(a->t, id, balance - amount);
+  return rc;
+}
+
 /* Step 5: every haircut validated, then charged. */
 int step_haircuts(step *s, int64_t shortfall) {
   deficit_rec *d = s->d;
@@ -254,7 +472,7 @@ int step_haircuts(step *s, int64_t shortfall) {
     if ((total += x->amount) > shortfall)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the haircuts add up to %lld, more than the shortfall %lld",
                     k + 1, (long long)total, (long long)shortfall);
-    rc = store_account_put(s->a->t, id, balance - x->amount);
+    rc = d->rules >= 2 ? out_of_profit(s, id, balance, x->amount) : store_account_put(s->a->t, id, balance - x->amount);
   }
   return rc ? rc : credit(s, (int64_t)total);
 }
@@ -268,16 +486,14 @@ int step_bad_debt(step *s, int64_t left) {
   return credit(s, left);
 }
 
-int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq) {
+int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq, int64_t cap_rules1) {
   deficit_rec *d = (deficit_rec *)rec;
   step s = {a, d, "", NULL, 0};
   int64_t h;
-  socloss_limits lim;
-  int rc = read_limits(a->t, &lim);
-  if (!rc) rc = step_deleverage(&s);
+  int rc = step_deleverage(&s, 1);
   if (!rc) rc = step_takeover(&s);
   if (!rc) rc = step_hole(&s, &h);
-  if (!rc) rc = step_fund(&s, h, lim.fund_max_draw);
+  if (!rc) rc = step_fund(&s, h, d->rules >= 2 ? d->fund_max_draw : cap_rules1);
   if (!rc) rc = step_haircuts(&s, h - d->fund_draw);
   if (rc) return rc;
   int64_t left;

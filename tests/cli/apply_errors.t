@@ -50,9 +50,9 @@ bad "an empty object" "1: type: missing" '{}'
 bad "missing type" "1: type: missing" '{"account":"alice","amount":1}'
 bad "type in capitals is not type" "1: type: missing" '{"TYPE":"fund","amount":1}'
 bad "type not a string" "1: type: must be a string, not an integer" '{"type":5}'
-bad "unknown type" "1: type: unknown event type 'bogus' (market, deposit, withdraw, trade, fund, deficit)" \
+bad "unknown type" "1: type: unknown event type 'bogus' (market, deposit, withdraw, trade, fund, deficit, event)" \
   '{"type":"bogus"}'
-bad "an import-only record type" "1: type: unknown event type 'account' (market, deposit, withdraw, trade, fund, deficit)" \
+bad "an import-only record type" "1: type: unknown event type 'account' (market, deposit, withdraw, trade, fund, deficit, event)" \
   '{"type":"account","account":"zoe","balance":5}'
 bad "unknown field" "1: extra: unknown field for a deposit event" \
   '{"type":"deposit","account":"alice","amount":1,"extra":2}'

@@ -382,7 +382,7 @@ for h in --help -h help; do
   ok "socloss $h: every command listed" lists_commands "$OUT"
 done
 run "$S" --version
-is "$RC|$OUT|$ERR" $'0|socloss 0.1.0\n|' "socloss --version"
+is "$RC|$OUT|$ERR" $'0|socloss 1.0.0\n|' "socloss --version"
 
 run "$S"
 is "$RC|$OUT|$(head -n 1 <<<"$ERR")" "2||$MAIN_HEAD" "no command: usage on stderr, exit 2"

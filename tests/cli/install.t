@@ -17,7 +17,7 @@ for f in include/socloss.h lib/libsocloss.so lib/libsocloss.a lib/pkgconfig/socl
          lib/cmake/socloss/socloss-config.cmake libexec/socloss-eval bin/socloss; do
   ok "installs $f" test -e "$prefix/$f"
 done
-like "$(readelf -d "$prefix/lib/libsocloss.so" 2>/dev/null)" 'SONAME.*libsocloss\.so\.0' "libsocloss.so has the SONAME libsocloss.so.0"
+like "$(readelf -d "$prefix/lib/libsocloss.so" 2>/dev/null)" 'SONAME.*libsocloss\.so\.1' "libsocloss.so has the SONAME libsocloss.so.1 (1.0 changed the ABI)"
 exported=$(nm -D --defined-only "$prefix/lib/libsocloss.so" | awk '$2 == "T" { print $3 }')
 is "$(printf '%s\n' "$exported" | grep -vc '^socloss_')" 0 "only socloss_* functions are exported"
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # simulate.t — `socloss simulate` side by side on a small ledger: the figures
 # (worked by hand in tests/test_simulate.c: pro_rata shares 0.1, 0.933, 0.934,
-# Gini 2 x 4.768 / (3 x 1.967) - 4/3 = 0.282664; adl takes 60 a lot from
-# everyone, all shares 0.6, Gini 0) in text and JSON, nothing kept.
+# Gini 2 x 4.768 / (3 x 1.967) - 4/3 = 0.282664; adl takes 60 a lot, only
+# the lots each equity bears: p 10, q 1, r 5 = 960, shares 0.6, 0.06, 0.6,
+# Gini 2/7; the empty fund leaves 540 of bad debt) in text and JSON, nothing
+# kept.
 here=$(cd "$(dirname "$0")" && pwd)
 policies=$here/../../policies
 . "$here/tap.sh"
@@ -15,7 +17,7 @@ run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --policy "$policies/adl
   --params '{"score":"pnl","fund_first":false}' --json
 is "$RC" 0 "simulate two policies on a 20% fall"
 text want <<'EOF2'
-{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":1}},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.600000,"gini":0.000000,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0}}]}
+{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":1}},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":960,"largest_share":0.600000,"gini":0.285714,"overshoot":0,"fund_draw":0,"bad_debt":540,"split":{"account":"p","delta":0}}]}
 EOF2
 is "$OUT" "${want//POL/$policies}" "the figures, exactly"
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20

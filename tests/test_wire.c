@@ -1,0 +1,240 @@
+/*
+ * What a policy sees and says, across the wire: the request's new fields
+ * (each market's deficit share d, the fund's draw cap, the event and its two
+ * columns) and the answer's close share survive encode -> decode exactly;
+ * the real evaluator shows them in ctx (and makes a lone deficit an event of
+ * one); it refuses a share outside 0..10000 naming the action; and every
+ * account but the bankrupt one is a candidate, positions or not.
+ */
+#include "evalproto.h"
+#include "policy.h"
+#include "util.h"
+
+/* Three candidates over two markets; per-market columns with a stride of 4,
+ * so the encoder's repacking to a stride of n is exercised too. */
+static const char IDS[] = "bobcarolzed";
+static const uint32_t OFF[4] = {0, 3, 8, 11};
+static const int64_t BAL[3] = {1000, -900, 0}, EQ[3] = {1400, 100, 0}, UT[3] = {400, 1000, 0},
+                     PROFIT[3] = {700, 1000, 0}, PROFIT0[3] = {900, 1200, 5}, CHARGED[3] = {40, 0, 3};
+static const int64_t SIZE[8] = {-10, -5, 0, 99, 2, 0, 0, 99}, COST[8] = {-1800, -900, 0, 99, 20, 0, 0, 99},
+                     UPNL[8] = {1000, 500, 0, 99, -300, 0, 0, 99};
+static const eval_market MK[2] = {{"BTC", 25, 2500, 80, 140, 1500}, {"ETH", -3, -30, 9, 5, 12}};
+
+static eval_request request(int fn, const char *source, int with_event) {
+  eval_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.fn = fn;
+  rq.limits = (eval_limits){1000000u, 64u << 20, 2000u};
+  rq.source = source;
+  rq.source_len = strlen(source);
+  rq.params = "{\"x\":1}";
+  rq.params_len = 7;
+  rq.deficit_id = "d-1";
+  rq.deficit_id_len = 3;
+  strcpy(rq.account, "a");
+  rq.equity = -1500;
+  rq.shortfall = 450;
+  rq.fund_cash = 700;
+  rq.fund_max_draw = 20;
+  rq.nmarkets = 2;
+  rq.markets = MK;
+  rq.c = (eval_columns){3, 4, IDS, OFF, BAL, EQ, UT, PROFIT, SIZE, COST, UPNL};
+  if (with_event) rq.event = (eval_event){"crash-7", 7, PROFIT0, CHARGED};
+  return rq;
+}
+
+static int same_column(const int64_t *a, const int64_t *b, size_t n) { return a && b && !memcmp(a, b, n * 8); }
+
+static void request_round_trip(void) {
+  eval_request rq = request(EVAL_FN_HAIRCUT, "return 1", 1), got;
+  eval_market mk[4];
+  codec_buf b = {0};
+  evalproto_encode_request(&b, &rq);
+  ok(!b.oom && evalproto_decode_request(b.p, b.len, &got, mk, 4) == 0, "a request with an event decodes");
+  ok(got.fn == EVAL_FN_HAIRCUT && got.limits.instructions == 1000000u && got.limits.memory == 64u << 20 &&
+         got.limits.wall_ms == 2000u,
+     "fn and limits");
+  ok(got.source_len == 8 && !memcmp(got.source, "return 1", 8) && got.params_len == 7 &&
+         !memcmp(got.params, "{\"x\":1}", 7) && got.deficit_id_len == 3 && !memcmp(got.deficit_id, "d-1", 3) &&
+         !strcmp(got.account, "a"),
+     "source, params, deficit id, account");
+  ok(got.equity == -1500 && got.shortfall == 450 && got.fund_cash == 700, "equity, shortfall, fund cash");
+  is(got.fund_max_draw, 20, "fund_max_draw");
+  is(got.nmarkets, 2, "two markets");
+  for (int m = 0; m < 2; m++)
+    ok(!strcmp(mk[m].market, MK[m].market) && mk[m].size == MK[m].size && mk[m].cost == MK[m].cost &&
+           mk[m].mark == MK[m].mark && mk[m].bankruptcy_price == MK[m].bankruptcy_price,
+       "market %d: id, size, cost, mark, bankruptcy price", m + 1);
+  ok(mk[0].deficit == 1500 && mk[1].deficit == 12, "each market's deficit share: 1500 and 12");
+  ok(got.c.n == 3 && got.c.off[3] == 11 && !memcmp(got.c.ids, IDS, 11) && !memcmp(got.c.off, OFF, sizeof OFF),
+     "candidate ids");
+  ok(same_column(got.c.balance, BAL, 3) && same_column(got.c.equity, EQ, 3) && same_column(got.c.upnl_total, UT, 3),
+     "balance, equity, upnl_total");
+  ok(same_column(got.c.profit, PROFIT, 3), "the gross profit column");
+  is(got.c.stride, 3, "per-market columns arrive packed at stride n");
+  ok(same_column(got.c.size, SIZE, 3) && same_column(got.c.size + 3, SIZE + 4, 3) &&
+         same_column(got.c.cost, COST, 3) && same_column(got.c.cost + 3, COST + 4, 3) &&
+         same_column(got.c.upnl, UPNL, 3) && same_column(got.c.upnl + 3, UPNL + 4, 3),
+     "size, cost, upnl of both markets");
+  ok(got.event.id_len == 7 && !memcmp(got.event.id, "crash-7", 7), "the event id");
+  ok(same_column(got.event.profit0, PROFIT0, 3) && same_column(got.event.charged, CHARGED, 3),
+     "the event's profit0 and charged columns");
+  ok(evalproto_decode_request(b.p, b.len - 1, &got, mk, 4) == -1, "one byte short is refused");
+  ok(evalproto_decode_request(b.p, b.len, &got, mk, 1) == -1, "more markets than the decoder holds is refused");
+  codec_buf_free(&b);
+
+  /* no event: nothing but an empty id and a flags byte of 0 */
+  rq = request(EVAL_FN_HAIRCUT, "return 1", 0);
+  evalproto_encode_request(&b, &rq);
+  ok(evalproto_decode_request(b.p, b.len, &got, mk, 4) == 0 && !got.event.id && got.event.id_len == 0 &&
+         !got.event.profit0 && !got.event.charged,
+     "without an event: no id, no columns");
+  unsigned char *flags = b.p + b.len - 1;
+  *flags = 4;
+  ok(evalproto_decode_request(b.p, b.len, &got, mk, 4) == -1, "an unknown event flag is refused");
+  codec_buf_free(&b);
+
+  /* one column alone */
+  rq.event.charged = CHARGED;
+  evalproto_encode_request(&b, &rq);
+  ok(evalproto_decode_request(b.p, b.len, &got, mk, 4) == 0 && !got.event.profit0 &&
+         same_column(got.event.charged, CHARGED, 3),
+     "charged alone");
+  codec_buf_free(&b);
+}
+
+static void response_round_trip(void) {
+  eval_action acts[3] = {{.index = 2, .market = 1, .value = 7, .share = 6667},
+                         {.index = 0, .market = 0, .value = 3, .share = EVAL_SHARE_FULL},
+                         {.index = 1, .market = 0, .value = 5, .share = 0}};
+  eval_response rs, got;
+  memset(&rs, 0, sizeof rs);
+  strcpy(rs.name, "adl");
+  rs.has_deleverage = 1;
+  rs.instructions = 12000;
+  rs.nactions = 3;
+  rs.actions = acts;
+  codec_buf b = {0};
+  evalproto_encode_response(&b, &rs);
+  ok(evalproto_decode_response(b.p, b.len, &got) == 0 && got.nactions == 3, "a response with three closes decodes");
+  int same = 1;
+  for (int k = 0; k < 3; k++)
+    same &= got.actions[k].index == acts[k].index && got.actions[k].market == acts[k].market &&
+            got.actions[k].value == acts[k].value && got.actions[k].share == acts[k].share;
+  ok(same, "index, market, lots and share of each: 6667, 10000, 0");
+  codec_buf_free(&b);
+}
+
+/* A step that shows what it sees, as the text of an error (level 0: no
+ * position prefix). */
+static const char *VIEW =
+    "return {name = 'view', haircut = function(ctx)\n"
+    "  local m, e = ctx.deficit.markets[2], ctx.event\n"
+    "  error(string.format('%s d=%d max_draw=%d event=%s profit0=%d,%d,%d charged=%d,%d,%d n=%d',\n"
+    "    m.market, m.deficit, ctx.fund.max_draw, e.id, e.profit0[1], e.profit0[2], e.profit0[3],\n"
+    "    e.charged[1], e.charged[2], e.charged[3], #e.charged), 0)\n"
+    "end}";
+
+static const char *WRITE_CHARGED =
+    "return {name = 'w', haircut = function(ctx) ctx.event.charged[1] = 0 end}";
+
+static void through_the_evaluator(void) {
+  evaluator ev;
+  evaluator_init(&ev, SOCLOSS_BINARY_DIR "/socloss-eval");
+  eval_response rs;
+  void *buf;
+  eval_request rq = request(EVAL_FN_HAIRCUT, VIEW, 1);
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  is(rs.status, EVAL_ERROR, "the viewing policy raises its view");
+  is_str(rs.message, "ETH d=12 max_draw=20 event=crash-7 profit0=900,1200,5 charged=40,0,3 n=3",
+         "ctx.deficit.markets[i].deficit, ctx.fund.max_draw, ctx.event as the host sent them");
+  free(buf);
+  rq = request(EVAL_FN_HAIRCUT, VIEW, 0);
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  is_str(rs.message, "ETH d=12 max_draw=20 event=d-1 profit0=700,1000,0 charged=0,0,0 n=3",
+         "no event: the deficit id, today's gross profit, zeros");
+  free(buf);
+  rq = request(EVAL_FN_HAIRCUT, WRITE_CHARGED, 0);
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  ok(rs.status == EVAL_ERROR && strstr(rs.message, "this column is read-only"), "ctx.event.charged is read-only: %s",
+     rs.message);
+  free(buf);
+  rq = request(EVAL_FN_HAIRCUT, WRITE_CHARGED, 1);
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  ok(rs.status == EVAL_ERROR && strstr(rs.message, "this column is read-only"), "so is the host's: %s", rs.message);
+  free(buf);
+  evaluator_stop(&ev);
+}
+
+/* a 10 long at 100, mark 80, balance -1000: equity -1200; b 10 short at
+ * 100 (equity 5200); c a depositor with no position. */
+static const char *M = "market,mark_price\nBTC,80\n", *A = "account,balance\na,-1000\nb,5000\nc,300\n",
+                  *P = "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n";
+
+static socloss *ledger(char dir[64]) {
+  socloss *led = new_ledger(dir, 0);
+  socloss_source m = src_of("m", M), a = src_of("a", A), p = src_of("p", P);
+  if (socloss_import_csv(led, &m, &a, &p, NULL)) diag("import: %s", socloss_errmsg(led));
+  return led;
+}
+
+static int resolve(socloss *led, const char *policy, const socloss_resolution **r) {
+  socloss_resolve_options ro;
+  socloss_resolve_options_init(&ro);
+  ro.policy = policy;
+  ro.policy_len = strlen(policy);
+  ro.dry_run = 1;
+  return socloss_resolve(led, "a", &ro, r);
+}
+
+/* The failure text of a close with this share field (Lua source). */
+static void share_refused(socloss *led, const char *actions, const char *want) {
+  char src[512], msg[600];
+  snprintf(src, sizeof src, "return {name = 's', deleverage = function(ctx) return %s end}", actions);
+  const socloss_resolution *r;
+  is(resolve(led, src, &r), SOCLOSS_EPOLICY, "refused: %s", actions);
+  snprintf(msg, sizeof msg, "policy 's' (%.12s) returned an invalid result in deleverage: %s", r->policy_hash, want);
+  is_str(socloss_errmsg(led), msg, "with its message");
+}
+
+static void shares_and_candidates(void) {
+  char dir[64];
+  socloss *led = ledger(dir);
+  share_refused(led, "{{account = 'b', market = 'BTC', size = 1, share = 10001}}",
+                "deleverage action 1: share 10001 is out of 0..10000 (basis points)");
+  share_refused(led,
+                "{{account = 'b', market = 'BTC', size = 1}, "
+                "{account = 'b', market = 'BTC', size = 1, share = -1}}",
+                "deleverage action 2: share -1 is out of 0..10000 (basis points)");
+  share_refused(led, "{{account = 'b', market = 'BTC', size = 1, share = 1.5}}",
+                "deleverage action 1: share is a float (1.5), not an integer");
+  share_refused(led, "{{account = 'b', market = 'BTC', size = 1, share = '5000'}}",
+                "deleverage action 1: share is a string, not an integer");
+  const socloss_resolution *r;
+  const char *half = "return {name = 'h', deleverage = function(ctx) "
+                     "return {{account = 'b', market = 'BTC', size = 4, share = 5000}} end}";
+  is(resolve(led, half, &r), SOCLOSS_OK, "a share of 5000 is accepted");
+  ok(r->ndeleveraged == 1 && r->deleveraged[0].size == 4, "the close of 4 lots is made");
+
+  /* c holds no position and is a candidate all the same */
+  const char *depositor = "return {name = 'dep', haircut = function(ctx)\n"
+                          "  if ctx.n ~= 2 or ctx.account[2] ~= 'c' or ctx.size.BTC[2] ~= 0 then error('view') end\n"
+                          "  return {{account = 'c', amount = 300}} end}";
+  is(resolve(led, depositor, &r), SOCLOSS_OK, "a depositor can be charged: %s", socloss_errmsg(led));
+  ok(r->nhaircuts == 1 && !strcmp(r->haircuts[0].account, "c") && r->haircuts[0].amount == 300 && r->bad_debt == 900,
+     "c pays 300 of the 1200, 900 is bad debt");
+  const char *unknown = "return {name = 'u', haircut = function(ctx) return {{account = 'zz', amount = 1}} end}";
+  is(resolve(led, unknown, &r), SOCLOSS_EPOLICY, "an account that does not exist");
+  ok(strstr(socloss_errmsg(led), "haircut action 1: unknown account 'zz' (no such account)") != NULL, "%s",
+     socloss_errmsg(led));
+  ok(invariants_hold(led), "invariants");
+  drop_ledger(led, dir);
+}
+
+int main(void) {
+  request_round_trip();
+  response_round_trip();
+  through_the_evaluator();
+  shares_and_candidates();
+  return done_testing();
+}
