@@ -85,9 +85,24 @@ void ctx_push(lua_State *L, int policy, const eval_request *rq, const int64_t *z
   lua_newtable(L);  /* deficit */
   lua_pushlstring(L, rq->deficit_id, rq->deficit_id_len);
   lua_setfield(L, -2, "id");
-  lua_pushstring(L, rq->account);
-  lua_setfield(L, -2, "account");
-  set_int(L, "equity", rq->equity);
+  const eval_joint *j = &rq->joint;
+  if (j->naccounts) {
+    /* a joint event's haircut: every bankrupt account and its hole; no
+     * account of its own, and its markets carry only their marks */
+    lua_createtable(L, (int)j->naccounts, 0);
+    for (size_t i = 0; i < j->naccounts; i++) {
+      lua_createtable(L, 0, 2);
+      lua_pushlstring(L, j->ids + j->off[i], j->off[i + 1] - j->off[i]);
+      lua_setfield(L, -2, "account");
+      set_int(L, "hole", j->hole[i]);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "accounts");
+  } else {
+    lua_pushstring(L, rq->account);
+    lua_setfield(L, -2, "account");
+    set_int(L, "equity", rq->equity);
+  }
   set_int(L, "shortfall", rq->shortfall);
   lua_createtable(L, (int)rq->nmarkets, 0);
   for (size_t m = 0; m < rq->nmarkets; m++) {
@@ -95,11 +110,13 @@ void ctx_push(lua_State *L, int policy, const eval_request *rq, const int64_t *z
     lua_newtable(L);
     lua_pushstring(L, mk->market);
     lua_setfield(L, -2, "market");
-    set_int(L, "size", mk->size);
-    set_int(L, "cost", mk->cost);
     set_int(L, "mark", mk->mark);
-    set_int(L, "bankruptcy_price", mk->bankruptcy_price);
-    set_int(L, "deficit", mk->deficit);
+    if (!j->naccounts) {
+      set_int(L, "size", mk->size);
+      set_int(L, "cost", mk->cost);
+      set_int(L, "bankruptcy_price", mk->bankruptcy_price);
+      set_int(L, "deficit", mk->deficit);
+    }
     lua_rawseti(L, -2, (lua_Integer)m + 1);
   }
   lua_setfield(L, -2, "markets");

@@ -56,6 +56,15 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
   codec_buf_u8(b, (e->profit0 ? 1u : 0u) | (e->charged ? 2u : 0u));
   if (e->profit0) put_column(b, e->profit0, c->n);
   if (e->charged) put_column(b, e->charged, c->n);
+  /* a joint haircut call: the bankrupt accounts and their holes */
+  const eval_joint *j = &rq->joint;
+  codec_buf_u32(b, (uint32_t)j->naccounts);
+  if (j->naccounts) {
+    codec_buf_blob(b, j->ids, j->off[j->naccounts]);
+    codec_buf_align8(b);
+    codec_buf_raw(b, j->off, (j->naccounts + 1) * sizeof *j->off);
+    put_column(b, j->hole, j->naccounts);
+  }
 }
 
 static const int64_t *get_column(codec_reader *r, size_t n) {
@@ -117,7 +126,21 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
   if (given & ~3u) return -1;
   if (given & 1u) e->profit0 = get_column(&r, c->n);
   if (given & 2u) e->charged = get_column(&r, c->n);
+  eval_joint *j = &rq->joint;
+  j->naccounts = codec_rd_u32(&r);
+  size_t jlen = 0;
+  if (j->naccounts) {
+    j->ids = codec_rd_blob(&r, &jlen);
+    codec_rd_align8(&r);
+    j->off = codec_rd_raw(&r, (j->naccounts + 1) * sizeof *j->off);
+    j->hole = get_column(&r, j->naccounts);
+  }
   if (r.bad || r.pos != r.len) return -1;
+  if (j->naccounts) {
+    if (j->off[0] != 0 || j->off[j->naccounts] != jlen) return -1;
+    for (size_t i = 0; i < j->naccounts; i++)
+      if (j->off[i + 1] <= j->off[i] || j->off[i + 1] - j->off[i] > CODEC_ID_MAX) return -1;
+  }
   /* offsets must rise within the id bytes: the columns are then safe to use */
   if (c->off[0] != 0 || c->off[c->n] != idlen) return -1;
   for (size_t i = 0; i < c->n; i++)

@@ -76,6 +76,15 @@ typedef struct eval_event {
   const int64_t *charged;   /* n entries: what the event took from each so far, or NULL */
 } eval_event;
 
+/* A joint event's one haircut call: the bankrupt accounts and what each
+ * still lacks after steps 1-4 (naccounts 0: not a joint call). */
+typedef struct eval_joint {
+  size_t naccounts;
+  const char *ids;          /* account i is ids[off[i] .. off[i + 1]) */
+  const uint32_t *off;      /* naccounts + 1 offsets */
+  const int64_t *hole;      /* naccounts entries */
+} eval_joint;
+
 typedef struct eval_request {
   int fn;
   eval_limits limits;
@@ -92,6 +101,7 @@ typedef struct eval_request {
   const eval_market *markets;
   eval_columns c;
   eval_event event;
+  eval_joint joint;
 } eval_request;
 
 #define EVAL_SHARE_FULL 10000  /* a close's share of its bankruptcy transfer, in basis points */

@@ -62,10 +62,11 @@ static int advance(mk_cursor *c) {
   return rc == SOCLOSS_ENOTFOUND ? SOCLOSS_OK : rc;
 }
 
-/* Every account but the bankrupt one, in id order, with balance, equity,
- * gross profit and its positions in the deficit's markets: one merge of the
+/* Every account but the bankrupt one (and those of `out`, in id order: a
+ * joint event's bankrupt accounts), in id order, with balance, equity, gross
+ * profit and its positions in the deficit's markets: one merge of the
  * accounts table with each market's positions. */
-int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
+int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
   mk_list ml = {0};
   size_t na, np, nmk;
   int rc = store_counts(t, &nmk, &na, &np);
@@ -102,6 +103,7 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
   if (!rc) rc = store_cursor_accounts(t, &ac);
   char id[CODEC_ID_MAX + 1];
   int64_t balance;
+  size_t xo = 0;  /* the next of `out` (in id order) not yet passed */
   if (!rc) c->off[0] = 0;
   while (!rc && (rc = store_next_account(ac, id, &balance)) == SOCLOSS_OK) {
     __int128 total = 0, gross = 0;
@@ -121,7 +123,8 @@ int build_cands(store_txn *t, const deficit_rec *d, cands *c) {
       if ((rc = advance(m))) break;
     }
     if (rc) continue;
-    if (!strcmp(id, d->account)) {  /* not a candidate: clear its row */
+    while (xo < nout && strcmp(out[xo], id) < 0) xo++;
+    if (!strcmp(id, d->account) || (xo < nout && !strcmp(out[xo], id))) {  /* not a candidate: clear its row */
       for (size_t j = 0; j < d->nm; j++) c->size[j * c->cap + i] = c->cost[j * c->cap + i] = c->upnl[j * c->cap + i] = 0;
       continue;
     }

@@ -41,9 +41,10 @@ static int event_columns(const event_ctx *ev, const cands *c, int64_t **profit0,
 }
 
 /* Calls the evaluator for one step over the candidates; fills actions. */
-static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t shortfall,
-                      int64_t fund_cash, cands *c, void **buf, eval_response *rs) {
-  int rc = build_cands(t, d, c);
+int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t shortfall, int64_t fund_cash,
+               const char *const *out, size_t nout, const eval_joint *joint, cands *c, void **buf,
+               eval_response *rs) {
+  int rc = build_cands(t, d, out, nout, c);
   if (rc) return rc;
   eval_market mk[DEFICIT_MARKETS_MAX];
   for (size_t k = 0; k < d->nm; k++) {
@@ -84,6 +85,7 @@ static int ask_policy(live *lv, store_txn *t, deficit_rec *d, int fn, int64_t sh
     }
     rq.event = (eval_event){lv->event->id, strlen(lv->event->id), profit0, charged};
   }
+  if (joint) rq.joint = *joint;
   uint64_t us = 0;
   evaluator_call(lv->led->ev, &rq, rs, buf, &us);
   free(profit0);
@@ -198,115 +200,132 @@ static int record_shadow(live *lv, applier *a, const deficit_rec *d, const shado
   return rc;
 }
 
+int deficit_open(live *lv, applier *a, const char *id, const char *account, deficit_rec *d) {
+  store_txn *t = a->t;
+  memset(d, 0, sizeof *d);
+  d->rules = lv->rules ? lv->rules : DEFICIT_RULES;
+  d->event = lv->event ? lv->event->id : "";
+  d->event_len = strlen(d->event);
+  d->id = id;
+  d->id_len = strlen(id);
+  uint64_t prior;
+  int rc = store_deficit_get(t, d->id, d->id_len, &prior);
+  if (rc == SOCLOSS_OK)
+    return err_fail(SOCLOSS_EEXIST, "id: deficit '%s' was already resolved (journal record %llu)", d->id,
+                    (unsigned long long)prior);
+  if (rc != SOCLOSS_ENOTFOUND) return rc;
+  /* the bankrupt account, its positions and equity */
+  memcpy(d->account, account, strlen(account) + 1);
+  int64_t balance;
+  rc = store_account_get(t, d->account, &balance);
+  if (rc == SOCLOSS_ENOTFOUND) return err_fail(rc, "account: unknown account '%s'", d->account);
+  if (rc) return rc;
+  market_pos mp = {lv, t, d, balance};
+  if ((rc = store_each_market(t, load_position, &mp))) return rc;
+  if (!fits_i64(mp.equity))
+    return err_fail(SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d->account);
+  d->equity = lv->equity = (int64_t)mp.equity;
+  if (d->equity >= 0)
+    return err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d->account,
+                    (long long)d->equity);
+  memcpy(d->policy_name, lv->pol.name, sizeof d->policy_name);
+  memcpy(d->policy_hash, lv->pol.hash, sizeof d->policy_hash);
+  d->params = lv->params;
+  d->params_len = lv->params_len;
+  d->fund_max_draw = lv->lim.fund_max_draw;
+  return SOCLOSS_OK;
+}
+
+void held_free(held *h) {
+  cands_free(&h->c);
+  free(h->buf);
+  free(h->dl);
+  memset(h, 0, sizeof *h);
+}
+
+int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, int64_t *shortfall) {
+  store_txn *t = a->t;
+  eval_response rs;
+  /* 1-2: bankruptcy prices, deleverage */
+  int rc = bankruptcy_prices(d);
+  if (rc) return rc;
+  if (lv->pol.has_deleverage && d->nm) {
+    if ((rc = ask_policy(lv, t, d, EVAL_FN_DELEVERAGE, 0, a->tot.fund_cash, NULL, 0, NULL, &h->c, &h->buf, &rs)))
+      return rc;
+    if (!(h->dl = malloc((rs.nactions ? rs.nactions : 1) * sizeof *h->dl))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    for (size_t k = 0; k < rs.nactions; k++) {
+      uint32_t i = rs.actions[k].index;
+      h->dl[k] = (dl_action){h->c.ids + h->c.off[i], h->c.off[i + 1] - h->c.off[i], rs.actions[k].market, i,
+                             rs.actions[k].value, rs.actions[k].share, 0};
+    }
+    d->dl = h->dl;
+    d->ndl = rs.nactions;
+    s->ncands = h->c.n;
+    s->equity_hint = h->c.equity;  /* the holders' equity before any close */
+    if ((rc = step_deleverage(s, 0))) return rc;
+  }
+  lv->stage = NULL;
+  /* 3-4: takeover, fund */
+  for (size_t k = 0; k < d->nm; k++) {
+    store_position p;
+    rc = store_position_get(t, d->mk[k].market, d->account, &p);
+    if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+    d->take[k] = rc ? 0 : p.size;
+  }
+  int64_t hole;
+  if ((rc = step_takeover(s)) || (rc = step_hole(s, &hole))) return rc;
+  int64_t cash = a->tot.fund_cash > 0 ? a->tot.fund_cash : 0;
+  d->fund_draw = hole < cash ? hole : cash;
+  if (lv->lim.fund_max_draw > 0 && d->fund_draw > lv->lim.fund_max_draw) d->fund_draw = lv->lim.fund_max_draw;
+  if ((rc = step_fund(s, hole, lv->lim.fund_max_draw))) return rc;
+  *shortfall = hole - d->fund_draw;
+  return SOCLOSS_OK;
+}
+
+/* Turns the policy's answer into haircut actions over the candidates c. */
+int haircut_actions(const cands *c, const eval_response *rs, hc_action **out) {
+  hc_action *hc = malloc((rs->nactions ? rs->nactions : 1) * sizeof *hc);
+  if (!hc) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < rs->nactions; k++) {
+    uint32_t i = rs->actions[k].index;
+    hc[k] = (hc_action){c->ids + c->off[i], c->off[i + 1] - c->off[i], i, rs->actions[k].value};
+  }
+  *out = hc;
+  return SOCLOSS_OK;
+}
+
 static int resolve_txn(store_txn *t, void *ud) {
   live *lv = ud;
-  socloss *led = lv->led;
   shadow_run shadow;
   memset(&shadow, 0, sizeof shadow);
   applier a;
   deficit_rec d;
-  cands c = {0}, c2 = {0};  /* the candidates as deleverage, then haircut, saw them */
-  void *buf = NULL, *buf2 = NULL;
-  dl_action *dl = NULL;
+  held h = {0};
+  cands c2 = {0};  /* the candidates as the haircut step saw them */
+  void *buf2 = NULL;
   hc_action *hc = NULL;
   eval_response rs;
   char label[160];
-  memset(&d, 0, sizeof d);
-  d.rules = lv->rules ? lv->rules : DEFICIT_RULES;
-  d.event = lv->event ? lv->event->id : "";
-  d.event_len = strlen(d.event);
   lv->stage = NULL;
   lv->instructions = lv->policy_us = 0;
   /* lv->lim was read by whoever asked (a replay decides with the fund cap
    * that was in force then) */
-  int rc = applier_start(&a, led, t, 1);
-  if (rc) goto out;
-  d.id = lv->id;
-  d.id_len = strlen(lv->id);
-  uint64_t prior;
-  if ((rc = store_deficit_get(t, d.id, d.id_len, &prior)) == SOCLOSS_OK) {
-    rc = err_fail(SOCLOSS_EEXIST, "id: deficit '%s' was already resolved (journal record %llu)", d.id,
-                     (unsigned long long)prior);
-    goto out;
-  }
-  if (rc != SOCLOSS_ENOTFOUND) goto out;
-
-  /* the bankrupt account, its positions and equity */
-  memcpy(d.account, lv->account, strlen(lv->account) + 1);
-  int64_t balance;
-  rc = store_account_get(t, d.account, &balance);
-  if (rc == SOCLOSS_ENOTFOUND) rc = err_fail(rc, "account: unknown account '%s'", d.account);
-  if (rc) goto out;
-  market_pos mp = {lv, t, &d, balance};
-  if ((rc = store_each_market(t, load_position, &mp))) goto out;
-  if (!fits_i64(mp.equity)) {
-    rc = err_fail(SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d.account);
-    goto out;
-  }
-  d.equity = lv->equity = (int64_t)mp.equity;
-  if (d.equity >= 0) {
-    rc = err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d.account,
-                     (long long)d.equity);
-    goto out;
-  }
-  memcpy(d.policy_name, lv->pol.name, sizeof d.policy_name);
-  memcpy(d.policy_hash, lv->pol.hash, sizeof d.policy_hash);
-  d.params = lv->params;
-  d.params_len = lv->params_len;
+  int rc = applier_start(&a, lv->led, t, 1);
+  if (!rc) rc = deficit_open(lv, &a, lv->id, lv->account, &d);
   /* the shadow decides first, on the same state, in a transaction thrown away */
-  if (lv->shadow && (rc = run_shadow(lv, t, &shadow))) goto out;
+  if (!rc && lv->shadow) rc = run_shadow(lv, t, &shadow);
+  if (rc) goto out;
   policy_label(&lv->pol, label, sizeof label - 2);
   strcat(label, ": ");
   step s = {&a, &d, label, NULL, 0};
-
-  /* 1-2: bankruptcy prices, deleverage */
-  if ((rc = bankruptcy_prices(&d))) goto out;
-  if (lv->pol.has_deleverage && d.nm) {
-    if ((rc = ask_policy(lv, t, &d, EVAL_FN_DELEVERAGE, 0, a.tot.fund_cash, &c, &buf, &rs))) goto out;
-    if (!(dl = malloc((rs.nactions ? rs.nactions : 1) * sizeof *dl))) {
-      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-      goto out;
-    }
-    for (size_t k = 0; k < rs.nactions; k++) {
-      uint32_t i = rs.actions[k].index;
-      dl[k] = (dl_action){c.ids + c.off[i], c.off[i + 1] - c.off[i], rs.actions[k].market, i, rs.actions[k].value,
-                          rs.actions[k].share, 0};
-    }
-    d.dl = dl;
-    d.ndl = rs.nactions;
-    s.ncands = c.n;
-    s.equity_hint = c.equity;  /* the holders' equity before any close */
-    if ((rc = step_deleverage(&s, 0))) goto out;
-  }
-  lv->stage = NULL;
-
-  /* 3-4: takeover, fund */
-  for (size_t k = 0; k < d.nm; k++) {
-    store_position p;
-    rc = store_position_get(t, d.mk[k].market, d.account, &p);
-    if (rc && rc != SOCLOSS_ENOTFOUND) goto out;
-    d.take[k] = rc ? 0 : p.size;
-  }
-  int64_t h, left;
-  if ((rc = step_takeover(&s)) || (rc = step_hole(&s, &h))) goto out;
-  int64_t cash = a.tot.fund_cash > 0 ? a.tot.fund_cash : 0;
-  d.fund_draw = h < cash ? h : cash;
-  if (lv->lim.fund_max_draw > 0 && d.fund_draw > lv->lim.fund_max_draw) d.fund_draw = lv->lim.fund_max_draw;
-  d.fund_max_draw = lv->lim.fund_max_draw;
-  if ((rc = step_fund(&s, h, lv->lim.fund_max_draw))) goto out;
+  int64_t shortfall, left;
+  if ((rc = deficit_first_steps(lv, &a, &d, &s, &h, &shortfall))) goto out;
 
   /* 5: haircuts */
-  int64_t shortfall = h - d.fund_draw;
   if (shortfall > 0 && lv->pol.has_haircut) {
-    if ((rc = ask_policy(lv, t, &d, EVAL_FN_HAIRCUT, shortfall, a.tot.fund_cash, &c2, &buf2, &rs))) goto out;
-    if (!(hc = malloc((rs.nactions ? rs.nactions : 1) * sizeof *hc))) {
-      rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+    if ((rc = ask_policy(lv, t, &d, EVAL_FN_HAIRCUT, shortfall, a.tot.fund_cash, NULL, 0, NULL, &c2, &buf2, &rs)) ||
+        (rc = haircut_actions(&c2, &rs, &hc)))
       goto out;
-    }
-    for (size_t k = 0; k < rs.nactions; k++) {
-      uint32_t i = rs.actions[k].index;
-      hc[k] = (hc_action){c2.ids + c2.off[i], c2.off[i + 1] - c2.off[i], i, rs.actions[k].value};
-    }
     d.hc = hc;
     d.nhc = rs.nactions;
     s.equity_hint = c2.equity;
@@ -323,16 +342,13 @@ static int resolve_txn(store_txn *t, void *ud) {
   if (!rc && shadow.pol.source) rc = record_shadow(lv, &a, &d, &shadow);
 out:
   free(shadow.text);
-  free(dl);
   free(hc);
-  cands_free(&c);
+  held_free(&h);
   cands_free(&c2);
-  free(buf);
   free(buf2);
   applier_end(&a);
   return rc;
 }
-
 
 int live_attempt(live *lv, store_txn *t) {
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};

@@ -31,7 +31,7 @@ typedef struct cands {
 /* Every account but the bankrupt one, positions or not, in id order, with
  * balance, equity, total upnl, gross profit and its positions in the
  * deficit's markets (zeros where it holds none). */
-int build_cands(store_txn *t, const deficit_rec *d, cands *c);
+int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
 void cands_free(cands *c);
 
 /* ---- the steps (steps.c) ------------------------------------------------ */
@@ -77,6 +77,31 @@ typedef struct live {
   size_t shadow_len;
   const char *shadow_params;
 } live;
+
+/* Calls the evaluator for one step over the candidates (every account but
+ * d's and those of `out`), fills rs; with joint, the one haircut call of a
+ * joint event. */
+int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t shortfall, int64_t fund_cash,
+               const char *const *out, size_t nout, const eval_joint *joint, cands *c, void **buf,
+               eval_response *rs);
+
+/* Before step 1: the deficit id is new and the account bankrupt; d gets
+ * the account's markets and equity, the policy, params, event and cap. */
+int deficit_open(live *lv, applier *a, const char *id, const char *account, deficit_rec *d);
+
+/* What a deficit's first steps hold until its transaction ends. */
+typedef struct held {
+  cands c;          /* the candidates as the deleverage step saw them */
+  void *buf;        /* the evaluator's answer */
+  dl_action *dl;    /* the closes */
+} held;
+void held_free(held *h);
+
+/* Steps 1 to 4: prices, the policy's closes, the takeover, the fund;
+ * *shortfall gets what is left for the haircuts. */
+int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, int64_t *shortfall);
+/* The policy's answer as haircut actions over the candidates c (malloc'd). */
+int haircut_actions(const cands *c, const eval_response *rs, hc_action **out);
 
 /* Loads lv's policy in the sandbox, then resolves in a transaction nested
  * in t: all of it applied, or none (a failure leaves its stage in lv). */
