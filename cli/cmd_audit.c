@@ -30,7 +30,8 @@ static int print_replayed(void *ud, const socloss_replay_item *it) {
            *it->replayed ? it->replayed : "null");
     return 0;
   }
-  printf("record %" PRIu64 " deficit %s (%s): ", it->seq, it->id, it->account);
+  if (*it->account) printf("record %" PRIu64 " deficit %s (%s): ", it->seq, it->id, it->account);
+  else printf("record %" PRIu64 " joint event %s: ", it->seq, it->id);  /* one decision for many accounts */
   if (it->code) printf("the policy fails now: %s\n", it->message);
   else if (o->whatif)
     printf("charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64 ", bad debt %" PRId64 " -> %" PRId64

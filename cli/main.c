@@ -57,7 +57,10 @@ static const command commands[] = {
      "transaction: one by one in account-id order (deficit ids ID:ACCOUNT), each\n"
      "policy call seeing the event (ctx.event); --json prints one line per deficit\n"
      "then the totals.  Exit 1 when some could not be resolved (the rest are\n"
-     "applied, the failures journaled).\n"},
+     "applied, the failures journaled).  --joint makes the crash one decision:\n"
+     "steps 1-4 per account, then one haircut call for the combined shortfall,\n"
+     "credited to the holes in proportion; one line per account, one for the\n"
+     "event's haircuts, then the totals.\n"},
     {"policy", policy_args, cmd_policy, NEEDS_LEDGER,
      "socloss policy add|list|show|activate|fallback|shadow|set|clear DB [FILE|NAME|HASH] "
      "[--market M] [--params JSON] [--fallback] [--json]",

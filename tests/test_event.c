@@ -171,9 +171,163 @@ static void sequential_failure(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* Joint vs sequential.  A1 is 200 short in X (long 10 at 100, mark 80), A2
+ * 261 in Y (long 9 at 100, mark 71); P1 has 600 of profit in X (short 30 at
+ * 100), P2 400 in Y (short 10 at 111); the fund is empty.  Sequential
+ * pro_rata (scope market) charges each deficit's own market: P1 200, P2 261.
+ * Joint, one rate for the whole 461 over the profit in X and Y: P1
+ * 461 x 600 / 1000 = 276.6 and P2 184.4, floors 276 + 184 = 460, the odd atom
+ * to the larger remainder: P1 277, P2 184. */
+static const char *jv_markets = "market,mark_price\nX,100\nY,100\n";
+static const char *jv_positions =
+    "account,market,size,entry_price\nA1,X,10,100\nP1,X,-30,100\nL1,X,20,100\n"
+    "A2,Y,9,100\nP2,Y,-10,111\nL2,Y,1,100\n";
+static const char *jv_marks =
+    "{\"type\":\"market\",\"market\":\"X\",\"mark\":80}\n{\"type\":\"market\",\"market\":\"Y\",\"mark\":71}\n";
+
+static int64_t paid_by(const socloss_resolution *r, const char *account) { return haircut_of(r, account); }
+
+typedef struct joint_seen {
+  int n;
+  int64_t p1, p2, bad;
+  char last_id[80];
+} joint_seen;
+
+static int joint_each(void *ud, const socloss_resolution *r) {
+  joint_seen *j = ud;
+  j->n++;
+  j->p1 += paid_by(r, "P1");
+  j->p2 += paid_by(r, "P2");
+  j->bad += r->bad_debt;
+  snprintf(j->last_id, sizeof j->last_id, "%s", r->id);
+  return 0;
+}
+
+static int count_events(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  if (strstr(json, "\"type\":\"event\"") && strstr(json, "\"mode\":\"joint\"")) ++*(int *)ud;
+  return 0;
+}
+
+static int keep_last(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  snprintf(ud, 4096, "%s", json);
+  return 0;
+}
+
+static void joint_vs_sequential(void) {
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  for (int joint = 0; joint < 2; joint++) {
+    fixture fx;
+    fixture_make(&fx, jv_markets, "account,balance\nA1,0\nA2,0\nP1,1000\nP2,1000\nL1,10000\nL2,10000\n",
+                 jv_positions, jv_marks);
+    ok(view(fx.led, "A1").equity == -200 && view(fx.led, "A2").equity == -261, "A1 -200 in X, A2 -261 in Y");
+    socloss_event_options o;
+    socloss_event_options_init(&o);
+    o.id = "crash";
+    o.joint = joint;
+    o.policy = pr;
+    o.policy_len = len;
+    joint_seen js = {0};
+    o.each = joint_each;
+    o.ud = &js;
+    socloss_event_summary sum = {.size = sizeof sum};
+    is(socloss_resolve_event(fx.led, &o, &sum), SOCLOSS_OK, joint ? "joint" : "sequential");
+    if (!joint) {
+      ok(js.p1 == 200 && js.p2 == 261, "sequential: P1 200, P2 261 (each deficit's own market)");
+    } else {
+      ok(js.p1 == 277 && js.p2 == 184, "joint: one rate, P1 277, P2 184");
+      is(js.n, 3, "a result per account, then the event's");
+      is_str(js.last_id, "crash", "the last is the event's");
+      int events = 0;
+      socloss_journal(fx.led, 0, count_events, &events);
+      is(events, 1, "one record for the event");
+      size_t differ = 99;
+      ok(socloss_replay(fx.led, NULL, 0, NULL, 0, NULL, NULL, &differ) == SOCLOSS_OK && differ == 0,
+         "replay decides the event again, the same");
+    }
+    ok(sum.bankrupt == 2 && sum.resolved == 2 && sum.charged == 461 && sum.bad_debt == 0, "461 charged, no bad debt");
+    ok(view(fx.led, "A1").balance == 0 && view(fx.led, "A2").balance == 0, "both at zero");
+    ok(invariants_hold(fx.led), "invariants, replay included");
+    drop_ledger(fx.led, fx.dir);
+  }
+  free(pr);
+}
+
+/* A joint event short of capacity: P1 has 100 of profit (short 5 at 100),
+ * P2 50 (short 10 at 76), both pay their caps: 150 of the 461.  Credited by
+ * hole: 150 x 200 / 461 = 65.07 and 150 x 261 / 461 = 84.93, floors 65 + 84,
+ * the odd atom to the larger remainder, A2: 65 and 85; bad debt 135 and 176. */
+static void joint_short(void) {
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  fixture fx;
+  fixture_make(&fx, jv_markets, "account,balance\nA1,0\nA2,0\nP1,1000\nP2,1000\nS1,10000\nL2,10000\n",
+               "account,market,size,entry_price\nA1,X,10,100\nP1,X,-5,100\nS1,X,-5,80\n"
+               "A2,Y,9,100\nP2,Y,-10,76\nL2,Y,1,100\n",
+               jv_marks);
+  socloss_event_options o;
+  socloss_event_options_init(&o);
+  o.id = "short";
+  o.joint = 1;
+  o.policy = pr;
+  o.policy_len = len;
+  socloss_event_summary sum = {.size = sizeof sum};
+  is(socloss_resolve_event(fx.led, &o, &sum), SOCLOSS_OK, "a joint event short of capacity");
+  ok(sum.charged == 150 && sum.bad_debt == 311, "150 charged, 311 bad debt");
+  ok(view(fx.led, "P1").equity == 1000 && view(fx.led, "P2").equity == 1000, "P1 and P2 paid all their profit");
+  int records = 0;
+  socloss_journal(fx.led, 0, count_events, &records);
+  is(records, 1, "one record");
+  /* the parts' credits and bad debts, from the journal's JSON */
+  char last[4096] = "";
+  socloss_journal(fx.led, 0, keep_last, last);
+  ok(strstr(last, "\"account\":\"A1\"") && strstr(last, "\"bad_debt\":135,\"instructions\":0,\"policy_us\":0,\"rules\":2,\"credit\":65}") &&
+         strstr(last, "\"bad_debt\":176,\"instructions\":0,\"policy_us\":0,\"rules\":2,\"credit\":85}"),
+     "A1 credited 65 (bad debt 135), A2 85 (bad debt 176)");
+  socloss_totals t;
+  socloss_totals_get(fx.led, &t);
+  is(t.bad_debt, 311, "the ledger's bad debt: 135 + 176");
+  ok(invariants_hold(fx.led), "invariants");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* With an empty fund a joint event does not depend on the order of the
+ * bankrupt accounts' ids: renamed so that A2 comes first (b2 < z1), the
+ * charges are the same. */
+static void joint_renamed(void) {
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  fixture fx;
+  fixture_make(&fx, jv_markets, "account,balance\nz1,0\nb2,0\nP1,1000\nP2,1000\nL1,10000\nL2,10000\n",
+               "account,market,size,entry_price\nz1,X,10,100\nP1,X,-30,100\nL1,X,20,100\n"
+               "b2,Y,9,100\nP2,Y,-10,111\nL2,Y,1,100\n",
+               jv_marks);
+  socloss_event_options o;
+  socloss_event_options_init(&o);
+  o.id = "renamed";
+  o.joint = 1;
+  o.policy = pr;
+  o.policy_len = len;
+  joint_seen js = {0};
+  o.each = joint_each;
+  o.ud = &js;
+  socloss_event_summary sum = {.size = sizeof sum};
+  is(socloss_resolve_event(fx.led, &o, &sum), SOCLOSS_OK, "the renamed crash, joint");
+  ok(js.p1 == 277 && js.p2 == 184, "the same charges: P1 277, P2 184");
+  ok(invariants_hold(fx.led), "invariants");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
   sequential_cascade();
   event_cap();
   sequential_failure();
+  joint_vs_sequential();
+  joint_short();
+  joint_renamed();
   return done_testing();
 }

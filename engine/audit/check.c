@@ -212,6 +212,10 @@ static int check_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   if (type == EV_DEFICIT) {
     bad = deficit_decode(rec, len, &d) != 0;
     if (!bad) deficit_rec_free(&d);
+  } else if (type == EV_EVENT_JOINT) {
+    joint_rec j;
+    bad = joint_decode(rec, len, &j) != 0;
+    if (!bad) joint_rec_free(&j);
   } else if (record_is_aux(type)) {
     char *j = aux_record_json(seq, rec, len);
     bad = j == NULL;
@@ -240,6 +244,11 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
     if (deficit_decode(rec, len, &d)) return SOCLOSS_OK;  /* reported above */
     rc = deficit_replay(&r->a, &d, seq, r->fund_cap);
     deficit_rec_free(&d);
+  } else if (type == EV_EVENT_JOINT) {
+    joint_rec j;
+    if (joint_decode(rec, len, &j)) return SOCLOSS_OK;  /* reported above */
+    rc = joint_replay(&r->a, &j, seq);
+    joint_rec_free(&j);
   } else {
     if (record_decode(rec, len, &e, &ids)) return SOCLOSS_OK;
     rc = applier_apply(&r->a, &e);

@@ -25,6 +25,13 @@ static int each_record(void *ud, uint64_t seq, const void *rec, size_t len) {
       deficit_rec_free(&d);
       if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     }
+  } else if (type == EV_EVENT_JOINT) {
+    joint_rec j;
+    if (joint_decode(rec, len, &j) == 0) {
+      json = joint_json(seq, &j);
+      joint_rec_free(&j);
+      if (!json) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    }
   } else if (record_is_aux(type)) {
     json = aux_record_json(seq, rec, len);
   } else if (record_decode(rec, len, &e, &ids) == 0) {

@@ -138,6 +138,89 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, in
   return stop ? err_fail(SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
 }
 
+/* A joint event's figures: charged (haircuts and close transfers), bad
+ * debt, fund draw. */
+static void joint_figures(const joint_rec *j, int64_t *charged, int64_t *bad, int64_t *fund) {
+  *charged = *bad = *fund = 0;
+  for (size_t k = 0; k < j->nhc; k++) *charged += j->hc[k].amount;
+  for (size_t k = 0; k < j->nparts; k++) {
+    for (size_t i = 0; i < j->parts[k].ndl; i++) *charged += j->parts[k].dl[i].transfer;
+    *bad += j->parts[k].bad_debt;
+    *fund += j->parts[k].fund_draw;
+  }
+}
+
+/* A joint event decided again as a whole (by its own policy, or the one
+ * given) and compared with its record. */
+static int compare_joint(replay *r, applier *a, uint64_t seq, const joint_rec *j) {
+  socloss_replay_item it;
+  memset(&it, 0, sizeof it);
+  it.seq = seq;
+  char id[CODEC_ID_MAX + 1];
+  copy_id(id, j->event, j->event_len);
+  it.id = id;
+  it.account = "";
+  it.field = "";
+  it.message = "";
+  const char *src = r->policy, *params = r->params ? r->params : "";
+  size_t len = r->policy_len;
+  char *own = NULL, *pbuf = NULL;
+  int rc = SOCLOSS_OK;
+  if (!src) {  /* verification: the policy and params on record */
+    const char *p;
+    rc = registry_source(a->t, j->policy_hash, &p, &len);
+    if (rc == SOCLOSS_ENOTFOUND) rc = err_fail(rc, "policy %.12s of this event is not in the registry", j->policy_hash);
+    if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
+    if (!rc && (!(own = malloc(len + 1)) || !(pbuf = malloc(j->params_len + 1)))) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+    if (!rc) {
+      memcpy(own, p, len);
+      memcpy(pbuf, j->params, j->params_len);
+      pbuf[j->params_len] = 0;
+      src = own;
+      params = pbuf;
+    }
+  }
+  codec_buf out = {0};
+  if (!rc) rc = joint_decide(a, id, src, len, params, j->fund_max_draw, &out);
+  free(own);
+  free(pbuf);
+  if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM) {
+    codec_buf_free(&out);
+    return rc;
+  }
+  it.code = rc;
+  char msg[ERRMSG_MAX];
+  snprintf(msg, sizeof msg, "%s", rc ? ERRBUF : "");
+  it.message = msg;
+  joint_rec alt;
+  int have = !rc && joint_decode(out.p, out.len, &alt) == 0;
+  char *rec_text = joint_json(seq, j), *alt_text = have ? joint_json(seq, &alt) : NULL;
+  it.recorded = rec_text ? rec_text : "";
+  it.replayed = alt_text ? alt_text : "";
+  joint_figures(j, &it.recorded_charged, &it.recorded_bad_debt, &it.recorded_fund_draw);
+  if (have) {
+    joint_figures(&alt, &it.replayed_charged, &it.replayed_bad_debt, &it.replayed_fund_draw);
+    /* the same decision: the same bytes but for the time spent */
+    joint_rec x = *j, y = alt;
+    x.instructions = y.instructions = x.policy_us = y.policy_us = 0;
+    codec_buf bx = {0}, by = {0};
+    joint_encode(&bx, &x);
+    joint_encode(&by, &y);
+    it.same = bx.len == by.len && !memcmp(bx.p, by.p, bx.len);
+    if (!it.same) it.field = "event";
+    codec_buf_free(&bx);
+    codec_buf_free(&by);
+    joint_rec_free(&alt);
+  }
+  codec_buf_free(&out);
+  r->differ += !it.same;
+  r->seen++;
+  int stop = r->cb ? r->cb(r->ud, &it) : 0;
+  free(rec_text);
+  free(alt_text);
+  return stop ? err_fail(SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
+}
+
 /* The crash event the records being replayed belong to: its accounts as
  * they were before its first deficit, and what its deficits took so far. */
 typedef struct event_track {
@@ -218,6 +301,22 @@ static int replay_txn(store_txn *t, void *ud) {
       if (rc && rc != SOCLOSS_ESTOP && rc != SOCLOSS_ENOMEM)
         err_prefix("journal record %llu: ", (unsigned long long)seq);
       deficit_rec_free(&d);
+    } else if (type == EV_EVENT_JOINT) {
+      joint_rec j;
+      event_end(&track);
+      if (joint_decode(copy, len, &j)) {
+        rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
+      } else {
+        if (seq >= r->from) rc = compare_joint(r, &a, seq, &j);
+        if (!rc) {
+          a.seq = store_journal_last(t);
+          rc = store_totals_get(t, &a.tot);
+        }
+        if (!rc) rc = joint_replay(&a, &j, seq);
+        if (rc && rc != SOCLOSS_ESTOP && rc != SOCLOSS_ENOMEM)
+          err_prefix("journal record %llu: ", (unsigned long long)seq);
+        joint_rec_free(&j);
+      }
     } else if (record_decode(copy, len, &e, &ids) == 0) {
       event_end(&track);  /* the marks moved, or money: an event is over */
       rc = applier_apply(&a, &e);

@@ -26,7 +26,7 @@ int record_type(const void *p, size_t len) {
   const unsigned char *b = p;
   if (len < 2) return -1;
   /* a resolution's version byte is the money rules it was written under */
-  return b[0] == RECORD_VERSION || (b[1] == EV_DEFICIT && b[0] <= DEFICIT_RULES) ? b[1] : -1;
+  return b[0] == RECORD_VERSION || ((b[1] == EV_DEFICIT || b[1] == EV_EVENT_JOINT) && b[0] <= DEFICIT_RULES) ? b[1] : -1;
 }
 
 const char *record_kind_name(int kind) {

@@ -36,7 +36,8 @@
   X(POLICY, 112, "policy", 0)                            \
   X(LIMITS, 113, "limits", 0)                            \
   X(POLICY_ADD, 114, "policy_added", 0)                  \
-  X(SHADOW, 115, "shadow", 0)
+  X(SHADOW, 115, "shadow", 0)                            \
+  X(EVENT_JOINT, 116, "event", 1)
 
 enum {
 #define RECORD_ENUM_(name, code, json, changes) EV_##name = code,
@@ -165,5 +166,37 @@ void deficit_encode(codec_buf *b, const deficit_rec *d);
  * deficit_rec_free releases. */
 int deficit_decode(const void *p, size_t len, deficit_rec *d);
 void deficit_rec_free(deficit_rec *d);
+
+/* A joint crash event: steps 1-4 of each bankrupt account (a deficit record
+ * each, with no haircuts of its own), one set of haircuts for the combined
+ * shortfall, and what they covered of each account's hole (credit; its bad
+ * debt is the rest).
+ *   u8 rules | u8 kind | blob event | str policy name | str hash | blob params |
+ *   str lua release | str build id | i64 fund cap | u32 parts x (blob deficit
+ *   record | i64 credit) | u32 haircuts x (id account | i64 amount) | u64 x 2 budget */
+typedef struct joint_rec {
+  int rules;
+  const char *event;
+  size_t event_len;
+  char policy_name[CODEC_ID_MAX + 1];
+  char policy_hash[65];
+  const char *params;
+  size_t params_len;
+  char lua_release[CODEC_ID_MAX + 1];
+  char build_id[CODEC_ID_MAX + 1];
+  int64_t fund_max_draw;
+  size_t nparts;
+  deficit_rec *parts;
+  int64_t *credit;
+  size_t nhc;
+  hc_action *hc;
+  uint64_t instructions, policy_us;
+} joint_rec;
+
+void joint_encode(codec_buf *b, const joint_rec *j);
+/* Decodes into j (which points into p) and malloc'd arrays that
+ * joint_rec_free releases. */
+int joint_decode(const void *p, size_t len, joint_rec *j);
+void joint_rec_free(joint_rec *j);
 
 #endif

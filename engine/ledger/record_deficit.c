@@ -151,3 +151,87 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d) {
   return 0;
 }
 
+
+/* ---- joint events -------------------------------------------------------- */
+
+void joint_encode(codec_buf *b, const joint_rec *j) {
+  codec_buf_u8(b, (unsigned)j->rules);
+  codec_buf_u8(b, EV_EVENT_JOINT);
+  codec_buf_blob(b, j->event, j->event_len);
+  codec_buf_str(b, j->policy_name);
+  codec_buf_str(b, j->policy_hash);
+  codec_buf_blob(b, j->params, j->params_len);
+  codec_buf_str(b, j->lua_release);
+  codec_buf_str(b, j->build_id);
+  codec_buf_i64(b, j->fund_max_draw);
+  codec_buf_u32(b, (uint32_t)j->nparts);
+  for (size_t k = 0; k < j->nparts; k++) {
+    codec_buf part = {0};
+    deficit_encode(&part, &j->parts[k]);
+    if (part.oom) b->oom = 1;
+    codec_buf_blob(b, part.p, part.len);
+    codec_buf_free(&part);
+    codec_buf_i64(b, j->credit[k]);
+  }
+  codec_buf_u32(b, (uint32_t)j->nhc);
+  for (size_t k = 0; k < j->nhc; k++) {
+    put_id(b, j->hc[k].account, j->hc[k].len);
+    codec_buf_i64(b, j->hc[k].amount);
+  }
+  codec_buf_i64(b, (int64_t)j->instructions);
+  codec_buf_i64(b, (int64_t)j->policy_us);
+}
+
+void joint_rec_free(joint_rec *j) {
+  for (size_t k = 0; j->parts && k < j->nparts; k++) deficit_rec_free(&j->parts[k]);
+  free(j->parts);
+  free(j->credit);
+  free(j->hc);
+  j->parts = NULL;
+  j->credit = NULL;
+  j->hc = NULL;
+}
+
+int joint_decode(const void *p, size_t len, joint_rec *j) {
+  codec_reader r = {p, len, 0, 0};
+  memset(j, 0, sizeof *j);
+  j->rules = (int)codec_rd_u8(&r);
+  if (j->rules != 2 || codec_rd_u8(&r) != EV_EVENT_JOINT) return -1;
+  j->event = codec_rd_blob(&r, &j->event_len);
+  codec_rd_str(&r, j->policy_name);
+  char hash[CODEC_ID_MAX + 1];
+  codec_rd_str(&r, hash);
+  memcpy(j->policy_hash, hash, 64);
+  j->policy_hash[64] = 0;
+  j->params = codec_rd_blob(&r, &j->params_len);
+  codec_rd_str(&r, j->lua_release);
+  codec_rd_str(&r, j->build_id);
+  j->fund_max_draw = codec_rd_i64(&r);
+  j->nparts = codec_rd_u32(&r);
+  if (r.bad || j->nparts > len) return -1;
+  j->parts = calloc(j->nparts ? j->nparts : 1, sizeof *j->parts);
+  j->credit = calloc(j->nparts ? j->nparts : 1, sizeof *j->credit);
+  int bad = !j->parts || !j->credit;
+  for (size_t k = 0; !bad && k < j->nparts; k++) {
+    size_t n;
+    const void *part = codec_rd_blob(&r, &n);
+    bad = !part || deficit_decode(part, n, &j->parts[k]) || j->parts[k].nhc;
+    j->credit[k] = codec_rd_i64(&r);
+  }
+  j->nhc = bad ? 0 : codec_rd_u32(&r);
+  if (!bad && j->nhc <= len) {
+    j->hc = malloc((j->nhc ? j->nhc : 1) * sizeof *j->hc);
+    for (size_t k = 0; j->hc && k < j->nhc && !r.bad; k++) {
+      j->hc[k].account = get_id(&r, &j->hc[k].len);
+      j->hc[k].index = UINT32_MAX;
+      j->hc[k].amount = codec_rd_i64(&r);
+    }
+  }
+  j->instructions = (uint64_t)codec_rd_i64(&r);
+  j->policy_us = (uint64_t)codec_rd_i64(&r);
+  if (bad || !j->hc || r.bad || r.pos != r.len) {
+    joint_rec_free(j);
+    return -1;
+  }
+  return 0;
+}

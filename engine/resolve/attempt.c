@@ -17,14 +17,7 @@ void socloss_resolve_options_init(socloss_resolve_options *o) {
   o->size = sizeof *o;
 }
 
-/* A role's policy as stored, copied: the copies outlive the nested writes
- * (the stored bytes point into a snapshot that a write may move). */
-typedef struct role_copy {
-  char *source, *params;
-  size_t len, plen;
-} role_copy;
-
-static int copy_role(store_txn *t, int role, const char *market, role_copy *out) {
+int copy_role(store_txn *t, int role, const char *market, role_copy *out) {
   const char *src, *params;
   size_t len, plen;
   int rc = read_policy(t, role, market, &src, &len, &params, &plen);
@@ -40,13 +33,12 @@ static int copy_role(store_txn *t, int role, const char *market, role_copy *out)
   return SOCLOSS_OK;
 }
 
-static void role_free(role_copy *r) {
+void role_free(role_copy *r) {
   free(r->source);
   free(r->params);
 }
 
-/* The failure of one attempt, as a journal record in a's transaction. */
-static int journal_failure(applier *a, const live *lv, const char *cause) {
+int journal_failure(applier *a, const live *lv, const char *cause) {
   codec_buf b = {0};
   uint64_t seq;
   record_failure_encode(&b, lv->id, lv->account, lv->pol.name, lv->pol.hash, lv->stage ? lv->stage : "load", cause);

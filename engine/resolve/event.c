@@ -95,7 +95,7 @@ int event_in(event_run *er, applier *a) {
       rc = err_fail(SOCLOSS_EINVAL, "id: '%s' and account '%.*s' make a deficit id longer than %d bytes", er->o.id,
                     (int)(ev.all.off[i + 1] - ev.all.off[i]), ev.all.ids + ev.all.off[i], CODEC_ID_MAX);
   }
-  if (!rc) rc = sequential(er, a, &ev);
+  if (!rc) rc = er->o.joint ? joint_resolve(er, a, &ev) : sequential(er, a, &ev);
   account_scan_free(&ev.all);
   free(ev.charged);
   return rc;
@@ -115,7 +115,6 @@ int event_check(event_run *er) {
   if (!er->o.id || !id_valid(er->o.id))
     return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid event id (1-64 printable ASCII characters, no spaces)",
                     er->o.id ? er->o.id : "(null)");
-  if (er->o.joint) return err_fail(SOCLOSS_EINVAL, "mode: joint events are not built yet");
   return params_valid(er->o.params);
 }
 

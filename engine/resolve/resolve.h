@@ -36,6 +36,9 @@ struct resolution_buf {
 
 void result_clear(struct resolution_buf *rb);
 void resolution_free(struct resolution_buf *rb);
+/* A joint event's journal record as JSON: its parts (each account's steps
+ * 1-4, its credit and bad debt), the haircuts. */
+char *joint_json(uint64_t seq, const joint_rec *j);
 /* A resolution's journal record as JSON, in the shape of the result. */
 char *deficit_json(uint64_t seq, const deficit_rec *d);
 /* Copies what d says into rb (keeping rb->failure). */
@@ -52,6 +55,13 @@ int resolve_event_line(applier *a, const socloss_event *e);
  * (which did not record it) was written: the replayer follows the journal's
  * limits records. */
 int deficit_replay(applier *a, const deficit_rec *d, uint64_t seq, int64_t cap_rules1);
+/* The joint event `event` decided again on the state in a's transaction
+ * by the policy src with params and fund cap, written nowhere: its record's
+ * bytes are appended to out. */
+int joint_decide(applier *a, const char *event, const char *src, size_t len, const char *params, int64_t cap,
+                 codec_buf *out);
+/* Replays a joint event's record. */
+int joint_replay(applier *a, const joint_rec *j, uint64_t seq);
 
 /* The market whose policy decides a deficit of `account`: of its positions,
  * the largest notional at mark (ties to the lower market id); "" if none. */

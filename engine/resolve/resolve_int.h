@@ -53,6 +53,14 @@ int step_takeover(step *s);
 int step_hole(step *s, int64_t *h);
 int step_fund(step *s, int64_t hole_now, int64_t cap);
 int step_haircuts(step *s, int64_t shortfall);
+/* Step 5 without the credit: the haircuts validated and charged, *total
+ * their sum (a joint event credits it to several holes). */
+int charge_haircuts(step *s, int64_t shortfall, int64_t *total);
+/* Credits the bankrupt account's balance. */
+int step_credit(step *s, int64_t amount);
+/* What a joint event's haircuts covered, split over the holes by hole
+ * (largest remainders, ties to the lower index = the lower account id). */
+int joint_credit(applier *a, const int64_t *hole, size_t n, int64_t covered, int64_t *credit);
 int step_bad_debt(step *s, int64_t left);
 
 /* ---- a live resolution (decide.c) --------------------------------------- */
@@ -113,6 +121,22 @@ static inline int resolve_fatal(int rc) {
 }
 
 /* ---- the one path (attempt.c) ------------------------------------------- */
+
+/* A role's policy as stored, copied: the copies outlive the nested writes
+ * (the stored bytes point into a snapshot that a write may move). */
+typedef struct role_copy {
+  char *source, *params;
+  size_t len, plen;
+} role_copy;
+
+/* The active, fallback or shadow policy of `market` (or the ledger's). */
+int copy_role(store_txn *t, int role, const char *market, role_copy *out);
+void role_free(role_copy *r);
+/* The failure of one attempt, as a journal record in a's transaction. */
+int journal_failure(applier *a, const live *lv, const char *cause);
+
+/* A joint crash event in a's transaction (joint.c). */
+int joint_resolve(event_run *er, applier *a, event_ctx *ev);
 
 /* One deficit as a caller asks for it. */
 typedef struct deficit_job {

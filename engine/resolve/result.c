@@ -193,3 +193,43 @@ const char *decision_diff(const char *a, const char *b) {
   json_decref(y);
   return field;
 }
+
+char *joint_json(uint64_t seq, const joint_rec *j) {
+  struct resolution_buf *rb = calloc(1, sizeof *rb);
+  json_t *o = json_object(), *parts = json_array(), *hc = json_array(), *pol = json_object();
+  int64_t bad = 0;
+  json_object_set_new(o, "id", json_stringn(j->event, j->event_len));
+  json_object_set_new(o, "mode", json_string("joint"));
+  json_object_set_new(pol, "name", json_string(j->policy_name));
+  json_object_set_new(pol, "hash", json_string(j->policy_hash));
+  json_object_set_new(o, "policy", pol);
+  json_error_t err;
+  json_t *params = j->params_len ? json_loadb(j->params, j->params_len, 0, &err) : NULL;
+  json_object_set_new(o, "params", params ? params : json_object());
+  for (size_t k = 0; rb && k < j->nparts; k++) {
+    if (result_fill(rb, &j->parts[k], "applied", seq)) break;
+    json_t *p = resolution_object(&rb->r);
+    json_object_del(p, "status");
+    json_object_del(p, "seq");
+    json_object_del(p, "policy");
+    json_object_del(p, "params");
+    json_object_del(p, "haircuts");
+    json_object_set_new(p, "credit", json_integer(j->credit[k]));
+    json_array_append_new(parts, p);
+    bad += j->parts[k].bad_debt;
+  }
+  resolution_free(rb);
+  json_object_set_new(o, "parts", parts);
+  for (size_t k = 0; k < j->nhc; k++) {
+    json_t *a = json_object();
+    json_object_set_new(a, "account", json_stringn(j->hc[k].account, j->hc[k].len));
+    json_object_set_new(a, "amount", json_integer(j->hc[k].amount));
+    json_array_append_new(hc, a);
+  }
+  json_object_set_new(o, "haircuts", hc);
+  json_object_set_new(o, "bad_debt", json_integer(bad));
+  json_object_set_new(o, "instructions", json_integer((json_int_t)j->instructions));
+  json_object_set_new(o, "policy_us", json_integer((json_int_t)j->policy_us));
+  json_object_set_new(o, "rules", json_integer(j->rules));
+  return record_json_with_seq(seq, "event", o);
+}

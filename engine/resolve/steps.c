@@ -366,7 +366,7 @@ int step_hole(step *s, int64_t *h) {
   return SOCLOSS_OK;
 }
 
-static int credit(step *s, int64_t amount) {
+int step_credit(step *s, int64_t amount) {
   int64_t b;
   int rc = store_account_get(s->a->t, s->d->account, &b);
   return rc ? rc : store_account_put(s->a->t, s->d->account, b + amount);  /* b < 0, b + amount <= 0 */
@@ -379,7 +379,7 @@ int step_fund(step *s, int64_t hole_now, int64_t cap) {
     return refuse(s, SOCLOSS_EINVARIANT, "fund draw %lld is not possible (hole %lld, cash %lld)", (long long)draw,
                   (long long)hole_now, (long long)cash);
   s->a->tot.fund_cash -= draw;
-  return credit(s, draw);
+  return step_credit(s, draw);
 }
 
 /* Lowers the profit of the positions in `markets` that are in profit by up
@@ -435,8 +435,8 @@ static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amoun
   return rc;
 }
 
-/* Step 5: every haircut validated, then charged. */
-int step_haircuts(step *s, int64_t shortfall) {
+/* Step 5: every haircut validated, then charged; *total gets their sum. */
+int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
   deficit_rec *d = s->d;
   ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
   if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -474,7 +474,14 @@ int step_haircuts(step *s, int64_t shortfall) {
                     k + 1, (long long)total, (long long)shortfall);
     rc = d->rules >= 2 ? out_of_profit(s, id, balance, x->amount) : store_account_put(s->a->t, id, balance - x->amount);
   }
-  return rc ? rc : credit(s, (int64_t)total);
+  *total_out = (int64_t)total;
+  return rc;
+}
+
+int step_haircuts(step *s, int64_t shortfall) {
+  int64_t total = 0;
+  int rc = charge_haircuts(s, shortfall, &total);
+  return rc ? rc : step_credit(s, total);
 }
 
 /* Step 6: what is left becomes bad debt; the account ends at zero. */
@@ -483,7 +490,73 @@ int step_bad_debt(step *s, int64_t left) {
   if (!fits_i64(bd)) return err_fail(SOCLOSS_EOVERFLOW, "bad debt overflows int64");
   s->a->tot.bad_debt = (int64_t)bd;
   s->d->bad_debt = left;
-  return credit(s, left);
+  return step_credit(s, left);
+}
+
+int joint_credit(applier *a, const int64_t *hole, size_t n, int64_t covered, int64_t *credit) {
+  if (alloc_pro_rata(hole, n, covered, credit)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  (void)a;
+  return SOCLOSS_OK;
+}
+
+/* Steps 1-4 of a recorded deficit: *hole gets what the fund left open. */
+static int replay_first_steps(step *s, int64_t cap, int64_t *hole) {
+  int64_t h;
+  int rc = step_deleverage(s, 1);
+  if (!rc) rc = step_takeover(s);
+  if (!rc) rc = step_hole(s, &h);
+  if (!rc) rc = step_fund(s, h, cap);
+  if (!rc) *hole = h - s->d->fund_draw;
+  return rc;
+}
+
+/* Step 6 of a recorded deficit: what is left must be its bad debt. */
+static int replay_bad_debt(step *s, uint64_t seq) {
+  int64_t left;
+  int rc = step_hole(s, &left);
+  if (rc) return rc;
+  if (left != s->d->bad_debt)
+    return err_fail(SOCLOSS_EINVARIANT, "bad debt %lld recorded, %lld left", (long long)s->d->bad_debt,
+                    (long long)left);
+  if ((rc = step_bad_debt(s, left))) return rc;
+  return store_deficit_put(s->a->t, s->d->id, s->d->id_len, seq);
+}
+
+int joint_replay(applier *a, const joint_rec *j, uint64_t seq) {
+  size_t n = j->nparts;
+  int64_t *hole = malloc((n ? n : 1) * sizeof *hole), *credit = malloc((n ? n : 1) * sizeof *credit);
+  int rc = hole && credit ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  __int128 shortfall = 0;
+  for (size_t k = 0; !rc && k < n; k++) {
+    step s = {a, &j->parts[k], "", NULL, 0};
+    rc = replay_first_steps(&s, j->fund_max_draw, &hole[k]);
+    shortfall += hole[k];
+  }
+  /* one set of haircuts for the combined shortfall, credited by hole */
+  deficit_rec all;
+  memset(&all, 0, sizeof all);
+  all.rules = j->rules;
+  all.account[0] = 0;
+  all.nhc = j->nhc;
+  all.hc = j->hc;
+  for (size_t k = 0; !rc && k < n && all.nm < DEFICIT_MARKETS_MAX; k++)
+    for (size_t m = 0; m < j->parts[k].nm && all.nm < DEFICIT_MARKETS_MAX; m++) all.mk[all.nm++] = j->parts[k].mk[m];
+  step s = {a, &all, "", NULL, 0};
+  int64_t covered = 0;
+  if (!rc && !fits_i64(shortfall)) rc = err_fail(SOCLOSS_EOVERFLOW, "the event's shortfall overflows int64");
+  if (!rc) rc = charge_haircuts(&s, (int64_t)shortfall, &covered);
+  if (!rc) rc = joint_credit(a, hole, n, covered, credit);
+  for (size_t k = 0; !rc && k < n; k++) {
+    if (credit[k] != j->credit[k])
+      rc = err_fail(SOCLOSS_EINVARIANT, "event part %zu ('%s'): credit %lld recorded, %lld due", k + 1,
+                    j->parts[k].account, (long long)j->credit[k], (long long)credit[k]);
+    step ps = {a, &j->parts[k], "", NULL, 0};
+    if (!rc) rc = step_credit(&ps, credit[k]);
+    if (!rc) rc = replay_bad_debt(&ps, seq);
+  }
+  free(hole);
+  free(credit);
+  return rc;
 }
 
 int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq, int64_t cap_rules1) {
