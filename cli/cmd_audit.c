@@ -114,11 +114,20 @@ void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len)
 }
 
 /* --policy is the list option (call.list): the policies side by side. */
-enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON };
+enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE };
 static const opt simulate_opts[] = {
     [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
     [SIM_SHOCK] = {"--shock", 1, NULL}, [SIM_PARAMS] = {"--params", 1, NULL},
-    [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
+    [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL},
+    [SIM_MODE] = {"--mode", 1, NULL}, {NULL, 0, NULL}};
+
+/* --mode: which event modes run, as a bit set: 1 sequential, 2 joint. */
+static int sim_modes(const char *mode) {
+  if (!mode || !strcmp(mode, "sequential")) return 1;
+  if (!strcmp(mode, "joint")) return 2;
+  if (!strcmp(mode, "both")) return 3;
+  return 0;
+}
 
 /* --shock MARKET:PCT: the market (cap bytes at most, with its NUL) and the
  * move in ppm.  Returns -1 when it is not that. */
@@ -142,19 +151,25 @@ int simulate_args(call *c, int argc, char **argv) {
   if (!c->db || !c->nlist) return usage(c, "give DB and at least one --policy");
   if (!account == !shock) return usage(c, "give --account X or --shock MARKET:PCT");
   if (shock && shock_of(shock, market, sizeof market, &ppm)) return usage(c, "--shock: MARKET:PCT, like BTC-PERP:-20");
+  if (!sim_modes(c->value[SIM_MODE])) return usage(c, "--mode: sequential, joint or both");
+  if (account && c->value[SIM_MODE]) return usage(c, "--mode goes with --shock (one deficit has no event)");
   return RUN;
 }
 
 static void print_figures(const char *const *names, const socloss_sim_result *res, int n) {
+  int w = 18;  /* wider when a name needs it, so that columns never touch */
+  for (int k = 0; k < n; k++)
+    if ((int)strlen(names[k]) + 1 > w) w = (int)strlen(names[k]) + 1;
+  if (w > 66) w = 66;
   printf("%-36s", "");
-  for (int k = 0; k < n; k++) printf("%18.18s", names[k]);
+  for (int k = 0; k < n; k++) printf("%*.*s", w, w - 1, names[k]);
   printf("\n");
   for (size_t row = 0; row < FIGURES; row++) {
     printf("%-36s", figure_labels[row]);
     for (int k = 0; k < n; k++) {
       char cell[96];
       figure_cell(&res[k], row, cell, sizeof cell);
-      printf("%18s", cell);
+      printf("%*s", w, cell);
     }
     printf("\n");
   }
@@ -181,23 +196,43 @@ int cmd_simulate(call *c) {
   if (shock) shock_of(shock, market, sizeof market, &ppm);  /* simulate_args has checked it */
   /* unlike the other commands' files, the policies are read once the ledger is
    * open: on a ledger that will not open, that is what is told */
-  socloss_sim_result res[MAX_LIST];
+  /* a column per policy and mode: with both, each policy's sequential then
+   * joint run */
+  int modes = sim_modes(c->value[SIM_MODE]), cols = 0;
+  socloss_sim_result res[2 * MAX_LIST];
+  const char *colfile[2 * MAX_LIST];
+  char label[2 * MAX_LIST][80];
+  const char *names[2 * MAX_LIST];
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
     char *src = read_all(files[k], &len);
     if (!src) status = EXIT_REFUSED;
-    else if ((rc = socloss_simulate(c->led, src, len, c->value[SIM_PARAMS], account, shock ? market : NULL, ppm,
-                                    &res[k])))
-      status = refused(c->led, rc);
+    const char *b = strrchr(files[k], '/');
+    for (int m = 1; src && m <= 2 && status == EXIT_DONE; m++) {
+      if (!(modes & m)) continue;
+      socloss_sim_options o;
+      socloss_sim_options_init(&o);
+      o.policy = src;
+      o.policy_len = len;
+      o.params = c->value[SIM_PARAMS];
+      o.account = account;
+      o.shock_market = shock ? market : NULL;
+      o.shock_ppm = ppm;
+      o.joint = m == 2;
+      if ((rc = socloss_simulate_with(c->led, &o, &res[cols]))) {
+        status = refused(c->led, rc);
+        break;
+      }
+      /* the table and the report name a policy by its file name alone */
+      snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
+      names[cols] = label[cols];
+      colfile[cols++] = files[k];
+    }
     free(src);
   }
   if (status != EXIT_DONE) return status;
-  /* the table and the report name a policy by its file name alone */
-  const char *names[MAX_LIST];
-  for (int k = 0; k < nf; k++) {
-    const char *b = strrchr(files[k], '/');
-    names[k] = b ? b + 1 : files[k];
-  }
+  nf = cols;
+  files = colfile;
   if (c->value[SIM_JSON]) print_figures_json(files, res, nf);
   else print_figures(names, res, nf);
   if (!report) return EXIT_DONE;

@@ -141,5 +141,17 @@ int socloss_replay(socloss *led, const char *policy, size_t policy_len, const ch
 
 int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,
                      const char *shock_market, int64_t shock_ppm, socloss_sim_result *out) {
-  WRITE(led, simulate_run(led, policy, policy_len, params, account, shock_market, shock_ppm, out));
+  socloss_sim_options o;
+  socloss_sim_options_init(&o);
+  o.policy = policy;
+  o.policy_len = policy_len;
+  o.params = params;
+  o.account = account;
+  o.shock_market = shock_market;
+  o.shock_ppm = shock_ppm;
+  WRITE(led, simulate_run(led, &o, out));
+}
+
+int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_sim_result *out) {
+  WRITE(led, simulate_run(led, o, out));
 }

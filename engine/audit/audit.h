@@ -14,7 +14,6 @@ int check_run(socloss *led, socloss_check_report *rep);
 int state_digest_run(socloss *led, unsigned char out[32]);
 int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                socloss_replay_cb cb, void *ud, size_t *differ);
-int simulate_run(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,
-                 const char *shock_market, int64_t shock_ppm, socloss_sim_result *out);
+int simulate_run(socloss *led, const socloss_sim_options *o, socloss_sim_result *out);
 
 #endif

@@ -49,6 +49,7 @@ typedef struct sim {
   char top[CODEC_ID_MAX + 1]; /* the account that paid most */
   __int128 top_charge, pair_charge;
   const market_list *ml;      /* during a run */
+  int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
 } sim;
 
@@ -179,6 +180,15 @@ static int sim_after(sim *s, int code, const socloss_resolution *r) {
 
 static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { return sim_after(ud, code, r); }
 
+/* A joint event's results: one per account (its closes, takeovers, fund
+ * draw), then the event's own (its haircuts, no account). */
+static int sim_each_joint(void *ud, const socloss_resolution *r) {
+  sim *s = ud;
+  if (*r->account) s->out->deficits++;
+  account_for(s, s->ml, r, s->fund_before);
+  return 0;
+}
+
 static int sim_txn(store_txn *t, void *ud) {
   sim *s = ud;
   socloss *led = s->led;
@@ -223,11 +233,22 @@ static int sim_txn(store_txn *t, void *ud) {
     er.o.policy_len = s->policy_len;
     er.o.params = s->params;
     er.o.dry_run = 1;
-    er.before = sim_before;
-    er.after = sim_after_hook;
-    er.hook_ud = s;
+    er.o.joint = s->joint;
+    if (s->joint) {
+      er.o.each = sim_each_joint;
+      er.o.ud = s;
+      s->fund_before = a.tot.fund_cash;  /* the parts draw on it in turn: counted from the start */
+    } else {
+      er.before = sim_before;
+      er.after = sim_after_hook;
+      er.hook_ud = s;
+    }
     rc = event_check(&er);
     if (!rc) rc = event_in(&er, &a);
+    if (!rc && s->joint && er.rc) {  /* the policy (and fallback) failed the event as a whole */
+      o->deficits += er.sum.failed;
+      o->failed += er.sum.failed;
+    }
   }
   free(ml.m);
   applier_end(&a);
@@ -266,9 +287,18 @@ static int sim_txn(store_txn *t, void *ud) {
   return SOCLOSS_OK;  /* store_write_discard keeps nothing */
 }
 
-int simulate_run(socloss *led, const char *policy, size_t policy_len, const char *params,
-                                     const char *account, const char *shock_market, int64_t shock_ppm,
-                                     socloss_sim_result *out) {
+void socloss_sim_options_init(socloss_sim_options *o) {
+  memset(o, 0, sizeof *o);
+  o->size = sizeof *o;
+}
+
+int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_result *out) {
+  socloss_sim_options o;
+  socloss_sim_options_init(&o);
+  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  const char *policy = o.policy, *params = o.params, *account = o.account, *shock_market = o.shock_market;
+  size_t policy_len = o.policy_len;
+  int64_t shock_ppm = o.shock_ppm;
   memset(out, 0, sizeof *out);
   int rc = params_valid(params);
   if (rc) return rc;
@@ -283,6 +313,7 @@ int simulate_run(socloss *led, const char *policy, size_t policy_len, const char
   s.account = account;
   s.shock_market = shock_market;
   s.shock_ppm = shock_ppm;
+  s.joint = o.joint;
   s.out = out;
   rc = store_write_discard(led->st, sim_txn, &s);
   if (!rc && s.top_charge > 0) {

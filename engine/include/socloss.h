@@ -508,6 +508,23 @@ SOCLOSS_API int socloss_simulate(socloss *led, const char *policy, size_t policy
                                  const char *account, const char *shock_market, int64_t shock_ppm,
                                  socloss_sim_result *out);
 
+/* The same with options (since 1.0): joint = 1 resolves the shock's
+ * bankruptcies as one joint crash event (docs/design.md §12) instead of a
+ * sequential one. */
+typedef struct socloss_sim_options {
+  size_t size;            /* sizeof, set by socloss_sim_options_init */
+  const char *policy;
+  size_t policy_len;
+  const char *params;
+  const char *account;    /* one deficit, or NULL with a shock */
+  const char *shock_market;
+  int64_t shock_ppm;
+  int joint;
+} socloss_sim_options;
+
+SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);
+SOCLOSS_API int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_sim_result *out);
+
 /* ---- Policy tests ------------------------------------------------------- */
 
 typedef int (*socloss_line_cb)(void *ud, const char *line);
