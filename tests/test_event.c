@@ -100,6 +100,21 @@ static void sequential_cascade(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+typedef struct whatif_seen {
+  int n;
+  int64_t charged[8], bad[8];
+} whatif_seen;
+
+static int whatif_cb(void *ud, const socloss_replay_item *it) {
+  whatif_seen *w = ud;
+  if (w->n < 8) {
+    w->charged[w->n] = it->replayed_charged;
+    w->bad[w->n] = it->replayed_bad_debt;
+  }
+  w->n++;
+  return 0;
+}
+
 /* The same cascade with pro_rata's event_cap 5000: no account pays more
  * than half its profit0 over the event.  s's profit0 is 600, so a1 takes
  * min(600, 1600, 300 - 0) = 300; for a2 the cap is 300 - 300 = 0 and for a3
@@ -133,6 +148,17 @@ static void event_cap(void) {
   size_t differ = 99;
   is(socloss_replay(fx.led, NULL, 0, NULL, 0, NULL, NULL, &differ), SOCLOSS_OK, "replay verifies the event");
   is(differ, 0, "the three deficits reproduce exactly");
+  /* what plain pro_rata would have done with the whole event: a1 300, a2
+   * the other 300 of s's profit, a3 nothing left (300 of bad debt); decided
+   * deficit by deficit on the recorded states instead, a3 would have found
+   * the 300 that event_cap had spared */
+  char *plain = policy_text("pro_rata", &len);
+  whatif_seen ws = {0};
+  is(socloss_replay(fx.led, plain, len, NULL, 0, whatif_cb, &ws, &differ), SOCLOSS_OK, "what-if: plain pro_rata");
+  ok(ws.n == 3 && ws.charged[0] == 300 && ws.charged[1] == 300 && ws.charged[2] == 0 && ws.bad[2] == 300,
+     "the whole event again: 300, 300, 0 (bad debt 300 on a3)");
+  is(differ, 1, "one deficit decided differently (a2)");
+  free(plain);
   free(pr);
   drop_ledger(fx.led, fx.dir);
 }

@@ -33,8 +33,20 @@ static int64_t charged(json_t *d) {
   return sum;
 }
 
+/* A what-if of a whole sequential event: each account's decision under the
+ * other policy, the event run again from its start on its own. */
+typedef struct whatif {
+  char event[CODEC_ID_MAX + 1];
+  int live;
+  size_t n, cap;
+  char (*account)[CODEC_ID_MAX + 1];
+  char **json;     /* the decision, or NULL when it failed */
+  char **message;  /* why it failed */
+} whatif;
+
 typedef struct replay {
   socloss *led;
+  whatif wi;
   const char *policy;  /* NULL: each deficit's own */
   size_t policy_len;
   const char *params;
@@ -43,6 +55,80 @@ typedef struct replay {
   void *ud;
   size_t differ, seen;
 } replay;
+
+static void whatif_clear(whatif *w) {
+  for (size_t k = 0; k < w->n; k++) {
+    free(w->json[k]);
+    free(w->message[k]);
+  }
+  free(w->account);
+  free(w->json);
+  free(w->message);
+  memset(w, 0, sizeof *w);
+}
+
+static int whatif_each(void *ud, const socloss_resolution *res) {
+  whatif *w = ud;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? 2 * w->cap : 64;
+    void *a = realloc(w->account, cap * sizeof *w->account), *j = realloc(w->json, cap * sizeof *w->json),
+         *m = realloc(w->message, cap * sizeof *w->message);
+    if (a) w->account = a;
+    if (j) w->json = j;
+    if (m) w->message = m;
+    if (!a || !j || !m) return 1;
+    w->cap = cap;
+  }
+  snprintf(w->account[w->n], sizeof w->account[w->n], "%s", res->account);
+  int failed = !strcmp(res->status, "failed");
+  w->json[w->n] = failed ? NULL : socloss_resolution_json(res);
+  w->message[w->n] = strdup(failed && res->failure ? res->failure : "");
+  w->n++;
+  return 0;
+}
+
+typedef struct whatif_run {
+  replay *r;
+  const char *event;
+} whatif_run;
+
+/* The event from its start under the other policy, in a transaction thrown
+ * away. */
+static int whatif_txn(store_txn *t, void *ud) {
+  whatif_run *wr = ud;
+  replay *r = wr->r;
+  event_run er;
+  memset(&er, 0, sizeof er);
+  er.led = r->led;
+  socloss_event_options_init(&er.o);
+  er.o.id = wr->event;
+  er.o.policy = r->policy;
+  er.o.policy_len = r->policy_len;
+  er.o.params = r->params;
+  er.o.dry_run = 1;
+  er.o.each = whatif_each;
+  er.o.ud = &r->wi;
+  applier a;
+  int rc = applier_start(&a, r->led, t, 1);
+  if (!rc) rc = event_check(&er);
+  if (!rc) rc = event_in(&er, &a);
+  applier_end(&a);
+  return rc ? rc : SOCLOSS_ESTOP;
+}
+
+/* A what-if meets a deficit of a sequential event: the whole event is run
+ * again under the other policy at its first deficit, once. */
+static int whatif_event(replay *r, store_txn *t, const deficit_rec *d) {
+  char id[CODEC_ID_MAX + 1];
+  copy_id(id, d->event, d->event_len);
+  if (r->wi.live && !strcmp(r->wi.event, id)) return SOCLOSS_OK;
+  whatif_clear(&r->wi);
+  snprintf(r->wi.event, sizeof r->wi.event, "%s", id);
+  r->wi.live = 1;
+  whatif_run wr = {r, r->wi.event};
+  int rc = store_nested(t, whatif_txn, &wr);
+  return rc == SOCLOSS_ESTOP ? SOCLOSS_OK : rc;
+}
 
 static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, int64_t cap_rules1,
                    const event_ctx *ev) {
@@ -82,13 +168,23 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, in
    * today's; both with the fund cap that was in force */
   int rules = r->policy ? DEFICIT_RULES : d->rules;
   int64_t cap = d->rules >= 2 ? d->fund_max_draw : cap_rules1;
-  if (!rc) rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf, rules, cap, ev);
+  const char *alt_json = NULL, *alt_msg = NULL;
+  int whole = r->policy && ev;  /* a what-if re-runs a whole event */
+  if (!rc && whole && !(rc = whatif_event(r, a->t, d))) {
+    size_t k = 0;
+    while (k < r->wi.n && strcmp(r->wi.account[k], d->account)) k++;
+    if (k == r->wi.n) rc = err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt under this policy", d->account);
+    else if (!r->wi.json[k]) alt_msg = r->wi.message[k], rc = SOCLOSS_EPOLICY;
+    else alt_json = r->wi.json[k];
+  } else if (!rc) {
+    rc = resolve_decide(a, d->id, d->id_len, d->account, src, len, params, plen, pbuf, rules, cap, ev);
+  }
   free(pbuf);
   free(own);
   if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ESTORE || rc == SOCLOSS_ENOMEM) return rc;
   it.code = rc;
   char msg[ERRMSG_MAX];
-  snprintf(msg, sizeof msg, "%s", rc ? ERRBUF : "");
+  snprintf(msg, sizeof msg, "%s", rc ? (alt_msg ? alt_msg : ERRBUF) : "");
   it.message = msg;
 
   char *rec_text = deficit_json(seq, d), *alt_text = NULL;
@@ -96,7 +192,7 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, in
   json_t *rec_full = rec_text ? json_loads(rec_text, 0, &err) : NULL, *rec = rec_full ? decision(rec_full) : NULL;
   json_t *alt = NULL;
   if (!rc) {
-    char *t = socloss_resolution_json(&led->res->r);
+    char *t = alt_json ? strdup(alt_json) : socloss_resolution_json(&led->res->r);
     json_t *alt_full = t ? json_loads(t, 0, &err) : NULL;
     alt = alt_full ? decision(alt_full) : NULL;
     json_decref(alt_full);
@@ -264,6 +360,7 @@ static int replay_txn(store_txn *t, void *ud) {
   memset(&track, 0, sizeof track);
   int64_t fund_cap = 0;  /* the cap in force, for records of rules 1 */
   r->differ = r->seen = 0;
+  whatif_clear(&r->wi);
   int rc = store_clear_state(t);
   if (!rc) rc = applier_start(&a, r->led, t, 0);
   if (rc) return rc;
@@ -334,8 +431,17 @@ int replay_run(socloss *led, const char *policy, size_t policy_len, const char *
                                    uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
   int rc = params_valid(params);
   if (rc) return rc;
-  replay r = {led, policy, policy_len, params, from ? from : 1, cb, ud, 0, 0};
+  replay r;
+  memset(&r, 0, sizeof r);
+  r.led = led;
+  r.policy = policy;
+  r.policy_len = policy_len;
+  r.params = params;
+  r.from = from ? from : 1;
+  r.cb = cb;
+  r.ud = ud;
   rc = store_write_discard(led->st, replay_txn, &r);
+  whatif_clear(&r.wi);
   if (differ) *differ = r.differ;
   if (!rc) ERRBUF[0] = 0;
   return rc;
