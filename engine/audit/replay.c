@@ -98,13 +98,7 @@ static int whatif_txn(store_txn *t, void *ud) {
   whatif_run *wr = ud;
   replay *r = wr->r;
   event_run er;
-  memset(&er, 0, sizeof er);
-  er.led = r->led;
-  socloss_event_options_init(&er.o);
-  er.o.id = wr->event;
-  er.o.policy = r->policy;
-  er.o.policy_len = r->policy_len;
-  er.o.params = r->params;
+  event_run_init(&er, r->led, wr->event, r->policy, r->policy_len, r->params);
   er.o.dry_run = 1;
   er.o.each = whatif_each;
   er.o.ud = &r->wi;

@@ -225,13 +225,7 @@ static int sim_txn(store_txn *t, void *ud) {
     /* every bankruptcy the shock caused, as one event whose writes stay in
      * this transaction (so the cascade goes on from each) and are thrown away */
     event_run er;
-    memset(&er, 0, sizeof er);
-    er.led = led;
-    socloss_event_options_init(&er.o);
-    er.o.id = "sim";
-    er.o.policy = s->policy;
-    er.o.policy_len = s->policy_len;
-    er.o.params = s->params;
+    event_run_init(&er, led, "sim", s->policy, s->policy_len, s->params);
     er.o.dry_run = 1;
     er.o.joint = s->joint;
     if (s->joint) {

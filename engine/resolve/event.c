@@ -120,16 +120,21 @@ int event_check(event_run *er) {
 
 /* An event line of an applied file: the file is all or nothing, so a
  * deficit that could not be resolved refuses it, like a deficit line. */
+void event_run_init(event_run *er, socloss *led, const char *id, const char *policy, size_t policy_len,
+                    const char *params) {
+  memset(er, 0, sizeof *er);
+  er->led = led;
+  socloss_event_options_init(&er->o);
+  er->o.id = id;
+  er->o.policy = policy;
+  er->o.policy_len = policy_len;
+  er->o.params = params;
+}
+
 int resolve_event_line(applier *a, const socloss_event *e) {
   event_run er;
-  memset(&er, 0, sizeof er);
-  er.led = a->led;
-  socloss_event_options_init(&er.o);
-  er.o.id = e->id;
+  event_run_init(&er, a->led, e->id, e->policy, e->policy_len, e->params);
   er.o.joint = e->joint;
-  er.o.policy = e->policy;
-  er.o.policy_len = e->policy_len;
-  er.o.params = e->params;
   int rc = event_check(&er);
   if (!rc) rc = event_in(&er, a);
   if (!rc && er.rc)

@@ -89,6 +89,9 @@ typedef struct event_run {
   void *hook_ud;
 } event_run;
 
+/* An event run with these options, the rest zero. */
+void event_run_init(event_run *er, socloss *led, const char *id, const char *policy, size_t policy_len,
+                    const char *params);
 /* Checks the options (id, mode, params). */
 int event_check(event_run *er);
 /* Resolves every account bankrupt now, in a's transaction; er->sum and
