@@ -317,7 +317,7 @@ static int resolve_txn(store_txn *t, void *ud) {
   if (rc) goto out;
   policy_label(&lv->pol, label, sizeof label - 2);
   strcat(label, ": ");
-  step s = {&a, &d, label, NULL, 0};
+  step s = {.a = &a, .d = &d, .label = label};
   int64_t shortfall, left;
   if ((rc = deficit_first_steps(lv, &a, &d, &s, &h, &shortfall))) goto out;
 
@@ -330,6 +330,10 @@ static int resolve_txn(store_txn *t, void *ud) {
     d.nhc = rs.nactions;
     s.equity_hint = c2.equity;
     s.ncands = c2.n;
+    s.hint_size = c2.size;
+    s.hint_cost = c2.cost;
+    s.hint_upnl = c2.upnl;
+    s.hint_stride = c2.cap;
     if ((rc = step_haircuts(&s, shortfall))) goto out;
   }
   lv->stage = NULL;

@@ -71,7 +71,7 @@ static int joint_txn(store_txn *t, void *ud) {
   for (size_t k = 0; !rc && k < n; k++) {
     lv->account = jl->accounts[k];
     rc = deficit_open(lv, &a, jl->ids[k], jl->accounts[k], &parts[k]);
-    step s = {&a, &parts[k], label, NULL, 0};
+    step s = {.a = &a, .d = &parts[k], .label = label};
     if (!rc) rc = deficit_first_steps(lv, &a, &parts[k], &s, &h[k], &hole[k]);
     shortfall += hole[k];
     size_t len = strlen(jl->accounts[k]);
@@ -86,7 +86,7 @@ static int joint_txn(store_txn *t, void *ud) {
   all.id = lv->event->id;
   all.id_len = strlen(all.id);
   union_markets(parts, n, &all);
-  step s = {&a, &all, label, NULL, 0};
+  step s = {.a = &a, .d = &all, .label = label};
   int64_t covered = 0;
   if (shortfall > 0 && lv->pol.has_haircut) {
     eval_joint joint = {n, ids, off, hole};
@@ -99,6 +99,10 @@ static int joint_txn(store_txn *t, void *ud) {
     all.nhc = rs.nactions;
     s.equity_hint = c2.equity;
     s.ncands = c2.n;
+    s.hint_size = c2.size;
+    s.hint_cost = c2.cost;
+    s.hint_upnl = c2.upnl;
+    s.hint_stride = c2.cap;
     if ((rc = charge_haircuts(&s, (int64_t)shortfall, &covered))) goto out;
   }
   lv->stage = NULL;
@@ -106,7 +110,7 @@ static int joint_txn(store_txn *t, void *ud) {
   /* 6: credits in proportion to the holes, the rest bad debt */
   if ((rc = joint_credit(&a, hole, n, covered, credit))) goto out;
   for (size_t k = 0; !rc && k < n; k++) {
-    step ps = {&a, &parts[k], label, NULL, 0};
+    step ps = {.a = &a, .d = &parts[k], .label = label};
     int64_t left;
     rc = step_credit(&ps, credit[k]);
     if (!rc) rc = step_hole(&ps, &left);

@@ -43,6 +43,10 @@ typedef struct step {
   const int64_t *equity_hint;  /* the candidates' equity as the haircut step
                                   saw it, by index (NULL in a replay) */
   size_t ncands;               /* candidates the actions index (0 in a replay) */
+  /* the haircut step's candidate columns, market-major (NULL in a replay):
+   * a haircut out of profit is then written without reading */
+  const int64_t *hint_size, *hint_cost, *hint_upnl;
+  size_t hint_stride;
 } step;
 
 int bankruptcy_prices(deficit_rec *d);

@@ -435,6 +435,30 @@ static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amoun
   return rc;
 }
 
+/* The common case of a haircut out of profit, live: the candidates' columns
+ * (as the haircut step saw them) hold the account's positions in the
+ * deficit's markets, so when their profit covers the amount it is split and
+ * written with no read.  1: done; 0: the slow path must do it (a failed
+ * write too: it reports). */
+static int from_columns(step *s, const char *id, uint32_t i, int64_t amount) {
+  const deficit_rec *d = s->d;
+  if (!s->hint_cost) return 0;
+  int64_t w[DEFICIT_MARKETS_MAX], part[DEFICIT_MARKETS_MAX];
+  __int128 profit = 0;
+  for (size_t m = 0; m < d->nm; m++) {
+    int64_t u = s->hint_upnl[m * s->hint_stride + i];
+    w[m] = u > 0 ? u : 0;
+    profit += w[m];
+  }
+  if (profit < amount || alloc_pro_rata(w, d->nm, amount, part)) return 0;
+  for (size_t m = 0; m < d->nm; m++) {
+    if (!part[m]) continue;
+    store_position p = {s->hint_size[m * s->hint_stride + i], s->hint_cost[m * s->hint_stride + i] + part[m]};
+    if (store_position_put(s->a->t, d->mk[m].market, id, &p)) return 0;
+  }
+  return 1;
+}
+
 /* Step 5: every haircut validated, then charged; *total gets their sum. */
 int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
   deficit_rec *d = s->d;
@@ -454,24 +478,29 @@ int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
     const hc_action *x = &d->hc[k];
     char id[CODEC_ID_MAX + 1];
     copy_id(id, x->account, x->len);
-    int64_t balance;
+    int64_t balance = 0;
     __int128 equity;
     if (x->amount <= 0)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: amount %lld must be > 0", k + 1, (long long)x->amount);
     if (!strcmp(id, d->account)) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the bankrupt account itself", k + 1);
-    rc = store_account_get(s->a->t, id, &balance);
-    if (rc == SOCLOSS_ENOTFOUND) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: unknown account '%s'", k + 1, id);
-    if (rc) return rc;
-    /* an earlier haircut changes no one else's equity, so the candidates'
-     * column is exact; a replay computes it */
-    if (s->equity_hint && x->index != UINT32_MAX) equity = s->equity_hint[x->index];
-    else if ((rc = applier_equity(s->a, id, balance, &equity))) return rc;
+    /* a candidate (live) exists, and an earlier haircut changes no one
+     * else's equity, so the candidates' column is exact; a replay reads */
+    int hinted = s->equity_hint && x->index != UINT32_MAX;
+    if (hinted) {
+      equity = s->equity_hint[x->index];
+    } else {
+      rc = store_account_get(s->a->t, id, &balance);
+      if (rc == SOCLOSS_ENOTFOUND) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: unknown account '%s'", k + 1, id);
+      if (rc || (rc = applier_equity(s->a, id, balance, &equity))) return rc;
+    }
     if (x->amount > equity)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: %lld exceeds the equity %lld of '%s'", k + 1,
                     (long long)x->amount, (long long)(equity > 0 ? equity : 0), id);
     if ((total += x->amount) > shortfall)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the haircuts add up to %lld, more than the shortfall %lld",
                     k + 1, (long long)total, (long long)shortfall);
+    if (d->rules >= 2 && hinted && from_columns(s, id, x->index, x->amount)) continue;  /* done from the columns */
+    if (hinted && (rc = store_account_get(s->a->t, id, &balance))) return rc;
     rc = d->rules >= 2 ? out_of_profit(s, id, balance, x->amount) : store_account_put(s->a->t, id, balance - x->amount);
   }
   *total_out = (int64_t)total;
@@ -528,7 +557,7 @@ int joint_replay(applier *a, const joint_rec *j, uint64_t seq) {
   int rc = hole && credit ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   __int128 shortfall = 0;
   for (size_t k = 0; !rc && k < n; k++) {
-    step s = {a, &j->parts[k], "", NULL, 0};
+    step s = {.a = a, .d = &j->parts[k], .label = ""};
     rc = replay_first_steps(&s, j->fund_max_draw, &hole[k]);
     shortfall += hole[k];
   }
@@ -541,7 +570,7 @@ int joint_replay(applier *a, const joint_rec *j, uint64_t seq) {
   all.hc = j->hc;
   for (size_t k = 0; !rc && k < n && all.nm < DEFICIT_MARKETS_MAX; k++)
     for (size_t m = 0; m < j->parts[k].nm && all.nm < DEFICIT_MARKETS_MAX; m++) all.mk[all.nm++] = j->parts[k].mk[m];
-  step s = {a, &all, "", NULL, 0};
+  step s = {.a = a, .d = &all, .label = ""};
   int64_t covered = 0;
   if (!rc && !fits_i64(shortfall)) rc = err_fail(SOCLOSS_EOVERFLOW, "the event's shortfall overflows int64");
   if (!rc) rc = charge_haircuts(&s, (int64_t)shortfall, &covered);
@@ -550,7 +579,7 @@ int joint_replay(applier *a, const joint_rec *j, uint64_t seq) {
     if (credit[k] != j->credit[k])
       rc = err_fail(SOCLOSS_EINVARIANT, "event part %zu ('%s'): credit %lld recorded, %lld due", k + 1,
                     j->parts[k].account, (long long)j->credit[k], (long long)credit[k]);
-    step ps = {a, &j->parts[k], "", NULL, 0};
+    step ps = {.a = a, .d = &j->parts[k], .label = ""};
     if (!rc) rc = step_credit(&ps, credit[k]);
     if (!rc) rc = replay_bad_debt(&ps, seq);
   }
@@ -561,7 +590,7 @@ int joint_replay(applier *a, const joint_rec *j, uint64_t seq) {
 
 int deficit_replay(applier *a, const deficit_rec *rec, uint64_t seq, int64_t cap_rules1) {
   deficit_rec *d = (deficit_rec *)rec;
-  step s = {a, d, "", NULL, 0};
+  step s = {.a = a, .d = d, .label = ""};
   int64_t h;
   int rc = step_deleverage(&s, 1);
   if (!rc) rc = step_takeover(&s);
