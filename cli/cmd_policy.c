@@ -103,12 +103,19 @@ int test_args(call *c, int argc, char **argv) {
   return parse_args(c, argc, argv, NULL, 1, MAX_POS);
 }
 
+/* A file that could not be run at all is told on stderr too, beside its
+ * failed TAP line; failing cases are the TAP's to tell. */
+static void test_refused(int rc) {
+  fflush(stdout);  /* the TAP line first, when both streams go to one place */
+  if (rc == SOCLOSS_EIO || rc == SOCLOSS_EINVAL) fprintf(stderr, "socloss: %s\n", socloss_errmsg(NULL));
+}
+
 int cmd_test(call *c) {
   const char *ev = sibling_evaluator();
   int bad = 0;
   if (c->npos == 1) {
     test_out o = {""};
-    socloss_test_file(c->pos[0], ev, print_line, &o, &bad);
+    test_refused(socloss_test_file(c->pos[0], ev, print_line, &o, &bad));
     return bad ? EXIT_REFUSED : EXIT_DONE;
   }
   /* several files: one TAP stream, each file a subtest */
@@ -117,8 +124,9 @@ int cmd_test(call *c) {
     test_out o = {"    "};
     int failed = 0;
     printf("# Subtest: %s\n", c->pos[i]);
-    socloss_test_file(c->pos[i], ev, print_line, &o, &failed);
+    int rc = socloss_test_file(c->pos[i], ev, print_line, &o, &failed);
     printf("%sok %d - %s\n", failed ? "not " : "", i + 1, c->pos[i]);
+    test_refused(rc);
     bad += failed != 0;
   }
   return bad ? EXIT_REFUSED : EXIT_DONE;
