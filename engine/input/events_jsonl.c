@@ -5,9 +5,11 @@
  * of that type, ids as strings and quantities as JSON integers (1.0, "1"
  * and 1e3 are refused).  Duplicate keys are refused.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
@@ -79,16 +81,25 @@ static int int_field(line_ctx *c, json_t *o, const char *key, int64_t *out) {
   return SOCLOSS_OK;
 }
 
-/* "policy": a file whose text is the deficit's policy, read now. */
+/* "policy": a file whose text is the deficit's policy, read now: its first
+ * EVAL_SOURCE_MAX + 1 bytes, so that a longer one is refused by the sandbox
+ * as too large and none is read without end. */
 static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
   json_t *v = json_object_get(o, "policy");
   if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, "policy", "must be a file name, not %s", kind_name(v));
-  FILE *f = fopen(json_string_value(v), "rb");
-  if (!f) return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%.200s'", json_string_value(v));
+  const char *path = json_string_value(v);
+  FILE *f = fopen(path, "rb");
+  if (!f) return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%.200s': %s", path, strerror(errno));
   char *text = malloc(EVAL_SOURCE_MAX + 2);
   size_t n = text ? fread(text, 1, EVAL_SOURCE_MAX + 1, f) : 0;
+  int err = text && ferror(f) ? errno : 0;  /* a directory opens, then reads EISDIR */
   fclose(f);
   if (!text) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  if (err) {
+    free(text);
+    if (err == EISDIR) return line_fail(c, SOCLOSS_EINVAL, "policy", "'%.200s' is a directory, not a policy file", path);
+    return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%.200s': %s", path, strerror(err));
+  }
   e->policy = batch_strdup(c->b, text, n);
   e->policy_len = n;
   free(text);

@@ -148,6 +148,14 @@ bad "unknown market" "1: market: unknown market 'ETH'" \
 bad "buyer is the seller" "1: seller: buyer and seller are the same account 'alice'" \
   '{"type":"trade","market":"BTC","buyer":"alice","seller":"alice","size":1,"price":1}'
 
+# ---- a deficit's policy file ------------------------------------------------
+
+mkdir pdir
+bad "a deficit whose policy is a directory" "1: policy: 'pdir' is a directory, not a policy file" \
+  '{"type":"deficit","id":"d1","account":"debtor","policy":"pdir"}'
+bad "a deficit whose policy file is missing" "1: policy: cannot read 'nosuch.lua': No such file or directory" \
+  '{"type":"deficit","id":"d1","account":"debtor","policy":"nosuch.lua"}'
+
 # ---- int64 overflow ---------------------------------------------------------
 
 # alice 1000 + 9223372036854774808 = 2^63; the net flows (-998450 + it) fit.
