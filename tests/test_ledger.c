@@ -199,6 +199,15 @@ static void overflow(void) {
           "amount: the ledger's net flows would overflow int64", "net flows overflow");
   ok(socloss_set_mark(led, "HUGE", 1000000000) == 0 && socloss_deposit(led, "b", 0 + 1) != 0,
      "market at 1e9 (and flows still full)");
+  /* the net flows' total is checked, not a running sum: past int64 and back is fine */
+  socloss_event back[3] = {{.type = SOCLOSS_EV_DEPOSIT, .account = "b", .amount = 5},
+                           {.type = SOCLOSS_EV_WITHDRAW, .account = "whale", .amount = 5},
+                           {.type = SOCLOSS_EV_FUND, .amount = 1}};
+  size_t failed = 99;
+  ok(socloss_apply(led, back, 2, &failed) == 0 && failed == 2, "net flows past int64 and back in one batch");
+  REFUSED(socloss_apply(led, back, 3, &failed), SOCLOSS_EOVERFLOW,
+          "amount: the ledger's net flows would overflow int64", "a batch whose net flows total overflows");
+  is(failed, 2, "... refused at the last event moving them");
   led = keep;
   drop_ledger(l2, d2);
 

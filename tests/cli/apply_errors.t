@@ -227,6 +227,14 @@ succeeds db "yves holds 2^63-1" \
   "$S" show db --json --account yves
 like "$(fingerprint db)" ' records 11$' "11 journal records after the accepted applies"
 
+# The net flows are checked once the file's events are summed: a deposit may
+# take a running total past 2^63-1 if a withdrawal brings it back.
+"$S" init flowsdb 2>/dev/null
+printf '%s\n' '{"type":"deposit","account":"zoe","amount":9223372036854775807}' \
+  '{"type":"deposit","account":"amy","amount":5}' '{"type":"withdraw","account":"amy","amount":5}' >near.jsonl
+succeeds flowsdb "net flows past 2^63-1 and back within one file" $'applied 3 events\n' "$S" apply flowsdb near.jsonl
+like "$("$S" show flowsdb --json)" '"net_flows":9223372036854775807,' "... and they end at 2^63-1"
+
 # ---- a mark move that would make an equity unrepresentable ---------------
 #
 # On its own ledger: whale 9e18 goes long 1 BTC at 1 from minnow; moving the
