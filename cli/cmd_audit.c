@@ -65,7 +65,7 @@ int replay_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, replay_opts, 1, 1);
   if (rc == RUN) rc = from_option(c, c->value[REPLAY_FROM], 0, &from);
   if (rc != RUN || !c->value[REPLAY_POLICY]) return rc;
-  return read_input(c, 0, c->value[REPLAY_POLICY]);
+  return read_input(c, 0, c->value[REPLAY_POLICY], POLICY_FILE);
 }
 
 int cmd_replay(call *c) {
@@ -183,7 +183,7 @@ int cmd_simulate(call *c) {
   socloss_sim_result res[MAX_LIST];
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
-    char *src = read_all(files[k], &len);
+    char *src = read_all(files[k], POLICY_FILE, &len);
     if (!src) status = EXIT_REFUSED;
     else if ((rc = socloss_simulate(c->led, src, len, c->value[SIM_PARAMS], account, shock ? market : NULL, ppm,
                                     &res[k])))

@@ -36,7 +36,7 @@ int import_args(call *c, int argc, char **argv) {
     return usage(c, "give at least one of --markets, --accounts, --positions");
   /* every file is tried, so that all the unreadable ones are told at once */
   for (int i = 0; i < 3; i++)
-    if (c->value[i] && read_input(c, i, c->value[i]) != RUN) rc = EXIT_REFUSED;
+    if (c->value[i] && read_input(c, i, c->value[i], INPUT_FILE) != RUN) rc = EXIT_REFUSED;
   return rc;
 }
 
@@ -54,7 +54,7 @@ int cmd_import(call *c) {
 int apply_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, NULL, 2, 2);
   if (rc != RUN) return rc;
-  rc = read_input(c, 0, c->pos[1]);
+  rc = read_input(c, 0, c->pos[1], INPUT_FILE);
   if (!strcmp(c->pos[1], "-")) c->in[0].name = "<stdin>";  /* the name in the library's FILE:LINE messages */
   return rc;
 }

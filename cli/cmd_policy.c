@@ -47,7 +47,7 @@ int policy_args(call *c, int argc, char **argv) {
   if (needs != (c->npos == 3))
     return usage(c, "policy %s takes DB%s", name, needs ? (file ? " FILE" : " NAME|HASH") : " only");
   c->db = c->pos[1];
-  return file ? read_input(c, 0, c->pos[2]) : RUN;
+  return file ? read_input(c, 0, c->pos[2], POLICY_FILE) : RUN;
 }
 
 int cmd_policy(call *c) {

@@ -39,7 +39,7 @@ static void print_resolution(const socloss_resolution *r) {
 int resolve_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, resolve_opts, 2, 2);
   if (rc != RUN || !c->value[RESOLVE_POLICY]) return rc;
-  return read_input(c, 0, c->value[RESOLVE_POLICY]);
+  return read_input(c, 0, c->value[RESOLVE_POLICY], POLICY_FILE);
 }
 
 int cmd_resolve(call *c) {

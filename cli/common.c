@@ -1,11 +1,12 @@
 /*
  * What the commands share besides the argument parser: refusals, the ledger
- * and the evaluator beside this program, files read whole.
+ * and the evaluator beside this program, files read whole up to a cap.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,24 +43,35 @@ socloss *open_ledger(const call *c) {
   return led;
 }
 
-char *read_all(const char *path, size_t *len) {
+char *read_all(const char *path, file_kind kind, size_t *len) {
+  size_t cap = kind == POLICY_FILE ? CLI_POLICY_MAX : CLI_INPUT_MAX;
+  const char *what = kind == POLICY_FILE ? "a policy file" : "an input file";
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) {
     fprintf(stderr, "socloss: %s: %s\n", path, strerror(errno));
     return NULL;
   }
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+  struct stat st;
+  int over = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > cap;
+  size_t size = cap + 1 < 1 << 16 ? cap + 1 : 1 << 16, n = 0;
+  char *buf = over ? NULL : malloc(size);
+  /* never more than cap + 1 bytes: one more than the cap tells it is over */
+  for (size_t got; buf && n <= cap && (got = fread(buf + n, 1, size - n, f)) > 0;) {
     n += got;
-    if (n == cap) {
-      char *more = realloc(buf, cap *= 2);
+    if (n == size && n <= cap) {
+      size = size > (cap + 1) / 2 ? cap + 1 : size * 2;
+      char *more = realloc(buf, size);
       if (!more) free(buf);
       buf = more;
     }
   }
-  int err = ferror(f) ? errno : 0;
+  int err = !over && buf && ferror(f) ? errno : 0;
   if (f != stdin) fclose(f);
+  if (over || n > cap) {
+    fprintf(stderr, "socloss: %s: %s may hold at most %zu bytes\n", path, what, cap);
+    free(buf);
+    return NULL;
+  }
   if (!buf || err) {
     fprintf(stderr, "socloss: %s: %s\n", path, buf ? strerror(err) : "out of memory");
     free(buf);
@@ -69,7 +81,7 @@ char *read_all(const char *path, size_t *len) {
   return buf;
 }
 
-int read_input(call *c, int slot, const char *path) {
+int read_input(call *c, int slot, const char *path, file_kind kind) {
   c->in[slot].name = path;
-  return (c->in[slot].data = read_all(path, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
+  return (c->in[slot].data = read_all(path, kind, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
 }
