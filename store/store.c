@@ -99,6 +99,48 @@ static int init_dbs(store *s, int create) {
   return SOCLOSS_OK;
 }
 
+/* ---- a ledger cut short ----------------------------------------------------
+ * LMDB maps data.mdb and reads its pages in place: a page past the end of a
+ * file cut short (a copy that stopped, a full disk, a careless truncate)
+ * faults the process with SIGBUS.  So before any page is touched, the file
+ * must hold LMDB's two meta pages and every page they count. */
+
+#define TRUNCATED "data.mdb is truncated: %llu bytes, "
+
+/* 1 when data.mdb begins like an LMDB file: a meta page, its magic after the
+ * 16-byte page header (lmdb's mdb.c, MDB_page and MDB_meta, data format 1) */
+static int lmdb_magic(const char *data) {
+  unsigned char head[20] = {0};
+  FILE *f = fopen(data, "rb");
+  size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+  if (f) fclose(f);
+  uint32_t magic;
+  memcpy(&magic, head + 16, sizeof magic);
+  return n == sizeof head && magic == 0xBEEFC0DEu;
+}
+
+/* After mdb_env_open, which has read the meta pages but touched no other:
+ * (the last page LMDB's meta counts + 1) x the page size must be in the file,
+ * for LMDB writes every page below its last and none past it. */
+static int check_length(store *s, const char *path) {
+  MDB_envinfo info;
+  MDB_stat st;
+  mdb_filehandle_t fd;
+  struct stat fs;
+  int rc = mdb_env_get_fd(s->env, &fd);
+  if (!rc && fstat(fd, &fs)) rc = errno;
+  if (rc) return err_fail(SOCLOSS_ESTORE, "%s: cannot open: %s", path, mdb_strerror(rc));
+  unsigned long long size = (unsigned long long)fs.st_size;
+  /* a second meta page cut inside still reads; mdb_env_info reads it in the map */
+  if (!mdb_env_stat(s->env, &st) && size < 2ull * st.ms_psize)
+    return err_fail(SOCLOSS_ESTORE, "%s: " TRUNCATED "less than its two meta pages", path, size);
+  if ((rc = mdb_env_info(s->env, &info)) || (rc = mdb_env_stat(s->env, &st)))
+    return err_fail(SOCLOSS_ESTORE, "%s: cannot open: %s", path, mdb_strerror(rc));
+  unsigned long long need = ((unsigned long long)info.me_last_pgno + 1) * st.ms_psize;
+  if (size < need) return err_fail(SOCLOSS_ESTORE, "%s: " TRUNCATED "its pages need %llu", path, size, need);
+  return SOCLOSS_OK;
+}
+
 int store_open(store **out, const char *path, const store_config *cfg) {
   *out = NULL;
   store *s = calloc(1, sizeof *s);
@@ -120,6 +162,8 @@ int store_open(store **out, const char *path, const store_config *cfg) {
     rc = err_fail(SOCLOSS_EEXIST, "%s: a ledger already exists there", path);
   else if (cfg->create == STORE_OPEN_EXISTING && !has_data)
     rc = err_fail(SOCLOSS_ENOTFOUND, "%s: no ledger there (run 'socloss init' first)", path);
+  else if (has_data && st.st_size == 0)  /* else LMDB would write a new, empty environment into it */
+    rc = err_fail(SOCLOSS_ESTORE, "%s: " TRUNCATED "less than its two meta pages", path, 0ull);
   else if (!exists && mkdir(path, 0755) != 0)
     rc = err_fail(SOCLOSS_EIO, "%s: cannot create directory: %s", path, strerror(errno));
   if (rc) {
@@ -132,9 +176,15 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   if (!mrc) mrc = mdb_env_set_mapsize(s->env, (size_t)s->map_size);
   /* MDB_NOTLS: read snapshots are not tied to the thread that began them. */
   if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS | (cfg->nosync ? MDB_NOSYNC : 0), 0644);
-  if (mrc) {
+  if (mrc == MDB_INVALID && has_data && lmdb_magic(data) && stat(data, &st) == 0)
+    rc = err_fail(SOCLOSS_ESTORE, "%s: " TRUNCATED "less than its two meta pages", path,
+                  (unsigned long long)st.st_size);
+  else if (mrc)
     rc = err_fail(mrc == ENOENT ? SOCLOSS_ENOTFOUND : SOCLOSS_ESTORE, "%s: cannot open: %s",
               path, mdb_strerror(mrc));
+  else
+    rc = check_length(s, path);
+  if (rc) {
     if (s->env) mdb_env_close(s->env);
     free(s);
     return rc;
