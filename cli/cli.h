@@ -11,6 +11,7 @@
 #ifndef SOCLOSS_CLI_H
 #define SOCLOSS_CLI_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "socloss.h"
@@ -109,6 +110,13 @@ char *read_all(const char *path, file_kind kind, size_t *len);
 /* Reads a file the run step needs into c->in[slot], named by its path;
  * RUN, or EXIT_REFUSED once the error is printed. */
 int read_input(call *c, int slot, const char *path, file_kind kind);
+
+/* Machine output is JSON built by jansson, never by hand (common.c). */
+/* A JSON string of s: s as it is when it is UTF-8, which jansson requires,
+ * else each byte that is not (a path need not be UTF-8) as U+FFFD. */
+json_t *json_text(const char *s);
+/* Prints v compact, keys in the order set, and takes v's reference. */
+void json_print(json_t *v);
 
 /* ---- the commands' two steps ---- */
 

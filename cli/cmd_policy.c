@@ -27,10 +27,16 @@ static int action_of(const char *name) {
 }
 
 static int print_policy(void *ud, const socloss_policy_info *p) {
-  if (*(int *)ud)
-    printf("{\"name\":\"%s\",\"version\":%u,\"hash\":\"%s\",\"seq\":%" PRIu64 ",\"bytes\":%zu}\n", p->name,
-           p->version, p->hash, p->seq, p->source_len);
-  else
+  if (*(int *)ud) {
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_text(p->name));
+    json_object_set_new(o, "version", json_integer(p->version));
+    json_object_set_new(o, "hash", json_text(p->hash));
+    json_object_set_new(o, "seq", json_integer((json_int_t)p->seq));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)p->source_len));
+    json_print(o);
+    putchar('\n');
+  } else
     printf("%-24s %4u  %.12s  added at record %" PRIu64 "  %zu bytes\n", p->name, p->version, p->hash, p->seq,
            p->source_len);
   return 0;

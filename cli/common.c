@@ -1,6 +1,7 @@
 /*
  * What the commands share besides the argument parser: refusals, the ledger
- * and the evaluator beside this program, files read whole up to a cap.
+ * and the evaluator beside this program, files read whole up to a cap, JSON
+ * out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,4 +85,56 @@ char *read_all(const char *path, file_kind kind, size_t *len) {
 int read_input(call *c, int slot, const char *path, file_kind kind) {
   c->in[slot].name = path;
   return (c->in[slot].data = read_all(path, kind, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
+}
+
+/* ---- JSON out ------------------------------------------------------------ */
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0: no
+ * overlong form, no surrogate, nothing past U+10FFFF (what jansson takes).
+ * The library has its own (engine/common), which the CLI may not include. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0], cp, min;
+  size_t k;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) k = 2, cp = c & 0x1f, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef) k = 3, cp = c & 0x0f, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4) k = 4, cp = c & 0x07, min = 0x10000;
+  else return 0;
+  if (n < k) return 0;
+  for (size_t i = 1; i < k; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : k;
+}
+
+json_t *json_text(const char *s) {
+  json_t *v = json_string(s);
+  if (v) return v;
+  size_t n = strlen(s), out = 0;
+  char *fixed = malloc(3 * n + 1);  /* a byte becomes at most the 3 of U+FFFD */
+  if (!fixed) return NULL;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_len((const unsigned char *)s + i, n - i);
+    if (k) {
+      memcpy(fixed + out, s + i, k);
+      out += k;
+      i += k;
+    } else {
+      memcpy(fixed + out, "\xef\xbf\xbd", 3);
+      out += 3;
+      i++;
+    }
+  }
+  fixed[out] = 0;
+  v = json_string(fixed);
+  free(fixed);
+  return v;
+}
+
+void json_print(json_t *v) {
+  char *s = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  if (s) fputs(s, stdout);
+  free(s);
+  json_decref(v);
 }
