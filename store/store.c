@@ -253,7 +253,8 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   }
   if (rc) {
     int creating = !has_data, full = s->disk_full;
-    if (full) rc = err_fail(SOCLOSS_EIO, "%s: %s: " DISK_FULL, path, creating ? "cannot create the ledger" : "cannot open");
+    if (full)
+      rc = err_fail(SOCLOSS_EIO, "%s: %s: " DISK_FULL, path, creating ? "cannot create the ledger" : "cannot open");
     store_close(s);
     /* a ledger being created is made in place: what was made goes again,
      * so that no half-made ledger is left to be taken for one */

@@ -296,7 +296,8 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
   const char *slash = strrchr(path, '/');
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
   snprintf(ppath, sizeof ppath, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, pname ? pname : "");
-  const char *problem = pname ? policy_path_problem(dir, pname, ppath, why, sizeof why) : "'policy' must name the policy file";
+  const char *problem =
+      pname ? policy_path_problem(dir, pname, ppath, why, sizeof why) : "'policy' must name the policy file";
   char *policy = !problem ? read_file(ppath, EVAL_SOURCE_MAX, &plen) : NULL;
   if (!problem && !policy) {
     snprintf(why, sizeof why, "cannot read the policy file '%.200s': %s", pname, strerror(errno));

@@ -97,7 +97,8 @@ static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
   if (!text) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (err) {
     free(text);
-    if (err == EISDIR) return line_fail(c, SOCLOSS_EINVAL, "policy", "'%.200s' is a directory, not a policy file", path);
+    if (err == EISDIR)
+      return line_fail(c, SOCLOSS_EINVAL, "policy", "'%.200s' is a directory, not a policy file", path);
     return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%.200s': %s", path, strerror(err));
   }
   e->policy = batch_strdup(c->b, text, n);
