@@ -148,7 +148,9 @@ static void refusals(void) {
   longid[64] = 0;
   ok(socloss_deposit(led, longid, 1) == 0, "a 64-byte id is fine");
   REFUSED(socloss_deposit(led, "e\x7f", 1), SOCLOSS_EINVAL,
-          "account: 'e\x7f' is not a valid id (1-64 printable ASCII characters, no spaces)", "DEL byte");
+          "account: 'e\\x7f' is not a valid id (1-64 printable ASCII characters, no spaces)", "DEL byte");
+  REFUSED(socloss_deposit(led, "a\x1b[2Jb", 1), SOCLOSS_EINVAL,
+          "account: 'a\\x1b[2Jb' is not a valid id (1-64 printable ASCII characters, no spaces)", "escape");
   REFUSED(socloss_deposit(led, NULL, 1), SOCLOSS_EINVAL, "account: missing", "NULL id");
   REFUSED(socloss_deposit(led, "erin", 0), SOCLOSS_EINVAL, "amount: must be positive (got 0)", "deposit 0");
   REFUSED(socloss_deposit(led, "erin", -5), SOCLOSS_EINVAL, "amount: must be positive (got -5)", "deposit < 0");

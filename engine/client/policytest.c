@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "text.h"
 
 typedef struct tap {
   socloss_line_cb cb;
@@ -75,8 +76,10 @@ static char *read_file(const char *path, size_t cap, size_t *len) {
  * error would echo that file's first line. */
 static const char *policy_path_problem(const char *dir, const char *name, const char *full, char *why,
                                        size_t cap) {
+  char q[TEXT_QUOTED(200)];  /* the name as the messages quote it: the test file's text */
+  text_quote(q, name, strlen(name), 200);
   if (name[0] == '/') {
-    snprintf(why, cap, "policy '%.200s' is an absolute path: name it relative to the test file", name);
+    snprintf(why, cap, "policy '%s' is an absolute path: name it relative to the test file", q);
     return why;
   }
   int depth = 0;
@@ -93,7 +96,7 @@ static const char *policy_path_problem(const char *dir, const char *name, const 
   int inside = !dl || !realpath(full, real) ||
                (!strncmp(real, real_dir, dl) && (real[dl] == '/' || !real[dl] || real_dir[dl - 1] == '/'));
   if (depth < 0 || !inside) {
-    snprintf(why, cap, "policy '%.200s' leaves the test file's directory", name);
+    snprintf(why, cap, "policy '%s' leaves the test file's directory", q);
     return why;
   }
   return NULL;
@@ -291,7 +294,7 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
     return SOCLOSS_EPOLICY;
   }
   /* the policy, beside the test file */
-  char ppath[4096], dir[4096], why[600];
+  char ppath[4096], dir[4096], why[1000], q[TEXT_QUOTED(200)];
   const char *pname = json_string_value(json_object_get(spec, "policy"));
   const char *slash = strrchr(path, '/');
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
@@ -300,7 +303,8 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
       pname ? policy_path_problem(dir, pname, ppath, why, sizeof why) : "'policy' must name the policy file";
   char *policy = !problem ? read_file(ppath, EVAL_SOURCE_MAX, &plen) : NULL;
   if (!problem && !policy) {
-    snprintf(why, sizeof why, "cannot read the policy file '%.200s': %s", pname, strerror(errno));
+    snprintf(why, sizeof why, "cannot read the policy file '%s': %s", text_quote(q, pname, strlen(pname), 200),
+             strerror(errno));
     problem = why;
   }
   json_t *cases = json_object_get(spec, "cases");

@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "text.h"
 
 static int check_id(const char *field, const char *id) {
   if (id && id_valid(id)) return SOCLOSS_OK;
   if (!id) return err_fail(SOCLOSS_EINVAL, "%s: missing", field);
-  return err_fail(SOCLOSS_EINVAL,
-                     "%s: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
-                     field, id);
+  char q[TEXT_QUOTED(80)];
+  return err_fail(SOCLOSS_EINVAL, "%s: '%s' is not a valid id (1-64 printable ASCII characters, no spaces)", field,
+                  text_quote(q, id, strlen(id), 80));
 }
 
 static int positive(const char *field, int64_t v) {

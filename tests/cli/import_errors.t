@@ -94,8 +94,9 @@ bad markets "market id with a space" "${M}B C,1"$'\n' "m.csv:2: market: 'B C' $I
 bad markets "empty market id" "${M},1"$'\n' "m.csv:2: market: '' $ID_RULE"
 bad accounts "account id of 65 characters" "${A}${A65},1"$'\n' "a.csv:2: account: '$A65' $ID_RULE"
 bad accounts "empty account id" "${A},1"$'\n' "a.csv:2: account: '' $ID_RULE"
-bad accounts "account id with a tab" "${A}\"car"$'\t'"ol\",1"$'\n' "a.csv:2: account: 'car"$'\t'"ol' $ID_RULE"
-bad accounts "account id with a non-ASCII byte" "${A}caról,1"$'\n' "a.csv:2: account: 'caról' $ID_RULE"
+# a quoted id shows each byte outside printable ASCII as \xNN (messages.t)
+bad accounts "account id with a tab" "${A}\"car"$'\t'"ol\",1"$'\n' "a.csv:2: account: 'car\\x09ol' $ID_RULE"
+bad accounts "account id with a non-ASCII byte" "${A}caról,1"$'\n' "a.csv:2: account: 'car\\xc3\\xb3l' $ID_RULE"
 bad positions "position account id with a space" "${P}al ice,BTC,1,1"$'\n' "p.csv:2: account: 'al ice' $ID_RULE"
 bad positions "position market id of 65 characters" "${P}alice,${A65},1,1"$'\n' "p.csv:2: market: '$A65' $ID_RULE"
 
@@ -215,7 +216,7 @@ bad markets "an error on a last line without a newline" "${M}SOL,1"$'\n'"XRP,0" 
   "m.csv:3: mark_price: must be positive (got 0)"
 bad accounts "a quoted field spanning lines is one invalid id" \
   "${A}\"car"$'\n'"ol\",1"$'\n'"dan,x"$'\n' \
-  "a.csv:2: account: 'car"$'\n'"ol' $ID_RULE"
+  "a.csv:2: account: 'car\\x0aol' $ID_RULE"
 
 # ---- all or nothing across the three files -------------------------------
 
