@@ -171,8 +171,10 @@ static int check_length(store *s, const char *path) {
  * file other processes have mapped is never made longer.  Whatever else goes
  * wrong here is left for LMDB to tell. */
 #define LOCK_FILE_SIZE 8192
-static int lock_alloc(const char *lock) {
-  int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+static int lock_alloc(const char *lock, int *made) {
+  int fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  *made = fd >= 0;
+  if (fd < 0) fd = open(lock, O_RDWR | O_CLOEXEC);
   if (fd < 0) return 0;
   struct stat st;
   int rc = fstat(fd, &st) ? 0 : posix_fallocate(fd, 0, st.st_size > LOCK_FILE_SIZE ? st.st_size : LOCK_FILE_SIZE);
@@ -180,12 +182,21 @@ static int lock_alloc(const char *lock) {
   return rc == ENOSPC || rc == EDQUOT ? rc : 0;
 }
 
+/* What store_open made of a ledger being created, to be removed if it fails. */
+typedef struct made {
+  int dir, data, lock;
+} made;
+
 /* The environment of a store whose path is set: the lock file's pages, then
  * LMDB's open, then the length of data.mdb. */
-static int open_env(store *s, const store_config *cfg, const char *data, const char *lock, int has_data) {
+static int open_env(store *s, const store_config *cfg, const char *data, const char *lock, int has_data, made *m) {
   const char *path = s->path;
   struct stat st;
-  int mrc = lock_alloc(lock);
+  if (!has_data) {  /* made here, so that it is known to be ours */
+    int fd = open(data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if ((m->data = fd >= 0)) close(fd);
+  }
+  int mrc = lock_alloc(lock, &m->lock);
   if (mrc) return store_fail(s, mrc, "cannot allocate lock.mdb");
   mrc = mdb_env_create(&s->env);
   if (!mrc) mrc = mdb_env_set_maxdbs(s->env, DB__N);
@@ -222,8 +233,7 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   snprintf(data, sizeof data, "%s/data.mdb", path);
   snprintf(lock, sizeof lock, "%s/lock.mdb", path);
   int has_data = exists && stat(data, &st) == 0;
-  int had_lock = exists && stat(lock, &st) == 0;
-  if (has_data) stat(data, &st);
+  made m = {0, 0, 0};
   int rc = SOCLOSS_OK;
   if (cfg->create == STORE_OPEN_CREATE_NEW && has_data)
     rc = err_fail(SOCLOSS_EEXIST, "%s: a ledger already exists there", path);
@@ -231,14 +241,14 @@ int store_open(store **out, const char *path, const store_config *cfg) {
     rc = err_fail(SOCLOSS_ENOTFOUND, "%s: no ledger there (run 'socloss init' first)", path);
   else if (has_data && st.st_size == 0)  /* else LMDB would write a new, empty environment into it */
     rc = err_fail(SOCLOSS_ESTORE, "%s: " TRUNCATED "less than its two meta pages", path, 0ull);
-  else if (!exists && mkdir(path, 0755) != 0)
+  else if (!exists && !(m.dir = mkdir(path, 0755) == 0))
     rc = err_fail(SOCLOSS_EIO, "%s: cannot create directory: %s", path, strerror(errno));
   if (rc) {
     store_close(s);
     return rc;
   }
 
-  rc = open_env(s, cfg, data, lock, has_data);
+  rc = open_env(s, cfg, data, lock, has_data, &m);
   if (!rc) {
     /* A process that died holding a read snapshot leaves a stale slot that
      * would pin old pages forever: clear those now. */
@@ -256,12 +266,12 @@ int store_open(store **out, const char *path, const store_config *cfg) {
     if (full)
       rc = err_fail(SOCLOSS_EIO, "%s: %s: " DISK_FULL, path, creating ? "cannot create the ledger" : "cannot open");
     store_close(s);
-    /* a ledger being created is made in place: what was made goes again,
-     * so that no half-made ledger is left to be taken for one */
+    /* a ledger being created is made in place: what this call made goes
+     * again, so that no half-made ledger is left to be taken for one */
     if (creating) {
-      unlink(data);
-      if (!had_lock) unlink(lock);
-      if (!exists) rmdir(path);
+      if (m.data) unlink(data);
+      if (m.lock) unlink(lock);
+      if (m.dir) rmdir(path);
     }
     return rc;
   }
