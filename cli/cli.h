@@ -11,6 +11,7 @@
 #ifndef SOCLOSS_CLI_H
 #define SOCLOSS_CLI_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "socloss.h"
@@ -81,17 +82,41 @@ int from_option(const call *c, const char *s, int strict, uint64_t *from);
 
 /* ---- common.c ---- */
 
+/* The most the CLI reads of a file, by kind; a file over it is refused by
+ * name, after reading at most cap + 1 bytes (a regular file's size tells at
+ * once), so that a device (/dev/zero), a pipe or a wrong file never exhausts
+ * the memory.
+ *   A policy: 256 KiB + 1 byte, one byte more than the library's evaluator
+ *   takes (EVAL_SOURCE_MAX in engine/common/evalproto.h, which the CLI may
+ *   not include: it sees the library through socloss.h alone).  A source
+ *   just over the evaluator's limit still reaches it and is refused there
+ *   with the library's own message; anything longer is not read.
+ *   CSV and JSON Lines: 1 GiB, far above a real import or batch (the
+ *   benchmark's 500,000 accounts and 1,000,000 positions are 47 MB of CSV)
+ *   and well below what would take a host's memory by mistake. */
+#define CLI_POLICY_MAX ((size_t)256 * 1024 + 1)
+#define CLI_INPUT_MAX ((size_t)1 << 30)
+typedef enum { POLICY_FILE, INPUT_FILE } file_kind;
+
 /* Prints the library's message for rc; returns EXIT_REFUSED. */
 int refused(socloss *led, int rc);
 /* The evaluator installed or built beside this program, or NULL. */
 const char *sibling_evaluator(void);
 /* Opens c->db as c->cmd->flags say; NULL once the refusal is printed. */
 socloss *open_ledger(const call *c);
-/* Reads a whole file ("-": stdin); NULL once the error is printed. */
-char *read_all(const char *path, size_t *len);
+/* Reads a whole file ("-": stdin) of at most the kind's cap; NULL once the
+ * error is printed. */
+char *read_all(const char *path, file_kind kind, size_t *len);
 /* Reads a file the run step needs into c->in[slot], named by its path;
  * RUN, or EXIT_REFUSED once the error is printed. */
-int read_input(call *c, int slot, const char *path);
+int read_input(call *c, int slot, const char *path, file_kind kind);
+
+/* Machine output is JSON built by jansson, never by hand (common.c). */
+/* A JSON string of s: s as it is when it is UTF-8, which jansson requires,
+ * else each byte that is not (a path need not be UTF-8) as U+FFFD. */
+json_t *json_text(const char *s);
+/* Prints v compact, keys in the order set, and takes v's reference. */
+void json_print(json_t *v);
 
 /* ---- the commands' two steps ---- */
 

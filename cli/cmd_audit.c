@@ -24,10 +24,19 @@ typedef struct replay_out {
 static int print_replayed(void *ud, const socloss_replay_item *it) {
   replay_out *o = ud;
   if (o->json) {
-    printf("{\"seq\":%" PRIu64 ",\"id\":\"%s\",\"account\":\"%s\",\"same\":%s,\"field\":\"%s\","
-           "\"recorded\":%s,\"replayed\":%s}\n",
-           it->seq, it->id, it->account, it->same ? "true" : "false", it->field, it->recorded,
-           *it->replayed ? it->replayed : "null");
+    /* the decisions come as JSON text from the library: parsed, then written
+     * back as they were (jansson both ways, the same flags) */
+    json_t *x = json_object(), *rec = json_loads(it->recorded, 0, NULL);
+    json_t *alt = *it->replayed ? json_loads(it->replayed, 0, NULL) : NULL;
+    json_object_set_new(x, "seq", json_integer((json_int_t)it->seq));
+    json_object_set_new(x, "id", json_text(it->id));
+    json_object_set_new(x, "account", json_text(it->account));
+    json_object_set_new(x, "same", json_boolean(it->same));
+    json_object_set_new(x, "field", json_text(it->field));
+    json_object_set_new(x, "recorded", rec ? rec : json_null());
+    json_object_set_new(x, "replayed", alt ? alt : json_null());
+    json_print(x);
+    putchar('\n');
     return 0;
   }
   if (*it->account) printf("record %" PRIu64 " deficit %s (%s): ", it->seq, it->id, it->account);
@@ -66,7 +75,7 @@ int replay_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, replay_opts, 1, 1);
   if (rc == RUN) rc = from_option(c, c->value[REPLAY_FROM], 0, &from);
   if (rc != RUN || !c->value[REPLAY_POLICY]) return rc;
-  return read_input(c, 0, c->value[REPLAY_POLICY]);
+  return read_input(c, 0, c->value[REPLAY_POLICY], POLICY_FILE);
 }
 
 int cmd_replay(call *c) {
@@ -175,16 +184,51 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
   }
 }
 
+/* The shares are the contract's fixed 6 decimals, which jansson cannot write
+ * (it writes a real with %.17g, or %.Ng): jansson writes the document with
+ * a placeholder string for each, then the number takes its place.  A
+ * placeholder is found with its key, "largest_share":"\u0001": inside a JSON
+ * string every '"' is escaped, so no path or id can hold that text. */
+static const char *const share_keys[2] = {"\"largest_share\":", "\"gini\":"};
+#define SHARE_MARK "\"\\u0001\""
+
 static void print_figures_json(const char *const *files, const socloss_sim_result *res, int n) {
-  printf("{\"policies\":[");
-  for (int k = 0; k < n; k++)
-    printf("%s{\"policy\":\"%s\",\"deficits\":%zu,\"not_resolved\":%zu,\"charged\":%zu,\"total_charged\":%" PRId64
-           ",\"largest_share\":%.6f,\"gini\":%.6f,\"overshoot\":%" PRId64 ",\"fund_draw\":%" PRId64
-           ",\"bad_debt\":%" PRId64 ",\"split\":{\"account\":\"%s\",\"delta\":%" PRId64 "}}",
-           k ? "," : "", files[k], res[k].deficits, res[k].failed, res[k].charged, res[k].total_charged,
-           res[k].largest_share, res[k].gini, res[k].overshoot, res[k].fund_draw, res[k].bad_debt,
-           res[k].split_account, res[k].split_delta);
-  printf("]}\n");
+  json_t *doc = json_object(), *list = json_array();
+  json_object_set_new(doc, "policies", list);
+  for (int k = 0; k < n; k++) {
+    json_t *o = json_object(), *split = json_object();
+    json_object_set_new(o, "policy", json_text(files[k]));
+    json_object_set_new(o, "deficits", json_integer((json_int_t)res[k].deficits));
+    json_object_set_new(o, "not_resolved", json_integer((json_int_t)res[k].failed));
+    json_object_set_new(o, "charged", json_integer((json_int_t)res[k].charged));
+    json_object_set_new(o, "total_charged", json_integer(res[k].total_charged));
+    json_object_set_new(o, "largest_share", json_string("\001"));
+    json_object_set_new(o, "gini", json_string("\001"));
+    json_object_set_new(o, "overshoot", json_integer(res[k].overshoot));
+    json_object_set_new(o, "fund_draw", json_integer(res[k].fund_draw));
+    json_object_set_new(o, "bad_debt", json_integer(res[k].bad_debt));
+    json_object_set_new(split, "account", json_text(res[k].split_account));
+    json_object_set_new(split, "delta", json_integer(res[k].split_delta));
+    json_object_set_new(o, "split", split);
+    json_array_append_new(list, o);
+  }
+  char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(doc);
+  const char *p = text ? text : "";
+  /* the shares in document order: largest_share then gini, policy by policy */
+  for (int k = 0, which = 0; k < n; which ^= 1, k += !which) {
+    char mark[32];
+    snprintf(mark, sizeof mark, "%s" SHARE_MARK, share_keys[which]);
+    const char *at = strstr(p, mark);
+    if (!at) break;
+    size_t key = strlen(share_keys[which]);
+    fwrite(p, 1, (size_t)(at - p) + key, stdout);
+    printf("%.6f", which ? res[k].gini : res[k].largest_share);
+    p = at + strlen(mark);
+  }
+  fputs(p, stdout);
+  free(text);
+  putchar('\n');
 }
 
 int cmd_simulate(call *c) {
@@ -205,7 +249,7 @@ int cmd_simulate(call *c) {
   const char *names[2 * MAX_LIST];
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
-    char *src = read_all(files[k], &len);
+    char *src = read_all(files[k], POLICY_FILE, &len);
     if (!src) status = EXIT_REFUSED;
     const char *b = strrchr(files[k], '/');
     for (int m = 1; src && m <= 2 && status == EXIT_DONE; m++) {

@@ -36,7 +36,7 @@ int import_args(call *c, int argc, char **argv) {
     return usage(c, "give at least one of --markets, --accounts, --positions");
   /* every file is tried, so that all the unreadable ones are told at once */
   for (int i = 0; i < 3; i++)
-    if (c->value[i] && read_input(c, i, c->value[i]) != RUN) rc = EXIT_REFUSED;
+    if (c->value[i] && read_input(c, i, c->value[i], INPUT_FILE) != RUN) rc = EXIT_REFUSED;
   return rc;
 }
 
@@ -54,7 +54,7 @@ int cmd_import(call *c) {
 int apply_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, NULL, 2, 2);
   if (rc != RUN) return rc;
-  rc = read_input(c, 0, c->pos[1]);
+  rc = read_input(c, 0, c->pos[1], INPUT_FILE);
   if (!strcmp(c->pos[1], "-")) c->in[0].name = "<stdin>";  /* the name in the library's FILE:LINE messages */
   return rc;
 }
@@ -74,19 +74,12 @@ static const opt show_opts[] = {
     [SHOW_JSON] = {"--json", 0, NULL}, [SHOW_ACCOUNT] = {"--account", 1, NULL},
     [SHOW_BANKRUPT] = {"--bankrupt", 0, NULL}, {NULL, 0, NULL}};
 
-static void print_json(json_t *v) {
-  char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  if (s) fputs(s, stdout);
-  free(s);
-  json_decref(v);
-}
-
 static json_t *positions_json(const socloss_account *a) {
   json_t *arr = json_array();
   for (size_t i = 0; i < a->npositions; i++) {
     const socloss_position *p = &a->positions[i];
     json_t *o = json_object();
-    json_object_set_new(o, "market", json_string(p->market));
+    json_object_set_new(o, "market", json_text(p->market));
     json_object_set_new(o, "size", json_integer(p->size));
     json_object_set_new(o, "cost", json_integer(p->cost));
     json_object_set_new(o, "upnl", json_integer(p->upnl));
@@ -99,6 +92,7 @@ typedef struct show_ctx {
   int json, bankrupt_only;
   size_t shown;
   __int128 deficit;    /* sum of the negative equities shown */
+  json_t *doc;         /* --json: the document but its accounts, built before any is printed */
 } show_ctx;
 
 static int show_account(void *ud, const socloss_account *a) {
@@ -107,12 +101,12 @@ static int show_account(void *ud, const socloss_account *a) {
   c->deficit += a->equity < 0 ? a->equity : 0;
   if (c->json) {
     json_t *o = json_object();
-    json_object_set_new(o, "account", json_string(a->account));
+    json_object_set_new(o, "account", json_text(a->account));
     json_object_set_new(o, "balance", json_integer(a->balance));
     json_object_set_new(o, "equity", json_integer(a->equity));
     json_object_set_new(o, "positions", positions_json(a));
     if (c->shown) fputc(',', stdout);
-    print_json(o);
+    json_print(o);
   } else {
     printf("%-24s %20" PRId64 " %20" PRId64, a->account, a->balance, a->equity);
     for (size_t i = 0; i < a->npositions; i++)
@@ -130,8 +124,7 @@ static int show_fund(void *ud, const socloss_account *a) {
     json_object_set_new(o, "cash", json_integer(a->balance));
     json_object_set_new(o, "equity", json_integer(a->equity));
     json_object_set_new(o, "positions", positions_json(a));
-    fputs("\"fund\":", stdout);
-    print_json(o);
+    json_object_set_new(c->doc, "fund", o);
   } else {
     printf("fund cash %" PRId64 " equity %" PRId64 "\n", a->balance, a->equity);
     for (size_t i = 0; i < a->npositions; i++)
@@ -145,11 +138,10 @@ static int show_market(void *ud, const socloss_market *m) {
   show_ctx *c = ud;
   if (c->json) {
     json_t *o = json_object();
-    json_object_set_new(o, "market", json_string(m->market));
+    json_object_set_new(o, "market", json_text(m->market));
     json_object_set_new(o, "mark", json_integer(m->mark));
     json_object_set_new(o, "open_interest", json_integer(m->open_interest));
-    if (c->shown++) fputc(',', stdout);
-    print_json(o);
+    json_array_append_new(json_object_get(c->doc, "markets"), o);
   } else {
     printf("market %s mark %" PRId64 " open_interest %" PRId64 "\n", m->market, m->mark,
            m->open_interest);
@@ -161,34 +153,56 @@ int show_args(call *c, int argc, char **argv) {
   return parse_args(c, argc, argv, show_opts, 1, 1);
 }
 
+/* The JSON document is jansson's: the fund, the totals and the markets
+ * first, with an empty "accounts" array last; it is printed but its closing
+ * "]}", then each account, which may be millions (a tree of them all would
+ * take far more memory than the ledger's text), is written into it by
+ * jansson as it is read, and the "]}" last. */
+static int show_json(socloss *led, show_ctx *sc, const socloss_totals *tot, int *oom) {
+  sc->doc = json_object();
+  int rc = socloss_account_get(led, "", show_fund, sc);
+  if (!rc) {
+    json_object_set_new(sc->doc, "bad_debt", json_integer(tot->bad_debt));
+    json_object_set_new(sc->doc, "net_flows", json_integer(tot->net_flows));
+    json_object_set_new(sc->doc, "markets", json_array());
+    rc = socloss_markets(led, show_market, sc);
+  }
+  json_object_set_new(sc->doc, "accounts", json_array());
+  char *head = rc ? NULL : json_dumps(sc->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(sc->doc);
+  size_t n = head ? strlen(head) : 0;
+  *oom = !rc && (n < 3 || strcmp(head + n - 3, "[]}"));  /* jansson ran out of memory */
+  if (!rc && !*oom) {
+    fwrite(head, 1, n - 2, stdout);
+    rc = socloss_accounts(led, show_account, sc);
+    if (!rc) fputs("]}\n", stdout);
+  }
+  free(head);
+  return rc;
+}
+
 int cmd_show(call *c) {
   socloss *led = c->led;
-  show_ctx sc = {c->value[SHOW_JSON] != NULL, c->value[SHOW_BANKRUPT] != NULL, 0, 0};
+  show_ctx sc = {c->value[SHOW_JSON] != NULL, c->value[SHOW_BANKRUPT] != NULL, 0, 0, NULL};
   socloss_totals tot;
-  int rc = socloss_totals_get(led, &tot);
+  int rc = socloss_totals_get(led, &tot), oom = 0;
   if (!rc && c->value[SHOW_ACCOUNT]) {
     /* one account, in the shape of an element of "accounts" */
     rc = socloss_account_get(led, c->value[SHOW_ACCOUNT], show_account, &sc);
     if (!rc && sc.json) fputc('\n', stdout);
+  } else if (!rc && sc.json) {
+    rc = show_json(led, &sc, &tot, &oom);
   } else if (!rc) {
-    if (sc.json) fputc('{', stdout);
     rc = socloss_account_get(led, "", show_fund, &sc);
     if (!rc) {
-      if (sc.json)
-        printf(",\"bad_debt\":%" PRId64 ",\"net_flows\":%" PRId64 ",\"markets\":[", tot.bad_debt,
-               tot.net_flows);
-      else
-        printf("bad_debt %" PRId64 "\nnet_flows %" PRId64 "\n", tot.bad_debt, tot.net_flows);
+      printf("bad_debt %" PRId64 "\nnet_flows %" PRId64 "\n", tot.bad_debt, tot.net_flows);
       rc = socloss_markets(led, show_market, &sc);
     }
     if (!rc) {
-      sc.shown = 0;
-      if (sc.json) fputs("],\"accounts\":[", stdout);
-      else printf("%-24s %20s %20s  positions\n", "account", "balance", "equity");
+      printf("%-24s %20s %20s  positions\n", "account", "balance", "equity");
       rc = socloss_accounts(led, show_account, &sc);
     }
-    if (!rc && sc.json) fputs("]}\n", stdout);
-    if (!rc && !sc.json && sc.bankrupt_only) {
+    if (!rc && sc.bankrupt_only) {
       /* the sum of many deficits can pass int64: print all 128 bits */
       char digits[48];
       int k = 0;
@@ -198,6 +212,10 @@ int cmd_show(call *c) {
       while (k) putchar(digits[--k]);
       putchar('\n');
     }
+  }
+  if (oom) {
+    fprintf(stderr, "socloss: out of memory\n");
+    return EXIT_REFUSED;
   }
   return rc ? refused(led, rc) : EXIT_DONE;
 }

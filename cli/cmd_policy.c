@@ -27,10 +27,16 @@ static int action_of(const char *name) {
 }
 
 static int print_policy(void *ud, const socloss_policy_info *p) {
-  if (*(int *)ud)
-    printf("{\"name\":\"%s\",\"version\":%u,\"hash\":\"%s\",\"seq\":%" PRIu64 ",\"bytes\":%zu}\n", p->name,
-           p->version, p->hash, p->seq, p->source_len);
-  else
+  if (*(int *)ud) {
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_text(p->name));
+    json_object_set_new(o, "version", json_integer(p->version));
+    json_object_set_new(o, "hash", json_text(p->hash));
+    json_object_set_new(o, "seq", json_integer((json_int_t)p->seq));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)p->source_len));
+    json_print(o);
+    putchar('\n');
+  } else
     printf("%-24s %4u  %.12s  added at record %" PRIu64 "  %zu bytes\n", p->name, p->version, p->hash, p->seq,
            p->source_len);
   return 0;
@@ -47,7 +53,7 @@ int policy_args(call *c, int argc, char **argv) {
   if (needs != (c->npos == 3))
     return usage(c, "policy %s takes DB%s", name, needs ? (file ? " FILE" : " NAME|HASH") : " only");
   c->db = c->pos[1];
-  return file ? read_input(c, 0, c->pos[2]) : RUN;
+  return file ? read_input(c, 0, c->pos[2], POLICY_FILE) : RUN;
 }
 
 int cmd_policy(call *c) {
@@ -103,12 +109,19 @@ int test_args(call *c, int argc, char **argv) {
   return parse_args(c, argc, argv, NULL, 1, MAX_POS);
 }
 
+/* A file that could not be run at all is told on stderr too, beside its
+ * failed TAP line; failing cases are the TAP's to tell. */
+static void test_refused(int rc) {
+  fflush(stdout);  /* the TAP line first, when both streams go to one place */
+  if (rc == SOCLOSS_EIO || rc == SOCLOSS_EINVAL) fprintf(stderr, "socloss: %s\n", socloss_errmsg(NULL));
+}
+
 int cmd_test(call *c) {
   const char *ev = sibling_evaluator();
   int bad = 0;
   if (c->npos == 1) {
     test_out o = {""};
-    socloss_test_file(c->pos[0], ev, print_line, &o, &bad);
+    test_refused(socloss_test_file(c->pos[0], ev, print_line, &o, &bad));
     return bad ? EXIT_REFUSED : EXIT_DONE;
   }
   /* several files: one TAP stream, each file a subtest */
@@ -117,8 +130,9 @@ int cmd_test(call *c) {
     test_out o = {"    "};
     int failed = 0;
     printf("# Subtest: %s\n", c->pos[i]);
-    socloss_test_file(c->pos[i], ev, print_line, &o, &failed);
+    int rc = socloss_test_file(c->pos[i], ev, print_line, &o, &failed);
     printf("%sok %d - %s\n", failed ? "not " : "", i + 1, c->pos[i]);
+    test_refused(rc);
     bad += failed != 0;
   }
   return bad ? EXIT_REFUSED : EXIT_DONE;

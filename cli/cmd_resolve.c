@@ -50,7 +50,7 @@ int resolve_args(call *c, int argc, char **argv) {
   if (!all && (c->value[RESOLVE_EVENT] || c->value[RESOLVE_JOINT])) return usage(c, "--event and --joint go with --all-bankrupt");
   if (all && c->value[RESOLVE_ID]) return usage(c, "--id names one deficit; an event's are EVENT:ACCOUNT");
   if (!c->value[RESOLVE_POLICY]) return rc;
-  return read_input(c, 0, c->value[RESOLVE_POLICY]);
+  return read_input(c, 0, c->value[RESOLVE_POLICY], POLICY_FILE);
 }
 
 static int print_each(void *ud, const socloss_resolution *r) {

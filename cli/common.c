@@ -1,11 +1,13 @@
 /*
  * What the commands share besides the argument parser: refusals, the ledger
- * and the evaluator beside this program, files read whole.
+ * and the evaluator beside this program, files read whole up to a cap, JSON
+ * out.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,24 +44,35 @@ socloss *open_ledger(const call *c) {
   return led;
 }
 
-char *read_all(const char *path, size_t *len) {
+char *read_all(const char *path, file_kind kind, size_t *len) {
+  size_t cap = kind == POLICY_FILE ? CLI_POLICY_MAX : CLI_INPUT_MAX;
+  const char *what = kind == POLICY_FILE ? "a policy file" : "an input file";
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) {
     fprintf(stderr, "socloss: %s: %s\n", path, strerror(errno));
     return NULL;
   }
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+  struct stat st;
+  int over = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > cap;
+  size_t size = cap + 1 < 1 << 16 ? cap + 1 : 1 << 16, n = 0;
+  char *buf = over ? NULL : malloc(size);
+  /* never more than cap + 1 bytes: one more than the cap tells it is over */
+  for (size_t got; buf && n <= cap && (got = fread(buf + n, 1, size - n, f)) > 0;) {
     n += got;
-    if (n == cap) {
-      char *more = realloc(buf, cap *= 2);
+    if (n == size && n <= cap) {
+      size = size > (cap + 1) / 2 ? cap + 1 : size * 2;
+      char *more = realloc(buf, size);
       if (!more) free(buf);
       buf = more;
     }
   }
-  int err = ferror(f) ? errno : 0;
+  int err = !over && buf && ferror(f) ? errno : 0;
   if (f != stdin) fclose(f);
+  if (over || n > cap) {
+    fprintf(stderr, "socloss: %s: %s may hold at most %zu bytes\n", path, what, cap);
+    free(buf);
+    return NULL;
+  }
   if (!buf || err) {
     fprintf(stderr, "socloss: %s: %s\n", path, buf ? strerror(err) : "out of memory");
     free(buf);
@@ -69,7 +82,59 @@ char *read_all(const char *path, size_t *len) {
   return buf;
 }
 
-int read_input(call *c, int slot, const char *path) {
+int read_input(call *c, int slot, const char *path, file_kind kind) {
   c->in[slot].name = path;
-  return (c->in[slot].data = read_all(path, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
+  return (c->in[slot].data = read_all(path, kind, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
+}
+
+/* ---- JSON out ------------------------------------------------------------ */
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0: no
+ * overlong form, no surrogate, nothing past U+10FFFF (what jansson takes).
+ * The library has its own (engine/common), which the CLI may not include. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0], cp, min;
+  size_t k;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) k = 2, cp = c & 0x1f, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef) k = 3, cp = c & 0x0f, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4) k = 4, cp = c & 0x07, min = 0x10000;
+  else return 0;
+  if (n < k) return 0;
+  for (size_t i = 1; i < k; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : k;
+}
+
+json_t *json_text(const char *s) {
+  json_t *v = json_string(s);
+  if (v) return v;
+  size_t n = strlen(s), out = 0;
+  char *fixed = malloc(3 * n + 1);  /* a byte becomes at most the 3 of U+FFFD */
+  if (!fixed) return NULL;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_len((const unsigned char *)s + i, n - i);
+    if (k) {
+      memcpy(fixed + out, s + i, k);
+      out += k;
+      i += k;
+    } else {
+      memcpy(fixed + out, "\xef\xbf\xbd", 3);
+      out += 3;
+      i++;
+    }
+  }
+  fixed[out] = 0;
+  v = json_string(fixed);
+  free(fixed);
+  return v;
+}
+
+void json_print(json_t *v) {
+  char *s = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  if (s) fputs(s, stdout);
+  free(s);
+  json_decref(v);
 }

@@ -27,7 +27,7 @@ static const bad cases[] = {
     {"{\"type\":\"liquidate\",\"account\":\"a\"}\n", SOCLOSS_EINVAL,
      "e.jsonl:1: type: unknown event type 'liquidate' (market, deposit, withdraw, trade, fund, deficit, event)"},
     {"{\"type\":\"deficit\",\"id\":\"d1\",\"account\":\"alice\",\"policy\":\"/nonexistent.lua\"}\n", SOCLOSS_EINVAL,
-     "e.jsonl:1: policy: cannot read '/nonexistent.lua'"},
+     "e.jsonl:1: policy: cannot read '/nonexistent.lua': No such file or directory"},
     {"{\"type\":\"deficit\",\"id\":\"d1\",\"account\":\"alice\"}\n", SOCLOSS_EINVAL,
      "e.jsonl:1: policy: none given and the ledger has no active policy (socloss policy set)"},
     {"{\"type\":\"deficit\",\"id\":\"d1\",\"account\":\"alice\",\"params\":[1]}\n", SOCLOSS_EPARSE,

@@ -148,7 +148,9 @@ static void refusals(void) {
   longid[64] = 0;
   ok(socloss_deposit(led, longid, 1) == 0, "a 64-byte id is fine");
   REFUSED(socloss_deposit(led, "e\x7f", 1), SOCLOSS_EINVAL,
-          "account: 'e\x7f' is not a valid id (1-64 printable ASCII characters, no spaces)", "DEL byte");
+          "account: 'e\\x7f' is not a valid id (1-64 printable ASCII characters, no spaces)", "DEL byte");
+  REFUSED(socloss_deposit(led, "a\x1b[2Jb", 1), SOCLOSS_EINVAL,
+          "account: 'a\\x1b[2Jb' is not a valid id (1-64 printable ASCII characters, no spaces)", "escape");
   REFUSED(socloss_deposit(led, NULL, 1), SOCLOSS_EINVAL, "account: missing", "NULL id");
   REFUSED(socloss_deposit(led, "erin", 0), SOCLOSS_EINVAL, "amount: must be positive (got 0)", "deposit 0");
   REFUSED(socloss_deposit(led, "erin", -5), SOCLOSS_EINVAL, "amount: must be positive (got -5)", "deposit < 0");
@@ -199,6 +201,15 @@ static void overflow(void) {
           "amount: the ledger's net flows would overflow int64", "net flows overflow");
   ok(socloss_set_mark(led, "HUGE", 1000000000) == 0 && socloss_deposit(led, "b", 0 + 1) != 0,
      "market at 1e9 (and flows still full)");
+  /* the net flows' total is checked, not a running sum: past int64 and back is fine */
+  socloss_event back[3] = {{.type = SOCLOSS_EV_DEPOSIT, .account = "b", .amount = 5},
+                           {.type = SOCLOSS_EV_WITHDRAW, .account = "whale", .amount = 5},
+                           {.type = SOCLOSS_EV_FUND, .amount = 1}};
+  size_t failed = 99;
+  ok(socloss_apply(led, back, 2, &failed) == 0 && failed == 2, "net flows past int64 and back in one batch");
+  REFUSED(socloss_apply(led, back, 3, &failed), SOCLOSS_EOVERFLOW,
+          "amount: the ledger's net flows would overflow int64", "a batch whose net flows total overflows");
+  is(failed, 2, "... refused at the last event moving them");
   led = keep;
   drop_ledger(l2, d2);
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "text.h"
 
 typedef struct acct {
   char id[CODEC_ID_MAX + 1];
@@ -198,9 +199,11 @@ static int sim_txn(store_txn *t, void *ud) {
   int rc = applier_start(&a, led, t, 1);
   if (rc) return rc;
   if (s->shock_market) {
+    char q[TEXT_QUOTED(80)];
     store_market m;
     if ((rc = store_market_get(t, s->shock_market, &m)) == SOCLOSS_ENOTFOUND)
-      rc = err_fail(rc, "shock: unknown market '%s'", s->shock_market);
+      rc = err_fail(rc, "shock: unknown market '%s'",
+                    text_quote(q, s->shock_market, strlen(s->shock_market), 80));
     __int128 mark = (__int128)m.mark * (1000000 + s->shock_ppm) / 1000000;
     if (!rc && (mark < 1 || mark > INT64_MAX)) rc = err_fail(SOCLOSS_EINVAL, "shock: the mark would be %lld", (long long)mark);
     socloss_event e = {.type = SOCLOSS_EV_MARKET, .market = s->shock_market, .mark = (int64_t)mark};
@@ -219,7 +222,8 @@ static int sim_txn(store_txn *t, void *ud) {
                        .policy_len = s->policy_len, .params = s->params};
     if (!(rc = store_totals_get(t, &tot))) {
       s->fund_before = tot.fund_cash;
-      rc = sim_after(s, resolve_event(&a, &e), led->res && led->res->r.status ? &led->res->r : NULL);
+      int code = resolve_event(&a, &e);  /* first: the result below is its */
+      rc = sim_after(s, code, led->res && led->res->r.status ? &led->res->r : NULL);
     }
   } else if (!rc) {
     /* every bankruptcy the shock caused, as one event whose writes stay in

@@ -21,7 +21,9 @@
  * fields given are compared exactly, and the invariants must hold after.
  * The report is TAP, line by line, through the caller's callback.
  */
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "text.h"
 
 typedef struct tap {
   socloss_line_cb cb;
@@ -47,23 +50,57 @@ static void say(tap *t, const char *fmt, ...) {
   t->cb(t->ud, line);
 }
 
-static char *read_file(const char *path, size_t *len) {
+/* A file's first cap bytes and one more, NUL-terminated: a source longer
+ * than the sandbox takes still reaches it and is refused there as too large,
+ * and no file (/dev/zero) is read without end.  NULL with errno set. */
+static char *read_file(const char *path, size_t cap, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap + 1);
-  for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
-    n += got;
-    if (n == cap) {
-      char *more = realloc(buf, (cap *= 2) + 1);
-      if (!more) free(buf);
-      buf = more;
-    }
-  }
+  char *buf = malloc(cap + 2);
+  size_t n = buf ? fread(buf, 1, cap + 1, f) : 0;
+  int err = !buf ? ENOMEM : ferror(f) ? errno : 0;  /* a directory opens, then reads EISDIR */
   fclose(f);
-  if (buf) buf[n] = 0;
+  if (err) {
+    free(buf);
+    errno = err;
+    return NULL;
+  }
+  buf[n] = 0;
   *len = n;
   return buf;
+}
+
+/* Why the policy a test file names cannot be used, or NULL.  It is taken
+ * relative to the test file's directory `dir` and must stay inside it:
+ * not absolute, no ".." above it, no symbolic link out of it.  Otherwise a
+ * test file could make the host read any file as its policy, and the load
+ * error would echo that file's first line. */
+static const char *policy_path_problem(const char *dir, const char *name, const char *full, char *why,
+                                       size_t cap) {
+  char q[TEXT_QUOTED(200)];  /* the name as the messages quote it: the test file's text */
+  text_quote(q, name, strlen(name), 200);
+  if (name[0] == '/') {
+    snprintf(why, cap, "policy '%s' is an absolute path: name it relative to the test file", q);
+    return why;
+  }
+  int depth = 0;
+  for (const char *p = name; *p;) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && !strncmp(p, "..", 2)) depth--;
+    else if (n && !(n == 1 && *p == '.')) depth++;
+    if (depth < 0) break;
+    p += n + (p[n] == '/');
+  }
+  char real_dir[PATH_MAX], real[PATH_MAX];
+  size_t dl = realpath(dir, real_dir) ? strlen(real_dir) : 0;
+  /* a path that does not resolve is told by the read that follows */
+  int inside = !dl || !realpath(full, real) ||
+               (!strncmp(real, real_dir, dl) && (real[dl] == '/' || !real[dl] || real_dir[dl - 1] == '/'));
+  if (depth < 0 || !inside) {
+    snprintf(why, cap, "policy '%s' leaves the test file's directory", q);
+    return why;
+  }
+  return NULL;
 }
 
 /* CSV text from rows of JSON values. */
@@ -228,11 +265,14 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
   tap t = {cb, ud, 0, 0};
   size_t len, plen;
   *failed = 0;
-  char *text = read_file(path, &len);
+  char *text = read_file(path, EVAL_SOURCE_MAX, &len);
   if (!text) {
-    say(&t, "1..0 # SKIP cannot read %s", path);
+    /* a failed test, not a skip: a TAP harness counts a skipped file as passed */
+    const char *why = strerror(errno);
+    say(&t, "1..1");
+    say(&t, "not ok 1 - %s: cannot read it: %s", path, why);
     *failed = 1;
-    return SOCLOSS_EIO;
+    return err_fail(SOCLOSS_EIO, "%s: cannot read it: %s", path, why);
   }
   /* the test file runs in the sandbox, like a policy */
   evaluator ev;
@@ -263,28 +303,38 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
     return SOCLOSS_EPOLICY;
   }
   /* the policy, beside the test file */
-  char ppath[4096];
+  char ppath[4096], dir[4096], why[1000], q[TEXT_QUOTED(200)];
   const char *pname = json_string_value(json_object_get(spec, "policy"));
   const char *slash = strrchr(path, '/');
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
   snprintf(ppath, sizeof ppath, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, pname ? pname : "");
-  char *policy = pname ? read_file(ppath, &plen) : NULL;
+  const char *problem =
+      pname ? policy_path_problem(dir, pname, ppath, why, sizeof why) : "'policy' must name the policy file";
+  char *policy = !problem ? read_file(ppath, EVAL_SOURCE_MAX, &plen) : NULL;
+  if (!problem && !policy) {
+    snprintf(why, sizeof why, "cannot read the policy file '%s': %s", text_quote(q, pname, strlen(pname), 200),
+             strerror(errno));
+    problem = why;
+  }
   json_t *cases = json_object_get(spec, "cases");
-  if (!policy || !json_is_array(cases)) {
+  if (!problem && !json_is_array(cases)) problem = "'cases' must be a list";
+  if (problem) {
     say(&t, "1..1");
     say(&t, "not ok 1 - %s names its policy and cases", path);
-    say(&t, "#   %s", policy ? "'cases' must be a list" : "cannot read the policy file");
+    say(&t, "#   %s", problem);
     *failed = 1;
     free(policy);
     json_decref(spec);
-    return SOCLOSS_EINVAL;
+    return err_fail(SOCLOSS_EINVAL, "%s: %s", path, problem);
   }
   say(&t, "1..%zu", json_array_size(cases));
   char root[] = "/tmp/socloss-policy-test-XXXXXX";
   if (!mkdtemp(root)) {
+    int rc = err_fail(SOCLOSS_EIO, "%s: cannot make a directory for its cases: %s", path, strerror(errno));
     *failed = 1;
     free(policy);
     json_decref(spec);
-    return SOCLOSS_EIO;
+    return rc;
   }
   size_t i;
   json_t *k;

@@ -7,29 +7,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 static _Thread_local char message[ERRMSG_MAX];
 
 char *err_buf(void) { return message; }
 
+/* Every message is made valid UTF-8 without control characters as it is
+ * written (text_clean): whatever it quotes (a policy's error, a path), it is
+ * one line a terminal shows as it is, and JSON can carry it. */
 int err_fail(int code, const char *fmt, ...) {
+  char raw[ERRMSG_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
+  text_clean(message, sizeof message, raw);
   return code;
 }
 
 void err_prefix(const char *fmt, ...) {
-  char rest[ERRMSG_MAX];
-  memcpy(rest, message, sizeof rest);
+  char raw[ERRMSG_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
-  size_t n = strlen(message), room = ERRMSG_MAX - 1 - n, m = strnlen(rest, sizeof rest);
+  size_t n = strlen(raw), room = ERRMSG_MAX - 1 - n, m = strnlen(message, sizeof message);
   if (m > room) m = room;
-  memcpy(message + n, rest, m);
-  message[n + m] = 0;
+  memcpy(raw + n, message, m);
+  raw[n + m] = 0;
+  text_clean(message, sizeof message, raw);
 }
 
 void log_say(const log_sink *sink, const char *fmt, ...) {

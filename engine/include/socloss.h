@@ -531,7 +531,12 @@ typedef int (*socloss_line_cb)(void *ud, const char *line);
 
 /* Runs a policy test file (see README, "Testing a policy"): each case on a
  * throwaway ledger through the same resolution path, reported as TAP lines
- * through cb.  *failed counts the failing cases; SOCLOSS_OK when none.
+ * through cb.  *failed counts the failing cases; SOCLOSS_OK when none,
+ * SOCLOSS_EPOLICY when a case failed or the file does not load.  A file
+ * that cannot be run at all is one failed TAP test too, and returns
+ * SOCLOSS_EIO (unreadable) or SOCLOSS_EINVAL (no usable policy or cases)
+ * with the message (socloss_errmsg(NULL)) naming it.  The policy is named
+ * relative to the test file and must stay in its directory.
  * evaluator NULL: the default socloss-eval. */
 SOCLOSS_API int socloss_test_file(const char *path, const char *evaluator, socloss_line_cb cb,
                                   void *ud, int *failed);

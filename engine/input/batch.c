@@ -96,16 +96,22 @@ static int run_batches(store_txn *t, void *ud) {
   struct run *r = ud;
   applier a;
   int rc = applier_start(&a, r->led, t, 1);
+  const batch *mb = NULL;  /* the last event that moved the net flows: mb->ev[mj] */
+  size_t mj = 0;
   for (size_t i = 0; !rc && i < r->n; i++) {
     batch *b = r->batches[i];
     for (size_t j = 0; j < b->n; j++) {
+      a.flows_moved = 0;
       if ((rc = applier_apply(&a, &b->ev[j]))) {
         if (rc != SOCLOSS_EMAPFULL) err_prefix("%s:%u: ", b->name, b->line[j]);
         break;
       }
+      if (a.flows_moved) mb = b, mj = j;
     }
   }
-  if (!rc) rc = applier_finish(&a);
+  /* a total of net flows out of range is told at the last row adding to it,
+   * where the total is complete */
+  if (!rc && (rc = applier_finish(&a)) == SOCLOSS_EOVERFLOW && mb) err_prefix("%s:%u: ", mb->name, mb->line[mj]);
   applier_end(&a);
   return rc;
 }

@@ -5,13 +5,16 @@
  * of that type, ids as strings and quantities as JSON integers (1.0, "1"
  * and 1e3 are refused).  Duplicate keys are refused.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
 #include "evalproto.h"
+#include "text.h"
 
 typedef struct spec {
   const char *type;
@@ -66,9 +69,10 @@ static int string_field(line_ctx *c, json_t *o, const char *key, const char **ou
   if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, key, "must be a string, not %s", kind_name(v));
   *out = batch_strdup(c->b, json_string_value(v), json_string_length(v));
   if (!*out) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  char q[TEXT_QUOTED(80)];
   if (!id_valid(*out))  /* jansson refuses \u0000 itself */
-    return line_fail(c, SOCLOSS_EINVAL, key,
-                     "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)", *out);
+    return line_fail(c, SOCLOSS_EINVAL, key, "'%s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                     text_quote(q, *out, json_string_length(v), 80));
   return SOCLOSS_OK;
 }
 
@@ -80,16 +84,28 @@ static int int_field(line_ctx *c, json_t *o, const char *key, int64_t *out) {
   return SOCLOSS_OK;
 }
 
-/* "policy": a file whose text is the deficit's policy, read now. */
+/* "policy": a file whose text is the deficit's policy, read now: its first
+ * EVAL_SOURCE_MAX + 1 bytes, so that a longer one is refused by the sandbox
+ * as too large and none is read without end. */
 static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
   json_t *v = json_object_get(o, "policy");
   if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, "policy", "must be a file name, not %s", kind_name(v));
-  FILE *f = fopen(json_string_value(v), "rb");
-  if (!f) return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%.200s'", json_string_value(v));
+  const char *path = json_string_value(v);
+  char q[TEXT_QUOTED(200)];
+  text_quote(q, path, json_string_length(v), 200);
+  FILE *f = fopen(path, "rb");
+  if (!f) return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%s': %s", q, strerror(errno));
   char *text = malloc(EVAL_SOURCE_MAX + 2);
   size_t n = text ? fread(text, 1, EVAL_SOURCE_MAX + 1, f) : 0;
+  int err = text && ferror(f) ? errno : 0;  /* a directory opens, then reads EISDIR */
   fclose(f);
   if (!text) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  if (err) {
+    free(text);
+    if (err == EISDIR)
+      return line_fail(c, SOCLOSS_EINVAL, "policy", "'%s' is a directory, not a policy file", q);
+    return line_fail(c, SOCLOSS_EINVAL, "policy", "cannot read '%s': %s", q, strerror(err));
+  }
   e->policy = batch_strdup(c->b, text, n);
   e->policy_len = n;
   free(text);
@@ -123,17 +139,20 @@ static int event(line_ctx *c, json_t *o) {
   const spec *sp = NULL;
   for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
     if (strcmp(specs[i].type, json_string_value(t)) == 0) sp = &specs[i];
+  char q[TEXT_QUOTED(80)];
   if (!sp)
     return line_fail(c, SOCLOSS_EINVAL, "type",
-                     "unknown event type '%.40s' (market, deposit, withdraw, trade, fund, deficit, event)",
-                     json_string_value(t));
+                     "unknown event type '%s' (market, deposit, withdraw, trade, fund, deficit, event)",
+                     text_quote(q, json_string_value(t), json_string_length(t), 40));
   const char *key;
   json_t *v;
   json_object_foreach(o, key, v) {
     int known = strcmp(key, "type") == 0;
     for (int i = 0; !known && sp->fields[i]; i++)
       known = strcmp(key, sp->fields[i] + (sp->fields[i][0] == '?')) == 0;
-    if (!known) return line_fail(c, SOCLOSS_EPARSE, key, "unknown field for a %s event", sp->type);
+    if (!known)
+      return line_fail(c, SOCLOSS_EPARSE, text_quote(q, key, strlen(key), 80), "unknown field for a %s event",
+                       sp->type);
   }
   socloss_event *e = batch_push(c->b, c->line);
   if (!e) return err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -179,7 +198,9 @@ int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied) {
     if (!blank(p, n)) {
       json_error_t jerr;
       json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-      if (!o) rc = line_fail(&c, SOCLOSS_EPARSE, "json", "%s", jerr.text);
+      char q[TEXT_QUOTED(JSON_ERROR_TEXT_LENGTH)];  /* jansson's text quotes the line near the error */
+      if (!o)
+        rc = line_fail(&c, SOCLOSS_EPARSE, "json", "%s", text_quote(q, jerr.text, strlen(jerr.text), sizeof jerr.text));
       else if (!json_is_object(o)) rc = line_fail(&c, SOCLOSS_EPARSE, "json", "expected an object, got %s", kind_name(o));
       else rc = event(&c, o);
       json_decref(o);

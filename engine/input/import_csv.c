@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "text.h"
 
 #define MAX_FIELDS 4
 #define FIELD_MAX 128  /* longer than any valid id or int64 */
@@ -64,11 +65,16 @@ static int row_fail(reader *r, int code, const char *field, const char *fmt, ...
   return r->rc;
 }
 
+/* The field as a message quotes it: its first 80 bytes, printable. */
+static const char *quoted(reader *r, int i, char q[TEXT_QUOTED(80)]) {
+  return text_quote(q, r->field[i], r->len[i] < FIELD_MAX ? r->len[i] : FIELD_MAX, 80);
+}
+
 static int id_field(reader *r, int i, const char **out) {
+  char q[TEXT_QUOTED(80)];
   if (r->toolong[i] || strlen(r->field[i]) != r->len[i] || !id_valid(r->field[i]))
     return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i],
-                    "'%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
-                    r->field[i]);
+                    "'%s' is not a valid id (1-64 printable ASCII characters, no spaces)", quoted(r, i, q));
   *out = batch_strdup(r->b, r->field[i], r->len[i]);
   return *out ? SOCLOSS_OK : (r->rc = err_fail(SOCLOSS_ENOMEM, "out of memory"));
 }
@@ -83,9 +89,11 @@ static int digits(const char *s) {
 }
 
 static int int_field(reader *r, int i, int64_t *out) {
+  char q[TEXT_QUOTED(80)];
   int rc = r->toolong[i] ? (digits(r->field[i]) ? -2 : -1) : parse_i64(r->field[i], r->len[i], out);
-  if (rc == -1) return row_fail(r, SOCLOSS_EPARSE, names[r->kind][i], "not an integer: '%.80s'", r->field[i]);
-  if (rc == -2) return row_fail(r, SOCLOSS_EOVERFLOW, names[r->kind][i], "out of int64 range: '%.80s'", r->field[i]);
+  if (rc == -1) return row_fail(r, SOCLOSS_EPARSE, names[r->kind][i], "not an integer: '%s'", quoted(r, i, q));
+  if (rc == -2)
+    return row_fail(r, SOCLOSS_EOVERFLOW, names[r->kind][i], "out of int64 range: '%s'", quoted(r, i, q));
   return SOCLOSS_OK;
 }
 
@@ -96,8 +104,10 @@ static void header(reader *r) {
     strcat(got, r->field[i]);
   }
   if (r->n > MAX_FIELDS) strcat(got, ",...");
+  char q[TEXT_QUOTED(200)];
   if (strcmp(got, headers[r->kind]) != 0)
-    row_fail(r, SOCLOSS_EPARSE, "header", "expected '%s', got '%.200s'", headers[r->kind], got);
+    row_fail(r, SOCLOSS_EPARSE, "header", "expected '%s', got '%s'", headers[r->kind],
+             text_quote(q, got, strlen(got), 200));
 }
 
 static void row(reader *r) {

@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "text.h"
 
 static int check_id(const char *field, const char *id) {
   if (id && id_valid(id)) return SOCLOSS_OK;
   if (!id) return err_fail(SOCLOSS_EINVAL, "%s: missing", field);
-  return err_fail(SOCLOSS_EINVAL,
-                     "%s: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
-                     field, id);
+  char q[TEXT_QUOTED(80)];
+  return err_fail(SOCLOSS_EINVAL, "%s: '%s' is not a valid id (1-64 printable ASCII characters, no spaces)", field,
+                  text_quote(q, id, strlen(id), 80));
 }
 
 static int positive(const char *field, int64_t v) {
@@ -42,13 +43,14 @@ static int get_account(applier *a, const char *field, const char *id, int64_t *b
   return rc;
 }
 
-static int add_flows(applier *a, const char *field, __int128 delta) {
-  __int128 next = (__int128)a->tot.net_flows + delta;
-  if (!fits_i64(next))
-    return err_fail(SOCLOSS_EOVERFLOW, "%s: the ledger's net flows would overflow int64",
-                       field);
-  a->tot.net_flows = (int64_t)next;
-  return SOCLOSS_OK;
+/* The net flows move by delta.  The moves are summed in 128 bits and the
+ * total checked once, by applier_finish: rows that make a total that fits
+ * are accepted in any order, though a running int64 sum of them could pass
+ * its range on the way (an import's rows are in no meaningful order). */
+static void add_flows(applier *a, const char *field, __int128 delta) {
+  a->flows += delta;
+  a->flows_field = field;
+  a->flows_moved = 1;
 }
 
 static int set_balance(applier *a, const char *field, const char *id, __int128 balance) {
@@ -119,7 +121,7 @@ static int op_deposit(applier *a, const socloss_event *e) {
   if (rc) return rc;
   rc = store_account_get(a->t, e->account, &balance);
   if (rc && rc != SOCLOSS_ENOTFOUND) return rc;
-  if ((rc = add_flows(a, "amount", e->amount))) return rc;
+  add_flows(a, "amount", e->amount);
   if ((rc = set_balance(a, "amount", e->account, (__int128)balance + e->amount))) return rc;
   return equity_fits(a, "amount", e->account);
 }
@@ -136,7 +138,7 @@ static int op_withdraw(applier *a, const socloss_event *e) {
     return err_fail(SOCLOSS_EFUNDS,
                        "amount: withdrawal of %lld exceeds the equity %lld of account '%s'",
                        (long long)e->amount, (long long)equity, e->account);
-  if ((rc = add_flows(a, "amount", -(__int128)e->amount))) return rc;
+  add_flows(a, "amount", -(__int128)e->amount);
   return set_balance(a, "amount", e->account, (__int128)balance - e->amount);
 }
 
@@ -149,9 +151,9 @@ static int op_fund(applier *a, const socloss_event *e) {
                        i128_text(-(__int128)e->amount, want), (long long)a->tot.fund_cash);
   if (!fits_i64(cash))
     return err_fail(SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
-  int rc = add_flows(a, "amount", e->amount);
-  if (!rc) a->tot.fund_cash = (int64_t)cash;
-  return rc;
+  add_flows(a, "amount", e->amount);
+  a->tot.fund_cash = (int64_t)cash;
+  return SOCLOSS_OK;
 }
 
 static int op_account(applier *a, const socloss_event *e) {
@@ -162,7 +164,7 @@ static int op_account(applier *a, const socloss_event *e) {
   if (rc == SOCLOSS_OK)
     return err_fail(SOCLOSS_EEXIST, "account: account '%s' already exists", e->account);
   if (rc != SOCLOSS_ENOTFOUND) return rc;
-  if ((rc = add_flows(a, "balance", e->amount))) return rc;
+  add_flows(a, "balance", e->amount);
   return store_account_put(a->t, e->account, e->amount);
 }
 
@@ -284,7 +286,7 @@ static int op_position(applier *a, const socloss_event *e) {
     return err_fail(SOCLOSS_EOVERFLOW,
                        "size: the open interest of market '%s' at mark %lld would overflow int64",
                        e->market, (long long)m.mark);
-  if ((rc = add_flows(a, "size", -cost))) return rc;
+  add_flows(a, "size", -cost);
   m.open_interest = (int64_t)oi;
   pos.size = e->size;
   pos.cost = (int64_t)cost;
@@ -338,7 +340,14 @@ int applier_record(applier *a, const codec_buf *rec, uint64_t *seq) {
   return rc;
 }
 
-int applier_finish(applier *a) { return store_totals_put(a->t, &a->tot); }
+int applier_finish(applier *a) {
+  __int128 total = (__int128)a->tot.net_flows + a->flows;
+  if (!fits_i64(total))
+    return err_fail(SOCLOSS_EOVERFLOW, "%s: the ledger's net flows would overflow int64", a->flows_field);
+  a->tot.net_flows = (int64_t)total;
+  a->flows = 0;
+  return store_totals_put(a->t, &a->tot);
+}
 
 void applier_end(applier *a) {
   codec_buf_free(&a->rec);
@@ -368,15 +377,19 @@ static int apply_events(store_txn *t, void *ud) {
   struct events *b = ud;
   applier a;
   int rc = applier_start(&a, b->led, t, 1);
+  size_t moved = 0;  /* the last event that moved the net flows */
   for (b->failed = 0; !rc && b->failed < b->n; b->failed++) {
     const socloss_event *e = &b->ev[b->failed];
+    a.flows_moved = 0;
     if (e->type < SOCLOSS_EV_MARKET || e->type > SOCLOSS_EV_EVENT)
       rc = err_fail(SOCLOSS_EINVAL, "type: unknown event type %d", e->type);
     else
       rc = applier_apply(&a, e);
     if (rc) break;
+    if (a.flows_moved) moved = b->failed;
   }
-  if (!rc) rc = applier_finish(&a);
+  /* a total of net flows out of range is told at the last event adding to it */
+  if (!rc && (rc = applier_finish(&a)) == SOCLOSS_EOVERFLOW) b->failed = moved;
   applier_end(&a);
   return rc;
 }

@@ -69,6 +69,11 @@ struct applier {
   codec_buf rec;      /* the record being written, reused */
   market_list ml;     /* the markets, loaded when first needed */
   int ml_loaded;      /* 0 again after a market event */
+  /* What the events moved the net flows by since the totals were last
+   * written, in 128 bits: the total, not a running sum, must fit int64. */
+  __int128 flows;
+  const char *flows_field;  /* the field of the last event that moved them */
+  int flows_moved;          /* set when an event moves them; callers clear it */
 };
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);
@@ -79,7 +84,8 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
                  int64_t size, int64_t price);
 /* Journals a record built by the caller; *seq gets its sequence. */
 int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
-/* Writes the totals kept in memory. */
+/* Writes the totals kept in memory; SOCLOSS_EOVERFLOW ("FIELD: the ledger's
+ * net flows would overflow int64") when the net flows' total does not fit. */
 int applier_finish(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
 void applier_end(applier *a);

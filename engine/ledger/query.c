@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "text.h"
 
 static int collect_market(void *ud, const char *id, const store_market *sm) {
   market_list *l = ud;
@@ -268,8 +269,9 @@ int accounts_run(socloss *led, socloss_account_cb cb, void *ud) {
 
 int account_get_run(socloss *led, const char *id, socloss_account_cb cb, void *ud) {
   int rc = SOCLOSS_OK;
+  char q[TEXT_QUOTED(80)];
   if (!rc && (!id || (*id && !id_valid(id))))
-    rc = err_fail(SOCLOSS_EINVAL, "account: '%.80s' is not a valid id", id ? id : "(null)");
+    rc = err_fail(SOCLOSS_EINVAL, "account: '%s' is not a valid id", id ? text_quote(q, id, strlen(id), 80) : "(null)");
   struct account_walk w = {.led = led, .only = id, .cb = cb, .ud = ud};
   return rc ? rc : store_read(led->st, read_accounts, &w);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "text.h"
 
 #define ENTRY_VERSION 1
 
@@ -96,28 +97,31 @@ static int lookup(socloss *led, const char *ref, struct lookup *l) {
   l->led = led;
   l->f.ref = ref;
   l->f.ref_len = strlen(ref);
+  char q[TEXT_QUOTED(80)];  /* the reference as messages quote it */
+  text_quote(q, ref, l->f.ref_len, 80);
   int hex = l->f.ref_len >= 8 && l->f.ref_len <= 64;
   for (size_t i = 0; hex && i < l->f.ref_len; i++) hex = hex_value(ref[i]) >= 0;
   l->f.by_hash = hex;
   if (!hex) {
     const char *at = strchr(ref, '@');
     size_t n = at ? (size_t)(at - ref) : strlen(ref);
-    if (n == 0 || n > CODEC_ID_MAX) return err_fail(SOCLOSS_EINVAL, "policy: '%.80s' is not a name, name@version or hash", ref);
+    if (n == 0 || n > CODEC_ID_MAX)
+      return err_fail(SOCLOSS_EINVAL, "policy: '%s' is not a name, name@version or hash", q);
     memcpy(l->f.name, ref, n);
     l->f.name[n] = 0;
     if (at) {
       char *end;
       unsigned long v = strtoul(at + 1, &end, 10);
-      if (*end || v == 0 || v > UINT32_MAX) return err_fail(SOCLOSS_EINVAL, "policy: bad version in '%.80s'", ref);
+      if (*end || v == 0 || v > UINT32_MAX) return err_fail(SOCLOSS_EINVAL, "policy: bad version in '%s'", q);
       l->f.want_version = (uint32_t)v;
     }
   }
   int rc = store_read(led->st, read_lookup, l);
   if (rc) return rc;
-  if (l->f.matches == 0) return err_fail(SOCLOSS_ENOTFOUND, "policy: no policy '%.80s' in the registry", ref);
+  if (l->f.matches == 0) return err_fail(SOCLOSS_ENOTFOUND, "policy: no policy '%s' in the registry", q);
   if (l->f.matches > 1) {
     free(l->source);
-    return err_fail(SOCLOSS_EINVAL, "policy: '%.80s' matches %d policies; give more of the hash", ref, l->f.matches);
+    return err_fail(SOCLOSS_EINVAL, "policy: '%s' matches %d policies; give more of the hash", q, l->f.matches);
   }
   if (!l->source) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   return SOCLOSS_OK;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "policy.h"
+#include "text.h"
 
 /* ---- settings ----------------------------------------------------------- */
 
@@ -109,8 +110,9 @@ int policy_set_run(socloss *led, int role, const char *source, size_t len, const
 int policy_activate_run(socloss *led, const char *ref, int role, const char *market, const char *params_json) {
   if (role < SOCLOSS_POLICY_ACTIVE || role > SOCLOSS_POLICY_SHADOW)
     return err_fail(SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
+  char q[TEXT_QUOTED(80)];
   if (market && *market && !id_valid(market))
-    return err_fail(SOCLOSS_EINVAL, "market: '%.80s' is not a valid id", market);
+    return err_fail(SOCLOSS_EINVAL, "market: '%s' is not a valid id", text_quote(q, market, strlen(market), 80));
   int rc = params_valid(params_json);
   if (rc) return rc;
   socloss_policy_info info;

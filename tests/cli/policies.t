@@ -51,4 +51,66 @@ printf 'while true do end\n' > hostile_test.lua
 run "$S" test hostile_test.lua
 is "$RC" 1 "a hostile test file is stopped by the sandbox"
 like "$OUT" 'exceeded its instruction budget' "by its instruction budget"
+
+# A test file that cannot be read is a failed test, not a skipped one, and
+# says so on stderr too (a TAP harness counts "1..0 # SKIP" as a pass).
+run "$S" test nosuch_test.lua
+is "$RC" 1 "an unreadable test file fails the run"
+is "$OUT" $'1..1\nnot ok 1 - nosuch_test.lua: cannot read it: No such file or directory\n' \
+  "... as one failed test, not a skip"
+is "$ERR" $'socloss: nosuch_test.lua: cannot read it: No such file or directory\n' "... and says why on stderr"
+mkdir adir_test.lua
+run "$S" test adir_test.lua
+is "$RC|$OUT" $'1|1..1\nnot ok 1 - adir_test.lua: cannot read it: Is a directory\n' "a directory is no test file"
+is "$ERR" $'socloss: adir_test.lua: cannot read it: Is a directory\n' "... and stderr says it is a directory"
+run "$S" test nosuch_test.lua hostile_test.lua
+text want <<'TXT'
+1..2
+# Subtest: nosuch_test.lua
+    1..1
+    not ok 1 - nosuch_test.lua: cannot read it: No such file or directory
+not ok 1 - nosuch_test.lua
+TXT
+is "$RC|${OUT%%# Subtest: hostile*}" "1|$want" "among several files, an unreadable one is a failed subtest"
+is "$ERR" $'socloss: nosuch_test.lua: cannot read it: No such file or directory\n' "... and stderr names it"
+
+# The policy a test file names stays beside it: a path is taken relative to
+# the test file's directory and may not be absolute nor leave that directory
+# (else a test file could make the host read any file as its "policy", and
+# the load error would echo the file's first line).
+mkdir -p sub/inner
+cp "$policies/pro_rata.lua" sub/
+cp "$policies/pro_rata.lua" sub/inner/
+echo 'secret = "do not read me"' > secret.lua
+ln -s ../secret.lua sub/link.lua
+# leaves PATH: sub/x_test.lua naming PATH is refused, exactly.
+leaves() {
+  local path=$1 why=$2
+  printf 'return { policy = "%s", cases = {} }\n' "$path" > sub/x_test.lua
+  run "$S" test sub/x_test.lua
+  is "$RC" 1 "policy '$path' is refused"
+  is "$OUT" "1..1"$'\n'"not ok 1 - sub/x_test.lua names its policy and cases"$'\n'"#   policy '$path' $why"$'\n' \
+    "... as a failed test naming the path"
+  is "$ERR" "socloss: sub/x_test.lua: policy '$path' $why"$'\n' "... and on stderr"
+}
+LEAVES="leaves the test file's directory"
+leaves ../secret.lua "$LEAVES"
+leaves inner/../../secret.lua "$LEAVES"
+leaves ./../secret.lua "$LEAVES"
+leaves .. "$LEAVES"
+leaves link.lua "$LEAVES"
+leaves "$PWD/secret.lua" "is an absolute path: name it relative to the test file"
+leaves /etc/passwd "is an absolute path: name it relative to the test file"
+# within the directory, any spelling is fine
+for path in pro_rata.lua ./pro_rata.lua inner/pro_rata.lua inner/../pro_rata.lua inner/./../inner/pro_rata.lua; do
+  printf 'return { policy = "%s", cases = {} }\n' "$path" > sub/x_test.lua
+  run "$S" test sub/x_test.lua
+  is "$RC|$OUT|$ERR" $'0|1..0\n|' "policy '$path' inside the test file's directory is read"
+done
+printf 'return { policy = "missing.lua", cases = {} }\n' > sub/x_test.lua
+run "$S" test sub/x_test.lua
+is "$RC|$OUT" "1|1..1"$'\n'"not ok 1 - sub/x_test.lua names its policy and cases"$'\n'"#   cannot read the policy file 'missing.lua': No such file or directory"$'\n' \
+  "a missing policy is named, with the reason"
+is "$ERR" "socloss: sub/x_test.lua: cannot read the policy file 'missing.lua': No such file or directory"$'\n' \
+  "... on stderr too"
 done_testing

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# json_output.t — every machine-readable output is JSON built by jansson:
+# `policy list|show --json`, `replay --json`, `simulate --json`, `show --json`.
+# For ordinary ids the lines are byte for byte the contract's (docs/cli.md:
+# keys, order, number formats); ids, names and paths holding '"', '\',
+# control characters or bytes that are not UTF-8 still make valid JSON
+# (parsed strictly by Perl's JSON::PP), with exact values.
+. "$(dirname "$0")/tap.sh"
+
+S=$SOCLOSS
+
+# jfield JSON PATH: the value at PATH (keys and array indexes joined by '.')
+# of JSON, which must parse strictly; "INVALID: why" when it does not.
+jfield() {
+  perl -MJSON::PP -e 'my ($text, $path) = @ARGV;
+    my $v = eval { JSON::PP->new->utf8->decode($text) };
+    if (!defined $v) { print "INVALID: $@"; exit 0 }
+    for my $k (split /\./, $path) { $v = ref $v eq "ARRAY" ? $v->[$k] : $v->{$k} }
+    binmode STDOUT, ":utf8";
+    print JSON::PP::is_bool($v) ? ($v ? "true" : "false") : defined $v ? $v : "null"' -- "$1" "$2"
+}
+
+# charges the whole shortfall to the first candidate in id order (ctx.n: the last)
+cat > first.lua <<'LUA'
+return {
+  name = "first",
+  haircut = function(ctx)
+    if ctx.deficit.shortfall == 0 then return {} end
+    return { { account = ctx.account[1], amount = ctx.deficit.shortfall } }
+  end,
+}
+LUA
+sed 's/"first"/"last"/; s/ctx.account\[1\]/ctx.account[ctx.n]/' first.lua > last.lua
+printf 'return { name = "fail", haircut = function(ctx) error("no") end }\n' > fail.lua
+
+# ---- ordinary ids: the contract's bytes ------------------------------------
+
+water_filling_ledger db || { echo "Bail out! cannot make the ledger"; exit 255; }
+"$S" policy add db first.lua >/dev/null && "$S" policy add db last.lua >/dev/null
+cp -r db sim
+"$S" resolve db a --id plain-1 --policy first.lua >/dev/null
+sha() { sha256sum "$1" | cut -c1-64; }
+FIRST='{"name":"first","version":1,"hash":"'$(sha first.lua)'","seq":10,"bytes":'$(stat -c %s first.lua)'}'
+LAST='{"name":"last","version":1,"hash":"'$(sha last.lua)'","seq":11,"bytes":'$(stat -c %s last.lua)'}'
+succeeds db "policy list --json" "$FIRST"$'\n'"$LAST"$'\n' "$S" policy list db --json
+succeeds db "policy show --json" "$FIRST"$'\n' "$S" policy show db first --json
+REC='"recorded":{"deleveraged":[],"takeovers":[{"market":"BTC","size":25,"price":100}],"fund_draw":0,"haircuts":[{"account":"p","amount":1000}],"bad_debt":0}'
+succeeds db "replay --json" \
+  '{"seq":12,"id":"plain-1","account":"a","same":true,"field":"",'"$REC"',"replayed":'"${REC#\"recorded\":}"$'}\n' \
+  "$S" replay db --json
+succeeds db "replay --json --policy, the same decision" \
+  '{"seq":12,"id":"plain-1","account":"a","same":true,"field":"",'"$REC"',"replayed":'"${REC#\"recorded\":}"$'}\n' \
+  "$S" replay db --json --policy first.lua
+succeeds db "replay --json --policy, a different decision" \
+  '{"seq":12,"id":"plain-1","account":"a","same":false,"field":"haircuts",'"$REC"',"replayed":'"${REC#\"recorded\":}"$'}\n' \
+  sh -c '"$0" replay db --json --policy last.lua | sed "s/\"r\",\"amount\":1000}],\"bad_debt\":0}}\$/\"p\",\"amount\":1000}],\"bad_debt\":0}}/"' "$S"
+succeeds db "replay --json --policy, a policy that fails now" \
+  '{"seq":12,"id":"plain-1","account":"a","same":false,"field":"",'"$REC"$',"replayed":null}\n' \
+  "$S" replay db --json --policy fail.lua
+FIG='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1000,"largest_share":1.250000,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0}'
+succeeds sim "simulate --json" '{"policies":[{"policy":"first.lua",'"$FIG"$'}]}\n' \
+  "$S" simulate sim --policy first.lua --account a --json
+FIG2='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1250,"largest_share":1.388889,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0}'
+succeeds sim "simulate --json, two policies" \
+  '{"policies":[{"policy":"first.lua",'"$FIG2"'},{"policy":"./first.lua",'"$FIG2"$'}]}\n' \
+  "$S" simulate sim --policy first.lua --policy ./first.lua --shock BTC:-10 --json
+
+# ---- ids and names holding '"' and '\' -------------------------------------
+
+mkdir q && cd q || exit 1
+printf 'market,mark_price\nBTC,100\n' > m.csv
+printf 'account,balance\n"x""y\\z",44\n"b""1",1000\nc\\2,1000\nd,1000\n' > a.csv
+printf 'account,market,size,entry_price\n"x""y\\z",BTC,9,100\n"b""1",BTC,-3,100\nc\\2,BTC,-3,100\nd,BTC,-3,100\n' > p.csv
+"$S" init db 2>/dev/null && "$S" import db --markets m.csv --accounts a.csv --positions p.csv >/dev/null &&
+  echo '{"type":"market","market":"BTC","mark":94}' | "$S" apply db - >/dev/null || { echo "Bail out! no ledger"; exit 255; }
+sed 's/name = "first"/name = "q\\"uo\\\\te"/' ../first.lua > q.lua
+run "$S" policy add db q.lua
+is "$RC|$OUT" "0|added q\"uo\\te@1 ($(sha q.lua | cut -c1-12)) at journal record 11"$'\n' "a policy named q\"uo\\te is accepted"
+cp -r db sim
+for args in "list db" 'show db q"uo\te'; do
+  read -r action _ ref <<<"$args"
+  run "$S" policy "$action" db ${ref:+"$ref"} --json
+  is "$RC" 0 "policy $args --json: exit 0"
+  is "$(jfield "$OUT" name)|$(jfield "$OUT" version)|$(jfield "$OUT" hash)|$(jfield "$OUT" seq)" "q\"uo\\te|1|$(sha q.lua)|11" \
+    "policy $args --json is valid JSON with the name exact"
+done
+"$S" resolve db 'x"y\z' --id 'i"d\1' --policy q.lua >/dev/null
+for flags in "" "--policy q.lua"; do
+  # shellcheck disable=SC2086
+  run "$S" replay db --json $flags
+  is "$RC" 0 "replay --json $flags: exit 0"
+  is "$(jfield "$OUT" id)|$(jfield "$OUT" account)|$(jfield "$OUT" same)|$(jfield "$OUT" replayed.haircuts.0.account)" \
+    'i"d\1|x"y\z|true|b"1' "replay --json $flags is valid JSON with the ids exact"
+done
+run "$S" show db --json
+is "$(jfield "$OUT" accounts.0.account)|$(jfield "$OUT" accounts.3.account)" 'b"1|x"y\z' "show --json is valid JSON, ids exact"
+run "$S" show db --json --account 'c\2'
+is "$(jfield "$OUT" account)" 'c\2' "show --account --json: valid JSON, the id exact"
+
+# ---- paths holding '"', '\', control characters, bytes that are not UTF-8 ----
+
+odd=$'p"a\\t\th\n\x1b[31m\xff.lua'
+cp q.lua "$odd"
+run "$S" simulate sim --policy "$odd" --policy q.lua --account 'x"y\z' --json
+is "$RC" 0 "simulate --json with an odd policy path: exit 0"
+is "$(jfield "$OUT" policies.0.policy)" $'p"a\\t\th\n\x1b[31m\xef\xbf\xbd.lua' \
+  "the path is exact in valid JSON, the byte that is not UTF-8 as U+FFFD"
+is "$(jfield "$OUT" policies.1.policy)|$(jfield "$OUT" policies.1.split.account)" 'q.lua|b"1' \
+  "the split account is exact"
+is "$(jfield "$OUT" policies.0.largest_share)" "$(jfield "$OUT" policies.1.largest_share)" \
+  "the same policy under two names decides alike"
+like "$OUT" '"largest_share":[0-9]+\.[0-9]{6},"gini":[0-9]+\.[0-9]{6},' "shares keep their 6 decimals"
+
+done_testing
