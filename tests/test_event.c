@@ -348,6 +348,57 @@ static void joint_renamed(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+static int count_failed(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  if (strstr(json, "\"type\":\"deficit_failed\"")) ++*(int *)ud;
+  return 0;
+}
+
+/* A joint event whose policy fails takes the one fallback path: the failure
+ * journaled, the fallback deciding the whole event again; when both fail,
+ * nothing of the event is applied. */
+static void joint_fallback(void) {
+  const char *bad = "return {name = 'bad', haircut = function() error('no') end}";
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  for (int with_fallback = 1; with_fallback >= 0; with_fallback--) {
+    fixture fx;
+    fixture_make(&fx, jv_markets, "account,balance\nA1,0\nA2,0\nP1,1000\nP2,1000\nL1,10000\nL2,10000\n",
+                 jv_positions, jv_marks);
+    ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_ACTIVE, bad, strlen(bad), NULL) == SOCLOSS_OK, "bad is active");
+    if (with_fallback)
+      ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_FALLBACK, pr, len, NULL) == SOCLOSS_OK, "pro_rata the fallback");
+    fingerprint f = fp_of(fx.led);
+    socloss_event_options o;
+    socloss_event_options_init(&o);
+    o.id = "fb";
+    o.joint = 1;
+    joint_seen js = {0};
+    o.each = joint_each;
+    o.ud = &js;
+    socloss_event_summary sum = {.size = sizeof sum};
+    int failures = 0;
+    if (with_fallback) {
+      is(socloss_resolve_event(fx.led, &o, &sum), SOCLOSS_OK, "the fallback decides the event");
+      ok(js.p1 == 277 && js.p2 == 184 && sum.resolved == 2, "as pro_rata would: P1 277, P2 184");
+      socloss_journal(fx.led, 0, count_failed, &failures);
+      is(failures, 1, "the first policy's failure is journaled");
+    } else {
+      is(socloss_resolve_event(fx.led, &o, &sum), SOCLOSS_EPOLICY, "no fallback: the event fails");
+      is_str(socloss_errmsg(fx.led), "2 of 2 bankrupt accounts were not resolved (their failures are journaled)",
+             "both accounts");
+      ok(sum.resolved == 0 && sum.failed == 2 && sum.charged == 0, "nothing resolved");
+      socloss_journal(fx.led, 0, count_failed, &failures);
+      fingerprint g = fp_of(fx.led);
+      ok(!memcmp(f.digest, g.digest, 32) && g.seq == f.seq + 1 && failures == 1,
+         "nothing applied; the failure journaled");
+    }
+    ok(invariants_hold(fx.led), "invariants");
+    drop_ledger(fx.led, fx.dir);
+  }
+  free(pr);
+}
+
 int main(void) {
   sequential_cascade();
   event_cap();
@@ -355,5 +406,6 @@ int main(void) {
   joint_vs_sequential();
   joint_short();
   joint_renamed();
+  joint_fallback();
   return done_testing();
 }

@@ -4,7 +4,8 @@
  * policy (the one given, else the deficit's market's own, else the
  * ledger's), attempt it; when it fails, nothing of it is applied, its failure
  * is journaled and told to the host's log, and the fallback policy, if one is
- * set, is attempted the same way.
+ * set, is attempted the same way.  A joint event (joint.c) takes the same
+ * fall_back with its own attempt.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,12 +65,12 @@ static void failed_result(socloss *led, const live *lv) {
   result_fill(led->res, &d, "failed", 0);
 }
 
-/* The policy failed (its message in ERRBUF): journal why, then the fallback. */
-static int fall_back(applier *a, live *lv, const role_copy *fallback) {
+int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again, void *ud) {
   socloss *led = a->led;
   char cause[ERRMSG_MAX];
   snprintf(cause, sizeof cause, "%s", ERRBUF);
-  log_say(&led->log, "deficit %s of %s: %s", lv->id, lv->account, cause);
+  if (*lv->account) log_say(&led->log, "deficit %s of %s: %s", lv->id, lv->account, cause);
+  else log_say(&led->log, "event %s: %s", lv->id, cause);
   int rc = journal_failure(a, lv, cause);
   if (rc) return rc;
   rc = err_fail(SOCLOSS_EPOLICY, "%s", cause);
@@ -81,7 +82,7 @@ static int fall_back(applier *a, live *lv, const role_copy *fallback) {
     fb.params = fallback->params;
     fb.params_len = fallback->plen;
     fb.stage = NULL;
-    rc = live_attempt(&fb, a->t);
+    rc = again(&fb, a->t, ud);
     if (rc == SOCLOSS_EPOLICY) {
       char second[ERRMSG_MAX];
       snprintf(second, sizeof second, "%s", ERRBUF);
@@ -93,6 +94,11 @@ static int fall_back(applier *a, live *lv, const role_copy *fallback) {
   if (rc == SOCLOSS_EPOLICY) failed_result(led, lv);
   snprintf(led->res->failure, sizeof led->res->failure, "%s", rc == SOCLOSS_OK ? cause : ERRBUF);
   return rc;
+}
+
+static int live_again(live *fb, store_txn *t, void *ud) {
+  (void)ud;
+  return live_attempt(fb, t);
 }
 
 int resolve_job(applier *a, const deficit_job *job) {
@@ -136,7 +142,7 @@ int resolve_job(applier *a, const deficit_job *job) {
     goto out;
   }
   rc = live_attempt(&lv, a->t);
-  if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback);
+  if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback, live_again, NULL);
 out:
   role_free(&active);
   role_free(&fallback);

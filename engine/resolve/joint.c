@@ -207,6 +207,18 @@ static int attempt(joint_live *jl, store_txn *t) {
   return store_nested(t, joint_txn, jl);
 }
 
+/* The fallback's attempt: the event again with fb's policy (jl's own
+ * stays what failed, for the failure's result). */
+static int joint_again(live *fb, store_txn *t, void *ud) {
+  joint_live *jl = ud;
+  live first = jl->lv;
+  jl->lv = *fb;
+  int rc = attempt(jl, t);
+  *fb = jl->lv;
+  jl->lv = first;
+  return rc;
+}
+
 int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   socloss *led = er->led;
   joint_live jl;
@@ -250,36 +262,13 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
     goto out;
   }
   rc = attempt(&jl, a->t);
-  if (rc == SOCLOSS_EPOLICY) {
-    /* nothing of it was applied: journal why, then the fallback decides the
-     * whole event again */
-    char cause[ERRMSG_MAX];
-    snprintf(cause, sizeof cause, "%s", ERRBUF);
-    log_say(&led->log, "event %s: %s", er->o.id, cause);
-    if ((rc = journal_failure(a, lv, cause))) goto out;
-    rc = err_fail(SOCLOSS_EPOLICY, "%s", cause);
-    if (fallback.source) {
-      memset(&lv->pol, 0, sizeof lv->pol);
-      lv->pol.source = fallback.source;
-      lv->pol.len = fallback.len;
-      lv->params = fallback.params;
-      lv->params_len = fallback.plen;
-      rc = attempt(&jl, a->t);
-      if (rc == SOCLOSS_EPOLICY) {
-        char second[ERRMSG_MAX];
-        snprintf(second, sizeof second, "%s", ERRBUF);
-        if ((rc = journal_failure(a, lv, second))) goto out;
-        rc = err_fail(SOCLOSS_EPOLICY, "%.480s; fallback: %.480s", cause, second);
-      }
-    }
-    if (rc == SOCLOSS_EPOLICY) {
-      er->rc = SOCLOSS_EPOLICY;
-      er->sum.failed = n;
-      er->sum.resolved = 0;
-      er->sum.fund_draw = er->sum.charged = er->sum.bad_debt = 0;
-      snprintf(led->res->failure, sizeof led->res->failure, "%s", ERRBUF);
-      rc = SOCLOSS_OK;  /* the event went on to its end: it failed as a whole */
-    }
+  if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, lv, &fallback, joint_again, &jl);
+  if (rc == SOCLOSS_EPOLICY) {  /* the event failed as a whole: nothing of it applied */
+    er->rc = SOCLOSS_EPOLICY;
+    er->sum.failed = n;
+    er->sum.resolved = 0;
+    er->sum.fund_draw = er->sum.charged = er->sum.bad_debt = 0;
+    rc = SOCLOSS_OK;  /* the event itself ran to its end */
   }
 out:
   role_free(&active);

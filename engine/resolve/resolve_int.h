@@ -139,6 +139,13 @@ void role_free(role_copy *r);
 /* The failure of one attempt, as a journal record in a's transaction. */
 int journal_failure(applier *a, const live *lv, const char *cause);
 
+/* An attempt with the policy in lv: all of it applied, or none. */
+typedef int (*attempt_fn)(live *lv, store_txn *t, void *ud);
+/* The one fallback path: lv's policy failed (its message in ERRBUF):
+ * journal why, tell the log, then attempt the fallback policy (if any)
+ * through `again`; when both fail, a failed result and the two causes. */
+int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again, void *ud);
+
 /* A joint crash event in a's transaction (joint.c). */
 int joint_resolve(event_run *er, applier *a, event_ctx *ev);
 
