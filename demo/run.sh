@@ -94,8 +94,20 @@ for p in $policies; do
              for (a in lots) printf "    %-14s deleveraged %6d lots\n", a, lots[a] }' "$out/resolutions-$p.txt" |
     sort -k3,3nr | awk "NR <= 5"
 done
+say "the same crash as one joint decision under pro_rata (one rate for the whole loss)"
+rm -rf "$out/ledger-joint"
+cp -r "$out/ledger" "$out/ledger-joint"
+"$socloss" resolve "$out/ledger-joint" --all-bankrupt --event crash --joint --policy policies/pro_rata.lua \
+  > "$out/resolutions-joint.txt"
+tail -1 "$out/resolutions-joint.txt" | sed 's/^/  /'
+"$socloss" check "$out/ledger-joint" > "$out/check-joint.txt" || { cat "$out/check-joint.txt"; exit 1; }
+
+say "simulate: sequential and joint side by side, on the shocked ledger (nothing kept)"
+"$socloss" simulate "$out/ledger" --policy policies/pro_rata.lua --policy policies/tiered.lua \
+  --shock BTC-PERP:0 --mode both | sed 's/^/  /'
+
 say "replay: each ledger's journal decided again from the journal alone"
-for p in $policies; do
+for p in $policies joint; do
   printf '  %-9s %s\n' "$p" "$("$socloss" replay "$out/ledger-$p" | tail -1)"
 done
 
