@@ -192,7 +192,8 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
 static const char *const share_keys[2] = {"\"largest_share\":", "\"gini\":"};
 #define SHARE_MARK "\"\\u0001\""
 
-static void print_figures_json(const char *const *files, const socloss_sim_result *res, int n) {
+static void print_figures_json(const char *const *files, const char *const *modes, const socloss_sim_result *res,
+                               int n) {
   json_t *doc = json_object(), *list = json_array();
   json_object_set_new(doc, "policies", list);
   for (int k = 0; k < n; k++) {
@@ -210,6 +211,7 @@ static void print_figures_json(const char *const *files, const socloss_sim_resul
     json_object_set_new(split, "account", json_text(res[k].split_account));
     json_object_set_new(split, "delta", json_integer(res[k].split_delta));
     json_object_set_new(o, "split", split);
+    if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
     json_array_append_new(list, o);
   }
   char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -244,7 +246,7 @@ int cmd_simulate(call *c) {
    * joint run */
   int modes = sim_modes(c->value[SIM_MODE]), cols = 0;
   socloss_sim_result res[2 * MAX_LIST];
-  const char *colfile[2 * MAX_LIST];
+  const char *colfile[2 * MAX_LIST], *colmode[2 * MAX_LIST];
   char label[2 * MAX_LIST][80];
   const char *names[2 * MAX_LIST];
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
@@ -270,6 +272,7 @@ int cmd_simulate(call *c) {
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
       names[cols] = label[cols];
+      colmode[cols] = c->value[SIM_MODE] ? (m == 2 ? "joint" : "sequential") : NULL;
       colfile[cols++] = files[k];
     }
     free(src);
@@ -277,7 +280,7 @@ int cmd_simulate(call *c) {
   if (status != EXIT_DONE) return status;
   nf = cols;
   files = colfile;
-  if (c->value[SIM_JSON]) print_figures_json(files, res, nf);
+  if (c->value[SIM_JSON]) print_figures_json(files, colmode, res, nf);
   else print_figures(names, res, nf);
   if (!report) return EXIT_DONE;
   char what[200];
