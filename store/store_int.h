@@ -1,0 +1,84 @@
+/*
+ * store_int.h — what the two files of store/ share: the environment and
+ * transaction structures, the tables, and the one mapping of LMDB's errors
+ * to ours.  env.c opens, grows and closes the environment and runs the
+ * transactions; tables.c reads and writes the tables.
+ */
+#ifndef SOCLOSS_STORE_INT_H
+#define SOCLOSS_STORE_INT_H
+
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "socloss.h"
+
+enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_JOURNAL, DB_DEFICITS,
+       DB_POLICIES, DB__N };
+
+static const char *const db_names[DB__N] __attribute__((unused)) = {"meta", "markets", "accounts", "positions", "fund",
+                                            "settings", "journal", "deficits", "policies"};
+
+struct store {
+  MDB_env *env;
+  MDB_dbi dbi[DB__N];
+  uint64_t map_size, map_size_max;
+  /* Readers hold it shared while their snapshot is open; changing the map
+   * size (growth, or adopting another process's) holds it exclusive, as
+   * LMDB requires no transaction of this process to be open then. */
+  pthread_rwlock_t resize;
+  log_sink log;
+  char *path;      /* the ledger's directory: where a full disk is looked for */
+  int disk_full;   /* an LMDB call failed for want of space */
+};
+
+struct store_txn {
+  store *s;
+  MDB_txn *txn;
+  int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
+};
+
+#define DISK_FULL "no space left on device (the disk is full)"
+
+/* "WHAT: CAUSE" for an LMDB failure rc, a full disk said as one: LMDB returns
+ * ENOSPC (or EDQUOT), or EIO for a write that came back short, which is what
+ * a disk filling up midway gives (mdb_page_flush, mdb_env_init_meta); then
+ * the file system has no block left for us. */
+static inline int store_fail(store *s, int rc, const char *what) {
+  struct statvfs vfs;
+  if (rc == ENOSPC || rc == EDQUOT ||
+      (rc == EIO && s->path && statvfs(s->path, &vfs) == 0 && vfs.f_bavail == 0)) {
+    s->disk_full = 1;
+    return err_fail(SOCLOSS_EIO, "%s: " DISK_FULL, what);
+  }
+  return err_fail(SOCLOSS_ESTORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* The one mapping from LMDB's codes to ours. */
+static inline int mdb_fail(store_txn *t, int rc, const char *what) {
+  if (rc == MDB_MAP_FULL) {
+    t->map_full = 1;
+    return err_fail(SOCLOSS_EMAPFULL, "%s: ledger map is full", what);
+  }
+  if (rc == ENOMEM) return err_fail(SOCLOSS_ENOMEM, "%s: out of memory", what);
+  return store_fail(t->s, rc, what);
+}
+
+static inline MDB_val val(const void *p, size_t n) {
+  MDB_val v = {n, (void *)p};
+  return v;
+}
+
+static inline MDB_val str_val(const char *s) { return val(s, strlen(s)); }
+
+#endif
