@@ -387,6 +387,7 @@ typedef struct socloss_event_summary {
   int64_t fund_draw, charged, bad_debt;  /* charged: haircuts + close transfers */
 } socloss_event_summary;
 
+/* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_event_options_init(socloss_event_options *o);
 /* Resolves a crash event (above).  SOCLOSS_OK when every bankrupt account
  * was resolved; SOCLOSS_EPOLICY when some failed (the others are applied,
@@ -522,7 +523,9 @@ typedef struct socloss_sim_options {
   int joint;
 } socloss_sim_options;
 
+/* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);
+/* socloss_simulate with options: the same figures, in the mode asked. */
 SOCLOSS_API int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_sim_result *out);
 
 /* ---- Policy tests ------------------------------------------------------- */
