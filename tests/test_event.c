@@ -399,6 +399,39 @@ static void joint_fallback(void) {
   free(pr);
 }
 
+/* Deficit lines of one applied file naming one event share it: the cascade
+ * with event_cap 5000 as three lines, s pays 300, 0, 0 as in the event; as
+ * lone deficits (each an event of one) it would pay 300, then half of the 300
+ * left (150), then half of the 150 left (75). */
+static void deficit_lines_share(void) {
+  for (int shared = 1; shared >= 0; shared--) {
+    fixture fx;
+    fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
+                 "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
+                 "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+    char lines[2048];
+    const char *ev = shared ? ",\"event\":\"half\"" : "";
+    snprintf(lines, sizeof lines,
+             "{\"type\":\"deficit\",\"id\":\"d1\",\"account\":\"a1\",\"policy\":\"%s/policies/pro_rata.lua\","
+             "\"params\":{\"event_cap\":5000}%s}\n"
+             "{\"type\":\"deficit\",\"id\":\"d2\",\"account\":\"a2\",\"policy\":\"%s/policies/pro_rata.lua\","
+             "\"params\":{\"event_cap\":5000}%s}\n"
+             "{\"type\":\"deficit\",\"id\":\"d3\",\"account\":\"a3\",\"policy\":\"%s/policies/pro_rata.lua\","
+             "\"params\":{\"event_cap\":5000}%s}\n",
+             SOCLOSS_SOURCE_DIR, ev, SOCLOSS_SOURCE_DIR, ev, SOCLOSS_SOURCE_DIR, ev);
+    socloss_source src = src_of("d.jsonl", lines);
+    is(socloss_apply_jsonl(fx.led, &src, NULL), SOCLOSS_OK, shared ? "three lines, one event" : "three lone deficits");
+    acct_view v = view(fx.led, "s");
+    if (shared) ok(v.equity == 1300, "s paid 300 in all: half its profit0 (equity 1600 - 300)");
+    else ok(v.equity == 1600 - 300 - 150 - 75, "alone, each halves what is left: 300 + 150 + 75");
+    size_t differ = 99;
+    ok(socloss_replay(fx.led, NULL, 0, NULL, 0, NULL, NULL, &differ) == SOCLOSS_OK && differ == 0,
+       "replay reproduces them");
+    ok(invariants_hold(fx.led), "invariants");
+    drop_ledger(fx.led, fx.dir);
+  }
+}
+
 int main(void) {
   sequential_cascade();
   event_cap();
@@ -407,5 +440,6 @@ int main(void) {
   joint_short();
   joint_renamed();
   joint_fallback();
+  deficit_lines_share();
   return done_testing();
 }

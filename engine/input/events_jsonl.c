@@ -28,7 +28,7 @@ static const spec specs[] = {
     {"withdraw", SOCLOSS_EV_WITHDRAW, {"account", "amount"}},
     {"trade", SOCLOSS_EV_TRADE, {"market", "buyer", "seller", "size", "price"}},
     {"fund", SOCLOSS_EV_FUND, {"amount"}},
-    {"deficit", SOCLOSS_EV_DEFICIT, {"id", "account", "?policy", "?params"}},
+    {"deficit", SOCLOSS_EV_DEFICIT, {"id", "account", "?policy", "?params", "?event"}},
     {"event", SOCLOSS_EV_EVENT, {"id", "?mode", "?policy", "?params"}},
 };
 
@@ -163,7 +163,10 @@ static int event(line_ctx *c, json_t *o) {
     const char *f = sp->fields[i];
     if (f[0] == '?') {  /* optional */
       if (!json_object_get(o, ++f)) continue;
-      rc = !strcmp(f, "policy") ? policy_field(c, o, e) : !strcmp(f, "mode") ? mode_field(c, o, e) : params_field(c, o, e);
+      rc = !strcmp(f, "policy")  ? policy_field(c, o, e)
+           : !strcmp(f, "mode")  ? mode_field(c, o, e)
+           : !strcmp(f, "event") ? string_field(c, o, f, &e->event)
+                                 : params_field(c, o, e);
       continue;
     }
     if (!strcmp(f, "id")) rc = string_field(c, o, f, &e->id);

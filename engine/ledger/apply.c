@@ -307,6 +307,12 @@ int applier_start(applier *a, socloss *led, store_txn *t, int journal) {
 
 int applier_apply(applier *a, const socloss_event *e) {
   int rc;
+  /* anything but a deficit line moves marks or money: a crash event that
+   * deficit lines shared is over (replay ends it at the same record) */
+  if (e->type != SOCLOSS_EV_DEFICIT && a->event && a->event_free) {
+    a->event_free(a->event);
+    a->event = NULL;
+  }
   switch (e->type) {
     case SOCLOSS_EV_MARKET:
     case EV_LISTING: rc = op_market(a, e); break;
@@ -316,7 +322,7 @@ int applier_apply(applier *a, const socloss_event *e) {
     case SOCLOSS_EV_FUND: rc = op_fund(a, e); break;
     case EV_ACCOUNT: rc = op_account(a, e); break;
     case EV_POSITION: rc = op_position(a, e); break;
-    case SOCLOSS_EV_DEFICIT:  /* resolved above this layer; journals its own record */
+    case SOCLOSS_EV_DEFICIT:  /* resolved above this layer; journals its own record (and keeps a shared event) */
       if (!a->led->on_deficit) return err_fail(SOCLOSS_EINVAL, "deficit events cannot be applied here");
       return a->led->on_deficit(a, e);
     case SOCLOSS_EV_EVENT:  /* likewise */
@@ -350,6 +356,8 @@ int applier_finish(applier *a) {
 }
 
 void applier_end(applier *a) {
+  if (a->event && a->event_free) a->event_free(a->event);
+  a->event = NULL;
   codec_buf_free(&a->rec);
   free(a->ml.m);
   a->ml.m = NULL;

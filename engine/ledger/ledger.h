@@ -74,6 +74,10 @@ struct applier {
   __int128 flows;
   const char *flows_field;  /* the field of the last event that moved them */
   int flows_moved;          /* set when an event moves them; callers clear it */
+  /* A crash event that deficit lines of one file share (resolve/'s; the
+   * ledger layer only frees it, through the function given with it). */
+  void *event;
+  void (*event_free)(void *event);
 };
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);

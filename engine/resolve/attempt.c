@@ -156,16 +156,6 @@ out:
   return rc;
 }
 
-/* A deficit line of an applied file: a failure refuses the whole file, so
- * the failure records go with it. */
-int resolve_event(applier *a, const socloss_event *e) {
-  if (!e->id || !id_valid(e->id))
-    return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
-                    e->id ? e->id : "");
-  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0, NULL};
-  return resolve_job(a, &job);
-}
-
 /* ---- one deficit on its own: its own durable transaction ----------------- */
 
 struct lone {

@@ -23,17 +23,12 @@ void socloss_event_options_init(socloss_event_options *o) {
 
 /* What a deficit's result took from each account, added to the event's
  * charged column: haircuts and close transfers. */
+void event_add_result(event_ctx *ev, const socloss_resolution *r);
+
 static void add_charges(event_ctx *ev, const socloss_resolution *r, socloss_event_summary *sum) {
-  for (size_t k = 0; k < r->nhaircuts; k++) {
-    long i = account_scan_find(&ev->all, r->haircuts[k].account, strlen(r->haircuts[k].account));
-    if (i >= 0) ev->charged[i] += r->haircuts[k].amount;
-    sum->charged += r->haircuts[k].amount;
-  }
-  for (size_t k = 0; r->transfers && k < r->ndeleveraged; k++) {
-    long i = account_scan_find(&ev->all, r->deleveraged[k].account, strlen(r->deleveraged[k].account));
-    if (i >= 0) ev->charged[i] += r->transfers[k];
-    sum->charged += r->transfers[k];
-  }
+  event_add_result(ev, r);
+  for (size_t k = 0; k < r->nhaircuts; k++) sum->charged += r->haircuts[k].amount;
+  for (size_t k = 0; r->transfers && k < r->ndeleveraged; k++) sum->charged += r->transfers[k];
 }
 
 void event_add_charges(event_ctx *ev, const deficit_rec *d) {
@@ -44,6 +39,54 @@ void event_add_charges(event_ctx *ev, const deficit_rec *d) {
   for (size_t k = 0; d->rules >= 2 && k < d->ndl; k++) {
     long i = account_scan_find(&ev->all, d->dl[k].holder, d->dl[k].len);
     if (i >= 0) ev->charged[i] += d->dl[k].transfer;
+  }
+}
+
+static void event_free(void *p) {
+  event_ctx *ev = p;
+  account_scan_free(&ev->all);
+  free(ev->charged);
+  free((char *)ev->id);
+  free(ev);
+}
+
+int event_share(applier *a, const char *id, const event_ctx **out) {
+  event_ctx *ev = a->event;
+  if (ev && !strcmp(ev->id, id)) {
+    *out = ev;
+    return SOCLOSS_OK;
+  }
+  if (a->event && a->event_free) a->event_free(a->event);
+  a->event = NULL;
+  if (!id_valid(id))
+    return err_fail(SOCLOSS_EINVAL, "event: '%.80s' is not a valid event id (1-64 printable ASCII characters, no spaces)", id);
+  int rc = applier_finish(a);  /* the accounts as they are now: the event begins */
+  if (rc) return rc;
+  if (!(ev = calloc(1, sizeof *ev)) || !(ev->id = strdup(id))) {
+    free(ev);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
+  if ((rc = account_scan_load(a->t, &ev->all)) == SOCLOSS_OK &&
+      !(ev->charged = calloc(ev->all.n ? ev->all.n : 1, sizeof *ev->charged)))
+    rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+  if (rc) {
+    event_free(ev);
+    return rc;
+  }
+  a->event = ev;
+  a->event_free = event_free;
+  *out = ev;
+  return SOCLOSS_OK;
+}
+
+void event_add_result(event_ctx *ev, const socloss_resolution *r) {
+  for (size_t k = 0; k < r->nhaircuts; k++) {
+    long i = account_scan_find(&ev->all, r->haircuts[k].account, strlen(r->haircuts[k].account));
+    if (i >= 0) ev->charged[i] += r->haircuts[k].amount;
+  }
+  for (size_t k = 0; r->transfers && k < r->ndeleveraged; k++) {
+    long i = account_scan_find(&ev->all, r->deleveraged[k].account, strlen(r->deleveraged[k].account));
+    if (i >= 0) ev->charged[i] += r->transfers[k];
   }
 }
 
@@ -116,6 +159,22 @@ int event_check(event_run *er) {
     return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid event id (1-64 printable ASCII characters, no spaces)",
                     er->o.id ? er->o.id : "(null)");
   return params_valid(er->o.params);
+}
+
+/* A deficit line of an applied file: a failure refuses the whole file, so
+ * the failure records go with it. */
+int resolve_event(applier *a, const socloss_event *e) {
+  if (!e->id || !id_valid(e->id))
+    return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
+                    e->id ? e->id : "");
+  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0, NULL};
+  if (e->event) {  /* deficit lines naming one event share its context */
+    int rc = event_share(a, e->event, &job.event);
+    if (rc) return rc;
+  }
+  int rc = resolve_job(a, &job);
+  if (!rc && job.event) event_add_result((event_ctx *)job.event, &a->led->res->r);
+  return rc;
 }
 
 /* An event line of an applied file: the file is all or nothing, so a

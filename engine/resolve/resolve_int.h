@@ -146,6 +146,12 @@ typedef int (*attempt_fn)(live *lv, store_txn *t, void *ud);
  * through `again`; when both fail, a failed result and the two causes. */
 int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again, void *ud);
 
+/* The crash event deficit lines of one file share (event.c): the one a's
+ * last deficit line named, or a new one beginning now. */
+int event_share(applier *a, const char *id, const event_ctx **out);
+/* What a resolution took from each account, added to its event's charged. */
+void event_add_result(event_ctx *ev, const socloss_resolution *r);
+
 /* A joint crash event in a's transaction (joint.c). */
 int joint_resolve(event_run *er, applier *a, event_ctx *ev);
 
