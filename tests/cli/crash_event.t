@@ -23,7 +23,10 @@
 #    before less each charge; `check` passes; `replay` reproduces every
 #    deficit exactly;
 #  - the same event with --dry-run first: nothing kept (same fingerprint), the
-#    same per-deficit decisions as the real run.
+#    same per-deficit decisions as the real run;
+#  - the same crash on a fresh copy as one joint event (one haircut call for
+#    the whole shortfall): the same bounds, each part's bad debt its share of
+#    what the haircuts did not cover, replay deciding it again the same.
 #
 # A crash on a generated ledger leaves far more profit than shortfall, so no
 # cap binds there.  A second, smaller ledger (SQUEEZE accounts) is squeezed
@@ -308,6 +311,30 @@ if ! ok "the dry run decided every deficit as the event did (status, seq and tim
 fi
 is "$(grep -c '"status":"dry-run","policy"' dry.jsonl)" "$B" "its $B lines say dry-run"
 like "$(tail -1 dry.jsonl)" '"dry_run":true}$' "and its totals"
+
+# ---- the same crash, joint: one haircut call for the whole shortfall ----------
+L4=$TMP/joint-big
+ok "$N generated accounts again, the same fall" crashed "$L4" "$N"
+"$S" show "$L4" --json >before4.json
+run "$S" resolve "$L4" --all-bankrupt --event crash --joint --policy "$POLICY" --params "$PARAMS" --json
+is "$RC" 0 "the joint event exits 0"
+cp "$TMP/.out" real4.jsonl
+"$S" show "$L4" --json >after4.json
+facts=$(perl crash.pl facts before4.json real4.jsonl after4.json crash)
+B=$(fact bankrupt)
+is "$(fact lines)" "$B" "joint: one line per account bankrupt at the start (and the event's own)"
+is "$(fact order_bad)" 0 "in account-id order, ids crash:ACCOUNT, each with its equity at the start"
+is "$(fact event)" "crash joint" "then the totals, mode joint"
+is "$(fact totals)" "$(fact sums)" "the totals are the sums of the lines"
+is "$(fact bad_lines)" 0 "the parts' bad debts are the shortfall less what the event's haircuts covered"
+is "$(fact over_profit)" 0 "no account is charged more than its gross profit at the start"
+is "$(fact over_cap)" 0 "nor more than its cap at the start"
+is "$(fact charged)" "$(fact expected)" "the event charges min(shortfall after the fund, sum of caps) = $(fact expected)"
+is "$(fact after_bad)" 0 "after: each account's equity fell by its charge, the bankrupt are flat at zero"
+checks "$L4" "check passes after the joint event"
+run "$S" replay "$L4"
+is "$(printf '%s' "$OUT" | tail -n 1)" "1 deficits replayed with their own policies: 1 reproduced exactly, 0 differ" \
+  "replay decides the joint event again, the same"
 
 # ---- the caps bind -----------------------------------------------------------
 L2=$TMP/squeezed
