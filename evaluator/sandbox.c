@@ -23,6 +23,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -168,7 +169,9 @@ static int str_find(lua_State *L) {  /* plain search only: no patterns */
   return 2;
 }
 
-/* pairs in sorted key order: booleans, then numbers, then strings (bytewise). */
+/* pairs in sorted key order: booleans, then numbers, then strings (bytewise);
+ * a total order, so that no two keys are ever left in the table's own order,
+ * which moves with the randomly seeded string hashes. */
 typedef struct key {
   int type;
   double num;
@@ -179,6 +182,18 @@ typedef struct key {
   int ref;  /* position in the anchor table */
 } key;
 
+/* An integer against a float by their exact values, as Lua's own < does:
+ * through a double, math.maxinteger and 2^63 would be equal.  A float key is
+ * never NaN. */
+static int int_float_cmp(lua_Integer i, double f) {
+  if (f >= 0x1p63) return -1;
+  if (f < -0x1p63) return 1;
+  double fl = floor(f);  /* in [-2^63, 2^63): exact as an integer */
+  lua_Integer n = (lua_Integer)fl;
+  if (i != n) return (i > n) - (i < n);
+  return f > fl ? -1 : 0;
+}
+
 static int key_cmp(const void *a, const void *b) {
   const key *x = a, *y = b;
   int rank[] = {[LUA_TBOOLEAN] = 0, [LUA_TNUMBER] = 1, [LUA_TSTRING] = 2};
@@ -186,7 +201,11 @@ static int key_cmp(const void *a, const void *b) {
   if (x->type == LUA_TBOOLEAN) return (int)x->i - (int)y->i;
   if (x->type == LUA_TNUMBER) {
     if (x->isint && y->isint) return (x->i > y->i) - (x->i < y->i);
-    return (x->num > y->num) - (x->num < y->num);
+    if (!x->isint && !y->isint) return (x->num > y->num) - (x->num < y->num);
+    int c = x->isint ? int_float_cmp(x->i, y->num) : -int_float_cmp(y->i, x->num);
+    /* equal values of two types (a table normalizes such a float key to
+     * the integer, but the order must not rest on that): the integer first */
+    return c ? c : x->isint ? -1 : 1;
   }
   int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
   return c ? c : (x->len > y->len) - (x->len < y->len);
