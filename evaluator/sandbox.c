@@ -13,7 +13,7 @@
  *    replacement pcall re-raises, so a policy cannot swallow it.  Memory
  *    exhaustion is just as final.
  *  - Determinism: pairs iterates in sorted key order, tostring never shows
- *    an address, string.format refuses %p and non-scalar arguments.
+ *    an address, string.format refuses %p, %a and non-scalar arguments.
  *  - Results are read with raw accesses only, from a C function run under
  *    lua_pcall with the hook still on.
  */
@@ -122,14 +122,22 @@ static int safe_tostring(lua_State *L) {
   return 1;
 }
 
+/* The directives are found as Lua's format finds them: over the whole
+ * length, NUL bytes included (a scan with strchr stopped at the first NUL,
+ * and "a\0%p" printed an address).  Refused: %p (an address), %q (it
+ * would print anything), %a and %A (hexadecimal floats as the C library
+ * spells them, which differs between libraries). */
 static int str_format(lua_State *L) {
-  const char *f = luaL_checkstring(L, 1);
-  for (const char *p = f; (p = strchr(p, '%')) != NULL; p += 2) {
-    const char *q = p + 1;
-    while (*q && strchr("-+ #0123456789.", *q)) q++;
-    if (*q == 'p' || *q == 'q') return luaL_error(L, "string.format: %%%c is not allowed", *q);
-    if (!*q) break;
-    p = q - 1;
+  size_t len;
+  const char *f = luaL_checklstring(L, 1, &len);
+  for (size_t k = 0; k < len; k++) {
+    if (f[k] != '%') continue;
+    if (++k < len && f[k] == '%') continue;  /* %% */
+    /* flags, width and precision, as Lua's getformat spans them; a Lua
+     * string always ends in a NUL, so this stops at f[len] at the latest */
+    k += strspn(f + k, "-+ #0123456789.");
+    if (k < len && f[k] && strchr("pqaA", f[k]))
+      return luaL_error(L, "string.format: %%%c is not allowed", f[k]);
   }
   for (int i = 2; i <= lua_gettop(L); i++)
     if (lua_type(L, i) != LUA_TNUMBER && lua_type(L, i) != LUA_TSTRING)
