@@ -16,6 +16,8 @@
  *    an address, string.format refuses %p, %a and non-scalar arguments.
  *  - Results are read with raw accesses only, from a C function run under
  *    lua_pcall with the hook still on.
+ *  - A chunk with a function of more than 255 constants is refused at load
+ *    (constants.c): Lua 5.4.4 can miscompile it.
  */
 #include "sandbox.h"
 
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "constants.h"
 #include "ctx.h"
 #include "lhelpers.h"
 
@@ -607,7 +610,10 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, NULL, NULL};
   lua_pushcfunction(L, msgh);  /* 1 */
   int st = luaL_loadbufferx(L, rq->source, rq->source_len, "=policy", "t");
-  if (st != LUA_OK) {
+  char why[EVAL_TEXT_MAX + 1];
+  if (st == LUA_OK && constants_check(L, why, sizeof why)) {
+    set_message(rs, EVAL_LOAD, why);  /* what Lua 5.4.4 may have compiled wrongly never runs */
+  } else if (st != LUA_OK) {
     set_message(rs, b.killed ? b.killed : st == LUA_ERRMEM ? EVAL_MEMORY : EVAL_LOAD, lua_tostring(L, -1));
   } else {
     lua_pushcfunction(L, call_policy);

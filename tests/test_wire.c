@@ -3,9 +3,12 @@
  * (each market's deficit share d, the fund's draw cap, the event and its two
  * columns) and the answer's close share survive encode -> decode exactly;
  * the real evaluator shows them in ctx (and makes a lone deficit an event of
- * one); it refuses a share outside 0..10000 naming the action; and every
- * account but the bankrupt one is a candidate, positions or not.
+ * one); it refuses a share outside 0..10000 naming the action; every
+ * account but the bankrupt one is a candidate, positions or not; and a
+ * function of more than 255 constants is refused at load.
  */
+#include <stdio.h>
+
 #include "evalproto.h"
 #include "policy.h"
 #include "util.h"
@@ -166,6 +169,55 @@ static void through_the_evaluator(void) {
   evaluator_stop(&ev);
 }
 
+/* A policy whose haircut function holds n float constants (a table of n
+ * distinct ones) and whose main chunk holds extra more besides its three
+ * ("name", "k", "haircut"). */
+static char *constants_policy(int n, int extra) {
+  codec_buf b = {0};
+  char num[32];
+  const char *head = "local m = {";
+  codec_buf_raw(&b, head, strlen(head));
+  for (int i = 0; i < extra; i++) codec_buf_raw(&b, num, (size_t)snprintf(num, sizeof num, "%d.25,", i));
+  head = "}\nreturn {name = 'k', haircut = function()\n  local t = {";
+  codec_buf_raw(&b, head, strlen(head));
+  for (int i = 0; i < n; i++) codec_buf_raw(&b, num, (size_t)snprintf(num, sizeof num, "%d.5,", i));
+  codec_buf_raw(&b, "} end}", 7);
+  return (char *)b.p;
+}
+
+/* Lua 5.4.4 miscompiles code in a function of more than 256 constants: one
+ * of more than 255 is refused at load, counted from the compiled chunk. */
+static void constants_limit(void) {
+  evaluator ev;
+  evaluator_init(&ev, SOCLOSS_BINARY_DIR "/socloss-eval");
+  static const struct {
+    int n, extra, status;
+    const char *message;
+  } cases[] = {
+      {255, 0, EVAL_OK, ""},
+      {256, 0, EVAL_LOAD,
+       "policy:2: a function with 256 constants (distinct literals and names), more than 255: Lua 5.4.4 can "
+       "miscompile it"},
+      {0, 252, EVAL_OK, ""},
+      {0, 253, EVAL_LOAD,
+       "policy: the main chunk has 256 constants (distinct literals and names), more than 255: Lua 5.4.4 can "
+       "miscompile it"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char *src = constants_policy(cases[k].n, cases[k].extra);
+    eval_request rq = request(EVAL_FN_PROBE, src, 0);
+    eval_response rs;
+    void *buf;
+    evaluator_call(&ev, &rq, &rs, &buf, NULL);
+    ok(rs.status == cases[k].status && !strcmp(rs.message, cases[k].message),
+       "%d constants in the haircut, %d + 3 in the main chunk: %s", cases[k].n, cases[k].extra,
+       rs.status == EVAL_OK ? "loads" : rs.message);
+    free(buf);
+    free(src);
+  }
+  evaluator_stop(&ev);
+}
+
 /* a 10 long at 100, mark 80, balance -1000: equity -1200; b 10 short at
  * 100 (equity 5200); c a depositor with no position. */
 static const char *M = "market,mark_price\nBTC,80\n", *A = "account,balance\na,-1000\nb,5000\nc,300\n",
@@ -235,6 +287,7 @@ int main(void) {
   request_round_trip();
   response_round_trip();
   through_the_evaluator();
+  constants_limit();
   shares_and_candidates();
   return done_testing();
 }
