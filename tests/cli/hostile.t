@@ -81,8 +81,8 @@ ok "the corpus has at least 40 policies ($count)" test "$count" -ge 40
 
 run "$S" journal "$L" --json --from "$((base_records + 1))"
 first=${OUT%%$'\n'*}
-like "$first" '^\{"seq":[0-9]+,"type":"deficit_failed","id":"[0-9]+-a","account":"a","policy":\{"name":"loop","hash":"[0-9a-f]{64}"\},"stage":"haircut","cause":"policy .loop. \([0-9a-f]{12}\) exceeded its instruction budget in haircut: instruction budget exceeded"\}$' \
-  "the journal says which policy failed, where and why"
+like "$first" '^\{"seq":[0-9]+,"type":"deficit_failed","id":"[0-9]+-a","account":"a","policy":\{"name":"loop","hash":"[0-9a-f]{64}"\},"stage":"haircut","cause":"policy .loop. \([0-9a-f]{12}\) exceeded its instruction budget in haircut: instruction budget exceeded","evaluator":\{"lua":"Lua 5\.4\.4","build":"[0-9a-f]{64}"\}\}$' \
+  "the journal says which policy failed, where, why, and which evaluator ran it"
 
 # the engine still works: a sound policy resolves the same deficit
 run "$S" resolve "$L" a --policy "$policies/pro_rata.lua" --id after-the-corpus
