@@ -56,11 +56,26 @@ typedef struct replay_sum {
   replay_out out;
   size_t n;
   int64_t rec_charged, alt_charged, rec_bad, alt_bad, rec_fund, alt_fund;
+  size_t other;  /* records decided by another evaluator build; the first one's and this one's: */
+  char lua[65], build[65], now_lua[65], now_build[65];
 } replay_sum;
+
+/* Text from a journal shown on a terminal: printable ASCII only. */
+static void keep_printable(char *out, size_t len, const char *in) {
+  snprintf(out, len, "%s", in);
+  for (; *out; out++)
+    if (*out < 0x20 || *out > 0x7e) *out = '?';
+}
 
 static int sum_replayed(void *ud, const socloss_replay_item *it) {
   replay_sum *s = ud;
   s->n++;
+  if (it->other_build && !s->other++) {
+    keep_printable(s->lua, sizeof s->lua, it->lua_release);
+    keep_printable(s->build, sizeof s->build, it->build_id);
+    keep_printable(s->now_lua, sizeof s->now_lua, it->now_lua_release);
+    keep_printable(s->now_build, sizeof s->now_build, it->now_build_id);
+  }
   s->rec_charged += it->recorded_charged;
   s->alt_charged += it->replayed_charged;
   s->rec_bad += it->recorded_bad_debt;
@@ -82,7 +97,7 @@ int cmd_replay(call *c) {
   uint64_t from;
   from_option(c, c->value[REPLAY_FROM], 0, &from);  /* replay_args has checked it */
   const char *src = c->in[0].data, *policy = c->value[REPLAY_POLICY];
-  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0};
+  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
   size_t differ = 0;
   int rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
   if (!rc && !sum.out.json) {
@@ -95,6 +110,12 @@ int cmd_replay(call *c) {
       printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
              sum.n - differ, differ);
   }
+  /* a decision that differs may be the interpreter's doing, not the
+   * policy's: said once, on stdout beside the summary, on stderr beside JSON */
+  if (!rc && sum.other)
+    fprintf(sum.out.json ? stderr : stdout,
+            "note: %zu record%s decided by another evaluator build (recorded %s build %.12s, now %s build %.12s)\n",
+            sum.other, sum.other == 1 ? " was" : "s were", sum.lua, sum.build, sum.now_lua, sum.now_build);
   /* without --policy replay is a verification: a decision that differs fails it */
   return rc ? refused(c->led, rc) : (!src && differ ? EXIT_REFUSED : EXIT_DONE);
 }

@@ -4,7 +4,9 @@
  * The ledger process starts it with a socket on stdin and stdout and
  * nothing else, sends one request at a time and reads one response; it
  * kills this process at the deadline and restarts it after any fault.
- * Before reading anything, the process drops what a policy could abuse if
+ * Every answer names the interpreter: Lua's release and the build id, the
+ * SHA-256 of this executable (Lua linked in), hashed once at start-up.
+ * Then, before reading anything, the process drops what a policy could abuse if
  * it ever escaped the Lua layer: no new privileges, tight rlimits (no files,
  * no processes, no core dumps), every other descriptor closed, an empty
  * environment, and on x86-64 a seccomp filter that allows only reading,
@@ -16,6 +18,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <lua.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "buildid.h"
 #include "evalproto.h"
 #include "sandbox.h"
 
@@ -74,7 +78,6 @@ static void harden(void) {
 }
 
 int main(int argc, char **argv) {
-  (void)argv;
   if (argc != 1) {
     fputs("socloss-eval: run by libsocloss, not by hand\n", stderr);
     return 2;
@@ -82,6 +85,12 @@ int main(int argc, char **argv) {
   /* jansson seeds its hash tables from /dev/urandom on first use: a fixed
    * seed keeps that file closed (and seccomp happy) */
   json_object_seed(1);
+  /* which interpreter this is, for every decision it makes: read before
+   * harden(), after which no file opens (the path it was started by when
+   * /proc is not mounted) */
+  static char build_id[65];
+  buildid_of_file("/proc/self/exe", build_id);
+  if (!build_id[0] && argv[0]) buildid_of_file(argv[0], build_id);
   harden();
   static eval_market markets[MARKETS_MAX];
   for (;;) {
@@ -99,6 +108,8 @@ int main(int argc, char **argv) {
     } else {
       sandbox_run(&rq, &rs);
     }
+    snprintf(rs.lua_release, sizeof rs.lua_release, "%s", LUA_RELEASE);
+    memcpy(rs.build_id, build_id, sizeof build_id);
     codec_buf out = {0};
     evalproto_encode_response(&out, &rs);
     free((void *)rs.actions);

@@ -13,9 +13,11 @@
  *    replacement pcall re-raises, so a policy cannot swallow it.  Memory
  *    exhaustion is just as final.
  *  - Determinism: pairs iterates in sorted key order, tostring never shows
- *    an address, string.format refuses %p and non-scalar arguments.
+ *    an address, string.format refuses %p, %a and non-scalar arguments.
  *  - Results are read with raw accesses only, from a C function run under
  *    lua_pcall with the hook still on.
+ *  - A chunk with a function of more than 255 constants is refused at load
+ *    (constants.c): Lua 5.4.4 can miscompile it.
  */
 #include "sandbox.h"
 
@@ -23,11 +25,13 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "constants.h"
 #include "ctx.h"
 #include "lhelpers.h"
 
@@ -121,14 +125,22 @@ static int safe_tostring(lua_State *L) {
   return 1;
 }
 
+/* The directives are found as Lua's format finds them: over the whole
+ * length, NUL bytes included (a scan with strchr stopped at the first NUL,
+ * and "a\0%p" printed an address).  Refused: %p (an address), %q (it
+ * would print anything), %a and %A (hexadecimal floats as the C library
+ * spells them, which differs between libraries). */
 static int str_format(lua_State *L) {
-  const char *f = luaL_checkstring(L, 1);
-  for (const char *p = f; (p = strchr(p, '%')) != NULL; p += 2) {
-    const char *q = p + 1;
-    while (*q && strchr("-+ #0123456789.", *q)) q++;
-    if (*q == 'p' || *q == 'q') return luaL_error(L, "string.format: %%%c is not allowed", *q);
-    if (!*q) break;
-    p = q - 1;
+  size_t len;
+  const char *f = luaL_checklstring(L, 1, &len);
+  for (size_t k = 0; k < len; k++) {
+    if (f[k] != '%') continue;
+    if (++k < len && f[k] == '%') continue;  /* %% */
+    /* flags, width and precision, as Lua's getformat spans them; a Lua
+     * string always ends in a NUL, so this stops at f[len] at the latest */
+    k += strspn(f + k, "-+ #0123456789.");
+    if (k < len && f[k] && strchr("pqaA", f[k]))
+      return luaL_error(L, "string.format: %%%c is not allowed", f[k]);
   }
   for (int i = 2; i <= lua_gettop(L); i++)
     if (lua_type(L, i) != LUA_TNUMBER && lua_type(L, i) != LUA_TSTRING)
@@ -168,7 +180,9 @@ static int str_find(lua_State *L) {  /* plain search only: no patterns */
   return 2;
 }
 
-/* pairs in sorted key order: booleans, then numbers, then strings (bytewise). */
+/* pairs in sorted key order: booleans, then numbers, then strings (bytewise);
+ * a total order, so that no two keys are ever left in the table's own order,
+ * which moves with the randomly seeded string hashes. */
 typedef struct key {
   int type;
   double num;
@@ -179,6 +193,18 @@ typedef struct key {
   int ref;  /* position in the anchor table */
 } key;
 
+/* An integer against a float by their exact values, as Lua's own < does:
+ * through a double, math.maxinteger and 2^63 would be equal.  A float key is
+ * never NaN. */
+static int int_float_cmp(lua_Integer i, double f) {
+  if (f >= 0x1p63) return -1;
+  if (f < -0x1p63) return 1;
+  double fl = floor(f);  /* in [-2^63, 2^63): exact as an integer */
+  lua_Integer n = (lua_Integer)fl;
+  if (i != n) return (i > n) - (i < n);
+  return f > fl ? -1 : 0;
+}
+
 static int key_cmp(const void *a, const void *b) {
   const key *x = a, *y = b;
   int rank[] = {[LUA_TBOOLEAN] = 0, [LUA_TNUMBER] = 1, [LUA_TSTRING] = 2};
@@ -186,7 +212,11 @@ static int key_cmp(const void *a, const void *b) {
   if (x->type == LUA_TBOOLEAN) return (int)x->i - (int)y->i;
   if (x->type == LUA_TNUMBER) {
     if (x->isint && y->isint) return (x->i > y->i) - (x->i < y->i);
-    return (x->num > y->num) - (x->num < y->num);
+    if (!x->isint && !y->isint) return (x->num > y->num) - (x->num < y->num);
+    int c = x->isint ? int_float_cmp(x->i, y->num) : -int_float_cmp(y->i, x->num);
+    /* equal values of two types (a table normalizes such a float key to
+     * the integer, but the order must not rest on that): the integer first */
+    return c ? c : x->isint ? -1 : 1;
   }
   int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
   return c ? c : (x->len > y->len) - (x->len < y->len);
@@ -580,7 +610,10 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, NULL, NULL};
   lua_pushcfunction(L, msgh);  /* 1 */
   int st = luaL_loadbufferx(L, rq->source, rq->source_len, "=policy", "t");
-  if (st != LUA_OK) {
+  char why[EVAL_TEXT_MAX + 1];
+  if (st == LUA_OK && constants_check(L, why, sizeof why)) {
+    set_message(rs, EVAL_LOAD, why);  /* what Lua 5.4.4 may have compiled wrongly never runs */
+  } else if (st != LUA_OK) {
     set_message(rs, b.killed ? b.killed : st == LUA_ERRMEM ? EVAL_MEMORY : EVAL_LOAD, lua_tostring(L, -1));
   } else {
     lua_pushcfunction(L, call_policy);

@@ -3,9 +3,14 @@
  * (each market's deficit share d, the fund's draw cap, the event and its two
  * columns) and the answer's close share survive encode -> decode exactly;
  * the real evaluator shows them in ctx (and makes a lone deficit an event of
- * one); it refuses a share outside 0..10000 naming the action; and every
- * account but the bankrupt one is a candidate, positions or not.
+ * one); it refuses a share outside 0..10000 naming the action; every
+ * account but the bankrupt one is a candidate, positions or not; and every
+ * answer names the interpreter: Lua's release and the build id, the SHA-256
+ * of socloss-eval itself.
  */
+#include <openssl/evp.h>
+#include <stdio.h>
+
 #include "evalproto.h"
 #include "policy.h"
 #include "util.h"
@@ -114,9 +119,15 @@ static void response_round_trip(void) {
   rs.instructions = 12000;
   rs.nactions = 3;
   rs.actions = acts;
+  strcpy(rs.lua_release, "Lua 5.4.4");
+  memset(rs.build_id, 'f', 64);
+  rs.build_id[3] = '\n';
   codec_buf b = {0};
   evalproto_encode_response(&b, &rs);
   ok(evalproto_decode_response(b.p, b.len, &got) == 0 && got.nactions == 3, "a response with three closes decodes");
+  ok(!strcmp(got.lua_release, "Lua 5.4.4") && strlen(got.build_id) == 64 && !strncmp(got.build_id, "fff?fff", 7),
+     "the release and the build id at its end, control characters as '?': %s %.8s", got.lua_release, got.build_id);
+  ok(evalproto_decode_response(b.p, b.len - 1, &got) != 0, "a response cut short is refused");
   int same = 1;
   for (int k = 0; k < 3; k++)
     same &= got.actions[k].index == acts[k].index && got.actions[k].market == acts[k].market &&
@@ -163,6 +174,77 @@ static void through_the_evaluator(void) {
   evaluator_call(&ev, &rq, &rs, &buf, NULL);
   ok(rs.status == EVAL_ERROR && strstr(rs.message, "this column is read-only"), "so is the host's: %s", rs.message);
   free(buf);
+  /* the probe answer names the interpreter: the build id is the SHA-256 of
+   * the executable, read by the evaluator before its seccomp filter */
+  rq = request(EVAL_FN_PROBE, WRITE_CHARGED, 0);
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  char want[65] = "";
+  FILE *f = fopen(SOCLOSS_BINARY_DIR "/socloss-eval", "rb");
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  if (f && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+    unsigned char chunk[65536], d[32];
+    size_t n;
+    unsigned dl = 32;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) EVP_DigestUpdate(md, chunk, n);
+    EVP_DigestFinal_ex(md, d, &dl);
+    for (int i = 0; i < 32; i++) snprintf(want + 2 * i, 3, "%02x", d[i]);
+  }
+  if (f) fclose(f);
+  EVP_MD_CTX_free(md);
+  is(rs.status, EVAL_OK, "the probe loads the policy");
+  is_str(rs.lua_release, "Lua 5.4.4", "the probe answer names Lua's release");
+  is_str(rs.build_id, want, "and the build id: the SHA-256 of socloss-eval");
+  ok(!strcmp(ev.build_id, want) && !strcmp(ev.lua_release, "Lua 5.4.4"), "the host keeps the last one it was told");
+  free(buf);
+  evaluator_stop(&ev);
+}
+
+/* A policy whose haircut function holds n float constants (a table of n
+ * distinct ones) and whose main chunk holds extra more besides its three
+ * ("name", "k", "haircut"). */
+static char *constants_policy(int n, int extra) {
+  codec_buf b = {0};
+  char num[32];
+  const char *head = "local m = {";
+  codec_buf_raw(&b, head, strlen(head));
+  for (int i = 0; i < extra; i++) codec_buf_raw(&b, num, (size_t)snprintf(num, sizeof num, "%d.25,", i));
+  head = "}\nreturn {name = 'k', haircut = function()\n  local t = {";
+  codec_buf_raw(&b, head, strlen(head));
+  for (int i = 0; i < n; i++) codec_buf_raw(&b, num, (size_t)snprintf(num, sizeof num, "%d.5,", i));
+  codec_buf_raw(&b, "} end}", 7);
+  return (char *)b.p;
+}
+
+/* Lua 5.4.4 miscompiles code in a function of more than 256 constants: one
+ * of more than 255 is refused at load, counted from the compiled chunk. */
+static void constants_limit(void) {
+  evaluator ev;
+  evaluator_init(&ev, SOCLOSS_BINARY_DIR "/socloss-eval");
+  static const struct {
+    int n, extra, status;
+    const char *message;
+  } cases[] = {
+      {255, 0, EVAL_OK, ""},
+      {256, 0, EVAL_LOAD,
+       "policy:2: a function with 256 constants (distinct literals and names), more than 255: Lua 5.4.4 can "
+       "miscompile it"},
+      {0, 252, EVAL_OK, ""},
+      {0, 253, EVAL_LOAD,
+       "policy: the main chunk has 256 constants (distinct literals and names), more than 255: Lua 5.4.4 can "
+       "miscompile it"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char *src = constants_policy(cases[k].n, cases[k].extra);
+    eval_request rq = request(EVAL_FN_PROBE, src, 0);
+    eval_response rs;
+    void *buf;
+    evaluator_call(&ev, &rq, &rs, &buf, NULL);
+    ok(rs.status == cases[k].status && !strcmp(rs.message, cases[k].message),
+       "%d constants in the haircut, %d + 3 in the main chunk: %s", cases[k].n, cases[k].extra,
+       rs.status == EVAL_OK ? "loads" : rs.message);
+    free(buf);
+    free(src);
+  }
   evaluator_stop(&ev);
 }
 
@@ -235,6 +317,7 @@ int main(void) {
   request_round_trip();
   response_round_trip();
   through_the_evaluator();
+  constants_limit();
   shares_and_candidates();
   return done_testing();
 }

@@ -124,6 +124,17 @@ static int whatif_event(replay *r, store_txn *t, const deficit_rec *d) {
   return rc == SOCLOSS_ESTOP ? SOCLOSS_OK : rc;
 }
 
+/* The evaluator on record beside the one that answered last. */
+static void evaluator_of(socloss_replay_item *it, const socloss *led, const char *lua_release, const char *build_id) {
+  const evaluator *ev = led->ev;
+  it->lua_release = lua_release;
+  it->build_id = build_id;
+  it->now_lua_release = ev->lua_release;
+  it->now_build_id = ev->build_id;
+  it->other_build = build_id[0] && ev->build_id[0] &&
+                    (strcmp(build_id, ev->build_id) || strcmp(lua_release, ev->lua_release));
+}
+
 static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, int64_t cap_rules1,
                    const event_ctx *ev) {
   socloss *led = r->led;
@@ -217,6 +228,7 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, in
         it.field = keys[k];
       }
   }
+  evaluator_of(&it, led, d->lua_release, d->build_id);
   r->differ += !it.same;
   r->seen++;
   int stop = r->cb ? r->cb(r->ud, &it) : 0;
@@ -290,9 +302,16 @@ static int compare_joint(replay *r, applier *a, uint64_t seq, const joint_rec *j
   joint_figures(j, &it.recorded_charged, &it.recorded_bad_debt, &it.recorded_fund_draw);
   if (have) {
     joint_figures(&alt, &it.replayed_charged, &it.replayed_bad_debt, &it.replayed_fund_draw);
-    /* the same decision: the same bytes but for the time spent */
+    /* the same decision: the same bytes but for the time spent and the
+     * evaluator that decided (a replay tells another one apart) */
     joint_rec x = *j, y = alt;
     x.instructions = y.instructions = x.policy_us = y.policy_us = 0;
+    memcpy(y.lua_release, x.lua_release, sizeof y.lua_release);
+    memcpy(y.build_id, x.build_id, sizeof y.build_id);
+    for (size_t k = 0; k < y.nparts && k < x.nparts; k++) {
+      memcpy(y.parts[k].lua_release, x.parts[k].lua_release, sizeof y.parts[k].lua_release);
+      memcpy(y.parts[k].build_id, x.parts[k].build_id, sizeof y.parts[k].build_id);
+    }
     codec_buf bx = {0}, by = {0};
     joint_encode(&bx, &x);
     joint_encode(&by, &y);
@@ -303,6 +322,7 @@ static int compare_joint(replay *r, applier *a, uint64_t seq, const joint_rec *j
     joint_rec_free(&alt);
   }
   codec_buf_free(&out);
+  evaluator_of(&it, r->led, j->lua_release, j->build_id);
   r->differ += !it.same;
   r->seen++;
   int stop = r->cb ? r->cb(r->ud, &it) : 0;

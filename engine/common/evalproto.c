@@ -160,6 +160,8 @@ void evalproto_encode_response(codec_buf *b, const eval_response *rs) {
   codec_buf_align8(b);
   codec_buf_raw(b, rs->actions, rs->nactions * sizeof *rs->actions);
   codec_buf_blob(b, rs->data, rs->data_len);
+  codec_buf_str(b, rs->lua_release);
+  codec_buf_str(b, rs->build_id);
 }
 
 int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
@@ -180,10 +182,17 @@ int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
   codec_rd_align8(&r);
   rs->actions = codec_rd_raw(&r, rs->nactions * sizeof *rs->actions);
   rs->data = codec_rd_blob(&r, &rs->data_len);
+  codec_rd_str(&r, rs->lua_release);
+  codec_rd_str(&r, rs->build_id);
   if (r.bad || r.pos != r.len) return -1;
-  /* the message is shown to people: no control characters */
+  /* the message is shown to people: no control characters; the release
+   * and the build id are journaled as JSON strings: printable ASCII */
   for (char *p = rs->message; *p; p++)
     if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f) *p = '?';
+  char *names[] = {rs->lua_release, rs->build_id};
+  for (int k = 0; k < 2; k++)
+    for (char *p = names[k]; *p; p++)
+      if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) *p = '?';
   return 0;
 }
 

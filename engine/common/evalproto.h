@@ -126,6 +126,12 @@ typedef struct eval_response {
   const eval_action *actions;   /* into the decoded buffer, or owned by the writer */
   const char *data;             /* EVAL_FN_DATA: JSON text (not NUL-terminated) */
   size_t data_len;
+  /* The interpreter that answered: Lua's release ("Lua 5.4.4") and the
+   * build id, the SHA-256 of the evaluator's executable (hex; "" when it
+   * could not read itself).  In every answer; the host records the probe's
+   * with each decision. */
+  char lua_release[CODEC_ID_MAX + 1];
+  char build_id[CODEC_ID_MAX + 1];
 } eval_response;
 
 void evalproto_encode_request(codec_buf *b, const eval_request *rq);

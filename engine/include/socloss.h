@@ -465,6 +465,13 @@ typedef struct socloss_replay_item {
   int64_t recorded_charged, replayed_charged;    /* sum of haircuts */
   int64_t recorded_bad_debt, replayed_bad_debt;
   int64_t recorded_fund_draw, replayed_fund_draw;
+  /* (added at the end) The evaluator that decided it, as recorded: Lua's
+   * release and the build id, the SHA-256 of socloss-eval ("" for records
+   * written before the evaluator named itself); the one deciding now (""
+   * when none was asked); other_build is 1 when both are known and differ. */
+  const char *lua_release, *build_id;
+  const char *now_lua_release, *now_build_id;
+  int other_build;
 } socloss_replay_item;
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);

@@ -186,7 +186,8 @@ static void aux_head(codec_buf *b, int kind) {
 }
 
 void record_failure_encode(codec_buf *b, const char *id, const char *account, const char *name,
-                           const char *hash, const char *stage, const char *cause) {
+                           const char *hash, const char *stage, const char *cause, const char *lua_release,
+                           const char *build_id) {
   aux_head(b, EV_DEFICIT_FAILED);
   codec_buf_blob(b, id, strlen(id));
   codec_buf_str(b, account);
@@ -194,6 +195,16 @@ void record_failure_encode(codec_buf *b, const char *id, const char *account, co
   codec_buf_str(b, hash);
   codec_buf_str(b, stage);
   codec_buf_blob(b, cause, strlen(cause));
+  codec_buf_str(b, lua_release);
+  codec_buf_str(b, build_id);
+}
+
+void record_json_evaluator(json_t *o, const char *lua_release, const char *build_id) {
+  if (!lua_release[0] && !build_id[0]) return;
+  json_t *e = json_object();
+  json_object_set_new(e, "lua", json_string(lua_release));
+  json_object_set_new(e, "build", json_string(build_id));
+  json_object_set_new(o, "evaluator", e);
 }
 
 void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const char *account, const char *name,
@@ -238,7 +249,7 @@ void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, 
 }
 
 /* Failure: u8 ver | u8 type | blob id | str account | str name | str hash |
- *          str stage | blob cause.
+ *          str stage | blob cause [| str lua release | str build id].
  * Policy:  u8 ver | u8 type | u8 role | str name | str hash | blob params.
  * Limits:  u8 ver | u8 type | i64 x 4. */
 /* id, account, policy {name, hash}: how failure and shadow records begin */
@@ -273,6 +284,11 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
     json_object_set_new(o, "stage", json_string(a));
     x = codec_rd_blob(&r, &n);
     json_object_set_new(o, "cause", json_stringn(x ? x : "", x ? n : 0));
+    if (r.pos < r.len) {  /* newer records name the evaluator */
+      codec_rd_str(&r, b);
+      codec_rd_str(&r, c);
+      record_json_evaluator(o, b, c);
+    }
   } else if (type == EV_POLICY) {
     name = "policy";
     unsigned role = codec_rd_u8(&r);

@@ -55,6 +55,10 @@ int record_is_aux(int kind);
 /* {"seq": seq, "type": type, ...body} as compact text (malloc'd); takes body. */
 char *record_json_with_seq(uint64_t seq, const char *type, json_t *body);
 
+/* Adds "evaluator": {"lua": RELEASE, "build": ID} to a record's JSON, when
+ * the record names the evaluator that decided (older ones do not). */
+void record_json_evaluator(json_t *o, const char *lua_release, const char *build_id);
+
 /* The policy roles, by SOCLOSS_POLICY_*: "active", "fallback", "shadow". */
 extern const char *const record_role_name[3];
 
@@ -72,13 +76,15 @@ int record_decode(const void *p, size_t len, socloss_event *e, record_ids *ids);
 char *record_json(uint64_t seq, const socloss_event *e);
 
 /* ---- records that change no state --------------------------------------
- * failure  blob id | str account | str policy name | str hash | str stage | blob cause
+ * failure  blob id | str account | str policy name | str hash | str stage | blob cause |
+ *          [newer records: str lua release | str build id]
  * shadow   blob id | str account | str policy name | str hash | u8 same | str differs_in | blob decision
  * policy   u8 role | str name | str hash | blob params | str market ("" = ledger-wide)
  * limits   i64 instructions | i64 memory | i64 wall_ms | i64 fund_max_draw
  * policy_added  str name | u32 version | str hash */
 void record_failure_encode(codec_buf *b, const char *id, const char *account, const char *name,
-                           const char *hash, const char *stage, const char *cause);
+                           const char *hash, const char *stage, const char *cause, const char *lua_release,
+                           const char *build_id);
 void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const char *account, const char *name,
                           const char *hash, const char *differs_in, const char *decision);
 void record_policy_encode(codec_buf *b, int role, const char *name, const char *hash, const char *params,

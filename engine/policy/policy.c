@@ -225,6 +225,10 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     return rs->status;
   }
   *buf = p;
+  if (rs->build_id[0] || rs->lua_release[0]) {
+    memcpy(ev->lua_release, rs->lua_release, sizeof ev->lua_release);
+    memcpy(ev->build_id, rs->build_id, sizeof ev->build_id);
+  }
   if (elapsed_us) *elapsed_us = now_us() - t0;
   return 0;
 }
@@ -270,6 +274,9 @@ int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   eval_response rs;
   void *buf;
   evaluator_call(led->ev, &rq, &rs, &buf, NULL);
+  /* even when it does not load: its failure record names the evaluator */
+  memcpy(p->lua_release, rs.lua_release, sizeof p->lua_release);
+  memcpy(p->build_id, rs.build_id, sizeof p->build_id);
   char label[128];
   if (rs.status != EVAL_OK) {
     policy_label(p, label, sizeof label);

@@ -22,6 +22,9 @@ typedef struct evaluator {
    * bench/, to measure what the isolation costs); it fills rs and may point
    * rs->actions at memory the caller then frees. */
   void (*native)(const eval_request *rq, eval_response *rs);
+  /* The interpreter that answered last ("" before any answer): what a
+   * replay compares the recorded ones with. */
+  char lua_release[CODEC_ID_MAX + 1], build_id[CODEC_ID_MAX + 1];
 } evaluator;
 
 typedef struct policy_src {
@@ -30,6 +33,8 @@ typedef struct policy_src {
   char name[CODEC_ID_MAX + 1];
   char hash[65];           /* SHA-256 of the source, hex */
   int has_deleverage, has_haircut;
+  /* the evaluator that loaded it (its probe's answer): recorded with what it decides */
+  char lua_release[CODEC_ID_MAX + 1], build_id[CODEC_ID_MAX + 1];
 } policy_src;
 
 void evaluator_init(evaluator *ev, const char *path);

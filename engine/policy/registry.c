@@ -283,7 +283,7 @@ static int write_entry(store_txn *t, void *ud) {
 }
 
 int policy_add_run(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
-  policy_src p = {source, len, "", "", 0, 0};
+  policy_src p = {source, len, "", "", 0, 0, "", ""};
   socloss_limits lim;
   int rc = limits_read(led, &lim);
   if (rc) return rc;

@@ -90,7 +90,7 @@ int policy_set_for(socloss *led, int role, const char *market, const char *sourc
     return err_fail(SOCLOSS_EINVAL, "role: must be SOCLOSS_POLICY_ACTIVE, _FALLBACK or _SHADOW");
   int rc = params_valid(params_json);
   if (rc) return rc;
-  policy_src p = {source, len, "", "", 0, 0};
+  policy_src p = {source, len, "", "", 0, 0, "", ""};
   if (source) {
     socloss_limits lim;
     if ((rc = limits_read(led, &lim)) == SOCLOSS_OK) {

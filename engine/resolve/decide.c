@@ -233,6 +233,9 @@ int deficit_open(live *lv, applier *a, const char *id, const char *account, defi
   d->params = lv->params;
   d->params_len = lv->params_len;
   d->fund_max_draw = lv->lim.fund_max_draw;
+  /* the interpreter that decides, so that a replay can tell another one */
+  memcpy(d->lua_release, lv->pol.lua_release, sizeof d->lua_release);
+  memcpy(d->build_id, lv->pol.build_id, sizeof d->build_id);
   return SOCLOSS_OK;
 }
 

@@ -128,6 +128,8 @@ static int joint_txn(store_txn *t, void *ud) {
   jr.params = lv->params;
   jr.params_len = lv->params_len;
   jr.fund_max_draw = lv->lim.fund_max_draw;
+  memcpy(jr.lua_release, lv->pol.lua_release, sizeof jr.lua_release);
+  memcpy(jr.build_id, lv->pol.build_id, sizeof jr.build_id);
   jr.nparts = n;
   jr.parts = parts;
   jr.credit = credit;

@@ -165,6 +165,7 @@ char *deficit_json(uint64_t seq, const deficit_rec *d) {
     json_t *o = resolution_object(&rb->r);
     json_object_del(o, "status");
     json_object_del(o, "seq");
+    record_json_evaluator(o, d->lua_release, d->build_id);
     s = record_json_with_seq(seq, "deficit", o);
   }
   resolution_free(rb);
@@ -231,5 +232,6 @@ char *joint_json(uint64_t seq, const joint_rec *j) {
   json_object_set_new(o, "instructions", json_integer((json_int_t)j->instructions));
   json_object_set_new(o, "policy_us", json_integer((json_int_t)j->policy_us));
   json_object_set_new(o, "rules", json_integer(j->rules));
+  record_json_evaluator(o, j->lua_release, j->build_id);
   return record_json_with_seq(seq, "event", o);
 }

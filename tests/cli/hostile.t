@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # hostile.t — the corpus of hostile and broken policies (tests/hostile/*.lua,
-# each naming the error it must cause on its first line: "-- expect: TEXT").
+# each naming the error it must cause on its first line: "-- expect: TEXT",
+# or, for a policy that tries to decide differently from run to run, the
+# decision it must make every time: "-- decides: TEXT").  A second line
+# "-- repeat: N" runs a refused one N more times (dry runs), each answer
+# byte-identical.
 #
 # Every one must be refused by a host that survives: `socloss resolve` exits
 # 1 (never a signal), says why on stderr, leaves the ledger's state exactly as
@@ -17,11 +21,14 @@ L=$TMP/ledger
 printf 'market,mark_price\nBTC,100\n' > m.csv
 printf 'account,balance\na,-1000\nl,1000\np,4000\nq,-900\nr,4500\ns,4500\n' > a.csv
 printf 'account,market,size,entry_price\na,BTC,25,100\nl,BTC,5,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\ns,BTC,-5,180\n' > p.csv
-$S init "$L" 2>/dev/null
-$S import "$L" --markets m.csv --accounts a.csv --positions p.csv > /dev/null
-echo '{"type":"market","market":"BTC","mark":80}' | $S apply "$L" - > /dev/null
-# tight budgets keep the corpus quick; the deadline is generous for slow builds
-$S limits "$L" --instructions 2000000 --memory 67108864 --wall-ms 5000 > /dev/null
+make_ledger() {
+  $S init "$1" 2>/dev/null
+  $S import "$1" --markets m.csv --accounts a.csv --positions p.csv > /dev/null
+  echo '{"type":"market","market":"BTC","mark":80}' | $S apply "$1" - > /dev/null
+  # tight budgets keep the corpus quick; the deadline is generous for slow builds
+  $S limits "$1" --instructions 2000000 --memory 67108864 --wall-ms 5000 > /dev/null
+}
+make_ledger "$L"
 
 # cases made here: too large for the repository or not text at all
 printf '\033Lua\124\000\031\223\r\n\032\nbytecode' > "$TMP/bytecode.lua"
@@ -32,6 +39,8 @@ printf '\033Lua\124\000\031\223\r\n\032\nbytecode' > "$TMP/bytecode.lua"
 { printf 'return {name = "nest", haircut = function() return '; for _ in $(seq 300); do printf '('; done
   printf '1'; for _ in $(seq 300); do printf ')'; done; echo ' end}'; } > "$TMP/nesting.lua"
 expect_of() { sed -n '1s/^-- expect: //p' "$1"; }
+decides_of() { sed -n '1s/^-- decides: //p' "$1"; }
+repeat_of() { sed -n '2s/^-- repeat: //p' "$1"; }
 declare -A made=(
   [$TMP/bytecode.lua]="binary chunks are refused: policies are source text"
   [$TMP/huge.lua]="policy source is larger than 256 KiB"
@@ -42,6 +51,7 @@ read -r base_digest base_records <<< "$(fingerprint "$L" | awk '{print $2, $4}')
 count=0
 for f in "$corpus"/*.lua "$TMP/bytecode.lua" "$TMP/huge.lua" "$TMP/nesting.lua"; do
   name=$(basename "$f" .lua)
+  [ -n "$(decides_of "$f")" ] && continue
   want=${made[$f]:-$(expect_of "$f")}
   start=$(date +%s%N)
   run "$S" resolve "$L" a --policy "$f"
@@ -56,13 +66,23 @@ for f in "$corpus"/*.lua "$TMP/bytecode.lua" "$TMP/huge.lua" "$TMP/nesting.lua";
   read -r digest records <<< "$(fingerprint "$L" | awk '{print $2, $4}')"
   is "$digest" "$base_digest" "$name: the ledger's state is unchanged"
   is "$records" "$((base_records + count))" "$name: one deficit_failed record journaled"
+  runs=$(repeat_of "$f")
+  if [ -n "$runs" ]; then
+    run "$S" resolve "$L" a --policy "$f" --id again --dry-run
+    first="$RC|$OUT|$ERR" same=0
+    for _ in $(seq "$runs"); do
+      run "$S" resolve "$L" a --policy "$f" --id again --dry-run
+      [ "$RC|$OUT|$ERR" == "$first" ] && same=$((same + 1))
+    done
+    is "$same" "$runs" "$name: $runs more runs answer byte for byte the same"
+  fi
 done
 ok "the corpus has at least 40 policies ($count)" test "$count" -ge 40
 
 run "$S" journal "$L" --json --from "$((base_records + 1))"
 first=${OUT%%$'\n'*}
-like "$first" '^\{"seq":[0-9]+,"type":"deficit_failed","id":"[0-9]+-a","account":"a","policy":\{"name":"loop","hash":"[0-9a-f]{64}"\},"stage":"haircut","cause":"policy .loop. \([0-9a-f]{12}\) exceeded its instruction budget in haircut: instruction budget exceeded"\}$' \
-  "the journal says which policy failed, where and why"
+like "$first" '^\{"seq":[0-9]+,"type":"deficit_failed","id":"[0-9]+-a","account":"a","policy":\{"name":"loop","hash":"[0-9a-f]{64}"\},"stage":"haircut","cause":"policy .loop. \([0-9a-f]{12}\) exceeded its instruction budget in haircut: instruction budget exceeded","evaluator":\{"lua":"Lua 5\.4\.4","build":"[0-9a-f]{64}"\}\}$' \
+  "the journal says which policy failed, where, why, and which evaluator ran it"
 
 # the engine still works: a sound policy resolves the same deficit
 run "$S" resolve "$L" a --policy "$policies/pro_rata.lua" --id after-the-corpus
@@ -71,4 +91,29 @@ like "$OUT" $'haircut p 700\n  haircut q 100\n  haircut r 350\n  haircut s 350\n
   "with the expected haircuts: q's cap of 100 binds, 1400 split 2:1:1"
 run "$S" check "$L"
 is "$RC" 0 "and the invariants hold"
+
+# policies that would decide differently from run to run (a fresh evaluator,
+# its addresses and hash seed new, each time): the same decision every time,
+# and the applied one reproduced by replay
+for f in "$corpus"/*.lua; do
+  want=$(decides_of "$f")
+  [ -n "$want" ] || continue
+  name=$(basename "$f" .lua)
+  D=$TMP/$name
+  make_ledger "$D"
+  run "$S" resolve "$D" a --policy "$f" --id d-1 --dry-run
+  first="$RC|$OUT|$ERR" same=0
+  like "$OUT" "$want" "$name: decides '$want'"
+  for _ in 1 2 3 4 5; do
+    run "$S" resolve "$D" a --policy "$f" --id d-1 --dry-run
+    [ "$RC|$OUT|$ERR" == "$first" ] && same=$((same + 1))
+  done
+  is "$same" 5 "$name: 5 more dry runs decide byte for byte the same"
+  run "$S" resolve "$D" a --policy "$f" --id d-1
+  like "$OUT" "$want" "$name: applied, the same decision"
+  run "$S" replay "$D"
+  is "$RC|$OUT" "0|record 17 deficit d-1 (a): reproduced exactly
+1 deficits replayed with their own policies: 1 reproduced exactly, 0 differ
+" "$name: replay reproduces it"
+done
 done_testing
