@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "text.h" /* engine/common: the library's own UTF-8 rule, shared */
 
 int refused(socloss *led, int rc) {
   fprintf(stderr, "socloss: %s\n", led ? socloss_errmsg(led) : socloss_strerror(rc));
@@ -88,25 +89,6 @@ int read_input(call *c, int slot, const char *path, file_kind kind) {
 }
 
 /* ---- JSON out ------------------------------------------------------------ */
-
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0: no
- * overlong form, no surrogate, nothing past U+10FFFF (what jansson takes).
- * The library has its own (engine/common), which the CLI may not include. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-  unsigned c = s[0], cp, min;
-  size_t k;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) k = 2, cp = c & 0x1f, min = 0x80;
-  else if (c >= 0xe0 && c <= 0xef) k = 3, cp = c & 0x0f, min = 0x800;
-  else if (c >= 0xf0 && c <= 0xf4) k = 4, cp = c & 0x07, min = 0x10000;
-  else return 0;
-  if (n < k) return 0;
-  for (size_t i = 1; i < k; i++) {
-    if ((s[i] & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (s[i] & 0x3f);
-  }
-  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : k;
-}
 
 json_t *json_text(const char *s) {
   json_t *v = json_string(s);

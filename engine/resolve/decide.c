@@ -285,8 +285,7 @@ int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, 
   return SOCLOSS_OK;
 }
 
-/* Turns the policy's answer into haircut actions over the candidates c. */
-int haircut_actions(const cands *c, const eval_response *rs, hc_action **out) {
+int haircut_actions(step *s, const cands *c, const eval_response *rs, hc_action **out) {
   hc_action *hc = malloc((rs->nactions ? rs->nactions : 1) * sizeof *hc);
   if (!hc) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < rs->nactions; k++) {
@@ -294,6 +293,15 @@ int haircut_actions(const cands *c, const eval_response *rs, hc_action **out) {
     hc[k] = (hc_action){c->ids + c->off[i], c->off[i + 1] - c->off[i], i, rs->actions[k].value};
   }
   *out = hc;
+  s->d->hc = hc;
+  s->d->nhc = rs->nactions;
+  /* what the policy saw is exact for the haircut step: no read needed */
+  s->equity_hint = c->equity;
+  s->ncands = c->n;
+  s->hint_size = c->size;
+  s->hint_cost = c->cost;
+  s->hint_upnl = c->upnl;
+  s->hint_stride = c->cap;
   return SOCLOSS_OK;
 }
 
@@ -327,17 +335,8 @@ static int resolve_txn(store_txn *t, void *ud) {
   /* 5: haircuts */
   if (shortfall > 0 && lv->pol.has_haircut) {
     if ((rc = ask_policy(lv, t, &d, EVAL_FN_HAIRCUT, shortfall, a.tot.fund_cash, NULL, 0, NULL, &c2, &buf2, &rs)) ||
-        (rc = haircut_actions(&c2, &rs, &hc)))
+        (rc = haircut_actions(&s, &c2, &rs, &hc)) || (rc = step_haircuts(&s, shortfall)))
       goto out;
-    d.hc = hc;
-    d.nhc = rs.nactions;
-    s.equity_hint = c2.equity;
-    s.ncands = c2.n;
-    s.hint_size = c2.size;
-    s.hint_cost = c2.cost;
-    s.hint_upnl = c2.upnl;
-    s.hint_stride = c2.cap;
-    if ((rc = step_haircuts(&s, shortfall))) goto out;
   }
   lv->stage = NULL;
 

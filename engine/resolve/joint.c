@@ -93,17 +93,8 @@ static int joint_txn(store_txn *t, void *ud) {
     lv->account = "";
     if ((rc = ask_policy(lv, t, &all, EVAL_FN_HAIRCUT, (int64_t)shortfall, a.tot.fund_cash, jl->accounts, n, &joint,
                          &c2, &buf2, &rs)) ||
-        (rc = haircut_actions(&c2, &rs, &hc)))
+        (rc = haircut_actions(&s, &c2, &rs, &hc)) || (rc = charge_haircuts(&s, (int64_t)shortfall, &covered)))
       goto out;
-    all.hc = hc;
-    all.nhc = rs.nactions;
-    s.equity_hint = c2.equity;
-    s.ncands = c2.n;
-    s.hint_size = c2.size;
-    s.hint_cost = c2.cost;
-    s.hint_upnl = c2.upnl;
-    s.hint_stride = c2.cap;
-    if ((rc = charge_haircuts(&s, (int64_t)shortfall, &covered))) goto out;
   }
   lv->stage = NULL;
 

@@ -112,8 +112,9 @@ void held_free(held *h);
 /* Steps 1 to 4: prices, the policy's closes, the takeover, the fund;
  * *shortfall gets what is left for the haircuts. */
 int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, int64_t *shortfall);
-/* The policy's answer as haircut actions over the candidates c (malloc'd). */
-int haircut_actions(const cands *c, const eval_response *rs, hc_action **out);
+/* The policy's answer as haircut actions over the candidates c (malloc'd
+ * into *out), set on s's deficit, with c as the step's hints. */
+int haircut_actions(step *s, const cands *c, const eval_response *rs, hc_action **out);
 
 /* Loads lv's policy in the sandbox, then resolves in a transaction nested
  * in t: all of it applied, or none (a failure leaves its stage in lv). */
