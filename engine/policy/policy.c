@@ -175,6 +175,22 @@ static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
   return rs->status;
 }
 
+/* An answer that breaks the protocol: the evaluator is stopped (it is
+ * started again on the next call) and the failure says why. */
+static int broken(evaluator *ev, eval_response *rs, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int broken(evaluator *ev, eval_response *rs, const char *fmt, ...) {
+  va_list ap;
+  reap(ev, NULL);
+  memset(rs, 0, sizeof *rs);
+  rs->status = EVAL_PROTOCOL;
+  va_start(ap, fmt);
+  vsnprintf(rs->message, sizeof rs->message, fmt, ap);
+  va_end(ap);
+  log_say(&ev->log, "evaluator stopped: %s", rs->message);
+  return rs->status;
+}
+
 int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, void **buf,
                    uint64_t *elapsed_us) {
   uint64_t t0 = now_us();
@@ -207,7 +223,12 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   if (how) return fault(ev, how, rs, rq->limits.wall_ms);
   uint64_t deadline = now_us() + (rq->limits.wall_ms + GRACE_MS) * 1000u;
   how = recv_all(ev->fd, &n, sizeof n, deadline);
-  if (!how && n > EVAL_MESSAGE_MAX) how = -1;
+  /* what the request can legitimately get back bounds what is allocated:
+   * a length past it is a broken protocol, not memory to give */
+  uint64_t most = evalproto_response_max(rq);
+  if (!how && n > most)
+    return broken(ev, rs, "the evaluator's answer of %llu bytes is over the %llu bytes this request allows",
+                  (unsigned long long)n, (unsigned long long)most);
   void *p = how ? NULL : malloc(n ? n : 1);
   if (!how && !p) how = -1;
   if (!how) how = recv_all(ev->fd, p, n, deadline);
@@ -217,12 +238,15 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   }
   if (evalproto_decode_response(p, n, rs)) {
     free(p);
-    reap(ev, NULL);
-    memset(rs, 0, sizeof *rs);
-    rs->status = EVAL_PROTOCOL;
-    snprintf(rs->message, sizeof rs->message, "the evaluator's answer is malformed");
-    log_say(&ev->log, "evaluator stopped: %s", rs->message);
-    return rs->status;
+    return broken(ev, rs, "the evaluator's answer is malformed");
+  }
+  size_t actions_max = evalproto_actions_max(rq), data_max = rq->fn == EVAL_FN_DATA ? EVAL_DATA_MAX : 0;
+  if (rs->nactions > actions_max || rs->data_len > data_max) {
+    size_t got = rs->nactions > actions_max ? rs->nactions : rs->data_len;
+    int actions = rs->nactions > actions_max;
+    free(p);
+    return broken(ev, rs, "the evaluator's answer holds %zu %s, more than the %zu this request allows", got,
+                  actions ? "actions" : "bytes of data", actions ? actions_max : data_max);
   }
   *buf = p;
   if (elapsed_us) *elapsed_us = now_us() - t0;
