@@ -7,6 +7,14 @@
  * ends with SIGKILL.  A dead evaluator is a refused policy, never a dead
  * host: sends use MSG_NOSIGNAL, so no SIGPIPE.  Started with posix_spawn
  * (safe in threaded hosts) and an empty environment.
+ *
+ * Before each request the evaluator gets an address-space limit
+ * (RLIMIT_AS, through prlimit) sized to that request, so that whatever a
+ * policy makes it allocate, inside the Lua allocator's budget or not, has
+ * a ceiling.  It is set from here rather than by the evaluator itself: the
+ * host is the party that trusts the limits, the limit is in place before the
+ * request is even read, and the evaluator's seccomp filter need not allow
+ * setrlimit (so a policy that escaped Lua could not lift it either).
  */
 #define _GNU_SOURCE
 #include "policy.h"
@@ -22,12 +30,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define GRACE_MS 500  /* past the evaluator's own deadline, before SIGKILL */
+
+/* AddressSanitizer reserves terabytes of address space for its shadow: an
+ * evaluator built with it (as the library, in a sanitizer build) cannot run
+ * under any RLIMIT_AS, so such a build leaves the limit out. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPACE_LIMITED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPACE_LIMITED 0
+#endif
+#endif
+#ifndef SPACE_LIMITED
+#define SPACE_LIMITED 1
+#endif
 
 static uint64_t now_us(void) {
   struct timespec t;
@@ -98,6 +121,7 @@ static int start(evaluator *ev, char *msg, size_t msglen) {
   fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
   ev->pid = pid;
   ev->fd = sv[0];
+  ev->space = 0;
   log_say(&ev->log, "evaluator %s started (pid %d)", ev->path, (int)pid);
   return 0;
 }
@@ -175,6 +199,34 @@ static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
   return rs->status;
 }
 
+/* The address space the evaluator may use for request rq of len bytes:
+ * the policy's memory budget and a quarter more (the C allocator's own
+ * overhead), three times the request (the frame it reads, the answer and
+ * its encoded copy, each at most the request's size: an action is 24 bytes,
+ * the request holds more than that per candidate and market, and the zero
+ * column it may add is smaller), four times a test file's data (the JSON, its
+ * buffer's slack, its encoded copy), and 64 MiB for the program, its
+ * libraries and its stack. */
+static uint64_t space_for(const eval_request *rq, size_t len) {
+  uint64_t memory = rq->limits.memory;
+  return ((uint64_t)64 << 20) + memory + memory / 4 + 3 * (uint64_t)len + 4 * (uint64_t)EVAL_DATA_MAX;
+}
+
+/* Sets the evaluator's RLIMIT_AS (the soft limit, within the hard one it
+ * inherited) when it changes.  A host that may not (a seccomp profile
+ * without prlimit) is told through the log, once for each value; the Lua
+ * budget still holds. */
+static void limit_space(evaluator *ev, uint64_t want) {
+  if (!SPACE_LIMITED || want == ev->space) return;
+  ev->space = want;
+  struct rlimit r;
+  if (prlimit(ev->pid, RLIMIT_AS, NULL, &r) == 0) {
+    r.rlim_cur = r.rlim_max != RLIM_INFINITY && want > r.rlim_max ? r.rlim_max : want;
+    if (prlimit(ev->pid, RLIMIT_AS, &r, NULL) == 0) return;
+  }
+  log_say(&ev->log, "evaluator %d: cannot limit its address space: %s", (int)ev->pid, strerror(errno));
+}
+
 /* An answer that breaks the protocol: the evaluator is stopped (it is
  * started again on the next call) and the failure says why. */
 static int broken(evaluator *ev, eval_response *rs, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -214,6 +266,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     snprintf(rs->message, sizeof rs->message, "out of memory encoding the request");
     return rs->status;
   }
+  limit_space(ev, space_for(rq, b.len));
   /* sending may take a while for millions of candidates: it has its own
    * allowance; the policy's deadline starts when the evaluator has it */
   uint64_t n = b.len;
