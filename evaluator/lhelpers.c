@@ -449,7 +449,11 @@ static int h_deleverage(lua_State *L) {
       spent[x->index] = cost > INT64_MAX - spent[x->index] ? INT64_MAX : spent[x->index] + cost;
     }
   }
-  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + ops[0].n);
+  /* the list may not grow past what an answer can hold (each candidate
+   * once per market, and one): the order is walked no further */
+  size_t most = evalproto_actions_max(rq), room = nb < most ? most - nb : 0;
+  if (ops[0].n < room) room = ops[0].n;
+  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + room);
   if (nb) memcpy(a->a, before->a, nb * sizeof *a->a);
   a->n = nb;
   int64_t left = lots;
@@ -462,6 +466,8 @@ static int h_deleverage(lua_State *L) {
     int64_t can = bearable(mk, e < INT64_MIN ? INT64_MIN : (int64_t)e);
     if (can < avail) avail = can;
     if (avail <= 0) continue;
+    if (a->n == nb + room)
+      return luaL_error(L, "deleverage: more than %I actions, more than there can be", (lua_Integer)most);
     int64_t q = avail < left ? avail : left;
     a->a[a->n++] =
         (eval_action){.index = (uint32_t)(i - 1), .market = (uint32_t)m, .value = q, .share = EVAL_SHARE_FULL};

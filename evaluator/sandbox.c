@@ -363,9 +363,11 @@ static int read_result(lua_State *L) {
   const char *what = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
   lua_settop(L, 2);
   if (lua_isnil(L, 2)) return 0;
+  size_t most = evalproto_actions_max(rq);  /* whoever made the list: the policy or a helper */
   actions *a = luaL_testudata(L, 2, ACTIONS_MT);
   if (a) {
     if (a->fn != fn) return luaL_error(L, "%s returned %s actions", what, a->fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage");
+    if (a->n > most) return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)a->n);
     r->out = malloc((a->n ? a->n : 1) * sizeof *r->out);
     if (!r->out) return luaL_error(L, "out of memory");
     memcpy(r->out, a->a, a->n * sizeof *r->out);
@@ -375,7 +377,7 @@ static int read_result(lua_State *L) {
   if (!lua_istable(L, 2))
     return luaL_error(L, "%s must return a list of actions, not %s", what, luaL_typename(L, 2));
   lua_Unsigned n = lua_rawlen(L, 2);
-  if (n > (lua_Unsigned)rq->c.n * (rq->nmarkets ? rq->nmarkets : 1) + 1)
+  if (n > most)
     return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)n);
   r->out = malloc((n ? n : 1) * sizeof *r->out);
   if (!r->out) return luaL_error(L, "out of memory");
