@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define GRACE_MS 500  /* past the evaluator's own deadline, before SIGKILL */
 
 /* AddressSanitizer reserves terabytes of address space for its shadow: an
@@ -351,6 +353,19 @@ int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   if (rs.status != EVAL_OK) {
     policy_label(p, label, sizeof label);
     err_fail(SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), rs.message);
+    free(buf);
+    return SOCLOSS_EPOLICY;
+  }
+  /* the name goes into the registry, the journal and messages: the rule of
+   * ids, whatever the evaluator says (the real one checks it too) */
+  if (!id_valid(rs.name)) {
+    char q[TEXT_QUOTED(CODEC_ID_MAX)];
+    policy_label(p, label, sizeof label);
+    err_fail(SOCLOSS_EPOLICY,
+             "%s %s: the evaluator named it '%s': a policy's name is 1 to 64 printable ASCII characters without "
+             "spaces",
+             label, eval_status_text(EVAL_LOAD), text_quote(q, rs.name, strlen(rs.name), CODEC_ID_MAX));
+    evaluator_stop(led->ev);  /* not the evaluator's way: the next call starts a new one */
     free(buf);
     return SOCLOSS_EPOLICY;
   }
