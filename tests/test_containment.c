@@ -16,8 +16,11 @@
  * 80 is jansson's tree of the densest JSON ([{},{},...] takes 77 times its
  * text); an answer of actions costs the host far less.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -85,13 +88,14 @@ static outcome in_child(case_fn fn, void *ud) {
   memset(&o, 0, sizeof o);
   int p[2];
   fflush(stdout);
-  if (pipe(p)) {
+  if (pipe2(p, O_CLOEXEC)) {  /* the programs the case starts must not hold it open past the case's end */
     o.rc = -1;
     snprintf(o.msg, sizeof o.msg, "pipe: %s", strerror(errno));
     return o;
   }
   pid_t pid = fork();
   if (pid == 0) {
+    setpgid(0, 0);  /* a group of its own, with the evaluators it starts */
     close(p[0]);
     o.host_base_kb = status_kb("VmRSS");
     o.rc = fn(ud, o.msg, sizeof o.msg);
@@ -103,7 +107,12 @@ static outcome in_child(case_fn fn, void *ud) {
   ssize_t got = pid > 0 ? read(p[0], &o, sizeof o) : -1;
   close(p[0]);
   int st = 0;
-  if (pid > 0) waitpid(pid, &st, 0);
+  if (pid > 0) {
+    /* what a case that died left running (a fake evaluator waits forever);
+     * the child has said all it will, and as a zombie keeps its group's id */
+    if (got != (ssize_t)sizeof o) kill(-pid, SIGKILL);
+    waitpid(pid, &st, 0);
+  }
   if (got != (ssize_t)sizeof o) {
     memset(&o, 0, sizeof o);
     o.rc = -1;
