@@ -5,7 +5,9 @@
  * arithmetic with checked overflow (an overflow is an error, never a wrap),
  * and every tie goes to the lower index, which is the lower account id.
  * Results are allocated through the Lua allocator, so they count against
- * the policy's memory budget.
+ * the policy's memory budget, and so are the temporaries of pro_rata,
+ * waterfill and order (budgeted): memory a policy makes the evaluator take
+ * is memory its budget counts.
  */
 #include "lhelpers.h"
 
@@ -257,6 +259,14 @@ static int h_column(lua_State *L) {
   return 1;
 }
 
+/* The policy's budgeted allocator, for a helper's temporaries.  They are
+ * freed before the helper raises anything, so none outlives an error. */
+static alloc_mem budgeted(lua_State *L) {
+  alloc_mem m;
+  m.f = lua_getallocf(L, &m.ud);
+  return m;
+}
+
 static int alloc_error(lua_State *L, const char *what, int rc) {
   if (rc == ALLOC_ENOMEM) return luaL_error(L, "%s: out of memory", what);
   return luaL_error(L, "%s: weights must be >= 0 and the total >= 0", what);
@@ -267,7 +277,8 @@ static int h_pro_rata(lua_State *L) {
   lua_Integer total = luaL_checkinteger(L, 2);
   if (!w.v) return luaL_error(L, "pro_rata: weights must be a column or a list");
   column *c = new_column(L, w.n, COL_INT);
-  int rc = alloc_pro_rata(w.v, w.n, total, int_data(c));
+  alloc_mem mem = budgeted(L);
+  int rc = alloc_pro_rata_in(&mem, w.v, w.n, total, int_data(c));
   return rc ? alloc_error(L, "pro_rata", rc) : 1;
 }
 
@@ -277,7 +288,8 @@ static int h_waterfill(lua_State *L) {
   if (!ops[0].v || !ops[1].v) return luaL_error(L, "waterfill: weights and caps must be columns or lists");
   common_length(L, ops, 2);
   column *c = new_column(L, ops[0].n, COL_INT);
-  int rc = alloc_waterfill(ops[0].v, ops[1].v, ops[0].n, total, int_data(c));
+  alloc_mem mem = budgeted(L);
+  int rc = alloc_waterfill_in(&mem, ops[0].v, ops[1].v, ops[0].n, total, int_data(c));
   return rc ? alloc_error(L, "waterfill", rc) : 1;
 }
 
@@ -298,7 +310,9 @@ static int h_order(lua_State *L) {
   }
   if (k->kind == COL_ID) return luaL_error(L, "order: keys must be numbers");
   uint32_t *idx = lua_newuserdatauv(L, (k->n ? k->n : 1) * sizeof *idx, 0);
-  int rc = k->kind == COL_INT ? order_i64(k->i, k->n, desc, idx) : order_f64(k->f, k->n, desc, idx);
+  alloc_mem mem = budgeted(L);
+  int rc = k->kind == COL_INT ? order_i64_in(&mem, k->i, k->n, desc, idx)
+                               : order_f64_in(&mem, k->f, k->n, desc, idx);
   if (rc == ALLOC_EINVAL) return luaL_error(L, "order: NaN has no order");
   if (rc) return luaL_error(L, "order: out of memory");
   column *c = new_column(L, k->n, COL_INT);
@@ -435,7 +449,11 @@ static int h_deleverage(lua_State *L) {
       spent[x->index] = cost > INT64_MAX - spent[x->index] ? INT64_MAX : spent[x->index] + cost;
     }
   }
-  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + ops[0].n);
+  /* the list may not grow past what an answer can hold (each candidate
+   * once per market, and one): the order is walked no further */
+  size_t most = evalproto_actions_max(rq), room = nb < most ? most - nb : 0;
+  if (ops[0].n < room) room = ops[0].n;
+  actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + room);
   if (nb) memcpy(a->a, before->a, nb * sizeof *a->a);
   a->n = nb;
   int64_t left = lots;
@@ -448,6 +466,8 @@ static int h_deleverage(lua_State *L) {
     int64_t can = bearable(mk, e < INT64_MIN ? INT64_MIN : (int64_t)e);
     if (can < avail) avail = can;
     if (avail <= 0) continue;
+    if (a->n == nb + room)
+      return luaL_error(L, "deleverage: more than %I actions, more than there can be", (lua_Integer)most);
     int64_t q = avail < left ? avail : left;
     a->a[a->n++] =
         (eval_action){.index = (uint32_t)(i - 1), .market = (uint32_t)m, .value = q, .share = EVAL_SHARE_FULL};

@@ -72,8 +72,8 @@ static void harden(void) {
   limit(RLIMIT_FSIZE, 0);
   limit(RLIMIT_NOFILE, 3);
   limit(RLIMIT_NPROC, 0);
-  /* RLIMIT_AS stays as inherited: the request (up to 2 GiB) must fit, and
-   * the Lua allocator's budget is the limit policies meet. */
+  /* RLIMIT_AS is the host's to set, before each request and sized to it
+   * (engine/policy/policy.c): the filter below keeps setrlimit out. */
   seccomp_filter();  /* where the kernel allows; the other layers hold without it */
 }
 

@@ -21,7 +21,6 @@
  */
 #include "sandbox.h"
 
-#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -33,6 +32,7 @@
 
 #include "constants.h"
 #include "ctx.h"
+#include "datajson.h"
 #include "lhelpers.h"
 
 #define HOOK_EVERY 1000
@@ -393,9 +393,11 @@ static int read_result(lua_State *L) {
   const char *what = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
   lua_settop(L, 2);
   if (lua_isnil(L, 2)) return 0;
+  size_t most = evalproto_actions_max(rq);  /* whoever made the list: the policy or a helper */
   actions *a = luaL_testudata(L, 2, ACTIONS_MT);
   if (a) {
     if (a->fn != fn) return luaL_error(L, "%s returned %s actions", what, a->fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage");
+    if (a->n > most) return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)a->n);
     r->out = malloc((a->n ? a->n : 1) * sizeof *r->out);
     if (!r->out) return luaL_error(L, "out of memory");
     memcpy(r->out, a->a, a->n * sizeof *r->out);
@@ -405,7 +407,7 @@ static int read_result(lua_State *L) {
   if (!lua_istable(L, 2))
     return luaL_error(L, "%s must return a list of actions, not %s", what, luaL_typename(L, 2));
   lua_Unsigned n = lua_rawlen(L, 2);
-  if (n > (lua_Unsigned)rq->c.n * (rq->nmarkets ? rq->nmarkets : 1) + 1)
+  if (n > most)
     return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)n);
   r->out = malloc((n ? n : 1) * sizeof *r->out);
   if (!r->out) return luaL_error(L, "out of memory");
@@ -493,57 +495,6 @@ static const char *shape(lua_State *L, int t, eval_response *rs) {
   return NULL;
 }
 
-/* ---- data chunks: a Lua value as JSON ------------------------------------ */
-
-#define DATA_DEPTH_MAX 32
-#define DATA_VALUES_MAX 1000000
-
-static json_t *to_json(lua_State *L, int idx, int depth, size_t *values) {
-  if (++*values > DATA_VALUES_MAX) luaL_error(L, "data: more than %d values", DATA_VALUES_MAX);
-  if (depth > DATA_DEPTH_MAX) luaL_error(L, "data: nested deeper than %d", DATA_DEPTH_MAX);
-  idx = lua_absindex(L, idx);
-  switch (lua_type(L, idx)) {
-    case LUA_TBOOLEAN: return json_boolean(lua_toboolean(L, idx));
-    case LUA_TNUMBER:
-      if (lua_isinteger(L, idx)) return json_integer(lua_tointeger(L, idx));
-      return json_real(lua_tonumber(L, idx));
-    case LUA_TSTRING: {
-      size_t len;
-      const char *s = lua_tolstring(L, idx, &len);
-      return json_stringn(s, len);
-    }
-    case LUA_TTABLE: {
-      luaL_checkstack(L, 4, "data");
-      lua_Unsigned n = lua_rawlen(L, idx);
-      size_t count = 0;
-      lua_pushnil(L);
-      while (lua_next(L, idx)) {
-        count++;
-        lua_pop(L, 1);
-      }
-      if (count == n) {  /* a sequence (an empty table is an empty list) */
-        json_t *a = json_array();
-        for (lua_Unsigned k = 1; k <= n; k++) {
-          lua_rawgeti(L, idx, (lua_Integer)k);
-          json_array_append_new(a, to_json(L, -1, depth + 1, values));
-          lua_pop(L, 1);
-        }
-        return a;
-      }
-      json_t *o = json_object();
-      lua_pushnil(L);
-      while (lua_next(L, idx)) {
-        if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "data: a table mixes list items and names");
-        json_object_set_new(o, lua_tostring(L, -2), to_json(L, -1, depth + 1, values));
-        lua_pop(L, 1);
-      }
-      return o;
-    }
-    default: luaL_error(L, "data: a %s has no JSON form", luaL_typename(L, idx));
-  }
-  return NULL;
-}
-
 enum { STAGE_LOAD, STAGE_RUN, STAGE_RESULT };
 
 typedef struct run {
@@ -552,7 +503,7 @@ typedef struct run {
   int stage;
   const char *bad_shape;
   reading r;
-  char *data;      /* EVAL_FN_DATA: the JSON text (malloc'd) */
+  codec_buf data;  /* EVAL_FN_DATA: the JSON text */
   int64_t *zeros;  /* the event's charged column when the host sent none (malloc'd) */
 } run;
 
@@ -568,12 +519,8 @@ static int call_policy(lua_State *L) {
   lua_call(L, 0, 1);
   int policy = lua_gettop(L);
   if (rq->fn == EVAL_FN_DATA) {
-    size_t values = 0;
     x->stage = STAGE_RESULT;
-    json_t *j = to_json(L, policy, 0, &values);
-    x->data = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
-    if (!x->data) return luaL_error(L, "data: out of memory");
+    datajson_write(L, policy, &x->data);
     return 0;
   }
   if ((x->bad_shape = shape(L, policy, x->rs)) != NULL || rq->fn == EVAL_FN_PROBE) return 0;
@@ -607,7 +554,7 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   lua_State *L = lua_newstate(capped_alloc, &b);
   if (!L) return set_message(rs, EVAL_MEMORY, "cannot create a Lua state within the memory budget");
   lua_atpanic(L, panic);
-  run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, NULL, NULL};
+  run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, {0}, NULL};
   lua_pushcfunction(L, msgh);  /* 1 */
   int st = luaL_loadbufferx(L, rq->source, rq->source_len, "=policy", "t");
   char why[EVAL_TEXT_MAX + 1];
@@ -629,9 +576,9 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
       free(x.r.out);
     } else if (rq->fn == EVAL_FN_DATA) {
       rs->status = EVAL_OK;
-      rs->data = x.data;
-      rs->data_len = strlen(x.data);
-      x.data = NULL;
+      rs->data = (const char *)x.data.p;
+      rs->data_len = x.data.len;
+      x.data = (codec_buf){0};
     } else if (x.bad_shape) {
       set_message(rs, EVAL_LOAD, x.bad_shape);
       free(x.r.out);
@@ -640,7 +587,7 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
       rs->actions = x.r.out;
     }
   }
-  free(x.data);
+  codec_buf_free(&x.data);
   if (rs->status != EVAL_OK) rs->nactions = 0;
   rs->instructions = b.instructions;
   /* Closing is safe: policies cannot set metatables, so no __gc or __close

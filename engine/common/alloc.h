@@ -15,21 +15,38 @@
 
 enum { ALLOC_OK = 0, ALLOC_EINVAL = -1, ALLOC_ENOMEM = -2, ALLOC_EOVERFLOW = -3 };
 
+/* Where the rules below take their temporaries from (the remainders and
+ * their order, water-filling's work list, the merge buffer of a sort).  f
+ * has lua_Alloc's contract, f(ud, NULL, 0, n) allocates and f(ud, p, n, 0)
+ * frees, so that the evaluator can pass its Lua allocator and a policy's
+ * memory budget counts them.  The functions without _in use malloc.
+ * Temporaries: pro_rata 28 bytes an entry, waterfill 8 and then 28 a
+ * weighted entry, order 4. */
+typedef struct alloc_mem {
+  void *(*f)(void *ud, void *p, size_t osize, size_t nsize);
+  void *ud;
+} alloc_mem;
+
 /* Splits total (>= 0) in proportion to weights (each >= 0): out[i] =
  * floor(total * w[i] / W) plus one atom for the (total - sum of floors)
  * largest remainders.  All weights zero: all zero (nothing can be split). */
 int alloc_pro_rata(const int64_t *w, size_t n, int64_t total, int64_t *out);
+int alloc_pro_rata_in(const alloc_mem *mem, const int64_t *w, size_t n, int64_t total, int64_t *out);
 
 /* Capped pro-rata (water-filling): like alloc_pro_rata but out[i] never
  * exceeds cap[i]; where a cap binds, the rest is shared among the others in
  * the same proportion.  When the caps of the weighted entries add up to less
  * than total, each pays its cap.  Entries with weight 0 or cap <= 0 get 0. */
 int alloc_waterfill(const int64_t *w, const int64_t *cap, size_t n, int64_t total, int64_t *out);
+int alloc_waterfill_in(const alloc_mem *mem, const int64_t *w, const int64_t *cap, size_t n, int64_t total,
+                       int64_t *out);
 
 /* Indices 0..n-1 ordered by key, descending when desc, ties to the lower
  * index (a stable sort). */
 int order_i64(const int64_t *key, size_t n, int desc, uint32_t *idx);
 int order_f64(const double *key, size_t n, int desc, uint32_t *idx);
+int order_i64_in(const alloc_mem *mem, const int64_t *key, size_t n, int desc, uint32_t *idx);
+int order_f64_in(const alloc_mem *mem, const double *key, size_t n, int desc, uint32_t *idx);
 
 /* floor(a * b / c) in 128 bits; ALLOC_EINVAL when c == 0, ALLOC_EOVERFLOW
  * when the result does not fit int64. */

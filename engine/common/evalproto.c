@@ -7,6 +7,16 @@
 
 static void put_i64(codec_buf *b, int64_t v) { codec_buf_i64(b, v); }
 
+size_t evalproto_actions_max(const eval_request *rq) {
+  size_t per = rq->nmarkets ? rq->nmarkets : 1;  /* both below 2^32 on the wire: the product fits 64 bits */
+  return rq->c.n * per + 1;
+}
+
+uint64_t evalproto_response_max(const eval_request *rq) {
+  uint64_t data = rq->fn == EVAL_FN_DATA ? EVAL_DATA_MAX : 0;
+  return EVAL_ANSWER_FIXED + (uint64_t)evalproto_actions_max(rq) * sizeof(eval_action) + data;
+}
+
 static void put_column(codec_buf *b, const int64_t *v, size_t n) {
   codec_buf_align8(b);
   codec_buf_raw(b, v, n * sizeof *v);

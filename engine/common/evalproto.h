@@ -19,6 +19,11 @@
 #define EVAL_MESSAGE_MAX ((uint64_t)1 << 31)
 #define EVAL_SOURCE_MAX (256 * 1024)
 #define EVAL_TEXT_MAX 512                 /* longest message returned */
+#define EVAL_DATA_MAX (1 << 20)           /* the most JSON a test file's data may be: the host parses it */
+/* A response's every field but its actions and its data, with room to
+ * spare for fields to come: the part of the longest legitimate answer that
+ * does not grow with the request (evalproto_response_max). */
+#define EVAL_ANSWER_FIXED 4096
 
 enum eval_fn {
   EVAL_FN_PROBE = 1,       /* load the policy, check its shape */
@@ -133,6 +138,15 @@ typedef struct eval_response {
   char lua_release[CODEC_ID_MAX + 1];
   char build_id[CODEC_ID_MAX + 1];
 } eval_response;
+
+/* The most actions an answer to rq can hold: each candidate once per market
+ * (a close) or once (a charge), and one more.  A longer list is refused
+ * whoever built it, the policy or a helper. */
+size_t evalproto_actions_max(const eval_request *rq);
+/* The longest answer rq can legitimately get, in bytes: the fixed fields,
+ * its most actions, and for a test file EVAL_DATA_MAX of data.  The host
+ * refuses a frame announced longer before it allocates anything. */
+uint64_t evalproto_response_max(const eval_request *rq);
 
 void evalproto_encode_request(codec_buf *b, const eval_request *rq);
 /* The request's pointers point into `data`, which must stay alive. */

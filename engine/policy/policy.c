@@ -7,6 +7,14 @@
  * ends with SIGKILL.  A dead evaluator is a refused policy, never a dead
  * host: sends use MSG_NOSIGNAL, so no SIGPIPE.  Started with posix_spawn
  * (safe in threaded hosts) and an empty environment.
+ *
+ * Before each request the evaluator gets an address-space limit
+ * (RLIMIT_AS, through prlimit) sized to that request, so that whatever a
+ * policy makes it allocate, inside the Lua allocator's budget or not, has
+ * a ceiling.  It is set from here rather than by the evaluator itself: the
+ * host is the party that trusts the limits, the limit is in place before the
+ * request is even read, and the evaluator's seccomp filter need not allow
+ * setrlimit (so a policy that escaped Lua could not lift it either).
  */
 #define _GNU_SOURCE
 #include "policy.h"
@@ -22,12 +30,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define GRACE_MS 500  /* past the evaluator's own deadline, before SIGKILL */
+
+/* AddressSanitizer reserves terabytes of address space for its shadow: an
+ * evaluator built with it (as the library, in a sanitizer build) cannot run
+ * under any RLIMIT_AS, so such a build leaves the limit out. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPACE_LIMITED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPACE_LIMITED 0
+#endif
+#endif
+#ifndef SPACE_LIMITED
+#define SPACE_LIMITED 1
+#endif
 
 static uint64_t now_us(void) {
   struct timespec t;
@@ -98,6 +123,7 @@ static int start(evaluator *ev, char *msg, size_t msglen) {
   fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
   ev->pid = pid;
   ev->fd = sv[0];
+  ev->space = 0;
   log_say(&ev->log, "evaluator %s started (pid %d)", ev->path, (int)pid);
   return 0;
 }
@@ -175,6 +201,50 @@ static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
   return rs->status;
 }
 
+/* The address space the evaluator may use for request rq of len bytes:
+ * the policy's memory budget and a quarter more (the C allocator's own
+ * overhead), three times the request (the frame it reads, the answer and
+ * its encoded copy, each at most the request's size: an action is 24 bytes,
+ * the request holds more than that per candidate and market, and the zero
+ * column it may add is smaller), four times a test file's data (the JSON, its
+ * buffer's slack, its encoded copy), and 64 MiB for the program, its
+ * libraries and its stack. */
+static uint64_t space_for(const eval_request *rq, size_t len) {
+  uint64_t memory = rq->limits.memory;
+  return ((uint64_t)64 << 20) + memory + memory / 4 + 3 * (uint64_t)len + 4 * (uint64_t)EVAL_DATA_MAX;
+}
+
+/* Sets the evaluator's RLIMIT_AS (the soft limit, within the hard one it
+ * inherited) when it changes.  A host that may not (a seccomp profile
+ * without prlimit) is told through the log, once for each value; the Lua
+ * budget still holds. */
+static void limit_space(evaluator *ev, uint64_t want) {
+  if (!SPACE_LIMITED || want == ev->space) return;
+  ev->space = want;
+  struct rlimit r;
+  if (prlimit(ev->pid, RLIMIT_AS, NULL, &r) == 0) {
+    r.rlim_cur = r.rlim_max != RLIM_INFINITY && want > r.rlim_max ? r.rlim_max : want;
+    if (prlimit(ev->pid, RLIMIT_AS, &r, NULL) == 0) return;
+  }
+  log_say(&ev->log, "evaluator %d: cannot limit its address space: %s", (int)ev->pid, strerror(errno));
+}
+
+/* An answer that breaks the protocol: the evaluator is stopped (it is
+ * started again on the next call) and the failure says why. */
+static int broken(evaluator *ev, eval_response *rs, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int broken(evaluator *ev, eval_response *rs, const char *fmt, ...) {
+  va_list ap;
+  reap(ev, NULL);
+  memset(rs, 0, sizeof *rs);
+  rs->status = EVAL_PROTOCOL;
+  va_start(ap, fmt);
+  vsnprintf(rs->message, sizeof rs->message, fmt, ap);
+  va_end(ap);
+  log_say(&ev->log, "evaluator stopped: %s", rs->message);
+  return rs->status;
+}
+
 int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, void **buf,
                    uint64_t *elapsed_us) {
   uint64_t t0 = now_us();
@@ -198,6 +268,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     snprintf(rs->message, sizeof rs->message, "out of memory encoding the request");
     return rs->status;
   }
+  limit_space(ev, space_for(rq, b.len));
   /* sending may take a while for millions of candidates: it has its own
    * allowance; the policy's deadline starts when the evaluator has it */
   uint64_t n = b.len;
@@ -207,7 +278,12 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   if (how) return fault(ev, how, rs, rq->limits.wall_ms);
   uint64_t deadline = now_us() + (rq->limits.wall_ms + GRACE_MS) * 1000u;
   how = recv_all(ev->fd, &n, sizeof n, deadline);
-  if (!how && n > EVAL_MESSAGE_MAX) how = -1;
+  /* what the request can legitimately get back bounds what is allocated:
+   * a length past it is a broken protocol, not memory to give */
+  uint64_t most = evalproto_response_max(rq);
+  if (!how && n > most)
+    return broken(ev, rs, "the evaluator's answer of %llu bytes is over the %llu bytes this request allows",
+                  (unsigned long long)n, (unsigned long long)most);
   void *p = how ? NULL : malloc(n ? n : 1);
   if (!how && !p) how = -1;
   if (!how) how = recv_all(ev->fd, p, n, deadline);
@@ -217,12 +293,15 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   }
   if (evalproto_decode_response(p, n, rs)) {
     free(p);
-    reap(ev, NULL);
-    memset(rs, 0, sizeof *rs);
-    rs->status = EVAL_PROTOCOL;
-    snprintf(rs->message, sizeof rs->message, "the evaluator's answer is malformed");
-    log_say(&ev->log, "evaluator stopped: %s", rs->message);
-    return rs->status;
+    return broken(ev, rs, "the evaluator's answer is malformed");
+  }
+  size_t actions_max = evalproto_actions_max(rq), data_max = rq->fn == EVAL_FN_DATA ? EVAL_DATA_MAX : 0;
+  if (rs->nactions > actions_max || rs->data_len > data_max) {
+    size_t got = rs->nactions > actions_max ? rs->nactions : rs->data_len;
+    int actions = rs->nactions > actions_max;
+    free(p);
+    return broken(ev, rs, "the evaluator's answer holds %zu %s, more than the %zu this request allows", got,
+                  actions ? "actions" : "bytes of data", actions ? actions_max : data_max);
   }
   *buf = p;
   if (rs->build_id[0] || rs->lua_release[0]) {
@@ -281,6 +360,19 @@ int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   if (rs.status != EVAL_OK) {
     policy_label(p, label, sizeof label);
     err_fail(SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), rs.message);
+    free(buf);
+    return SOCLOSS_EPOLICY;
+  }
+  /* the name goes into the registry, the journal and messages: the rule of
+   * ids, whatever the evaluator says (the real one checks it too) */
+  if (!id_valid(rs.name)) {
+    char q[TEXT_QUOTED(CODEC_ID_MAX)];
+    policy_label(p, label, sizeof label);
+    err_fail(SOCLOSS_EPOLICY,
+             "%s %s: the evaluator named it '%s': a policy's name is 1 to 64 printable ASCII characters without "
+             "spaces",
+             label, eval_status_text(EVAL_LOAD), text_quote(q, rs.name, strlen(rs.name), CODEC_ID_MAX));
+    evaluator_stop(led->ev);  /* not the evaluator's way: the next call starts a new one */
     free(buf);
     return SOCLOSS_EPOLICY;
   }

@@ -18,6 +18,7 @@ typedef struct evaluator {
   int fd;        /* our end of the socket */
   char path[4096];
   log_sink log;   /* optional */
+  uint64_t space; /* the address space (RLIMIT_AS) it was given, 0: none yet */
   /* A rule written in C that answers in place of the process (set only by
    * bench/, to measure what the isolation costs); it fills rs and may point
    * rs->actions at memory the caller then frees. */

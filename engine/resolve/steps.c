@@ -308,11 +308,12 @@ int step_deleverage(step *s, int replay) {
     else if (x->size > held)
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: size %lld exceeds the %lld lots '%s' holds in '%s'",
                   k + 1, (long long)x->size, (long long)held, holder, m->market);
+    /* in 128 bits: sizes near 2^62 add up past int64; the first sum over
+     * the limit stops the walk, so it is below 2^64 when shown */
     else if ((closed[x->market] += x->size) > limit)
       rc = refuse(s, SOCLOSS_EPOLICY,
-                  "deleverage action %zu: closes %lld lots in '%s' in all, more than the %lld of '%s'", k + 1,
-                  (long long)(fits_i64(closed[x->market]) ? (int64_t)closed[x->market] : INT64_MAX), m->market,
-                  (long long)limit, d->account);
+                  "deleverage action %zu: closes %llu lots in '%s' in all, more than the %lld of '%s'", k + 1,
+                  (unsigned long long)closed[x->market], m->market, (long long)limit, d->account);
   }
   size_t first = 0;
   long dup = rc ? -1 : first_repeat(refs, d->ndl, s->ncands, d->nm, &first);
