@@ -432,6 +432,54 @@ static void deficit_lines_share(void) {
   }
 }
 
+static int keep_shadow(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  if (strstr(json, "\"type\":\"shadow\"")) snprintf(ud, 4096, "%s", json);
+  return 0;
+}
+
+/* The shadow policy decides a joint event too, on the same state, never
+ * applied: the same policy decides the same (same: true); one that makes P1
+ * pay it all differs in the event. */
+static void joint_shadow(void) {
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  const char *p1 =
+      "return {name = 'p1_pays', haircut = function(ctx)\n"
+      "  return {{account = 'P1', amount = math.min(ctx.deficit.shortfall, 600)}}\n"
+      "end}";
+  for (int k = 0; k < 2; k++) {
+    fixture fx;
+    fixture_make(&fx, jv_markets, "account,balance\nA1,0\nA2,0\nP1,1000\nP2,1000\nL1,10000\nL2,10000\n",
+                 jv_positions, jv_marks);
+    const char *shadow = k ? p1 : pr;
+    ok(socloss_policy_set(fx.led, SOCLOSS_POLICY_ACTIVE, pr, len, NULL) == SOCLOSS_OK &&
+           socloss_policy_set(fx.led, SOCLOSS_POLICY_SHADOW, shadow, strlen(shadow), NULL) == SOCLOSS_OK,
+       "pro_rata active, %s as the shadow", k ? "p1_pays" : "pro_rata");
+    socloss_event_options o;
+    socloss_event_options_init(&o);
+    o.id = "sh";
+    o.joint = 1;
+    joint_seen js = {0};
+    o.each = joint_each;
+    o.ud = &js;
+    socloss_event_summary sum = {.size = sizeof sum};
+    ok(socloss_resolve_event(fx.led, &o, &sum) == SOCLOSS_OK && js.p1 == 277 && js.p2 == 184,
+       "pro_rata decides: P1 277, P2 184");
+    char rec[4096] = "";
+    socloss_journal(fx.led, 0, keep_shadow, rec);
+    if (!k) ok(strstr(rec, "\"id\":\"sh\"") && strstr(rec, "\"same\":true"), "the shadow decided the same: %.200s", rec);
+    else
+      ok(strstr(rec, "\"same\":false") && strstr(rec, "\"differs_in\":\"event\"") &&
+             strstr(rec, "{\"account\":\"P1\",\"amount\":461}"),
+         "p1_pays would have made P1 pay all 461: %.300s", rec);
+    ok(view(fx.led, "P1").equity == 1323, "only the real decision applied (P1 paid 277)");
+    ok(invariants_hold(fx.led), "invariants");
+    drop_ledger(fx.led, fx.dir);
+  }
+  free(pr);
+}
+
 int main(void) {
   sequential_cascade();
   event_cap();
@@ -441,5 +489,6 @@ int main(void) {
   joint_renamed();
   joint_fallback();
   deficit_lines_share();
+  joint_shadow();
   return done_testing();
 }

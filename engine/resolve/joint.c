@@ -212,6 +212,50 @@ static int joint_again(live *fb, store_txn *t, void *ud) {
   return rc;
 }
 
+/* A joint record's decision alone: its bytes with the time spent and the
+ * evaluator's build left out. */
+static int decision_bytes(const void *p, size_t len, codec_buf *out) {
+  joint_rec j;
+  if (joint_decode(p, len, &j)) return -1;
+  j.instructions = j.policy_us = 0;
+  j.lua_release[0] = j.build_id[0] = 0;
+  joint_encode(out, &j);
+  joint_rec_free(&j);
+  return out->oom ? -1 : 0;
+}
+
+/* The shadow policy decided the event first, on the same state (shadow,
+ * or its failure in why); now the real decision is the journal's last
+ * record: journal what the shadow decided and whether it differs. */
+static int journal_shadow(applier *a, const char *event, const policy_src *sp, const codec_buf *shadow,
+                          const char *why) {
+  const void *p;
+  size_t len;
+  a->seq = store_journal_last(a->t);  /* the decision's nested writes journaled on their own */
+  int rc = store_journal_get(a->t, a->seq, &p, &len);
+  if (rc) return rc;
+  codec_buf mine = {0}, theirs = {0}, b = {0};
+  const char *field = "decision";
+  char *text = NULL;
+  if (!why && !decision_bytes(p, len, &mine) && !decision_bytes(shadow->p, shadow->len, &theirs)) {
+    field = mine.len == theirs.len && !memcmp(mine.p, theirs.p, mine.len) ? NULL : "event";
+    joint_rec j;
+    if (!joint_decode(shadow->p, shadow->len, &j)) {
+      text = joint_json(0, &j);
+      joint_rec_free(&j);
+    }
+  }
+  record_shadow_encode(&b, event, strlen(event), "", sp->name, sp->hash, field, text ? text : why ? why : "");
+  uint64_t seq;
+  rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
+  if (!rc) rc = registry_ensure(a, sp);
+  codec_buf_free(&mine);
+  codec_buf_free(&theirs);
+  codec_buf_free(&b);
+  free(text);
+  return rc;
+}
+
 int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   socloss *led = er->led;
   joint_live jl;
@@ -224,7 +268,11 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   char (*acct)[CODEC_ID_MAX + 1] = malloc((n ? n : 1) * sizeof *acct);
   jl.accounts = malloc((n ? n : 1) * sizeof *jl.accounts);
   jl.ids = malloc((n ? n : 1) * sizeof *jl.ids);
-  role_copy active = {0}, fallback = {0};
+  role_copy active = {0}, fallback = {0}, shadow = {0};
+  codec_buf shadow_rec = {0};
+  char shadow_why[ERRMSG_MAX] = "";
+  policy_src sp;
+  memset(&sp, 0, sizeof sp);
   int rc = acct && jl.accounts && jl.ids ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t i = 0; !rc && i < ev->all.n; i++) {
     if (ev->all.equity[i] >= 0) continue;
@@ -244,7 +292,8 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   snprintf(lv->id, sizeof lv->id, "%s", er->o.id);
   /* the ledger's own policy decides a joint event: it spans markets */
   if ((rc = limits_for(led, a->t, &lv->lim)) || (rc = copy_role(a->t, SOCLOSS_POLICY_ACTIVE, "", &active)) ||
-      (rc = copy_role(a->t, SOCLOSS_POLICY_FALLBACK, "", &fallback)))
+      (rc = copy_role(a->t, SOCLOSS_POLICY_FALLBACK, "", &fallback)) ||
+      (rc = copy_role(a->t, SOCLOSS_POLICY_SHADOW, "", &shadow)))
     goto out;
   lv->pol.source = er->o.policy ? er->o.policy : active.source;
   lv->pol.len = er->o.policy ? er->o.policy_len : active.len;
@@ -254,8 +303,25 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
     rc = err_fail(SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
     goto out;
   }
+  if (shadow.source) {
+    /* the shadow decides the whole event first, on the same state, its
+     * writes thrown away; its troubles are journaled, not the caller's */
+    eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
+    sp.source = shadow.source;
+    sp.len = shadow.len;
+    int src = policy_probe(led, &sp, &el);
+    if (!src) src = joint_decide(a, er->o.id, shadow.source, shadow.len, shadow.params, lv->lim.fund_max_draw,
+                                 &shadow_rec);
+    if (resolve_fatal(src)) {
+      rc = src;
+      goto out;
+    }
+    if (src) snprintf(shadow_why, sizeof shadow_why, "%s", ERRBUF[0] ? ERRBUF : "the shadow policy failed");
+    ERRBUF[0] = 0;
+  }
   rc = attempt(&jl, a->t);
   if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, lv, &fallback, joint_again, &jl);
+  if (!rc && shadow.source) rc = journal_shadow(a, er->o.id, &sp, &shadow_rec, shadow_why[0] ? shadow_why : NULL);
   if (rc == SOCLOSS_EPOLICY) {  /* the event failed as a whole: nothing of it applied */
     er->rc = SOCLOSS_EPOLICY;
     er->sum.failed = n;
@@ -266,6 +332,8 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
 out:
   role_free(&active);
   role_free(&fallback);
+  role_free(&shadow);
+  codec_buf_free(&shadow_rec);
   free(acct);
   free(jl.accounts);
   free(jl.ids);
