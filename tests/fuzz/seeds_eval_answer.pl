@@ -7,9 +7,12 @@
 # (x86-64: little-endian) order.  Run it again after a
 # change of the wire format: perl tests/fuzz/seeds_eval_answer.pl
 #
-# The ledger: A1 bankrupt by 461 in X (market 0: 200 of it) and Y (market 1:
-# 261); the fund pays 100; the candidates are, by index, 0 D, 1 L1, 2 L2,
-# 3 P1 (X -30, 600 of profit), 4 P2 (Y -10, 400 of profit).
+# A seed is a scenario byte ('0' A1 alone, '1' a sequential event of A1 and
+# A2, '2' a joint event), then the frames.  The ledger: A1 bankrupt by 461
+# in X (market 0: 200 of it) and Y (market 1: 261), A2 by 100 in X (its
+# market 0); the fund has 100.  Candidates by index: of A1, 0 A2, 1 D, 2 L1,
+# 3 L2, 4 P1 (X -30, 600 of profit), 5 P2 (Y -10, 400 of profit); of A2 the
+# same with A1 at 0; of the joint haircut 0 D, 1 L1, 2 L2, 3 P1, 4 P2.
 use strict;
 use warnings;
 use File::Basename qw(dirname);
@@ -46,73 +49,98 @@ my %probe_hc = (name => "fz", hc => 1);
 my %probe_both = (name => "fz", dl => 1, hc => 1);
 my %probe_dl = (name => "fz", dl => 1);
 
+my $P1 = 4;  # in A1's and A2's candidates
+my $P2 = 5;
 my @seeds = (
-  # deciding
-  ["haircut_pro_rata", [response(%probe_hc), response(actions => [[3, 0, 200], [4, 0, 161]])]],
-  ["haircut_one_payer", [response(%probe_hc), response(actions => [[3, 0, 361]])]],
-  ["haircut_nothing", [response(%probe_hc), response(actions => [])]],
-  ["haircut_part", [response(%probe_hc), response(actions => [[3, 0, 1], [4, 0, 2], [2, 0, 3]])]],
-  ["haircut_depositor", [response(%probe_hc), response(actions => [[0, 0, 361]])]],
-  ["no_steps", [response(name => "fz")]],
-  ["deleverage_full",
-   [response(%probe_both), response(actions => [[3, 0, 10, 10000], [4, 1, 9, 10000]]), response(actions => [])]],
-  ["deleverage_half_share",
-   [response(%probe_both), response(actions => [[3, 0, 10, 5000]]), response(actions => [[4, 0, 100]])]],
-  ["deleverage_zero_share", [response(%probe_dl), response(actions => [[3, 0, 4, 0], [4, 1, 2, 0]])]],
-  ["deleverage_some", [response(%probe_both), response(actions => [[3, 0, 3, 10000]]), response(actions => [[4, 0, 50]])]],
-  ["deleverage_nothing", [response(%probe_both), response(actions => []), response(actions => [[3, 0, 200]])]],
-  # refused
-  ["load_error", [response(status => $LOAD, message => "policy:1: unexpected symbol near 'x'")]],
-  ["call_error", [response(%probe_hc), response(status => $ERROR, message => "policy:7: boom")]],
-  ["instructions", [response(%probe_hc), response(status => $INSTR, message => "instruction budget exceeded")]],
-  ["memory", [response(%probe_hc), response(status => $MEMORY, message => "memory budget exceeded")]],
-  ["time", [response(%probe_hc), response(status => $TIME, message => "time budget exceeded")]],
-  ["result", [response(%probe_hc), response(status => $RESULT, message => "action 1: amount is a float")]],
-  ["unknown_status", [response(%probe_hc), response(status => 77, message => "?")]],
-  ["index_out_of_range", [response(%probe_hc), response(actions => [[5, 0, 1]])]],
-  ["index_huge", [response(%probe_hc), response(actions => [[0xffffffff, 0, 1]])]],
-  ["market_out_of_range", [response(%probe_dl), response(actions => [[3, 2, 1, 10000]])]],
-  ["share_over", [response(%probe_dl), response(actions => [[3, 0, 1, 10001]])]],
-  ["haircut_over_shortfall", [response(%probe_hc), response(actions => [[3, 0, 362]])]],
-  ["haircut_over_equity", [response(%probe_hc), response(actions => [[0, 0, 501]])]],
-  ["haircut_negative", [response(%probe_hc), response(actions => [[3, 0, -5]])]],
-  ["haircut_zero", [response(%probe_hc), response(actions => [[3, 0, 0]])]],
-  ["haircut_int64_max", [response(%probe_hc), response(actions => [[3, 0, 9223372036854775807], [4, 0, 9223372036854775807]])]],
-  ["haircut_int64_min", [response(%probe_hc), response(actions => [[3, 0, -9223372036854775807 - 1]])]],
-  ["haircut_twice", [response(%probe_hc), response(actions => [[3, 0, 100], [3, 0, 100]])]],
-  ["deleverage_wrong_side", [response(%probe_dl), response(actions => [[1, 0, 5, 10000]])]],
-  ["deleverage_too_many", [response(%probe_dl), response(actions => [[3, 0, 31, 10000]])]],
-  ["deleverage_beyond_bankrupt", [response(%probe_dl), response(actions => [[3, 0, 11, 10000]])]],
-  ["deleverage_twice", [response(%probe_dl), response(actions => [[3, 0, 2, 10000], [3, 0, 2, 10000]])]],
-  ["deleverage_no_position", [response(%probe_dl), response(actions => [[0, 0, 1, 10000]])]],
-  ["deleverage_negative", [response(%probe_dl), response(actions => [[3, 0, -1, 10000]])]],
+  # A1 alone, deciding (the shortfall is 361 once the fund has paid)
+  ["0", "haircut_pro_rata", [response(%probe_hc), response(actions => [[$P1, 0, 200], [$P2, 0, 161]])]],
+  ["0", "haircut_one_payer", [response(%probe_hc), response(actions => [[$P1, 0, 361]])]],
+  ["0", "haircut_nothing", [response(%probe_hc), response(actions => [])]],
+  ["0", "haircut_part", [response(%probe_hc), response(actions => [[$P1, 0, 1], [$P2, 0, 2], [3, 0, 3]])]],
+  ["0", "haircut_depositor", [response(%probe_hc), response(actions => [[1, 0, 361]])]],
+  ["0", "no_steps", [response(name => "fz")]],
+  ["0", "deleverage_full",
+   [response(%probe_both), response(actions => [[$P1, 0, 10, 10000], [$P2, 1, 9, 10000]]), response(actions => [])]],
+  ["0", "deleverage_half_share",
+   [response(%probe_both), response(actions => [[$P1, 0, 10, 5000]]), response(actions => [[$P2, 0, 100]])]],
+  ["0", "deleverage_zero_share", [response(%probe_dl), response(actions => [[$P1, 0, 4, 0], [$P2, 1, 2, 0]])]],
+  ["0", "deleverage_some", [response(%probe_both), response(actions => [[$P1, 0, 3, 10000]]), response(actions => [[$P2, 0, 50]])]],
+  ["0", "deleverage_nothing", [response(%probe_both), response(actions => []), response(actions => [[$P1, 0, 200]])]],
+  # A1 alone, refused
+  ["0", "load_error", [response(status => $LOAD, message => "policy:1: unexpected symbol near 'x'")]],
+  ["0", "call_error", [response(%probe_hc), response(status => $ERROR, message => "policy:7: boom")]],
+  ["0", "instructions", [response(%probe_hc), response(status => $INSTR, message => "instruction budget exceeded")]],
+  ["0", "memory", [response(%probe_hc), response(status => $MEMORY, message => "memory budget exceeded")]],
+  ["0", "time", [response(%probe_hc), response(status => $TIME, message => "time budget exceeded")]],
+  ["0", "result", [response(%probe_hc), response(status => $RESULT, message => "action 1: amount is a float")]],
+  ["0", "unknown_status", [response(%probe_hc), response(status => 77, message => "?")]],
+  ["0", "index_out_of_range", [response(%probe_hc), response(actions => [[6, 0, 1]])]],
+  ["0", "index_huge", [response(%probe_hc), response(actions => [[0xffffffff, 0, 1]])]],
+  ["0", "market_out_of_range", [response(%probe_dl), response(actions => [[$P1, 2, 1, 10000]])]],
+  ["0", "share_over", [response(%probe_dl), response(actions => [[$P1, 0, 1, 10001]])]],
+  ["0", "haircut_over_shortfall", [response(%probe_hc), response(actions => [[$P1, 0, 362]])]],
+  ["0", "haircut_over_equity", [response(%probe_hc), response(actions => [[1, 0, 501]])]],
+  ["0", "haircut_bankrupt_candidate", [response(%probe_hc), response(actions => [[0, 0, 1]])]],
+  ["0", "haircut_negative", [response(%probe_hc), response(actions => [[$P1, 0, -5]])]],
+  ["0", "haircut_zero", [response(%probe_hc), response(actions => [[$P1, 0, 0]])]],
+  ["0", "haircut_int64_max", [response(%probe_hc), response(actions => [[$P1, 0, 9223372036854775807], [$P2, 0, 9223372036854775807]])]],
+  ["0", "haircut_int64_min", [response(%probe_hc), response(actions => [[$P1, 0, -9223372036854775807 - 1]])]],
+  ["0", "haircut_twice", [response(%probe_hc), response(actions => [[$P1, 0, 100], [$P1, 0, 100]])]],
+  ["0", "deleverage_wrong_side", [response(%probe_dl), response(actions => [[2, 0, 5, 10000]])]],
+  ["0", "deleverage_too_many", [response(%probe_dl), response(actions => [[$P1, 0, 31, 10000]])]],
+  ["0", "deleverage_beyond_bankrupt", [response(%probe_dl), response(actions => [[$P1, 0, 11, 10000]])]],
+  ["0", "deleverage_twice", [response(%probe_dl), response(actions => [[$P1, 0, 2, 10000], [$P1, 0, 2, 10000]])]],
+  ["0", "deleverage_no_position", [response(%probe_dl), response(actions => [[1, 0, 1, 10000]])]],
+  ["0", "deleverage_negative", [response(%probe_dl), response(actions => [[$P1, 0, -1, 10000]])]],
   # the wire itself
-  ["name_control_chars", [response(name => "f\x1b[31mz\x00\xff", hc => 1), response(actions => [[3, 0, 361]])]],
-  ["message_not_utf8", [response(%probe_hc), response(status => $ERROR, message => "\xff\xfe\x1b]0;x\x07\xc3")]],
-  ["message_long", [response(%probe_hc), response(status => $ERROR, message => "x" x 600)]],
-  ["data_blob", [response(%probe_hc), response(actions => [[3, 0, 361]], data => "{\"a\":1}")]],
-  ["stops_after_probe", [response(%probe_hc)]],
-  ["silent", []],
+  ["0", "name_control_chars", [response(name => "f\x1b[31mz\x00\xff", hc => 1), response(actions => [[$P1, 0, 361]])]],
+  ["0", "message_not_utf8", [response(%probe_hc), response(status => $ERROR, message => "\xff\xfe\x1b]0;x\x07\xc3")]],
+  ["0", "message_long", [response(%probe_hc), response(status => $ERROR, message => "x" x 600)]],
+  ["0", "data_blob", [response(%probe_hc), response(actions => [[$P1, 0, 361]], data => "{\"a\":1}")]],
+  ["0", "stops_after_probe", [response(%probe_hc)]],
+  ["0", "silent", []],
+  # a sequential event: A1 (shortfall 361), then A2 (the fund is empty: 100)
+  ["1", "event_both_charged", [response(%probe_hc), response(actions => [[$P1, 0, 361]]),
+                                response(%probe_hc), response(actions => [[$P2, 0, 100]])]],
+  ["1", "event_both_deleverage", [response(%probe_both), response(actions => [[$P1, 0, 10, 10000], [$P2, 1, 9, 10000]]),
+                                   response(actions => []), response(%probe_both),
+                                   response(actions => [[$P1, 0, 5, 10000]]), response(actions => [])]],
+  ["1", "event_first_fails", [response(%probe_hc), response(status => $ERROR, message => "policy:3: no"),
+                               response(%probe_hc), response(actions => [[$P2, 0, 100]])]],
+  ["1", "event_second_fails", [response(%probe_hc), response(actions => [[$P1, 0, 200]]),
+                                response(%probe_hc), response(actions => [[$P1, 0, 1401]])]],
+  ["1", "event_second_charges_first", [response(%probe_hc), response(actions => [[$P1, 0, 361]]),
+                                        response(%probe_hc), response(actions => [[0, 0, 1]])]],
+  ["1", "event_stops", [response(%probe_hc), response(actions => [[$P1, 0, 361]])]],
+  # a joint event: A1's and A2's closes, one haircut for both (461 once the fund paid 100)
+  ["2", "joint_haircut", [response(%probe_hc), response(actions => [[3, 0, 277], [4, 0, 184]])]],
+  ["2", "joint_haircut_nothing", [response(%probe_hc), response(actions => [])]],
+  ["2", "joint_deleverage", [response(%probe_both), response(actions => [[$P1, 0, 10, 10000]]),
+                             response(actions => [[$P1, 0, 5, 10000]]), response(actions => [[4, 0, 100]])]],
+  ["2", "joint_over_shortfall", [response(%probe_hc), response(actions => [[3, 0, 462]])]],
+  ["2", "joint_out_of_range", [response(%probe_hc), response(actions => [[5, 0, 1]])]],
+  ["2", "joint_error", [response(%probe_hc), response(status => $ERROR, message => "policy:9: joint")]],
+  ["2", "joint_stops", [response(%probe_both), response(actions => [])]],
 );
 my $n = 0;
 for my $s (@seeds) {
-  my ($name, $frames) = @$s;
+  my ($scenario, $name, $frames) = @$s;
   open(my $f, ">:raw", "$dir/$name") or die "$dir/$name: $!";
-  print $f frame($_) for @$frames;
+  print $f $scenario, map { frame($_) } @$frames;
   close $f;
   $n++;
 }
 # cut and damaged frames
-my $good = frame(response(%probe_hc)) . frame(response(actions => [[3, 0, 200], [4, 0, 161]]));
+my $good = "0" . frame(response(%probe_hc)) . frame(response(actions => [[$P1, 0, 200], [$P2, 0, 161]]));
 my %raw = (
   "truncated_frame" => substr($good, 0, length($good) - 5),
-  "truncated_length" => substr($good, 0, 5),
-  "bad_magic" => frame("SLR2" . substr(response(%probe_hc), 4)),
-  "trailing_byte" => frame(response(%probe_hc) . "x"),
-  "length_over_max" => pack("Q<", 1 << 32) . response(%probe_hc),
-  "actions_count_lies" => frame(response(%probe_hc)) .
-    frame(substr(response(actions => [[3, 0, 361]]), 0, 23) . pack("N", 1000) .
-          substr(response(actions => [[3, 0, 361]]), 27)),
+  "truncated_length" => substr($good, 0, 6),
+  "bad_magic" => "0" . frame("SLR2" . substr(response(%probe_hc), 4)),
+  "trailing_byte" => "0" . frame(response(%probe_hc) . "x"),
+  "length_over_max" => "0" . pack("Q<", 1 << 32) . response(%probe_hc),
+  "actions_count_lies" => "0" . frame(response(%probe_hc)) .
+    frame(substr(response(actions => [[$P1, 0, 361]]), 0, 23) . pack("N", 1000) .
+          substr(response(actions => [[$P1, 0, 361]]), 27)),
 );
 for my $name (sort keys %raw) {
   open(my $f, ">:raw", "$dir/$name") or die "$dir/$name: $!";
