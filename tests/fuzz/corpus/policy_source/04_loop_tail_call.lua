@@ -1,0 +1,3 @@
+-- expect: exceeded its instruction budget
+local function f() return f() end
+return {name="tail", haircut=function() return f() end}

@@ -1,0 +1,2 @@
+-- expect: exceeded its instruction budget
+while true do end

@@ -1,0 +1,2 @@
+-- expect: got a non-closable value
+return {name="close", haircut=function() local x <close> = {} end}

@@ -1,0 +1,2 @@
+-- expect: string.format: %p is not allowed
+return {name="fmtp", haircut=function() return string.format("%p", {}) end}

@@ -1,0 +1,2 @@
+-- expect: unknown account 'nobody'
+return {name="unknown", haircut=function() return {{account = "nobody", amount = 1}} end}

@@ -1,0 +1,2 @@
+-- expect: the policy table needs a string 'name'
+return {haircut = function() end}

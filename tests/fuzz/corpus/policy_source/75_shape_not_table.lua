@@ -1,0 +1,2 @@
+-- expect: the policy must return a table
+return "policy"

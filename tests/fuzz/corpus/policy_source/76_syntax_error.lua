@@ -1,0 +1,2 @@
+-- expect: does not load: policy:2:
+return {name = "bad" haircut = 1}
