@@ -4,37 +4,12 @@
  */
 #include "util.h"
 
-typedef struct fixture {
-  char dir[64];
-  socloss *led;
-} fixture;
-
-static int fixture_make(fixture *fx, const char *markets, const char *accounts, const char *positions,
-                        const char *events) {
-  fx->led = new_ledger(fx->dir, 0);
-  if (!fx->led) return -1;
-  socloss_source m = src_of("m.csv", markets), a = src_of("a.csv", accounts), p = src_of("p.csv", positions);
-  int rc = socloss_import_csv(fx->led, &m, &a, &p, NULL);
-  if (!rc && events) {
-    socloss_source e = src_of("e.jsonl", events);
-    rc = socloss_apply_jsonl(fx->led, &e, NULL);
-  }
-  if (rc) diag("fixture: %s", socloss_errmsg(fx->led));
-  return rc;
-}
-
 /* What the callback saw, in order. */
 typedef struct seen {
   int n;
   char ids[8][80];
   int64_t bad_debt[8], s_paid[8];
 } seen;
-
-static int64_t haircut_of(const socloss_resolution *r, const char *account) {
-  for (size_t k = 0; k < r->nhaircuts; k++)
-    if (!strcmp(r->haircuts[k].account, account)) return r->haircuts[k].amount;
-  return 0;
-}
 
 static int each(void *ud, const socloss_resolution *r) {
   seen *s = ud;
@@ -53,15 +28,22 @@ static int count_type(void *ud, uint64_t seq, const char *json) {
   return 0;
 }
 
+/* The cascade: BTC marked from 100 to 80 leaves a1, a2 and a3 (long 10
+ * each, balance -100) at equity -100 - 200 = -300, and s (short 30, balance
+ * 1000) with 30 * 20 = 600 of profit. */
+static int cascade_make(fixture *fx) {
+  return fixture_make(fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
+                      "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
+                      "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+}
+
 /* The cascade of three accounts at -300 against one short with 600 of
  * profit (docs/design.md §5, "haircut out of profit"), as one sequential
  * event under pro_rata: a1 and a2 take 300 each out of s's profit, a3 finds
  * none left and its 300 is bad debt. */
 static void sequential_cascade(void) {
   fixture fx;
-  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
-               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
-               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  cascade_make(&fx);
   size_t len;
   char *pr = policy_text("pro_rata", &len);
   socloss_event_options o;
@@ -121,9 +103,7 @@ static int whatif_cb(void *ud, const socloss_replay_item *it) {
  * there is no profit left: 300 + 300 of bad debt. */
 static void event_cap(void) {
   fixture fx;
-  fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
-               "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
-               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  cascade_make(&fx);
   size_t len;
   char *pr = policy_text("pro_rata", &len);
   socloss_event_options o;
@@ -211,7 +191,6 @@ static const char *jv_positions =
 static const char *jv_marks =
     "{\"type\":\"market\",\"market\":\"X\",\"mark\":80}\n{\"type\":\"market\",\"market\":\"Y\",\"mark\":71}\n";
 
-static int64_t paid_by(const socloss_resolution *r, const char *account) { return haircut_of(r, account); }
 
 typedef struct joint_seen {
   int n;
@@ -222,8 +201,8 @@ typedef struct joint_seen {
 static int joint_each(void *ud, const socloss_resolution *r) {
   joint_seen *j = ud;
   j->n++;
-  j->p1 += paid_by(r, "P1");
-  j->p2 += paid_by(r, "P2");
+  j->p1 += haircut_of(r, "P1");
+  j->p2 += haircut_of(r, "P2");
   j->bad += r->bad_debt;
   snprintf(j->last_id, sizeof j->last_id, "%s", r->id);
   return 0;
@@ -406,9 +385,7 @@ static void joint_fallback(void) {
 static void deficit_lines_share(void) {
   for (int shared = 1; shared >= 0; shared--) {
     fixture fx;
-    fixture_make(&fx, "market,mark_price\nBTC,100\n", "account,balance\na1,-100\na2,-100\na3,-100\ns,1000\n",
-                 "account,market,size,entry_price\na1,BTC,10,100\na2,BTC,10,100\na3,BTC,10,100\ns,BTC,-30,100\n",
-                 "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+    cascade_make(&fx);
     char lines[2048];
     const char *ev = shared ? ",\"event\":\"half\"" : "";
     snprintf(lines, sizeof lines,

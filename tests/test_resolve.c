@@ -6,25 +6,6 @@
 #include "resolve.h" /* the handle's last result, for the one-path test */
 #include "util.h"
 
-typedef struct fixture {
-  char dir[64];
-  socloss *led;
-} fixture;
-
-static int fixture_make(fixture *fx, const char *markets, const char *accounts, const char *positions,
-                        const char *events) {
-  fx->led = new_ledger(fx->dir, 0);
-  if (!fx->led) return -1;
-  socloss_source m = src_of("m.csv", markets), a = src_of("a.csv", accounts), p = src_of("p.csv", positions);
-  int rc = socloss_import_csv(fx->led, &m, &a, &p, NULL);
-  if (!rc && events) {
-    socloss_source e = src_of("e.jsonl", events);
-    rc = socloss_apply_jsonl(fx->led, &e, NULL);
-  }
-  if (rc) diag("fixture: %s", socloss_errmsg(fx->led));
-  return rc;
-}
-
 static int dry;  /* resolve() makes dry runs while set */
 
 static int resolve(fixture *fx, const char *account, const char *policy, const char *params, const char *id,
@@ -42,12 +23,6 @@ static int resolve(fixture *fx, const char *account, const char *policy, const c
   if (rc) diag("resolve: %s", socloss_errmsg(fx->led));
   free(src);
   return rc;
-}
-
-static int64_t haircut_of(const socloss_resolution *r, const char *account) {
-  for (size_t k = 0; k < r->nhaircuts; k++)
-    if (!strcmp(r->haircuts[k].account, account)) return r->haircuts[k].amount;
-  return 0;
 }
 
 /* b, c, d have equal profits of 18; 10 atoms to share: 3 each and the odd

@@ -116,4 +116,32 @@ static inline socloss_source src_of(const char *name, const char *text) {
   return s;
 }
 
+/* A ledger in a fresh directory, imported from CSV texts and then EVENTS
+ * (JSON lines, or NULL) applied: the worked examples' starting point. */
+typedef struct fixture {
+  char dir[64];
+  socloss *led;
+} fixture;
+
+static inline int fixture_make(fixture *fx, const char *markets, const char *accounts, const char *positions,
+                               const char *events) {
+  fx->led = new_ledger(fx->dir, 0);
+  if (!fx->led) return -1;
+  socloss_source m = src_of("m.csv", markets), a = src_of("a.csv", accounts), p = src_of("p.csv", positions);
+  int rc = socloss_import_csv(fx->led, &m, &a, &p, NULL);
+  if (!rc && events) {
+    socloss_source e = src_of("e.jsonl", events);
+    rc = socloss_apply_jsonl(fx->led, &e, NULL);
+  }
+  if (rc) diag("fixture: %s", socloss_errmsg(fx->led));
+  return rc;
+}
+
+/* What ACCOUNT paid in R's haircuts (0 when it paid nothing). */
+static inline int64_t haircut_of(const socloss_resolution *r, const char *account) {
+  for (size_t k = 0; k < r->nhaircuts; k++)
+    if (!strcmp(r->haircuts[k].account, account)) return r->haircuts[k].amount;
+  return 0;
+}
+
 #endif
