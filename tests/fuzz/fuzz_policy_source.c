@@ -5,7 +5,8 @@
  * where they run, and what is fuzzed in this process is the host living
  * with whatever the evaluator then does.  libFuzzer sees the host's
  * coverage only (the evaluator is another program); the seeds are real
- * policies (policies/, tests/hostile/) and tests/fuzz/policy.dict holds
+ * policies (policies/, tests/hostile/: tests/fuzz/policy_source.seeds)
+ * and tests/fuzz/policy_source.dict holds
  * Lua's and the helpers' words, so that mutations stay near Lua.
  *
  * The ledger is tests/cli/hostile.t's, which the hostile corpus was written

@@ -2,7 +2,10 @@
 # run.sh [BUILD [HARNESS...]] — runs each libFuzzer harness of BUILD/fuzz (made
 # by `make fuzz`: CMake's SOCLOSS_FUZZ, clang, ASan + UBSan) for
 # FUZZ_SECONDS (default 60) on its committed seed corpus
-# tests/fuzz/corpus/NAME/, with tests/fuzz/NAME.dict when there is one, and
+# tests/fuzz/corpus/NAME/ and the directories tests/fuzz/NAME.seeds names
+# (one per line, from the repository's root: policy_source's seeds are the
+# shipped policies and the hostile corpus, read where they live rather than
+# copied), with tests/fuzz/NAME.dict when there is one, and
 # prints TAP: one test per harness, with libFuzzer's final figures (total
 # executions, executions per second, coverage `cov:` and features `ft:`,
 # the corpus it ended with).
@@ -22,6 +25,7 @@ set -uo pipefail
 build=${1:-${FUZZ_BUILD:-build-fuzz}}
 [ $# = 0 ] || shift
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 
@@ -44,10 +48,14 @@ failed=0
 for h in "${harnesses[@]}"; do
   n=$((n + 1))
   bin=$build/fuzz/fuzz_$h
-  seeds=$here/corpus/$h
+  seeds=()
+  [ -d "$here/corpus/$h" ] && seeds+=("$here/corpus/$h")
+  if [ -f "$here/$h.seeds" ]; then
+    while read -r d; do [ -z "$d" ] || seeds+=("$root/$d"); done <"$here/$h.seeds"
+  fi
   out=$build/fuzz-out/$h
-  if [ ! -x "$bin" ] || [ ! -d "$seeds" ]; then
-    echo "not ok $n - $h: no harness at $bin or no corpus at $seeds"
+  if [ ! -x "$bin" ] || [ ${#seeds[@]} = 0 ]; then
+    echo "not ok $n - $h: no harness at $bin or no seeds (tests/fuzz/corpus/$h/, tests/fuzz/$h.seeds)"
     failed=$((failed + 1))
     continue
   fi
@@ -60,7 +68,7 @@ for h in "${harnesses[@]}"; do
   # -timeout: one input may take at most 10 s (a policy killed at its
   # deadline takes 0.6 s); -rss_limit_mb: the whole process, ASan included
   TMPDIR=$scratch "$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
-    -artifact_prefix="$out/" "${dict[@]}" "$out/corpus" "$seeds" </dev/null >"$log" 2>&1
+    -artifact_prefix="$out/" "${dict[@]}" "$out/corpus" "${seeds[@]}" </dev/null >"$log" 2>&1
   rc=$?
   took=$(($(date +%s) - t0))
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE ' "$log" | tail -n 1)
@@ -69,7 +77,7 @@ for h in "${harnesses[@]}"; do
   cov=$(sed -n 's/.* cov: \([0-9]*\) .*/\1/p' <<<"$done_line")
   ft=$(sed -n 's/.* ft: \([0-9]*\) .*/\1/p' <<<"$done_line")
   corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9]*[A-Za-z]*\) .*/\1/p' <<<"$done_line")
-  seeds_n=$(find "$seeds" -type f | wc -l)
+  seeds_n=$(find "${seeds[@]}" -type f | wc -l)
   figures="$took s, ${execs:-?} execs, ${rate:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?} (from $seeds_n seeds)"
   crash=$(find "$out" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | head -n 1)
   if [ "$rc" = 0 ] && [ -z "$crash" ] && [ -n "$done_line" ]; then

@@ -1,2 +1,0 @@
--- expect: exceeded its instruction budget
-return {name="loop", haircut=function() while true do end end}

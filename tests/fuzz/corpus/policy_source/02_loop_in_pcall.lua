@@ -1,2 +1,0 @@
--- expect: instruction budget exceeded
-return {name="loop_pcall", haircut=function() while true do pcall(function() while true do end end) end end}

@@ -1,2 +1,0 @@
--- expect: attempt to index a nil value (global 'os')
-return {name="os", haircut=function() os.execute("id") end}

@@ -1,2 +1,0 @@
--- expect: attempt to call a nil value (global 'getmetatable')
-return {name="gmt", haircut=function() getmetatable("").__index = {} end}

@@ -1,2 +1,0 @@
--- expect: got a non-closable value
-return {name="close", haircut=function() local x <close> = {} end}

@@ -1,2 +1,0 @@
--- expect: policy raised a non-string error (table)
-return {name="etab", haircut=function() error({code = 1}) end}

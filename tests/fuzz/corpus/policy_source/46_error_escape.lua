@@ -1,2 +1,0 @@
--- expect: policy:2: ?[31mforged?[INFO] approved
-return {name="eesc", haircut=function() error("\27[31mforged\n[INFO] approved") end}

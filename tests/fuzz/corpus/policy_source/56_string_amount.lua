@@ -1,2 +1,0 @@
--- expect: amount is a string, not an integer
-return {name="str", haircut=function() return {{account = "p", amount = "100"}} end}

@@ -1,2 +1,0 @@
--- expect: the policy table needs a string 'name'
-return {haircut = function() end}

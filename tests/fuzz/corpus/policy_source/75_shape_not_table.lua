@@ -1,2 +1,0 @@
--- expect: the policy must return a table
-return "policy"
