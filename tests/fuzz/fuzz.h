@@ -84,6 +84,28 @@ __attribute__((unused)) static socloss_source fz_src(const char *name, const cha
   return (socloss_source){name, text, strlen(text)};
 }
 
+/* A harness's base ledger: MARKETS, ACCOUNTS and POSITIONS imported as CSV
+ * texts, then FUND paid into the insurance fund (none when 0). */
+static void fz_import_base(socloss *led, const char *markets, const char *accounts, const char *positions, int64_t fund) {
+  socloss_source m = fz_src("m.csv", markets), a = fz_src("a.csv", accounts), p = fz_src("p.csv", positions);
+  fz_must(led, socloss_import_csv(led, &m, &a, &p, NULL), "base import");
+  if (!fund) return;
+  char line[64];
+  snprintf(line, sizeof line, "{\"type\":\"fund\",\"amount\":%lld}\n", (long long)fund);
+  socloss_source f = fz_src("f.jsonl", line);
+  fz_must(led, socloss_apply_jsonl(led, &f, NULL), "base fund");
+}
+
+/* Short policy limits, so that a hostile input costs milliseconds. */
+__attribute__((unused)) static void fz_limits(socloss *led, uint64_t instructions, uint64_t memory, uint64_t wall_ms) {
+  socloss_limits lim;
+  fz_must(led, socloss_limits_get(led, &lim), "limits");
+  lim.instructions = instructions;
+  lim.memory = memory;
+  lim.wall_ms = wall_ms;
+  fz_must(led, socloss_limits_set(led, &lim), "limits");
+}
+
 /* ---- the state's fingerprint ------------------------------------------------ */
 
 typedef struct fz_fp {

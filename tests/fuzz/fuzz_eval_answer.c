@@ -59,13 +59,11 @@
 static const char *POLICY = "native";  /* the source the host hashes; the answers are the input */
 
 static void build(socloss *led) {
-  socloss_source m = fz_src("m.csv", "market,mark_price\nX,80\nY,71\n"),
-                 a = fz_src("a.csv", "account,balance\nA1,0\nA2,0\nD,500\nL1,10000\nL2,10000\nP1,1000\nP2,1000\n"),
-                 p = fz_src("p.csv", "account,market,size,entry_price\nA1,X,10,100\nA1,Y,9,100\nA2,X,5,100\n"
-                                     "P1,X,-30,100\nL1,X,15,100\nP2,Y,-10,111\nL2,Y,1,100\n");
-  fz_must(led, socloss_import_csv(led, &m, &a, &p, NULL), "base import");
-  socloss_source f = fz_src("f.jsonl", "{\"type\":\"fund\",\"amount\":100}\n");
-  fz_must(led, socloss_apply_jsonl(led, &f, NULL), "base fund");
+  fz_import_base(led, "market,mark_price\nX,80\nY,71\n",
+                 "account,balance\nA1,0\nA2,0\nD,500\nL1,10000\nL2,10000\nP1,1000\nP2,1000\n",
+                 "account,market,size,entry_price\nA1,X,10,100\nA1,Y,9,100\nA2,X,5,100\n"
+                 "P1,X,-30,100\nL1,X,15,100\nP2,Y,-10,111\nL2,Y,1,100\n",
+                 100);
 }
 
 /* ---- the answers ---------------------------------------------------------- */

@@ -44,20 +44,10 @@ static char cwd[4096];  /* libFuzzer's, where its corpus and artifacts are named
 static size_t pro_rata_len;
 
 static void build(socloss *led) {
-  socloss_source m = fz_src("m0.csv", "market,mark_price\nBTC,100\nETH,10\n"),
-                 a = fz_src("a0.csv", "account,balance\nalice,1000\nbob,1000\ncarol,-500\ndebtor,-1000000\n"
-                                      "dora,0\neve,500\n"),
-                 p = fz_src("p0.csv", "account,market,size,entry_price\nbob,BTC,-10,40\ncarol,BTC,10,40\n"
-                                      "dora,ETH,5,20\neve,ETH,-5,20\n");
-  fz_must(led, socloss_import_csv(led, &m, &a, &p, NULL), "base import");
-  socloss_source f = fz_src("f0.jsonl", "{\"type\":\"fund\",\"amount\":50}\n");
-  fz_must(led, socloss_apply_jsonl(led, &f, NULL), "base fund");
-  socloss_limits lim;
-  fz_must(led, socloss_limits_get(led, &lim), "limits");
-  lim.instructions = 1000000;
-  lim.memory = 8u << 20;
-  lim.wall_ms = 200;
-  fz_must(led, socloss_limits_set(led, &lim), "limits");
+  fz_import_base(led, "market,mark_price\nBTC,100\nETH,10\n",
+                 "account,balance\nalice,1000\nbob,1000\ncarol,-500\ndebtor,-1000000\ndora,0\neve,500\n",
+                 "account,market,size,entry_price\nbob,BTC,-10,40\ncarol,BTC,10,40\ndora,ETH,5,20\neve,ETH,-5,20\n", 50);
+  fz_limits(led, 1000000, 8u << 20, 200);
   fz_must(led, socloss_policy_set(led, SOCLOSS_POLICY_ACTIVE, pro_rata, pro_rata_len, "{\"scope\":\"market\"}"),
           "active policy");
 }

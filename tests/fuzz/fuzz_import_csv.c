@@ -22,10 +22,8 @@
 #include "fuzz.h"
 
 static void build(socloss *led) {
-  socloss_source m = fz_src("m0.csv", "market,mark_price\nBTC,100\nETH,10\n"),
-                 a = fz_src("a0.csv", "account,balance\nalice,1000\nbob,-50\n"),
-                 p = fz_src("p0.csv", "account,market,size,entry_price\nalice,BTC,1,90\nbob,BTC,-1,90\n");
-  fz_must(led, socloss_import_csv(led, &m, &a, &p, NULL), "base import");
+  fz_import_base(led, "market,mark_price\nBTC,100\nETH,10\n", "account,balance\nalice,1000\nbob,-50\n",
+                 "account,market,size,entry_price\nalice,BTC,1,90\nbob,BTC,-1,90\n", 0);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {

@@ -31,19 +31,11 @@
 #include "fuzz.h"
 
 static void build(socloss *led) {
-  socloss_source m = fz_src("m.csv", "market,mark_price\nBTC,100\n"),
-                 a = fz_src("a.csv", "account,balance\na,-1000\nl,1000\np,4000\nq,-900\nr,4500\ns,4500\n"),
-                 p = fz_src("p.csv", "account,market,size,entry_price\na,BTC,25,100\nl,BTC,5,100\np,BTC,-10,180\n"
-                                     "q,BTC,-10,180\nr,BTC,-5,180\ns,BTC,-5,180\n");
-  fz_must(led, socloss_import_csv(led, &m, &a, &p, NULL), "base import");
-  socloss_source f = fz_src("f.jsonl", "{\"type\":\"fund\",\"amount\":100}\n");
-  fz_must(led, socloss_apply_jsonl(led, &f, NULL), "base fund");
-  socloss_limits lim;
-  fz_must(led, socloss_limits_get(led, &lim), "limits");
-  lim.instructions = 200000;
-  lim.memory = 8u << 20;
-  lim.wall_ms = 100;
-  fz_must(led, socloss_limits_set(led, &lim), "limits");
+  fz_import_base(led, "market,mark_price\nBTC,100\n", "account,balance\na,-1000\nl,1000\np,4000\nq,-900\nr,4500\ns,4500\n",
+                 "account,market,size,entry_price\na,BTC,25,100\nl,BTC,5,100\np,BTC,-10,180\n"
+                 "q,BTC,-10,180\nr,BTC,-5,180\ns,BTC,-5,180\n",
+                 100);
+  fz_limits(led, 200000, 8u << 20, 100);
 }
 
 /* ---- outcomes ---------------------------------------------------------------- */
