@@ -24,7 +24,8 @@ unlink glob("$dir/*");
 my ($OK, $LOAD, $ERROR, $INSTR, $MEMORY, $TIME, $RESULT) = (0, 1, 2, 3, 4, 5, 6);
 
 # A response: status, message, name, has_deleverage, has_haircut,
-# instructions, actions [[index, market, value, share], ...], data.
+# instructions, actions [[index, market, value, share], ...], data, lua,
+# build.
 sub response {
   my (%r) = @_;
   my $b = pack("NN", 0x534c5231, $r{status} // $OK);
@@ -40,6 +41,8 @@ sub response {
   $b .= pack("L<L<q<L<L<", $_->[0], $_->[1], $_->[2], $_->[3] // 0, 0) for @a;
   my $data = $r{data} // "";
   $b .= pack("N", length $data) . $data;
+  # the evaluator names itself: Lua's release, its build id
+  for my $s ($r{lua} // "Lua 5.4.4", $r{build} // ("0f" x 32)) { $b .= pack("C", length $s) . $s; }
   return $b;
 }
 
