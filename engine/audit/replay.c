@@ -442,7 +442,7 @@ static int replay_txn(store_txn *t, void *ud) {
 }
 
 int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params,
-                                   uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
+               uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
   int rc = params_valid(params);
   if (rc) return rc;
   replay r;

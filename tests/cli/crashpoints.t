@@ -122,17 +122,10 @@ is "$(grep -c '^r[1-8] ' <<<"$OUT")" 8 "after the crash r1..r8 are bankrupt"
 # state DB: "digest D records R show H" (check's digest and record count, the
 # hash of show --json); returns 1 when check or show fails.
 state() {
-  local db=$1 out rc digest records show
-  out=$("$S" check "$db" 2>&1)
-  rc=$?
-  digest=$(sed -n 's/^digest //p' <<<"$out")
-  records=$(sed -n 's/^ok - journal contiguous (\([0-9]*\) records)$/\1/p' <<<"$out")
-  if [ "$rc" != 0 ] || [ -z "$digest" ] || [ -z "$records" ]; then
-    echo "check failed (exit $rc): $(tr '\n' ' ' <<<"$out" | head -c 400)"
-    return 1
-  fi
+  local db=$1 show
+  check_digest "$db" || return 1
   show=$("$S" show "$db" --json 2>&1) || { echo "show failed: $(head -c 200 <<<"$show")"; return 1; }
-  echo "digest $digest records $records show $(sha256sum <<<"$show" | cut -c1-16)"
+  echo "digest $DIGEST records $RECORDS show $(sha256sum <<<"$show" | cut -c1-16)"
 }
 
 # on DB WORDS...: CMD, the words with LEDGER replaced by DB

@@ -35,14 +35,8 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # exists and record N+1 does not.
 big_fingerprint() {
   local db=$1 out rc digest records
-  out=$("$S" check "$db" 2>&1)
-  rc=$?
-  digest=$(sed -n 's/^digest //p' <<<"$out")
-  records=$(sed -n 's/^ok - journal contiguous (\([0-9]*\) records)$/\1/p' <<<"$out")
-  if [ "$rc" != 0 ] || [ -z "$digest" ] || [ -z "$records" ]; then
-    echo "check failed (exit $rc): $(tr '\n' ' ' <<<"$out")"
-    return 1
-  fi
+  check_digest "$db" || return 1
+  digest=$DIGEST records=$RECORDS
   if [ "$records" -gt 0 ]; then
     out=$("$S" journal "$db" --from "$records" 2>&1)
     rc=$?

@@ -176,6 +176,21 @@ fingerprint() {
   return $rc
 }
 
+# check_digest DB: `socloss check DB` passes (the invariants included); sets
+# DIGEST (the canonical state digest) and RECORDS (the journal's length, as
+# check counted it), or prints why not and returns 1.
+check_digest() {
+  local out rc
+  out=$("$SOCLOSS" check "$1" 2>&1)
+  rc=$?
+  DIGEST=$(sed -n 's/^digest //p' <<<"$out")
+  RECORDS=$(sed -n 's/^ok - journal contiguous (\([0-9]*\) records)$/\1/p' <<<"$out")
+  if [ "$rc" != 0 ] || [ -z "$DIGEST" ] || [ -z "$RECORDS" ]; then
+    echo "check failed (exit $rc): $(tr '\n' ' ' <<<"$out" | head -c 400)"
+    return 1
+  fi
+}
+
 # ---- assertions the scripts share ---------------------------------------
 
 # refused DB NAME WANT_RC WANT_STDERR CMD... : the command exits WANT_RC, prints
