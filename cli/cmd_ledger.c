@@ -269,7 +269,10 @@ int check_args(call *c, int argc, char **argv) {
 
 int cmd_check(call *c) {
   socloss_check_report r;
-  int rc = socloss_check(c->led, &r);
+  socloss_progress pg;
+  tty_progress_init(&pg, "check");
+  int rc = socloss_check_progress(c->led, &pg, &r);
+  tty_progress_end(&pg);
   /* a failed invariant still has its report printed, then refuses */
   if (rc && rc != SOCLOSS_EINVARIANT) return refused(c->led, rc);
   printf("%s - sizes net to zero in every market\n", r.sizes_net_zero ? "ok" : "FAILED");

@@ -132,7 +132,12 @@ int socloss_limits_set(socloss *led, const socloss_limits *in) { WRITE(led, limi
 
 /* ---- audit -------------------------------------------------------------- */
 
-int socloss_check(socloss *led, socloss_check_report *rep) { WRITE(led, check_run(led, rep)); }
+/* a reader: it replays into a scratch ledger (audit/check.c) */
+int socloss_check(socloss *led, socloss_check_report *rep) { READ(led, check_run(led, NULL, 2, rep)); }
+
+int socloss_check_progress(socloss *led, const socloss_progress *progress, socloss_check_report *rep) {
+  READ(led, check_run(led, progress, 2, rep));
+}
 
 int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                    socloss_replay_cb cb, void *ud, size_t *differ) {

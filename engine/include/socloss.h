@@ -565,8 +565,27 @@ typedef struct socloss_check_report {
 
 /* Verifies the invariants (docs/design.md §4).  Returns SOCLOSS_EINVARIANT (with
  * the first failure in the message) when one does not hold; `rep` is filled
- * either way. */
+ * either way.  A reader: it checks one snapshot, replaying its journal into a
+ * throwaway ledger under $TMPDIR (else /tmp; as large as the ledger's state,
+ * removed whatever happens), so writers go on while it runs. */
 SOCLOSS_API int socloss_check(socloss *led, socloss_check_report *rep);
+
+/* How far a long call has got, told to the caller now and then (in the
+ * caller's thread).  size is sizeof (socloss_progress) as the caller was
+ * built: fields added later are read only when size covers them. */
+typedef struct socloss_progress {
+  size_t size;
+  /* phase names the part being done ("state", "replay"); done of total
+   * (total 0: unknown).  Non-zero stops the call, which returns
+   * SOCLOSS_ESTOP. */
+  int (*fn)(void *ud, const char *phase, uint64_t done, uint64_t total);
+  void *ud;
+} socloss_progress;
+
+/* socloss_check, telling progress (may be NULL) how far it has got: the
+ * state scan every 65,536 positions, the replay about every 100 ms. */
+SOCLOSS_API int socloss_check_progress(socloss *led, const socloss_progress *progress,
+                                       socloss_check_report *rep);
 
 /* SHA-256 of the canonical ledger state (markets, accounts, positions, fund,
  * bad debt, net flows; the journal excluded).  Equal digests, equal state. */
