@@ -137,5 +137,8 @@ int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positi
 /* Empties every state table (markets, accounts, positions, fund, deficits, totals) and
  * keeps the journal: the starting point of a replay. */
 int store_clear_state(store_txn *t);
+/* Copies the settings, the policy registry and the journal of snapshot
+ * `from` into `to`, an empty ledger (a scratch one). */
+int store_copy_all_but_state(store_txn *from, store_txn *to);
 
 #endif

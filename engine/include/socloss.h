@@ -476,9 +476,11 @@ typedef struct socloss_replay_item {
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
 
-/* Re-runs the journal's deficits from the journal alone, in a transaction
- * that is thrown away: the state before each deficit is rebuilt from the
- * records before it, the policy decides again, and the recorded history goes
+/* Re-runs the journal's deficits from the journal alone, on a copy of one
+ * snapshot (its settings, registry and journal, in a throwaway ledger under
+ * $TMPDIR, else /tmp, removed whatever happens), so that writers go on
+ * meanwhile: the state before each deficit is rebuilt from the records
+ * before it, the policy decides again, and the recorded history goes
  * on.  With policy NULL each deficit's own policy (from the registry, by
  * hash) and params run again: a verification, *differ counts the deficits
  * whose decision differs.  With a policy (and params), what it would have
