@@ -42,8 +42,11 @@ int import_args(call *c, int argc, char **argv) {
 
 int cmd_import(call *c) {
   socloss_import_stats st;
-  int rc = socloss_import_csv(c->led, c->value[0] ? &c->in[0] : NULL, c->value[1] ? &c->in[1] : NULL,
-                              c->value[2] ? &c->in[2] : NULL, &st);
+  socloss_progress pg;
+  tty_progress_init(&pg, "import");
+  int rc = socloss_import_csv_progress(c->led, c->value[0] ? &c->in[0] : NULL, c->value[1] ? &c->in[1] : NULL,
+                                       c->value[2] ? &c->in[2] : NULL, &pg, &st);
+  tty_progress_end(&pg);
   if (rc) return refused(c->led, rc);
   printf("imported %zu markets, %zu accounts, %zu positions\n", st.markets, st.accounts, st.positions);
   return EXIT_DONE;

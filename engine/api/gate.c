@@ -69,7 +69,16 @@ int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied
 
 int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
                        const socloss_source *positions, socloss_import_stats *stats) {
-  WRITE(led, import_csv_run(led, markets, accounts, positions, stats));
+  WRITE(led, import_csv_run(led, markets, accounts, positions, NULL, stats));
+}
+
+int socloss_import_csv_progress(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                                const socloss_source *positions, const socloss_progress *progress,
+                                socloss_import_stats *stats) {
+  if (progress && progress->size < sizeof *progress)
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", progress->size,
+                    sizeof *progress);
+  WRITE(led, import_csv_run(led, markets, accounts, positions, progress, stats));
 }
 
 /* ---- reads -------------------------------------------------------------- */
