@@ -111,6 +111,13 @@ char *read_all(const char *path, file_kind kind, size_t *len);
  * RUN, or EXIT_REFUSED once the error is printed. */
 int read_input(call *c, int slot, const char *path, file_kind kind);
 
+/* A progress line on stderr when it is a terminal (never in a pipe or a
+ * file, where it would only be noise): tty_progress_init fills p for
+ * socloss_*_progress calls, or leaves p->fn NULL; tty_progress_end clears
+ * the line. */
+void tty_progress_init(socloss_progress *p, const char *what);
+void tty_progress_end(const socloss_progress *p);
+
 /* Machine output is JSON built by jansson, never by hand (common.c). */
 /* A JSON string of s: s as it is when it is UTF-8, which jansson requires,
  * else each byte that is not (a path need not be UTF-8) as U+FFFD. */

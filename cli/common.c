@@ -4,6 +4,7 @@
  * out.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,4 +120,27 @@ void json_print(json_t *v) {
   if (s) fputs(s, stdout);
   free(s);
   json_decref(v);
+}
+
+/* ---- a progress line on a terminal ----------------------------------------- */
+
+static int tty_progress(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  const char *what = ud;
+  if (total) fprintf(stderr, "\r%s: %s %" PRIu64 " of %" PRIu64 " (%d%%)\033[K", what, phase, done, total,
+                     (int)(done * 100 / total));
+  else fprintf(stderr, "\r%s: %s %" PRIu64 "\033[K", what, phase, done);
+  return 0;
+}
+
+void tty_progress_init(socloss_progress *p, const char *what) {
+  memset(p, 0, sizeof *p);
+  p->size = sizeof *p;
+  if (isatty(STDERR_FILENO)) {
+    p->fn = tty_progress;
+    p->ud = (void *)what;
+  }
+}
+
+void tty_progress_end(const socloss_progress *p) {
+  if (p->fn) fputs("\r\033[K", stderr);
 }

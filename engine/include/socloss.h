@@ -193,6 +193,18 @@ typedef struct socloss_source {
 SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,
                                     size_t *applied);
 
+/* How far a long call has got, told to the caller now and then (in the
+ * caller's thread).  size is sizeof (socloss_progress) as the caller was
+ * built: fields added later are read only when size covers them. */
+typedef struct socloss_progress {
+  size_t size;
+  /* phase names the part being done ("state", "replay"); done of total
+   * (total 0: unknown).  Non-zero stops the call, which returns
+   * SOCLOSS_ESTOP. */
+  int (*fn)(void *ud, const char *phase, uint64_t done, uint64_t total);
+  void *ud;
+} socloss_progress;
+
 typedef struct socloss_import_stats {
   size_t markets, accounts, positions;
 } socloss_import_stats;
@@ -207,6 +219,12 @@ SOCLOSS_API int socloss_import_csv(socloss *led, const socloss_source *markets,
                                    const socloss_source *accounts,
                                    const socloss_source *positions,
                                    socloss_import_stats *stats);
+/* socloss_import_csv, telling progress (may be NULL) how far it has got:
+ * "parse" per 4 MiB of input (done and total in bytes), then "write" per
+ * 65,536 rows.  Asked to stop, it writes nothing (SOCLOSS_ESTOP). */
+SOCLOSS_API int socloss_import_csv_progress(socloss *led, const socloss_source *markets,
+                                            const socloss_source *accounts, const socloss_source *positions,
+                                            const socloss_progress *progress, socloss_import_stats *stats);
 
 /* ---- Queries (each reads one consistent snapshot) ---------------------- */
 
@@ -569,9 +587,11 @@ typedef struct socloss_replay_item {
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
 
-/* Re-runs the journal's deficits from the journal alone, in a transaction
- * that is thrown away: the state before each deficit is rebuilt from the
- * records before it, the policy decides again, and the recorded history goes
+/* Re-runs the journal's deficits from the journal alone, on a copy of one
+ * snapshot (its settings, registry and journal, in a throwaway ledger under
+ * $TMPDIR, else /tmp, removed whatever happens), so that writers go on
+ * meanwhile: the state before each deficit is rebuilt from the records
+ * before it, the policy decides again, and the recorded history goes
  * on.  With policy NULL each deficit's own policy (from the registry, by
  * hash) and params run again: a verification, *differ counts the deficits
  * whose decision differs.  With a policy (and params), what it would have
@@ -658,8 +678,15 @@ typedef struct socloss_check_report {
 
 /* Verifies the invariants (docs/design.md §4).  Returns SOCLOSS_EINVARIANT (with
  * the first failure in the message) when one does not hold; `rep` is filled
- * either way. */
+ * either way.  A reader: it checks one snapshot, replaying its journal into a
+ * throwaway ledger under $TMPDIR (else /tmp; as large as the ledger's state,
+ * removed whatever happens), so writers go on while it runs. */
 SOCLOSS_API int socloss_check(socloss *led, socloss_check_report *rep);
+
+/* socloss_check, telling progress (may be NULL) how far it has got: the
+ * state scan every 65,536 positions, the replay about every 100 ms. */
+SOCLOSS_API int socloss_check_progress(socloss *led, const socloss_progress *progress,
+                                       socloss_check_report *rep);
 
 /* SHA-256 of the canonical ledger state (markets, accounts, positions, fund,
  * bad debt, net flows; the journal excluded).  Equal digests, equal state. */
