@@ -100,8 +100,6 @@ typedef enum { POLICY_FILE, INPUT_FILE } file_kind;
 
 /* Prints the library's message for rc; returns EXIT_REFUSED. */
 int refused(socloss *led, int rc);
-/* The evaluator installed or built beside this program, or NULL. */
-const char *sibling_evaluator(void);
 /* Opens c->db as c->cmd->flags say; NULL once the refusal is printed. */
 socloss *open_ledger(const call *c);
 /* Reads a whole file ("-": stdin) of at most the kind's cap; NULL once the

@@ -117,7 +117,7 @@ static void test_refused(int rc) {
 }
 
 int cmd_test(call *c) {
-  const char *ev = sibling_evaluator();
+  const char *ev = NULL;  /* the library's default: SOCLOSS_EVALUATOR, beside this program, ../libexec */
   int bad = 0;
   if (c->npos == 1) {
     test_out o = {""};
