@@ -109,6 +109,25 @@ char *read_all(const char *path, file_kind kind, size_t *len);
  * RUN, or EXIT_REFUSED once the error is printed. */
 int read_input(call *c, int slot, const char *path, file_kind kind);
 
+/* ---- policy_ref.c: a policy named on the command line ---- */
+
+/* REF (--policy, policy add|set) into c->in[slot], named REF: a file at that
+ * path, else a shipped policy (REF.lua in the reference policies'
+ * directory).  RUN, also when it is neither (c->in[slot].data stays NULL
+ * for policy_registered once the ledger is open); EXIT_REFUSED once an
+ * error is printed. */
+int policy_input(call *c, int slot, const char *ref);
+/* The same where the registry is no place to look (policy add|set): REF
+ * neither a file nor shipped is refused. */
+int policy_input_file(call *c, int slot, const char *ref);
+/* With the ledger open: what policy_input did not find, from the ledger's
+ * registry (NAME, NAME@VERSION, hash).  RUN, or EXIT_REFUSED once the
+ * refusal is printed. */
+int policy_registered(call *c, int slot);
+/* All three places at once, the ledger open: the source (malloc'd), or
+ * NULL once the error is printed. */
+char *policy_load(socloss *led, const char *ref, size_t *len);
+
 /* Machine output is JSON built by jansson, never by hand (common.c). */
 /* A JSON string of s: s as it is when it is UTF-8, which jansson requires,
  * else each byte that is not (a path need not be UTF-8) as U+FFFD. */

@@ -53,7 +53,7 @@ int policy_args(call *c, int argc, char **argv) {
   if (needs != (c->npos == 3))
     return usage(c, "policy %s takes DB%s", name, needs ? (file ? " FILE" : " NAME|HASH") : " only");
   c->db = c->pos[1];
-  return file ? read_input(c, 0, c->pos[2], POLICY_FILE) : RUN;
+  return file ? policy_input_file(c, 0, c->pos[2]) : RUN;  /* a file, or a shipped policy */
 }
 
 int cmd_policy(call *c) {

@@ -99,8 +99,14 @@ typedef struct socloss_options {
   int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt
                              the last transactions.  Benchmarks only. */
   const char *evaluator;  /* path of the socloss-eval program that runs
-                             policies (default: the one built or installed
-                             with this library) */
+                             policies; NULL: $SOCLOSS_EVALUATOR when set and
+                             not empty, else socloss-eval beside the image
+                             holding the library (the program itself when
+                             linked with libsocloss.a), else ../libexec from
+                             it, else where it was installed.  Started at the
+                             first policy call; one that cannot be started
+                             fails the policy ("could not run: the evaluator
+                             PATH is missing: ...") */
   socloss_log_fn log;     /* optional: told of notable events */
   void *log_ud;
   /* This handle's own ceiling on the ledger's policy limits (see
