@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,16 @@ const char *eval_status_text(int status) {
     case EVAL_MISSING: return "could not run";
     default: return "broke the evaluator protocol";
   }
+}
+
+int stats_get_run(socloss *led, socloss_stats *out) {
+  int rc = stats_copy(led, out);
+  if (rc) return rc;
+  /* counted by the evaluator's starts, which any write call may make */
+  uint64_t restarts = __atomic_load_n(&led->ev->restarts, __ATOMIC_RELAXED);
+  if (out->size >= offsetof(socloss_stats, evaluator_restarts) + sizeof restarts)
+    out->evaluator_restarts = restarts;
+  return SOCLOSS_OK;
 }
 
 void policy_label(const policy_src *p, char *out, size_t len) {

@@ -58,6 +58,9 @@ void policy_label(const policy_src *p, char *out, size_t len);
 
 const char *eval_status_text(int status);
 
+/* socloss_stats_get: the handle's counters, and its evaluator's restarts. */
+int stats_get_run(struct socloss *led, socloss_stats *out);
+
 
 /* Where socloss-eval is when the options do not say: $SOCLOSS_EVALUATOR
  * (not empty), else beside the image that holds this library, then in
