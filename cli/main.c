@@ -65,19 +65,24 @@ static const command commands[] = {
      "event's haircuts, then the totals.\n"},
     {"policy", policy_args, cmd_policy, NEEDS_LEDGER,
      "socloss policy add|list|show|activate|fallback|shadow|set|clear DB [FILE|NAME|HASH] "
-     "[--market M] [--params JSON] [--fallback] [--json]",
+     "[--market M] [--params JSON] [--fallback] [--json] [--note TEXT] [--at TIME]",
      "The ledger's policies.  Every policy is loaded in the sandbox and its shape\n"
      "checked first; one that does not load is refused and nothing changes.\n"
      "  add DB FILE              into the registry (by SHA-256, with name and version);\n"
-     "                           FILE may name a shipped policy (pro_rata)\n"
-     "  list DB [--json]         the registry\n"
+     "                           FILE may name a shipped policy (pro_rata);\n"
+     "                           --note TEXT: who proposes it and why, kept with it\n"
+     "  list DB [--json]         the registry, with each policy's roles per market\n"
      "  show DB REF              one entry and its source (REF: NAME, NAME@VERSION, HASH)\n"
-     "  activate DB REF          the active policy, ledger-wide or --market M\n"
+     "  activate DB REF          the active policy, ledger-wide or --market M; the\n"
+     "                           shadow, if it is this policy, is cleared\n"
      "  fallback DB REF          the policy that runs when the active one fails\n"
      "  shadow DB REF|off        a policy that decides every deficit too, never applied;\n"
      "                           its decision and how it differs are journaled\n"
      "  set DB FILE / clear DB   the active (--fallback: fallback) policy from a file\n"
-     "Changes are journaled: the policy in force at any journal record can be told.\n"},
+     "Changes are journaled: the policy in force at any journal record can be told;\n"
+     "one that changes nothing writes nothing.  --market must name a market of the\n"
+     "ledger.  --at TIME (UTC, 2024-05-01T12:00:00Z, or now: this machine's clock)\n"
+     "is recorded with a change; nothing reads a clock otherwise.\n"},
     {"limits", limits_args, cmd_limits, NEEDS_LEDGER,
      "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"

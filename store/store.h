@@ -114,6 +114,10 @@ int store_each_policy(store_txn *t, store_policy_cb cb, void *ud);
  * the transaction ends).  put with p == NULL deletes. */
 int store_setting_get(store_txn *t, const char *key, const void **p, size_t *len);
 int store_setting_put(store_txn *t, const char *key, const void *p, size_t len);
+/* The settings whose name begins with prefix (not empty), in name order;
+ * the name is not NUL-terminated. */
+typedef int (*store_setting_cb)(void *ud, const char *key, size_t klen, const void *p, size_t len);
+int store_each_setting(store_txn *t, const char *prefix, store_setting_cb cb, void *ud);
 
 /* Cursors for merging sorted streams: the accounts in id order, or one
  * market's positions in holder order (the fund, holder "", first). */

@@ -323,6 +323,23 @@ int store_setting_put(store_txn *t, const char *key, const void *p, size_t len) 
   return put(t, DB_SETTINGS, str_val(key), p, len, 0, "write setting");
 }
 
+struct setting_walk {
+  store_setting_cb cb;
+  void *ud;
+};
+
+static int visit_setting(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
+  (void)t;
+  struct setting_walk *w = ud;
+  return w->cb(w->ud, k->mv_data, k->mv_size, v->mv_data, v->mv_size);
+}
+
+int store_each_setting(store_txn *t, const char *prefix, store_setting_cb cb, void *ud) {
+  struct setting_walk w = {cb, ud};
+  MDB_val start = str_val(prefix);
+  return walk(t, DB_SETTINGS, &start, prefix, strlen(prefix), visit_setting, &w);
+}
+
 /* ---- cursors ------------------------------------------------------------ */
 
 struct store_cursor {

@@ -100,6 +100,10 @@ int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out,
   READ(led, policy_find_run(led, ref, out, source));
 }
 
+int socloss_policy_entries(socloss *led, const char *ref, socloss_policy_entry_cb cb, void *ud) {
+  READ(led, policy_entries_run(led, ref, cb, ud));
+}
+
 /* ---- resolution --------------------------------------------------------- */
 
 int socloss_resolve(socloss *led, const char *account, const socloss_resolve_options *o,
@@ -123,11 +127,20 @@ int socloss_policy_set(socloss *led, int role, const char *source, size_t len, c
 }
 
 int socloss_policy_add(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
-  WRITE(led, policy_add_run(led, source, len, out));
+  WRITE(led, policy_add_run(led, source, len, NULL, out));
+}
+
+int socloss_policy_add_with(socloss *led, const char *source, size_t len, const socloss_policy_add_options *o,
+                            socloss_policy_info *out) {
+  WRITE(led, policy_add_run(led, source, len, o, out));
 }
 
 int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market, const char *params_json) {
   WRITE(led, policy_activate_run(led, ref, role, market, params_json));
+}
+
+int socloss_policy_role_set(socloss *led, const socloss_role_options *o, socloss_role_change *out) {
+  WRITE(led, role_set_run(led, o, out));
 }
 
 int socloss_limits_set(socloss *led, const socloss_limits *in) { WRITE(led, limits_set_run(led, in)); }

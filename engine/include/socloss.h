@@ -411,7 +411,9 @@ enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1, SOCLOSS_POLICY_SH
 
 /* Sets the ledger's active or fallback policy from source text, after
  * loading it in the sandbox and checking its shape (a policy that does not
- * load is refused and nothing changes).  source NULL clears it.  Journaled. */
+ * load is refused and nothing changes).  source NULL clears it.  Journaled,
+ * with the manners of socloss_policy_role_set (below): a change that
+ * changes nothing writes nothing; the shadow made active is cleared. */
 SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
                                    const char *params_json);
 
@@ -440,9 +442,100 @@ SOCLOSS_API int socloss_policy_find(socloss *led, const char *ref, socloss_polic
                                     char **source);
 /* Makes a registered policy the active or fallback one, ledger-wide (market
  * NULL) or for one market: a deficit uses the policy of its account's
- * largest position by notional, else the ledger-wide one.  Journaled. */
+ * largest position by notional, else the ledger-wide one.  Journaled, with
+ * the manners of socloss_policy_role_set (below): an unknown market is
+ * SOCLOSS_ENOTFOUND; a change that changes nothing writes nothing; the
+ * shadow made active is cleared. */
 SOCLOSS_API int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market,
                                         const char *params_json);
+
+/* ---- The registry's manners (added after 1.0: new calls, the calls above
+ * unchanged) -------------------------------------------------------------
+ * A registry entry may carry a note (who proposes it and why) and a time;
+ * a role change may carry a time.  The time is what the host says it is:
+ * the library never reads a clock for the journal, so the same calls make
+ * the same journal, and nothing a policy decides depends on it.  A time is
+ * UTC, "YYYY-MM-DDTHH:MM:SSZ" with optionally 1 to 9 digits of a second
+ * before the Z ("2024-05-01T12:00:00Z", "2024-05-01T12:00:00.250Z"), so
+ * that times compare as text; a note is at most 1024 bytes of UTF-8
+ * without control characters (one line). */
+typedef struct socloss_policy_add_options {
+  size_t size;            /* sizeof, set by socloss_policy_add_options_init */
+  const char *note;       /* NULL or "": none */
+  const char *at;         /* NULL or "": no time recorded */
+} socloss_policy_add_options;
+
+/* Zeroes the options and sets o->size (forward compatible). */
+SOCLOSS_API void socloss_policy_add_options_init(socloss_policy_add_options *o);
+/* socloss_policy_add with a note and a time, kept in the entry and its
+ * journal record (o may be NULL: neither). */
+SOCLOSS_API int socloss_policy_add_with(socloss *led, const char *source, size_t len,
+                                        const socloss_policy_add_options *o, socloss_policy_info *out);
+
+/* One role change: the policy named by ref (as socloss_policy_find), or
+ * given as source text (registered on the way), or neither: the role is
+ * cleared. */
+typedef struct socloss_role_options {
+  size_t size;            /* sizeof, set by socloss_role_options_init */
+  int role;               /* SOCLOSS_POLICY_* */
+  const char *market;     /* NULL or "": ledger-wide; else a market of the
+                             ledger (an unknown one is SOCLOSS_ENOTFOUND) */
+  const char *ref;
+  const char *source;
+  size_t source_len;
+  const char *params;     /* JSON object text, NULL: none */
+  const char *at;         /* NULL or "": no time recorded */
+} socloss_role_options;
+
+/* What a role change wrote. */
+typedef struct socloss_role_change {
+  size_t size;            /* sizeof: set by the caller (the library fills what fits) */
+  uint64_t seq;           /* the role's journal record; 0: the role was
+                             already so (same policy, same params, or
+                             nothing to clear) and nothing was written */
+  uint64_t shadow_seq;    /* the policy made active was also the shadow
+                             there (same policy, same params): the record
+                             that cleared the shadow, else 0 */
+} socloss_role_change;
+
+/* Zeroes the options and sets o->size (forward compatible). */
+SOCLOSS_API void socloss_role_options_init(socloss_role_options *o);
+/* Sets or clears a role, ledger-wide or for one market, in one journaled
+ * transaction, as socloss_policy_set and socloss_policy_activate do, with
+ * these manners:
+ *  - a change that changes nothing writes nothing (out->seq 0);
+ *  - an unknown market is refused;
+ *  - making active the policy that is the shadow at the same place (same
+ *    source, same params) clears the shadow in the same transaction (its
+ *    own journal record): the shadow was its trial, now over.  A shadow
+ *    set explicitly to the active policy stays (it decides every deficit
+ *    again: `same` true unless something is amiss).
+ * out may be NULL. */
+SOCLOSS_API int socloss_policy_role_set(socloss *led, const socloss_role_options *o, socloss_role_change *out);
+
+/* A role a registered policy holds. */
+typedef struct socloss_policy_role {
+  int role;               /* SOCLOSS_POLICY_* */
+  const char *market;     /* "" ledger-wide */
+  const char *params;     /* the params it was set with, JSON text ("" none) */
+} socloss_policy_role;
+
+/* A registry entry with what socloss_policy_info leaves out; valid during
+ * the callback only. */
+typedef struct socloss_policy_entry {
+  size_t size;            /* sizeof, set by the library: a field past it is absent */
+  socloss_policy_info info;
+  const char *note;       /* "" when none was recorded */
+  const char *at;         /* "" when no time was recorded */
+  size_t nroles;          /* by role (active, fallback, shadow), ledger-wide */
+  const socloss_policy_role *roles;  /* first, then markets in id order */
+} socloss_policy_entry;
+
+typedef int (*socloss_policy_entry_cb)(void *ud, const socloss_policy_entry *e);
+
+/* The registry by name then version (ref NULL), or the one entry ref names
+ * (as socloss_policy_find), with notes, times and roles, from one snapshot. */
+SOCLOSS_API int socloss_policy_entries(socloss *led, const char *ref, socloss_policy_entry_cb cb, void *ud);
 
 typedef struct socloss_limits {
   uint64_t instructions;  /* per policy call (default 200,000,000) */

@@ -383,7 +383,7 @@ void policy_label(const policy_src *p, char *out, size_t len) {
   else snprintf(out, len, "policy (%.12s)", p->hash);
 }
 
-static void sha256_hex(const char *src, size_t len, char out[65]) {
+void policy_hash(const char *src, size_t len, char out[65]) {
   unsigned char d[32];
   unsigned dl = 32;
   EVP_Digest(src, len, d, &dl, EVP_sha256(), NULL);
@@ -391,7 +391,7 @@ static void sha256_hex(const char *src, size_t len, char out[65]) {
 }
 
 int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
-  sha256_hex(p->source, p->len, p->hash);
+  policy_hash(p->source, p->len, p->hash);
   p->name[0] = 0;
   eval_request rq;
   memset(&rq, 0, sizeof rq);
