@@ -103,6 +103,8 @@ int socloss_limits_get(socloss *led, socloss_limits *out) { READ(led, limits_get
 
 int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led, policy_list_run(led, cb, ud)); }
 
+int socloss_stats_get(socloss *led, socloss_stats *out) { READ(led, stats_get_run(led, out)); }
+
 int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
   READ(led, policy_find_run(led, ref, out, source));
 }

@@ -99,8 +99,14 @@ typedef struct socloss_options {
   int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt
                              the last transactions.  Benchmarks only. */
   const char *evaluator;  /* path of the socloss-eval program that runs
-                             policies (default: the one built or installed
-                             with this library) */
+                             policies; NULL: $SOCLOSS_EVALUATOR when set and
+                             not empty, else socloss-eval beside the image
+                             holding the library (the program itself when
+                             linked with libsocloss.a), else ../libexec from
+                             it, else where it was installed.  Started at the
+                             first policy call; one that cannot be started
+                             fails the policy ("could not run: the evaluator
+                             PATH is missing: ...") */
   socloss_log_fn log;     /* optional: told of notable events */
   void *log_ud;
   /* This handle's own ceiling on the ledger's policy limits (see
@@ -663,6 +669,32 @@ typedef int (*socloss_line_cb)(void *ud, const char *line);
  * evaluator NULL: the default socloss-eval. */
 SOCLOSS_API int socloss_test_file(const char *path, const char *evaluator, socloss_line_cb cb,
                                   void *ud, int *failed);
+
+/* ---- Counters ----------------------------------------------------------
+ * What this handle has done since it was opened, for a host to export as
+ * metrics.  Only what was committed counts, as the journal holds it: a dry
+ * run, a simulation, a replay or an applied batch that was refused adds
+ * nothing, and a deficit counts once however many handles or processes
+ * look.  A joint crash event counts each of its accounts. */
+typedef struct socloss_stats {
+  size_t size;            /* sizeof: set by the caller (the library fills what fits) */
+  uint64_t resolved;      /* deficits applied, by their policy or its fallback */
+  uint64_t failed;        /* deficits that no policy could resolve (left bankrupt) */
+  uint64_t fallbacks;     /* of `resolved`: decided by the fallback policy */
+  uint64_t policy_failures;  /* policy attempts that failed (deficit_failed records) */
+  uint64_t policy_us;     /* microseconds in the policies' deleverage and haircut
+                             calls for those deficits, evaluator included (a
+                             shadow policy's too) */
+  uint64_t evaluator_restarts;  /* evaluator starts after the first (each follows a
+                                   crash, a kill at the deadline or a broken
+                                   answer), whatever call made them */
+  int64_t fund_drawn;     /* atoms the insurance fund paid into those deficits */
+  int64_t bad_debt;       /* atoms they left as bad debt */
+} socloss_stats;
+
+/* This handle's counters (above).  out->size must be set (sizeof *out):
+ * SOCLOSS_EINVAL otherwise.  Never waits for a writer. */
+SOCLOSS_API int socloss_stats_get(socloss *led, socloss_stats *out);
 
 /* ---- Invariants -------------------------------------------------------- */
 

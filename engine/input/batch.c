@@ -96,6 +96,7 @@ struct run {
 static int run_batches(store_txn *t, void *ud) {
   struct run *r = ud;
   applier a;
+  stats_begin(r->led);  /* deficit and event lines count (stats.c) */
   int rc = applier_start(&a, r->led, t, 1);
   const batch *mb = NULL;  /* the last event that moved the net flows: mb->ev[mj] */
   size_t mj = 0;
@@ -125,5 +126,7 @@ static int run_batches(store_txn *t, void *ud) {
 
 int batch_apply(socloss *led, batch *const *batches, size_t n, const socloss_progress *progress) {
   struct run r = {led, batches, n, progress && progress->fn ? progress : NULL};
-  return store_write(led->st, run_batches, &r);
+  int rc = store_write(led->st, run_batches, &r);
+  if (!rc) stats_commit(led);
+  return rc;
 }
