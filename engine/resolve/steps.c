@@ -424,13 +424,8 @@ static int lower_profit(step *s, const char *id, const market_list *ml, int in_d
  * so that the next deficit of a cascade sees what is left of the profit. */
 static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amount) {
   applier *a = s->a;
-  if (!a->ml_loaded) {
-    free(a->ml.m);
-    int rc = markets_load(a->t, &a->ml);
-    if (rc) return rc;
-    a->ml_loaded = 1;
-  }
-  int rc = lower_profit(s, id, &a->ml, 1, &amount);
+  int rc = applier_markets(a);
+  if (!rc) rc = lower_profit(s, id, &a->ml, 1, &amount);
   if (!rc && amount) rc = lower_profit(s, id, &a->ml, 0, &amount);
   if (!rc && amount) rc = store_account_put(a->t, id, balance - amount);
   return rc;
