@@ -446,6 +446,37 @@ void store_cursor_close(store_cursor *c) {
   free(c);
 }
 
+int store_cursor_account_writes(store_txn *t, store_cursor **out) { return cursor_open(t, DB_ACCOUNTS, out); }
+
+int store_cursor_position_writes(store_txn *t, store_cursor **out) { return cursor_open(t, DB_POSITIONS, out); }
+
+/* mdb_cursor_put (flags 0) looks the key up with the cursor's own search,
+ * which starts from its current leaf page when the key falls inside it. */
+int store_put_account(store_cursor *c, const char *id, int64_t balance) {
+  unsigned char enc[CODEC_I64_LEN];
+  codec_i64_encode(enc, balance);
+  MDB_val k = str_val(id), v = val(enc, sizeof enc);
+  int rc = mdb_cursor_put(c->c, &k, &v, 0);
+  return rc ? mdb_fail(c->t, rc, "write account") : SOCLOSS_OK;
+}
+
+int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos) {
+  unsigned char key[CODEC_POSKEY_MAX];
+  MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v;
+  int rc;
+  if (pos->size == 0) {
+    rc = mdb_cursor_get(c->c, &k, &v, MDB_SET);
+    if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
+    if (!rc) rc = mdb_cursor_del(c->c, 0);
+    return rc ? mdb_fail(c->t, rc, "delete position") : SOCLOSS_OK;
+  }
+  unsigned char enc[CODEC_POSITION_LEN];
+  codec_position_encode(enc, pos);
+  v = val(enc, sizeof enc);
+  rc = mdb_cursor_put(c->c, &k, &v, 0);
+  return rc ? mdb_fail(c->t, rc, "write position") : SOCLOSS_OK;
+}
+
 /* ---- the policy registry ------------------------------------------------ */
 
 int store_policy_put(store_txn *t, const unsigned char hash[32], const void *rec, size_t len) {
