@@ -465,7 +465,12 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
   MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v;
   int rc;
   if (pos->size == 0) {
-    rc = mdb_cursor_get(c->c, &k, &v, MDB_SET);
+    /* a delete leaves the cursor on the next record: when that is the
+     * key, no search (an unpositioned cursor answers EINVAL) */
+    MDB_val at;
+    rc = mdb_cursor_get(c->c, &at, &v, MDB_GET_CURRENT);
+    if (rc || at.mv_size != k.mv_size || memcmp(at.mv_data, k.mv_data, k.mv_size))
+      rc = mdb_cursor_get(c->c, &k, &v, MDB_SET);
     if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
     if (!rc) rc = mdb_cursor_del(c->c, 0);
     return rc ? mdb_fail(c->t, rc, "delete position") : SOCLOSS_OK;

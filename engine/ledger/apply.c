@@ -205,10 +205,11 @@ int ledger_balance(applier *a, const char *field, const char *id, int64_t *balan
 }
 
 /* A new balance of a side must fit int64: an account's, or the fund's cash. */
-static int balance_fits(const char *field, const char *id, __int128 balance) {
+static int balance_fits(const char *field, const trade_side *s, __int128 balance) {
   if (fits_i64(balance)) return SOCLOSS_OK;
-  if (*id)
-    return err_fail(SOCLOSS_EOVERFLOW, "%s: the balance of account '%s' would overflow int64", field, id);
+  if (s->len)
+    return err_fail(SOCLOSS_EOVERFLOW, "%s: the balance of account '%.*s' would overflow int64", field, (int)s->len,
+                    s->id);
   return err_fail(SOCLOSS_EOVERFLOW, "%s: the fund cash would overflow int64", field);
 }
 
@@ -230,8 +231,8 @@ int trade_settle(const char *market, store_market *m, trade_side *buyer, trade_s
                        "size: open interest %lld x mark %lld of market '%s' would overflow int64",
                        (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m->mark, market);
   __int128 bb = (__int128)buyer->balance + br, sb = (__int128)seller->balance + sr;
-  int rc = balance_fits("buyer", buyer->id, bb);
-  if (!rc) rc = balance_fits("seller", seller->id, sb);
+  int rc = balance_fits("buyer", buyer, bb);
+  if (!rc) rc = balance_fits("seller", seller, sb);
   if (rc) return rc;
   m->open_interest = (int64_t)oi;
   buyer->balance = (int64_t)bb;
@@ -246,7 +247,7 @@ int equity_refused(const char *field, const char *id) {
 }
 
 static int set_side_balance(applier *a, const trade_side *s) {
-  if (*s->id) return store_account_put(a->t, s->id, s->balance);
+  if (s->len) return store_account_put(a->t, s->id, s->balance);
   a->tot.fund_cash = s->balance;
   return SOCLOSS_OK;
 }
@@ -258,7 +259,7 @@ static int set_side_balance(applier *a, const trade_side *s) {
 int ledger_trade(applier *a, const char *market, const char *buyer, const char *seller, int64_t size,
                  int64_t price) {
   store_market m;
-  trade_side b = {buyer, 0, {0, 0}}, s = {seller, 0, {0, 0}};
+  trade_side b = {buyer, strlen(buyer), 0, {0, 0}}, s = {seller, strlen(seller), 0, {0, 0}};
   int rc = get_market(a, market, &m);
   if (!rc) rc = ledger_balance(a, "buyer", buyer, &b.balance);
   if (!rc) rc = ledger_balance(a, "seller", seller, &s.balance);

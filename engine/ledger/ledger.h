@@ -112,7 +112,8 @@ int ledger_trade(applier *a, const char *market, const char *buyer, const char *
  *                   fit
  *   equity_refused  the refusal of a side whose equity would leave int64 */
 typedef struct trade_side {
-  const char *id;
+  const char *id;     /* len bytes, not NUL-terminated; len 0: the fund */
+  size_t len;
   int64_t balance;
   store_position pos;
 } trade_side;

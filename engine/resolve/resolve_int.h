@@ -79,16 +79,17 @@ int step_bad_debt(step *s, int64_t left);
 /* A side of the closes while they are applied in memory: a holder (one for
  * all its closes, whatever their markets) or the bankrupt account. */
 typedef struct party {
-  int64_t balance;          /* once has_balance */
   __int128 e;               /* its equity once has_e; until then, what the
                                closes changed of it */
+  int64_t balance;          /* once has_balance */
   unsigned char has_balance, has_e, dirty;
 } party;
 
 typedef struct closes {
   size_t nslots;
   uint32_t *slot;           /* per action: its holder's slot; slots go in id order */
-  uint32_t *first;          /* per slot: one of its actions */
+  const char **id;          /* per slot: its holder's id (len bytes) */
+  uint32_t *len;
   party *h;                 /* per slot, with what the step's hints know */
   store_position *pos;      /* per action: the holder's position in its market */
 } closes;

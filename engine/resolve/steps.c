@@ -163,10 +163,9 @@ static int transfers(step *s, closes *c, int replay) {
   for (size_t sl = 0; !rc && sl < c->nslots; sl++) {
     party *h = &c->h[sl];
     if (!h->has_e) {
-      const dl_action *x = &d->dl[c->first[sl]];
       char id[CODEC_ID_MAX + 1];
       int64_t balance;
-      copy_id(id, x->holder, x->len);
+      copy_id(id, c->id[sl], c->len[sl]);
       rc = store_account_get(s->a->t, id, &balance);
       if (!rc) rc = applier_equity(s->a, id, balance, &h->e);
       if (rc) break;
