@@ -179,7 +179,10 @@ static int fill(store_position *pos, int64_t q, int64_t price, __int128 *realize
     size += q;
     cost += qp;
   } else if ((q < 0 ? -(__int128)q : q) <= (size < 0 ? -size : size)) {
-    __int128 removed = cost * (q < 0 ? -(__int128)q : q) / (size < 0 ? -size : size);
+    __int128 part = cost * (q < 0 ? -(__int128)q : q), lots = size < 0 ? -size : size;
+    /* truncated in 64 bits when both fit, as in 128 (a 128-bit division is
+     * a library call, and a deleverage step makes two a close) */
+    __int128 removed = fits_i64(part) && fits_i64(lots) ? (__int128)((int64_t)part / (int64_t)lots) : part / lots;
     *realized = -qp - removed;
     size += q;
     cost -= removed;

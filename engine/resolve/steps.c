@@ -122,6 +122,19 @@ static int refuse(step *s, int code, const char *fmt, ...) {
  * taken in two stages that each fit 128. */
 static void exact_share(int64_t d, int64_t q, uint32_t share, int64_t n, int64_t *t, unsigned __int128 *rem) {
   unsigned __int128 a = (unsigned __int128)d * (uint64_t)q;   /* < 2^126 */
+  /* the same stages in 64 bits when every step fits (a < 2^64, N < 2^49,
+   * qa < 2^50: qs, N x 10000 and low stay below 2^64), as they do for most
+   * closes: a 128-bit division is a library call, and a million closes
+   * made three million of them */
+  if (!(a >> 64) && (uint64_t)n < (UINT64_C(1) << 49)) {
+    uint64_t a64 = (uint64_t)a, qa = a64 / (uint64_t)n, ra = a64 % (uint64_t)n;
+    if (qa < (UINT64_C(1) << 50)) {
+      uint64_t qs = qa * share, m = (uint64_t)n * 10000, low = qs % 10000 * (uint64_t)n + ra * share;
+      *t = (int64_t)(qs / 10000 + low / m);
+      *rem = low % m;
+      return;
+    }
+  }
   unsigned __int128 qa = a / (uint64_t)n, ra = a % (uint64_t)n;
   unsigned __int128 qs = qa * share;                           /* qa <= d: < 2^77 */
   unsigned __int128 h = qs / 10000, l = qs % 10000;
