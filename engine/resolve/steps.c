@@ -168,9 +168,8 @@ static int transfers(step *s, closes *c, int replay) {
   const uint32_t *slot = c->slot;
   __int128 *equity = malloc((c->nslots ? c->nslots : 1) * sizeof *equity);
   int64_t *due = malloc(n * sizeof *due);
-  ranked *rk = malloc(n * sizeof *rk);
   unsigned __int128 sum_rem[DEFICIT_MARKETS_MAX] = {0};
-  int rc = equity && due && rk ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  int rc = equity && due ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   /* each holder's equity before the closes, in id order: the candidates'
    * column (live) or read (kept: the closes start from it) */
   for (size_t sl = 0; !rc && sl < c->nslots; sl++) {
@@ -190,10 +189,9 @@ static int transfers(step *s, closes *c, int replay) {
   for (size_t k = 0; !rc && k < d->ndl; k++) {
     const dl_action *x = &d->dl[k];
     const deficit_market *m = &d->mk[x->market];
-    exact_share(m->deficit, x->size, x->share, m->size < 0 ? -m->size : m->size, &due[k], &rk[k].rem);
-    rk[k].x = x;
-    rk[k].k = k;
-    sum_rem[x->market] += rk[k].rem;
+    unsigned __int128 rem;
+    exact_share(m->deficit, x->size, x->share, m->size < 0 ? -m->size : m->size, &due[k], &rem);
+    sum_rem[x->market] += rem;
     __int128 *e = &equity[slot[k]];
     if (due[k] > 0 && (*e < 0 || *e - due[k] < 0)) {
       char before[48], after[48];
@@ -217,8 +215,14 @@ static int transfers(step *s, closes *c, int replay) {
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
       break;
     }
-    for (size_t k = 0; k < d->ndl; k++)
-      if (d->dl[k].market == mk && rk[k].rem) sel[cnt++] = rk[k];
+    for (size_t k = 0; k < d->ndl; k++) {  /* each remainder again: kept for a million closes, they cost more */
+      const dl_action *x = &d->dl[k];
+      int64_t t;
+      if (x->market != mk) continue;
+      sel[cnt] = (ranked){0, x, k};
+      exact_share(d->mk[mk].deficit, x->size, x->share, lots, &t, &sel[cnt].rem);
+      if (sel[cnt].rem) cnt++;
+    }
     qsort(sel, cnt, sizeof *sel, by_remainder);
     for (size_t j = 0; j < cnt && left; j++) {
       __int128 *e = &equity[slot[sel[j].k]];
@@ -237,7 +241,6 @@ static int transfers(step *s, closes *c, int replay) {
   }
   free(equity);
   free(due);
-  free(rk);
   return rc;
 }
 
@@ -291,11 +294,20 @@ int step_deleverage(step *s, int replay) {
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   int rc = SOCLOSS_OK, plain = 1;
+  size_t alen = strlen(d->account);
   for (size_t k = 0; !rc && k < d->ndl; k++) {
     const dl_action *x = &d->dl[k];
+    /* a candidate's id is a C string's bytes, at most 64 (cands.c): it is
+     * compared, and copied for a message, without a copy for each close */
+    int cand = x->index < s->ncands, self;
     char holder[CODEC_ID_MAX + 1];
-    copy_id(holder, x->holder, x->len);
-    plain = plain && x->len <= CODEC_ID_MAX && !memchr(x->holder, 0, x->len);
+    if (cand) {
+      self = x->len == alen && !memcmp(x->holder, d->account, alen);
+    } else {
+      copy_id(holder, x->holder, x->len);
+      self = !strcmp(holder, d->account);
+      plain = plain && x->len <= CODEC_ID_MAX && !memchr(x->holder, 0, x->len);
+    }
     refs[k] = (ref){x->holder, x->len, x->market, (uint32_t)k, x->index};
     if (x->market >= d->nm) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: market index %u out of range", k + 1, x->market);
@@ -304,7 +316,7 @@ int step_deleverage(step *s, int replay) {
     deficit_market *m = &d->mk[x->market];
     int64_t held = 0, limit = m->size < 0 ? -m->size : m->size;
     store_position p = {0, 0};
-    if (!x->len || !strcmp(holder, d->account)) {
+    if (!x->len || self) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: the bankrupt account itself", k + 1);
       break;
     }
@@ -317,16 +329,18 @@ int step_deleverage(step *s, int replay) {
                   x->share);
       break;
     }
-    if (s->hint_size && x->index < s->ncands) {  /* the column the policy saw */
+    if (s->hint_size && cand) {  /* the column the policy saw */
       size_t at = (size_t)x->market * s->hint_stride + x->index;
       p = (store_position){s->hint_size[at], s->hint_cost[at]};
     } else {
+      if (cand) copy_id(holder, x->holder, x->len);
       rc = store_position_get(s->a->t, m->market, holder, &p);
       if (rc && rc != SOCLOSS_ENOTFOUND) break;
       rc = SOCLOSS_OK;
     }
     c.pos[k] = p;
     if (p.size != 0 && (p.size > 0) != (m->size > 0)) held = p.size < 0 ? -p.size : p.size;
+    if (cand && (held == 0 || x->size > held)) copy_id(holder, x->holder, x->len);
     if (held == 0)
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: '%s' holds no opposite position in '%s'", k + 1,
                   holder, m->market);
