@@ -20,8 +20,8 @@
 #    (generate.sh says how), so every byte of every journal and every
 #    record of the state after must be what the one-by-one code wrote.
 #
-# Its size: 64 resolutions of 57 to 170 deficits, and of 3 with ~900 closes
-# each; about 45 s here.
+# Its size: 48 events of 57 to 227 deficits on the generated ledgers, 16 of
+# 3 deficits with ~900 closes each on the wide one; 20 to 45 s here.
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 . "$here/tap.sh"
