@@ -16,7 +16,7 @@
 
 #include "socloss.h"
 
-enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 /* 128 + SIGINT */ };
 
 /* What an args step returns to have the run step called; anything else is
  * the exit status, with nothing opened. */

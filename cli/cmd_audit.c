@@ -4,9 +4,12 @@
  * price shock under several policies side by side).
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -255,6 +258,47 @@ static void print_figures_json(const char *const *files, const char *const *mode
   putchar('\n');
 }
 
+/* ---- simulate's progress: a line with an ETA on a terminal; Ctrl-C stops
+ * the run, and the figures so far are printed ---------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+typedef struct sim_progress {
+  const char *label;
+  int tty;
+  char phase[16];
+  struct timespec start;  /* of the phase */
+  uint64_t done, total;
+} sim_progress;
+
+static double since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int sim_told(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  sim_progress *p = ud;
+  if (strcmp(phase, p->phase)) {
+    snprintf(p->phase, sizeof p->phase, "%s", phase);
+    clock_gettime(CLOCK_MONOTONIC, &p->start);
+  }
+  p->done = done;
+  p->total = total;
+  if (p->tty) {
+    double left = done && total > done ? since(&p->start) * (double)(total - done) / (double)done : 0;
+    fprintf(stderr, "\rsimulate: %s: %s %" PRIu64 " of %" PRIu64, p->label, phase, done, total);
+    if (left > 0) fprintf(stderr, ", about %d:%02d left", (int)left / 60, (int)left % 60);
+    fputs("\033[K", stderr);
+  }
+  return interrupted;
+}
+
 int cmd_simulate(call *c) {
   const char *const *files = c->list;
   const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
@@ -271,6 +315,12 @@ int cmd_simulate(call *c) {
   const char *colfile[2 * MAX_LIST], *colmode[2 * MAX_LIST];
   char label[2 * MAX_LIST][80];
   const char *names[2 * MAX_LIST];
+  /* Ctrl-C stops the run at the next deficit, not the process */
+  struct sigaction on_int = {0}, old_int;
+  on_int.sa_handler = on_interrupt;
+  sigemptyset(&on_int.sa_mask);
+  sigaction(SIGINT, &on_int, &old_int);
+  interrupted = 0;
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
     char *src = policy_load(c->led, files[k], &len);  /* a file, shipped, or registered */
@@ -287,7 +337,18 @@ int cmd_simulate(call *c) {
       o.shock_market = shock ? market : NULL;
       o.shock_ppm = ppm;
       o.joint = m == 2;
-      if ((rc = socloss_simulate_with(c->led, &o, &res[cols]))) {
+      sim_progress sp = {b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0};
+      socloss_progress pg = {sizeof pg, sim_told, &sp};
+      o.progress = &pg;
+      rc = socloss_simulate_with(c->led, &o, &res[cols]);
+      if (sp.tty) fputs("\r\033[K", stderr);
+      if (rc == SOCLOSS_ESTOP && interrupted) {
+        fprintf(stderr,
+                "simulate: interrupted during %s after %" PRIu64 " of %" PRIu64
+                " deficits (%s): its column holds the figures so far; what was not reached did not run\n",
+                sp.label, sp.done, sp.total, sp.phase);
+        status = EXIT_INTERRUPTED;
+      } else if (rc) {
         status = refused(c->led, rc);
         break;
       }
@@ -299,11 +360,16 @@ int cmd_simulate(call *c) {
     }
     free(src);
   }
-  if (status != EXIT_DONE) return status;
+  sigaction(SIGINT, &old_int, NULL);
+  if (status != EXIT_DONE && status != EXIT_INTERRUPTED) return status;
   nf = cols;
   files = colfile;
   if (c->value[SIM_JSON]) print_figures_json(files, colmode, res, nf);
   else print_figures(names, res, nf);
+  if (status == EXIT_INTERRUPTED) {
+    if (report) fputs("simulate: interrupted: no report written\n", stderr);
+    return status;
+  }
   if (!report) return EXIT_DONE;
   char what[200];
   snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);

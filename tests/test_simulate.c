@@ -3,10 +3,110 @@
  * nothing is kept.
  */
 #include <math.h>
+#include <sys/wait.h>
 
 #include "util.h"
 
+/* ---- progress, stop, and a writer meanwhile ------------------------------ */
+
+typedef struct heard {
+  char log[512];
+  int calls, stop_at;
+  const char *dir, *events;  /* at the first call, another process applies events */
+  int status;
+} heard;
+
+static int hear(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  heard *h = ud;
+  size_t n = strlen(h->log);
+  snprintf(h->log + n, sizeof h->log - n, "%s %llu/%llu, ", phase, (unsigned long long)done, (unsigned long long)total);
+  if (h->events && h->calls == 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      alarm(60);  /* a simulation holding the writer lock: SIGALRM, a failure below */
+      execl(SOCLOSS_BINARY_DIR "/socloss", "socloss", "apply", h->dir, h->events, (char *)NULL);
+      _exit(127);
+    }
+    waitpid(pid, &h->status, 0);
+  }
+  return ++h->calls == h->stop_at;
+}
+
+/* Three longs a1..a3 bankrupt after a fall to 80 (each -1000 + 25 x -20 =
+ * -1500); shorts p (40 lots at 180) and r (35) in profit 4000 and 3500,
+ * which cover the three shortfalls (4500) by haircuts. */
+static void progress_and_stop(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\n",
+                   "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
+                   "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
+                   "p,BTC,-40,180\nr,BTC,-35,180\n",
+                   NULL))
+    return;
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_sim_options o;
+  socloss_sim_options_init(&o);
+  o.policy = pr;
+  o.policy_len = len;
+  o.shock_market = "BTC";
+  o.shock_ppm = -200000;
+  socloss_sim_result plain, s;
+  is(socloss_simulate_with(fx.led, &o, &plain), SOCLOSS_OK, "three bankrupt after the fall, no callback");
+  ok(plain.deficits == 3 && plain.failed == 0 && plain.total_charged == 4500 && plain.bad_debt == 0,
+     "three deficits resolved, 3 x 1500 charged");
+
+  heard h = {"", 0, 0, NULL, NULL, 0};
+  socloss_progress pg = {sizeof pg, hear, &h};
+  o.progress = &pg;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "with a callback");
+  is_str(h.log, "deficits 1/3, deficits 2/3, deficits 3/3, split test 1/3, split test 2/3, split test 3/3, ",
+         "told after each deficit of the run, then of the split test");
+  ok(memcmp(&s, &plain, sizeof s) == 0, "the same figures");
+
+  heard stop = {"", 0, 2, NULL, NULL, 0};
+  pg.ud = &stop;
+  fingerprint before = fp_of(fx.led);
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_ESTOP, "asked to stop at the second deficit");
+  is_str(socloss_errmsg(fx.led), "simulate stopped by the progress callback after 2 deficits", "saying after how many");
+  ok(s.deficits == 2 && s.split_account[0] == 0, "the figures of 2 deficits, no split test (%zu)", s.deficits);
+  is(s.total_charged, 3000, "charged so far: 2 x 1500");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing written");
+
+  o.joint = 1;
+  heard joint = {"", 0, 0, NULL, NULL, 0};
+  pg.ud = &joint;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "joint, with a callback");
+  is_str(joint.log, "deficits 1/3, deficits 2/3, deficits 3/3, split test 1/3, split test 2/3, split test 3/3, ",
+         "joint: told of each account's part");
+  o.joint = 0;
+
+  /* a deposit committed by another process while the simulation runs: the
+   * simulation works on its snapshot, so its figures are those without it */
+  char events[128];
+  snprintf(events, sizeof events, "%s/deposit.jsonl", fx.dir);
+  FILE *f = fopen(events, "w");
+  fputs("{\"type\":\"deposit\",\"account\":\"a1\",\"amount\":1400}\n", f);
+  fclose(f);
+  heard w = {"", 0, 0, fx.dir, events, -1};
+  pg.ud = &w;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "a writer meanwhile");
+  ok(WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0, "its deposit committed while the simulation ran (status %d)",
+     w.status);
+  ok(memcmp(&s, &plain, sizeof s) == 0, "the figures of the snapshot it began with");
+  is(view(fx.led, "a1").balance, -1000 + 1400, "a1 has the deposit after");
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "simulated again");
+  is((int)s.deficits, 3, "a1 still bankrupt: -1000 + 1400 - 500 = -100 (3 deficits)");
+  is(s.total_charged, 100 + 1500 + 1500, "and a1's shortfall is 100");
+
+  pg.size = sizeof pg - 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a progress struct of another size is refused");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  progress_and_stop();
   char dir[64];
   socloss *led = new_ledger(dir, 0);
   /* a 25 long at 100 (balance -1000); p, q short 10 at 180, r short 5 at
@@ -22,7 +122,7 @@ int main(void) {
   char *pr = policy_text("pro_rata", &len);
   socloss_sim_result s;
   /* a -20% shock: mark 100 -> 80 */
-  is(socloss_simulate(led, pr, len, NULL, NULL, "BTC", -200000, &s), SOCLOSS_OK, "pro_rata on a 20% fall");
+  is(socloss_simulate(led, pr, len, NULL, NULL, "BTC", -200000, &s), SOCLOSS_OK, "pro_rata on a 20%% fall");
   ok(s.deficits == 1 && s.failed == 0, "one bankruptcy");
   ok(s.charged == 3 && s.total_charged == 1500, "3 accounts charged 1500 (933 + 100 + 467)");
   ok(fabs(s.largest_share - 0.934) < 1e-12, "largest share 467 / 500 = 0.934 (%.6f)", s.largest_share);

@@ -19,6 +19,12 @@
  * upnl) just before the first deficit, after the shock.  The bankruptcies a
  * shock causes are resolved as one sequential crash event (account-id order,
  * each policy call seeing ctx.event).
+ *
+ * The ledger is only read: one snapshot is copied into a scratch ledger
+ * (store_open_scratch) and every run works there in a transaction thrown
+ * away, so writers go on meanwhile.  A progress callback hears of each
+ * deficit and may stop the run: the figures are then those of the
+ * deficits resolved so far.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +58,10 @@ typedef struct sim {
   const market_list *ml;      /* during a run */
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
+  size_t hint;                /* find_acct: where the last one was found */
+  const socloss_progress *pg; /* NULL: none */
+  const event_run *er;        /* the run's event: how many are bankrupt */
+  int stopped;                /* the callback said stop */
 } sim;
 
 /* The account in two: half the balance, half of each position (the halves
@@ -81,12 +91,34 @@ static int split_account(sim *s, store_txn *t, const market_list *ml) {
   return SOCLOSS_OK;
 }
 
+/* Results name accounts in id order, mostly: the search starts where the
+ * last one was found and gallops forward, so a resolution's thousands of
+ * haircuts cost a comparison or two each instead of a binary search. */
 static int find_acct(sim *s, const char *id) {
   size_t lo = 0, hi = s->n;  /* accounts come in id order */
+  if (s->hint < s->n) {
+    int c = strcmp(s->accts[s->hint].id, id);
+    if (!c) return (int)s->hint;
+    if (c < 0) {
+      lo = s->hint + 1;
+      for (size_t step = 1; lo + step <= hi; step *= 2) {
+        size_t at = lo + step - 1;
+        int d = strcmp(s->accts[at].id, id);
+        if (!d) return (int)(s->hint = at);
+        if (d > 0) {
+          hi = at;
+          break;
+        }
+        lo = at + 1;
+      }
+    } else {
+      hi = s->hint;
+    }
+  }
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     int c = strcmp(s->accts[mid].id, id);
-    if (!c) return (int)mid;
+    if (!c) return (int)(s->hint = mid);
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }
@@ -111,6 +143,7 @@ static int scan_accounts(sim *s, store_txn *t) {
     a->charge = 0;
   }
   account_scan_free(&all);
+  s->hint = 0;
   return rc;
 }
 
@@ -168,15 +201,24 @@ static int sim_before(void *ud, applier *a) {
 
 /* After each: its figures; a policy that failed, or an account no longer
  * bankrupt, counts as not resolved. */
+/* The callback, after each deficit: non-zero stops the run. */
+static int told(sim *s) {
+  if (!s->pg) return SOCLOSS_OK;
+  uint64_t total = s->er ? s->er->sum.bankrupt : 1;
+  if (!s->pg->fn(s->pg->ud, s->split ? "split test" : "deficits", s->out->deficits, total)) return SOCLOSS_OK;
+  s->stopped = 1;
+  return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", s->out->deficits);
+}
+
 static int sim_after(sim *s, int code, const socloss_resolution *r) {
   s->out->deficits++;
   if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
     s->out->failed++;
-    return SOCLOSS_OK;
+    return told(s);
   }
   if (code) return code;
   account_for(s, s->ml, r, s->fund_before);
-  return SOCLOSS_OK;
+  return told(s);
 }
 
 static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { return sim_after(ud, code, r); }
@@ -185,9 +227,10 @@ static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { ret
  * draw), then the event's own (its haircuts, no account). */
 static int sim_each_joint(void *ud, const socloss_resolution *r) {
   sim *s = ud;
-  if (*r->account) s->out->deficits++;
   account_for(s, s->ml, r, s->fund_before);
-  return 0;
+  if (!*r->account) return 0;
+  s->out->deficits++;
+  return told(s) != SOCLOSS_OK;
 }
 
 static int sim_txn(store_txn *t, void *ud) {
@@ -195,6 +238,7 @@ static int sim_txn(store_txn *t, void *ud) {
   socloss *led = s->led;
   socloss_sim_result *o = s->out;
   memset(o, 0, sizeof *o);  /* a grown map runs this again from the start */
+  s->stopped = 0;
   applier a;
   int rc = applier_start(&a, led, t, 1);
   if (rc) return rc;
@@ -230,6 +274,7 @@ static int sim_txn(store_txn *t, void *ud) {
      * this transaction (so the cascade goes on from each) and are thrown away */
     event_run er;
     event_run_init(&er, led, "sim", s->policy, s->policy_len, s->params);
+    s->er = &er;
     er.o.dry_run = 1;
     er.o.joint = s->joint;
     if (s->joint) {
@@ -247,9 +292,12 @@ static int sim_txn(store_txn *t, void *ud) {
       o->deficits += er.sum.failed;
       o->failed += er.sum.failed;
     }
+    s->er = NULL;
   }
   free(ml.m);
   applier_end(&a);
+  int stopped = rc == SOCLOSS_ESTOP && s->stopped;  /* the figures so far, then ESTOP */
+  if (stopped) rc = SOCLOSS_OK;
   if (rc) return rc;
   /* the figures */
   double *share = malloc((s->n ? s->n : 1) * sizeof *share), sum = 0, weighted = 0;
@@ -282,7 +330,45 @@ static int sim_txn(store_txn *t, void *ud) {
   o->gini = k && sum > 0 ? 2 * weighted / ((double)k * sum) - ((double)k + 1) / (double)k : 0;
   o->total_charged = total > INT64_MAX ? INT64_MAX : (int64_t)total;
   free(share);
+  if (stopped)
+    return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", o->deficits);
   return SOCLOSS_OK;  /* store_write_discard keeps nothing */
+}
+
+/* The runs, on a copy of one snapshot of the ledger. */
+static int copy_snapshot(store_txn *t, void *ud) { return store_copy_all(ud, t); }
+
+static int runs(sim *s, store *scratch) {
+  socloss_sim_result *out = s->out;
+  int rc = store_write_discard(scratch, sim_txn, s);
+  if (!rc && s->top_charge > 0) {
+    /* the split test: the same run with the largest payer in two */
+    socloss_sim_result first = *out;
+    char top[CODEC_ID_MAX + 1];
+    __int128 before = s->top_charge;
+    snprintf(top, sizeof top, "%s", s->top);
+    s->split = top;
+    rc = store_write_discard(scratch, sim_txn, s);
+    s->split = NULL;
+    *out = first;
+    if (!rc) {
+      snprintf(out->split_account, sizeof out->split_account, "%s", top);
+      out->split_delta = (int64_t)(s->pair_charge - before);
+    }
+  }
+  return rc;
+}
+
+static int sim_snapshot(store_txn *snapshot, void *ud) {
+  sim *s = ud;
+  store *scratch;
+  store_config cfg = {STORE_OPEN_CREATE, store_map_size(s->led->st), s->led->opts.map_size_max, 1, s->led->log};
+  int rc = store_open_scratch(&scratch, &cfg);
+  if (rc) return rc;
+  rc = store_write(scratch, copy_snapshot, snapshot);
+  if (!rc) rc = runs(s, scratch);
+  store_close(scratch);
+  return rc;
 }
 
 void socloss_sim_options_init(socloss_sim_options *o) {
@@ -313,21 +399,11 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.shock_ppm = shock_ppm;
   s.joint = o.joint;
   s.out = out;
-  rc = store_write_discard(led->st, sim_txn, &s);
-  if (!rc && s.top_charge > 0) {
-    /* the split test: the same run with the largest payer in two */
-    socloss_sim_result first = *out;
-    char top[CODEC_ID_MAX + 1];
-    __int128 before = s.top_charge;
-    snprintf(top, sizeof top, "%s", s.top);
-    s.split = top;
-    rc = store_write_discard(led->st, sim_txn, &s);
-    *out = first;
-    if (!rc) {
-      snprintf(out->split_account, sizeof out->split_account, "%s", top);
-      out->split_delta = (int64_t)(s.pair_charge - before);
-    }
-  }
+  s.pg = o.progress && o.progress->fn ? o.progress : NULL;
+  if (o.progress && o.progress->size < sizeof *o.progress)
+    rc = err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", o.progress->size,
+                  sizeof *o.progress);
+  if (!rc) rc = store_read(led->st, sim_snapshot, &s);
   free(s.accts);
   if (!rc) ERRBUF[0] = 0;
   return rc;

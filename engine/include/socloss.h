@@ -627,7 +627,8 @@ typedef struct socloss_sim_result {
   size_t share_hist[12];
 } socloss_sim_result;
 
-/* A dry run on the ledger, nothing kept: one deficit (account), or every
+/* A dry run on a copy of one snapshot of the ledger (a throwaway ledger
+ * under $TMPDIR, else /tmp): writers go on meanwhile.  One deficit (account), or every
  * bankruptcy a price shock causes (shock_market marked by (1e6 + shock_ppm) /
  * 1e6, then each bankrupt account resolved in id order, the cascade going on
  * from each), under `policy`, with its fairness figures (README). */
@@ -647,6 +648,11 @@ typedef struct socloss_sim_options {
   const char *shock_market;
   int64_t shock_ppm;
   int joint;
+  /* (added at the end) Told after each deficit ("deficits", then "split
+   * test": done of the accounts bankrupt when the run began); non-zero
+   * stops the simulation: SOCLOSS_ESTOP, with *out holding the figures of
+   * the deficits resolved so far (no split test).  NULL: none. */
+  const socloss_progress *progress;
 } socloss_sim_options;
 
 /* Zeroes the options and sets o->size (forward compatible). */

@@ -28,4 +28,32 @@ is "$RC" 2 "a shock or an account is required"
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock ETH:-5
 is "$RC" 1 "an unknown market is refused"
 is "$ERR" $'socloss: shock: unknown market \'ETH\'\n' "by name"
+
+# Ctrl-C: the run stops at the next deficit and the figures so far are
+# printed, exit 130.  A policy that burns CPU on each call (a loop, then
+# pro_rata's haircuts) keeps the crash of a generated ledger (1,000 accounts,
+# seed 7: 57 bankrupt after BTC-PERP -20%) going for seconds.
+G=$TMP/gen
+"$SOCLOSS_GEN" "$G.csv" --accounts 1000 --markets 2 --seed 7 > /dev/null 2>&1
+$S init "$G" 2>/dev/null
+$S import "$G" --markets "$G.csv/markets.csv" --accounts "$G.csv/accounts.csv" --positions "$G.csv/positions.csv" > /dev/null
+$S limits "$G" --instructions 100000000 > /dev/null
+sed 's/^  haircut = function(ctx)$/  haircut = function(ctx)\n    local x = 0 for i = 1, 4000000 do x = x + i end/' "$policies/pro_rata.lua" > "$TMP/slow.lua"
+like "$(cat "$TMP/slow.lua")" 'for i = 1, 4000000' "the slow policy is pro_rata with a loop first"
+"$S" simulate "$G" --policy "$TMP/slow.lua" --shock BTC-PERP:-20 > "$TMP/int.out" 2> "$TMP/int.err" &
+pid=$!
+# once it catches SIGINT (bit 2 of SigCgt), half a second into its run
+for _ in $(seq 600); do
+  cgt=$(sed -n 's/^SigCgt:\t//p' "/proc/$pid/status" 2>/dev/null)
+  [ -n "$cgt" ] && (( 0x$cgt & 2 )) && break
+  sleep 0.05
+done
+sleep 0.5
+kill -INT $pid
+wait $pid
+is "$?" 130 "Ctrl-C: exit 130"
+n=$(sed -n 's/^deficits  *\([0-9]*\)$/\1/p' "$TMP/int.out")
+like "$(cat "$TMP/int.err")" "^simulate: interrupted during slow.lua after $n of 57 deficits \(deficits\): its column holds the figures so far; what was not reached did not run\$" \
+  "said on stderr, with the $n deficits done of 57"
+ok "the table printed has the $n deficits resolved before the stop (fewer than 57)" test "${n:-57}" -lt 57
 done_testing
