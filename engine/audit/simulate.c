@@ -58,6 +58,7 @@ typedef struct sim {
   const market_list *ml;      /* during a run */
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
+  account_scan ids;           /* the accounts' ids, in the order of accts */
   size_t hint;                /* find_acct: where the last one was found */
   const socloss_progress *pg; /* NULL: none */
   const event_run *er;        /* the run's event: how many are bankrupt */
@@ -91,58 +92,30 @@ static int split_account(sim *s, store_txn *t, const market_list *ml) {
   return SOCLOSS_OK;
 }
 
-/* Results name accounts in id order, mostly: the search starts where the
- * last one was found and gallops forward, so a resolution's thousands of
- * haircuts cost a comparison or two each instead of a binary search. */
+/* The index of an account in s->accts (which come in id order, as
+ * s->ids), from where the last one was found. */
 static int find_acct(sim *s, const char *id) {
-  size_t lo = 0, hi = s->n;  /* accounts come in id order */
-  if (s->hint < s->n) {
-    int c = strcmp(s->accts[s->hint].id, id);
-    if (!c) return (int)s->hint;
-    if (c < 0) {
-      lo = s->hint + 1;
-      for (size_t step = 1; lo + step <= hi; step *= 2) {
-        size_t at = lo + step - 1;
-        int d = strcmp(s->accts[at].id, id);
-        if (!d) return (int)(s->hint = at);
-        if (d > 0) {
-          hi = at;
-          break;
-        }
-        lo = at + 1;
-      }
-    } else {
-      hi = s->hint;
-    }
-  }
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    int c = strcmp(s->accts[mid].id, id);
-    if (!c) return (int)(s->hint = mid);
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return -1;
+  return (int)account_scan_find_from(&s->ids, id, strlen(id), &s->hint);
 }
 
 /* Every account and its gross profit (the sum of its positions' positive
  * upnl) after the shock, before the first deficit. */
 static int scan_accounts(sim *s, store_txn *t) {
-  account_scan all;
-  int rc = account_scan_load(t, &all);
+  account_scan_free(&s->ids);
+  account_scan *all = &s->ids;
+  int rc = account_scan_load(t, all);
   s->n = s->nb = 0;
-  if (!rc && all.n > s->cap) {
-    acct *a = realloc(s->accts, all.n * sizeof *a);
+  if (!rc && all->n > s->cap) {
+    acct *a = realloc(s->accts, all->n * sizeof *a);
     if (!a) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-    else s->accts = a, s->cap = all.n;
+    else s->accts = a, s->cap = all->n;
   }
-  for (size_t i = 0; !rc && i < all.n; i++) {
+  for (size_t i = 0; !rc && i < all->n; i++) {
     acct *a = &s->accts[s->n++];
-    copy_id(a->id, all.ids + all.off[i], all.off[i + 1] - all.off[i]);
-    a->profit = all.profit[i];
+    copy_id(a->id, all->ids + all->off[i], all->off[i + 1] - all->off[i]);
+    a->profit = all->profit[i];
     a->charge = 0;
   }
-  account_scan_free(&all);
   s->hint = 0;
   return rc;
 }
@@ -405,6 +378,7 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
                   sizeof *o.progress);
   if (!rc) rc = store_read(led->st, sim_snapshot, &s);
   free(s.accts);
+  account_scan_free(&s.ids);
   if (!rc) ERRBUF[0] = 0;
   return rc;
 }

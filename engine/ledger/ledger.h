@@ -135,6 +135,10 @@ int account_scan_load(store_txn *t, account_scan *s);
 void account_scan_free(account_scan *s);
 /* The index of an id, or -1. */
 long account_scan_find(const account_scan *s, const char *id, size_t len);
+/* The same, searching from *hint (updated to where it was found): ids that
+ * come in id order, as a resolution's haircuts do, cost a comparison or two
+ * each.  *hint starts at 0. */
+long account_scan_find_from(const account_scan *s, const char *id, size_t len, size_t *hint);
 
 /* SOCLOSS_ESTOP with its message: a caller's callback asked to stop. */
 int callback_stopped(void);
