@@ -314,6 +314,13 @@ static void temporaries(void) {
   is(alloc_waterfill_in(&mem, w, cap, N, 5000, out), ALLOC_OK, "waterfill through a counted allocator");
   is(b.peak, 4 * N + 16 * 772, "  its temporaries: 4 bytes an entry, then 16 an uncapped weighted entry");
   is(b.used, 0, "  all freed");
+  /* up to 8 entries the keys are on the stack (a haircut split over a
+   * deficit's markets, a million times a deficit) */
+  b.peak = 0;
+  is(alloc_pro_rata_in(&mem, w + 1, 8, 999, out), ALLOC_OK, "pro_rata of 8 entries");
+  is(b.peak, 0, "  allocates nothing");
+  is(alloc_pro_rata_in(&mem, w + 1, 9, 999, out), ALLOC_OK, "pro_rata of 9 entries");
+  is(b.peak, 16 * 9, "  allocates its 9 keys");
   b.limit = 16 * N - 1;
   is(alloc_pro_rata_in(&mem, w, N, 999, out), ALLOC_ENOMEM, "pro_rata: refused temporaries are ALLOC_ENOMEM");
   b.limit = 4 * N + 16 * 772 - 1;

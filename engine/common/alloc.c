@@ -182,7 +182,11 @@ static void select_keys(u128 *a, size_t n, size_t k, unsigned rounds) {
 
 /* Shares total among the entries listed in `which` (all when NULL) by
  * weight; the others are left untouched in out.  Temporaries: one key (16
- * bytes) an entry. */
+ * bytes) an entry, on the stack up to SMALL entries (the engine splits
+ * each haircut over the deficit's few markets, a million times in a
+ * deficit: no allocation for those). */
+enum { SMALL = 8 };
+
 static int share(const alloc_mem *mem, const int64_t *w, const uint32_t *which, size_t m, int64_t total,
                  int64_t *out, unsigned rounds) {
   __int128 W = 0;
@@ -191,7 +195,8 @@ static int share(const alloc_mem *mem, const int64_t *w, const uint32_t *which, 
     for (size_t k = 0; k < m; k++) out[which ? which[k] : k] = 0;
     return ALLOC_OK;
   }
-  u128 *key = mem_get(mem, m, sizeof *key);  /* the allocator's alignment suits __int128 */
+  u128 small[SMALL];
+  u128 *key = m <= SMALL ? small : mem_get(mem, m, sizeof *key);  /* the allocator's alignment suits __int128 */
   if (!key) return ALLOC_ENOMEM;
   u128 uw = (u128)W;
   uint64_t w64 = (uint64_t)uw;
@@ -219,7 +224,7 @@ static int share(const alloc_mem *mem, const int64_t *w, const uint32_t *which, 
     if (left < nr) select_keys(key, nr, left, rounds);
     for (size_t k = 0; k < left && k < nr; k++) out[key_entry(key[k])]++;
   }
-  mem_put(mem, key, m, sizeof *key);
+  if (key != small) mem_put(mem, key, m, sizeof *key);
   return ALLOC_OK;
 }
 

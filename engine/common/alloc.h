@@ -20,8 +20,9 @@ enum { ALLOC_OK = 0, ALLOC_EINVAL = -1, ALLOC_ENOMEM = -2, ALLOC_EOVERFLOW = -3 
  * lua_Alloc's contract, f(ud, NULL, 0, n) allocates and f(ud, p, n, 0)
  * frees, so that the evaluator can pass its Lua allocator and a policy's
  * memory budget counts them.  The functions without _in use malloc.
- * Temporaries: pro_rata 16 bytes an entry; waterfill 4 an entry and then,
- * while it holds those, 16 an uncapped weighted entry; order 4. */
+ * Temporaries: pro_rata 16 bytes an entry (none up to 8 entries); waterfill
+ * 4 an entry and then, while it holds those, 16 an uncapped weighted entry
+ * (none up to 8); order 4. */
 typedef struct alloc_mem {
   void *(*f)(void *ud, void *p, size_t osize, size_t nsize);
   void *ud;
