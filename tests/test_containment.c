@@ -1,11 +1,14 @@
 /*
  * What a hostile policy, test file or evaluator can make either process
- * allocate.  Each case runs in a child process of its own (fork), so that
- * its peaks are its own: the host's is the child's VmHWM, the evaluator's
- * the largest RSS among the child's reaped children (getrusage
- * RUSAGE_CHILDREN; the child closes its handle, which reaps the evaluator,
- * before it asks).  Each case's refusal is checked word for word, and in the
- * release build its peaks against the bounds docs/design.md §8 states:
+ * allocate: every policy of the hostile corpus (each .lua of tests/hostile/
+ * and the three tests/cli/hostile.t makes), test files and fake evaluators.
+ * Each case runs in a child process of its own (fork), so that its peaks
+ * are its own: the host's is the child's VmHWM, the evaluator's the largest
+ * RSS among the child's reaped children (getrusage RUSAGE_CHILDREN; the
+ * child closes its handle, which reaps the evaluator, before it asks).  Each
+ * case's refusal (or a "-- decides:" policy's decision) is checked word for
+ * word, and in the release build its peaks against the bounds
+ * docs/design.md §8 states:
  *
  *   evaluator <= 1.25 x (the ledger's memory limit + the request's candidate
  *                columns) + 16 MB
@@ -17,6 +20,7 @@
  * text); an answer of actions costs the host far less.
  */
 #define _GNU_SOURCE /* pipe2 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -121,14 +125,21 @@ static outcome in_child(case_fn fn, void *ud) {
   return o;
 }
 
+/* A case's peaks (bytes: the evaluator's RSS, the host's growth) and their
+ * bounds. */
+typedef struct peak {
+  double eval, eval_max, host, host_max;
+} peak;
+
 /* The peaks against the bounds; in the release build only. */
-static void peaks(const char *name, const outcome *o, double limit, double columns, double answer) {
-  if (SANITIZED) return;
-  double eval = o->eval_peak_kb * 1024.0, host = (o->host_peak_kb - o->host_base_kb) * 1024.0;
-  double eval_max = 1.25 * (limit + columns) + 16 * MB, host_max = 80 * answer + 16 * MB;
-  ok(eval <= eval_max, "%s: the evaluator's peak RSS %.1f MB <= %.1f MB", name, eval / MB, eval_max / MB);
-  ok(host <= host_max, "%s: the host's peak RSS %.1f MB over its %.1f MB before <= %.1f MB", name, host / MB,
-     o->host_base_kb * 1024.0 / MB, host_max / MB);
+static peak peaks(const char *name, const outcome *o, double limit, double columns, double answer) {
+  peak k = {o->eval_peak_kb * 1024.0, 1.25 * (limit + columns) + 16 * MB,
+            (o->host_peak_kb - o->host_base_kb) * 1024.0, 80 * answer + 16 * MB};
+  if (SANITIZED) return k;
+  ok(k.eval <= k.eval_max, "%s: the evaluator's peak RSS %.1f MB <= %.1f MB", name, k.eval / MB, k.eval_max / MB);
+  ok(k.host <= k.host_max, "%s: the host's peak RSS %.1f MB over its %.1f MB before <= %.1f MB", name,
+     k.host / MB, o->host_base_kb * 1024.0 / MB, k.host_max / MB);
+  return k;
 }
 
 /* A message "policy 'NAME' (HASH12)TAIL" or "policy (HASH12)TAIL": the tail
@@ -173,6 +184,21 @@ static const resolving hostile_ledger = {
     "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n",
     64u << 20, NULL, NULL, 0};
 
+/* What a resolution decided, in the lines `socloss resolve` prints (without
+ * their indent): what "-- decides:" is matched against. */
+static void decision_of(const socloss_resolution *r, char *msg, size_t cap) {
+  size_t n = 0;
+  msg[0] = 0;
+  for (size_t k = 0; k < r->ndeleveraged && n < cap; k++)
+    n += snprintf(msg + n, cap - n, "deleveraged %s %lld lots of %s at %lld\n", r->deleveraged[k].account,
+                  (long long)r->deleveraged[k].size, r->deleveraged[k].market, (long long)r->deleveraged[k].price);
+  for (size_t k = 0; k < r->ntakeovers && n < cap; k++)
+    n += snprintf(msg + n, cap - n, "fund took over %lld lots of %s at %lld\n", (long long)r->takeovers[k].size,
+                  r->takeovers[k].market, (long long)r->takeovers[k].price);
+  for (size_t k = 0; k < r->nhaircuts && n < cap; k++)
+    n += snprintf(msg + n, cap - n, "haircut %s %lld\n", r->haircuts[k].account, (long long)r->haircuts[k].amount);
+}
+
 static int resolve_case(void *ud, char *msg, size_t cap) {
   const resolving *rv = ud;
   char dir[64];
@@ -209,7 +235,8 @@ static int resolve_case(void *ud, char *msg, size_t cap) {
   ro.policy_len = rv->policy_len;
   const socloss_resolution *r;
   rc = socloss_resolve(led, "a", &ro, &r);
-  snprintf(msg, cap, "%s", socloss_errmsg(led));
+  if (rc) snprintf(msg, cap, "%s", socloss_errmsg(led));
+  else decision_of(r, msg, cap);
   fingerprint after = fp_of(led);
   if (rc && !(!memcmp(before.digest, after.digest, 32) && after.seq == before.seq + 1))
     snprintf(msg, cap, "the state changed, or the failure was not journaled: %s", socloss_errmsg(led));
@@ -219,27 +246,130 @@ static int resolve_case(void *ud, char *msg, size_t cap) {
   return rc;
 }
 
-/* tests/hostile/FILE: refused with the text its first line expects. */
-static void hostile(const char *file) {
-  char path[512], name[128];
-  snprintf(path, sizeof path, "%s/tests/hostile/%s", SOCLOSS_SOURCE_DIR, file);
-  snprintf(name, sizeof name, "%.*s", (int)(strlen(file) - 4), file);
-  FILE *f = fopen(path, "rb");
-  static char src[1 << 16];
-  size_t len = f ? fread(src, 1, sizeof src - 1, f) : 0;
-  if (f) fclose(f);
-  src[len] = 0;
-  char want[512] = "";
-  sscanf(src, "-- expect: %511[^\n]", want);
-  ok(*want, "%s: says what it expects", name);
+/* ---- the hostile corpus -------------------------------------------------- */
+
+/* One policy of the corpus, NAME, against the ledger of tests/cli/hostile.t:
+ * refused with the text its first line expects ("-- expect: TEXT"), or
+ * resolved with the decision it names ("-- decides: TEXT", matched as a
+ * substring of the decision's lines; hostile.t checks it is the same run
+ * after run).  WANT overrides the first line (the policies made here). */
+static peak hostile(const char *name, const char *src, size_t len, const char *want) {
+  char expect[512] = "", decides[512] = "";
+  if (want) snprintf(expect, sizeof expect, "%s", want);
+  else if (sscanf(src, "-- decides: %511[^\n]", decides) != 1) sscanf(src, "-- expect: %511[^\n]", expect);
+  ok(*expect || *decides, "%s: says what it expects", name);
   resolving rv = hostile_ledger;
   rv.policy = src;
   rv.policy_len = len;
   outcome o = in_child(resolve_case, &rv);
-  is(o.rc, SOCLOSS_EPOLICY, "%s: a refused policy", name);
-  ok(strstr(o.msg, want) != NULL, "%s: '%s'", name, want);
-  if (!strstr(o.msg, want)) diag("got: %s", o.msg);
-  peaks(name, &o, (double)rv.memory, columns_of(5, 1), answer_of(5, 1));
+  if (*decides) {
+    is(o.rc, SOCLOSS_OK, "%s: resolved", name);
+    ok(strstr(o.msg, decides) != NULL, "%s: decides '%s'", name, decides);
+    if (!strstr(o.msg, decides)) diag("got: %s", o.msg);
+  } else {
+    is(o.rc, SOCLOSS_EPOLICY, "%s: a refused policy", name);
+    ok(strstr(o.msg, expect) != NULL, "%s: '%s'", name, expect);
+    if (!strstr(o.msg, expect)) diag("got: %s", o.msg);
+  }
+  return peaks(name, &o, (double)rv.memory, columns_of(5, 1), answer_of(5, 1));
+}
+
+/* The policies tests/cli/hostile.t makes in $TMP (too large for the
+ * repository, or not text at all), made here byte for byte the same. */
+#define HUGE_POLICY ((256u << 10) + 1)  /* one byte over the sandbox's 256 KiB */
+
+static size_t make_bytecode(char *buf) {
+  static const char chunk[] = "\033Lua\124\000\031\223\r\n\032\nbytecode";
+  memcpy(buf, chunk, sizeof chunk - 1);
+  return sizeof chunk - 1;
+}
+
+static size_t make_huge(char *buf) {
+  size_t n = (size_t)sprintf(buf, "return {name = \"huge\", haircut = function() end}\n");
+  memset(buf + n, '-', HUGE_POLICY - n);
+  return HUGE_POLICY;
+}
+
+static size_t make_nesting(char *buf) {
+  size_t n = (size_t)sprintf(buf, "return {name = \"nest\", haircut = function() return ");
+  memset(buf + n, '(', 300);
+  buf[n + 300] = '1';
+  memset(buf + n + 301, ')', 300);
+  return n + 601 + (size_t)sprintf(buf + n + 601, " end}\n");
+}
+
+static const struct {
+  const char *name, *want;
+  size_t (*make)(char *buf);
+} made[] = {
+    {"bytecode", "binary chunks are refused: policies are source text", make_bytecode},
+    {"huge", "policy source is larger than 256 KiB", make_huge},
+    {"nesting", "does not load: C stack overflow", make_nesting},
+};
+
+/* The made policies are the ones hostile.t makes: its table of them,
+ * `  [$TMP/NAME.lua]="TEXT"`, names the same ones expecting the same. */
+static void made_as_in_hostile_t(void) {
+  char path[512], line[512], names[1024] = "", mine[1024] = "";
+  snprintf(path, sizeof path, "%s/tests/cli/hostile.t", SOCLOSS_SOURCE_DIR);
+  FILE *f = fopen(path, "r");
+  ok(f != NULL, "tests/cli/hostile.t is there");
+  while (f && fgets(line, sizeof line, f)) {
+    char name[64], want[256];
+    if (sscanf(line, " [$TMP/%63[^.].lua]=\"%255[^\"]\"", name, want) != 2) continue;
+    size_t n = strlen(names);
+    snprintf(names + n, sizeof names - n, "%s: %s\n", name, want);
+  }
+  if (f) fclose(f);
+  for (size_t k = 0; k < sizeof made / sizeof *made; k++) {
+    size_t n = strlen(mine);
+    snprintf(mine + n, sizeof mine - n, "%s: %s\n", made[k].name, made[k].want);
+  }
+  is_str(names, mine, "the policies made here are those tests/cli/hostile.t makes, expecting the same");
+}
+
+static int lua_file(const struct dirent *e) {
+  size_t n = strlen(e->d_name);
+  return n > 4 && !strcmp(e->d_name + n - 4, ".lua");
+}
+
+/* Every policy of the corpus, each held to the bounds; the largest peaks
+ * said at the end (the bounds are the same for all: one ledger). */
+static void corpus(void) {
+  char dir[512], path[1024], name[256];
+  snprintf(dir, sizeof dir, "%s/tests/hostile", SOCLOSS_SOURCE_DIR);
+  struct dirent **files = NULL;
+  int listed = scandir(dir, &files, lua_file, alphasort), n = listed > 0 ? listed : 0;
+  ok(n >= 40, "the corpus %s has at least 40 policies (%d)", dir, n);
+  char *src = malloc(HUGE_POLICY + 1);
+  peak top = {0, 0, 0, 0};
+  char top_eval[256] = "", top_host[256] = "";
+  for (int k = 0; src && k < n + (int)(sizeof made / sizeof *made); k++) {
+    size_t len;
+    const char *want = NULL;
+    if (k < n) {
+      snprintf(path, sizeof path, "%s/%s", dir, files[k]->d_name);
+      snprintf(name, sizeof name, "%.*s", (int)strlen(files[k]->d_name) - 4, files[k]->d_name);
+      FILE *f = fopen(path, "rb");
+      len = f ? fread(src, 1, HUGE_POLICY, f) : 0;  /* the most the evaluator takes, and a byte */
+      if (f) fclose(f);
+      free(files[k]);
+    } else {
+      snprintf(name, sizeof name, "%s", made[k - n].name);
+      len = made[k - n].make(src);
+      want = made[k - n].want;
+    }
+    src[len] = 0;
+    peak p = hostile(name, src, len, want);
+    if (p.eval >= top.eval) top.eval = p.eval, top.eval_max = p.eval_max, strcpy(top_eval, name);
+    if (p.host >= top.host) top.host = p.host, top.host_max = p.host_max, strcpy(top_host, name);
+  }
+  if (listed >= 0) free(files);
+  free(src);
+  if (!SANITIZED)
+    diag("the corpus's largest peaks: the evaluator's %.1f MB (%s; bound %.1f MB), the host's growth %.1f MB "
+         "(%s; bound %.1f MB)",
+         top.eval / MB, top_eval, top.eval_max / MB, top.host / MB, top_host, top.host_max / MB);
 }
 
 /* ---- fake evaluators ------------------------------------------------------ */
@@ -459,11 +589,11 @@ int main(void) {
          "quarantine inflate every RSS, so the figures would measure the sanitizer, not socloss");
   else
     address_space();
-  /* item 4: helper temporaries count against the memory budget */
-  hostile("81_pro_rata_temporaries.lua");
-  hostile("82_waterfill_temporaries.lua");
-  /* item 5: an action list made by a helper is under the action cap */
-  hostile("83_deleverage_flood.lua");
+  /* the whole corpus; among it item 4, helper temporaries count against the
+   * memory budget (81, 82), and item 5, an action list made by a helper is
+   * under the action cap (83) */
+  made_as_in_hostile_t();
+  corpus();
 
   /* item 6: a test file's data */
   char dir[] = "/tmp/socloss-contain-XXXXXX";

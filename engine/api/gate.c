@@ -69,7 +69,16 @@ int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied
 
 int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
                        const socloss_source *positions, socloss_import_stats *stats) {
-  WRITE(led, import_csv_run(led, markets, accounts, positions, stats));
+  WRITE(led, import_csv_run(led, markets, accounts, positions, NULL, stats));
+}
+
+int socloss_import_csv_progress(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                                const socloss_source *positions, const socloss_progress *progress,
+                                socloss_import_stats *stats) {
+  if (progress && progress->size < sizeof *progress)
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", progress->size,
+                    sizeof *progress);
+  WRITE(led, import_csv_run(led, markets, accounts, positions, progress, stats));
 }
 
 /* ---- reads -------------------------------------------------------------- */
@@ -94,8 +103,14 @@ int socloss_limits_get(socloss *led, socloss_limits *out) { READ(led, limits_get
 
 int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led, policy_list_run(led, cb, ud)); }
 
+int socloss_stats_get(socloss *led, socloss_stats *out) { READ(led, stats_get_run(led, out)); }
+
 int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
   READ(led, policy_find_run(led, ref, out, source));
+}
+
+int socloss_policy_entries(socloss *led, const char *ref, socloss_policy_entry_cb cb, void *ud) {
+  READ(led, policy_entries_run(led, ref, cb, ud));
 }
 
 /* ---- resolution --------------------------------------------------------- */
@@ -121,18 +136,32 @@ int socloss_policy_set(socloss *led, int role, const char *source, size_t len, c
 }
 
 int socloss_policy_add(socloss *led, const char *source, size_t len, socloss_policy_info *out) {
-  WRITE(led, policy_add_run(led, source, len, out));
+  WRITE(led, policy_add_run(led, source, len, NULL, out));
+}
+
+int socloss_policy_add_with(socloss *led, const char *source, size_t len, const socloss_policy_add_options *o,
+                            socloss_policy_info *out) {
+  WRITE(led, policy_add_run(led, source, len, o, out));
 }
 
 int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market, const char *params_json) {
   WRITE(led, policy_activate_run(led, ref, role, market, params_json));
 }
 
+int socloss_policy_role_set(socloss *led, const socloss_role_options *o, socloss_role_change *out) {
+  WRITE(led, role_set_run(led, o, out));
+}
+
 int socloss_limits_set(socloss *led, const socloss_limits *in) { WRITE(led, limits_set_run(led, in)); }
 
 /* ---- audit -------------------------------------------------------------- */
 
-int socloss_check(socloss *led, socloss_check_report *rep) { WRITE(led, check_run(led, rep)); }
+/* a reader: it replays into a scratch ledger (audit/check.c) */
+int socloss_check(socloss *led, socloss_check_report *rep) { READ(led, check_run(led, NULL, 2, rep)); }
+
+int socloss_check_progress(socloss *led, const socloss_progress *progress, socloss_check_report *rep) {
+  READ(led, check_run(led, progress, 2, rep));
+}
 
 int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                    socloss_replay_cb cb, void *ud, size_t *differ) {

@@ -99,8 +99,14 @@ typedef struct socloss_options {
   int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt
                              the last transactions.  Benchmarks only. */
   const char *evaluator;  /* path of the socloss-eval program that runs
-                             policies (default: the one built or installed
-                             with this library) */
+                             policies; NULL: $SOCLOSS_EVALUATOR when set and
+                             not empty, else socloss-eval beside the image
+                             holding the library (the program itself when
+                             linked with libsocloss.a), else ../libexec from
+                             it, else where it was installed.  Started at the
+                             first policy call; one that cannot be started
+                             fails the policy ("could not run: the evaluator
+                             PATH is missing: ...") */
   socloss_log_fn log;     /* optional: told of notable events */
   void *log_ud;
   /* This handle's own ceiling on the ledger's policy limits (see
@@ -193,6 +199,18 @@ typedef struct socloss_source {
 SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,
                                     size_t *applied);
 
+/* How far a long call has got, told to the caller now and then (in the
+ * caller's thread).  size is sizeof (socloss_progress) as the caller was
+ * built: fields added later are read only when size covers them. */
+typedef struct socloss_progress {
+  size_t size;
+  /* phase names the part being done ("state", "replay"); done of total
+   * (total 0: unknown).  Non-zero stops the call, which returns
+   * SOCLOSS_ESTOP. */
+  int (*fn)(void *ud, const char *phase, uint64_t done, uint64_t total);
+  void *ud;
+} socloss_progress;
+
 typedef struct socloss_import_stats {
   size_t markets, accounts, positions;
 } socloss_import_stats;
@@ -207,6 +225,12 @@ SOCLOSS_API int socloss_import_csv(socloss *led, const socloss_source *markets,
                                    const socloss_source *accounts,
                                    const socloss_source *positions,
                                    socloss_import_stats *stats);
+/* socloss_import_csv, telling progress (may be NULL) how far it has got:
+ * "parse" per 4 MiB of input (done and total in bytes), then "write" per
+ * 65,536 rows.  Asked to stop, it writes nothing (SOCLOSS_ESTOP). */
+SOCLOSS_API int socloss_import_csv_progress(socloss *led, const socloss_source *markets,
+                                            const socloss_source *accounts, const socloss_source *positions,
+                                            const socloss_progress *progress, socloss_import_stats *stats);
 
 /* ---- Queries (each reads one consistent snapshot) ---------------------- */
 
@@ -405,7 +429,9 @@ enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1, SOCLOSS_POLICY_SH
 
 /* Sets the ledger's active or fallback policy from source text, after
  * loading it in the sandbox and checking its shape (a policy that does not
- * load is refused and nothing changes).  source NULL clears it.  Journaled. */
+ * load is refused and nothing changes).  source NULL clears it.  Journaled,
+ * with the manners of socloss_policy_role_set (below): a change that
+ * changes nothing writes nothing; the shadow made active is cleared. */
 SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
                                    const char *params_json);
 
@@ -434,9 +460,100 @@ SOCLOSS_API int socloss_policy_find(socloss *led, const char *ref, socloss_polic
                                     char **source);
 /* Makes a registered policy the active or fallback one, ledger-wide (market
  * NULL) or for one market: a deficit uses the policy of its account's
- * largest position by notional, else the ledger-wide one.  Journaled. */
+ * largest position by notional, else the ledger-wide one.  Journaled, with
+ * the manners of socloss_policy_role_set (below): an unknown market is
+ * SOCLOSS_ENOTFOUND; a change that changes nothing writes nothing; the
+ * shadow made active is cleared. */
 SOCLOSS_API int socloss_policy_activate(socloss *led, const char *ref, int role, const char *market,
                                         const char *params_json);
+
+/* ---- The registry's manners (added after 1.0: new calls, the calls above
+ * unchanged) -------------------------------------------------------------
+ * A registry entry may carry a note (who proposes it and why) and a time;
+ * a role change may carry a time.  The time is what the host says it is:
+ * the library never reads a clock for the journal, so the same calls make
+ * the same journal, and nothing a policy decides depends on it.  A time is
+ * UTC, "YYYY-MM-DDTHH:MM:SSZ" with optionally 1 to 9 digits of a second
+ * before the Z ("2024-05-01T12:00:00Z", "2024-05-01T12:00:00.250Z"), so
+ * that times compare as text; a note is at most 1024 bytes of UTF-8
+ * without control characters (one line). */
+typedef struct socloss_policy_add_options {
+  size_t size;            /* sizeof, set by socloss_policy_add_options_init */
+  const char *note;       /* NULL or "": none */
+  const char *at;         /* NULL or "": no time recorded */
+} socloss_policy_add_options;
+
+/* Zeroes the options and sets o->size (forward compatible). */
+SOCLOSS_API void socloss_policy_add_options_init(socloss_policy_add_options *o);
+/* socloss_policy_add with a note and a time, kept in the entry and its
+ * journal record (o may be NULL: neither). */
+SOCLOSS_API int socloss_policy_add_with(socloss *led, const char *source, size_t len,
+                                        const socloss_policy_add_options *o, socloss_policy_info *out);
+
+/* One role change: the policy named by ref (as socloss_policy_find), or
+ * given as source text (registered on the way), or neither: the role is
+ * cleared. */
+typedef struct socloss_role_options {
+  size_t size;            /* sizeof, set by socloss_role_options_init */
+  int role;               /* SOCLOSS_POLICY_* */
+  const char *market;     /* NULL or "": ledger-wide; else a market of the
+                             ledger (an unknown one is SOCLOSS_ENOTFOUND) */
+  const char *ref;
+  const char *source;
+  size_t source_len;
+  const char *params;     /* JSON object text, NULL: none */
+  const char *at;         /* NULL or "": no time recorded */
+} socloss_role_options;
+
+/* What a role change wrote. */
+typedef struct socloss_role_change {
+  size_t size;            /* sizeof: set by the caller (the library fills what fits) */
+  uint64_t seq;           /* the role's journal record; 0: the role was
+                             already so (same policy, same params, or
+                             nothing to clear) and nothing was written */
+  uint64_t shadow_seq;    /* the policy made active was also the shadow
+                             there (same policy, same params): the record
+                             that cleared the shadow, else 0 */
+} socloss_role_change;
+
+/* Zeroes the options and sets o->size (forward compatible). */
+SOCLOSS_API void socloss_role_options_init(socloss_role_options *o);
+/* Sets or clears a role, ledger-wide or for one market, in one journaled
+ * transaction, as socloss_policy_set and socloss_policy_activate do, with
+ * these manners:
+ *  - a change that changes nothing writes nothing (out->seq 0);
+ *  - an unknown market is refused;
+ *  - making active the policy that is the shadow at the same place (same
+ *    source, same params) clears the shadow in the same transaction (its
+ *    own journal record): the shadow was its trial, now over.  A shadow
+ *    set explicitly to the active policy stays (it decides every deficit
+ *    again: `same` true unless something is amiss).
+ * out may be NULL. */
+SOCLOSS_API int socloss_policy_role_set(socloss *led, const socloss_role_options *o, socloss_role_change *out);
+
+/* A role a registered policy holds. */
+typedef struct socloss_policy_role {
+  int role;               /* SOCLOSS_POLICY_* */
+  const char *market;     /* "" ledger-wide */
+  const char *params;     /* the params it was set with, JSON text ("" none) */
+} socloss_policy_role;
+
+/* A registry entry with what socloss_policy_info leaves out; valid during
+ * the callback only. */
+typedef struct socloss_policy_entry {
+  size_t size;            /* sizeof, set by the library: a field past it is absent */
+  socloss_policy_info info;
+  const char *note;       /* "" when none was recorded */
+  const char *at;         /* "" when no time was recorded */
+  size_t nroles;          /* by role (active, fallback, shadow), ledger-wide */
+  const socloss_policy_role *roles;  /* first, then markets in id order */
+} socloss_policy_entry;
+
+typedef int (*socloss_policy_entry_cb)(void *ud, const socloss_policy_entry *e);
+
+/* The registry by name then version (ref NULL), or the one entry ref names
+ * (as socloss_policy_find), with notes, times and roles, from one snapshot. */
+SOCLOSS_API int socloss_policy_entries(socloss *led, const char *ref, socloss_policy_entry_cb cb, void *ud);
 
 typedef struct socloss_limits {
   uint64_t instructions;  /* per policy call (default 200,000,000) */
@@ -476,9 +593,11 @@ typedef struct socloss_replay_item {
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
 
-/* Re-runs the journal's deficits from the journal alone, in a transaction
- * that is thrown away: the state before each deficit is rebuilt from the
- * records before it, the policy decides again, and the recorded history goes
+/* Re-runs the journal's deficits from the journal alone, on a copy of one
+ * snapshot (its settings, registry and journal, in a throwaway ledger under
+ * $TMPDIR, else /tmp, removed whatever happens), so that writers go on
+ * meanwhile: the state before each deficit is rebuilt from the records
+ * before it, the policy decides again, and the recorded history goes
  * on.  With policy NULL each deficit's own policy (from the registry, by
  * hash) and params run again: a verification, *differ counts the deficits
  * whose decision differs.  With a policy (and params), what it would have
@@ -551,6 +670,32 @@ typedef int (*socloss_line_cb)(void *ud, const char *line);
 SOCLOSS_API int socloss_test_file(const char *path, const char *evaluator, socloss_line_cb cb,
                                   void *ud, int *failed);
 
+/* ---- Counters ----------------------------------------------------------
+ * What this handle has done since it was opened, for a host to export as
+ * metrics.  Only what was committed counts, as the journal holds it: a dry
+ * run, a simulation, a replay or an applied batch that was refused adds
+ * nothing, and a deficit counts once however many handles or processes
+ * look.  A joint crash event counts each of its accounts. */
+typedef struct socloss_stats {
+  size_t size;            /* sizeof: set by the caller (the library fills what fits) */
+  uint64_t resolved;      /* deficits applied, by their policy or its fallback */
+  uint64_t failed;        /* deficits that no policy could resolve (left bankrupt) */
+  uint64_t fallbacks;     /* of `resolved`: decided by the fallback policy */
+  uint64_t policy_failures;  /* policy attempts that failed (deficit_failed records) */
+  uint64_t policy_us;     /* microseconds in the policies' deleverage and haircut
+                             calls for those deficits, evaluator included (a
+                             shadow policy's too) */
+  uint64_t evaluator_restarts;  /* evaluator starts after the first (each follows a
+                                   crash, a kill at the deadline or a broken
+                                   answer), whatever call made them */
+  int64_t fund_drawn;     /* atoms the insurance fund paid into those deficits */
+  int64_t bad_debt;       /* atoms they left as bad debt */
+} socloss_stats;
+
+/* This handle's counters (above).  out->size must be set (sizeof *out):
+ * SOCLOSS_EINVAL otherwise.  Never waits for a writer. */
+SOCLOSS_API int socloss_stats_get(socloss *led, socloss_stats *out);
+
 /* ---- Invariants -------------------------------------------------------- */
 
 typedef struct socloss_check_report {
@@ -565,8 +710,15 @@ typedef struct socloss_check_report {
 
 /* Verifies the invariants (docs/design.md §4).  Returns SOCLOSS_EINVARIANT (with
  * the first failure in the message) when one does not hold; `rep` is filled
- * either way. */
+ * either way.  A reader: it checks one snapshot, replaying its journal into a
+ * throwaway ledger under $TMPDIR (else /tmp; as large as the ledger's state,
+ * removed whatever happens), so writers go on while it runs. */
 SOCLOSS_API int socloss_check(socloss *led, socloss_check_report *rep);
+
+/* socloss_check, telling progress (may be NULL) how far it has got: the
+ * state scan every 65,536 positions, the replay about every 100 ms. */
+SOCLOSS_API int socloss_check_progress(socloss *led, const socloss_progress *progress,
+                                       socloss_check_report *rep);
 
 /* SHA-256 of the canonical ledger state (markets, accounts, positions, fund,
  * bad debt, net flows; the journal excluded).  Equal digests, equal state. */

@@ -220,13 +220,14 @@ void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const cha
 }
 
 void record_policy_encode(codec_buf *b, int role, const char *name, const char *hash, const char *params,
-                          const char *market) {
+                          const char *market, const char *at) {
   aux_head(b, EV_POLICY);
   codec_buf_u8(b, (unsigned)role);
   codec_buf_str(b, name);
   codec_buf_str(b, hash);
   codec_buf_blob(b, params, params ? strlen(params) : 0);
   codec_buf_str(b, market ? market : "");
+  if (at && *at) codec_buf_str(b, at);  /* absent, not empty: the older bytes */
 }
 
 void record_limits_encode(codec_buf *b, const int64_t v[4]) {
@@ -241,17 +242,18 @@ int record_limits_decode(const void *p, size_t len, int64_t v[4]) {
   return r.bad || r.pos != r.len ? -1 : 0;
 }
 
-void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash) {
+void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash,
+                              const char *note, const char *at) {
   aux_head(b, EV_POLICY_ADD);
   codec_buf_str(b, name);
   codec_buf_u32(b, version);
   codec_buf_str(b, hash);
+  if ((note && *note) || (at && *at)) {  /* else the older bytes */
+    codec_buf_blob(b, note ? note : "", note ? strlen(note) : 0);
+    codec_buf_str(b, at ? at : "");
+  }
 }
 
-/* Failure: u8 ver | u8 type | blob id | str account | str name | str hash |
- *          str stage | blob cause [| str lua release | str build id].
- * Policy:  u8 ver | u8 type | u8 role | str name | str hash | blob params.
- * Limits:  u8 ver | u8 type | i64 x 4. */
 /* id, account, policy {name, hash}: how failure and shadow records begin */
 static void read_head(codec_reader *r, json_t *o) {
   char a[CODEC_ID_MAX + 1], b[CODEC_ID_MAX + 1], c[CODEC_ID_MAX + 1];
@@ -305,6 +307,10 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
       codec_rd_str(&r, c);
       if (c[0]) json_object_set_new(o, "market", json_string(c));
     }
+    if (r.pos < r.len) {  /* a time the host gave */
+      codec_rd_str(&r, c);
+      json_object_set_new(o, "at", json_string(c));
+    }
   } else if (type == EV_SHADOW) {
     name = "shadow";
     read_head(&r, o);
@@ -324,6 +330,12 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
     json_object_set_new(o, "version", json_integer(codec_rd_u32(&r)));
     codec_rd_str(&r, b);
     json_object_set_new(o, "hash", json_string(b));
+    if (r.pos < r.len) {  /* a note or a time the host gave */
+      x = codec_rd_blob(&r, &n);
+      if (n) json_object_set_new(o, "note", json_stringn(x ? x : "", x ? n : 0));
+      codec_rd_str(&r, c);
+      if (c[0]) json_object_set_new(o, "at", json_string(c));
+    }
   } else if (type == EV_LIMITS) {
     name = "limits";
     json_object_set_new(o, "instructions", json_integer(codec_rd_i64(&r)));

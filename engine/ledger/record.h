@@ -79,19 +79,27 @@ char *record_json(uint64_t seq, const socloss_event *e);
  * failure  blob id | str account | str policy name | str hash | str stage | blob cause |
  *          [newer records: str lua release | str build id]
  * shadow   blob id | str account | str policy name | str hash | u8 same | str differs_in | blob decision
- * policy   u8 role | str name | str hash | blob params | str market ("" = ledger-wide)
+ * policy   u8 role | str name | str hash | blob params |
+ *          [since per-market roles: str market ("" = ledger-wide)] |
+ *          [when the host gave a time: str at]
  * limits   i64 instructions | i64 memory | i64 wall_ms | i64 fund_max_draw
- * policy_added  str name | u32 version | str hash */
+ * policy_added  str name | u32 version | str hash |
+ *          [when the host gave a note or a time: blob note | str at]
+ * The bracketed fields were added at the end, each only when there is
+ * something to say: a record without them is byte for byte the older
+ * format, and a decoder reads them only when bytes are left. */
 void record_failure_encode(codec_buf *b, const char *id, const char *account, const char *name,
                            const char *hash, const char *stage, const char *cause, const char *lua_release,
                            const char *build_id);
 void record_shadow_encode(codec_buf *b, const char *id, size_t id_len, const char *account, const char *name,
                           const char *hash, const char *differs_in, const char *decision);
+/* at: the time the host gave ("" or NULL: none) */
 void record_policy_encode(codec_buf *b, int role, const char *name, const char *hash, const char *params,
-                          const char *market);
+                          const char *market, const char *at);
 void record_limits_encode(codec_buf *b, const int64_t v[4]);
 int record_limits_decode(const void *p, size_t len, int64_t v[4]);
-void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash);
+void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash,
+                              const char *note, const char *at);
 /* JSON of one of them (malloc'd), or NULL when the bytes are not one. */
 char *aux_record_json(uint64_t seq, const void *p, size_t len);
 

@@ -26,6 +26,8 @@ typedef struct evaluator {
   /* The interpreter that answered last ("" before any answer): what a
    * replay compares the recorded ones with. */
   char lua_release[CODEC_ID_MAX + 1], build_id[CODEC_ID_MAX + 1];
+  int started;        /* it was started once */
+  uint64_t restarts;  /* started again since (atomic: socloss_stats_get reads it without the lock) */
 } evaluator;
 
 typedef struct policy_src {
@@ -51,15 +53,21 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
  * SOCLOSS_EPOLICY with the message on the handle when it does not load. */
 int policy_probe(struct socloss *led, policy_src *p, const eval_limits *limits);
 
+/* The SHA-256 of a policy's source, hex: its identity in the registry. */
+void policy_hash(const char *src, size_t len, char out[65]);
+
 /* "policy 'name' (hash12): " or "policy: " before a failure message. */
 void policy_label(const policy_src *p, char *out, size_t len);
 
 const char *eval_status_text(int status);
 
+/* socloss_stats_get: the handle's counters, and its evaluator's restarts. */
+int stats_get_run(struct socloss *led, socloss_stats *out);
 
-/* Where socloss-eval is when the options do not say: beside the image that
- * holds this library, then in ../libexec from it, then where it was
- * installed. */
+
+/* Where socloss-eval is when the options do not say: $SOCLOSS_EVALUATOR
+ * (not empty), else beside the image that holds this library, then in
+ * ../libexec from it, then where it was installed. */
 void evaluator_default_path(char *out, size_t len);
 
 /* ---- limits (limits.c) and roles (settings.c) ----------------------------- */
@@ -74,10 +82,12 @@ int limits_read(socloss *led, socloss_limits *out);
  * (market may be NULL); pointers into the snapshot. */
 int read_policy(store_txn *t, int role, const char *market, const char **src, size_t *len,
                 const char **params, size_t *plen);
-/* Sets (source NULL: clears) a role's policy, ledger-wide or for a market;
- * loads it in the sandbox first; journaled. */
-int policy_set_for(socloss *led, int role, const char *market, const char *source, size_t len,
-                   const char *params_json);
+/* Every role set, by role (active, fallback, shadow), ledger-wide first
+ * then markets in id order (market "": ledger-wide); pointers into the
+ * snapshot.  A callback's non-zero return stops the walk with that value. */
+typedef int (*role_cb)(void *ud, int role, const char *market, const char *src, size_t len, const char *params,
+                       size_t plen);
+int roles_each(store_txn *t, role_cb cb, void *ud);
 /* A params text is empty or a JSON object. */
 int params_valid(const char *params);
 
@@ -85,16 +95,42 @@ int limits_get_run(socloss *led, socloss_limits *out);
 int limits_set_run(socloss *led, const socloss_limits *in);
 int policy_set_run(socloss *led, int role, const char *source, size_t len, const char *params_json);
 int policy_activate_run(socloss *led, const char *ref, int role, const char *market, const char *params_json);
+/* Every role change comes here (socloss_policy_role_set's manners). */
+int role_set_run(socloss *led, const socloss_role_options *o, socloss_role_change *out);
 
 /* ---- the registry (registry.c) ------------------------------------------- */
 /* The registry keeps every policy that ever decided or was set: written
- * (with its journal record) when absent. */
+ * (with its journal record) when absent; _at with the time the host gave
+ * (NULL or "": none). */
 int registry_ensure(applier *a, const policy_src *p);
+int registry_ensure_at(applier *a, const policy_src *p, const char *at);
 /* The source of a registered policy by its hash; points into the snapshot. */
 int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len);
 
-int policy_add_run(socloss *led, const char *source, size_t len, socloss_policy_info *out);
+int policy_add_run(socloss *led, const char *source, size_t len, const socloss_policy_add_options *o,
+                   socloss_policy_info *out);
 int policy_list_run(socloss *led, socloss_policy_cb cb, void *ud);
+/* An entry as registry_each gives it: pointers into the transaction's
+ * snapshot (the note is not NUL-terminated). */
+typedef struct registry_entry {
+  socloss_policy_info info;
+  const char *note;
+  size_t note_len;
+  const char *at;
+} registry_entry;
+typedef int (*registry_entry_cb)(void *ud, const registry_entry *e);
+/* Every entry, in hash order (ref NULL), or the one ref names (as
+ * policy_find_run, with its refusals), in t. */
+int registry_each(store_txn *t, const char *ref, registry_entry_cb cb, void *ud);
+
+/* ---- the listing (roster.c): entries with their roles ---------------------- */
+int policy_entries_run(socloss *led, const char *ref, socloss_policy_entry_cb cb, void *ud);
+/* What the host says with a policy or a role change, checked before it is
+ * kept (NULL or "": nothing said): a note is one line of UTF-8 text of at
+ * most REGISTRY_NOTE_MAX bytes; a time is UTC, YYYY-MM-DDTHH:MM:SS[.F]Z. */
+#define REGISTRY_NOTE_MAX 1024
+int registry_note_check(const char *note);
+int registry_time_check(const char *at);
 /* The entry that ref (name, name@version or hash prefix) names, and its
  * source (malloc'd) when source is not NULL. */
 int policy_find_run(socloss *led, const char *ref, socloss_policy_info *out, char **source);

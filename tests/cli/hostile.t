@@ -11,6 +11,10 @@
 # it was (only a deficit_failed record is added to the journal), answers
 # within the deadline, and the engine resolves the same deficit with a sound
 # policy afterwards.  Classes: the attacks on an embedded Lua 5.4.4 (docs/design.md §8).
+# tests/test_containment.c runs the same corpus (it makes the three cases
+# made here byte for byte the same, and checks this file's table of them)
+# and holds each one's peak RSS, the evaluator's and the host's, to the
+# bounds of docs/design.md §8.
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=$here/../hostile
 policies=$here/../../policies

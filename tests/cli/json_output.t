@@ -40,8 +40,8 @@ water_filling_ledger db || { echo "Bail out! cannot make the ledger"; exit 255; 
 cp -r db sim
 "$S" resolve db a --id plain-1 --policy first.lua >/dev/null
 sha() { sha256sum "$1" | cut -c1-64; }
-FIRST='{"name":"first","version":1,"hash":"'$(sha first.lua)'","seq":10,"bytes":'$(stat -c %s first.lua)'}'
-LAST='{"name":"last","version":1,"hash":"'$(sha last.lua)'","seq":11,"bytes":'$(stat -c %s last.lua)'}'
+FIRST='{"name":"first","version":1,"hash":"'$(sha first.lua)'","seq":10,"bytes":'$(stat -c %s first.lua)',"roles":[]}'
+LAST='{"name":"last","version":1,"hash":"'$(sha last.lua)'","seq":11,"bytes":'$(stat -c %s last.lua)',"roles":[]}'
 succeeds db "policy list --json" "$FIRST"$'\n'"$LAST"$'\n' "$S" policy list db --json
 succeeds db "policy show --json" "$FIRST"$'\n' "$S" policy show db first --json
 REC='"recorded":{"deleveraged":[],"takeovers":[{"market":"BTC","size":25,"price":100}],"fund_draw":0,"haircuts":[{"account":"p","amount":1000}],"bad_debt":0}'
