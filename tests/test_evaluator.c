@@ -113,9 +113,10 @@ int main(void) {
   against("hang", "was killed at the deadline in haircut: time budget exceeded: the evaluator did not answer within 700 ms and was killed");
   against("garbage", "broke the evaluator protocol in haircut: the evaluator's answer is malformed");
   against("exit", "broke the evaluator protocol in haircut: the evaluator stopped answering (exit 3)");
-  /* an answer announced longer than the request allows: never allocated (4096 + 24 bytes for each of 2 actions) */
+  /* an answer announced longer than the request allows: never allocated (4096 + a log of 4160 + 24 bytes for
+   * each of 2 actions) */
   against("huge",
-          "broke the evaluator protocol in haircut: the evaluator's answer of 2147483648 bytes is over the 4144 bytes "
+          "broke the evaluator protocol in haircut: the evaluator's answer of 2147483648 bytes is over the 8304 bytes "
           "this request allows");
   return done_testing();
 }
