@@ -52,7 +52,17 @@ typedef struct sim {
   const market_list *ml;      /* during a run */
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
+  int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
+  void *log_ud;
 } sim;
+
+/* What a deficit's policy logged, to the caller (the first run only: the
+ * split test decides the same deficits again). */
+static int tell_log(sim *s, const socloss_resolution *r) {
+  if (!s->log || s->split || !r || !r->log || !*r->log) return SOCLOSS_OK;
+  return s->log(s->log_ud, r->id, r->log) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
+                                          : SOCLOSS_OK;
+}
 
 /* The account in two: half the balance, half of each position (the halves
  * of an odd size differ by one lot; cost goes with the lots, truncated). */
@@ -170,6 +180,8 @@ static int sim_before(void *ud, applier *a) {
  * bankrupt, counts as not resolved. */
 static int sim_after(sim *s, int code, const socloss_resolution *r) {
   s->out->deficits++;
+  int rc = tell_log(s, r);
+  if (rc) return rc;
   if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
     s->out->failed++;
     return SOCLOSS_OK;
@@ -187,7 +199,7 @@ static int sim_each_joint(void *ud, const socloss_resolution *r) {
   sim *s = ud;
   if (*r->account) s->out->deficits++;
   account_for(s, s->ml, r, s->fund_before);
-  return 0;
+  return tell_log(s, r) != SOCLOSS_OK;
 }
 
 static int sim_txn(store_txn *t, void *ud) {
@@ -312,6 +324,8 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.shock_market = shock_market;
   s.shock_ppm = shock_ppm;
   s.joint = o.joint;
+  s.log = o.log;
+  s.log_ud = o.log_ud;
   s.out = out;
   rc = store_write_discard(led->st, sim_txn, &s);
   if (!rc && s.top_charge > 0) {

@@ -250,6 +250,15 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
     list(&c, "deleveraged", d, json_object_get(expect, "deleveraged"));
     list(&c, "takeovers", tk, json_object_get(expect, "takeovers"));
   }
+  /* what the policy logged, as TAP comments before the case's line */
+  for (const char *q = r ? r->log : ""; *q;) {
+    const char *nl = strchr(q, '\n');
+    int n = nl ? (int)(nl - q) : (int)strlen(q);
+    char line[EVAL_LOG_BUDGET + 16];
+    snprintf(line, sizeof line, "#   log: %.*s", n, q);
+    t->cb(t->ud, line);
+    q += n + (nl != NULL);
+  }
   socloss_check_report rep;
   if (socloss_check(led, &rep) != SOCLOSS_OK) {
     say(t, "#   invariants: %s", socloss_errmsg(led));

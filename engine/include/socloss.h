@@ -323,6 +323,13 @@ typedef struct socloss_resolution {
   int rules;
   const uint32_t *shares;
   const int64_t *transfers;
+  /* Added in 1.1: what the policy logged with socloss.log while deciding
+   * (docs/helpers.md), each entry ended by '\n', "" when nothing: its
+   * deleverage and haircut calls in order (a failed policy's, then its
+   * fallback's), at most 4 KiB a call and 64 KiB a deficit, valid UTF-8
+   * without control characters but the newlines.  Never part of the
+   * decision: not journaled, not compared by replay. */
+  const char *log;
 } socloss_resolution;
 
 /* Resolves the deficit of bankrupt `account` in one write transaction:
@@ -621,6 +628,15 @@ typedef struct socloss_sim_options {
   const char *shock_market;
   int64_t shock_ppm;
   int joint;
+  /* Added in 1.1: called, when set, with what the policy logged
+   * (socloss.log) while deciding each deficit of the run — its id and its
+   * log (socloss_resolution.log: entries ended by '\n') — in order, for the
+   * deficits that logged something; a joint event's whole log comes with
+   * its own id.  Not for the split test's second run.  Return non-zero to
+   * stop (the simulation is refused then).  Nothing it is told changes a
+   * figure. */
+  int (*log)(void *ud, const char *deficit, const char *log);
+  void *log_ud;
 } socloss_sim_options;
 
 /* Zeroes the options and sets o->size (forward compatible). */

@@ -64,6 +64,7 @@ static void failed_result(socloss *led, const live *lv) {
   d.instructions = lv->instructions;
   d.policy_us = lv->policy_us;
   result_fill(led->res, &d, "failed", 0);
+  result_set_log(led->res, lv->log);  /* what it logged before it failed: most wanted then */
 }
 
 int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again, void *ud) {
@@ -125,6 +126,8 @@ int resolve_job(applier *a, const deficit_job *job) {
   if (job->id) snprintf(lv.id, sizeof lv.id, "%s", job->id);
   else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)store_journal_last(a->t) + 1, job->account);
   role_copy active = {0}, fallback = {0}, shadow = {0};
+  codec_buf log = {0};
+  lv.log = &log;
   char market[CODEC_ID_MAX + 1];
   if ((rc = limits_for(led, a->t, &lv.lim)) || (rc = deficit_market_of(a->t, job->account, market)) ||
       (rc = copy_role(a->t, SOCLOSS_POLICY_ACTIVE, market, &active)) ||
@@ -145,6 +148,7 @@ int resolve_job(applier *a, const deficit_job *job) {
   rc = live_attempt(&lv, a->t);
   if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback, live_again, NULL);
 out:
+  codec_buf_free(&log);
   role_free(&active);
   role_free(&fallback);
   role_free(&shadow);

@@ -88,6 +88,7 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
   if (joint) rq.joint = *joint;
   uint64_t us = 0;
   evaluator_call(lv->led->ev, &rq, rs, buf, &us);
+  log_keep(lv->log, rs->log, rs->log_len);  /* a failed call's too: what it said before it failed */
   free(profit0);
   free(charged);
   lv->instructions += rs->instructions;
@@ -146,7 +147,8 @@ static int finish(live *lv, applier *a, deficit_rec *d) {
   codec_buf_free(&b);
   if (!rc) rc = store_deficit_put(a->t, d->id, d->id_len, seq);
   if (!rc) rc = applier_finish(a);
-  if (!rc && result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
+  if (!rc && (result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq) ||
+              result_set_log(lv->led->res, lv->log)))
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   return rc;
 }

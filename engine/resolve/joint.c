@@ -170,7 +170,10 @@ static int joint_txn(store_txn *t, void *ud) {
       ev.policy_us = lv->policy_us;
       d = &ev;
     }
-    if (result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
+    /* the event's own result carries the whole log: its deleverage calls,
+     * account by account, then its one haircut call */
+    if (result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq) ||
+        (k == n && result_set_log(lv->led->res, lv->log)))
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
     else if (jl->each(jl->ud, &lv->led->res->r))
       rc = err_fail(SOCLOSS_ESTOP, "stopped by the callback");
@@ -269,7 +272,7 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   jl.accounts = malloc((n ? n : 1) * sizeof *jl.accounts);
   jl.ids = malloc((n ? n : 1) * sizeof *jl.ids);
   role_copy active = {0}, fallback = {0}, shadow = {0};
-  codec_buf shadow_rec = {0};
+  codec_buf shadow_rec = {0}, log = {0};
   char shadow_why[ERRMSG_MAX] = "";
   policy_src sp;
   memset(&sp, 0, sizeof sp);
@@ -289,6 +292,7 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   lv->event = ev;
   lv->dry_run = er->o.dry_run;
   lv->account = "";
+  lv->log = &log;
   snprintf(lv->id, sizeof lv->id, "%s", er->o.id);
   /* the ledger's own policy decides a joint event: it spans markets */
   if ((rc = limits_for(led, a->t, &lv->lim)) || (rc = copy_role(a->t, SOCLOSS_POLICY_ACTIVE, "", &active)) ||
@@ -334,6 +338,7 @@ out:
   role_free(&fallback);
   role_free(&shadow);
   codec_buf_free(&shadow_rec);
+  codec_buf_free(&log);
   free(acct);
   free(jl.accounts);
   free(jl.ids);
