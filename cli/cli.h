@@ -63,6 +63,7 @@ typedef struct call {
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
   int nosync;                   /* --unsafe-no-sync */
   socloss_source in[3];         /* the files read before the ledger opens; main() frees them */
+  int in_policy[3];             /* in[i] is a policy: main() names its source by its file (messages) */
   socloss *led;                 /* with NEEDS_LEDGER, open while the run step runs */
 } call;
 

@@ -85,6 +85,7 @@ char *read_all(const char *path, file_kind kind, size_t *len) {
 
 int read_input(call *c, int slot, const char *path, file_kind kind) {
   c->in[slot].name = path;
+  c->in_policy[slot] = kind == POLICY_FILE;
   return (c->in[slot].data = read_all(path, kind, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
 }
 

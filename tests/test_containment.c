@@ -13,7 +13,7 @@
  *   evaluator <= 1.25 x (the ledger's memory limit + the request's candidate
  *                columns) + 16 MB
  *   host      <= its RSS before the call + 80 x the largest answer the
- *                request allows (EVAL_ANSWER_FIXED + 24 bytes an action, or
+ *                request allows (EVAL_ANSWER_FIXED + EVAL_LOG_MAX + 24 bytes an action, or
  *                EVAL_DATA_MAX of a test file's data) + 16 MB
  *
  * 80 is jansson's tree of the densest JSON ([{},{},...] takes 77 times its
@@ -172,6 +172,7 @@ typedef struct resolving {
   const char *evaluator;  /* NULL: socloss-eval */
   const char *policy;
   size_t policy_len;
+  const char *policy_file;  /* the name its source is given (as the CLI gives a file's), or NULL */
 } resolving;
 
 /* The ledger of tests/cli/hostile.t: a (long 25 at 100, equity -1500 at
@@ -182,7 +183,7 @@ static const resolving hostile_ledger = {
     "account,market,size,entry_price\na,BTC,25,100\nl,BTC,5,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n"
     "s,BTC,-5,180\n",
     "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n",
-    64u << 20, NULL, NULL, 0};
+    64u << 20, NULL, NULL, 0, NULL};
 
 /* What a resolution decided, in the lines `socloss resolve` prints (without
  * their indent): what "-- decides:" is matched against. */
@@ -233,6 +234,7 @@ static int resolve_case(void *ud, char *msg, size_t cap) {
   socloss_resolve_options_init(&ro);
   ro.policy = rv->policy;
   ro.policy_len = rv->policy_len;
+  if (rv->policy_file) socloss_policy_source_name(led, rv->policy, rv->policy_len, rv->policy_file);
   const socloss_resolution *r;
   rc = socloss_resolve(led, "a", &ro, &r);
   if (rc) snprintf(msg, cap, "%s", socloss_errmsg(led));
@@ -261,6 +263,9 @@ static peak hostile(const char *name, const char *src, size_t len, const char *w
   resolving rv = hostile_ledger;
   rv.policy = src;
   rv.policy_len = len;
+  char file[300];
+  snprintf(file, sizeof file, "%s.lua", name);  /* as hostile.t's resolve --policy names it */
+  rv.policy_file = file;
   outcome o = in_child(resolve_case, &rv);
   if (*decides) {
     is(o.rc, SOCLOSS_OK, "%s: resolved", name);
@@ -376,7 +381,7 @@ static void corpus(void) {
 
 static const resolving fake_ledger = {
     "market,mark_price\nBTC,80\n", "account,balance\na,-1000\nb,5000\n",
-    "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n", "", 64u << 20, NULL, NULL, 0};
+    "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n", "", 64u << 20, NULL, NULL, 0, NULL};
 
 static void against(const char *mode, resolving rv, const char *policy, const char *name, const char *tail) {
   char path[512], label[160];
@@ -623,7 +628,7 @@ int main(void) {
   resolving big = {"market,mark_price\nBTC,1\n", "account,balance\na,-1000\nb,1000\nc,1000\n",
                    "account,market,size,entry_price\na,BTC,6917529027641081856,1\nb,BTC,-4611686018427387904,1\n"
                    "c,BTC,-2305843009213693952,1\n",
-                   "", 64u << 20, NULL, NULL, 0};
+                   "", 64u << 20, NULL, NULL, 0, NULL};
   against("overflow", big, "return {}", "fake",
           ": deleverage action 2: closes 9223372036854775808 lots in 'BTC' in all, more than the "
           "6917529027641081856 of 'a'");

@@ -94,6 +94,10 @@ int socloss_limits_get(socloss *led, socloss_limits *out) { READ(led, limits_get
 
 int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led, policy_list_run(led, cb, ud)); }
 
+int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name) {
+  WRITE(led, policy_name_source_run(led, source, len, name));  /* the evaluator's side of the handle: its lock */
+}
+
 int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
   READ(led, policy_find_run(led, ref, out, source));
 }

@@ -53,6 +53,7 @@ typedef struct sim {
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
   int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
   void *log_ud;
 } sim;
 
@@ -62,6 +63,14 @@ static int tell_log(sim *s, const socloss_resolution *r) {
   if (!s->log || s->split || !r || !r->log || !*r->log) return SOCLOSS_OK;
   return s->log(s->log_ud, r->id, r->log) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
                                           : SOCLOSS_OK;
+}
+
+/* Why a deficit was not resolved, to the caller (the first run only). */
+static int tell_failure(sim *s, const char *deficit, const char *cause) {
+  if (!s->failed || s->split) return SOCLOSS_OK;
+  return s->failed(s->log_ud, deficit, cause && *cause ? cause : "the policy failed")
+             ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the failure callback")
+             : SOCLOSS_OK;
 }
 
 /* The account in two: half the balance, half of each position (the halves
@@ -184,7 +193,7 @@ static int sim_after(sim *s, int code, const socloss_resolution *r) {
   if (rc) return rc;
   if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
     s->out->failed++;
-    return SOCLOSS_OK;
+    return code == SOCLOSS_EPOLICY && r ? tell_failure(s, r->id, r->failure) : SOCLOSS_OK;
   }
   if (code) return code;
   account_for(s, s->ml, r, s->fund_before);
@@ -258,6 +267,9 @@ static int sim_txn(store_txn *t, void *ud) {
     if (!rc && s->joint && er.rc) {  /* the policy (and fallback) failed the event as a whole */
       o->deficits += er.sum.failed;
       o->failed += er.sum.failed;
+      const socloss_resolution *r = led->res && led->res->r.status ? &led->res->r : NULL;
+      rc = tell_log(s, r);
+      if (!rc) rc = tell_failure(s, "sim", r ? r->failure : NULL);
     }
   }
   free(ml.m);
@@ -325,6 +337,7 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.shock_ppm = shock_ppm;
   s.joint = o.joint;
   s.log = o.log;
+  s.failed = o.failed;
   s.log_ud = o.log_ud;
   s.out = out;
   rc = store_write_discard(led->st, sim_txn, &s);

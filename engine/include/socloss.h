@@ -418,6 +418,18 @@ enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1, SOCLOSS_POLICY_SH
 SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
                                    const char *params_json);
 
+/* Names a policy source for the messages that locate errors in it: an error
+ * at line 3 of this source reads "NAME:3: ..." (the CLI names each policy
+ * file it reads by its file name: "pro_rata.lua:3: ...").  Only the part
+ * after the last '/' is kept, as printable ASCII (other bytes as \xNN) and
+ * at most 64 bytes: a name reaches the journal's failure records, which
+ * must not tell where the host keeps its files.  A source not named is
+ * located by its registry entry, "name@version:3: ...", when the ledger
+ * holds it, else as "policy:3: ...".  The handle keeps the 32 names given
+ * last, by the source's SHA-256, until it closes; naming never changes a
+ * decision (inside the sandbox every chunk is "policy").  Since 1.1. */
+SOCLOSS_API int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name);
+
 /* ---- The policy registry ------------------------------------------------ */
 
 typedef struct socloss_policy_info {
@@ -637,6 +649,11 @@ typedef struct socloss_sim_options {
    * figure. */
   int (*log)(void *ud, const char *deficit, const char *log);
   void *log_ud;
+  /* Added in 1.1: called, when set, with each deficit of the run that no
+   * policy resolved, and why (socloss_resolution.failure: the message that
+   * locates an error as FILE:LINE), with log_ud; not for the split test's
+   * run.  Return non-zero to stop. */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
 } socloss_sim_options;
 
 /* Zeroes the options and sets o->size (forward compatible). */

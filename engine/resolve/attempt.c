@@ -42,8 +42,10 @@ void role_free(role_copy *r) {
 int journal_failure(applier *a, const live *lv, const char *cause) {
   codec_buf b = {0};
   uint64_t seq;
-  record_failure_encode(&b, lv->id, lv->account, lv->pol.name, lv->pol.hash, lv->stage ? lv->stage : "load", cause,
-                        lv->pol.lua_release, lv->pol.build_id);
+  char kept[ERRMSG_MAX];
+  record_failure_encode(&b, lv->id, lv->account, lv->pol.name, lv->pol.hash, lv->stage ? lv->stage : "load",
+                        policy_journal_text(a->led->ev, cause, kept, sizeof kept), lv->pol.lua_release,
+                        lv->pol.build_id);
   int rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
   codec_buf_free(&b);
   return rc;

@@ -197,6 +197,7 @@ static int attempt(joint_live *jl, store_txn *t) {
   live *lv = &jl->lv;
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
   lv->stage = "load";
+  policy_locate(lv->led, t, &lv->pol);
   int rc = policy_probe(lv->led, &lv->pol, &el);
   if (rc) return rc;
   lv->stage = NULL;
@@ -248,7 +249,9 @@ static int journal_shadow(applier *a, const char *event, const policy_src *sp, c
       joint_rec_free(&j);
     }
   }
-  record_shadow_encode(&b, event, strlen(event), "", sp->name, sp->hash, field, text ? text : why ? why : "");
+  char kept[ERRMSG_MAX];
+  record_shadow_encode(&b, event, strlen(event), "", sp->name, sp->hash, field,
+                       text ? text : why ? policy_journal_text(a->led->ev, why, kept, sizeof kept) : "");
   uint64_t seq;
   rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
   if (!rc) rc = registry_ensure(a, sp);
@@ -313,6 +316,7 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
     eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
     sp.source = shadow.source;
     sp.len = shadow.len;
+    policy_locate(led, a->t, &sp);
     int src = policy_probe(led, &sp, &el);
     if (!src) src = joint_decide(a, er->o.id, shadow.source, shadow.len, shadow.params, lv->lim.fund_max_draw,
                                  &shadow_rec);
