@@ -57,6 +57,12 @@ run "$S" resolve L a --dry-run
 is "$ERR" "socloss: ${CAUSE/err.lua:3/err@1:3}"$'\n' "the active policy, from the registry: err@1:3"
 $S policy clear L 2>/dev/null
 
+# a deficit line of an applied file names its policy file: located by it too
+make_ledger D
+echo '{"type":"deficit","id":"d-line","account":"a","policy":"deep/er/err.lua"}' > line.jsonl
+run "$S" apply D line.jsonl
+is "$RC|$ERR" "1|socloss: line.jsonl:1: $CAUSE"$'\n' "apply: a deficit line's policy file, err.lua:3"
+
 # ---- socloss test ----------------------------------------------------------------------
 cat > err_test.lua <<'EOF'
 return {
