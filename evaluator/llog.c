@@ -126,6 +126,29 @@ static int put_column(llog *g, const column *c) {
   return put_str(g, "}");
 }
 
+/* An action list: "actions{bob 5, carol 3}" (haircuts: account, atoms) or
+ * "actions{bob BTC 4, carol ETH 1 share 5000}" (closes: account, market,
+ * lots, and the share when not the whole 10000), as far as the budget goes.
+ * Its indices are a helper's, within the request. */
+static int put_actions(llog *g, const eval_request *rq, const actions *a) {
+  if (!put_str(g, "actions{")) return 0;
+  for (size_t k = 0; k < a->n; k++) {
+    const eval_action *x = &a->a[k];
+    if (k && !put_str(g, ", ")) return 0;
+    if (!rq || x->index >= rq->c.n) return put_str(g, "?");
+    if (!put_escaped(g, rq->c.ids + rq->c.off[x->index], rq->c.off[x->index + 1] - rq->c.off[x->index]))
+      return 0;
+    if (a->fn == EVAL_FN_DELEVERAGE && x->market < rq->nmarkets &&
+        (!put_str(g, " ") || !put_str(g, rq->markets[x->market].market)))
+      return 0;
+    if (!put_str(g, " ") || !put_int(g, x->value)) return 0;
+    if (a->fn == EVAL_FN_DELEVERAGE && x->share != EVAL_SHARE_FULL &&
+        (!put_str(g, " share ") || !put_int(g, x->share)))
+      return 0;
+  }
+  return put_str(g, "}");
+}
+
 static int put_value(lua_State *L, llog *g, int i) {
   switch (lua_type(L, i)) {
     case LUA_TNIL: return put_str(g, "nil");
@@ -140,8 +163,7 @@ static int put_value(lua_State *L, llog *g, int i) {
       const column *c = luaL_testudata(L, i, COLUMN_MT);
       if (c) return put_column(g, c);
       const actions *a = luaL_testudata(L, i, ACTIONS_MT);
-      char b[48];
-      if (a) return put(g, b, (size_t)snprintf(b, sizeof b, "actions(%zu)", a->n));
+      if (a) return put_actions(g, lua_touserdata(L, lua_upvalueindex(1)), a);  /* the helpers' upvalue: the request */
       return put_str(g, "userdata");
     }
     default: return put_str(g, lua_typename(L, lua_type(L, i)));  /* "table", "function": never an address */

@@ -23,7 +23,9 @@ void llog_begin(lua_State *L, llog *g, char *out);
 
 /* socloss.log(...): its arguments, formatted without calling into Lua (no
  * metamethod, no tostring) and separated by one space, as one entry.
- * Returns nothing; never raises an error of its own. */
+ * Returns nothing; never raises an error of its own.  Registered among the
+ * helpers (lhelpers.c), whose upvalue 1 is the request: candidate ids and
+ * market names for action lists. */
 int llog_log(lua_State *L);
 
 #endif

@@ -261,7 +261,7 @@ static void logging(void) {
          "true false nil table nil function\n"
          "\n"
          "column{1000, -900, 0} column{bob, carol, zed} column{0.5, 0.5} column{}\n"
-         "actions(2)\n",
+         "actions{bob 1, zed 2}\n",
          "numbers exactly, other values by type, one entry a call");
   is((int)rs.log_len, (int)strlen(rs.log), "log_len is its length");
   free(buf);
