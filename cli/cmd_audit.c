@@ -275,8 +275,8 @@ static void print_figures_json(const char *const *files, const char *const *mode
     json_object_set_new(split, "delta", json_integer(res[k].split_delta));
     json_object_set_new(o, "split", split);
     if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
-    json_object_set(o, "log", logs[k]);  /* since 1.1: what the policy logged */
-    json_object_set(o, "failures", failures[k]);  /* since 1.1: why a deficit was not resolved */
+    json_object_set(o, "log", logs[k]);  /* added after 1.0: what the policy logged */
+    json_object_set(o, "failures", failures[k]);  /* added after 1.0: why a deficit was not resolved */
     json_array_append_new(list, o);
   }
   char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -323,7 +323,7 @@ typedef struct socloss_resolution {
   int rules;
   const uint32_t *shares;
   const int64_t *transfers;
-  /* Added in 1.1: what the policy logged with socloss.log while deciding
+  /* Added after 1.0: what the policy logged with socloss.log while deciding
    * (docs/helpers.md), each entry ended by '\n', "" when nothing: its
    * deleverage and haircut calls in order (a failed policy's, then its
    * fallback's), at most 4 KiB a call and 64 KiB a deficit, valid UTF-8
@@ -427,7 +427,7 @@ SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, s
  * located by its registry entry, "name@version:3: ...", when the ledger
  * holds it, else as "policy:3: ...".  The handle keeps the 32 names given
  * last, by the source's SHA-256, until it closes; naming never changes a
- * decision (inside the sandbox every chunk is "policy").  Since 1.1. */
+ * decision (inside the sandbox every chunk is "policy").  Added after 1.0. */
 SOCLOSS_API int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name);
 
 /* ---- The policy registry ------------------------------------------------ */
@@ -640,7 +640,7 @@ typedef struct socloss_sim_options {
   const char *shock_market;
   int64_t shock_ppm;
   int joint;
-  /* Added in 1.1: called, when set, with what the policy logged
+  /* Added after 1.0: called, when set, with what the policy logged
    * (socloss.log) while deciding each deficit of the run — its id and its
    * log (socloss_resolution.log: entries ended by '\n') — in order, for the
    * deficits that logged something; a joint event's whole log comes with
@@ -649,7 +649,7 @@ typedef struct socloss_sim_options {
    * figure. */
   int (*log)(void *ud, const char *deficit, const char *log);
   void *log_ud;
-  /* Added in 1.1: called, when set, with each deficit of the run that no
+  /* Added after 1.0: called, when set, with each deficit of the run that no
    * policy resolved, and why (socloss_resolution.failure: the message that
    * locates an error as FILE:LINE), with log_ud; not for the split test's
    * run.  Return non-zero to stop. */
