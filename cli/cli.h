@@ -63,7 +63,8 @@ typedef struct call {
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
   int nosync;                   /* --unsafe-no-sync */
   socloss_source in[3];         /* the files read before the ledger opens; main() frees them */
-  int in_policy[3];             /* in[i] is a policy: main() names its source by its file (messages) */
+  char *policy_file[3];         /* in[i] is a policy read from this file: main() names its source by it
+                                   (the messages that locate its errors) and frees it */
   socloss *led;                 /* with NEEDS_LEDGER, open while the run step runs */
 } call;
 
@@ -101,8 +102,6 @@ typedef enum { POLICY_FILE, INPUT_FILE } file_kind;
 
 /* Prints the library's message for rc; returns EXIT_REFUSED. */
 int refused(socloss *led, int rc);
-/* The evaluator installed or built beside this program, or NULL. */
-const char *sibling_evaluator(void);
 /* Opens c->db as c->cmd->flags say; NULL once the refusal is printed. */
 socloss *open_ledger(const call *c);
 /* Reads a whole file ("-": stdin) of at most the kind's cap; NULL once the
@@ -111,6 +110,32 @@ char *read_all(const char *path, file_kind kind, size_t *len);
 /* Reads a file the run step needs into c->in[slot], named by its path;
  * RUN, or EXIT_REFUSED once the error is printed. */
 int read_input(call *c, int slot, const char *path, file_kind kind);
+
+/* A progress line on stderr when it is a terminal (never in a pipe or a
+ * file, where it would only be noise): tty_progress_init fills p for
+ * socloss_*_progress calls, or leaves p->fn NULL; tty_progress_end clears
+ * the line. */
+void tty_progress_init(socloss_progress *p, const char *what);
+void tty_progress_end(const socloss_progress *p);
+
+/* ---- policy_ref.c: a policy named on the command line ---- */
+
+/* REF (--policy, policy add|set) into c->in[slot], named REF: a file at that
+ * path, else a shipped policy (REF.lua in the reference policies'
+ * directory).  RUN, also when it is neither (c->in[slot].data stays NULL
+ * for policy_registered once the ledger is open); EXIT_REFUSED once an
+ * error is printed. */
+int policy_input(call *c, int slot, const char *ref);
+/* The same where the registry is no place to look (policy add|set): REF
+ * neither a file nor shipped is refused. */
+int policy_input_file(call *c, int slot, const char *ref);
+/* With the ledger open: what policy_input did not find, from the ledger's
+ * registry (NAME, NAME@VERSION, hash).  RUN, or EXIT_REFUSED once the
+ * refusal is printed. */
+int policy_registered(call *c, int slot);
+/* All three places at once, the ledger open: the source (malloc'd), or
+ * NULL once the error is printed. */
+char *policy_load(socloss *led, const char *ref, size_t *len);
 
 /* Machine output is JSON built by jansson, never by hand (common.c). */
 /* A JSON string of s: s as it is when it is UTF-8, which jansson requires,

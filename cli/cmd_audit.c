@@ -90,11 +90,12 @@ int replay_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, replay_opts, 1, 1);
   if (rc == RUN) rc = from_option(c, c->value[REPLAY_FROM], 0, &from);
   if (rc != RUN || !c->value[REPLAY_POLICY]) return rc;
-  return read_input(c, 0, c->value[REPLAY_POLICY], POLICY_FILE);
+  return policy_input(c, 0, c->value[REPLAY_POLICY]);
 }
 
 int cmd_replay(call *c) {
   uint64_t from;
+  if (policy_registered(c, 0) != RUN) return EXIT_REFUSED;  /* --policy NAME of the registry */
   from_option(c, c->value[REPLAY_FROM], 0, &from);  /* replay_args has checked it */
   const char *src = c->in[0].data, *policy = c->value[REPLAY_POLICY];
   replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
@@ -317,9 +318,8 @@ int cmd_simulate(call *c) {
   const char *names[2 * MAX_LIST];
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
-    char *src = read_all(files[k], POLICY_FILE, &len);
+    char *src = policy_load(c->led, files[k], &len);  /* a file, shipped, or registered */
     if (!src) status = EXIT_REFUSED;
-    else socloss_policy_source_name(c->led, src, len, files[k]);  /* its errors located by its file's name */
     const char *b = strrchr(files[k], '/');
     for (int m = 1; src && m <= 2 && status == EXIT_DONE; m++) {
       if (!(modes & m)) continue;

@@ -42,8 +42,11 @@ int import_args(call *c, int argc, char **argv) {
 
 int cmd_import(call *c) {
   socloss_import_stats st;
-  int rc = socloss_import_csv(c->led, c->value[0] ? &c->in[0] : NULL, c->value[1] ? &c->in[1] : NULL,
-                              c->value[2] ? &c->in[2] : NULL, &st);
+  socloss_progress pg;
+  tty_progress_init(&pg, "import");
+  int rc = socloss_import_csv_progress(c->led, c->value[0] ? &c->in[0] : NULL, c->value[1] ? &c->in[1] : NULL,
+                                       c->value[2] ? &c->in[2] : NULL, &pg, &st);
+  tty_progress_end(&pg);
   if (rc) return refused(c->led, rc);
   printf("imported %zu markets, %zu accounts, %zu positions\n", st.markets, st.accounts, st.positions);
   return EXIT_DONE;
@@ -269,7 +272,10 @@ int check_args(call *c, int argc, char **argv) {
 
 int cmd_check(call *c) {
   socloss_check_report r;
-  int rc = socloss_check(c->led, &r);
+  socloss_progress pg;
+  tty_progress_init(&pg, "check");
+  int rc = socloss_check_progress(c->led, &pg, &r);
+  tty_progress_end(&pg);
   /* a failed invariant still has its report printed, then refuses */
   if (rc && rc != SOCLOSS_EINVARIANT) return refused(c->led, rc);
   printf("%s - sizes net to zero in every market\n", r.sizes_net_zero ? "ok" : "FAILED");

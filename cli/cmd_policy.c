@@ -83,7 +83,7 @@ int policy_args(call *c, int argc, char **argv) {
   if (c->value[POLICY_AT] && (act == LIST || act == SHOW))
     return usage(c, "--at goes with a change: add, activate, fallback, shadow, set, clear");
   c->db = c->pos[1];
-  return file ? read_input(c, 0, c->pos[2], POLICY_FILE) : RUN;
+  return file ? policy_input_file(c, 0, c->pos[2]) : RUN;  /* a file, or a shipped policy */
 }
 
 /* `--at now`: this host's clock, read here, by the CLI, for the record;
@@ -189,7 +189,7 @@ static void test_refused(int rc) {
 }
 
 int cmd_test(call *c) {
-  const char *ev = sibling_evaluator();
+  const char *ev = NULL;  /* the library's default: SOCLOSS_EVALUATOR, beside this program, ../libexec */
   int bad = 0;
   if (c->npos == 1) {
     test_out o = {""};

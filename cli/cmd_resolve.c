@@ -64,7 +64,7 @@ int resolve_args(call *c, int argc, char **argv) {
   if (!all && (c->value[RESOLVE_EVENT] || c->value[RESOLVE_JOINT])) return usage(c, "--event and --joint go with --all-bankrupt");
   if (all && c->value[RESOLVE_ID]) return usage(c, "--id names one deficit; an event's are EVENT:ACCOUNT");
   if (!c->value[RESOLVE_POLICY]) return rc;
-  return read_input(c, 0, c->value[RESOLVE_POLICY], POLICY_FILE);
+  return policy_input(c, 0, c->value[RESOLVE_POLICY]);
 }
 
 static int print_each(void *ud, const socloss_resolution *r) {
@@ -118,6 +118,7 @@ static int resolve_all(call *c) {
 }
 
 int cmd_resolve(call *c) {
+  if (policy_registered(c, 0) != RUN) return EXIT_REFUSED;  /* --policy NAME of the registry */
   if (c->value[RESOLVE_ALL]) return resolve_all(c);
   socloss_resolve_options ro;
   socloss_resolve_options_init(&ro);

@@ -1,9 +1,9 @@
 /*
- * What the commands share besides the argument parser: refusals, the ledger
- * and the evaluator beside this program, files read whole up to a cap, JSON
- * out.
+ * What the commands share besides the argument parser: refusals, the ledger,
+ * files read whole up to a cap, JSON out.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +18,14 @@ int refused(socloss *led, int rc) {
   return EXIT_REFUSED;
 }
 
-const char *sibling_evaluator(void) {
-  static char path[4096];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
-  if (n <= 0) return NULL;
-  path[n] = 0;
-  char *slash = strrchr(path, '/');
-  if (!slash) return NULL;
-  strcpy(slash + 1, "socloss-eval");
-  return access(path, X_OK) == 0 ? path : NULL;
-}
-
 socloss *open_ledger(const call *c) {
   socloss_options o;
   socloss_options_init(&o);
   o.create = c->cmd->flags & CREATES ? SOCLOSS_OPEN_CREATE_NEW : SOCLOSS_OPEN_EXISTING;
   o.unsafe_nosync = c->nosync;
-  o.evaluator = sibling_evaluator();
+  /* no evaluator option: the library's own search (SOCLOSS_EVALUATOR, then
+   * beside this program, then ../libexec from it) finds the one built or
+   * installed with it */
   socloss *led;
   int rc = socloss_open(&led, c->db, &o);
   if (rc) {
@@ -85,7 +76,6 @@ char *read_all(const char *path, file_kind kind, size_t *len) {
 
 int read_input(call *c, int slot, const char *path, file_kind kind) {
   c->in[slot].name = path;
-  c->in_policy[slot] = kind == POLICY_FILE;
   return (c->in[slot].data = read_all(path, kind, &c->in[slot].len)) ? RUN : EXIT_REFUSED;
 }
 
@@ -120,4 +110,27 @@ void json_print(json_t *v) {
   if (s) fputs(s, stdout);
   free(s);
   json_decref(v);
+}
+
+/* ---- a progress line on a terminal ----------------------------------------- */
+
+static int tty_progress(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  const char *what = ud;
+  if (total) fprintf(stderr, "\r%s: %s %" PRIu64 " of %" PRIu64 " (%d%%)\033[K", what, phase, done, total,
+                     (int)(done * 100 / total));
+  else fprintf(stderr, "\r%s: %s %" PRIu64 "\033[K", what, phase, done);
+  return 0;
+}
+
+void tty_progress_init(socloss_progress *p, const char *what) {
+  memset(p, 0, sizeof *p);
+  p->size = sizeof *p;
+  if (isatty(STDERR_FILENO)) {
+    p->fn = tty_progress;
+    p->ud = (void *)what;
+  }
+}
+
+void tty_progress_end(const socloss_progress *p) {
+  if (p->fn) fputs("\r\033[K", stderr);
 }

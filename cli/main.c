@@ -46,12 +46,14 @@ static const command commands[] = {
      "socloss journal DB [--json] [--from SEQ]",
      "Prints the journal, one record per line (--json: one JSON object per line).\n"},
     {"resolve", resolve_args, cmd_resolve, NEEDS_LEDGER,
-     "socloss resolve DB ACCOUNT [--id ID] [--policy FILE] [--params JSON] [--dry-run] [--json]\n"
-     "       socloss resolve DB --all-bankrupt --event ID [--joint] [--policy FILE] [--params JSON] [--dry-run] [--json]",
+     "socloss resolve DB ACCOUNT [--id ID] [--policy POLICY] [--params JSON] [--dry-run] [--json]\n"
+     "       socloss resolve DB --all-bankrupt --event ID [--joint] [--policy POLICY] [--params JSON] [--dry-run] [--json]",
      "Resolves the deficit of bankrupt ACCOUNT: bankruptcy prices, the policy's\n"
      "deleverage, takeover by the fund, the fund draw, the policy's haircuts, bad\n"
      "debt, one journal record, all in one transaction.  Without --policy the\n"
      "ledger's active policy decides (socloss policy set).  --dry-run writes nothing.\n"
+     "POLICY is a file, else a shipped policy (pro_rata, venues/NAME), else one of\n"
+     "the ledger's registry (NAME, NAME@VERSION, HASH), looked for in that order.\n"
      "Exit 1 when refused or when the policy (and the fallback) failed.\n"
      "--all-bankrupt resolves every bankrupt account as one crash event ID, in one\n"
      "transaction: one by one in account-id order (deficit ids ID:ACCOUNT), each\n"
@@ -67,6 +69,7 @@ static const command commands[] = {
      "The ledger's policies.  Every policy is loaded in the sandbox and its shape\n"
      "checked first; one that does not load is refused and nothing changes.\n"
      "  add DB FILE              into the registry (by SHA-256, with name and version);\n"
+     "                           FILE may name a shipped policy (pro_rata);\n"
      "                           --note TEXT: who proposes it and why, kept with it\n"
      "  list DB [--json]         the registry, with each policy's roles per market\n"
      "  show DB REF              one entry and its source (REF: NAME, NAME@VERSION, HASH)\n"
@@ -85,14 +88,14 @@ static const command commands[] = {
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"
      "deficit (0: no cap).  Journaled.\n"},
     {"replay", replay_args, cmd_replay, NEEDS_LEDGER,
-     "socloss replay DB [--policy FILE [--params JSON]] [--from SEQ] [--json]",
+     "socloss replay DB [--policy POLICY [--params JSON]] [--from SEQ] [--json]",
      "Re-runs the journal's deficits from the journal alone, nothing written.\n"
      "Without --policy: each with the policy and params on record (kept in the\n"
      "registry): a verification; exit 1 at any decision that differs, naming it.\n"
      "With --policy: what that policy would have decided, deficit by deficit and\n"
      "in total, the recorded history going on as it happened.\n"},
     {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
-     "socloss simulate DB --policy FILE [--policy FILE...] (--account X | --shock MARKET:PCT) "
+     "socloss simulate DB --policy POLICY [--policy POLICY...] (--account X | --shock MARKET:PCT) "
      "[--params JSON] [--json] [--report FILE.html]",
      "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
      "price shock causes (resolved in account-id order), under each policy side by\n"
@@ -130,10 +133,13 @@ static int dispatch(const command *cmd, int argc, char **argv) {
   if (status == RUN && (cmd->flags & NEEDS_LEDGER) && !(c.led = open_ledger(&c))) status = EXIT_REFUSED;
   /* an error in a policy file is located by the file's name: "proposal.lua:3: ..." */
   for (size_t i = 0; status == RUN && c.led && i < sizeof c.in / sizeof c.in[0]; i++)
-    if (c.in_policy[i] && c.in[i].data) socloss_policy_source_name(c.led, c.in[i].data, c.in[i].len, c.in[i].name);
+    if (c.policy_file[i] && c.in[i].data) socloss_policy_source_name(c.led, c.in[i].data, c.in[i].len, c.policy_file[i]);
   if (status == RUN) status = cmd->run(&c);
   socloss_close(c.led);
-  for (size_t i = 0; i < sizeof c.in / sizeof c.in[0]; i++) free((char *)c.in[i].data);
+  for (size_t i = 0; i < sizeof c.in / sizeof c.in[0]; i++) {
+    free((char *)c.in[i].data);
+    free(c.policy_file[i]);
+  }
   return status;
 }
 

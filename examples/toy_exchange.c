@@ -8,11 +8,15 @@
  *   deposit ACCOUNT AMOUNT            fund AMOUNT
  *   trade MARKET BUYER SELLER SIZE PRICE
  *   mark MARKET PRICE                 (then: resolve every bankruptcy)
- *   policy FILE                       (the ledger's new active policy)
+ *   policy FILE                       (the ledger's new active policy, FILE
+ *                                      relative to POLICY_DIR)
  *
  * Build: cc toy_exchange.c $(pkg-config --cflags --libs socloss)
- * Run:   ./toy_exchange LEDGER_DIR < stream.txt
+ *        (or socloss-static, to link libsocloss.a)
+ * Run:   ./toy_exchange LEDGER_DIR "$(pkg-config --variable=policiesdir socloss)" < stream.txt
+ *        (the installed reference policies; from a source tree: ../policies)
  */
+#include <errno.h>
 #include <socloss.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +27,31 @@
 static socloss *led;
 static int deficits;
 
-static int fail(const char *what) {
-  fprintf(stderr, "toy_exchange: %s: %s\n", what, socloss_errmsg(led));
+/* A call that returned rc failed: its message, or, should it have none, the
+ * code's description: never an empty line. */
+static int fail(const char *what, int rc) {
+  const char *msg = socloss_errmsg(led);
+  fprintf(stderr, "toy_exchange: %s: %s\n", what, *msg ? msg : socloss_strerror(rc));
   return 1;
 }
 
-static char *read_file(const char *path, size_t *len) {
+/* A policy file (at most 256 KiB, what the evaluator takes), or NULL once
+ * the reason is printed. */
+static char *read_policy(const char *dir, const char *name, size_t *len) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = malloc(1 << 18);
-  *len = buf ? fread(buf, 1, (1 << 18) - 1, f) : 0;
-  fclose(f);
+  char *buf = f ? malloc((1 << 18) + 1) : NULL;
+  int err = errno;
+  *len = buf ? fread(buf, 1, (1 << 18) + 1, f) : 0;
+  if (buf && ferror(f)) err = errno;
+  if (f) fclose(f);
+  if (!buf || *len == 0 || *len > 1 << 18) {
+    fprintf(stderr, "toy_exchange: policy: cannot read %s: %s\n", path,
+            !f || !buf ? strerror(err) : *len ? "over 256 KiB" : "empty or unreadable");
+    free(buf);
+    return NULL;
+  }
   return buf;
 }
 
@@ -54,13 +72,14 @@ static int resolve_all(void) {
   static socloss_batch_item items[MAX_BANKRUPT];
   static char ids[MAX_BANKRUPT][32];
   b.n = 0;
-  if (socloss_accounts(led, collect, &b)) return fail("accounts");
+  int rc = socloss_accounts(led, collect, &b);
+  if (rc) return fail("accounts", rc);
   if (b.n == 0) return 0;
   for (size_t i = 0; i < b.n; i++) {
     snprintf(ids[i], sizeof ids[i], "deficit-%d", ++deficits);
     items[i] = (socloss_batch_item){ids[i], b.id[i], 0, 0, ""};
   }
-  if (socloss_resolve_batch(led, items, b.n, NULL)) return fail("resolve");
+  if ((rc = socloss_resolve_batch(led, items, b.n, NULL))) return fail("resolve", rc);
   printf("  %zu bankrupt, resolved in one batch:\n", b.n);
   for (size_t i = 0; i < b.n; i++) {
     if (items[i].code != SOCLOSS_OK) {
@@ -87,34 +106,45 @@ static int print_record(void *ud, uint64_t seq, const char *json) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: toy_exchange LEDGER_DIR < stream\n");
+  if (argc != 3) {
+    fprintf(stderr, "usage: toy_exchange LEDGER_DIR POLICY_DIR < stream\n");
     return 2;
   }
+  const char *policies = argv[2];
   socloss_options o;
   socloss_options_init(&o);
   o.create = SOCLOSS_OPEN_CREATE;
-  if (socloss_open(&led, argv[1], &o) != SOCLOSS_OK) return fail("open");
+  int rc = socloss_open(&led, argv[1], &o);
+  if (rc != SOCLOSS_OK) {
+    fail("open", rc);
+    socloss_close(led);
+    return 1;
+  }
   printf("socloss %s\n", socloss_version());
   char line[512], a[128], b[128], c[128];
   long long x, y;
-  int rc = 0;
   uint64_t journal_from = 1;
   while (!rc && fgets(line, sizeof line, stdin)) {
     if (line[0] == '#' || line[0] == '\n') continue;
     printf("> %s", line);
     if (sscanf(line, "deposit %127s %lld", a, &x) == 2) {
-      rc = socloss_deposit(led, a, x) ? fail("deposit") : 0;
+      rc = socloss_deposit(led, a, x);
+      if (rc) fail("deposit", rc);
     } else if (sscanf(line, "fund %lld", &x) == 1) {
-      rc = socloss_fund_transfer(led, x) ? fail("fund") : 0;
+      rc = socloss_fund_transfer(led, x);
+      if (rc) fail("fund", rc);
     } else if (sscanf(line, "trade %127s %127s %127s %lld %lld", a, b, c, &x, &y) == 5) {
-      rc = socloss_trade(led, a, b, c, x, y) ? fail("trade") : 0;
+      rc = socloss_trade(led, a, b, c, x, y);
+      if (rc) fail("trade", rc);
     } else if (sscanf(line, "mark %127s %lld", a, &x) == 2) {
-      rc = socloss_set_mark(led, a, x) ? fail("mark") : resolve_all();
+      rc = socloss_set_mark(led, a, x);
+      if (rc) fail("mark", rc);
+      else rc = resolve_all();
     } else if (sscanf(line, "policy %127s", a) == 1) {
       size_t len;
-      char *src = read_file(a, &len);
-      rc = !src || socloss_policy_set(led, SOCLOSS_POLICY_ACTIVE, src, len, NULL) ? fail("policy") : 0;
+      char *src = read_policy(policies, a, &len);
+      rc = src ? socloss_policy_set(led, SOCLOSS_POLICY_ACTIVE, src, len, NULL) : 1;
+      if (src && rc) fail("policy", rc);
       free(src);
     } else {
       fprintf(stderr, "toy_exchange: cannot read: %s", line);
@@ -132,5 +162,5 @@ int main(int argc, char **argv) {
            socloss_check(led, &rep) == SOCLOSS_OK ? "hold" : socloss_errmsg(led));
   }
   socloss_close(led);
-  return rc;
+  return rc ? 1 : 0;
 }

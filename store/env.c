@@ -211,6 +211,47 @@ int store_open(store **out, const char *path, const store_config *cfg) {
   return SOCLOSS_OK;
 }
 
+/* A scratch store: an empty ledger in a directory of its own under $TMPDIR
+ * (else /tmp), for work that must not hold the ledger's writer lock (check
+ * replays the journal into one).  Its files are unlinked as soon as LMDB has
+ * opened them, so nothing is left behind whatever happens to the process;
+ * the space they take is freed when the store is closed.  No MDB_WRITEMAP:
+ * a full disk must be an error returned by a write, never SIGBUS through a
+ * mapping; no durability (MDB_NOSYNC, MDB_NOLOCK: one process, one writer). */
+int store_open_scratch(store **out, const store_config *cfg) {
+  *out = NULL;
+  const char *tmp = getenv("TMPDIR");
+  char dir[4096], data[4200];
+  if (!tmp || !*tmp) tmp = "/tmp";
+  snprintf(dir, sizeof dir, "%s/socloss-scratch-XXXXXX", tmp);
+  if (!mkdtemp(dir)) return err_fail(SOCLOSS_EIO, "cannot create a scratch directory in %s: %s", tmp, strerror(errno));
+  snprintf(data, sizeof data, "%s/data.mdb", dir);
+  store *s = calloc(1, sizeof *s);
+  /* path: where a full disk is looked for (the directory goes at once) */
+  if (!s || !(s->path = strdup(tmp))) {
+    free(s);
+    rmdir(dir);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
+  pthread_rwlock_init(&s->resize, NULL);
+  s->log = cfg->log;
+  s->map_size = cfg->map_size;
+  s->map_size_max = cfg->map_size_max;
+  int rc = mdb_env_create(&s->env);
+  if (!rc) rc = mdb_env_set_maxdbs(s->env, DB__N);
+  if (!rc) rc = mdb_env_set_mapsize(s->env, (size_t)s->map_size);
+  if (!rc) rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOLOCK, 0600);
+  rc = rc ? store_fail(s, rc, "cannot open a scratch ledger") : init_dbs(s, 1);
+  unlink(data);
+  rmdir(dir);
+  if (rc) {
+    store_close(s);
+    return rc;
+  }
+  *out = s;
+  return SOCLOSS_OK;
+}
+
 void store_close(store *s) {
   if (!s) return;
   if (s->env) mdb_env_close(s->env);
@@ -312,6 +353,8 @@ int store_nested(store_txn *t, store_fn fn, void *ud) {
   int mrc = mdb_txn_commit(child.txn);
   return mrc ? mdb_fail(t, mrc, "commit a nested transaction") : SOCLOSS_OK;
 }
+
+uint64_t store_txn_id(const store_txn *t) { return (uint64_t)mdb_txn_id(t->txn); }
 
 int store_read(store *s, store_fn fn, void *ud) {
   store_txn t;

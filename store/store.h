@@ -49,6 +49,9 @@ typedef struct store_totals {
 } store_totals;
 
 int store_open(store **out, const char *path, const store_config *cfg);
+/* An empty, throwaway ledger under $TMPDIR (see env.c); cfg->create and
+ * cfg->nosync are ignored. */
+int store_open_scratch(store **out, const store_config *cfg);
 void store_close(store *s);
 uint64_t store_map_size(const store *s);
 
@@ -63,6 +66,9 @@ int store_write_discard(store *s, store_fn fn, void *ud);
 int store_nested(store_txn *t, store_fn fn, void *ud);
 /* Runs fn in a read-only snapshot. */
 int store_read(store *s, store_fn fn, void *ud);
+/* The snapshot a read transaction sees: two read transactions with the same
+ * id see the same committed state. */
+uint64_t store_txn_id(const store_txn *t);
 
 /* Single records: SOCLOSS_ENOTFOUND (without a message) when absent. */
 int store_market_get(store_txn *t, const char *id, store_market *out);
@@ -135,5 +141,8 @@ int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positi
 /* Empties every state table (markets, accounts, positions, fund, deficits, totals) and
  * keeps the journal: the starting point of a replay. */
 int store_clear_state(store_txn *t);
+/* Copies the settings, the policy registry and the journal of snapshot
+ * `from` into `to`, an empty ledger (a scratch one). */
+int store_copy_all_but_state(store_txn *from, store_txn *to);
 
 #endif

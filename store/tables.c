@@ -274,6 +274,33 @@ int store_clear_state(store_txn *t) {
   return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "clear state") : SOCLOSS_OK;
 }
 
+/* Everything but the state: the settings, the policy registry and the
+ * journal, copied from a snapshot into an empty ledger,
+ * so that work that replays the journal can run in a scratch ledger
+ * (store_open_scratch) exactly as it would have in the ledger emptied of
+ * its state.  Keys come in order and the target is empty: MDB_APPEND. */
+static int copy_table(store_txn *from, store_txn *to, int db) {
+  MDB_cursor *c;
+  int rc = mdb_cursor_open(from->txn, from->s->dbi[db], &c);
+  if (rc) return mdb_fail(from, rc, "open cursor");
+  MDB_val k, v;
+  int mrc;
+  rc = SOCLOSS_OK;
+  for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc; mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    if ((rc = put(to, db, k, v.mv_data, v.mv_size, MDB_APPEND, "copy"))) break;
+  }
+  if (!rc && mrc != MDB_NOTFOUND) rc = mdb_fail(from, mrc, "copy");
+  mdb_cursor_close(c);
+  return rc;
+}
+
+int store_copy_all_but_state(store_txn *from, store_txn *to) {
+  static const int aux[] = {DB_SETTINGS, DB_JOURNAL, DB_POLICIES};
+  int rc = SOCLOSS_OK;
+  for (size_t i = 0; !rc && i < sizeof aux / sizeof aux[0]; i++) rc = copy_table(from, to, aux[i]);
+  return rc;
+}
+
 /* ---- deficits and settings ---------------------------------------------- */
 
 int store_deficit_get(store_txn *t, const char *id, size_t len, uint64_t *seq) {

@@ -6,7 +6,8 @@
  * OVERFLOW's policy has a deleverage step too, NAME names the policy after
  * its source (the text after "name="), and DATA answers the first request
  * (a test file's) with as many bytes of JSON as its source says.  MANY
- * answers one action more than the request allows.
+ * answers one action more than the request allows; STATUS answers with a
+ * status that only the host sets.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define NAME 8      /* a policy named by its source, then answers with no actions */
 #define DATA 9      /* a test file's data of N bytes, N its source */
 #define MANY 10     /* one action more than the request allows */
+#define STATUS 11   /* answers with EVAL_MISSING, a status only the host may set */
 
 static eval_market markets[256];
 
@@ -124,6 +126,12 @@ int main(void) {
       free(a);
       break;
     }
+    case STATUS:
+      memset(&rs, 0, sizeof rs);
+      rs.status = EVAL_MISSING;
+      strcpy(rs.message, "the evaluator /nowhere is missing");
+      answer(&rs);
+      break;
     case NAME:  /* every step answers no actions, as long as it is asked */
       for (;;) {
         memset(&rs, 0, sizeof rs);

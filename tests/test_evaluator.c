@@ -156,5 +156,8 @@ int main(void) {
   against("huge",
           "broke the evaluator protocol in haircut: the evaluator's answer of 2147483648 bytes is over the 8304 bytes "
           "this request allows");
+  /* "missing" is the host's to say, never an answer's */
+  against("status", "broke the evaluator protocol in haircut: the evaluator answered with status 10, which only the host "
+                    "sets");
   return done_testing();
 }

@@ -131,8 +131,8 @@ int main(void) {
   ok(n >= 100, "the page holds at least 100 tested examples (%d)", n);
   /* every helper of the socloss table (evaluator/lhelpers.c) has one */
   static const char *const all[] = {"column", "add", "sub", "mul", "min", "max", "abs", "muldiv", "sum", "select",
-                                    "pro_rata", "waterfill", "order", "brackets", "haircuts", "deleverage", "find",
-                                    "log"};
+                                    "pro_rata", "waterfill", "order", "brackets", "adl_score", "haircuts", "deleverage",
+                                    "find", "log"};
   for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
     int seen = 0;
     for (int j = 0; j < nhelpers; j++) seen |= !strcmp(helpers[j], all[k]);

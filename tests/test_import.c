@@ -58,6 +58,20 @@ static const bad cases[] = {
      SOCLOSS_EOVERFLOW, "p.csv:2: size: 4611686018427387904 x entry_price 2 overflows int64"},
 };
 
+/* What the progress callback heard; it says stop at call stop_at (0: never). */
+typedef struct told {
+  char log[512];
+  int calls, stop_at;
+} told;
+
+static int tell(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  told *t = ud;
+  size_t n = strlen(t->log);
+  snprintf(t->log + n, sizeof t->log - n, "%s %llu/%llu ", phase, (unsigned long long)done,
+           (unsigned long long)total);
+  return ++t->calls == t->stop_at;
+}
+
 int main(void) {
   char dir[64];
   socloss *led = new_ledger(dir, 0);
@@ -83,7 +97,21 @@ int main(void) {
 
   socloss_source m = src_of("m.csv", M), a = src_of("a.csv", A), p = src_of("p.csv", P);
   socloss_import_stats st;
-  is(socloss_import_csv(led, &m, &a, &p, &st), SOCLOSS_OK, "the clean import");
+  /* asked to stop while parsing, then while writing: nothing written */
+  for (int at = 1; at <= 4; at++) {
+    told t = {"", 0, at};
+    socloss_progress pg = {sizeof pg, tell, &t};
+    fingerprint before = fp_of(led);
+    is(socloss_import_csv_progress(led, &m, &a, &p, &pg, &st), SOCLOSS_ESTOP, "stopped at progress call %d", at);
+    is_str(socloss_errmsg(led), "stopped by the progress callback: nothing written", "call %d: says so", at);
+    ok(fp_equal(before, fp_of(led)), "call %d: nothing written", at);
+  }
+  /* the calls: "parse" before each file (done and total in bytes: M is 33,
+   * A 45, P 111, 189 in all), then "write" at the first of the 10 rows */
+  told heard = {"", 0, 0};
+  socloss_progress pg = {sizeof pg, tell, &heard};
+  is(socloss_import_csv_progress(led, &m, &a, &p, &pg, &st), SOCLOSS_OK, "the clean import, with progress");
+  is_str(heard.log, "parse 0/189 parse 33/189 parse 78/189 write 0/10 ", "told of each file parsed, then the writes");
   ok(st.markets == 2 && st.accounts == 3 && st.positions == 5, "counts 2, 3, 5");
   acct_view al = view(led, "alice"), bo = view(led, "bob");
   socloss_position ab = pos_in(&al, "BTC"), ae = pos_in(&al, "ETH");

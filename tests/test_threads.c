@@ -18,6 +18,7 @@ static atomic_int done;
 
 typedef struct reader {
   long iterations, errors, regressions, wrong_messages;
+  _Atomic long rounds;  /* iterations, for the main thread to read */
 } reader;
 
 static int count(void *ud, const socloss_account *a) {
@@ -47,6 +48,7 @@ static void *read_loop(void *arg) {
         strcmp(socloss_errmsg(led), "account: unknown account 'nobody'") != 0)
       r->wrong_messages++;
     r->iterations++;
+    atomic_store(&r->rounds, r->iterations);
   }
   (void)last_cash;
   return NULL;
@@ -98,6 +100,15 @@ int main(void) {
   ok(socloss_resolve_batch(led, items, LONGS / 2, NULL) == SOCLOSS_OK, "the second half in one batch");
   for (int i = 0; i < LONGS / 2; i++) resolved += items[i].code == SOCLOSS_OK;
   is_str(socloss_errmsg(led), "", "the writer's own message is untouched by the readers' refusals");
+  /* On a loaded machine a reader thread may not have been scheduled yet:
+   * each is let finish one round before they stop (at most 60 s), so that
+   * the count below tells a reader that cannot run, not the scheduler. */
+  for (int waited = 0; waited < 6000; waited++) {
+    int all = 1;
+    for (int i = 0; i < READERS; i++) all &= atomic_load(&rd[i].rounds) > 0;
+    if (all) break;
+    usleep(10000);
+  }
   atomic_store(&done, 1);
   for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
 

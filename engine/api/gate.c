@@ -69,7 +69,16 @@ int socloss_apply_jsonl(socloss *led, const socloss_source *src, size_t *applied
 
 int socloss_import_csv(socloss *led, const socloss_source *markets, const socloss_source *accounts,
                        const socloss_source *positions, socloss_import_stats *stats) {
-  WRITE(led, import_csv_run(led, markets, accounts, positions, stats));
+  WRITE(led, import_csv_run(led, markets, accounts, positions, NULL, stats));
+}
+
+int socloss_import_csv_progress(socloss *led, const socloss_source *markets, const socloss_source *accounts,
+                                const socloss_source *positions, const socloss_progress *progress,
+                                socloss_import_stats *stats) {
+  if (progress && progress->size < sizeof *progress)
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", progress->size,
+                    sizeof *progress);
+  WRITE(led, import_csv_run(led, markets, accounts, positions, progress, stats));
 }
 
 /* ---- reads -------------------------------------------------------------- */
@@ -93,6 +102,8 @@ int socloss_state_digest(socloss *led, unsigned char out[32]) { READ(led, state_
 int socloss_limits_get(socloss *led, socloss_limits *out) { READ(led, limits_get_run(led, out)); }
 
 int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led, policy_list_run(led, cb, ud)); }
+
+int socloss_stats_get(socloss *led, socloss_stats *out) { READ(led, stats_get_run(led, out)); }
 
 int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name) {
   WRITE(led, policy_name_source_run(led, source, len, name));  /* the evaluator's side of the handle: its lock */
@@ -149,7 +160,12 @@ int socloss_limits_set(socloss *led, const socloss_limits *in) { WRITE(led, limi
 
 /* ---- audit -------------------------------------------------------------- */
 
-int socloss_check(socloss *led, socloss_check_report *rep) { WRITE(led, check_run(led, rep)); }
+/* a reader: it replays into a scratch ledger (audit/check.c) */
+int socloss_check(socloss *led, socloss_check_report *rep) { READ(led, check_run(led, NULL, 2, rep)); }
+
+int socloss_check_progress(socloss *led, const socloss_progress *progress, socloss_check_report *rep) {
+  READ(led, check_run(led, progress, 2, rep));
+}
 
 int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                    socloss_replay_cb cb, void *ud, size_t *differ) {

@@ -48,6 +48,7 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
     return SOCLOSS_ENOMEM;
   }
   pthread_mutex_init(&led->lock, NULL);
+  pthread_mutex_init(&led->stats_lock, NULL);
   socloss_options_init(&led->opts);
   if (opts) {
     /* copy only what the caller's version of the struct has */
@@ -84,6 +85,7 @@ void socloss_close(socloss *led) {
   resolution_free(led->res);
   store_close(led->st);
   pthread_mutex_destroy(&led->lock);
+  pthread_mutex_destroy(&led->stats_lock);
   free(led);
 }
 

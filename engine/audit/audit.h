@@ -10,7 +10,9 @@
 #include "resolve.h"
 
 int journal_run(socloss *led, uint64_t from, socloss_record_cb cb, void *ud);
-int check_run(socloss *led, socloss_check_report *rep);
+/* threads: 2 replays the journal beside the scan, 1 after it (the two must
+ * agree: test_check); progress may be NULL. */
+int check_run(socloss *led, const socloss_progress *progress, int threads, socloss_check_report *rep);
 int state_digest_run(socloss *led, unsigned char out[32]);
 int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                socloss_replay_cb cb, void *ud, size_t *differ);

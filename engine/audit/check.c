@@ -1,34 +1,57 @@
 /*
  * check.c — the invariants (docs/design.md §4) and the state digest.
  *
- * The whole check runs in one write transaction that is always aborted: it
- * reads the state, then empties it and replays the journal through the same
- * code that wrote it, compares, and leaves nothing behind.
+ * The check reads one snapshot of the ledger (a read transaction: writers
+ * go on while it runs), and replays that snapshot's journal, through the
+ * same code that wrote it, into an empty scratch ledger (store_open_scratch)
+ * whose state digest must equal the snapshot's.  Nothing is written to the
+ * ledger and the scratch ledger leaves nothing behind.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 
 /* ---- digest ------------------------------------------------------------- */
 
+/* The canonical byte stream is hashed through a buffer: a million positions
+ * are three million pieces of 1 to 255 bytes, and one EVP_DigestUpdate per
+ * piece cost more than the hashing. */
 typedef struct digest {
   EVP_MD_CTX *md;
+  size_t n;
+  unsigned char buf[8192];
 } digest;
+
+static void dg_bytes(digest *d, const void *p, size_t len) {
+  if (d->n + len > sizeof d->buf) {
+    EVP_DigestUpdate(d->md, d->buf, d->n);
+    d->n = 0;
+    if (len > sizeof d->buf) {
+      EVP_DigestUpdate(d->md, p, len);
+      return;
+    }
+  }
+  memcpy(d->buf + d->n, p, len);
+  d->n += len;
+}
 
 static void dg_str(digest *d, const char *s) {
   unsigned char n = (unsigned char)strlen(s);
-  EVP_DigestUpdate(d->md, &n, 1);
-  EVP_DigestUpdate(d->md, s, n);
+  dg_bytes(d, &n, 1);
+  dg_bytes(d, s, n);
 }
 
 static void dg_i64(digest *d, int64_t v) {
   unsigned char b[8];
   codec_put_u64(b, (uint64_t)v);
-  EVP_DigestUpdate(d->md, b, 8);
+  dg_bytes(d, b, 8);
 }
 
 static int dg_market(void *ud, const char *id, const store_market *m) {
@@ -55,15 +78,15 @@ static int dg_position(void *ud, const char *market, const char *holder, const s
 static int dg_deficit(void *ud, const char *id, size_t len, uint64_t seq) {
   digest *d = ud;
   unsigned char n = (unsigned char)len, b[8];
-  EVP_DigestUpdate(d->md, &n, 1);
-  EVP_DigestUpdate(d->md, id, len);
+  dg_bytes(d, &n, 1);
+  dg_bytes(d, id, len);
   codec_put_u64(b, seq);
-  EVP_DigestUpdate(d->md, b, 8);
+  dg_bytes(d, b, 8);
   return 0;
 }
 
 static int state_digest(store_txn *t, unsigned char out[32]) {
-  digest d = {EVP_MD_CTX_new()};
+  digest d = {EVP_MD_CTX_new(), 0, {0}};
   store_totals tot;
   if (!d.md || !EVP_DigestInit_ex(d.md, EVP_sha256(), NULL)) {
     EVP_MD_CTX_free(d.md);
@@ -87,7 +110,8 @@ static int state_digest(store_txn *t, unsigned char out[32]) {
     dg_i64(&d, tot.net_flows);
   }
   unsigned len = 32;
-  if (!rc && !EVP_DigestFinal_ex(d.md, out, &len)) rc = err_fail(SOCLOSS_ENOMEM, "digest failed");
+  if (!rc && (!EVP_DigestUpdate(d.md, d.buf, d.n) || !EVP_DigestFinal_ex(d.md, out, &len)))
+    rc = err_fail(SOCLOSS_ENOMEM, "digest failed");
   EVP_MD_CTX_free(d.md);
   return rc;
 }
@@ -187,12 +211,20 @@ static int sum_open_interest(void *ud, const char *id, const store_market *m) {
 
 /* ---- journal contiguity and replay -------------------------------------- */
 
+/* Failures of the machine, not of the ledger: returned as they are, where
+ * a record the replay refuses is a finding of the check. */
+static int resource_error(int rc) {
+  return rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ENOMEM || rc == SOCLOSS_ESTORE || rc == SOCLOSS_EIO;
+}
+
 typedef struct replay {
   scan *s;
   applier a;
   uint64_t expect;
   int rc;
   int64_t fund_cap;  /* the cap in force, for records of rules 1 */
+  _Atomic uint64_t *done;  /* records replayed, for the progress callback */
+  _Atomic int *stop;       /* set when the callback asks to stop */
 } replay;
 
 static int check_record(void *ud, uint64_t seq, const void *rec, size_t len) {
@@ -233,6 +265,9 @@ static int check_record(void *ud, uint64_t seq, const void *rec, size_t len) {
 
 static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   replay *r = ud;
+  if (r->stop && atomic_load_explicit(r->stop, memory_order_relaxed))
+    return err_fail(SOCLOSS_ESTOP, "check stopped by the progress callback");
+  if (r->done) atomic_store_explicit(r->done, seq, memory_order_relaxed);
   socloss_event e;
   record_ids ids;
   deficit_rec d;
@@ -253,19 +288,149 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
     if (record_decode(rec, len, &e, &ids)) return SOCLOSS_OK;
     rc = applier_apply(&r->a, &e);
   }
-  if (rc) {
+  if (rc && !resource_error(rc))
     failed(r->s, &r->s->rep->replay_matches, "replay refuses journal record %llu: %s",
            (unsigned long long)seq, ERRBUF);
-    return rc;
-  }
+  return rc;
   return SOCLOSS_OK;
 }
 
+/* ---- the replay, beside the scan ------------------------------------------
+ * The journal is replayed by a second thread while the caller's thread
+ * digests and scans the state: the two halves take about as long, and
+ * neither writes the ledger.  The second thread opens its own read
+ * transaction (LMDB's are not to be shared between threads) and goes on only
+ * if it sees the caller's snapshot; when a writer committed in between, the
+ * replay runs after the scan on the caller's transaction instead.  Either
+ * way it replays one snapshot's journal and compares with that snapshot. */
+
+enum { OTHER_SNAPSHOT = 1000 };  /* internal: not a socloss code */
+
+typedef struct replayer {
+  socloss *led;
+  uint64_t snapshot;       /* the id of the caller's snapshot */
+  scan s;                  /* the replay's own failure (merged after) */
+  socloss_check_report rep;
+  replay r;
+  int rc;                  /* SOCLOSS_OK, an error (message in msg), OTHER_SNAPSHOT */
+  char msg[ERRMSG_MAX];
+  unsigned char digest[32];
+  _Atomic uint64_t done;
+  _Atomic int stop;
+  pthread_mutex_t mu;      /* finished, under mu, signalled on cv */
+  pthread_cond_t cv;
+  int finished;
+} replayer;
+
+/* The snapshot's journal replayed into the scratch ledger's transaction t
+ * (run again from the start when the scratch map grows). */
+static int replay_into(store_txn *t, void *ud) {
+  replay *r = ((void **)ud)[0];
+  store_txn *snapshot = ((void **)ud)[1];
+  unsigned char *digest = ((void **)ud)[2];
+  r->fund_cap = 0;
+  r->s->failure[0] = 0;
+  int rc = applier_start(&r->a, r->s->led, t, 0);
+  if (rc) return rc;
+  rc = store_each_record(snapshot, 1, replay_record, r);
+  if (!rc) rc = applier_finish(&r->a);
+  applier_end(&r->a);
+  return rc ? rc : state_digest(t, digest);
+}
+
+/* Replays snapshot's journal from empty into a scratch ledger: the
+ * snapshot stays as it is and the ledger's writers are not held up. */
+static int replay_journal(replayer *p, store_txn *snapshot) {
+  store *scratch;
+  store_config cfg = {STORE_OPEN_CREATE, store_map_size(p->led->st), p->led->opts.map_size_max, 1, p->led->log};
+  int rc = store_open_scratch(&scratch, &cfg);
+  if (rc) return rc;
+  void *args[3] = {&p->r, snapshot, p->digest};
+  rc = store_write_discard(scratch, replay_into, args);
+  store_close(scratch);
+  return rc;
+}
+
+static int replay_same_snapshot(store_txn *t, void *ud) {
+  replayer *p = ud;
+  return store_txn_id(t) == p->snapshot ? replay_journal(p, t) : OTHER_SNAPSHOT;
+}
+
+static void *replay_thread(void *ud) {
+  replayer *p = ud;
+  int rc = store_read(p->led->st, replay_same_snapshot, p);
+  if (rc && rc != OTHER_SNAPSHOT) snprintf(p->msg, sizeof p->msg, "%s", ERRBUF);
+  pthread_mutex_lock(&p->mu);
+  p->rc = rc;
+  p->finished = 1;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static void replayer_init(replayer *p, socloss *led, uint64_t snapshot) {
+  memset(p, 0, sizeof *p);
+  p->led = led;
+  p->snapshot = snapshot;
+  p->s.led = led;
+  p->s.rep = &p->rep;
+  p->rep.replay_matches = 1;
+  p->r.s = &p->s;
+  p->r.done = &p->done;
+  p->r.stop = &p->stop;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+}
+
+/* Waits for the replay thread, telling the progress callback how far it has
+ * gone about every 100 ms; a callback that asks to stop stops the replay. */
+static void replayer_wait(replayer *p, pthread_t th, const socloss_progress *pg, uint64_t records) {
+  pthread_mutex_lock(&p->mu);
+  while (!p->finished) {
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_nsec += 100 * 1000 * 1000;
+    if (at.tv_nsec >= 1000000000L) {
+      at.tv_sec++;
+      at.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&p->cv, &p->mu, &at);
+    if (!p->finished && pg && pg->fn && pg->fn(pg->ud, "replay", atomic_load(&p->done), records))
+      atomic_store(&p->stop, 1);
+  }
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(th, NULL);
+}
+
+/* Every 64k positions of the scan, the callback hears how far it is. */
+typedef struct scan_progress {
+  scan *s;
+  const socloss_progress *pg;
+  uint64_t n, total;
+  int stopped;
+} scan_progress;
+
+static int scan_position_told(void *ud, const char *market, const char *holder, const store_position *p) {
+  scan_progress *sp = ud;
+  if ((++sp->n & 0xffff) == 0 && sp->pg->fn(sp->pg->ud, "state", sp->n, sp->total)) {
+    sp->stopped = 1;
+    return err_fail(SOCLOSS_ESTOP, "check stopped by the progress callback");
+  }
+  return scan_position(sp->s, market, holder, p);
+}
+
+typedef struct check_call {
+  scan *s;
+  const socloss_progress *pg;
+  int threads;
+} check_call;
+
 static int run_check(store_txn *t, void *ud) {
-  scan *s = ud;
+  check_call *cc = ud;
+  scan *s = cc->s;
+  const socloss_progress *pg = cc->pg && cc->pg->fn ? cc->pg : NULL;
   socloss_check_report *rep = s->rep;
   store_totals tot;
-  unsigned char replayed[32];
   s->t = t;
   s->failure[0] = 0;
   s->market[0] = 0;
@@ -274,15 +439,38 @@ static int run_check(store_txn *t, void *ud) {
   rep->journal_contiguous = rep->replay_matches = 1;
   rep->records = 0;
 
-  int rc = state_digest(t, rep->digest);
-  if (!rc) rc = store_each_position(t, NULL, scan_position, s);
+  replayer *p = malloc(sizeof *p);
+  if (!p) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  replayer_init(p, s->led, store_txn_id(t));
+  pthread_t th;
+  int threaded = cc->threads > 1 && pthread_create(&th, NULL, replay_thread, p) == 0;
+
+  size_t nm = 0, na = 0, npos = 0;
+  scan_progress sp = {s, pg, 0, 0, 0};
+  int rc = pg ? store_counts(t, &nm, &na, &npos) : SOCLOSS_OK;
+  sp.total = npos;
+  if (!rc && pg && pg->fn(pg->ud, "state", 0, npos)) rc = err_fail(SOCLOSS_ESTOP, "check stopped by the progress callback");
+  if (!rc) rc = state_digest(t, rep->digest);
+  if (!rc) rc = pg ? store_each_position(t, NULL, scan_position_told, &sp) : store_each_position(t, NULL, scan_position, s);
   if (!rc) close_market(s);
   if (!rc) rc = store_each_market(t, sum_open_interest, s);
   if (!rc && s->all_oi != s->seen_oi)
     failed(s, &rep->open_interest_ok, "a market without positions has a non-zero open interest");
   if (!rc) rc = store_each_account(t, scan_account, s);
   if (!rc) rc = store_totals_get(t, &tot);
-  if (rc) return rc;
+  replay r = {s, {0}, 1, 0, 0, NULL, NULL};
+  if (!rc) rc = store_each_record(t, 1, check_record, &r);
+  if (rc) {  /* the scan failed: the replay's answer is not wanted */
+    if (threaded) {
+      char msg[ERRMSG_MAX];
+      snprintf(msg, sizeof msg, "%s", ERRBUF);
+      atomic_store(&p->stop, 1);
+      replayer_wait(p, th, NULL, 0);
+      snprintf(ERRBUF, ERRMSG_MAX, "%s", msg);
+    }
+    free(p);
+    return rc;
+  }
   __int128 lhs = s->equity + tot.fund_cash - tot.bad_debt;
   if (lhs != tot.net_flows)
     failed(s, &rep->conservation,
@@ -290,33 +478,37 @@ static int run_check(store_txn *t, void *ud) {
            (long long)s->equity, (long long)tot.fund_cash, (long long)tot.bad_debt, (long long)lhs,
            (long long)tot.net_flows);
 
-  replay r = {s, {0}, 1, 0, 0};
-  if ((rc = store_each_record(t, 1, check_record, &r))) return rc;
+  uint64_t records = store_journal_last(t);
+  if (threaded) replayer_wait(p, th, pg, records);
+  if (!threaded || p->rc == OTHER_SNAPSHOT) {
+    if (rep->journal_contiguous) {  /* else nothing to replay (below) */
+      p->rc = replay_journal(p, t);
+      if (p->rc) snprintf(p->msg, sizeof p->msg, "%s", ERRBUF);
+    }
+  }
   if (!rep->journal_contiguous) {
     failed(s, &rep->replay_matches, "journal is not contiguous");
-    return SOCLOSS_OK;
-  }
-  /* Replay from empty, in this transaction, which is then thrown away. */
-  if ((rc = store_clear_state(t))) return rc;
-  if ((rc = applier_start(&r.a, s->led, t, 0))) return rc;
-  rc = store_each_record(t, 1, replay_record, &r);
-  if (!rc) rc = applier_finish(&r.a);
-  applier_end(&r.a);
-  if (rc == SOCLOSS_EMAPFULL || rc == SOCLOSS_ENOMEM || rc == SOCLOSS_ESTORE) return rc;
-  if (rc) return SOCLOSS_OK;  /* a refused record: reported */
-  if ((rc = state_digest(t, replayed))) return rc;
-  if (memcmp(replayed, rep->digest, 32) != 0)
+  } else if (p->rc && (resource_error(p->rc) || p->rc == SOCLOSS_ESTOP)) {
+    rc = err_fail(p->rc, "%s", p->msg);
+  } else if (p->rc) {  /* a record the replay refuses: its failure */
+    failed(s, &rep->replay_matches, "%s", p->s.failure[0] ? p->s.failure : p->msg);
+  } else if (memcmp(p->digest, rep->digest, 32) != 0) {
     failed(s, &rep->replay_matches, "replaying the journal gives a different state");
-  return SOCLOSS_OK;
+  }
+  free(p);
+  return rc;
 }
 
-int check_run(socloss *led, socloss_check_report *rep) {
+int check_run(socloss *led, const socloss_progress *progress, int threads, socloss_check_report *rep) {
   memset(rep, 0, sizeof *rep);
+  if (progress && progress->size < sizeof *progress)
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", progress->size,
+                    sizeof *progress);
   scan s = {.led = led, .rep = rep};
-  int rc = store_write_discard(led->st, run_check, &s);
+  check_call cc = {&s, progress, threads};
+  int rc = store_read(led->st, run_check, &cc);
   if (rc) return rc;
   if (s.failure[0]) return err_fail(SOCLOSS_EINVARIANT, "%s", s.failure);
   ERRBUF[0] = 0;
   return SOCLOSS_OK;
 }
-

@@ -441,6 +441,32 @@ static int replay_txn(store_txn *t, void *ud) {
   return rc;
 }
 
+/* The replay runs on a copy of one snapshot: its settings, registry and
+ * journal copied into a scratch ledger (store_open_scratch) whose state
+ * starts empty, so that the ledger's writers go on meanwhile. */
+typedef struct on_copy {
+  replay *r;
+  store_txn *snapshot;
+} on_copy;
+
+static int copy_then_replay(store_txn *t, void *ud) {
+  on_copy *oc = ud;
+  int rc = store_copy_all_but_state(oc->snapshot, t);
+  return rc ? rc : replay_txn(t, oc->r);
+}
+
+static int replay_snapshot(store_txn *snapshot, void *ud) {
+  replay *r = ud;
+  store *scratch;
+  store_config cfg = {STORE_OPEN_CREATE, store_map_size(r->led->st), r->led->opts.map_size_max, 1, r->led->log};
+  int rc = store_open_scratch(&scratch, &cfg);
+  if (rc) return rc;
+  on_copy oc = {r, snapshot};
+  rc = store_write_discard(scratch, copy_then_replay, &oc);
+  store_close(scratch);
+  return rc;
+}
+
 int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params,
                uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
   int rc = params_valid(params);
@@ -454,7 +480,7 @@ int replay_run(socloss *led, const char *policy, size_t policy_len, const char *
   r.from = from ? from : 1;
   r.cb = cb;
   r.ud = ud;
-  rc = store_write_discard(led->st, replay_txn, &r);
+  rc = store_read(led->st, replay_snapshot, &r);
   whatif_clear(&r.wi);
   if (differ) *differ = r.differ;
   if (!rc) ERRBUF[0] = 0;

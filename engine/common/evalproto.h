@@ -50,7 +50,9 @@ enum eval_status {
   EVAL_RESULT = 6,        /* returned something that is not a list of actions */
   EVAL_CRASH = 7,         /* the evaluator died (set by the parent) */
   EVAL_KILLED = 8,        /* the parent killed it at the deadline */
-  EVAL_PROTOCOL = 9       /* unreadable answer (set by the parent) */
+  EVAL_PROTOCOL = 9,      /* unreadable answer (set by the parent) */
+  EVAL_MISSING = 10       /* the evaluator program could not be started: not
+                             there, not executable (set by the parent) */
 };
 
 typedef struct eval_limits {

@@ -99,8 +99,14 @@ typedef struct socloss_options {
   int unsafe_nosync;      /* no fsync at commit: a crash may lose or corrupt
                              the last transactions.  Benchmarks only. */
   const char *evaluator;  /* path of the socloss-eval program that runs
-                             policies (default: the one built or installed
-                             with this library) */
+                             policies; NULL: $SOCLOSS_EVALUATOR when set and
+                             not empty, else socloss-eval beside the image
+                             holding the library (the program itself when
+                             linked with libsocloss.a), else ../libexec from
+                             it, else where it was installed.  Started at the
+                             first policy call; one that cannot be started
+                             fails the policy ("could not run: the evaluator
+                             PATH is missing: ...") */
   socloss_log_fn log;     /* optional: told of notable events */
   void *log_ud;
   /* This handle's own ceiling on the ledger's policy limits (see
@@ -193,6 +199,18 @@ typedef struct socloss_source {
 SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,
                                     size_t *applied);
 
+/* How far a long call has got, told to the caller now and then (in the
+ * caller's thread).  size is sizeof (socloss_progress) as the caller was
+ * built: fields added later are read only when size covers them. */
+typedef struct socloss_progress {
+  size_t size;
+  /* phase names the part being done ("state", "replay"); done of total
+   * (total 0: unknown).  Non-zero stops the call, which returns
+   * SOCLOSS_ESTOP. */
+  int (*fn)(void *ud, const char *phase, uint64_t done, uint64_t total);
+  void *ud;
+} socloss_progress;
+
 typedef struct socloss_import_stats {
   size_t markets, accounts, positions;
 } socloss_import_stats;
@@ -207,6 +225,12 @@ SOCLOSS_API int socloss_import_csv(socloss *led, const socloss_source *markets,
                                    const socloss_source *accounts,
                                    const socloss_source *positions,
                                    socloss_import_stats *stats);
+/* socloss_import_csv, telling progress (may be NULL) how far it has got:
+ * "parse" per 4 MiB of input (done and total in bytes), then "write" per
+ * 65,536 rows.  Asked to stop, it writes nothing (SOCLOSS_ESTOP). */
+SOCLOSS_API int socloss_import_csv_progress(socloss *led, const socloss_source *markets,
+                                            const socloss_source *accounts, const socloss_source *positions,
+                                            const socloss_progress *progress, socloss_import_stats *stats);
 
 /* ---- Queries (each reads one consistent snapshot) ---------------------- */
 
@@ -588,9 +612,11 @@ typedef struct socloss_replay_item {
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
 
-/* Re-runs the journal's deficits from the journal alone, in a transaction
- * that is thrown away: the state before each deficit is rebuilt from the
- * records before it, the policy decides again, and the recorded history goes
+/* Re-runs the journal's deficits from the journal alone, on a copy of one
+ * snapshot (its settings, registry and journal, in a throwaway ledger under
+ * $TMPDIR, else /tmp, removed whatever happens), so that writers go on
+ * meanwhile: the state before each deficit is rebuilt from the records
+ * before it, the policy decides again, and the recorded history goes
  * on.  With policy NULL each deficit's own policy (from the registry, by
  * hash) and params run again: a verification, *differ counts the deficits
  * whose decision differs.  With a policy (and params), what it would have
@@ -677,6 +703,32 @@ typedef int (*socloss_line_cb)(void *ud, const char *line);
 SOCLOSS_API int socloss_test_file(const char *path, const char *evaluator, socloss_line_cb cb,
                                   void *ud, int *failed);
 
+/* ---- Counters ----------------------------------------------------------
+ * What this handle has done since it was opened, for a host to export as
+ * metrics.  Only what was committed counts, as the journal holds it: a dry
+ * run, a simulation, a replay or an applied batch that was refused adds
+ * nothing, and a deficit counts once however many handles or processes
+ * look.  A joint crash event counts each of its accounts. */
+typedef struct socloss_stats {
+  size_t size;            /* sizeof: set by the caller (the library fills what fits) */
+  uint64_t resolved;      /* deficits applied, by their policy or its fallback */
+  uint64_t failed;        /* deficits that no policy could resolve (left bankrupt) */
+  uint64_t fallbacks;     /* of `resolved`: decided by the fallback policy */
+  uint64_t policy_failures;  /* policy attempts that failed (deficit_failed records) */
+  uint64_t policy_us;     /* microseconds in the policies' deleverage and haircut
+                             calls for those deficits, evaluator included (a
+                             shadow policy's too) */
+  uint64_t evaluator_restarts;  /* evaluator starts after the first (each follows a
+                                   crash, a kill at the deadline or a broken
+                                   answer), whatever call made them */
+  int64_t fund_drawn;     /* atoms the insurance fund paid into those deficits */
+  int64_t bad_debt;       /* atoms they left as bad debt */
+} socloss_stats;
+
+/* This handle's counters (above).  out->size must be set (sizeof *out):
+ * SOCLOSS_EINVAL otherwise.  Never waits for a writer. */
+SOCLOSS_API int socloss_stats_get(socloss *led, socloss_stats *out);
+
 /* ---- Invariants -------------------------------------------------------- */
 
 typedef struct socloss_check_report {
@@ -691,8 +743,15 @@ typedef struct socloss_check_report {
 
 /* Verifies the invariants (docs/design.md §4).  Returns SOCLOSS_EINVARIANT (with
  * the first failure in the message) when one does not hold; `rep` is filled
- * either way. */
+ * either way.  A reader: it checks one snapshot, replaying its journal into a
+ * throwaway ledger under $TMPDIR (else /tmp; as large as the ledger's state,
+ * removed whatever happens), so writers go on while it runs. */
 SOCLOSS_API int socloss_check(socloss *led, socloss_check_report *rep);
+
+/* socloss_check, telling progress (may be NULL) how far it has got: the
+ * state scan every 65,536 positions, the replay about every 100 ms. */
+SOCLOSS_API int socloss_check_progress(socloss *led, const socloss_progress *progress,
+                                       socloss_check_report *rep);
 
 /* SHA-256 of the canonical ledger state (markets, accounts, positions, fund,
  * bad debt, net flows; the journal excluded).  Equal digests, equal state. */

@@ -90,17 +90,25 @@ struct run {
   socloss *led;
   batch *const *batches;
   size_t n;
+  const socloss_progress *pg;
 };
 
 static int run_batches(store_txn *t, void *ud) {
   struct run *r = ud;
   applier a;
+  stats_begin(r->led);  /* deficit and event lines count (stats.c) */
   int rc = applier_start(&a, r->led, t, 1);
   const batch *mb = NULL;  /* the last event that moved the net flows: mb->ev[mj] */
   size_t mj = 0;
+  uint64_t done = 0, total = 0;
+  for (size_t i = 0; i < r->n; i++) total += r->batches[i]->n;
   for (size_t i = 0; !rc && i < r->n; i++) {
     batch *b = r->batches[i];
     for (size_t j = 0; j < b->n; j++) {
+      if (r->pg && (done++ & 0xffff) == 0 && r->pg->fn(r->pg->ud, "write", done - 1, total)) {
+        rc = err_fail(SOCLOSS_ESTOP, "stopped by the progress callback: nothing written");
+        break;
+      }
       a.flows_moved = 0;
       if ((rc = applier_apply(&a, &b->ev[j]))) {
         if (rc != SOCLOSS_EMAPFULL) err_prefix("%s:%u: ", b->name, b->line[j]);
@@ -116,7 +124,9 @@ static int run_batches(store_txn *t, void *ud) {
   return rc;
 }
 
-int batch_apply(socloss *led, batch *const *batches, size_t n) {
-  struct run r = {led, batches, n};
-  return store_write(led->st, run_batches, &r);
+int batch_apply(socloss *led, batch *const *batches, size_t n, const socloss_progress *progress) {
+  struct run r = {led, batches, n, progress && progress->fn ? progress : NULL};
+  int rc = store_write(led->st, run_batches, &r);
+  if (!rc) stats_commit(led);
+  return rc;
 }

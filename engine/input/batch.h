@@ -25,8 +25,9 @@ socloss_event *batch_push(batch *b, uint32_t line);
 const char *batch_strdup(batch *b, const char *s, size_t len);
 
 /* Applies several batches in order in one write transaction; a refused
- * event's message is prefixed with "name:line: ". */
-int batch_apply(socloss *led, batch *const *batches, size_t n);
+ * event's message is prefixed with "name:line: ".  progress (may be NULL)
+ * hears "write" every 65,536 events; asked to stop, nothing is written. */
+int batch_apply(socloss *led, batch *const *batches, size_t n, const socloss_progress *progress);
 
 /* Strict decimal int64: optional '-', digits, nothing else.  0 on success,
  * -1 when not an integer, -2 when out of int64 range. */
@@ -34,7 +35,7 @@ int parse_i64(const char *s, size_t len, int64_t *out);
 
 /* The gate's calls (api/gate.c). */
 int import_csv_run(socloss *led, const socloss_source *markets, const socloss_source *accounts,
-                   const socloss_source *positions, socloss_import_stats *stats);
+                   const socloss_source *positions, const socloss_progress *progress, socloss_import_stats *stats);
 int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied);
 
 #endif

@@ -212,7 +212,7 @@ int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied) {
     p += n + 1;
   }
   batch *list[1] = {&b};
-  if (!rc) rc = batch_apply(led, list, 1);
+  if (!rc) rc = batch_apply(led, list, 1, NULL);
   if (applied) *applied = rc ? 0 : b.n;
   batch_free(&b);
   return rc;

@@ -158,7 +158,11 @@ static void on_row(int term, void *ud) {
   r->line++;
 }
 
-static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *b) {
+/* Progress is told per 4 MiB of input parsed (libcsv parses in pieces). */
+#define PARSE_CHUNK ((size_t)4 << 20)
+
+static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *b, const socloss_progress *pg,
+                 uint64_t *parsed, uint64_t total) {
   struct csv_parser p;
   reader *r = calloc(1, sizeof *r);
   batch_init(b, src->name ? src->name : "-");
@@ -170,9 +174,23 @@ static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *
   r->b = b;
   r->kind = kind;
   r->line = 1;
-  size_t done = csv_parse(&p, src->data, src->len, on_field, on_row, r);
-  if (!r->rc && done != src->len)
-    row_fail(r, SOCLOSS_EPARSE, "csv", "%s", csv_strerror(csv_error(&p)));
+  int stopped = 0;
+  for (size_t at = 0; at < src->len && !r->rc;) {
+    size_t n = src->len - at < PARSE_CHUNK ? src->len - at : PARSE_CHUNK;
+    if (pg && pg->fn(pg->ud, "parse", *parsed, total)) {
+      stopped = 1;
+      break;
+    }
+    size_t done = csv_parse(&p, src->data + at, n, on_field, on_row, r);
+    if (!r->rc && done != n) row_fail(r, SOCLOSS_EPARSE, "csv", "%s", csv_strerror(csv_error(&p)));
+    at += n;
+    *parsed += n;
+  }
+  if (stopped) {
+    csv_free(&p);
+    free(r);
+    return err_fail(SOCLOSS_ESTOP, "stopped by the progress callback: nothing written");
+  }
   if (!r->rc && csv_fini(&p, on_field, on_row, r) != 0)
     row_fail(r, SOCLOSS_EPARSE, "csv", "%s", csv_strerror(csv_error(&p)));
   if (!r->rc && r->line == 1) {
@@ -230,7 +248,7 @@ static int tally(struct nets *ns, const batch *b) {
 }
 
 int import_csv_run(socloss *led, const socloss_source *markets, const socloss_source *accounts,
-                       const socloss_source *positions, socloss_import_stats *stats) {
+                   const socloss_source *positions, const socloss_progress *progress, socloss_import_stats *stats) {
   const socloss_source *src[3] = {markets, accounts, positions};
   batch b[3];
   batch *list[3];
@@ -238,13 +256,16 @@ int import_csv_run(socloss *led, const socloss_source *markets, const socloss_so
   int rc = SOCLOSS_OK;
   struct nets ns = {led, positions && positions->name ? positions->name : "-", NULL, 0};
   for (int k = 0; k < 3; k++) batch_init(&b[k], NULL);
+  const socloss_progress *pg = progress && progress->fn ? progress : NULL;
+  uint64_t parsed = 0, total = 0;
+  for (int k = 0; k < 3; k++) total += src[k] ? src[k]->len : 0;
   for (int k = 0; k < 3 && !rc; k++) {
     if (!src[k]) continue;
-    rc = parse(led, src[k], (csv_kind)k, &b[k]);
+    rc = parse(led, src[k], (csv_kind)k, &b[k], pg, &parsed, total);
     list[n++] = &b[k];
   }
   if (!rc && positions) rc = tally(&ns, &b[CSV_POSITIONS]);
-  if (!rc) rc = batch_apply(led, list, n);
+  if (!rc) rc = batch_apply(led, list, n, pg);
   if (!rc && stats) {
     stats->markets = b[CSV_MARKETS].n;
     stats->accounts = b[CSV_ACCOUNTS].n;

@@ -384,6 +384,7 @@ struct events {
 static int apply_events(store_txn *t, void *ud) {
   struct events *b = ud;
   applier a;
+  stats_begin(b->led);  /* deficit events count (stats.c) */
   int rc = applier_start(&a, b->led, t, 1);
   size_t moved = 0;  /* the last event that moved the net flows */
   for (b->failed = 0; !rc && b->failed < b->n; b->failed++) {
@@ -405,6 +406,7 @@ static int apply_events(store_txn *t, void *ud) {
 int apply_run(socloss *led, const socloss_event *ev, size_t n, size_t *failed) {
   struct events b = {led, ev, n, 0};
   int rc = store_write(led->st, apply_events, &b);
+  if (!rc) stats_commit(led);
   if (failed) *failed = rc ? b.failed : n;
   return rc;
 }

@@ -37,7 +37,20 @@ struct socloss {
    * socloss_policy_source_name does */
   int (*name_source)(struct socloss *led, const char *source, size_t len, const char *name);
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
+  /* The counters (socloss_stats_get): what the write transaction under way
+   * counted, made the handle's when it commits (stats.c); the handle's are
+   * read without `lock`, so they have a lock of their own. */
+  socloss_stats pending, stats;
+  pthread_mutex_t stats_lock;
 };
+
+/* A top-level write transaction begins (again, after the map grew):
+ * nothing it counts is the handle's yet. */
+void stats_begin(socloss *led);
+/* It committed: what it counted is added to the handle's counters. */
+void stats_commit(socloss *led);
+/* A copy of the handle's counters, what fits out->size. */
+int stats_copy(socloss *led, socloss_stats *out);
 
 /* 1 when s is a valid id: 1-64 bytes of 0x21-0x7e. */
 static inline int id_valid(const char *s) {

@@ -21,12 +21,14 @@
 
 #include <errno.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,18 +62,44 @@ static uint64_t now_us(void) {
   return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
-/* The evaluator program when the options name none: beside the image that
- * holds this library (a build tree, or a program linked statically), then in
- * ../libexec from it (an installed libsocloss.so), then where it was
- * installed. */
-void evaluator_default_path(char *out, size_t len) {
+/* The file of the image that holds this code: the shared library's path
+ * as it was loaded, or the program's own (a program linked with
+ * libsocloss.a).  dladdr names the program by its argv[0], which may be a
+ * bare name found on the PATH or relative to a directory since left, so the
+ * program is found through /proc/self/exe instead.  -1 when neither says. */
+static int image_path(char *out, size_t len) {
   Dl_info info;
-  if (dladdr((void *)evaluator_default_path, &info) && info.dli_fname) {
-    const char *slash = strrchr(info.dli_fname, '/');
-    int dir = slash ? (int)(slash - info.dli_fname) : 0;
-    snprintf(out, len, "%.*s/socloss-eval", dir, info.dli_fname);
+  struct link_map *map = NULL;
+  if (dladdr1((void *)image_path, &info, (void **)&map, RTLD_DL_LINKMAP) && map && map->l_name &&
+      map->l_name[0]) {
+    snprintf(out, len, "%s", map->l_name);
+    return 0;
+  }
+  ssize_t n = readlink("/proc/self/exe", out, len - 1);
+  if (n <= 0 || (size_t)n >= len - 1) return -1;
+  out[n] = 0;
+  return 0;
+}
+
+/* The evaluator program when the options name none: $SOCLOSS_EVALUATOR
+ * when it is set and not empty (read with secure_getenv: a set-user-ID host
+ * never runs a program its caller names), else beside the image that holds
+ * this library (a build tree, or a program linked statically), then in
+ * ../libexec from it (an installed libsocloss.so, or a program installed in
+ * the same prefix's bin), then where it was installed. */
+void evaluator_default_path(char *out, size_t len) {
+  const char *env = secure_getenv("SOCLOSS_EVALUATOR");
+  if (env && *env) {
+    snprintf(out, len, "%s", env);
+    return;
+  }
+  char image[4096];
+  if (image_path(image, sizeof image) == 0) {
+    const char *slash = strrchr(image, '/');
+    int dir = slash ? (int)(slash - image) : 0;
+    snprintf(out, len, "%.*s/socloss-eval", dir, image);
     if (slash && access(out, X_OK) == 0) return;
-    snprintf(out, len, "%.*s/../libexec/socloss-eval", dir, info.dli_fname);
+    snprintf(out, len, "%.*s/../libexec/socloss-eval", dir, image);
     if (slash && access(out, X_OK) == 0) return;
   }
   snprintf(out, len, "%s", SOCLOSS_DEFAULT_EVALUATOR);
@@ -117,9 +145,17 @@ static int start(evaluator *ev, char *msg, size_t msglen) {
   close(sv[1]);
   if (rc != 0) {
     close(sv[0]);
-    snprintf(msg, msglen, "cannot start the evaluator %.300s: %s", ev->path, strerror(rc));
+    /* posix_spawn reports exec's own errno: no program there is a missing
+     * evaluator, which the host's installation must fix, not a crash */
+    snprintf(msg, msglen, "the evaluator %.300s %s: %s", ev->path,
+             rc == ENOENT || rc == ENOTDIR ? "is missing" : "cannot be started", strerror(rc));
+    log_say(&ev->log, "%s", msg);
     return -1;
   }
+  /* every start after the first follows a fault (a crash, a kill at the
+   * deadline, a broken answer): counted for socloss_stats */
+  if (ev->started) __atomic_fetch_add(&ev->restarts, 1, __ATOMIC_RELAXED);
+  ev->started = 1;
   fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
   ev->pid = pid;
   ev->fd = sv[0];
@@ -257,7 +293,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     return rs->status;
   }
   if (ev->pid == 0 && start(ev, rs->message, sizeof rs->message)) {
-    rs->status = EVAL_CRASH;
+    rs->status = EVAL_MISSING;
     return rs->status;
   }
   codec_buf b = {0};
@@ -295,6 +331,10 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     free(p);
     return broken(ev, rs, "the evaluator's answer is malformed");
   }
+  if (rs->status == EVAL_MISSING) {  /* only the host tells that */
+    free(p);
+    return broken(ev, rs, "the evaluator answered with status %d, which only the host sets", EVAL_MISSING);
+  }
   size_t actions_max = evalproto_actions_max(rq), data_max = rq->fn == EVAL_FN_DATA ? EVAL_DATA_MAX : 0;
   if (rs->nactions > actions_max || rs->data_len > data_max) {
     size_t got = rs->nactions > actions_max ? rs->nactions : rs->data_len;
@@ -323,8 +363,19 @@ const char *eval_status_text(int status) {
     case EVAL_RESULT: return "returned an invalid result";
     case EVAL_CRASH: return "crashed the evaluator";
     case EVAL_KILLED: return "was killed at the deadline";
+    case EVAL_MISSING: return "could not run";
     default: return "broke the evaluator protocol";
   }
+}
+
+int stats_get_run(socloss *led, socloss_stats *out) {
+  int rc = stats_copy(led, out);
+  if (rc) return rc;
+  /* counted by the evaluator's starts, which any write call may make */
+  uint64_t restarts = __atomic_load_n(&led->ev->restarts, __ATOMIC_RELAXED);
+  if (out->size >= offsetof(socloss_stats, evaluator_restarts) + sizeof restarts)
+    out->evaluator_restarts = restarts;
+  return SOCLOSS_OK;
 }
 
 void policy_label(const policy_src *p, char *out, size_t len) {

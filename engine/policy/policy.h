@@ -32,6 +32,8 @@ typedef struct evaluator {
   /* The interpreter that answered last ("" before any answer): what a
    * replay compares the recorded ones with. */
   char lua_release[CODEC_ID_MAX + 1], build_id[CODEC_ID_MAX + 1];
+  int started;        /* it was started once */
+  uint64_t restarts;  /* started again since (atomic: socloss_stats_get reads it without the lock) */
   struct {
     char hash[65], name[SOURCE_NAME_MAX + 1];
   } names[SOURCE_NAMES];
@@ -99,10 +101,13 @@ int registry_label(store_txn *t, const char hash_hex[65], char *out, size_t cap)
 
 const char *eval_status_text(int status);
 
+/* socloss_stats_get: the handle's counters, and its evaluator's restarts. */
+int stats_get_run(struct socloss *led, socloss_stats *out);
 
-/* Where socloss-eval is when the options do not say: beside the image that
- * holds this library, then in ../libexec from it, then where it was
- * installed. */
+
+/* Where socloss-eval is when the options do not say: $SOCLOSS_EVALUATOR
+ * (not empty), else beside the image that holds this library, then in
+ * ../libexec from it, then where it was installed. */
 void evaluator_default_path(char *out, size_t len);
 
 /* ---- limits (limits.c) and roles (settings.c) ----------------------------- */

@@ -48,6 +48,7 @@ int journal_failure(applier *a, const live *lv, const char *cause) {
                         lv->pol.build_id);
   int rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
   codec_buf_free(&b);
+  if (!rc) a->led->pending.policy_failures++;
   return rc;
 }
 
@@ -147,8 +148,9 @@ int resolve_job(applier *a, const deficit_job *job) {
     rc = err_fail(SOCLOSS_EINVAL, "policy: none given and the ledger has no active policy (socloss policy set)");
     goto out;
   }
-  rc = live_attempt(&lv, a->t);
+  int first = rc = live_attempt(&lv, a->t);
   if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback, live_again, NULL);
+  tally(led, rc, 1, first == SOCLOSS_EPOLICY, &led->res->r.fund_draw, &led->res->r.bad_debt);
 out:
   codec_buf_free(&log);
   role_free(&active);
@@ -163,6 +165,20 @@ out:
   return rc;
 }
 
+void tally(socloss *led, int rc, size_t accounts, int fell_back, const int64_t *fund_draw, const int64_t *bad_debt) {
+  socloss_stats *p = &led->pending;
+  if (rc == SOCLOSS_EPOLICY) {
+    p->failed += accounts;
+  } else if (rc == SOCLOSS_OK) {
+    p->resolved += accounts;
+    if (fell_back) p->fallbacks += accounts;
+    /* each fits int64 (they come out of the fund and the ledger); their
+     * sum over one transaction is summed again, saturating, at commit */
+    p->fund_drawn = *fund_draw > INT64_MAX - p->fund_drawn ? INT64_MAX : p->fund_drawn + *fund_draw;
+    p->bad_debt = *bad_debt > INT64_MAX - p->bad_debt ? INT64_MAX : p->bad_debt + *bad_debt;
+  }
+}
+
 /* ---- one deficit on its own: its own durable transaction ----------------- */
 
 struct lone {
@@ -174,6 +190,7 @@ struct lone {
 static int lone_txn(store_txn *t, void *ud) {
   struct lone *o = ud;
   applier a;
+  stats_begin(o->led);
   int rc = applier_start(&a, o->led, t, 1);
   if (!rc) {
     o->rc = resolve_job(&a, &o->job);
@@ -191,6 +208,7 @@ int resolve_run(socloss *led, const char *account, const socloss_resolve_options
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
   struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run, NULL}, SOCLOSS_OK};
   int rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
+  if (!rc && !opt.dry_run) stats_commit(led);
   if (!rc) rc = one.rc;
   if (out && led->res && led->res->r.status) *out = &led->res->r;
   return rc;

@@ -93,6 +93,7 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
   free(charged);
   lv->instructions += rs->instructions;
   lv->policy_us += us;
+  lv->led->pending.policy_us += us;  /* the handle's counter, if this commits */
   lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
   if (rs->status != EVAL_OK) {
     char label[128], msg[EVAL_TEXT_MAX + POLICY_WHERE_MAX + 2];

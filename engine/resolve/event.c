@@ -147,6 +147,7 @@ int event_in(event_run *er, applier *a) {
 static int event_txn(store_txn *t, void *ud) {
   event_run *er = ud;
   applier a;
+  stats_begin(er->led);
   int rc = applier_start(&a, er->led, t, 1);
   if (!rc) rc = event_in(er, &a);
   if (!rc) rc = applier_finish(&a);
@@ -216,6 +217,7 @@ int event_resolve_run(socloss *led, const socloss_event_options *o, socloss_even
   int rc = event_check(&er);
   if (rc) return rc;
   rc = (er.o.dry_run ? store_write_discard : store_write)(led->st, event_txn, &er);
+  if (!rc && !er.o.dry_run) stats_commit(led);
   if (out && out->size) {
     er.sum.size = out->size;
     memcpy(out, &er.sum, out->size < sizeof er.sum ? out->size : sizeof er.sum);

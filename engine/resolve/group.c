@@ -18,6 +18,7 @@ struct group {
 static int group_txn(store_txn *t, void *ud) {
   struct group *g = ud;
   applier a;
+  stats_begin(g->led);
   int rc = applier_start(&a, g->led, t, 1);
   for (size_t i = 0; !rc && i < g->n; i++) {
     socloss_batch_item *it = &g->items[i];
@@ -45,6 +46,7 @@ int resolve_batch_run(socloss *led, socloss_batch_item *items, size_t n, const s
   struct group g = {led, items, n, &opt};
   rc = (opt.dry_run ? store_write_discard : store_write)(led->st, group_txn, &g);
   if (rc) return rc;
+  if (!opt.dry_run) stats_commit(led);
   ERRBUF[0] = 0;
   return SOCLOSS_OK;
 }

@@ -327,8 +327,9 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
     if (src) snprintf(shadow_why, sizeof shadow_why, "%s", ERRBUF[0] ? ERRBUF : "the shadow policy failed");
     ERRBUF[0] = 0;
   }
-  rc = attempt(&jl, a->t);
+  int first = rc = attempt(&jl, a->t);
   if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, lv, &fallback, joint_again, &jl);
+  tally(led, rc, n, first == SOCLOSS_EPOLICY, &er->sum.fund_draw, &er->sum.bad_debt);
   if (!rc && shadow.source) rc = journal_shadow(a, er->o.id, &sp, &shadow_rec, shadow_why[0] ? shadow_why : NULL);
   if (rc == SOCLOSS_EPOLICY) {  /* the event failed as a whole: nothing of it applied */
     er->rc = SOCLOSS_EPOLICY;

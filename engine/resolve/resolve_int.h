@@ -16,6 +16,11 @@
 
 #include "resolve.h"
 
+/* Counts a deficit's outcome (rc: SOCLOSS_OK applied, SOCLOSS_EPOLICY no
+ * policy could) for `accounts` accounts into the handle's pending counters
+ * (socloss_stats); fell_back: the first policy had failed. */
+void tally(socloss *led, int rc, size_t accounts, int fell_back, const int64_t *fund_draw, const int64_t *bad_debt);
+
 /* ---- candidates (cands.c) ----------------------------------------------- */
 
 typedef struct cands {

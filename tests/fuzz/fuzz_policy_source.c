@@ -70,8 +70,8 @@ static int kind_of(const char *msg, const char *hash) {
   at += strlen(label);
   if (!strncmp(at, ": ", 2) && strstr(at, " action ")) return N_KINDS - 2;
   if (*at++ != ' ') return N_KINDS - 1;
-  static const char *const fatal[] = {"crashed the evaluator", "broke the evaluator protocol"};
-  for (size_t k = 0; k < 2; k++)
+  static const char *const fatal[] = {"crashed the evaluator", "broke the evaluator protocol", "could not run"};
+  for (size_t k = 0; k < 3; k++)
     if (!strncmp(at, fatal[k], strlen(fatal[k]))) fz_die("the evaluator failed on a policy source: %s", msg);
   for (int k = 1; k < N_KINDS - 2; k++)
     if (!strncmp(at, kinds[k], strlen(kinds[k]))) return k;
