@@ -49,6 +49,14 @@ printf 'return { name = "syn", haircut = function(ctx)\n  return x x\nend }\n' >
 run "$S" resolve L a --policy syn.lua --dry-run
 like "$ERR" "^socloss: policy \\($(sha256sum syn.lua | cut -c1-12)\\) does not load: syn\\.lua:2: " "a syntax error: syn.lua:2"
 
+# a shipped policy by its name (docs/cli.md, "Naming a policy"): the file it is
+run "$S" resolve L a --policy pro_rata --params '{"scope":"nope"}' --dry-run
+like "$ERR" "raised an error in haircut: pro_rata\\.lua:[0-9]+: scope must be 'market' or 'account', not 'nope'"$'\n$' \
+  "a shipped policy: located by its file, pro_rata.lua"
+# a policy on stdin
+STDIN=err.lua run "$S" resolve L a --policy - --dry-run
+is "$ERR" "socloss: ${CAUSE/err.lua:3/<stdin>:3}"$'\n' "a policy read from stdin: <stdin>:3"
+
 # a policy from the registry: name@version
 run "$S" policy add L err.lua
 is "$RC|$OUT" "0|added err@1 ($H) at journal record $(( $($S journal L | wc -l) ))"$'\n' "err@1 in the registry"
