@@ -63,6 +63,8 @@ typedef struct call {
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
   int nosync;                   /* --unsafe-no-sync */
   socloss_source in[3];         /* the files read before the ledger opens; main() frees them */
+  char *policy_file[3];         /* in[i] is a policy read from this file: main() names its source by it
+                                   (the messages that locate its errors) and frees it */
   socloss *led;                 /* with NEEDS_LEDGER, open while the run step runs */
 } call;
 

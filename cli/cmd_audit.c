@@ -214,8 +214,50 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
 static const char *const share_keys[2] = {"\"largest_share\":", "\"gini\":"};
 #define SHARE_MARK "\"\\u0001\""
 
+/* What the policies logged while deciding, and why a deficit was not
+ * resolved: with --json, kept for each column's "log" ([{"deficit","text"}],
+ * one object an entry) and "failures" ([{"deficit","cause"}]); else on
+ * stderr as it comes, each on a line of its own marked with the column and
+ * the deficit: "log: pro_rata.lua sim:acct-7: TEXT", "not resolved:
+ * pro_rata.lua sim:acct-7: CAUSE". */
+typedef struct sim_log {
+  const char *label;
+  json_t *entries, *failures;  /* NULL: to stderr */
+} sim_log;
+
+static int keep_failure(void *ud, const char *deficit, const char *cause) {
+  sim_log *l = ud;
+  if (l->failures) {
+    json_t *e = json_object();
+    json_object_set_new(e, "deficit", json_text(deficit));
+    json_object_set_new(e, "cause", json_text(cause));
+    json_array_append_new(l->failures, e);
+  } else {
+    fprintf(stderr, "not resolved: %s %s: %s\n", l->label, deficit, cause);
+  }
+  return 0;
+}
+
+static int keep_log(void *ud, const char *deficit, const char *log) {
+  sim_log *l = ud;
+  for (const char *p = log; *p;) {
+    const char *nl = strchr(p, '\n');
+    int n = nl ? (int)(nl - p) : (int)strlen(p);
+    if (l->entries) {
+      json_t *e = json_object();
+      json_object_set_new(e, "deficit", json_text(deficit));
+      json_object_set_new(e, "text", json_stringn(p, (size_t)n));  /* the library's: valid UTF-8 */
+      json_array_append_new(l->entries, e);
+    } else {
+      fprintf(stderr, "log: %s %s: %.*s\n", l->label, deficit, n, p);
+    }
+    p += n + (nl != NULL);
+  }
+  return 0;
+}
+
 static void print_figures_json(const char *const *files, const char *const *modes, const socloss_sim_result *res,
-                               int n) {
+                               json_t *const *logs, json_t *const *failures, int n) {
   json_t *doc = json_object(), *list = json_array();
   json_object_set_new(doc, "policies", list);
   for (int k = 0; k < n; k++) {
@@ -234,6 +276,8 @@ static void print_figures_json(const char *const *files, const char *const *mode
     json_object_set_new(split, "delta", json_integer(res[k].split_delta));
     json_object_set_new(o, "split", split);
     if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
+    json_object_set(o, "log", logs[k]);  /* added after 1.0: what the policy logged */
+    json_object_set(o, "failures", failures[k]);  /* added after 1.0: why a deficit was not resolved */
     json_array_append_new(list, o);
   }
   char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -269,6 +313,7 @@ int cmd_simulate(call *c) {
   int modes = sim_modes(c->value[SIM_MODE]), cols = 0;
   socloss_sim_result res[2 * MAX_LIST];
   const char *colfile[2 * MAX_LIST], *colmode[2 * MAX_LIST];
+  json_t *logs[2 * MAX_LIST] = {NULL}, *failures[2 * MAX_LIST] = {NULL};
   char label[2 * MAX_LIST][80];
   const char *names[2 * MAX_LIST];
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
@@ -287,23 +332,37 @@ int cmd_simulate(call *c) {
       o.shock_market = shock ? market : NULL;
       o.shock_ppm = ppm;
       o.joint = m == 2;
-      if ((rc = socloss_simulate_with(c->led, &o, &res[cols]))) {
-        status = refused(c->led, rc);
-        break;
-      }
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
+      logs[cols] = json_array();
+      failures[cols] = json_array();
+      sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL};
+      o.log = keep_log;
+      o.failed = keep_failure;
+      o.log_ud = &lg;
+      if ((rc = socloss_simulate_with(c->led, &o, &res[cols]))) {
+        status = refused(c->led, rc);
+        json_decref(logs[cols]);
+        json_decref(failures[cols]);
+        break;
+      }
       names[cols] = label[cols];
       colmode[cols] = c->value[SIM_MODE] ? (m == 2 ? "joint" : "sequential") : NULL;
       colfile[cols++] = files[k];
     }
     free(src);
   }
+  if (status == EXIT_DONE) {
+    if (c->value[SIM_JSON]) print_figures_json(colfile, colmode, res, logs, failures, cols);
+    else print_figures(names, res, cols);
+  }
+  for (int k = 0; k < cols; k++) {
+    json_decref(logs[k]);
+    json_decref(failures[k]);
+  }
   if (status != EXIT_DONE) return status;
   nf = cols;
   files = colfile;
-  if (c->value[SIM_JSON]) print_figures_json(files, colmode, res, nf);
-  else print_figures(names, res, nf);
   if (!report) return EXIT_DONE;
   char what[200];
   snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);

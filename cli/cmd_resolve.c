@@ -18,10 +18,23 @@ static const opt resolve_opts[] = {
     [RESOLVE_JSON] = {"--json", 0, NULL}, [RESOLVE_ALL] = {"--all-bankrupt", 0, NULL},
     [RESOLVE_EVENT] = {"--event", 1, NULL}, [RESOLVE_JOINT] = {"--joint", 0, NULL}, {NULL, 0, NULL}};
 
+/* What the policy logged (socloss.log), after its decision: one entry a
+ * line, each marked, so that no entry can pass for a line of the decision.
+ * The library keeps it valid UTF-8 without control characters. */
+static void print_log(const char *log) {
+  for (const char *p = log ? log : ""; *p;) {
+    const char *nl = strchr(p, '\n');
+    int n = nl ? (int)(nl - p) : (int)strlen(p);
+    printf("  log: %.*s\n", n, p);
+    p += n + (nl != NULL);
+  }
+}
+
 static void print_resolution(const socloss_resolution *r) {
   if (!strcmp(r->status, "failed")) {
     printf("deficit %s: account %s, policy %s (%.12s), failed: nothing applied\n", r->id, r->account,
            r->policy_name, r->policy_hash);
+    print_log(r->log);
     return;
   }
   printf("deficit %s: account %s, equity %" PRId64 ", policy %s (%.12s), %s\n", r->id, r->account, r->equity,
@@ -38,6 +51,7 @@ static void print_resolution(const socloss_resolution *r) {
   printf("  bad debt %" PRId64 "\n", r->bad_debt);
   if (r->failure && *r->failure) printf("  first policy failed: %s\n", r->failure);
   if (r->seq) printf("  journal record %" PRIu64 "\n", r->seq);
+  print_log(r->log);
 }
 
 int resolve_args(call *c, int argc, char **argv) {

@@ -131,9 +131,15 @@ static int dispatch(const command *cmd, int argc, char **argv) {
   call c = {.cmd = cmd};
   int status = cmd->args(&c, argc, argv);
   if (status == RUN && (cmd->flags & NEEDS_LEDGER) && !(c.led = open_ledger(&c))) status = EXIT_REFUSED;
+  /* an error in a policy file is located by the file's name: "proposal.lua:3: ..." */
+  for (size_t i = 0; status == RUN && c.led && i < sizeof c.in / sizeof c.in[0]; i++)
+    if (c.policy_file[i] && c.in[i].data) socloss_policy_source_name(c.led, c.in[i].data, c.in[i].len, c.policy_file[i]);
   if (status == RUN) status = cmd->run(&c);
   socloss_close(c.led);
-  for (size_t i = 0; i < sizeof c.in / sizeof c.in[0]; i++) free((char *)c.in[i].data);
+  for (size_t i = 0; i < sizeof c.in / sizeof c.in[0]; i++) {
+    free((char *)c.in[i].data);
+    free(c.policy_file[i]);
+  }
   return status;
 }
 

@@ -105,6 +105,10 @@ int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led
 
 int socloss_stats_get(socloss *led, socloss_stats *out) { READ(led, stats_get_run(led, out)); }
 
+int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name) {
+  WRITE(led, policy_name_source_run(led, source, len, name));  /* the evaluator's side of the handle: its lock */
+}
+
 int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
   READ(led, policy_find_run(led, ref, out, source));
 }

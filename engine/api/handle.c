@@ -71,6 +71,7 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   led->ev->log = led->log;
   led->on_deficit = resolve_event;
   led->on_event = resolve_event_line;
+  led->name_source = policy_name_source_run;
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync, led->log};

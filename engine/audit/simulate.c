@@ -52,7 +52,26 @@ typedef struct sim {
   const market_list *ml;      /* during a run */
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
+  int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
+  void *log_ud;
 } sim;
+
+/* What a deficit's policy logged, to the caller (the first run only: the
+ * split test decides the same deficits again). */
+static int tell_log(sim *s, const socloss_resolution *r) {
+  if (!s->log || s->split || !r || !r->log || !*r->log) return SOCLOSS_OK;
+  return s->log(s->log_ud, r->id, r->log) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
+                                          : SOCLOSS_OK;
+}
+
+/* Why a deficit was not resolved, to the caller (the first run only). */
+static int tell_failure(sim *s, const char *deficit, const char *cause) {
+  if (!s->failed || s->split) return SOCLOSS_OK;
+  return s->failed(s->log_ud, deficit, cause && *cause ? cause : "the policy failed")
+             ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the failure callback")
+             : SOCLOSS_OK;
+}
 
 /* The account in two: half the balance, half of each position (the halves
  * of an odd size differ by one lot; cost goes with the lots, truncated). */
@@ -170,9 +189,11 @@ static int sim_before(void *ud, applier *a) {
  * bankrupt, counts as not resolved. */
 static int sim_after(sim *s, int code, const socloss_resolution *r) {
   s->out->deficits++;
+  int rc = tell_log(s, r);
+  if (rc) return rc;
   if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
     s->out->failed++;
-    return SOCLOSS_OK;
+    return code == SOCLOSS_EPOLICY && r ? tell_failure(s, r->id, r->failure) : SOCLOSS_OK;
   }
   if (code) return code;
   account_for(s, s->ml, r, s->fund_before);
@@ -187,7 +208,7 @@ static int sim_each_joint(void *ud, const socloss_resolution *r) {
   sim *s = ud;
   if (*r->account) s->out->deficits++;
   account_for(s, s->ml, r, s->fund_before);
-  return 0;
+  return tell_log(s, r) != SOCLOSS_OK;
 }
 
 static int sim_txn(store_txn *t, void *ud) {
@@ -246,6 +267,9 @@ static int sim_txn(store_txn *t, void *ud) {
     if (!rc && s->joint && er.rc) {  /* the policy (and fallback) failed the event as a whole */
       o->deficits += er.sum.failed;
       o->failed += er.sum.failed;
+      const socloss_resolution *r = led->res && led->res->r.status ? &led->res->r : NULL;
+      rc = tell_log(s, r);
+      if (!rc) rc = tell_failure(s, "sim", r ? r->failure : NULL);
     }
   }
   free(ml.m);
@@ -312,6 +336,9 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.shock_market = shock_market;
   s.shock_ppm = shock_ppm;
   s.joint = o.joint;
+  s.log = o.log;
+  s.failed = o.failed;
+  s.log_ud = o.log_ud;
   s.out = out;
   rc = store_write_discard(led->st, sim_txn, &s);
   if (!rc && s.top_charge > 0) {

@@ -347,6 +347,13 @@ typedef struct socloss_resolution {
   int rules;
   const uint32_t *shares;
   const int64_t *transfers;
+  /* Added after 1.0: what the policy logged with socloss.log while deciding
+   * (docs/helpers.md), each entry ended by '\n', "" when nothing: its
+   * deleverage and haircut calls in order (a failed policy's, then its
+   * fallback's), at most 4 KiB a call and 64 KiB a deficit, valid UTF-8
+   * without control characters but the newlines.  Never part of the
+   * decision: not journaled, not compared by replay. */
+  const char *log;
 } socloss_resolution;
 
 /* Resolves the deficit of bankrupt `account` in one write transaction:
@@ -434,6 +441,18 @@ enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1, SOCLOSS_POLICY_SH
  * changes nothing writes nothing; the shadow made active is cleared. */
 SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
                                    const char *params_json);
+
+/* Names a policy source for the messages that locate errors in it: an error
+ * at line 3 of this source reads "NAME:3: ..." (the CLI names each policy
+ * file it reads by its file name: "pro_rata.lua:3: ...").  Only the part
+ * after the last '/' is kept, as printable ASCII (other bytes as \xNN) and
+ * at most 64 bytes: a name reaches the journal's failure records, which
+ * must not tell where the host keeps its files.  A source not named is
+ * located by its registry entry, "name@version:3: ...", when the ledger
+ * holds it, else as "policy:3: ...".  The handle keeps the 32 names given
+ * last, by the source's SHA-256, until it closes; naming never changes a
+ * decision (inside the sandbox every chunk is "policy").  Added after 1.0. */
+SOCLOSS_API int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name);
 
 /* ---- The policy registry ------------------------------------------------ */
 
@@ -647,6 +666,20 @@ typedef struct socloss_sim_options {
   const char *shock_market;
   int64_t shock_ppm;
   int joint;
+  /* Added after 1.0: called, when set, with what the policy logged
+   * (socloss.log) while deciding each deficit of the run — its id and its
+   * log (socloss_resolution.log: entries ended by '\n') — in order, for the
+   * deficits that logged something; a joint event's whole log comes with
+   * its own id.  Not for the split test's second run.  Return non-zero to
+   * stop (the simulation is refused then).  Nothing it is told changes a
+   * figure. */
+  int (*log)(void *ud, const char *deficit, const char *log);
+  void *log_ud;
+  /* Added after 1.0: called, when set, with each deficit of the run that no
+   * policy resolved, and why (socloss_resolution.failure: the message that
+   * locates an error as FILE:LINE), with log_ud; not for the split test's
+   * run.  Return non-zero to stop. */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
 } socloss_sim_options;
 
 /* Zeroes the options and sets o->size (forward compatible). */

@@ -110,7 +110,8 @@ static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
   e->policy_len = n;
   free(text);
   if (!e->policy) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  return SOCLOSS_OK;
+  /* its errors located by the file's name, as the CLI names --policy files */
+  return c->led && c->led->name_source ? c->led->name_source(c->led, e->policy, n, path) : SOCLOSS_OK;
 }
 
 static int params_field(line_ctx *c, json_t *o, socloss_event *e) {

@@ -32,6 +32,10 @@ struct socloss {
    * ledger layer never calls up into resolution) */
   int (*on_deficit)(struct applier *a, const socloss_event *e);
   int (*on_event)(struct applier *a, const socloss_event *e);   /* an event line, likewise */
+  /* policy/: names a policy source read from a file for the messages that
+   * locate its errors (a `deficit` line's "policy"), as
+   * socloss_policy_source_name does */
+  int (*name_source)(struct socloss *led, const char *source, size_t len, const char *name);
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
   /* The counters (socloss_stats_get): what the write transaction under way
    * counted, made the handle's when it commits (stats.c); the handle's are
