@@ -363,9 +363,17 @@ int cmd_limits(call *c) {
     changed = 1;
   }
   if (!rc && changed) rc = socloss_limits_set(c->led, &lim);
-  if (!rc)
-    printf("instructions %" PRIu64 "\nmemory %" PRIu64 "\nwall_ms %" PRIu64 "\nfund_max_draw %" PRId64 "\n",
+  cli_units cu;
+  if (!rc) rc = cli_units_load(c->led, &cu);
+  if (!rc) {
+    printf("instructions %" PRIu64 "\nmemory %" PRIu64 "\nwall_ms %" PRIu64 "\nfund_max_draw %" PRId64,
            lim.instructions, lim.memory, lim.wall_ms, lim.fund_max_draw);
+    char t[SOCLOSS_TEXT_MAX];
+    /* the cap is given in atoms (--fund-max-draw ATOMS); in units, what that is */
+    if (cu.u.asset[0]) printf(" (%s)", amount_text(&cu, lim.fund_max_draw, t));
+    putchar('\n');
+    cli_units_free(&cu);
+  }
   return rc ? refused(c->led, rc) : EXIT_DONE;
 }
 

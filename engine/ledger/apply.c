@@ -10,23 +10,11 @@
  * fill price.  Every product and sum is taken in 128 bits and refused when
  * the result does not fit int64.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decimal.h"
 #include "ledger.h"
 #include "text.h"
-
-/* An amount for a refusal's message: "10.000000 USD" when the ledger has
- * units, the atoms otherwise (read only when a message needs it). */
-static const char *money_text(applier *a, __int128 v, char buf[DEC_OUT_MAX + UNITS_SYMBOL_MAX + 2]) {
-  ledger_units u;
-  int units = units_read(a->t, &u) == SOCLOSS_OK && u.asset[0];
-  int n = dec_format(v, units ? u.decimals : 0, 0, buf, DEC_OUT_MAX);
-  if (n >= 0 && units) snprintf(buf + n, UNITS_SYMBOL_MAX + 2, " %s", u.asset);
-  return n < 0 ? "?" : buf;
-}
 
 static int check_id(const char *field, const char *id) {
   if (id && id_valid(id)) return SOCLOSS_OK;
@@ -146,10 +134,10 @@ static int op_withdraw(applier *a, const socloss_event *e) {
   if (!rc) rc = get_account(a, "account", e->account, &balance);
   if (!rc) rc = applier_equity(a, e->account, balance, &equity);
   if (rc) return rc;
-  char x[DEC_OUT_MAX + UNITS_SYMBOL_MAX + 2], y[DEC_OUT_MAX + UNITS_SYMBOL_MAX + 2];
+  char x[UNITS_MONEY_TEXT], y[UNITS_MONEY_TEXT];
   if (e->amount > equity)
     return err_fail(SOCLOSS_EFUNDS, "amount: withdrawal of %s exceeds the equity %s of account '%s'",
-                    money_text(a, e->amount, x), money_text(a, equity, y), e->account);
+                    units_money_text(a->t, e->amount, x), units_money_text(a->t, equity, y), e->account);
   add_flows(a, "amount", -(__int128)e->amount);
   return set_balance(a, "amount", e->account, (__int128)balance - e->amount);
 }
@@ -157,10 +145,10 @@ static int op_withdraw(applier *a, const socloss_event *e) {
 static int op_fund(applier *a, const socloss_event *e) {
   if (e->amount == 0) return err_fail(SOCLOSS_EINVAL, "amount: must not be zero");
   __int128 cash = (__int128)a->tot.fund_cash + e->amount;
-  char x[DEC_OUT_MAX + UNITS_SYMBOL_MAX + 2], y[DEC_OUT_MAX + UNITS_SYMBOL_MAX + 2];
+  char x[UNITS_MONEY_TEXT], y[UNITS_MONEY_TEXT];
   if (cash < 0)
     return err_fail(SOCLOSS_EFUNDS, "amount: fund withdrawal of %s exceeds the fund cash %s",
-                    money_text(a, -(__int128)e->amount, x), money_text(a, a->tot.fund_cash, y));
+                    units_money_text(a->t, -(__int128)e->amount, x), units_money_text(a->t, a->tot.fund_cash, y));
   if (!fits_i64(cash))
     return err_fail(SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
   add_flows(a, "amount", e->amount);

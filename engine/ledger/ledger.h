@@ -174,6 +174,11 @@ int lot_read(store_txn *t, const char *market, ledger_lot *l);
 /* "0.001 BTC" into *l; SOCLOSS_EINVAL with the reason (no field name) in
  * ERRBUF when it is not a lot. */
 int lot_parse(const char *s, size_t len, ledger_lot *l);
+/* An amount for a refusal's message, "10.000000 USD" when the ledger has
+ * units, its atoms otherwise; no separators, so that it can be written
+ * back as input.  Reads the units only when a message needs them. */
+#define UNITS_MONEY_TEXT (128 + UNITS_SYMBOL_MAX + 2)
+const char *units_money_text(store_txn *t, __int128 v, char buf[UNITS_MONEY_TEXT]);
 /* "0.001 BTC" ("none" for no lot) */
 void lot_text(const ledger_lot *l, char *out, size_t cap);
 int lot_same(const ledger_lot *a, const ledger_lot *b);

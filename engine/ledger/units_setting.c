@@ -110,3 +110,13 @@ int lot_same(const ledger_lot *a, const ledger_lot *b) {
   return a->m == b->m && (!a->m || (a->scale == b->scale && !strcmp(a->underlying, b->underlying)));
 }
 
+
+_Static_assert(UNITS_MONEY_TEXT >= DEC_OUT_MAX + UNITS_SYMBOL_MAX + 2, "room for an amount and its symbol");
+
+const char *units_money_text(store_txn *t, __int128 v, char buf[UNITS_MONEY_TEXT]) {
+  ledger_units u;
+  int units = units_read(t, &u) == SOCLOSS_OK && u.asset[0];
+  int n = dec_format(v, units ? u.decimals : 0, 0, buf, DEC_OUT_MAX);
+  if (n >= 0 && units) snprintf(buf + n, UNITS_SYMBOL_MAX + 2, " %s", u.asset);
+  return n < 0 ? "?" : buf;
+}

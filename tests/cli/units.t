@@ -228,6 +228,12 @@ is "$RC|$OUT" '0|record 14 deficit d1 (a): charged 0.10 USD -> 0.10 USD, fund 0.
 run "$S" replay R --json
 like "$OUT" '^\{"seq":14,"id":"d1","account":"a","same":true,.*,"units":\{"asset":"USD","decimals":2\}\}' "replay --json: the units added"
 
+# b after paying 0.04: 10 USD + 3 x (100 - 94) cents per lot - 0.04 = 10.14 USD
+refused R "a refusal names the equity in dollars" 1 "socloss: account: 'b' is not bankrupt (equity 10.14 USD)" \
+  "$S" resolve R b --policy pro_rata
+run "$S" limits R --fund-max-draw 500
+is "$RC|$(printf '%s' "$OUT" | tail -n 1)" "0|fund_max_draw 500 (5.00 USD)" "limits: the cap in atoms, and in dollars"
+
 # ---- the same atoms without units: the same state -----------------------------
 # (the digest before the deficit: a resolved deficit's id keeps its journal
 # record, which the units and lot records move on)
