@@ -198,7 +198,9 @@ typedef struct socloss_source {
  *   {"type":"trade","market":M,"buyer":A,"seller":B,"size":N,"price":N}
  *   {"type":"fund","amount":N}
  *   {"type":"deficit","id":I,"account":A[,"policy":FILE][,"params":{...}]}
- * (a deficit's policy file is read when the line is parsed).
+ * (a deficit's policy file is read when the line is parsed).  On a ledger
+ * with units (below) a mark, amount or price is whole units (an integer) or
+ * a decimal string ("150.25"), and a market line may carry "lot".
  * All lines in one transaction; a bad line refuses the whole input with
  * "name:line: field: reason".  *applied (if not NULL) counts the events. */
 SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,
@@ -225,7 +227,9 @@ typedef struct socloss_import_stats {
  *   accounts:  account,balance          (a new account; may be negative)
  *   positions: account,market,size,entry_price   (cost = size * entry_price)
  * One transaction.  New accounts and positions only; per market the imported
- * sizes must net to zero.  Errors are "name:line: field: reason". */
+ * sizes must net to zero.  Errors are "name:line: field: reason".  On a
+ * ledger with units (below) balances and prices are decimals in them, and
+ * the markets may be "market,mark_price,lot". */
 SOCLOSS_API int socloss_import_csv(socloss *led, const socloss_source *markets,
                                    const socloss_source *accounts,
                                    const socloss_source *positions,
