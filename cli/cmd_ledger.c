@@ -245,7 +245,8 @@ int cmd_show(call *c) {
     rc = socloss_account_get(led, "", show_fund, &sc);
     if (!rc) {
       char x[SOCLOSS_TEXT_MAX], y[SOCLOSS_TEXT_MAX];
-      printf("bad_debt %s\nnet_flows %s\n", amount_text(&sc.cu, tot.bad_debt, x), amount_text(&sc.cu, tot.net_flows, y));
+      printf("bad_debt %s\nnet_flows %s\n", amount_text(&sc.cu, tot.bad_debt, x),
+             amount_text(&sc.cu, tot.net_flows, y));
       rc = socloss_markets(led, show_market, &sc);
     }
     if (!rc) {

@@ -7,6 +7,7 @@
  */
 #include <unistd.h>
 
+#include "units_in.h" /* internals: the write's guards against a change since the input was read */
 #include "util.h"
 
 /* USD with 6 decimals; BTC in lots of 0.001 BTC, ETH with no lot (prices per lot):
@@ -98,6 +99,27 @@ static void refused_jsonl(socloss *led, const char *text, int code, const char *
   ok(fp_equal(before, fp_of(led)), "%s: nothing written", name);
 }
 
+/* The guards the write runs (another process may set the units, or list a
+ * market, between an input's reading and its write; no single call can
+ * make that happen, so they are called here directly). */
+struct guard {
+  socloss *led;
+  ledger_units read_as;
+  ledger_lot lot;
+  int existed;
+};
+
+static int units_guard(store_txn *t, void *ud) { return in_units_same(t, &((struct guard *)ud)->read_as); }
+
+static int lot_guard(store_txn *t, void *ud) {
+  struct guard *g = ud;
+  applier a;
+  int rc = applier_start(&a, g->led, t, 1);
+  if (!rc) rc = lot_settle(&a, "BTC", &g->lot, g->existed);
+  applier_end(&a);
+  return rc ? rc : SOCLOSS_ESTOP;  /* never kept */
+}
+
 int main(void) {
   char dir[64] = "/tmp/socloss-test-XXXXXX", dir0[64];
   if (!mkdtemp(dir)) return 1;
@@ -177,6 +199,25 @@ int main(void) {
   is(socloss_lot_get(led, "NOPE", &lot), SOCLOSS_ENOTFOUND, "an unknown market");
   is_str(socloss_errmsg(led), "market: unknown market 'NOPE'", "the message");
   ok(invariants_hold(led), "check holds");
+
+  /* ---- the write's guards ---- */
+  {
+    struct guard g = {led, {"USD", 6}, {1, 3, "BTC"}, 1};
+    is(store_read(led->st, units_guard, &g), SOCLOSS_OK, "units read as USD/6, still USD/6: written");
+    g.read_as = (ledger_units){"", 0};
+    is(store_read(led->st, units_guard, &g), SOCLOSS_EINVAL, "read without units, now USD/6: refused");
+    is_str(socloss_errmsg(led),
+           "units: the ledger's units changed while the input was read (now USD with 6 decimals, read with none); "
+           "nothing written",
+           "the message");
+    is(store_write(led->st, lot_guard, &g), SOCLOSS_ESTOP, "BTC listed meanwhile with the lot read: fine");
+    g.lot = (ledger_lot){1, 0, "BTC"};
+    is(store_write(led->st, lot_guard, &g), SOCLOSS_EINVAL, "BTC listed meanwhile with another lot: refused");
+    is_str(socloss_errmsg(led),
+           "lot: market 'BTC' has lot 0.001 BTC, not 1 BTC; a market's lot is fixed when it is listed", "the message");
+    g.lot = (ledger_lot){0, 0, ""};
+    is(store_write(led->st, lot_guard, &g), SOCLOSS_EINVAL, "read as a new market with no lot: refused too");
+  }
 
   /* ---- the state is the atoms: the same atoms without units, the same digest ---- */
   {

@@ -114,9 +114,11 @@ static int money_field(line_ctx *c, json_t *o, const char *key, const char *mark
     lot = c->lot_given ? &c->lot : in_lot(c->iu, market);
     /* a trade in a market neither the ledger nor this input has listed */
     if (!lot && strcmp(key, "mark"))
-      return line_fail(c, SOCLOSS_ENOTFOUND, "market", "unknown market '%s'", text_quote(q, market, strlen(market), 80));
+      return line_fail(c, SOCLOSS_ENOTFOUND, "market", "unknown market '%s'",
+                       text_quote(q, market, strlen(market), 80));
   }
-  int rc = price ? in_price(c->iu, lot, text, len, out, why, sizeof why) : in_amount(c->iu, text, len, out, why, sizeof why);
+  int rc = price ? in_price(c->iu, lot, text, len, out, why, sizeof why)
+                 : in_amount(c->iu, text, len, out, why, sizeof why);
   if (rc) return line_fail(c, rc, key, "%s", why);
   if (positive && *out <= 0)
     return line_fail(c, SOCLOSS_EINVAL, key, "must be positive (got '%s')", text_quote(q, text, len, 80));
@@ -150,8 +152,9 @@ static int market_known(line_ctx *c, const socloss_event *e) {
     char had[64], want[64];
     lot_text(known, had, sizeof had);
     lot_text(&c->lot, want, sizeof want);
-    return line_fail(c, SOCLOSS_EINVAL, "lot", "market '%s' has lot %s, not %s; a market's lot is fixed when it is listed",
-                     e->market, had, want);
+    return line_fail(c, SOCLOSS_EINVAL, "lot",
+                     "market '%s' has lot %s, not %s; a market's lot is fixed when it is listed", e->market, had,
+                     want);
   }
   if (known) return SOCLOSS_OK;
   const ledger_lot *lot = c->lot_given ? &c->lot : &none;

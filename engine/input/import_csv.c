@@ -116,7 +116,8 @@ static int money_field(reader *r, int i, int price, const ledger_lot *lot, int64
 /* "must be positive": the value as it was written, in units or atoms */
 static int not_positive(reader *r, int i, int64_t v) {
   char q[TEXT_QUOTED(80)];
-  if (!in_units_on(r->iu)) return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i], "must be positive (got %lld)", (long long)v);
+  if (!in_units_on(r->iu))
+    return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i], "must be positive (got %lld)", (long long)v);
   return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i], "must be positive (got '%s')", quoted(r, i, q));
 }
 

@@ -104,14 +104,21 @@ int in_units_load(socloss *led, in_units *iu) {
   return store_read(led->st, load_units, &l);
 }
 
+static const char *units_name(const ledger_units *u, char *out, size_t cap) {
+  if (!u->asset[0]) snprintf(out, cap, "none");
+  else snprintf(out, cap, "%s with %d decimals", u->asset, u->decimals);
+  return out;
+}
+
 int in_units_same(store_txn *t, const ledger_units *u) {
   ledger_units now;
+  char a[64], b[64];
   int rc = units_read(t, &now);
   if (rc || (!strcmp(now.asset, u->asset) && now.decimals == u->decimals)) return rc;
   return err_fail(SOCLOSS_EINVAL,
-                  "units: the ledger's units changed while the input was read (%s %d decimals, read as %s %d); "
-                  "nothing written",
-                  now.asset[0] ? now.asset : "none,", now.decimals, u->asset[0] ? u->asset : "none,", u->decimals);
+                  "units: the ledger's units changed while the input was read (now %s, read with %s); nothing "
+                  "written",
+                  units_name(&now, a, sizeof a), units_name(u, b, sizeof b));
 }
 
 /* ---- text into atoms ---------------------------------------------------------- */

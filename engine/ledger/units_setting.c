@@ -88,7 +88,8 @@ int lot_parse(const char *s, size_t len, ledger_lot *l) {
     return err_fail(SOCLOSS_EINVAL, "'%s': a lot has at most 18 decimals and is at most 10^18", q);
   if (rc)
     return err_fail(SOCLOSS_EINVAL,
-                    "'%s' is not a lot: a positive decimal, one space and the underlying's symbol, like '0.001 BTC'", q);
+                    "'%s' is not a lot: a positive decimal, one space and the underlying's symbol, like '0.001 BTC'",
+                    q);
   /* a price per unit is atoms per lot / lot: a finite decimal for every
    * price only when the lot's digits divide a power of ten */
   if (!dec_terminates(l->m))
