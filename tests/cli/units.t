@@ -201,6 +201,7 @@ run "$S" simulate R --policy pro_rata --account a --report r.html
 is "$RC|$OUT|$ERR" "0|$SIM|" "simulate: the amounts in dollars"
 ok "the report names the chart's unit" grep -q 'Total charged (USD)' r.html
 ok "the report's table shows dollars" grep -q '<td>0.10 USD</td>' r.html
+ok "the report's bar is labelled in dollars" grep -q '>0.10 USD</text>' r.html
 run "$S" simulate R --policy pro_rata --account a --json
 like "$OUT" '"total_charged":10,.*"split":\{"account":"b","delta":-1\}\}\],"units":\{"asset":"USD","decimals":2\}\}' \
   "simulate --json: atoms, and the units once"
