@@ -188,3 +188,15 @@ int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const 
 int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_sim_result *out) {
   WRITE(led, simulate_run(led, o, out));
 }
+
+/* ---- units -------------------------------------------------------------- */
+
+int socloss_units_get(socloss *led, socloss_units *out) { READ(led, units_get_run(led, out)); }
+
+int socloss_units_set(socloss *led, const socloss_units *in) { WRITE(led, units_set_run(led, in)); }
+
+int socloss_lots(socloss *led, socloss_lot_cb cb, void *ud) { READ(led, lots_run(led, cb, ud)); }
+
+int socloss_lot_get(socloss *led, const char *market, socloss_lot *out) {
+  READ(led, lot_get_run(led, market, out));
+}

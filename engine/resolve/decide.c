@@ -231,9 +231,10 @@ int deficit_open(live *lv, applier *a, const char *id, const char *account, defi
   if (!fits_i64(mp.equity))
     return err_fail(SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d->account);
   d->equity = lv->equity = (int64_t)mp.equity;
+  char eq[UNITS_MONEY_TEXT];
   if (d->equity >= 0)
-    return err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d->account,
-                    (long long)d->equity);
+    return err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %s)", d->account,
+                    units_money_text(t, d->equity, eq));
   memcpy(d->policy_name, lv->pol.name, sizeof d->policy_name);
   memcpy(d->policy_hash, lv->pol.hash, sizeof d->policy_hash);
   d->params = lv->params;
