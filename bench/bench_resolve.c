@@ -13,6 +13,8 @@
  *
  * usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]
  *   SIZES "10000,100000,1000000", RUNS 5 (3 above 500k)
+ *   adl.lua runs with the params in BENCH_ADL_PARAMS, default {"score":"pnl"}
+ *   (e.g. BENCH_ADL_PARAMS='{"score":"bitmex"}' for its default score)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +156,10 @@ static void rule_options(socloss *led, const rule *r, socloss_resolve_options *o
   o->policy_len = r->source ? r->len : 6;
 }
 
-static double one_run(const char *tmpl, const char *run, const rule *r, const char *params, size_t *charged) {
+/* The run's seconds end to end; *policy_s the part spent in the policy
+ * (evaluator included, as the resolution reports it). */
+static double one_run(const char *tmpl, const char *run, const rule *r, const char *params, size_t *charged,
+                      double *policy_s) {
   sh("rm -rf '%s'%s", run, "");
   sh("cp -r '%s' '%s'", tmpl, run);
   socloss *led;
@@ -169,6 +174,7 @@ static double one_run(const char *tmpl, const char *run, const rule *r, const ch
   double t = now() - t0;
   if (rc) fprintf(stderr, "bench_resolve: %s: %s\n", r->name, socloss_errmsg(led));
   *charged = res ? res->nhaircuts + res->ndeleveraged : 0;
+  *policy_s = res ? (double)res->policy_us * 1e-6 : 0;
   socloss_close(led);
   return rc ? -1 : t;
 }
@@ -237,6 +243,7 @@ int main(int argc, char **argv) {
   }
   const char *sizes = argc > 2 ? argv[2] : "10000,100000,1000000";
   int runs = argc > 3 ? atoi(argv[3]) : 5;
+  const char *adl_params = getenv("BENCH_ADL_PARAMS") ? getenv("BENCH_ADL_PARAMS") : "{\"score\":\"pnl\"}";
   rule rules[4] = {{"native C pro-rata", NULL, 0}, {"pro_rata.lua", NULL, 0}, {"tiered.lua", NULL, 0}, {"adl.lua", NULL, 0}};
   const char *files[4] = {NULL, "pro_rata.lua", "tiered.lua", "adl.lua"};
   for (int k = 1; k < 4; k++) {
@@ -265,13 +272,14 @@ int main(int argc, char **argv) {
     sh("rm -rf '%s'%s", tmpl, "");
     if (make_ledger(tmpl, n)) return 1;
     int r_n = n > 500000 && runs > 3 ? 3 : runs;
-    double med[6];
+    double med[6], pol[4];
     size_t actions[6];
     for (int k = 0; k < 4; k++) {
-      double t[50];
+      double t[50], tp[50];
       for (int i = 0; i < r_n; i++)
-        t[i] = one_run(tmpl, run, &rules[k], k == 3 ? "{\"score\":\"pnl\"}" : NULL, &actions[k]);
+        t[i] = one_run(tmpl, run, &rules[k], k == 3 ? adl_params : NULL, &actions[k], &tp[i]);
       med[k] = median(t, r_n);
+      pol[k] = median(tp, r_n);
     }
     char args[64], lm[1024], sq[1024];
     snprintf(args, sizeof args, "%zu %d", n, r_n);
@@ -288,6 +296,9 @@ int main(int argc, char **argv) {
            med[3], med[4], med[5], med[1] / med[4], med[5] / med[1]);
     printf("%9s %9zu %12zu %10zu %9zu %10zu %9zu\n", "actions", actions[0], actions[1], actions[2], actions[3],
            actions[4], actions[5]);
+    printf("  adl.lua with %s: %.2fx the native rule; in the policy (evaluator included): native %.4f,\n"
+           "  pro_rata.lua %.4f, tiered.lua %.4f, adl.lua %.4f s\n",
+           adl_params, med[3] / med[0], pol[0], pol[1], pol[2], pol[3]);
     printf("  LMDB floor: scan %.4f  rule %.4f  write %.4f  commit %.4f s;  SQLite: %.0f atoms of %.0f uncharged\n",
            field(lm, "scan_s"), field(lm, "rule_s"), field(lm, "write_s"), field(lm, "commit_s"),
            field(sq, "uncharged_dust"), field(sq, "shortfall"));
@@ -304,7 +315,7 @@ int main(int argc, char **argv) {
     o.unsafe_nosync = 1;
     for (int i = 0; i < 50; i++) {
       socloss_open(&led, tmpl, &o);
-      policy_src ps = {rules[1].source, rules[1].len, "", "", 0, 0, "", ""};
+      policy_src ps = {rules[1].source, rules[1].len, "", "", 0, 0, "", "", ""};
       double t0 = now();
       policy_probe(led, &ps, &lim);
       spawn[i] = now() - t0;

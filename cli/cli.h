@@ -63,7 +63,10 @@ typedef struct call {
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
   int nosync;                   /* --unsafe-no-sync */
   socloss_source in[3];         /* the files read before the ledger opens; main() frees them */
+  char *policy_file[3];         /* in[i] is a policy read from this file: main() names its source by it
+                                   (the messages that locate its errors) and frees it */
   socloss *led;                 /* with NEEDS_LEDGER, open while the run step runs */
+  const socloss_units *units;   /* init: the new ledger's units (the open's option), or NULL */
 } call;
 
 /* ---- args.c ---- */
@@ -142,6 +145,40 @@ json_t *json_text(const char *s);
 /* Prints v compact, keys in the order set, and takes v's reference. */
 void json_print(json_t *v);
 
+/* ---- units.c: what the ledger's integers are, as people read them ---- */
+
+/* The units and the markets' lots, loaded once by a command that prints. */
+typedef struct cli_units {
+  socloss_units u;     /* asset "": no units, and every text below is the plain integer */
+  socloss_lot *lots;   /* the markets that have a lot, in id order */
+  size_t n, cap;
+} cli_units;
+
+/* A socloss code; the units are none when it is not SOCLOSS_OK. */
+int cli_units_load(socloss *led, cli_units *cu);
+void cli_units_free(cli_units *cu);
+/* A market's lot, or NULL when it has none. */
+const socloss_lot *cli_lot(const cli_units *cu, const char *market);
+/* Into buf (SOCLOSS_TEXT_MAX bytes), returned: "1,234.567890 USD",
+ * "60,000.000 USD/BTC", "-0.003 BTC"; without units the integer.  A size
+ * is lots when the market has no lot. */
+const char *amount_text(const cli_units *cu, int64_t atoms, char *buf);
+const char *amount128_text(const cli_units *cu, __int128 atoms, char *buf);
+const char *price_text(const cli_units *cu, const char *market, int64_t atoms_per_lot, char *buf);
+const char *size_text(const cli_units *cu, const char *market, int64_t lots, char *buf);
+/* {"asset","decimals"}, or NULL without units; add_units_key sets it as
+ * "units" in o (nothing without units): JSON keeps atoms, and says once
+ * what they are. */
+json_t *units_json(const cli_units *cu);
+void add_units_key(json_t *o, const cli_units *cu);
+/* A lot as the decimal it was given ("0.001", never grouped), and as the
+ * keys "lot" and "underlying" added to o (returned). */
+const char *lot_decimal(const socloss_lot *lot, char *buf);
+json_t *lot_json(const socloss_lot *lot, json_t *o);
+/* --asset SYMBOL --decimals N (both or neither) into *out; RUN, or the
+ * usage error's status.  *given is set when they were. */
+int units_options(const call *c, const char *asset, const char *decimals, socloss_units *out, int *given);
+
 /* ---- the commands' two steps ---- */
 
 /* cmd_ledger.c */
@@ -159,6 +196,8 @@ int check_args(call *c, int argc, char **argv);
 int cmd_check(call *c);
 int limits_args(call *c, int argc, char **argv);
 int cmd_limits(call *c);
+int units_args(call *c, int argc, char **argv);
+int cmd_units(call *c);
 
 /* cmd_resolve.c */
 int resolve_args(call *c, int argc, char **argv);
@@ -180,13 +219,15 @@ int cmd_simulate(call *c);
  * report alike (cmd_audit.c). */
 #define FIGURES 11
 extern const char *const figure_labels[FIGURES];
-void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len);
+struct cli_units;
+void figure_cell(const struct cli_units *cu, const socloss_sim_result *r, size_t row, char *out, size_t len);
 
 /* ---- report.c ---- */
 
 /* Writes the simulate --report page: the figures, a bar chart per figure
  * and the distribution of charges, for n policies side by side.  Returns the
  * exit status. */
-int html_report(const char *path, const char *what, const char *const *names, const socloss_sim_result *r, int n);
+int html_report(const char *path, const char *what, const struct cli_units *cu, const char *const *names,
+                const socloss_sim_result *r, int n);
 
 #endif

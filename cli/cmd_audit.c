@@ -20,8 +20,20 @@ static const opt replay_opts[] = {
     [REPLAY_POLICY] = {"--policy", 1, NULL}, [REPLAY_PARAMS] = {"--params", 1, NULL},
     [REPLAY_FROM] = {"--from", 1, NULL}, [REPLAY_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
 
+/* "charged A -> B, fund C -> D, bad debt E -> F", amounts in units */
+static const char *changes_text(const cli_units *cu, int64_t rc, int64_t ac, int64_t rf, int64_t af, int64_t rb,
+                                int64_t ab) {
+  static char out[8 * SOCLOSS_TEXT_MAX];
+  char t[6][SOCLOSS_TEXT_MAX];
+  snprintf(out, sizeof out, "charged %s -> %s, fund %s -> %s, bad debt %s -> %s", amount_text(cu, rc, t[0]),
+           amount_text(cu, ac, t[1]), amount_text(cu, rf, t[2]), amount_text(cu, af, t[3]), amount_text(cu, rb, t[4]),
+           amount_text(cu, ab, t[5]));
+  return out;
+}
+
 typedef struct replay_out {
   int json, whatif;
+  const cli_units *cu;  /* amounts in the ledger's units */
 } replay_out;
 
 static int print_replayed(void *ud, const socloss_replay_item *it) {
@@ -38,6 +50,7 @@ static int print_replayed(void *ud, const socloss_replay_item *it) {
     json_object_set_new(x, "field", json_text(it->field));
     json_object_set_new(x, "recorded", rec ? rec : json_null());
     json_object_set_new(x, "replayed", alt ? alt : json_null());
+    add_units_key(x, o->cu);
     json_print(x);
     putchar('\n');
     return 0;
@@ -46,10 +59,9 @@ static int print_replayed(void *ud, const socloss_replay_item *it) {
   else printf("record %" PRIu64 " joint event %s: ", it->seq, it->id);  /* one decision for many accounts */
   if (it->code) printf("the policy fails now: %s\n", it->message);
   else if (o->whatif)
-    printf("charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64 ", bad debt %" PRId64 " -> %" PRId64
-           "%s\n",
-           it->recorded_charged, it->replayed_charged, it->recorded_fund_draw, it->replayed_fund_draw,
-           it->recorded_bad_debt, it->replayed_bad_debt, it->same ? " (same decision)" : "");
+    printf("%s%s\n", changes_text(o->cu, it->recorded_charged, it->replayed_charged, it->recorded_fund_draw,
+                                  it->replayed_fund_draw, it->recorded_bad_debt, it->replayed_bad_debt),
+           it->same ? " (same decision)" : "");
   else if (it->same) printf("reproduced exactly\n");
   else printf("DIFFERS in %s\n  recorded %.400s\n  replayed %.400s\n", it->field, it->recorded, it->replayed);
   return 0;
@@ -101,15 +113,17 @@ int cmd_replay(call *c) {
   if (policy_registered(c, 0) != RUN) return EXIT_REFUSED;  /* --policy NAME of the registry */
   from_option(c, c->value[REPLAY_FROM], 0, &from);  /* replay_args has checked it */
   const char *src = c->in[0].data, *policy = c->value[REPLAY_POLICY];
-  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
+  cli_units cu;
+  int rc = cli_units_load(c->led, &cu);
+  if (rc) return refused(c->led, rc);
+  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL, &cu}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
   size_t differ = 0;
-  int rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
+  rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
   if (!rc && !sum.out.json) {
     if (src)
-      printf("%zu deficits under %s: charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64
-             ", bad debt %" PRId64 " -> %" PRId64 "; %zu decided differently\n",
-             sum.n, policy, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad,
-             sum.alt_bad, differ);
+      printf("%zu deficits under %s: %s; %zu decided differently\n", sum.n, policy,
+             changes_text(&cu, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad, sum.alt_bad),
+             differ);
     else
       printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
              sum.n - differ, differ);
@@ -120,6 +134,7 @@ int cmd_replay(call *c) {
     fprintf(sum.out.json ? stderr : stdout,
             "note: %zu record%s decided by another evaluator build (recorded %s build %.12s, now %s build %.12s)\n",
             sum.other, sum.other == 1 ? " was" : "s were", sum.lua, sum.build, sum.now_lua, sum.now_build);
+  cli_units_free(&cu);
   /* without --policy replay is a verification: a decision that differs fails it */
   return rc ? refused(c->led, rc) : (!src && differ ? EXIT_REFUSED : EXIT_DONE);
 }
@@ -131,19 +146,21 @@ const char *const figure_labels[] = {
     "Gini of charge / profit", "overshoot (notional)", "fund used", "bad debt",
     "split test: who paid most, in two", "split test: the halves pay more by"};
 
-void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len) {
+/* Amounts in the ledger's units (atoms without): out has SOCLOSS_TEXT_MAX bytes. */
+void figure_cell(const cli_units *cu, const socloss_sim_result *r, size_t row, char *out, size_t len) {
+  char t[SOCLOSS_TEXT_MAX];
   switch (row) {
     case 0: snprintf(out, len, "%zu", r->deficits); break;
     case 1: snprintf(out, len, "%zu", r->failed); break;
     case 2: snprintf(out, len, "%zu", r->charged); break;
-    case 3: snprintf(out, len, "%" PRId64, r->total_charged); break;
+    case 3: snprintf(out, len, "%s", amount_text(cu, r->total_charged, t)); break;
     case 4: snprintf(out, len, "%.4f", r->largest_share); break;
     case 5: snprintf(out, len, "%.4f", r->gini); break;
-    case 6: snprintf(out, len, "%" PRId64, r->overshoot); break;
-    case 7: snprintf(out, len, "%" PRId64, r->fund_draw); break;
-    case 8: snprintf(out, len, "%" PRId64, r->bad_debt); break;
+    case 6: snprintf(out, len, "%s", amount_text(cu, r->overshoot, t)); break;
+    case 7: snprintf(out, len, "%s", amount_text(cu, r->fund_draw, t)); break;
+    case 8: snprintf(out, len, "%s", amount_text(cu, r->bad_debt, t)); break;
     case 9: snprintf(out, len, "%s", r->split_account); break;
-    default: snprintf(out, len, "%" PRId64, r->split_delta); break;
+    default: snprintf(out, len, "%s", amount_text(cu, r->split_delta, t)); break;
   }
 }
 
@@ -190,10 +207,17 @@ int simulate_args(call *c, int argc, char **argv) {
   return RUN;
 }
 
-static void print_figures(const char *const *names, const socloss_sim_result *res, int n) {
+static void print_figures(const cli_units *cu, const char *const *names, const socloss_sim_result *res, int n) {
   int w = 18;  /* wider when a name needs it, so that columns never touch */
   for (int k = 0; k < n; k++)
     if ((int)strlen(names[k]) + 1 > w) w = (int)strlen(names[k]) + 1;
+  /* and, in units, when an amount does ("1,234,567.890000 USD") */
+  for (size_t row = 0; cu->u.asset[0] && row < FIGURES; row++)
+    for (int k = 0; k < n; k++) {
+      char cell[SOCLOSS_TEXT_MAX];
+      figure_cell(cu, &res[k], row, cell, sizeof cell);
+      if ((int)strlen(cell) + 1 > w) w = (int)strlen(cell) + 1;
+    }
   if (w > 66) w = 66;
   printf("%-36s", "");
   for (int k = 0; k < n; k++) printf("%*.*s", w, w - 1, names[k]);
@@ -201,8 +225,8 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
   for (size_t row = 0; row < FIGURES; row++) {
     printf("%-36s", figure_labels[row]);
     for (int k = 0; k < n; k++) {
-      char cell[96];
-      figure_cell(&res[k], row, cell, sizeof cell);
+      char cell[SOCLOSS_TEXT_MAX];
+      figure_cell(cu, &res[k], row, cell, sizeof cell);
       printf("%*s", w, cell);
     }
     printf("\n");
@@ -217,8 +241,50 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
 static const char *const share_keys[2] = {"\"largest_share\":", "\"gini\":"};
 #define SHARE_MARK "\"\\u0001\""
 
-static void print_figures_json(const char *const *files, const char *const *modes, const socloss_sim_result *res,
-                               int n) {
+/* What the policies logged while deciding, and why a deficit was not
+ * resolved: with --json, kept for each column's "log" ([{"deficit","text"}],
+ * one object an entry) and "failures" ([{"deficit","cause"}]); else on
+ * stderr as it comes, each on a line of its own marked with the column and
+ * the deficit: "log: pro_rata.lua sim:acct-7: TEXT", "not resolved:
+ * pro_rata.lua sim:acct-7: CAUSE". */
+typedef struct sim_log {
+  const char *label;
+  json_t *entries, *failures;  /* NULL: to stderr */
+} sim_log;
+
+static int keep_failure(void *ud, const char *deficit, const char *cause) {
+  sim_log *l = ud;
+  if (l->failures) {
+    json_t *e = json_object();
+    json_object_set_new(e, "deficit", json_text(deficit));
+    json_object_set_new(e, "cause", json_text(cause));
+    json_array_append_new(l->failures, e);
+  } else {
+    fprintf(stderr, "not resolved: %s %s: %s\n", l->label, deficit, cause);
+  }
+  return 0;
+}
+
+static int keep_log(void *ud, const char *deficit, const char *log) {
+  sim_log *l = ud;
+  for (const char *p = log; *p;) {
+    const char *nl = strchr(p, '\n');
+    int n = nl ? (int)(nl - p) : (int)strlen(p);
+    if (l->entries) {
+      json_t *e = json_object();
+      json_object_set_new(e, "deficit", json_text(deficit));
+      json_object_set_new(e, "text", json_stringn(p, (size_t)n));  /* the library's: valid UTF-8 */
+      json_array_append_new(l->entries, e);
+    } else {
+      fprintf(stderr, "log: %s %s: %.*s\n", l->label, deficit, n, p);
+    }
+    p += n + (nl != NULL);
+  }
+  return 0;
+}
+
+static void print_figures_json(const cli_units *cu, const char *const *files, const char *const *modes,
+                               const socloss_sim_result *res, json_t *const *logs, json_t *const *failures, int n) {
   json_t *doc = json_object(), *list = json_array();
   json_object_set_new(doc, "policies", list);
   for (int k = 0; k < n; k++) {
@@ -237,8 +303,11 @@ static void print_figures_json(const char *const *files, const char *const *mode
     json_object_set_new(split, "delta", json_integer(res[k].split_delta));
     json_object_set_new(o, "split", split);
     if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
+    json_object_set(o, "log", logs[k]);  /* added after 1.0: what the policy logged */
+    json_object_set(o, "failures", failures[k]);  /* added after 1.0: why a deficit was not resolved */
     json_array_append_new(list, o);
   }
+  add_units_key(doc, cu);
   char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(doc);
   const char *p = text ? text : "";
@@ -313,6 +382,7 @@ int cmd_simulate(call *c) {
   int modes = sim_modes(c->value[SIM_MODE]), cols = 0;
   socloss_sim_result res[2 * MAX_LIST];
   const char *colfile[2 * MAX_LIST], *colmode[2 * MAX_LIST];
+  json_t *logs[2 * MAX_LIST] = {NULL}, *failures[2 * MAX_LIST] = {NULL};
   char label[2 * MAX_LIST][80];
   const char *names[2 * MAX_LIST];
   /* Ctrl-C stops the run at the next deficit, not the process */
@@ -337,6 +407,14 @@ int cmd_simulate(call *c) {
       o.shock_market = shock ? market : NULL;
       o.shock_ppm = ppm;
       o.joint = m == 2;
+      /* the table and the report name a policy by its file name alone */
+      snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
+      logs[cols] = json_array();
+      failures[cols] = json_array();
+      sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL};
+      o.log = keep_log;
+      o.failed = keep_failure;
+      o.log_ud = &lg;
       sim_progress sp = {b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0};
       socloss_progress pg = {sizeof pg, sim_told, &sp};
       o.progress = &pg;
@@ -350,10 +428,10 @@ int cmd_simulate(call *c) {
         status = EXIT_INTERRUPTED;
       } else if (rc) {
         status = refused(c->led, rc);
+        json_decref(logs[cols]);
+        json_decref(failures[cols]);
         break;
       }
-      /* the table and the report name a policy by its file name alone */
-      snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
       names[cols] = label[cols];
       colmode[cols] = c->value[SIM_MODE] ? (m == 2 ? "joint" : "sequential") : NULL;
       colfile[cols++] = files[k];
@@ -361,17 +439,28 @@ int cmd_simulate(call *c) {
     free(src);
   }
   sigaction(SIGINT, &old_int, NULL);
-  if (status != EXIT_DONE && status != EXIT_INTERRUPTED) return status;
+  cli_units cu;
+  int have_units = 0;
+  if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
+    if ((rc = cli_units_load(c->led, &cu))) status = refused(c->led, rc);
+    else have_units = 1;
+  }
+  if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
+    if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, cols);
+    else print_figures(&cu, names, res, cols);
+  }
+  for (int k = 0; k < cols; k++) {
+    json_decref(logs[k]);
+    json_decref(failures[k]);
+  }
   nf = cols;
   files = colfile;
-  if (c->value[SIM_JSON]) print_figures_json(files, colmode, res, nf);
-  else print_figures(names, res, nf);
-  if (status == EXIT_INTERRUPTED) {
-    if (report) fputs("simulate: interrupted: no report written\n", stderr);
-    return status;
+  if (status == EXIT_INTERRUPTED && report) fputs("simulate: interrupted: no report written\n", stderr);
+  if (status == EXIT_DONE && report) {
+    char what[200];
+    snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
+    status = html_report(report, what, &cu, names, res, nf);
   }
-  if (!report) return EXIT_DONE;
-  char what[200];
-  snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
-  return html_report(report, what, names, res, nf);
+  if (have_units) cli_units_free(&cu);
+  return status;
 }

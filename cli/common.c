@@ -23,6 +23,7 @@ socloss *open_ledger(const call *c) {
   socloss_options_init(&o);
   o.create = c->cmd->flags & CREATES ? SOCLOSS_OPEN_CREATE_NEW : SOCLOSS_OPEN_EXISTING;
   o.unsafe_nosync = c->nosync;
+  o.units = c->units;  /* init --asset --decimals: checked before anything is made */
   /* no evaluator option: the library's own search (SOCLOSS_EVALUATOR, then
    * beside this program, then ../libexec from it) finds the one built or
    * installed with it */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "llog.h"
 
 static const eval_request *request_of(lua_State *L) {
   return lua_touserdata(L, lua_upvalueindex(1));
@@ -361,6 +362,81 @@ static int h_brackets(lua_State *L) {
   return 1;
 }
 
+/* ---- ADL scores --------------------------------------------------------- */
+
+/* Lua 5.4's integer arithmetic, which the scores were first written in:
+ * `*` and math.abs wrap around (math.abs(math.mininteger) is
+ * math.mininteger), math.max(a, b) is b only when a < b. */
+static int64_t lua_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static int64_t lua_abs(int64_t a) { return a < 0 ? (int64_t)(0u - (uint64_t)a) : a; }
+static int64_t lua_max(int64_t a, int64_t b) { return a < b ? b : a; }
+
+enum { SCORE_BITMEX, SCORE_BINANCE, SCORE_HYPERLIQUID, SCORE_PNL };
+
+/* Raises "score must be …, not 'KIND'", KIND as the sandbox's tostring shows
+ * it (a table is "table", never an address); built by concatenation so that
+ * a kind holding a NUL byte is shown whole, as the Lua `..` did. */
+static int unknown_score(lua_State *L) {
+  lua_settop(L, 1);  /* no argument at all is nil, and stays at index 1 */
+  luaL_where(L, 1);
+  lua_pushliteral(L, "score must be 'bitmex', 'binance', 'hyperliquid' or 'pnl', not '");
+  int t = lua_type(L, 1);
+  if (t == LUA_TSTRING) lua_pushvalue(L, 1);
+  else if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) luaL_tolstring(L, 1, NULL);
+  else if (t == LUA_TNIL) lua_pushliteral(L, "nil");
+  else lua_pushstring(L, luaL_typename(L, 1));
+  lua_pushliteral(L, "'");
+  lua_concat(L, 4);
+  return lua_error(L);
+}
+
+/* adl_score(kind, size, cost, upnl, equity, balance, mark): the ADL ranking
+ * score of every row, with leverage = |size x mark| / max(equity, 1).  Each
+ * double is what policies/adl.lua's Lua loop computed, the same IEEE
+ * operations in the same order (int64 -> double conversions where Lua's `/`
+ * made them), so a queue ordered by it is the one that loop gave.  "pnl"
+ * ranks the exact integers: an integer column. */
+static int h_adl_score(lua_State *L) {
+  static const char *const kinds[] = {"bitmex", "binance", "hyperliquid", "pnl"};
+  int kind = -1;
+  size_t len = 0;
+  const char *name = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+  for (int k = 0; name && k < 4; k++)
+    if (len == strlen(kinds[k]) && !memcmp(name, kinds[k], len)) kind = k;
+  if (kind < 0) return unknown_score(L);
+  operand ops[5] = {get_operand(L, 2), get_operand(L, 3), get_operand(L, 4), get_operand(L, 5), get_operand(L, 6)};
+  operand mk = get_operand(L, 7);
+  if (mk.v) return luaL_error(L, "adl_score: mark must be an integer, not a column");
+  size_t n = common_length(L, ops, 5);
+  if (n == SIZE_MAX) return luaL_error(L, "adl_score: at least one argument must be a column");
+  const operand *size = &ops[0], *cost = &ops[1], *upnl = &ops[2], *equity = &ops[3], *balance = &ops[4];
+  const int64_t mark = mk.s;
+  if (kind == SCORE_PNL) {
+    column *c = new_column(L, n, COL_INT);
+    for (size_t k = 0; k < n; k++) int_data(c)[k] = at(size, k) != 0 ? at(upnl, k) : 0;
+    return 1;
+  }
+  column *c = new_column(L, n, COL_FLOAT);
+  double *s = (double *)(c + 1);  /* rows with size 0 keep 0.0 */
+  for (size_t k = 0; k < n; k++) {
+    int64_t q = at(size, k);
+    if (q == 0) continue;
+    double lev = (double)lua_abs(lua_mul(q, mark)) / (double)lua_max(at(equity, k), 1);
+    if (kind == SCORE_BITMEX) {
+      /* PnL% x leverage in profit, PnL% / leverage in loss */
+      double pct = (double)at(upnl, k) / (double)lua_max(lua_abs(at(cost, k)), 1);
+      s[k] = pct > 0 ? pct * lev : pct / lev;
+    } else if (kind == SCORE_BINANCE) {
+      s[k] = (double)lua_max(0, at(upnl, k)) / (double)lua_max(1, at(balance, k)) * lev;
+    } else {
+      /* mark / entry for longs, entry / mark for shorts, x leverage */
+      double entry = (double)at(cost, k) / (double)q;
+      s[k] = q > 0 ? (double)mark / entry * lev : entry / (double)mark * lev;
+    }
+  }
+  return 1;
+}
+
 /* ---- actions ------------------------------------------------------------ */
 
 static actions *new_actions(lua_State *L, int fn, size_t cap) {
@@ -509,7 +585,10 @@ static const luaL_Reg helpers[] = {
     {"abs", h_abs},           {"muldiv", h_muldiv},   {"sum", h_sum},
     {"pro_rata", h_pro_rata}, {"waterfill", h_waterfill}, {"order", h_order},
     {"brackets", h_brackets}, {"haircuts", h_haircuts}, {"deleverage", h_deleverage},
-    {"find", h_find},         {"select", h_select},   {NULL, NULL}};
+    {"find", h_find},         {"select", h_select},   {"adl_score", h_adl_score},
+    /* socloss.log: the policy's own debugging output (llog.c) */
+    {"log", llog_log},
+    {NULL, NULL}};
 
 void lhelpers_open(lua_State *L, const eval_request *rq) {
   luaL_newmetatable(L, COLUMN_MT);

@@ -24,34 +24,14 @@
 --     "pnl"         upnl in atoms
 -- Scores are IEEE doubles computed in one fixed order (deterministic on any
 -- IEEE-754 machine); "pnl" ranks the exact integers.  An equity below 1
--- atom counts as 1.
+-- atom counts as 1.  They are the host's socloss.adl_score (docs/helpers.md),
+-- one column operation per market, no Lua loop over the candidates; any
+-- other score fails the call ("score must be 'bitmex', ... not 'X'").
 local sl = socloss
 
 local function score(ctx, m, kind)
-  local size, cost, upnl = ctx.size[m.market], ctx.cost[m.market], ctx.upnl[m.market]
-  if kind == "pnl" then return upnl end
-  local equity, balance = ctx.equity, ctx.balance
-  local s = sl.column(ctx.n, 0.0)
-  for i = 1, ctx.n do
-    local q = size[i]
-    if q ~= 0 then
-      local lev = math.abs(q * m.mark) / math.max(equity[i], 1)
-      local v
-      if kind == "bitmex" then
-        local pct = upnl[i] / math.max(math.abs(cost[i]), 1)
-        if pct > 0 then v = pct * lev else v = pct / lev end
-      elseif kind == "binance" then
-        v = math.max(0, upnl[i]) / math.max(1, balance[i]) * lev
-      elseif kind == "hyperliquid" then
-        local entry = cost[i] / q
-        if q > 0 then v = m.mark / entry * lev else v = entry / m.mark * lev end
-      else
-        error("score must be 'bitmex', 'binance', 'hyperliquid' or 'pnl', not '" .. tostring(kind) .. "'")
-      end
-      s[i] = v
-    end
-  end
-  return s
+  return sl.adl_score(kind, ctx.size[m.market], ctx.cost[m.market], ctx.upnl[m.market], ctx.equity,
+                      ctx.balance, m.mark)
 end
 
 return {

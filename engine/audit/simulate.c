@@ -63,7 +63,26 @@ typedef struct sim {
   const socloss_progress *pg; /* NULL: none */
   const event_run *er;        /* the run's event: how many are bankrupt */
   int stopped;                /* the callback said stop */
+  int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
+  void *log_ud;
 } sim;
+
+/* What a deficit's policy logged, to the caller (the first run only: the
+ * split test decides the same deficits again). */
+static int tell_log(sim *s, const socloss_resolution *r) {
+  if (!s->log || s->split || !r || !r->log || !*r->log) return SOCLOSS_OK;
+  return s->log(s->log_ud, r->id, r->log) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
+                                          : SOCLOSS_OK;
+}
+
+/* Why a deficit was not resolved, to the caller (the first run only). */
+static int tell_failure(sim *s, const char *deficit, const char *cause) {
+  if (!s->failed || s->split) return SOCLOSS_OK;
+  return s->failed(s->log_ud, deficit, cause && *cause ? cause : "the policy failed")
+             ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the failure callback")
+             : SOCLOSS_OK;
+}
 
 /* The account in two: half the balance, half of each position (the halves
  * of an odd size differ by one lot; cost goes with the lots, truncated). */
@@ -185,9 +204,12 @@ static int told(sim *s) {
 
 static int sim_after(sim *s, int code, const socloss_resolution *r) {
   s->out->deficits++;
+  int rc = tell_log(s, r);
+  if (rc) return rc;
   if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
     s->out->failed++;
-    return told(s);
+    rc = code == SOCLOSS_EPOLICY && r ? tell_failure(s, r->id, r->failure) : SOCLOSS_OK;
+    return rc ? rc : told(s);
   }
   if (code) return code;
   account_for(s, s->ml, r, s->fund_before);
@@ -201,6 +223,7 @@ static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { ret
 static int sim_each_joint(void *ud, const socloss_resolution *r) {
   sim *s = ud;
   account_for(s, s->ml, r, s->fund_before);
+  if (tell_log(s, r) != SOCLOSS_OK) return 1;
   if (!*r->account) return 0;
   s->out->deficits++;
   return told(s) != SOCLOSS_OK;
@@ -264,6 +287,9 @@ static int sim_txn(store_txn *t, void *ud) {
     if (!rc && s->joint && er.rc) {  /* the policy (and fallback) failed the event as a whole */
       o->deficits += er.sum.failed;
       o->failed += er.sum.failed;
+      const socloss_resolution *r = led->res && led->res->r.status ? &led->res->r : NULL;
+      rc = tell_log(s, r);
+      if (!rc) rc = tell_failure(s, "sim", r ? r->failure : NULL);
     }
     s->er = NULL;
   }
@@ -371,6 +397,9 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.shock_market = shock_market;
   s.shock_ppm = shock_ppm;
   s.joint = o.joint;
+  s.log = o.log;
+  s.failed = o.failed;
+  s.log_ud = o.log_ud;
   s.out = out;
   s.pg = o.progress && o.progress->fn ? o.progress : NULL;
   if (o.progress && o.progress->size < sizeof *o.progress)

@@ -57,10 +57,10 @@ succeeds db "replay --json --policy, a different decision" \
 succeeds db "replay --json --policy, a policy that fails now" \
   '{"seq":12,"id":"plain-1","account":"a","same":false,"field":"",'"$REC"$',"replayed":null}\n' \
   "$S" replay db --json --policy fail.lua
-FIG='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1000,"largest_share":1.250000,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0}'
+FIG='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1000,"largest_share":1.250000,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0},"log":[],"failures":[]'
 succeeds sim "simulate --json" '{"policies":[{"policy":"first.lua",'"$FIG"$'}]}\n' \
   "$S" simulate sim --policy first.lua --account a --json
-FIG2='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1250,"largest_share":1.388889,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0}'
+FIG2='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1250,"largest_share":1.388889,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0},"log":[],"failures":[]'
 succeeds sim "simulate --json, two policies" \
   '{"policies":[{"policy":"first.lua",'"$FIG2"'},{"policy":"./first.lua",'"$FIG2"$'}]}\n' \
   "$S" simulate sim --policy first.lua --policy ./first.lua --shock BTC:-10 --json

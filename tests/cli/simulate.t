@@ -17,7 +17,7 @@ run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --policy "$policies/adl
   --params '{"score":"pnl","fund_first":false}' --json
 is "$RC" 0 "simulate two policies on a 20% fall"
 text want <<'EOF2'
-{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":1}},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":960,"largest_share":0.600000,"gini":0.285714,"overshoot":0,"fund_draw":0,"bad_debt":540,"split":{"account":"p","delta":0}}]}
+{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":1},"log":[],"failures":[]},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":960,"largest_share":0.600000,"gini":0.285714,"overshoot":0,"fund_draw":0,"bad_debt":540,"split":{"account":"p","delta":0},"log":[],"failures":[]}]}
 EOF2
 is "$OUT" "${want//POL/$policies}" "the figures, exactly"
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20
