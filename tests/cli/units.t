@@ -203,10 +203,10 @@ ok "the report names the chart's unit" grep -q 'Total charged (USD)' r.html
 ok "the report's table shows dollars" grep -q '<td>0.10 USD</td>' r.html
 ok "the report's bar is labelled in dollars" grep -q '>0.10 USD</text>' r.html
 run "$S" simulate R --policy pro_rata --account a --json
-like "$OUT" '"total_charged":10,.*"split":\{"account":"b","delta":-1\}\}\],"units":\{"asset":"USD","decimals":2\}\}' \
+like "$OUT" '"total_charged":10,.*"split":\{"account":"b","delta":-1\},"log":\[\],"failures":\[\]\}\],"units":\{"asset":"USD","decimals":2\}\}' \
   "simulate --json: atoms, and the units once"
 run "$S" resolve R a --id d1 --policy pro_rata --dry-run --json
-like "$OUT" '"equity":-10,.*"haircuts":\[\{"account":"b","amount":4\},\{"account":"c","amount":3\},\{"account":"d","amount":3\}\],.*"rules":2,"units":\{"asset":"USD","decimals":2\}\}' \
+like "$OUT" '"equity":-10,.*"haircuts":\[\{"account":"b","amount":4\},\{"account":"c","amount":3\},\{"account":"d","amount":3\}\],.*"rules":2,"log":\[\],"units":\{"asset":"USD","decimals":2\}\}' \
   "resolve --json: atoms, and the units"
 run "$S" resolve R a --id d1 --policy pro_rata
 HASH=$(sed -n 's/.*policy pro_rata (\([0-9a-f]*\)).*/\1/p' <<<"$OUT")
