@@ -663,6 +663,14 @@ SOCLOSS_API int socloss_format_size(const socloss_lot *lot, int64_t lots, char *
 
 /* ---- Replay ------------------------------------------------------------ */
 
+/* What one account pays in one deficit (or joint event): its haircuts plus
+ * the transfers of its deleverage closes (a record under rules 1 names no
+ * transfer: its closes count 0), as recorded and as decided again. */
+typedef struct socloss_replay_account {
+  const char *account;
+  int64_t recorded, replayed;
+} socloss_replay_account;
+
 typedef struct socloss_replay_item {
   uint64_t seq;               /* the deficit's journal record */
   const char *id, *account;
@@ -682,6 +690,11 @@ typedef struct socloss_replay_item {
   const char *lua_release, *build_id;
   const char *now_lua_release, *now_build_id;
   int other_build;
+  /* (added at the end) Who pays differently: the accounts whose charge (see
+   * socloss_replay_account) differs between the two decisions, in account-id
+   * order; none when the policy fails now.  Valid during the callback. */
+  size_t naccounts;
+  const socloss_replay_account *accounts;
 } socloss_replay_item;
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
