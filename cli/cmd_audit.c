@@ -36,6 +36,17 @@ typedef struct replay_out {
   const cli_units *cu;  /* amounts in the ledger's units */
 } replay_out;
 
+/* [{"account","recorded","replayed","delta"}]: delta is replayed - recorded,
+ * what switching costs the account (< 0: it pays less). */
+static json_t *accounts_json(const socloss_replay_account *a, size_t n) {
+  json_t *list = json_array();
+  for (size_t k = 0; k < n; k++)
+    json_array_append_new(list, json_pack("{s:o,s:I,s:I,s:I}", "account", json_text(a[k].account), "recorded",
+                                          (json_int_t)a[k].recorded, "replayed", (json_int_t)a[k].replayed, "delta",
+                                          (json_int_t)(a[k].replayed - a[k].recorded)));
+  return list;
+}
+
 static int print_replayed(void *ud, const socloss_replay_item *it) {
   replay_out *o = ud;
   if (o->json) {
@@ -50,6 +61,7 @@ static int print_replayed(void *ud, const socloss_replay_item *it) {
     json_object_set_new(x, "field", json_text(it->field));
     json_object_set_new(x, "recorded", rec ? rec : json_null());
     json_object_set_new(x, "replayed", alt ? alt : json_null());
+    json_object_set_new(x, "accounts", accounts_json(it->accounts, it->naccounts));  /* added after 1.0 */
     add_units_key(x, o->cu);
     json_print(x);
     putchar('\n');
@@ -73,6 +85,7 @@ typedef struct replay_sum {
   int64_t rec_charged, alt_charged, rec_bad, alt_bad, rec_fund, alt_fund;
   size_t other;  /* records decided by another evaluator build; the first one's and this one's: */
   char lua[65], build[65], now_lua[65], now_build[65];
+  json_t *who;  /* account -> [recorded, replayed], summed over the deficits where they differ */
 } replay_sum;
 
 /* Text from a journal shown on a terminal: printable ASCII only. */
@@ -97,7 +110,85 @@ static int sum_replayed(void *ud, const socloss_replay_item *it) {
   s->alt_bad += it->replayed_bad_debt;
   s->rec_fund += it->recorded_fund_draw;
   s->alt_fund += it->replayed_fund_draw;
+  for (size_t k = 0; k < it->naccounts; k++) {
+    const socloss_replay_account *a = &it->accounts[k];
+    json_t *pair = json_object_get(s->who, a->account);
+    if (!pair) json_object_set_new(s->who, a->account, pair = json_pack("[II]", (json_int_t)0, (json_int_t)0));
+    if (!pair) return 1;  /* out of memory: the replay stops */
+    json_array_set_new(pair, 0, json_integer(json_integer_value(json_array_get(pair, 0)) + a->recorded));
+    json_array_set_new(pair, 1, json_integer(json_integer_value(json_array_get(pair, 1)) + a->replayed));
+  }
   return print_replayed(&s->out, it);
+}
+
+/* The accounts whose charges, summed over the replay, differ: *n of them,
+ * in account-id order (the strings are s->who's keys). */
+static socloss_replay_account *who_totals(const replay_sum *s, size_t *n) {
+  socloss_replay_account *v = malloc((json_object_size(s->who) + 1) * sizeof *v);
+  *n = 0;
+  if (!v) return NULL;
+  const char *key;
+  json_t *pair;
+  json_object_foreach(s->who, key, pair) {
+    int64_t rec = json_integer_value(json_array_get(pair, 0)), alt = json_integer_value(json_array_get(pair, 1));
+    if (rec != alt) v[(*n)++] = (socloss_replay_account){key, rec, alt};
+  }
+  return v;
+}
+
+static int by_id(const void *a, const void *b) {
+  return strcmp(((const socloss_replay_account *)a)->account, ((const socloss_replay_account *)b)->account);
+}
+
+/* the largest change first; among equal ones, account-id order */
+static int by_change(const void *a, const void *b) {
+  const socloss_replay_account *x = a, *y = b;
+  int64_t dx = x->replayed - x->recorded, dy = y->replayed - y->recorded;
+  int64_t ax = dx < 0 ? -dx : dx, ay = dy < 0 ? -dy : dy;
+  return ax != ay ? (ax < ay ? 1 : -1) : strcmp(x->account, y->account);
+}
+
+/* replay --json's last line: {"totals":{...}} */
+static void print_totals(const replay_sum *s, size_t differ, const socloss_replay_account *v, size_t n) {
+  json_t *t = json_object(), *o = json_object();
+  json_object_set_new(t, "deficits", json_integer((json_int_t)s->n));
+  json_object_set_new(t, "differ", json_integer((json_int_t)differ));
+  json_object_set_new(t, "recorded", json_pack("{s:I,s:I,s:I}", "charged", (json_int_t)s->rec_charged, "fund_draw",
+                                               (json_int_t)s->rec_fund, "bad_debt", (json_int_t)s->rec_bad));
+  json_object_set_new(t, "replayed", json_pack("{s:I,s:I,s:I}", "charged", (json_int_t)s->alt_charged, "fund_draw",
+                                               (json_int_t)s->alt_fund, "bad_debt", (json_int_t)s->alt_bad));
+  json_object_set_new(t, "accounts", accounts_json(v, n));
+  json_object_set_new(o, "totals", t);
+  add_units_key(o, s->out.cu);
+  json_print(o);
+  putchar('\n');
+}
+
+/* The text's "who pays differently": the WHO_TOP accounts that would pay
+ * most more, then the WHO_TOP that would pay most less. */
+#define WHO_TOP 5
+static void print_who(const cli_units *cu, socloss_replay_account *v, size_t n) {
+  size_t more = 0, less = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (v[k].replayed > v[k].recorded) more++;
+    else less++;
+  }
+  printf("who pays differently: %zu account%s (%zu more, %zu less); the %d largest changes each way:\n", n,
+         n == 1 ? "" : "s", more, less, WHO_TOP);
+  qsort(v, n, sizeof *v, by_change);
+  for (int side = 0; side < 2; side++) {
+    int shown = 0;
+    for (size_t k = 0; k < n && shown < WHO_TOP; k++) {
+      int64_t d = v[k].replayed - v[k].recorded;
+      if ((side == 0) != (d > 0)) continue;
+      char t[3][SOCLOSS_TEXT_MAX];
+      char sid[SOCLOSS_ID_MAX + 1];
+      keep_printable(sid, sizeof sid, v[k].account);
+      printf("  pays %s %s: %s -> %s (%s%s)\n", side ? "less" : "more", sid, amount_text(cu, v[k].recorded, t[0]),
+             amount_text(cu, v[k].replayed, t[1]), d > 0 ? "+" : "", amount_text(cu, d, t[2]));
+      shown++;
+    }
+  }
 }
 
 int replay_args(call *c, int argc, char **argv) {
@@ -116,15 +207,21 @@ int cmd_replay(call *c) {
   cli_units cu;
   int rc = cli_units_load(c->led, &cu);
   if (rc) return refused(c->led, rc);
-  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL, &cu}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
-  size_t differ = 0;
-  rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
+  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL, &cu}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", "",
+                    json_object()};
+  size_t differ = 0, nwho = 0;
+  rc = sum.who ? socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ)
+               : SOCLOSS_ENOMEM;
+  socloss_replay_account *who = rc ? NULL : who_totals(&sum, &nwho);
+  if (who) qsort(who, nwho, sizeof *who, by_id);
+  if (!rc && sum.out.json) print_totals(&sum, differ, who, nwho);  /* added after 1.0 */
   if (!rc && !sum.out.json) {
-    if (src)
+    if (src) {
       printf("%zu deficits under %s: %s; %zu decided differently\n", sum.n, policy,
              changes_text(&cu, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad, sum.alt_bad),
              differ);
-    else
+      if (nwho) print_who(&cu, who, nwho);
+    } else
       printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
              sum.n - differ, differ);
   }
@@ -134,6 +231,8 @@ int cmd_replay(call *c) {
     fprintf(sum.out.json ? stderr : stdout,
             "note: %zu record%s decided by another evaluator build (recorded %s build %.12s, now %s build %.12s)\n",
             sum.other, sum.other == 1 ? " was" : "s were", sum.lua, sum.build, sum.now_lua, sum.now_build);
+  free(who);
+  json_decref(sum.who);
   cli_units_free(&cu);
   /* without --policy replay is a verification: a decision that differs fails it */
   return rc ? refused(c->led, rc) : (!src && differ ? EXIT_REFUSED : EXIT_DONE);

@@ -226,6 +226,20 @@ run "$S" replay R --policy pro_rata
 is "$RC|$OUT" '0|record 14 deficit d1 (a): charged 0.10 USD -> 0.10 USD, fund 0.00 USD -> 0.00 USD, bad debt 0.00 USD -> 0.00 USD (same decision)
 1 deficits under pro_rata: charged 0.10 USD -> 0.10 USD, fund 0.00 USD -> 0.00 USD, bad debt 0.00 USD -> 0.00 USD; 0 decided differently'$'\n' \
   "replay --policy: in dollars"
+# who pays differently, in dollars: first.lua charges the whole 0.10 USD to
+# the first candidate, b; pro_rata charged b 4, c 3, d 3 atoms: b pays 6 more
+# (0.04 -> 0.10 USD), c and d 3 less each (0.03 -> 0.00 USD); the largest
+# change first, equal ones in id order
+printf '%s\n' 'return { name = "first", haircut = function(ctx)' \
+  '  return { { account = ctx.account[1], amount = ctx.deficit.shortfall } } end }' > first.lua
+run "$S" replay R --policy first.lua
+is "$RC|$(printf '%s' "$OUT" | tail -n 4)" '0|who pays differently: 3 accounts (1 more, 2 less); the 5 largest changes each way:
+  pays more b: 0.04 USD -> 0.10 USD (+0.06 USD)
+  pays less c: 0.03 USD -> 0.00 USD (-0.03 USD)
+  pays less d: 0.03 USD -> 0.00 USD (-0.03 USD)' "replay --policy: who pays differently, in dollars"
+run "$S" replay R --policy first.lua --json
+like "$(printf '%s' "$OUT" | tail -n 1)" '^\{"totals":\{"deficits":1,"differ":1,"recorded":\{"charged":10,"fund_draw":0,"bad_debt":0\},"replayed":\{"charged":10,"fund_draw":0,"bad_debt":0\},"accounts":\[\{"account":"b","recorded":4,"replayed":10,"delta":6\},\{"account":"c","recorded":3,"replayed":0,"delta":-3\},\{"account":"d","recorded":3,"replayed":0,"delta":-3\}\]\},"units":\{"asset":"USD","decimals":2\}\}$' \
+  "replay --json: the totals line in atoms, per account, and the units"
 run "$S" replay R --json
 like "$OUT" '^\{"seq":14,"id":"d1","account":"a","same":true,.*,"units":\{"asset":"USD","decimals":2\}\}' "replay --json: the units added"
 
