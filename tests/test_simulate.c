@@ -105,6 +105,14 @@ static void progress_and_stop(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* Who paid: "account charge/profit;" per call of the charge callback. */
+static int on_charge(void *ud, const char *account, int64_t charge, int64_t profit) {
+  char *text = ud;
+  size_t n = strlen(text);
+  snprintf(text + n, 256 - n, "%s %lld/%lld;", account, (long long)charge, (long long)profit);
+  return 0;
+}
+
 int main(void) {
   progress_and_stop();
   char dir[64];
@@ -135,6 +143,20 @@ int main(void) {
   ok(!strcmp(s.split_account, "p") && s.split_delta == 1, "split test: p in two pays 1 atom more (%s, %lld)",
      s.split_account, (long long)s.split_delta);
 
+  /* the same run, told who paid: p 933 of its 1000 profit, q 100 of 1000,
+   * r 467 of 500 (the split test's run is not told) */
+  char who[256] = "";
+  socloss_sim_options so;
+  socloss_sim_options_init(&so);
+  so.policy = pr;
+  so.policy_len = len;
+  so.shock_market = "BTC";
+  so.shock_ppm = -200000;
+  so.charge = on_charge;
+  so.log_ud = who;
+  is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "pro_rata again, with the charge callback");
+  is_str(who, "p 933/1000;q 100/1000;r 467/500;", "each account charged, in id order, with its profit");
+
   /* p alone is not bankrupt: nothing to resolve */
   is(socloss_simulate(led, pr, len, NULL, "p", NULL, 0, &s), SOCLOSS_OK, "one account, not bankrupt");
   ok(s.deficits == 1 && s.failed == 1 && s.charged == 0, "counted as not resolved");
@@ -158,6 +180,13 @@ int main(void) {
   ok(!strcmp(s.split_account, "p") && s.split_delta == 0, "split test: p's halves (5 lots each) give up the same 600");
   ok(s.overshoot == 160 && s.fund_draw == 540 && s.bad_debt == 0, "overshoot 2 lots x 80 = 160 (%lld), the fund 540",
      (long long)s.overshoot);
+  /* what the closes cost their holders, per account: p 600, q 60, r 300 */
+  who[0] = 0;
+  so.policy = adl;
+  so.policy_len = len;
+  so.params = "{\"fund_first\":false,\"score\":\"pnl\"}";
+  is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "adl again, with the charge callback");
+  is_str(who, "p 600/1000;q 60/1000;r 300/500;", "the closes' cost, per account");
   is(socloss_simulate(led, adl, len, "{\"score\":\"pnl\"}", NULL, "BTC", -200000, &s), SOCLOSS_OK, "adl, fund first");
   ok(s.overshoot == 0 && s.total_charged == 840 && s.fund_draw == 660,
      "14 lots give up 840, the fund pays the other 660, no overshoot");

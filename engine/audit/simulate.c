@@ -65,6 +65,7 @@ typedef struct sim {
   int stopped;                /* the callback said stop */
   int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
   int (*failed)(void *ud, const char *deficit, const char *cause);
+  int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
   void *log_ud;
 } sim;
 
@@ -329,6 +330,12 @@ static int sim_txn(store_txn *t, void *ud) {
   o->gini = k && sum > 0 ? 2 * weighted / ((double)k * sum) - ((double)k + 1) / (double)k : 0;
   o->total_charged = total > INT64_MAX ? INT64_MAX : (int64_t)total;
   free(share);
+  /* who paid, to the caller (the first run only) */
+  for (size_t i = 0; s->charge && !s->split && i < s->n; i++) {
+    __int128 c = s->accts[i].charge;
+    if (c > 0 && s->charge(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit))
+      return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the charge callback");
+  }
   if (stopped)
     return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", o->deficits);
   return SOCLOSS_OK;  /* store_write_discard keeps nothing */
@@ -399,6 +406,7 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.joint = o.joint;
   s.log = o.log;
   s.failed = o.failed;
+  s.charge = o.charge;
   s.log_ud = o.log_ud;
   s.out = out;
   s.pg = o.progress && o.progress->fn ? o.progress : NULL;

@@ -773,6 +773,13 @@ typedef struct socloss_sim_options {
    * stops the simulation: SOCLOSS_ESTOP, with *out holding the figures of
    * the deficits resolved so far (no split test).  NULL: none. */
   const socloss_progress *progress;
+  /* (added at the end) Who pays: called, when set, once the run's figures
+   * are known (also for a run the progress callback stopped), with each
+   * account the run charged (charge > 0: its haircuts plus what its closes
+   * cost it, as total_charged counts them), in account-id order, and its
+   * gross profit before the first deficit; with log_ud; not for the split
+   * test's run.  Return non-zero to stop: SOCLOSS_ESTOP. */
+  int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
 } socloss_sim_options;
 
 /* Zeroes the options and sets o->size (forward compatible). */
