@@ -41,6 +41,15 @@ int parse_args(call *c, int argc, char **argv, const opt *opts, int minpos, int 
       }
       if (k < 0) return usage(c, "unknown option '%s'", a);
       if (opts[k].values && i + 1 >= argc) return usage(c, "option %s needs a value", a);
+      if (opts[k].values == WITH_LAST) {
+        const char *list = a;  /* the list option it goes with */
+        for (int j = 0; opts[j].name; j++)
+          if (opts[j].values > 1) list = opts[j].name;
+        if (!c->nlist) return usage(c, "%s goes after the %s it is for", a, list);
+        if (c->with[c->nlist - 1]) return usage(c, "%s given twice for '%s'", a, c->list[c->nlist - 1]);
+        c->with[c->nlist - 1] = argv[++i];
+        continue;
+      }
       if (opts[k].values <= 1) {
         c->value[k] = opts[k].values ? argv[++i] : "";
       } else {

@@ -43,11 +43,13 @@ typedef struct command {
 /* An option a command takes, in a list ended by a NULL name. */
 typedef struct opt {
   const char *name;    /* "--json" */
-  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list) */
+  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list);
+                          WITH_LAST: a value for the list's last value so far (call.with) */
   const char *plural;  /* with N > 1: what "at most N ..." counts */
 } opt;
 
-#define MAX_OPTS 8    /* the longest option list of a command */
+#define MAX_OPTS 12   /* the longest option list of a command */
+#define WITH_LAST -1  /* opt.values: "--with JSON" after a "--policy FILE" */
 #define MAX_LIST 16   /* the most values a list option takes */
 #define MAX_POS 256   /* the most positional arguments (test's files) */
 
@@ -58,6 +60,7 @@ typedef struct call {
   const char *value[MAX_OPTS];  /* each option's value in the order of its list: "" for a flag, NULL when not given */
   const char *list[MAX_LIST];   /* the values of the option that may be given more than once */
   int nlist;
+  const char *with[MAX_LIST];   /* with[k]: the WITH_LAST option's value given after list[k], or NULL */
   const char *pos[MAX_POS];     /* the positional arguments */
   int npos;
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */

@@ -264,12 +264,13 @@ void figure_cell(const cli_units *cu, const socloss_sim_result *r, size_t row, c
 }
 
 /* --policy is the list option (call.list): the policies side by side. */
-enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE };
+/* --with JSON after a --policy: its params (call.with). */
+enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE, SIM_WITH };
 static const opt simulate_opts[] = {
     [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
     [SIM_SHOCK] = {"--shock", 1, NULL}, [SIM_PARAMS] = {"--params", 1, NULL},
     [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL},
-    [SIM_MODE] = {"--mode", 1, NULL}, {NULL, 0, NULL}};
+    [SIM_MODE] = {"--mode", 1, NULL}, [SIM_WITH] = {"--with", WITH_LAST, NULL}, {NULL, 0, NULL}};
 
 /* --mode: which event modes run, as a bit set: 1 sequential, 2 joint. */
 static int sim_modes(const char *mode) {
@@ -349,6 +350,7 @@ static const char *const share_keys[2] = {"\"largest_share\":", "\"gini\":"};
 typedef struct sim_log {
   const char *label;
   json_t *entries, *failures;  /* NULL: to stderr */
+  json_t *charges;             /* who paid: account -> [charge, profit] */
 } sim_log;
 
 static int keep_failure(void *ud, const char *deficit, const char *cause) {
@@ -382,8 +384,80 @@ static int keep_log(void *ud, const char *deficit, const char *log) {
   return 0;
 }
 
+/* Who a column charged: account -> [charge, profit] (the charge callback's). */
+static int keep_charge(void *ud, const char *account, int64_t charge, int64_t profit) {
+  sim_log *l = ud;
+  json_t *pair = json_pack("[II]", (json_int_t)charge, (json_int_t)profit);
+  /* a key only, never written out (json_text writes the id): no UTF-8 check */
+  return !pair || json_object_set_new_nocheck(l->charges, account, pair);
+}
+
+static int64_t charge_in(json_t *charges, const char *account) {
+  return json_integer_value(json_array_get(json_object_get(charges, account), 0));
+}
+
+/* A column's top payers: the SIM_TOP accounts charged most (equal ones in
+ * id order), [{"account","charge","profit"}]. */
+#define SIM_TOP 10
+typedef struct payer {
+  const char *account;
+  int64_t charge, profit;
+} payer;
+
+static int by_charge(const void *a, const void *b) {
+  const payer *x = a, *y = b;
+  return x->charge != y->charge ? (x->charge < y->charge ? 1 : -1) : strcmp(x->account, y->account);
+}
+
+static json_t *top_payers(json_t *charges) {
+  size_t n = 0;
+  payer *v = malloc((json_object_size(charges) + 1) * sizeof *v);
+  json_t *list = json_array();
+  if (!v) return list;
+  const char *key;
+  json_t *pair;
+  json_object_foreach(charges, key, pair) {
+    v[n++] = (payer){key, json_integer_value(json_array_get(pair, 0)), json_integer_value(json_array_get(pair, 1))};
+  }
+  qsort(v, n, sizeof *v, by_charge);
+  for (size_t k = 0; k < n && k < SIM_TOP; k++)
+    json_array_append_new(list, json_pack("{s:o,s:I,s:I}", "account", json_text(v[k].account), "charge",
+                                          (json_int_t)v[k].charge, "profit", (json_int_t)v[k].profit));
+  free(v);
+  return list;
+}
+
+/* The accounts a column charges differently from the first, in id order:
+ * *n of them, recorded = the first column's charge, replayed = this one's
+ * (the strings are the maps' keys). */
+static socloss_replay_account *charges_vs(json_t *first, json_t *col, size_t *n) {
+  socloss_replay_account *v = malloc((json_object_size(first) + json_object_size(col) + 1) * sizeof *v);
+  *n = 0;
+  if (!v) return NULL;
+  const char *key;
+  json_t *pair;
+  json_object_foreach(first, key, pair) {
+    int64_t a = json_integer_value(json_array_get(pair, 0)), b = charge_in(col, key);
+    if (a != b) v[(*n)++] = (socloss_replay_account){key, a, b};
+  }
+  json_object_foreach(col, key, pair) {  /* charged only here */
+    if (!json_object_get(first, key)) v[(*n)++] = (socloss_replay_account){key, 0, json_integer_value(json_array_get(pair, 0))};
+  }
+  qsort(v, *n, sizeof *v, by_id);
+  return v;
+}
+
+/* What each column adds to --json beside its figures (added after 1.0). */
+typedef struct sim_col {
+  const char *label;   /* as the table's column */
+  char hash[65];       /* the policy's SHA-256 */
+  const char *params;  /* as given, or NULL */
+  json_t *charges;     /* account -> [charge, profit] */
+} sim_col;
+
 static void print_figures_json(const cli_units *cu, const char *const *files, const char *const *modes,
-                               const socloss_sim_result *res, json_t *const *logs, json_t *const *failures, int n) {
+                               const socloss_sim_result *res, json_t *const *logs, json_t *const *failures,
+                               const sim_col *col, int n) {
   json_t *doc = json_object(), *list = json_array();
   json_object_set_new(doc, "policies", list);
   for (int k = 0; k < n; k++) {
@@ -404,9 +478,32 @@ static void print_figures_json(const cli_units *cu, const char *const *files, co
     if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
     json_object_set(o, "log", logs[k]);  /* added after 1.0: what the policy logged */
     json_object_set(o, "failures", failures[k]);  /* added after 1.0: why a deficit was not resolved */
+    /* added after 1.0: the column's label, the policy's hash and params,
+     * its top payers */
+    json_object_set_new(o, "label", json_text(col[k].label));
+    json_object_set_new(o, "hash", json_string(col[k].hash));
+    json_t *params = col[k].params ? json_loads(col[k].params, 0, NULL) : NULL;  /* the library checked it */
+    json_object_set_new(o, "params", params ? params : json_object());
+    json_object_set_new(o, "accounts", top_payers(col[k].charges));
     json_array_append_new(list, o);
   }
   add_units_key(doc, cu);
+  /* added after 1.0: per column after the first, the accounts it charges
+   * differently from the first */
+  json_t *diffs = json_array();
+  for (int k = 1; k < n; k++) {
+    size_t nd;
+    socloss_replay_account *v = charges_vs(col[0].charges, col[k].charges, &nd);
+    json_t *accts = json_array();
+    for (size_t i = 0; v && i < nd; i++)
+      json_array_append_new(accts, json_pack("{s:o,s:I,s:I,s:I}", "account", json_text(v[i].account), "first",
+                                             (json_int_t)v[i].recorded, "charge", (json_int_t)v[i].replayed, "delta",
+                                             (json_int_t)(v[i].replayed - v[i].recorded)));
+    free(v);
+    json_array_append_new(diffs, json_pack("{s:o,s:o,s:o}", "policy", json_text(col[k].label), "first",
+                                           json_text(col[0].label), "accounts", accts));
+  }
+  json_object_set_new(doc, "differences", diffs);
   char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(doc);
   const char *p = text ? text : "";
@@ -467,6 +564,24 @@ static int sim_told(void *ud, const char *phase, uint64_t done, uint64_t total) 
   return interrupted;
 }
 
+/* Columns that would share a label (one policy under two --with, or two
+ * files of one name) are told apart by the file's name, the params and the
+ * hash's first 8 digits: "pro_rata.lua {\"x\":1} 1a2b3c4d" (then " seq" or
+ * " joint" with --mode both). */
+static void label_apart(char (*label)[80], const sim_col *col, const char *const *file, const char *const *mode,
+                        int n, int both) {
+  int same[2 * MAX_LIST] = {0};
+  for (int k = 0; k < n; k++)
+    for (int j = 0; j < n; j++)
+      if (j != k && !strcmp(label[k], label[j])) same[k] = 1;
+  for (int k = 0; k < n; k++) {
+    if (!same[k]) continue;
+    const char *b = strrchr(file[k], '/');
+    snprintf(label[k], sizeof label[k], "%s %s %.8s%s", b ? b + 1 : file[k], col[k].params ? col[k].params : "{}",
+             col[k].hash, !both ? "" : strcmp(mode[k], "joint") ? " seq" : " joint");
+  }
+}
+
 int cmd_simulate(call *c) {
   const char *const *files = c->list;
   const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
@@ -482,6 +597,8 @@ int cmd_simulate(call *c) {
   socloss_sim_result res[2 * MAX_LIST];
   const char *colfile[2 * MAX_LIST], *colmode[2 * MAX_LIST];
   json_t *logs[2 * MAX_LIST] = {NULL}, *failures[2 * MAX_LIST] = {NULL};
+  sim_col col[2 * MAX_LIST];
+  memset(col, 0, sizeof col);
   char label[2 * MAX_LIST][80];
   const char *names[2 * MAX_LIST];
   /* Ctrl-C stops the run at the next deficit, not the process */
@@ -501,7 +618,7 @@ int cmd_simulate(call *c) {
       socloss_sim_options_init(&o);
       o.policy = src;
       o.policy_len = len;
-      o.params = c->value[SIM_PARAMS];
+      o.params = c->with[k] ? c->with[k] : c->value[SIM_PARAMS];  /* its own --with, else --params */
       o.account = account;
       o.shock_market = shock ? market : NULL;
       o.shock_ppm = ppm;
@@ -510,9 +627,14 @@ int cmd_simulate(call *c) {
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
       logs[cols] = json_array();
       failures[cols] = json_array();
-      sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL};
+      col[cols].charges = json_object();
+      col[cols].params = o.params;
+      socloss_policy_hash(src, len, col[cols].hash);
+      sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL,
+                    col[cols].charges};
       o.log = keep_log;
       o.failed = keep_failure;
+      o.charge = keep_charge;
       o.log_ud = &lg;
       sim_progress sp = {b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0};
       socloss_progress pg = {sizeof pg, sim_told, &sp};
@@ -529,6 +651,7 @@ int cmd_simulate(call *c) {
         status = refused(c->led, rc);
         json_decref(logs[cols]);
         json_decref(failures[cols]);
+        json_decref(col[cols].charges);
         break;
       }
       names[cols] = label[cols];
@@ -538,6 +661,8 @@ int cmd_simulate(call *c) {
     free(src);
   }
   sigaction(SIGINT, &old_int, NULL);
+  label_apart(label, col, colfile, colmode, cols, modes == 3);
+  for (int k = 0; k < cols; k++) col[k].label = label[k];
   cli_units cu;
   int have_units = 0;
   if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
@@ -545,12 +670,13 @@ int cmd_simulate(call *c) {
     else have_units = 1;
   }
   if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
-    if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, cols);
+    if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, col, cols);
     else print_figures(&cu, names, res, cols);
   }
   for (int k = 0; k < cols; k++) {
     json_decref(logs[k]);
     json_decref(failures[k]);
+    json_decref(col[k].charges);
   }
   nf = cols;
   files = colfile;

@@ -103,8 +103,8 @@ static const command commands[] = {
      "With --policy: what that policy would have decided, deficit by deficit and\n"
      "in total, the recorded history going on as it happened.\n"},
     {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
-     "socloss simulate DB --policy POLICY [--policy POLICY...] (--account X | --shock MARKET:PCT) "
-     "[--params JSON] [--json] [--report FILE.html]",
+     "socloss simulate DB --policy POLICY [--with JSON] [--policy POLICY [--with JSON]...] "
+     "(--account X | --shock MARKET:PCT) [--params JSON] [--json] [--report FILE.html]",
      "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
      "price shock causes (resolved in account-id order), under each policy side by\n"
      "side, with fairness figures: accounts charged, total charged, the largest\n"
@@ -112,6 +112,7 @@ static const command commands[] = {
      "as a share of profit, notional deleveraged beyond what the shortfall needed\n"
      "(overshoot), fund used, bad debt, and a split test: the account that paid\n"
      "most, split in two halves, and how much more the halves pay together.\n"
+     "--with after a --policy: that policy's params (--params: the others').\n"
      "--report writes them as an HTML page with inline SVG charts (no network).\n"},
     {"test", test_args, cmd_test, 0,
      "socloss test FILE_test.lua...",

@@ -480,6 +480,10 @@ typedef int (*socloss_policy_cb)(void *ud, const socloss_policy_info *p);
  * entry in *out).  Journaled. */
 SOCLOSS_API int socloss_policy_add(socloss *led, const char *source, size_t len,
                                    socloss_policy_info *out);
+/* (added after 1.0) The hash a policy source is known by (its SHA-256, 64
+ * hex digits and a NUL into out), as socloss_policy_info.hash: to name a
+ * policy read from a file as the registry and the journal name it. */
+SOCLOSS_API void socloss_policy_hash(const char *source, size_t len, char out[65]);
 /* The registry by name, then version. */
 SOCLOSS_API int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud);
 /* A registered policy by NAME (its latest version), NAME@VERSION, or hash

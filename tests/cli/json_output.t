@@ -73,12 +73,16 @@ succeeds db "replay --policy: who pays differently, in text" "$WHOTXT" "$S" repl
 succeeds db "replay --json --policy, a policy that fails now" \
   '{"seq":12,"id":"plain-1","account":"a","same":false,"field":"",'"$REC"$',"replayed":null,"accounts":[]}\n'"$(tot 1 0 '')"$'\n' \
   "$S" replay db --json --policy fail.lua
-FIG='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1000,"largest_share":1.250000,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0},"log":[],"failures":[]'
-succeeds sim "simulate --json" '{"policies":[{"policy":"first.lua",'"$FIG"$'}]}\n' \
+# after the figures (added after 1.0): label, hash, params, top payers; then
+# "differences" from the first column (none: the same policy twice, whose
+# two columns are told apart by params and hash, to no avail)
+H=$(sha first.lua)
+FIG='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1000,"largest_share":1.250000,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0},"log":[],"failures":[],"label":"first.lua","hash":"'$H'","params":{},"accounts":[{"account":"p","charge":1000,"profit":800}]'
+succeeds sim "simulate --json" '{"policies":[{"policy":"first.lua",'"$FIG"$'}],"differences":[]}\n' \
   "$S" simulate sim --policy first.lua --account a --json
-FIG2='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1250,"largest_share":1.388889,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0},"log":[],"failures":[]'
+FIG2='"deficits":1,"not_resolved":0,"charged":1,"total_charged":1250,"largest_share":1.388889,"gini":0.666667,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":0},"log":[],"failures":[],"label":"first.lua {} '${H:0:8}'","hash":"'$H'","params":{},"accounts":[{"account":"p","charge":1250,"profit":900}]'
 succeeds sim "simulate --json, two policies" \
-  '{"policies":[{"policy":"first.lua",'"$FIG2"'},{"policy":"./first.lua",'"$FIG2"$'}]}\n' \
+  '{"policies":[{"policy":"first.lua",'"$FIG2"'},{"policy":"./first.lua",'"$FIG2"'}],"differences":[{"policy":"first.lua {} '${H:0:8}'","first":"first.lua {} '${H:0:8}'","accounts":[]}]}'$'\n' \
   "$S" simulate sim --policy first.lua --policy ./first.lua --shock BTC:-10 --json
 
 # ---- ids and names holding '"' and '\' -------------------------------------

@@ -126,7 +126,7 @@ log: loud.lua sim-1: $LOG2
 " "stderr: the loud one's log, marked with its column and deficit, once (not for the split test's run)"
 like "$OUT" 'total charged +1500 +1500' "the figures are the same for both"
 run "$S" simulate ev --policy loud.lua --policy quiet.lua --account a --json
-like "$OUT" '"log":\[\{"deficit":"sim-1","text":"shortfall 1500 profit column\{0, 1000, 1000, 500, 500\}"\},\{"deficit":"sim-1","text":"cap column\{0, 1000, 100, 500, 500\} share 0\.5 note tab\\\\there\\\\x1b\[2J"\}\],"failures":\[\]\},\{"policy":"quiet\.lua",.*"log":\[\],"failures":\[\]\}\]\}' \
+like "$OUT" '"log":\[\{"deficit":"sim-1","text":"shortfall 1500 profit column\{0, 1000, 1000, 500, 500\}"\},\{"deficit":"sim-1","text":"cap column\{0, 1000, 100, 500, 500\} share 0\.5 note tab\\\\there\\\\x1b\[2J"\}\],"failures":\[\],"label":"loud\.lua",.*\{"policy":"quiet\.lua",.*"log":\[\],"failures":\[\],"label":"quiet\.lua",.*\}\]\}\],"differences":\[\{"policy":"quiet\.lua","first":"loud\.lua","accounts":\[\]\}\]\}' \
   "--json: each policy's \"log\", {deficit, text} an entry"
 is "$ERR" "" "nothing on stderr with --json"
 is "$(fingerprint ev)" "$before" "nothing kept"

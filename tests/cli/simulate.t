@@ -16,10 +16,53 @@ before=$(fingerprint "$L")
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --policy "$policies/adl.lua" --shock BTC:-20 \
   --params '{"score":"pnl","fund_first":false}' --json
 is "$RC" 0 "simulate two policies on a 20% fall"
+# added after 1.0: each column's label, hash, params and top payers (pro_rata
+# p 933, r 467, q 100; adl p 600, r 300, q 60, with their profits 1000, 500,
+# 1000), and who pays differently under adl than under pro_rata: p 933 -> 600
+# (-333), q 100 -> 60 (-40), r 467 -> 300 (-167)
+PR=$(sha256sum "$policies/pro_rata.lua" | cut -c1-64)
+ADL=$(sha256sum "$policies/adl.lua" | cut -c1-64)
 text want <<'EOF2'
-{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":1},"log":[],"failures":[]},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":960,"largest_share":0.600000,"gini":0.285714,"overshoot":0,"fund_draw":0,"bad_debt":540,"split":{"account":"p","delta":0},"log":[],"failures":[]}]}
+{"policies":[{"policy":"POL/pro_rata.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":{"account":"p","delta":1},"log":[],"failures":[],"label":"pro_rata.lua","hash":"PRH","params":{"score":"pnl","fund_first":false},"accounts":[{"account":"p","charge":933,"profit":1000},{"account":"r","charge":467,"profit":500},{"account":"q","charge":100,"profit":1000}]},{"policy":"POL/adl.lua","deficits":1,"not_resolved":0,"charged":3,"total_charged":960,"largest_share":0.600000,"gini":0.285714,"overshoot":0,"fund_draw":0,"bad_debt":540,"split":{"account":"p","delta":0},"log":[],"failures":[],"label":"adl.lua","hash":"ADLH","params":{"score":"pnl","fund_first":false},"accounts":[{"account":"p","charge":600,"profit":1000},{"account":"r","charge":300,"profit":500},{"account":"q","charge":60,"profit":1000}]}],"differences":[{"policy":"adl.lua","first":"pro_rata.lua","accounts":[{"account":"p","first":933,"charge":600,"delta":-333},{"account":"q","first":100,"charge":60,"delta":-40},{"account":"r","first":467,"charge":300,"delta":-167}]}]}
 EOF2
-is "$OUT" "${want//POL/$policies}" "the figures, exactly"
+want=${want//POL/$policies}
+want=${want//PRH/$PR}
+is "$OUT" "${want//ADLH/$ADL}" "the figures, exactly"
+
+# One --params for all policies: each --policy has its own --with.  pro_rata
+# with event_cap 10000 (no more than all of the profit: no cap beyond profit
+# and equity) charges p 933, q 100 (its equity), r 467 = 1500, as above;
+# event_cap 5000 caps each at half its profit: p 500, q 100 (equity 100 <
+# 500), r 250 = 850 < 1500, so all pay their caps and 650 is bad debt.  Two
+# columns of one file: labelled by file, params and hash (8 digits).
+text want <<'EOF2'
+                                     pro_rata.lua {"event_cap":10000} PR8  pro_rata.lua {"event_cap":5000} PR8
+deficits                                                                     1                                         1
+not resolved                                                                 0                                         0
+accounts charged                                                             3                                         3
+total charged                                                             1500                                       850
+largest charge / that profit                                            0.9340                                    0.5000
+Gini of charge / profit                                                 0.2827                                    0.2424
+overshoot (notional)                                                         0                                         0
+fund used                                                                    0                                         0
+bad debt                                                                     0                                       650
+split test: who paid most, in two                                            p                                         p
+split test: the halves pay more by                                           1                                         0
+EOF2
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --with '{"event_cap":10000}' \
+  --policy "$policies/pro_rata.lua" --with '{"event_cap":5000}' --shock BTC:-20 --params '{"event_cap":1}'
+is "$RC|$OUT|$ERR" "0|${want//PR8/${PR:0:8}}|" "two settings of one policy: two columns, apart (--params unused)"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --with '{"event_cap":10000}' \
+  --policy "$policies/pro_rata.lua" --shock BTC:-20 --params '{"event_cap":5000}' --json
+is "$RC" 0 "--params still applies to a policy without --with"
+like "$OUT" ',"differences":\[\{"policy":"pro_rata.lua \{\\"event_cap\\":5000\} '"${PR:0:8}"'","first":"pro_rata.lua \{\\"event_cap\\":10000\} '"${PR:0:8}"'","accounts":\[\{"account":"p","first":933,"charge":500,"delta":-433\},\{"account":"r","first":467,"charge":250,"delta":-217\}\]\}\]\}' \
+  "who pays differently with event_cap 5000: p 933 -> 500 (-433), r 467 -> 250 (-217), q 100 both"
+like "$OUT" '"total_charged":850,.*"params":\{"event_cap":5000\},"accounts":\[\{"account":"p","charge":500,"profit":1000\},\{"account":"r","charge":250,"profit":500\},\{"account":"q","charge":100,"profit":1000\}\]\}\]' \
+  "the second column's params and top payers"
+run "$S" simulate "$L" --with '{}' --policy "$policies/pro_rata.lua" --shock BTC:-20
+is "$RC|$(head -n 1 <<<"$ERR")" "2|socloss simulate: --with goes after the --policy it is for" "--with before any --policy"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --with '{}' --with '{}' --shock BTC:-20
+is "$RC|$(head -n 1 <<<"$ERR")" "2|socloss simulate: --with given twice for '$policies/pro_rata.lua'" "--with twice for one --policy"
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20
 like "$OUT" 'accounts charged +3' "the text table"
 is "$(fingerprint "$L")" "$before" "nothing was kept"

@@ -203,7 +203,8 @@ ok "the report names the chart's unit" grep -q 'Total charged (USD)' r.html
 ok "the report's table shows dollars" grep -q '<td>0.10 USD</td>' r.html
 ok "the report's bar is labelled in dollars" grep -q '>0.10 USD</text>' r.html
 run "$S" simulate R --policy pro_rata --account a --json
-like "$OUT" '"total_charged":10,.*"split":\{"account":"b","delta":-1\},"log":\[\],"failures":\[\]\}\],"units":\{"asset":"USD","decimals":2\}\}' \
+# the top payers in atoms: b 4, c 3, d 3 of their 18 each (3 lots x 6)
+like "$OUT" '"total_charged":10,.*"split":\{"account":"b","delta":-1\},"log":\[\],"failures":\[\],.*"accounts":\[\{"account":"b","charge":4,"profit":18\},\{"account":"c","charge":3,"profit":18\},\{"account":"d","charge":3,"profit":18\}\]\}\],"units":\{"asset":"USD","decimals":2\},"differences":\[\]\}' \
   "simulate --json: atoms, and the units once"
 run "$S" resolve R a --id d1 --policy pro_rata --dry-run --json
 like "$OUT" '"equity":-10,.*"haircuts":\[\{"account":"b","amount":4\},\{"account":"c","amount":3\},\{"account":"d","amount":3\}\],.*"rules":2,"log":\[\],"units":\{"asset":"USD","decimals":2\}\}' \
