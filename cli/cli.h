@@ -225,12 +225,34 @@ extern const char *const figure_labels[FIGURES];
 struct cli_units;
 void figure_cell(const struct cli_units *cu, const socloss_sim_result *r, size_t row, char *out, size_t len);
 
+/* ---- payers.c ---- */
+
+/* An account and what it was charged, with its profit. */
+typedef struct payer {
+  const char *account;
+  int64_t charge, profit;
+} payer;
+
+/* The accounts of charges (account -> [charge, profit]), the largest charge
+ * first (equal ones in id order): *n of them, malloc'd (NULL: out of
+ * memory); the strings are charges' keys. */
+payer *payers_sorted(json_t *charges, size_t *n);
+/* The accounts col charges differently from first (both account ->
+ * [charge, ...]): recorded = first's charge, replayed = col's, in id order;
+ * *n of them, malloc'd (NULL: out of memory), the strings the maps' keys. */
+socloss_replay_account *charges_vs(json_t *first, json_t *col, size_t *n);
+void sort_by_account(socloss_replay_account *v, size_t n);
+/* The largest |replayed - recorded| first, equal ones in id order. */
+void sort_by_change(socloss_replay_account *v, size_t n);
+
 /* ---- report.c ---- */
 
-/* Writes the simulate --report page: the figures, a bar chart per figure
- * and the distribution of charges, for n policies side by side.  Returns the
+/* Writes the simulate --report page: the figures, a bar chart per figure,
+ * the distribution of charges, the top payers side by side and who pays
+ * differently from the first policy (charges[k]: account -> [charge,
+ * profit]), for n policies side by side.  Returns the
  * exit status. */
 int html_report(const char *path, const char *what, const struct cli_units *cu, const char *const *names,
-                const socloss_sim_result *r, int n);
+                const socloss_sim_result *r, json_t *const *charges, int n);
 
 #endif

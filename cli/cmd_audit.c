@@ -136,18 +136,6 @@ static socloss_replay_account *who_totals(const replay_sum *s, size_t *n) {
   return v;
 }
 
-static int by_id(const void *a, const void *b) {
-  return strcmp(((const socloss_replay_account *)a)->account, ((const socloss_replay_account *)b)->account);
-}
-
-/* the largest change first; among equal ones, account-id order */
-static int by_change(const void *a, const void *b) {
-  const socloss_replay_account *x = a, *y = b;
-  int64_t dx = x->replayed - x->recorded, dy = y->replayed - y->recorded;
-  int64_t ax = dx < 0 ? -dx : dx, ay = dy < 0 ? -dy : dy;
-  return ax != ay ? (ax < ay ? 1 : -1) : strcmp(x->account, y->account);
-}
-
 /* replay --json's last line: {"totals":{...}} */
 static void print_totals(const replay_sum *s, size_t differ, const socloss_replay_account *v, size_t n) {
   json_t *t = json_object(), *o = json_object();
@@ -175,7 +163,7 @@ static void print_who(const cli_units *cu, socloss_replay_account *v, size_t n) 
   }
   printf("who pays differently: %zu account%s (%zu more, %zu less); the %d largest changes each way:\n", n,
          n == 1 ? "" : "s", more, less, WHO_TOP);
-  qsort(v, n, sizeof *v, by_change);
+  sort_by_change(v, n);
   for (int side = 0; side < 2; side++) {
     int shown = 0;
     for (size_t k = 0; k < n && shown < WHO_TOP; k++) {
@@ -213,7 +201,7 @@ int cmd_replay(call *c) {
   rc = sum.who ? socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ)
                : SOCLOSS_ENOMEM;
   socloss_replay_account *who = rc ? NULL : who_totals(&sum, &nwho);
-  if (who) qsort(who, nwho, sizeof *who, by_id);
+  if (who) sort_by_account(who, nwho);
   if (!rc && sum.out.json) print_totals(&sum, differ, who, nwho);  /* added after 1.0 */
   if (!rc && !sum.out.json) {
     if (src) {
@@ -392,59 +380,18 @@ static int keep_charge(void *ud, const char *account, int64_t charge, int64_t pr
   return !pair || json_object_set_new_nocheck(l->charges, account, pair);
 }
 
-static int64_t charge_in(json_t *charges, const char *account) {
-  return json_integer_value(json_array_get(json_object_get(charges, account), 0));
-}
-
 /* A column's top payers: the SIM_TOP accounts charged most (equal ones in
  * id order), [{"account","charge","profit"}]. */
 #define SIM_TOP 10
-typedef struct payer {
-  const char *account;
-  int64_t charge, profit;
-} payer;
-
-static int by_charge(const void *a, const void *b) {
-  const payer *x = a, *y = b;
-  return x->charge != y->charge ? (x->charge < y->charge ? 1 : -1) : strcmp(x->account, y->account);
-}
-
 static json_t *top_payers(json_t *charges) {
-  size_t n = 0;
-  payer *v = malloc((json_object_size(charges) + 1) * sizeof *v);
+  size_t n;
+  payer *v = payers_sorted(charges, &n);
   json_t *list = json_array();
-  if (!v) return list;
-  const char *key;
-  json_t *pair;
-  json_object_foreach(charges, key, pair) {
-    v[n++] = (payer){key, json_integer_value(json_array_get(pair, 0)), json_integer_value(json_array_get(pair, 1))};
-  }
-  qsort(v, n, sizeof *v, by_charge);
-  for (size_t k = 0; k < n && k < SIM_TOP; k++)
+  for (size_t k = 0; v && k < n && k < SIM_TOP; k++)
     json_array_append_new(list, json_pack("{s:o,s:I,s:I}", "account", json_text(v[k].account), "charge",
                                           (json_int_t)v[k].charge, "profit", (json_int_t)v[k].profit));
   free(v);
   return list;
-}
-
-/* The accounts a column charges differently from the first, in id order:
- * *n of them, recorded = the first column's charge, replayed = this one's
- * (the strings are the maps' keys). */
-static socloss_replay_account *charges_vs(json_t *first, json_t *col, size_t *n) {
-  socloss_replay_account *v = malloc((json_object_size(first) + json_object_size(col) + 1) * sizeof *v);
-  *n = 0;
-  if (!v) return NULL;
-  const char *key;
-  json_t *pair;
-  json_object_foreach(first, key, pair) {
-    int64_t a = json_integer_value(json_array_get(pair, 0)), b = charge_in(col, key);
-    if (a != b) v[(*n)++] = (socloss_replay_account){key, a, b};
-  }
-  json_object_foreach(col, key, pair) {  /* charged only here */
-    if (!json_object_get(first, key)) v[(*n)++] = (socloss_replay_account){key, 0, json_integer_value(json_array_get(pair, 0))};
-  }
-  qsort(v, *n, sizeof *v, by_id);
-  return v;
 }
 
 /* What each column adds to --json beside its figures (added after 1.0). */
@@ -676,7 +623,6 @@ int cmd_simulate(call *c) {
   for (int k = 0; k < cols; k++) {
     json_decref(logs[k]);
     json_decref(failures[k]);
-    json_decref(col[k].charges);
   }
   nf = cols;
   files = colfile;
@@ -684,8 +630,11 @@ int cmd_simulate(call *c) {
   if (status == EXIT_DONE && report) {
     char what[200];
     snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
-    status = html_report(report, what, &cu, names, res, nf);
+    json_t *charges[2 * MAX_LIST];
+    for (int k = 0; k < nf; k++) charges[k] = col[k].charges;
+    status = html_report(report, what, &cu, names, res, charges, nf);
   }
+  for (int k = 0; k < cols; k++) json_decref(col[k].charges);
   if (have_units) cli_units_free(&cu);
   return status;
 }

@@ -1,6 +1,7 @@
 /*
  * simulate --report: one self-contained HTML page (inline SVG, no network)
- * with the figures, a bar chart per figure and the distribution of charges.
+ * with the figures, a bar chart per figure, the distribution of charges, the
+ * top payers side by side and the biggest changes of switching policy.
  */
 #include <errno.h>
 #include <math.h>
@@ -131,8 +132,90 @@ static void html_distribution(FILE *f, const char *const *names, const socloss_s
   fprintf(f, "</svg></figure>\n");
 }
 
+/* The top payers side by side: row i holds each policy's i-th largest
+ * payer, its charge and that as a share of its profit. */
+#define REPORT_TOP 10
+static void html_payers(FILE *f, const cli_units *cu, const char *const *names, json_t *const *charges, int n) {
+  payer *v[2 * MAX_LIST];
+  size_t len[2 * MAX_LIST], rows = 0;
+  for (int k = 0; k < n; k++) {
+    v[k] = payers_sorted(charges[k], &len[k]);
+    if (!v[k]) len[k] = 0;
+    if (len[k] > rows) rows = len[k];
+  }
+  if (rows > REPORT_TOP) rows = REPORT_TOP;
+  fprintf(f, "<h2>Top payers</h2>\n<p>The %d accounts each policy charged most: the charge (haircuts and what its "
+             "closes cost it) and, in brackets, that as a share of the account's profit.</p>\n"
+             "<table id=\"payers\"><tr><th>#</th>", REPORT_TOP);
+  for (int k = 0; k < n; k++) {
+    fprintf(f, "<th>");
+    html_text(f, names[k]);
+    fprintf(f, "</th>");
+  }
+  fprintf(f, "</tr>\n");
+  for (size_t i = 0; i < rows; i++) {
+    fprintf(f, "<tr><td>%zu</td>", i + 1);
+    for (int k = 0; k < n; k++) {
+      fprintf(f, "<td>");
+      if (i < len[k]) {
+        char t[SOCLOSS_TEXT_MAX];
+        html_text(f, v[k][i].account);
+        fprintf(f, ": ");
+        html_text(f, amount_text(cu, v[k][i].charge, t));
+        if (v[k][i].profit > 0) fprintf(f, " (%.1f%%)", 100.0 * (double)v[k][i].charge / (double)v[k][i].profit);
+      }
+      fprintf(f, "</td>");
+    }
+    fprintf(f, "</tr>\n");
+  }
+  if (!rows) fprintf(f, "<tr><td>-</td><td colspan=\"%d\">no account was charged</td></tr>\n", n);
+  fprintf(f, "</table>\n");
+  for (int k = 0; k < n; k++) free(v[k]);
+}
+
+/* Per policy after the first: the accounts that would pay most more and
+ * most less than under the first. */
+#define REPORT_SWITCH 5
+static void html_switching(FILE *f, const cli_units *cu, const char *const *names, json_t *const *charges, int n) {
+  for (int k = 1; k < n; k++) {
+    size_t nd, more = 0;
+    socloss_replay_account *d = charges_vs(charges[0], charges[k], &nd);
+    if (!d) nd = 0;
+    for (size_t i = 0; i < nd; i++) more += d[i].replayed > d[i].recorded;
+    fprintf(f, "<h2>Switching from ");
+    html_text(f, names[0]);
+    fprintf(f, " to ");
+    html_text(f, names[k]);
+    fprintf(f, "</h2>\n<p>%zu account%s would pay differently: %zu more, %zu less.  The %d largest changes each "
+               "way:</p>\n<table id=\"switch-%d\"><tr><th>account</th><th>under the first</th><th>under this one"
+               "</th><th>change</th></tr>\n",
+            nd, nd == 1 ? "" : "s", more, nd - more, REPORT_SWITCH, k);
+    sort_by_change(d, nd);
+    for (int side = 0; side < 2; side++) {
+      int shown = 0;
+      for (size_t i = 0; i < nd && shown < REPORT_SWITCH; i++) {
+        int64_t c = d[i].replayed - d[i].recorded;
+        if ((side == 0) != (c > 0)) continue;
+        char t[3][SOCLOSS_TEXT_MAX];
+        fprintf(f, "<tr><td>");
+        html_text(f, d[i].account);
+        fprintf(f, "</td><td>");
+        html_text(f, amount_text(cu, d[i].recorded, t[0]));
+        fprintf(f, "</td><td>");
+        html_text(f, amount_text(cu, d[i].replayed, t[1]));
+        fprintf(f, "</td><td>%s", c > 0 ? "+" : "");
+        html_text(f, amount_text(cu, c, t[2]));
+        fprintf(f, "</td></tr>\n");
+        shown++;
+      }
+    }
+    fprintf(f, "</table>\n");
+    free(d);
+  }
+}
+
 int html_report(const char *path, const char *what, const cli_units *cu, const char *const *names,
-                const socloss_sim_result *r, int n) {
+                const socloss_sim_result *r, json_t *const *charges, int n) {
   FILE *f = fopen(path, "w");
   if (!f) {
     fprintf(stderr, "socloss: %s: %s\n", path, strerror(errno));
@@ -149,6 +232,8 @@ int html_report(const char *path, const char *what, const cli_units *cu, const c
   html_figures(f, cu, names, r, n);
   html_side_by_side(f, cu, names, r, n);
   html_distribution(f, names, r, n);
+  html_payers(f, cu, names, charges, n);
+  html_switching(f, cu, names, charges, n);
   fprintf(f, "<p>socloss %s; nothing was written to the ledger.</p></body></html>\n", socloss_version());
   /* a write error (a full disk) may show only when fclose flushes */
   int err = ferror(f);
