@@ -70,6 +70,17 @@ who pays differently: 2 accounts (1 more, 1 less); the 5 largest changes each wa
   pays less p: 1000 -> 0 (-1000)
 '
 succeeds db "replay --policy: who pays differently, in text" "$WHOTXT" "$S" replay db --policy last.lua
+# a joint event: a (-1000) and q (-900 + 10 x (180 - 100) = -100) at once,
+# 1100 in all, one haircut call: first charged p the 1100, last charges r;
+# the accounts are read from the event's haircuts and its parts' closes
+water_filling_ledger joint || { echo "Bail out! cannot make the ledger"; exit 255; }
+"$S" resolve joint --all-bankrupt --event e --joint --policy first.lua >/dev/null
+run "$S" replay joint --policy last.lua --json
+JWHO='"accounts":\[\{"account":"p","recorded":1100,"replayed":0,"delta":-1100\},\{"account":"r","recorded":0,"replayed":1100,"delta":1100\}\]'
+like "$(head -n 1 <<<"$OUT")" '^\{"seq":11,"id":"e","account":"","same":false,"field":"event",.*,'"$JWHO"'\}$' \
+  "replay --json, a joint event: who pays differently"
+like "$(printf '%s' "$OUT" | tail -n 1)" '^\{"totals":\{"deficits":1,"differ":1,"recorded":\{"charged":1100,.*\},'"$JWHO"'\}\}$' \
+  "and in the totals line"
 succeeds db "replay --json --policy, a policy that fails now" \
   '{"seq":12,"id":"plain-1","account":"a","same":false,"field":"",'"$REC"$',"replayed":null,"accounts":[]}\n'"$(tot 1 0 '')"$'\n' \
   "$S" replay db --json --policy fail.lua
