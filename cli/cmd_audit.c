@@ -152,17 +152,18 @@ static void print_totals(const replay_sum *s, size_t differ, const socloss_repla
   putchar('\n');
 }
 
-/* The text's "who pays differently": the WHO_TOP accounts that would pay
- * most more, then the WHO_TOP that would pay most less. */
+/* The text's "who pays differently" (head, then the count): the WHO_TOP
+ * accounts that would pay most more, then the WHO_TOP that would pay most
+ * less. */
 #define WHO_TOP 5
-static void print_who(const cli_units *cu, socloss_replay_account *v, size_t n) {
+static void print_who(const cli_units *cu, const char *head, socloss_replay_account *v, size_t n) {
   size_t more = 0, less = 0;
   for (size_t k = 0; k < n; k++) {
     if (v[k].replayed > v[k].recorded) more++;
     else less++;
   }
-  printf("who pays differently: %zu account%s (%zu more, %zu less); the %d largest changes each way:\n", n,
-         n == 1 ? "" : "s", more, less, WHO_TOP);
+  printf("%s: %zu account%s (%zu more, %zu less); the %d largest changes each way:\n", head, n, n == 1 ? "" : "s",
+         more, less, WHO_TOP);
   sort_by_change(v, n);
   for (int side = 0; side < 2; side++) {
     int shown = 0;
@@ -208,7 +209,7 @@ int cmd_replay(call *c) {
       printf("%zu deficits under %s: %s; %zu decided differently\n", sum.n, policy,
              changes_text(&cu, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad, sum.alt_bad),
              differ);
-      if (nwho) print_who(&cu, who, nwho);
+      if (nwho) print_who(&cu, "who pays differently", who, nwho);
     } else
       printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
              sum.n - differ, differ);
@@ -618,7 +619,18 @@ int cmd_simulate(call *c) {
   }
   if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
     if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, col, cols);
-    else print_figures(&cu, names, res, cols);
+    else {
+      print_figures(&cu, names, res, cols);
+      /* then, per column after the first, who pays differently from it */
+      for (int k = 1; k < cols; k++) {
+        size_t nd;
+        socloss_replay_account *d = charges_vs(col[0].charges, col[k].charges, &nd);
+        char head[2 * 80 + 64];
+        snprintf(head, sizeof head, "who pays differently under %s than under %s", names[k], names[0]);
+        if (d && nd) print_who(&cu, head, d, nd);
+        free(d);
+      }
+    }
   }
   for (int k = 0; k < cols; k++) {
     json_decref(logs[k]);

@@ -117,6 +117,12 @@ static void who_pays(void) {
   memset(&w, 0, sizeof w);
   is(socloss_replay(led, NULL, 0, NULL, 1, on_who, &w, NULL), SOCLOSS_OK, "verification");
   ok(w.n == 1 && !strcmp(w.text, ""), "reproduced: no account pays differently");
+  /* the hash a file is known by, as the registry knows it */
+  socloss_policy_info info;
+  char hash[65];
+  socloss_policy_hash(last, strlen(last), hash);
+  is(socloss_policy_add(led, last, strlen(last), &info), SOCLOSS_OK, "last added to the registry");
+  is_str(hash, info.hash, "socloss_policy_hash gives the registry's hash");
   drop_ledger(led, dir);
 }
 

@@ -50,7 +50,8 @@ static void charges_of(json_t *map, json_t *d, int side) {
         pair = json_pack("[II]", (json_int_t)0, (json_int_t)0);
         json_object_set_new(map, acct, pair);
       }
-      if (pair) json_array_set_new(pair, (size_t)side, json_integer(json_integer_value(json_array_get(pair, (size_t)side)) + v));
+      json_int_t had = json_integer_value(json_array_get(pair, (size_t)side));
+      if (pair) json_array_set_new(pair, (size_t)side, json_integer(had + v));
     }
   }
   size_t i;

@@ -451,7 +451,9 @@ void policy_hash(const char *src, size_t len, char out[65]) {
   for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-void socloss_policy_hash(const char *source, size_t len, char out[65]) { policy_hash(source ? source : "", source ? len : 0, out); }
+void socloss_policy_hash(const char *source, size_t len, char out[65]) {
+  policy_hash(source ? source : "", source ? len : 0, out);
+}
 
 int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   policy_hash(p->source, p->len, p->hash);

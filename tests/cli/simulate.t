@@ -34,7 +34,9 @@ is "$OUT" "${want//ADLH/$ADL}" "the figures, exactly"
 # and equity) charges p 933, q 100 (its equity), r 467 = 1500, as above;
 # event_cap 5000 caps each at half its profit: p 500, q 100 (equity 100 <
 # 500), r 250 = 850 < 1500, so all pay their caps and 650 is bad debt.  Two
-# columns of one file: labelled by file, params and hash (8 digits).
+# columns of one file: labelled by file, params and hash (8 digits); then who
+# pays differently under the second: p 933 -> 500 (-433), r 467 -> 250
+# (-217), the largest change first; q pays 100 under both.
 text want <<'EOF2'
                                      pro_rata.lua {"event_cap":10000} PR8  pro_rata.lua {"event_cap":5000} PR8
 deficits                                                                     1                                         1
@@ -48,6 +50,9 @@ fund used                                                                    0  
 bad debt                                                                     0                                       650
 split test: who paid most, in two                                            p                                         p
 split test: the halves pay more by                                           1                                         0
+who pays differently under pro_rata.lua {"event_cap":5000} PR8 than under pro_rata.lua {"event_cap":10000} PR8: 2 accounts (0 more, 2 less); the 5 largest changes each way:
+  pays less p: 933 -> 500 (-433)
+  pays less r: 467 -> 250 (-217)
 EOF2
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --with '{"event_cap":10000}' \
   --policy "$policies/pro_rata.lua" --with '{"event_cap":5000}' --shock BTC:-20 --params '{"event_cap":1}'
