@@ -101,7 +101,8 @@ static const command commands[] = {
      "Without --policy: each with the policy and params on record (kept in the\n"
      "registry): a verification; exit 1 at any decision that differs, naming it.\n"
      "With --policy: what that policy would have decided, deficit by deficit and\n"
-     "in total, the recorded history going on as it happened.\n"},
+     "in total, the recorded history going on as it happened, and who would pay\n"
+     "differently (per account, in --json).\n"},
     {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
      "socloss simulate DB --policy POLICY [--with JSON] [--policy POLICY [--with JSON]...] "
      "(--account X | --shock MARKET:PCT) [--params JSON] [--json] [--report FILE.html]",
