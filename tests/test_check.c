@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <lmdb.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "audit.h"
 #include "codec.h"
@@ -112,13 +111,7 @@ static int write_at_first_item(void *ud, const socloss_replay_item *it) {
   w->same += it->same;
   w->seq = it->seq;
   if (w->items++ == 0) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      alarm(60);  /* a replay holding the writer lock: SIGALRM, a failure below */
-      execl(SOCLOSS_BINARY_DIR "/socloss", "socloss", "apply", w->dir, w->events, (char *)NULL);
-      _exit(127);
-    }
-    waitpid(pid, &w->status, 0);
+    w->status = apply_elsewhere(w->dir, w->events);
   }
   return 0;
 }
@@ -246,13 +239,7 @@ static int write_meanwhile(void *ud, const char *phase, uint64_t done, uint64_t 
   }
   if (w->stop_at && ++w->calls >= w->stop_at) return 1;
   if (w->events && w->calls++ == 0) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      alarm(60);
-      execl(SOCLOSS_BINARY_DIR "/socloss", "socloss", "apply", w->dir, w->events, (char *)NULL);
-      _exit(127);
-    }
-    waitpid(pid, &w->status, 0);
+    w->status = apply_elsewhere(w->dir, w->events);
   }
   return 0;
 }

@@ -10,6 +10,10 @@
 #include "resolve.h"
 
 int journal_run(socloss *led, uint64_t from, socloss_record_cb cb, void *ud);
+/* A scratch ledger (store_open_scratch) sized like led's: where check,
+ * replay and simulate work, each only reading the ledger. */
+int audit_scratch(socloss *led, store **out);
+
 /* threads: 2 replays the journal beside the scan, 1 after it (the two must
  * agree: test_check); progress may be NULL. */
 int check_run(socloss *led, const socloss_progress *progress, int threads, socloss_check_report *rep);

@@ -458,8 +458,7 @@ static int copy_then_replay(store_txn *t, void *ud) {
 static int replay_snapshot(store_txn *snapshot, void *ud) {
   replay *r = ud;
   store *scratch;
-  store_config cfg = {STORE_OPEN_CREATE, store_map_size(r->led->st), r->led->opts.map_size_max, 1, r->led->log};
-  int rc = store_open_scratch(&scratch, &cfg);
+  int rc = audit_scratch(r->led, &scratch);
   if (rc) return rc;
   on_copy oc = {r, snapshot};
   rc = store_write_discard(scratch, copy_then_replay, &oc);

@@ -361,8 +361,7 @@ static int runs(sim *s, store *scratch) {
 static int sim_snapshot(store_txn *snapshot, void *ud) {
   sim *s = ud;
   store *scratch;
-  store_config cfg = {STORE_OPEN_CREATE, store_map_size(s->led->st), s->led->opts.map_size_max, 1, s->led->log};
-  int rc = store_open_scratch(&scratch, &cfg);
+  int rc = audit_scratch(s->led, &scratch);
   if (rc) return rc;
   rc = store_write(scratch, copy_snapshot, snapshot);
   if (!rc) rc = runs(s, scratch);
