@@ -118,7 +118,11 @@ int cmd_replay(call *c) {
   if (rc) return refused(c->led, rc);
   replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL, &cu}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
   size_t differ = 0;
-  rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
+  socloss_progress pg;
+  tty_progress_init(&pg, "replay");
+  rc = socloss_replay_progress(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &pg,
+                               &differ);
+  tty_progress_end(&pg);
   if (!rc && !sum.out.json) {
     if (src)
       printf("%zu deficits under %s: %s; %zu decided differently\n", sum.n, policy,

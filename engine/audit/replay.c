@@ -53,6 +53,7 @@ typedef struct replay {
   uint64_t from;
   socloss_replay_cb cb;
   void *ud;
+  const socloss_progress *pg;  /* NULL: none */
   size_t differ, seen;
 } replay;
 
@@ -382,6 +383,11 @@ static int replay_txn(store_txn *t, void *ud) {
   for (uint64_t seq = 1; !rc && seq <= last; seq++) {
     const void *p;
     size_t len;
+    if (r->pg && (seq & 0xffff) == 1 && r->pg->fn(r->pg->ud, "records", seq - 1, last)) {
+      rc = err_fail(SOCLOSS_ESTOP, "replay stopped by the progress callback at journal record %llu",
+                    (unsigned long long)seq);
+      break;
+    }
     if ((rc = store_journal_get(t, seq, &p, &len))) break;
     /* a copy: the nested transactions below write while we hold it */
     void *copy = malloc(len ? len : 1);
@@ -466,8 +472,8 @@ static int replay_snapshot(store_txn *snapshot, void *ud) {
   return rc;
 }
 
-int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params,
-               uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
+int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+               socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ) {
   int rc = params_valid(params);
   if (rc) return rc;
   replay r;
@@ -479,6 +485,7 @@ int replay_run(socloss *led, const char *policy, size_t policy_len, const char *
   r.from = from ? from : 1;
   r.cb = cb;
   r.ud = ud;
+  r.pg = progress && progress->fn ? progress : NULL;
   rc = store_read(led->st, replay_snapshot, &r);
   whatif_clear(&r.wi);
   if (differ) *differ = r.differ;

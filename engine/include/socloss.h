@@ -698,6 +698,12 @@ typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
  * cb call each (do not call into the handle from it). */
 SOCLOSS_API int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params,
                                uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ);
+/* socloss_replay, telling progress (may be NULL) every 65,536 journal
+ * records ("records": done of the journal's last); non-zero stops the
+ * replay (SOCLOSS_ESTOP). */
+SOCLOSS_API int socloss_replay_progress(socloss *led, const char *policy, size_t policy_len, const char *params,
+                                        uint64_t from, socloss_replay_cb cb, void *ud,
+                                        const socloss_progress *progress, size_t *differ);
 
 /* ---- Simulation --------------------------------------------------------- */
 
