@@ -105,8 +105,111 @@ static void progress_and_stop(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* ---- several moves at once ------------------------------------------------ */
+
+/* BTC and ETH at 100.  a long 25 BTC at 100 (balance -1000), b long 10 ETH
+ * at 100 (balance 100); p short 40 BTC at 180 (balance 10000), r short 20
+ * ETH at 100 (balance 1000); c long 15 BTC at 100 (balance 300) and d long
+ * 10 ETH at 100 (balance 500) make the sizes sum to 0 and end at equity 0
+ * after their market's move (300 - 15 x 20, 500 - 10 x 50): neither
+ * bankrupt nor in profit.
+ *   BTC -20% (mark 80): a's equity -1000 + 25 x (80 - 100) = -1500;
+ *                       p's profit 40 x (180 - 80) = 4000.
+ *   ETH -50% (mark 50): b's equity 100 + 10 x (50 - 100) = -400;
+ *                       r's profit 20 x (100 - 50) = 1000.
+ * (a is 1000 short already at BTC 100.)  The fund is empty, the profits (5000) cover both shortfalls: pro_rata
+ * charges exactly what is short. */
+static void several_shocks(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n",
+                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
+                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
+                   "p,BTC,-40,180\nr,ETH,-20,100\n",
+                   NULL))
+    return;
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_sim_options o;
+  socloss_sim_result s;
+  fingerprint before = fp_of(fx.led);
+  socloss_sim_options_init(&o);
+  o.policy = pr;
+  o.policy_len = len;
+  o.shock_market = "BTC";
+  o.shock_ppm = -200000;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "BTC -20%% alone");
+  ok(s.deficits == 1 && s.charged == 1 && s.total_charged == 1500 && s.bad_debt == 0,
+     "a alone is bankrupt: 1500, from p (%zu deficits, %lld)", s.deficits, (long long)s.total_charged);
+
+  socloss_shock eth[] = {{"ETH", -500000}};
+  o.shocks = eth;
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "BTC -20%% then ETH -50%%");
+  ok(s.deficits == 2 && s.failed == 0 && s.charged == 2 && s.total_charged == 1500 + 400 && s.bad_debt == 0,
+     "both moves before resolving: a and b bankrupt, 1500 + 400 = 1900 from p and r (%zu deficits, %lld)",
+     s.deficits, (long long)s.total_charged);
+
+  /* the same two moves as a list alone, in the other order: the same figures */
+  socloss_shock both[] = {{"ETH", -500000}, {"BTC", -200000}};
+  socloss_sim_result s2;
+  o.shock_market = NULL;
+  o.shocks = both;
+  o.nshocks = 2;
+  is(socloss_simulate_with(fx.led, &o, &s2), SOCLOSS_OK, "the two moves as a list");
+  ok(s2.deficits == 2 && s2.total_charged == 1900 && s2.charged == 2, "the same 2 deficits and 1900");
+
+  /* ETH alone: a is short 1000 already at BTC 100, and b 400; p's profit
+   * at 100 is 40 x 80 = 3200, r's 1000: 1400 charged to both */
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "ETH -50%% alone, from the list");
+  ok(s.deficits == 2 && s.charged == 2 && s.total_charged == 1000 + 400, "a's 1000 and b's 400 (%zu, %lld)",
+     s.deficits, (long long)s.total_charged);
+
+  /* refusals, with the reason */
+  socloss_shock twice[] = {{"BTC", -100000}, {"ETH", -10000}, {"BTC", -200000}};
+  o.shocks = twice;
+  o.nshocks = 3;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a market moved twice");
+  is_str(socloss_errmsg(fx.led), "shock: market 'BTC' is moved twice (shocks 1 and 3); give one move per market",
+         "says which");
+  o.shock_market = "BTC";
+  o.shock_ppm = -200000;
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "shock_market and the list, the same market");
+  is_str(socloss_errmsg(fx.led), "shock: market 'BTC' is moved twice (shocks 1 and 2); give one move per market",
+         "counted from shock_market");
+  o.shock_market = NULL;
+  socloss_shock all[] = {{"BTC", -1000000}};
+  o.shocks = all;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "-100%%");
+  is_str(socloss_errmsg(fx.led),
+         "shock: a move of -1000000 ppm (-100%) on 'BTC' would make the mark 0 or less; it must be > -1000000 ppm (-100%)",
+         "says why");
+  /* 100 x (1e6 - 999999) / 1e6 = 0.0001, truncated to 0 */
+  all[0].ppm = -999999;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a move that truncates the mark to 0");
+  is_str(socloss_errmsg(fx.led), "shock: 'BTC': its mark 100 moved by -999999 ppm would be 0, not a mark (1 to 9223372036854775807)",
+         "says the mark it would be");
+  socloss_shock nope[] = {{"BTC", -200000}, {"DOGE", 10000}};
+  o.shocks = nope;
+  o.nshocks = 2;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_ENOTFOUND, "an unknown market in the list");
+  is_str(socloss_errmsg(fx.led), "shock: unknown market 'DOGE'", "is named");
+  o.shocks = NULL;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "nshocks with no list");
+  o.account = "a";
+  o.shocks = eth;
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "an account and a shock");
+  is_str(socloss_errmsg(fx.led), "simulate: give one account or one shock", "one or the other");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing was kept");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
   progress_and_stop();
+  several_shocks();
   char dir[64];
   socloss *led = new_ledger(dir, 0);
   /* a 25 long at 100 (balance -1000); p, q short 10 at 180, r short 5 at

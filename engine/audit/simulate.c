@@ -16,7 +16,9 @@
  *   split_delta    the account that paid most, split in two halves before the
  *                  run: what the halves pay together minus what it paid
  * Profit is an account's gross profit (the sum of its positions' positive
- * upnl) just before the first deficit, after the shock.  The bankruptcies a
+ * upnl) just before the first deficit, after the shock.  A shock is one or
+ * more moves (each market once), all applied, in order, before anything is
+ * resolved.  The bankruptcies a
  * shock causes are resolved as one sequential crash event (account-id order,
  * each policy call seeing ctx.event).
  *
@@ -45,8 +47,8 @@ typedef struct sim {
   size_t policy_len;
   const char *params;
   const char *account;        /* one deficit, or NULL: every bankrupt account */
-  const char *shock_market;
-  int64_t shock_ppm;          /* mark x (1e6 + ppm) / 1e6 */
+  socloss_shock *shocks;      /* the moves, in order: mark x (1e6 + ppm) / 1e6 */
+  size_t nshocks;
   socloss_sim_result *out;
   acct *accts;
   size_t n, cap;
@@ -229,6 +231,68 @@ static int sim_each_joint(void *ud, const socloss_resolution *r) {
   return told(s) != SOCLOSS_OK;
 }
 
+/* One move: the market's mark times (1e6 + ppm) / 1e6, which must stay a
+ * mark (>= 1). */
+static int shock_apply(applier *a, store_txn *t, const socloss_shock *sh) {
+  char q[TEXT_QUOTED(80)];
+  store_market m;
+  int rc = store_market_get(t, sh->market, &m);
+  if (rc == SOCLOSS_ENOTFOUND)
+    return err_fail(rc, "shock: unknown market '%s'", text_quote(q, sh->market, strlen(sh->market), 80));
+  if (rc) return rc;
+  __int128 mark = (__int128)m.mark * (1000000 + sh->ppm) / 1000000;
+  if (mark < 1 || mark > INT64_MAX)
+    return err_fail(SOCLOSS_EINVAL, "shock: '%s': its mark %lld moved by %lld ppm would be %lld, not a mark (1 to %lld)",
+                    text_quote(q, sh->market, strlen(sh->market), 80), (long long)m.mark, (long long)sh->ppm,
+                    mark > INT64_MAX ? (long long)INT64_MAX : (long long)mark, (long long)INT64_MAX);
+  socloss_event e = {.type = SOCLOSS_EV_MARKET, .market = sh->market, .mark = (int64_t)mark};
+  return applier_apply(a, &e);
+}
+
+/* The moves asked, checked before any run: at most SOCLOSS_SIM_SHOCKS_MAX,
+ * each a market named once, by a move that leaves something of the mark
+ * (ppm > -1e6) and at most 1e6% up (ppm <= 1e10).  Into *out (freed by the
+ * caller). */
+static int shocks_of(const socloss_sim_options *o, socloss_shock **out, size_t *n) {
+  char q[TEXT_QUOTED(80)];
+  size_t total = (o->shock_market != NULL) + (o->shocks ? o->nshocks : 0);
+  *out = NULL;
+  *n = 0;
+  if (o->nshocks && !o->shocks) return err_fail(SOCLOSS_EINVAL, "simulate: nshocks is %zu with no shocks", o->nshocks);
+  if (total > SOCLOSS_SIM_SHOCKS_MAX + 1)
+    return err_fail(SOCLOSS_EINVAL, "simulate: %zu shocks, at most %d", total, SOCLOSS_SIM_SHOCKS_MAX);
+  if (!total) return SOCLOSS_OK;
+  socloss_shock *v = malloc(total * sizeof *v);
+  if (!v) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  size_t k = 0;
+  if (o->shock_market) v[k++] = (socloss_shock){o->shock_market, o->shock_ppm};
+  for (size_t i = 0; o->shocks && i < o->nshocks; i++) v[k++] = o->shocks[i];
+  for (size_t i = 0; i < k; i++) {
+    const char *mk = v[i].market;
+    int rc = SOCLOSS_OK;
+    if (!mk || !*mk) rc = err_fail(SOCLOSS_EINVAL, "shock %zu: no market", i + 1);
+    else if (v[i].ppm <= -1000000)
+      rc = err_fail(SOCLOSS_EINVAL,
+                    "shock: a move of %lld ppm (%lld%%) on '%s' would make the mark 0 or less; it must be > -1000000 ppm "
+                    "(-100%%)",
+                    (long long)v[i].ppm, (long long)(v[i].ppm / 10000), text_quote(q, mk, strlen(mk), 80));
+    else if (v[i].ppm > 10000000000LL)
+      rc = err_fail(SOCLOSS_EINVAL, "shock: a move of %lld ppm on '%s' is more than +1000000%%", (long long)v[i].ppm,
+                    text_quote(q, mk, strlen(mk), 80));
+    for (size_t j = 0; !rc && j < i; j++)
+      if (!strcmp(v[j].market, mk))
+        rc = err_fail(SOCLOSS_EINVAL, "shock: market '%s' is moved twice (shocks %zu and %zu); give one move per market",
+                      text_quote(q, mk, strlen(mk), 80), j + 1, i + 1);
+    if (rc) {
+      free(v);
+      return rc;
+    }
+  }
+  *out = v;
+  *n = k;
+  return SOCLOSS_OK;
+}
+
 static int sim_txn(store_txn *t, void *ud) {
   sim *s = ud;
   socloss *led = s->led;
@@ -238,18 +302,8 @@ static int sim_txn(store_txn *t, void *ud) {
   applier a;
   int rc = applier_start(&a, led, t, 1);
   if (rc) return rc;
-  if (s->shock_market) {
-    char q[TEXT_QUOTED(80)];
-    store_market m;
-    if ((rc = store_market_get(t, s->shock_market, &m)) == SOCLOSS_ENOTFOUND)
-      rc = err_fail(rc, "shock: unknown market '%s'",
-                    text_quote(q, s->shock_market, strlen(s->shock_market), 80));
-    __int128 mark = (__int128)m.mark * (1000000 + s->shock_ppm) / 1000000;
-    if (!rc && (mark < 1 || mark > INT64_MAX)) rc = err_fail(SOCLOSS_EINVAL, "shock: the mark would be %lld", (long long)mark);
-    socloss_event e = {.type = SOCLOSS_EV_MARKET, .market = s->shock_market, .mark = (int64_t)mark};
-    if (!rc) rc = applier_apply(&a, &e);
-    if (!rc) rc = applier_finish(&a);
-  }
+  for (size_t i = 0; !rc && i < s->nshocks; i++) rc = shock_apply(&a, t, &s->shocks[i]);
+  if (!rc && s->nshocks) rc = applier_finish(&a);
   market_list ml = {0};
   if (!rc) rc = markets_load(t, &ml);
   if (!rc && s->split) rc = split_account(s, t, &ml);
@@ -379,14 +433,18 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   socloss_sim_options o;
   socloss_sim_options_init(&o);
   if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-  const char *policy = o.policy, *params = o.params, *account = o.account, *shock_market = o.shock_market;
+  const char *policy = o.policy, *params = o.params, *account = o.account;
   size_t policy_len = o.policy_len;
-  int64_t shock_ppm = o.shock_ppm;
   memset(out, 0, sizeof *out);
   int rc = params_valid(params);
   if (rc) return rc;
-  if (!account == !shock_market)
+  socloss_shock *shocks;
+  size_t nshocks;
+  if ((rc = shocks_of(&o, &shocks, &nshocks))) return rc;
+  if (!account == !nshocks) {
+    free(shocks);
     return err_fail(SOCLOSS_EINVAL, "simulate: give one account or one shock");
+  }
   sim s;
   memset(&s, 0, sizeof s);
   s.led = led;
@@ -394,8 +452,8 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.policy_len = policy_len;
   s.params = params;
   s.account = account;
-  s.shock_market = shock_market;
-  s.shock_ppm = shock_ppm;
+  s.shocks = shocks;
+  s.nshocks = nshocks;
   s.joint = o.joint;
   s.log = o.log;
   s.failed = o.failed;
@@ -407,6 +465,7 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
                   sizeof *o.progress);
   if (!rc) rc = store_read(led->st, sim_snapshot, &s);
   free(s.accts);
+  free(shocks);
   account_scan_free(&s.ids);
   if (!rc) ERRBUF[0] = 0;
   return rc;

@@ -729,6 +729,13 @@ SOCLOSS_API int socloss_simulate(socloss *led, const char *policy, size_t policy
                                  const char *account, const char *shock_market, int64_t shock_ppm,
                                  socloss_sim_result *out);
 
+/* One price move of a simulation (added after 1.0): market's mark times
+ * (1e6 + ppm) / 1e6, truncated; ppm > -1000000 and the mark must stay >= 1. */
+typedef struct socloss_shock {
+  const char *market;
+  int64_t ppm;
+} socloss_shock;
+
 /* The same with options (since 1.0): joint = 1 resolves the shock's
  * bankruptcies as one joint crash event (docs/design.md §12) instead of a
  * sequential one. */
@@ -760,7 +767,15 @@ typedef struct socloss_sim_options {
    * stops the simulation: SOCLOSS_ESTOP, with *out holding the figures of
    * the deficits resolved so far (no split test).  NULL: none. */
   const socloss_progress *progress;
+  /* (added at the end) More moves, nshocks of them (at most
+   * SOCLOSS_SIM_SHOCKS_MAX), applied in order after shock_market's (when
+   * set), all before the bankruptcies are resolved; each market at most
+   * once in all (SOCLOSS_EINVAL otherwise).  With an account: none. */
+  const socloss_shock *shocks;
+  size_t nshocks;
 } socloss_sim_options;
+
+#define SOCLOSS_SIM_SHOCKS_MAX 1024
 
 /* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);
