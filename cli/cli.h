@@ -43,7 +43,8 @@ typedef struct command {
 /* An option a command takes, in a list ended by a NULL name. */
 typedef struct opt {
   const char *name;    /* "--json" */
-  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list) */
+  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list);
+                          -N: a value, up to N times (call.more: a second repeated option) */
   const char *plural;  /* with N > 1: what "at most N ..." counts */
 } opt;
 
@@ -58,6 +59,8 @@ typedef struct call {
   const char *value[MAX_OPTS];  /* each option's value in the order of its list: "" for a flag, NULL when not given */
   const char *list[MAX_LIST];   /* the values of the option that may be given more than once */
   int nlist;
+  const char *more[MAX_LIST];   /* the values of a second option that may be given more than once */
+  int nmore;
   const char *pos[MAX_POS];     /* the positional arguments */
   int npos;
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */

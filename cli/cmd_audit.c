@@ -168,7 +168,7 @@ void figure_cell(const cli_units *cu, const socloss_sim_result *r, size_t row, c
 enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE };
 static const opt simulate_opts[] = {
     [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
-    [SIM_SHOCK] = {"--shock", 1, NULL}, [SIM_PARAMS] = {"--params", 1, NULL},
+    [SIM_SHOCK] = {"--shock", -MAX_LIST, "shocks"}, [SIM_PARAMS] = {"--params", 1, NULL},
     [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL},
     [SIM_MODE] = {"--mode", 1, NULL}, {NULL, 0, NULL}};
 
@@ -181,27 +181,78 @@ static int sim_modes(const char *mode) {
 }
 
 /* --shock MARKET:PCT: the market (cap bytes at most, with its NUL) and the
- * move in ppm.  Returns -1 when it is not that. */
-static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm) {
-  const char *colon = strrchr(shock, ':');
-  char *end;
-  double pct = colon ? strtod(colon + 1, &end) : 0;
-  if (!colon || colon == shock || (size_t)(colon - shock) >= cap || *end || pct <= -100 || pct > 1e6) return -1;
+ * move in ppm, read exactly (PCT: an optional sign, digits, at most 4
+ * decimals — no floating point).  Returns 0, or -1 with why in why[wlen]. */
+static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm, char *why, size_t wlen) {
+  const char *colon = strrchr(shock, ':'), *p;
+  if (!colon || colon == shock) {
+    snprintf(why, wlen, "--shock %.80s: MARKET:PCT, like BTC-PERP:-20", shock);
+    return -1;
+  }
+  if ((size_t)(colon - shock) >= cap) {
+    snprintf(why, wlen, "--shock %.80s...: the market name is longer than %zu bytes", shock, cap - 1);
+    return -1;
+  }
+  p = colon + 1;
+  int neg = *p == '-';
+  if (*p == '-' || *p == '+') p++;
+  int64_t whole = 0, frac = 0;
+  int digits = 0, decimals = 0, bad = 0;
+  for (; *p >= '0' && *p <= '9'; p++, digits++)
+    if (whole <= 1000000) whole = whole * 10 + (*p - '0');
+  if (*p == '.')
+    for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+      if (++decimals <= 4) frac = frac * 10 + (*p - '0');
+  bad = !digits || *p;
+  if (bad) {
+    snprintf(why, wlen, "--shock %.80s: PCT '%.40s' is not a percentage (like -20 or 12.5)", shock, colon + 1);
+    return -1;
+  }
+  if (decimals > 4) {
+    snprintf(why, wlen, "--shock %.80s: PCT has at most 4 decimals (a move is counted in millionths)", shock);
+    return -1;
+  }
+  for (int d = decimals; d < 4; d++) frac *= 10;
+  int64_t v = whole * 10000 + frac;  /* ppm: whole <= 1000009, no overflow */
+  if (neg) v = -v;
+  if (v <= -1000000) {
+    snprintf(why, wlen, "--shock %.80s: a shock of %s%% would make the mark 0 or less; PCT must be > -100", shock,
+             colon + 1);
+    return -1;
+  }
+  if (v > 10000000000LL) {
+    snprintf(why, wlen, "--shock %.80s: PCT must be at most 1000000", shock);
+    return -1;
+  }
   memcpy(market, shock, (size_t)(colon - shock));
   market[colon - shock] = 0;
-  *ppm = (int64_t)(pct * 10000 + (pct < 0 ? -0.5 : 0.5));  /* to the ppm */
+  *ppm = v;
   return 0;
+}
+
+/* The --shock options, checked, into shocks[] (markets in mk[]): each
+ * market once.  Returns RUN or EXIT_USAGE once said. */
+static int shocks_of(const call *c, char (*mk)[128], socloss_shock *shocks) {
+  char why[400];
+  for (int i = 0; i < c->nmore; i++) {
+    if (shock_of(c->more[i], mk[i], sizeof mk[i], &shocks[i].ppm, why, sizeof why)) return usage(c, "%s", why);
+    shocks[i].market = mk[i];
+    for (int j = 0; j < i; j++)
+      if (!strcmp(mk[j], mk[i]))
+        return usage(c, "--shock: %.128s is given twice; give one move per market", mk[i]);
+  }
+  return RUN;
 }
 
 int simulate_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, simulate_opts, 0, 1);
   if (rc != RUN) return rc;
-  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK];
-  char market[128];
-  int64_t ppm;
+  const char *account = c->value[SIM_ACCOUNT];
+  char mk[MAX_LIST][128];
+  socloss_shock shocks[MAX_LIST];
   if (!c->db || !c->nlist) return usage(c, "give DB and at least one --policy");
-  if (!account == !shock) return usage(c, "give --account X or --shock MARKET:PCT");
-  if (shock && shock_of(shock, market, sizeof market, &ppm)) return usage(c, "--shock: MARKET:PCT, like BTC-PERP:-20");
+  if (!account == !c->nmore) return usage(c, "give --account X or --shock MARKET:PCT");
+  if ((rc = shocks_of(c, mk, shocks)) != RUN) return rc;
   if (!sim_modes(c->value[SIM_MODE])) return usage(c, "--mode: sequential, joint or both");
   if (account && c->value[SIM_MODE]) return usage(c, "--mode goes with --shock (one deficit has no event)");
   return RUN;
@@ -370,11 +421,11 @@ static int sim_told(void *ud, const char *phase, uint64_t done, uint64_t total) 
 
 int cmd_simulate(call *c) {
   const char *const *files = c->list;
-  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
+  const char *account = c->value[SIM_ACCOUNT], *report = c->value[SIM_REPORT];
   int nf = c->nlist, rc, status = EXIT_DONE;
-  char market[128] = "";
-  int64_t ppm = 0;
-  if (shock) shock_of(shock, market, sizeof market, &ppm);  /* simulate_args has checked it */
+  char mk[MAX_LIST][128];
+  socloss_shock shocks[MAX_LIST];
+  if (shocks_of(c, mk, shocks) != RUN) return EXIT_USAGE;  /* simulate_args has checked them */
   /* unlike the other commands' files, the policies are read once the ledger is
    * open: on a ledger that will not open, that is what is told */
   /* a column per policy and mode: with both, each policy's sequential then
@@ -404,8 +455,8 @@ int cmd_simulate(call *c) {
       o.policy_len = len;
       o.params = c->value[SIM_PARAMS];
       o.account = account;
-      o.shock_market = shock ? market : NULL;
-      o.shock_ppm = ppm;
+      o.shocks = shocks;  /* all of them, in the order given (since scenarios) */
+      o.nshocks = (size_t)c->nmore;
       o.joint = m == 2;
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
@@ -458,7 +509,12 @@ int cmd_simulate(call *c) {
   if (status == EXIT_INTERRUPTED && report) fputs("simulate: interrupted: no report written\n", stderr);
   if (status == EXIT_DONE && report) {
     char what[200];
-    snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
+    if (account) snprintf(what, sizeof what, "the deficit of %s", account);
+    else snprintf(what, sizeof what, "the bankruptcies of");
+    for (int i = 0; !account && i < c->nmore; i++) {  /* every shock, in the order given */
+      size_t n = strlen(what);
+      snprintf(what + n, sizeof what - n, "%s%s", i ? ", " : " ", c->more[i]);
+    }
     status = html_report(report, what, &cu, names, res, nf);
   }
   if (have_units) cli_units_free(&cu);
