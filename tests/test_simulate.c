@@ -207,9 +207,93 @@ static void several_shocks(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* ---- a scenario: steps, each its moves then the bankrupt resolved -------- */
+
+/* The ledger of several_shocks.  pro_rata (scope "market") charges those in
+ * profit in the bankrupt account's markets: a's 1500 to p (BTC), b's 400 to
+ * r (ETH).  Two moves at once (one step): profits after both, p 4000 and
+ * r 1000: shares 1500 / 4000 = 0.375 and 400 / 1000 = 0.4; Gini of (0.375,
+ * 0.4) = 2 (0.375 + 2 x 0.4) / (2 x 0.775) - 3/2 = 2.35 / 1.55 - 1.5 = 1/62.
+ * As two steps, BTC -20% then ETH -50%: profits are taken after the first
+ * step's move, p 4000 and r 0 (ETH still at 100); the same 1500 and 400 are
+ * charged, but only p counts for the shares: 0.375, Gini of one account 0. */
+static void scenario_steps(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n",
+                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
+                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
+                   "p,BTC,-40,180\nr,ETH,-20,100\n",
+                   NULL))
+    return;
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_sim_options o;
+  socloss_sim_result s;
+  fingerprint before = fp_of(fx.led);
+  socloss_sim_options_init(&o);
+  o.policy = pr;
+  o.policy_len = len;
+  socloss_shock btc = {"BTC", -200000}, eth = {"ETH", -500000}, both[] = {{"BTC", -200000}, {"ETH", -500000}};
+  socloss_sim_step one[] = {{both, 2, 0}};
+  o.steps = one;
+  o.nsteps = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "one step of two moves");
+  ok(s.deficits == 2 && s.total_charged == 1900 && s.charged == 2 && fabs(s.largest_share - 0.4) < 1e-12,
+     "2 deficits, 1900, largest share 0.4 (%zu, %lld, %.6f)", s.deficits, (long long)s.total_charged,
+     s.largest_share);
+  ok(fabs(s.gini - 1.0 / 62) < 1e-12, "Gini 1/62 (%.6f)", s.gini);
+  socloss_sim_step two[] = {{&btc, 1, 1}, {&eth, 1, 0}};
+  o.steps = two;
+  o.nsteps = 2;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "two steps, one move each");
+  ok(s.deficits == 2 && s.failed == 0 && s.total_charged == 1900 && s.charged == 2 && s.bad_debt == 0,
+     "2 deficits over the scenario, 1500 + 400 from p and r (%zu, %lld)", s.deficits, (long long)s.total_charged);
+  ok(fabs(s.largest_share - 0.375) < 1e-12 && s.gini == 0, "largest share 1500 / 4000 = 0.375, Gini 0 (%.6f, %.6f)",
+     s.largest_share, s.gini);
+  is_str(s.split_account, "p", "p paid most");
+  two[1].mode = 2;
+  socloss_sim_result j;
+  is(socloss_simulate_with(fx.led, &o, &j), SOCLOSS_OK, "the second step joint");
+  ok(j.deficits == 2 && j.failed == 0 && j.total_charged == 1900 && fabs(j.largest_share - 0.375) < 1e-12,
+     "one bankrupt in it: the same figures (%zu, %zu, %lld, %.6f)", j.deficits, j.failed, (long long)j.total_charged,
+     j.largest_share);
+  /* a step with no move: what is bankrupt then (a, at 100) resolved alone */
+  socloss_sim_step none[] = {{NULL, 0, 0}, {&eth, 1, 0}};
+  o.steps = none;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "a first step with no move");
+  ok(s.deficits == 2 && s.total_charged == 1000 + 400, "a's 1000 at BTC 100, then b's 400 (%lld)",
+     (long long)s.total_charged);
+
+  /* refusals */
+  socloss_shock bad[] = {{"ETH", -10000}, {"DOGE", 10000}};
+  socloss_sim_step unknown[] = {{&btc, 1, 0}, {bad, 2, 0}};
+  o.steps = unknown;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_ENOTFOUND, "an unknown market in step 2");
+  is_str(socloss_errmsg(fx.led), "step 2: shock: unknown market 'DOGE'", "names the step");
+  socloss_shock dup[] = {{"BTC", -10000}, {"BTC", -10000}};
+  socloss_sim_step twice[] = {{&eth, 1, 0}, {dup, 2, 0}};
+  o.steps = twice;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a market twice in a step");
+  is_str(socloss_errmsg(fx.led), "step 2: shock: market 'BTC' is moved twice (shocks 1 and 2); give one move per market",
+         "names the step and the shocks");
+  socloss_sim_step mode[] = {{&btc, 1, 3}};
+  o.steps = mode;
+  o.nsteps = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a mode that is not 0, 1 or 2");
+  o.steps = two;
+  o.shock_market = "ETH";
+  o.shock_ppm = -10000;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "steps and a shock");
+  is_str(socloss_errmsg(fx.led), "simulate: give one account, shocks or steps", "one or the other");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing was kept");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
   progress_and_stop();
   several_shocks();
+  scenario_steps();
   char dir[64];
   socloss *led = new_ledger(dir, 0);
   /* a 25 long at 100 (balance -1000); p, q short 10 at 180, r short 5 at

@@ -773,9 +773,27 @@ typedef struct socloss_sim_options {
    * once in all (SOCLOSS_EINVAL otherwise).  With an account: none. */
   const socloss_shock *shocks;
   size_t nshocks;
+  /* (added at the end) A scenario: nsteps steps (at most
+   * SOCLOSS_SIM_STEPS_MAX), each its moves (each market at most once in a
+   * step) then the resolution of every account bankrupt then, as one crash
+   * event ("sim" for the first step, "sim2", "sim3", ... for the next:
+   * deficit ids "sim2:ACCOUNT"), the state going on from each step to the
+   * next; the figures cover them all (profit and the split test taken after
+   * the first step's moves).  Instead of an account and of the shocks
+   * above. */
+  const struct socloss_sim_step *steps;
+  size_t nsteps;
 } socloss_sim_options;
 
 #define SOCLOSS_SIM_SHOCKS_MAX 1024
+#define SOCLOSS_SIM_STEPS_MAX 1000
+
+/* One step of a scenario (added after 1.0). */
+typedef struct socloss_sim_step {
+  const socloss_shock *shocks;  /* the moves, applied in order, at most SOCLOSS_SIM_SHOCKS_MAX */
+  size_t nshocks;               /* 0: none (what is bankrupt is resolved all the same) */
+  int mode;                     /* 0: the options' (joint or not), 1: sequential, 2: joint */
+} socloss_sim_step;
 
 /* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);
