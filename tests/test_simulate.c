@@ -251,6 +251,14 @@ static void scenario_steps(void) {
   ok(fabs(s.largest_share - 0.375) < 1e-12 && s.gini == 0, "largest share 1500 / 4000 = 0.375, Gini 0 (%.6f, %.6f)",
      s.largest_share, s.gini);
   is_str(s.split_account, "p", "p paid most");
+  /* progress over the steps: step 1 has 1 bankrupt (a), step 2 1 more (b):
+   * done of those so far, 1/1 then 2/2 */
+  heard h = {"", 0, 0, NULL, NULL, 0};
+  socloss_progress pg = {sizeof pg, hear, &h};
+  o.progress = &pg;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "with a progress callback");
+  is_str(h.log, "deficits 1/1, deficits 2/2, split test 1/1, split test 2/2, ", "told of the steps' deficits in turn");
+  o.progress = NULL;
   two[1].mode = 2;
   socloss_sim_result j;
   is(socloss_simulate_with(fx.led, &o, &j), SOCLOSS_OK, "the second step joint");

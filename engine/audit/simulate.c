@@ -73,6 +73,7 @@ typedef struct sim {
   size_t hint;                /* find_acct: where the last one was found */
   const socloss_progress *pg; /* NULL: none */
   const event_run *er;        /* the run's event: how many are bankrupt */
+  size_t done_before;         /* deficits of the scenario's steps before this one */
   int stopped;                /* the callback said stop */
   int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
   int (*failed)(void *ud, const char *deficit, const char *cause);
@@ -207,7 +208,8 @@ static int sim_before(void *ud, applier *a) {
 /* The callback, after each deficit: non-zero stops the run. */
 static int told(sim *s) {
   if (!s->pg) return SOCLOSS_OK;
-  uint64_t total = s->er ? s->er->sum.bankrupt : 1;
+  /* in a scenario, the steps before this one's deficits and this one's */
+  uint64_t total = s->er ? s->done_before + s->er->sum.bankrupt : 1;
   if (!s->pg->fn(s->pg->ud, s->split ? "split test" : "deficits", s->out->deficits, total)) return SOCLOSS_OK;
   s->stopped = 1;
   return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", s->out->deficits);
@@ -339,6 +341,7 @@ static int sim_event(sim *s, applier *a, const char *id) {
   event_run er;
   event_run_init(&er, led, id, s->policy, s->policy_len, s->params);
   s->er = &er;
+  s->done_before = o->deficits;
   er.o.dry_run = 1;
   er.o.joint = s->joint;
   if (s->joint) {
