@@ -735,6 +735,13 @@ SOCLOSS_API int socloss_simulate(socloss *led, const char *policy, size_t policy
                                  const char *account, const char *shock_market, int64_t shock_ppm,
                                  socloss_sim_result *out);
 
+/* One price move of a simulation (added after 1.0): market's mark times
+ * (1e6 + ppm) / 1e6, truncated; ppm > -1000000 and the mark must stay >= 1. */
+typedef struct socloss_shock {
+  const char *market;
+  int64_t ppm;
+} socloss_shock;
+
 /* The same with options (since 1.0): joint = 1 resolves the shock's
  * bankruptcies as one joint crash event (docs/design.md §12) instead of a
  * sequential one. */
@@ -766,7 +773,33 @@ typedef struct socloss_sim_options {
    * stops the simulation: SOCLOSS_ESTOP, with *out holding the figures of
    * the deficits resolved so far (no split test).  NULL: none. */
   const socloss_progress *progress;
+  /* (added at the end) More moves, nshocks of them (at most
+   * SOCLOSS_SIM_SHOCKS_MAX), applied in order after shock_market's (when
+   * set), all before the bankruptcies are resolved; each market at most
+   * once in all (SOCLOSS_EINVAL otherwise).  With an account: none. */
+  const socloss_shock *shocks;
+  size_t nshocks;
+  /* (added at the end) A scenario: nsteps steps (at most
+   * SOCLOSS_SIM_STEPS_MAX), each its moves (each market at most once in a
+   * step) then the resolution of every account bankrupt then, as one crash
+   * event ("sim" for the first step, "sim2", "sim3", ... for the next:
+   * deficit ids "sim2:ACCOUNT"), the state going on from each step to the
+   * next; the figures cover them all (profit and the split test taken after
+   * the first step's moves).  Instead of an account and of the shocks
+   * above. */
+  const struct socloss_sim_step *steps;
+  size_t nsteps;
 } socloss_sim_options;
+
+#define SOCLOSS_SIM_SHOCKS_MAX 1024
+#define SOCLOSS_SIM_STEPS_MAX 1000
+
+/* One step of a scenario (added after 1.0). */
+typedef struct socloss_sim_step {
+  const socloss_shock *shocks;  /* the moves, applied in order, at most SOCLOSS_SIM_SHOCKS_MAX */
+  size_t nshocks;               /* 0: none (what is bankrupt is resolved all the same) */
+  int mode;                     /* 0: the options' (joint or not), 1: sequential, 2: joint */
+} socloss_sim_step;
 
 /* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);
