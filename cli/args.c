@@ -50,7 +50,11 @@ int parse_args(call *c, int argc, char **argv, const opt *opts, int minpos, int 
         c->with[c->nlist - 1] = argv[++i];
         continue;
       }
-      if (opts[k].values <= 1) {
+      if (opts[k].values < 0) {
+        if (c->nmore == -opts[k].values) return usage(c, "at most %d %s", -opts[k].values, opts[k].plural);
+        c->value[k] = argv[++i];  /* the last one, as given */
+        c->more[c->nmore++] = c->value[k];
+      } else if (opts[k].values <= 1) {
         c->value[k] = opts[k].values ? argv[++i] : "";
       } else {
         if (c->nlist == opts[k].values) return usage(c, "at most %d %s", opts[k].values, opts[k].plural);

@@ -44,12 +44,13 @@ typedef struct command {
 typedef struct opt {
   const char *name;    /* "--json" */
   int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list);
+                          -N: a value, up to N times (call.more: a second repeated option)
                           WITH_LAST: a value for the list's last value so far (call.with) */
   const char *plural;  /* with N > 1: what "at most N ..." counts */
 } opt;
 
 #define MAX_OPTS 12   /* the longest option list of a command */
-#define WITH_LAST -1  /* opt.values: "--with JSON" after a "--policy FILE" */
+#define WITH_LAST (-1000000)  /* opt.values: "--with JSON" after a "--policy FILE" (not a -N) */
 #define MAX_LIST 16   /* the most values a list option takes */
 #define MAX_POS 256   /* the most positional arguments (test's files) */
 
@@ -61,6 +62,8 @@ typedef struct call {
   const char *list[MAX_LIST];   /* the values of the option that may be given more than once */
   int nlist;
   const char *with[MAX_LIST];   /* with[k]: the WITH_LAST option's value given after list[k], or NULL */
+  const char *more[MAX_LIST];   /* the values of a second option that may be given more than once */
+  int nmore;
   const char *pos[MAX_POS];     /* the positional arguments */
   int npos;
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
@@ -102,7 +105,32 @@ int from_option(const call *c, const char *s, int strict, uint64_t *from);
  *   and well below what would take a host's memory by mistake. */
 #define CLI_POLICY_MAX ((size_t)256 * 1024 + 1)
 #define CLI_INPUT_MAX ((size_t)1 << 30)
-typedef enum { POLICY_FILE, INPUT_FILE } file_kind;
+typedef enum { POLICY_FILE, INPUT_FILE, SCENARIO_FILE } file_kind;
+
+/* ---- scenario.c ---- */
+
+/* A move's PCT (an optional sign, digits, at most 4 decimals; > -100, at
+ * most 1000000) into *ppm exactly.  0, or -1 with the reason in why. */
+int pct_of(const char *pct, int64_t *ppm, char *why, size_t wlen);
+
+/* --scenario FILE (docs/cli.md, "simulate"): at most SCENARIO_STEPS_MAX
+ * steps of at most SCENARIO_MOVES_MAX moves, the file at most
+ * SCENARIO_FILE_MAX bytes. */
+#define SCENARIO_STEPS_MAX 1000
+#define SCENARIO_MOVES_MAX 64
+#define SCENARIO_FILE_MAX ((size_t)1 << 20)
+typedef struct scenario {
+  socloss_sim_step *steps;
+  size_t nsteps;
+  socloss_shock *moves;                /* the steps' moves */
+  char (*names)[SOCLOSS_ID_MAX + 1];   /* their markets */
+  size_t line[SCENARIO_STEPS_MAX];     /* each step's line in the file */
+  char why[600];                       /* "FILE:LINE: field: reason" */
+} scenario;
+/* Reads data (the file's len bytes) into sc: 0, or -1 with sc->why.
+ * scenario_free either way. */
+int scenario_parse(scenario *sc, const char *file, const char *data, size_t len);
+void scenario_free(scenario *sc);
 
 /* Prints the library's message for rc; returns EXIT_REFUSED. */
 int refused(socloss *led, int rc);

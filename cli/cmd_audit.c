@@ -199,8 +199,12 @@ int cmd_replay(call *c) {
   replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL, &cu}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", "",
                     json_object()};
   size_t differ = 0, nwho = 0;
-  rc = sum.who ? socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ)
+  socloss_progress pg;
+  tty_progress_init(&pg, "replay");
+  rc = sum.who ? socloss_replay_progress(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum,
+                                         &pg, &differ)
                : SOCLOSS_ENOMEM;
+  tty_progress_end(&pg);
   socloss_replay_account *who = rc ? NULL : who_totals(&sum, &nwho);
   if (who) sort_by_account(who, nwho);
   if (!rc && sum.out.json) print_totals(&sum, differ, who, nwho);  /* added after 1.0 */
@@ -254,12 +258,13 @@ void figure_cell(const cli_units *cu, const socloss_sim_result *r, size_t row, c
 
 /* --policy is the list option (call.list): the policies side by side. */
 /* --with JSON after a --policy: its params (call.with). */
-enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE, SIM_WITH };
+enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE, SIM_SCENARIO, SIM_WITH };
 static const opt simulate_opts[] = {
     [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
-    [SIM_SHOCK] = {"--shock", 1, NULL}, [SIM_PARAMS] = {"--params", 1, NULL},
+    [SIM_SHOCK] = {"--shock", -MAX_LIST, "shocks"}, [SIM_PARAMS] = {"--params", 1, NULL},
     [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL},
-    [SIM_MODE] = {"--mode", 1, NULL}, [SIM_WITH] = {"--with", WITH_LAST, NULL}, {NULL, 0, NULL}};
+    [SIM_MODE] = {"--mode", 1, NULL}, [SIM_SCENARIO] = {"--scenario", 1, NULL},
+    [SIM_WITH] = {"--with", WITH_LAST, NULL}, {NULL, 0, NULL}};
 
 /* --mode: which event modes run, as a bit set: 1 sequential, 2 joint. */
 static int sim_modes(const char *mode) {
@@ -270,29 +275,63 @@ static int sim_modes(const char *mode) {
 }
 
 /* --shock MARKET:PCT: the market (cap bytes at most, with its NUL) and the
- * move in ppm.  Returns -1 when it is not that. */
-static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm) {
+ * move in ppm, read exactly (PCT: an optional sign, digits, at most 4
+ * decimals — no floating point).  Returns 0, or -1 with why in why[wlen]. */
+static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm, char *why, size_t wlen) {
   const char *colon = strrchr(shock, ':');
-  char *end;
-  double pct = colon ? strtod(colon + 1, &end) : 0;
-  if (!colon || colon == shock || (size_t)(colon - shock) >= cap || *end || pct <= -100 || pct > 1e6) return -1;
+  if (!colon || colon == shock) {
+    snprintf(why, wlen, "--shock %.80s: MARKET:PCT, like BTC-PERP:-20", shock);
+    return -1;
+  }
+  if ((size_t)(colon - shock) >= cap) {
+    snprintf(why, wlen, "--shock %.80s...: the market name is longer than %zu bytes", shock, cap - 1);
+    return -1;
+  }
+  char reason[200];
+  if (pct_of(colon + 1, ppm, reason, sizeof reason)) {
+    snprintf(why, wlen, "--shock %.80s: %s", shock, reason);
+    return -1;
+  }
   memcpy(market, shock, (size_t)(colon - shock));
   market[colon - shock] = 0;
-  *ppm = (int64_t)(pct * 10000 + (pct < 0 ? -0.5 : 0.5));  /* to the ppm */
   return 0;
+}
+
+/* The --shock options, checked, into shocks[] (markets in mk[]): each
+ * market once.  Returns RUN or EXIT_USAGE once said. */
+static int shocks_of(const call *c, char (*mk)[128], socloss_shock *shocks) {
+  char why[400];
+  for (int i = 0; i < c->nmore; i++) {
+    if (shock_of(c->more[i], mk[i], sizeof mk[i], &shocks[i].ppm, why, sizeof why)) return usage(c, "%s", why);
+    shocks[i].market = mk[i];
+    for (int j = 0; j < i; j++)
+      if (!strcmp(mk[j], mk[i]))
+        return usage(c, "--shock: %.128s is given twice; give one move per market", mk[i]);
+  }
+  return RUN;
 }
 
 int simulate_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, simulate_opts, 0, 1);
   if (rc != RUN) return rc;
-  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK];
-  char market[128];
-  int64_t ppm;
+  const char *account = c->value[SIM_ACCOUNT];
+  char mk[MAX_LIST][128];
+  socloss_shock shocks[MAX_LIST];
   if (!c->db || !c->nlist) return usage(c, "give DB and at least one --policy");
-  if (!account == !shock) return usage(c, "give --account X or --shock MARKET:PCT");
-  if (shock && shock_of(shock, market, sizeof market, &ppm)) return usage(c, "--shock: MARKET:PCT, like BTC-PERP:-20");
+  const char *file = c->value[SIM_SCENARIO];
+  if ((account != NULL) + (c->nmore > 0) + (file != NULL) != 1)
+    return usage(c, "give --account X, --shock MARKET:PCT or --scenario FILE");
+  if ((rc = shocks_of(c, mk, shocks)) != RUN) return rc;
   if (!sim_modes(c->value[SIM_MODE])) return usage(c, "--mode: sequential, joint or both");
   if (account && c->value[SIM_MODE]) return usage(c, "--mode goes with --shock (one deficit has no event)");
+  if (file) {  /* read and checked before the ledger opens; kept in c->in[0] */
+    if ((rc = read_input(c, 0, file, SCENARIO_FILE)) != RUN) return rc;
+    scenario sc;
+    rc = scenario_parse(&sc, file, c->in[0].data, c->in[0].len);
+    if (rc) fprintf(stderr, "socloss: %s\n", sc.why);
+    scenario_free(&sc);
+    if (rc) return EXIT_REFUSED;
+  }
   return RUN;
 }
 
@@ -530,13 +569,34 @@ static void label_apart(char (*label)[80], const sim_col *col, const char *const
   }
 }
 
+/* The library's refusal; one about a scenario's step "step N: ..." is told
+ * as FILE:LINE: ... (the step's line). */
+static int scenario_refused(call *c, const scenario *sc, int rc) {
+  const char *m = socloss_errmsg(c->led);
+  size_t step = 0;
+  int at = 0;
+  if (sc->nsteps && sscanf(m, "step %zu: %n", &step, &at) == 1 && at && step >= 1 && step <= sc->nsteps) {
+    fprintf(stderr, "socloss: %s:%zu: %s\n", c->value[SIM_SCENARIO], sc->line[step - 1], m + at);
+    return EXIT_REFUSED;
+  }
+  return refused(c->led, rc);
+}
+
 int cmd_simulate(call *c) {
   const char *const *files = c->list;
-  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
+  const char *account = c->value[SIM_ACCOUNT], *report = c->value[SIM_REPORT];
   int nf = c->nlist, rc, status = EXIT_DONE;
-  char market[128] = "";
-  int64_t ppm = 0;
-  if (shock) shock_of(shock, market, sizeof market, &ppm);  /* simulate_args has checked it */
+  char mk[MAX_LIST][128];
+  socloss_shock shocks[MAX_LIST];
+  if (shocks_of(c, mk, shocks) != RUN) return EXIT_USAGE;  /* simulate_args has checked them */
+  scenario sc;
+  memset(&sc, 0, sizeof sc);
+  if (c->value[SIM_SCENARIO] &&
+      scenario_parse(&sc, c->value[SIM_SCENARIO], c->in[0].data, c->in[0].len)) {  /* checked there too */
+    fprintf(stderr, "socloss: %s\n", sc.why);
+    scenario_free(&sc);
+    return EXIT_REFUSED;
+  }
   /* unlike the other commands' files, the policies are read once the ledger is
    * open: on a ledger that will not open, that is what is told */
   /* a column per policy and mode: with both, each policy's sequential then
@@ -568,8 +628,10 @@ int cmd_simulate(call *c) {
       o.policy_len = len;
       o.params = c->with[k] ? c->with[k] : c->value[SIM_PARAMS];  /* its own --with, else --params */
       o.account = account;
-      o.shock_market = shock ? market : NULL;
-      o.shock_ppm = ppm;
+      o.shocks = shocks;  /* all of them, in the order given (since scenarios) */
+      o.nshocks = (size_t)c->nmore;
+      o.steps = sc.steps;  /* --scenario: steps without a mode take this column's */
+      o.nsteps = sc.nsteps;
       o.joint = m == 2;
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
@@ -596,7 +658,7 @@ int cmd_simulate(call *c) {
                 sp.label, sp.done, sp.total, sp.phase);
         status = EXIT_INTERRUPTED;
       } else if (rc) {
-        status = refused(c->led, rc);
+        status = scenario_refused(c, &sc, rc);
         json_decref(logs[cols]);
         json_decref(failures[cols]);
         json_decref(col[cols].charges);
@@ -641,12 +703,19 @@ int cmd_simulate(call *c) {
   if (status == EXIT_INTERRUPTED && report) fputs("simulate: interrupted: no report written\n", stderr);
   if (status == EXIT_DONE && report) {
     char what[200];
-    snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
+    if (account) snprintf(what, sizeof what, "the deficit of %s", account);
+    else if (c->value[SIM_SCENARIO]) snprintf(what, sizeof what, "the scenario %s", c->value[SIM_SCENARIO]);
+    else snprintf(what, sizeof what, "the bankruptcies of");
+    for (int i = 0; !account && i < c->nmore; i++) {  /* every shock, in the order given */
+      size_t n = strlen(what);
+      snprintf(what + n, sizeof what - n, "%s%s", i ? ", " : " ", c->more[i]);
+    }
     json_t *charges[2 * MAX_LIST];
     for (int k = 0; k < nf; k++) charges[k] = col[k].charges;
     status = html_report(report, what, &cu, names, res, charges, nf);
   }
   for (int k = 0; k < cols; k++) json_decref(col[k].charges);
   if (have_units) cli_units_free(&cu);
+  scenario_free(&sc);
   return status;
 }

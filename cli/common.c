@@ -38,8 +38,8 @@ socloss *open_ledger(const call *c) {
 }
 
 char *read_all(const char *path, file_kind kind, size_t *len) {
-  size_t cap = kind == POLICY_FILE ? CLI_POLICY_MAX : CLI_INPUT_MAX;
-  const char *what = kind == POLICY_FILE ? "a policy file" : "an input file";
+  size_t cap = kind == POLICY_FILE ? CLI_POLICY_MAX : kind == SCENARIO_FILE ? SCENARIO_FILE_MAX : CLI_INPUT_MAX;
+  const char *what = kind == POLICY_FILE ? "a policy file" : kind == SCENARIO_FILE ? "a scenario file" : "an input file";
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) {
     fprintf(stderr, "socloss: %s: %s\n", path, strerror(errno));

@@ -104,10 +104,12 @@ static const command commands[] = {
      "in total, the recorded history going on as it happened, and who would pay\n"
      "differently (per account, in --json).\n"},
     {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
-     "socloss simulate DB --policy POLICY [--with JSON] [--policy POLICY [--with JSON]...] "
-     "(--account X | --shock MARKET:PCT) [--params JSON] [--json] [--report FILE.html]",
+     "socloss simulate DB --policy POLICY [--with JSON] [--policy POLICY [--with JSON]...] (--account X | "
+     "--shock MARKET:PCT [--shock MARKET:PCT...] | --scenario FILE) [--params JSON] [--json] [--report FILE.html]",
      "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
-     "price shock causes (resolved in account-id order), under each policy side by\n"
+     "price shock causes (every --shock applied first, then the bankrupt resolved\n"
+     "in account-id order; --scenario FILE: steps of moves, each followed by\n"
+     "resolving what went bankrupt), under each policy side by\n"
      "side, with fairness figures: accounts charged, total charged, the largest\n"
      "charge as a share of that account's profit, the Gini coefficient of charges\n"
      "as a share of profit, notional deleveraged beyond what the shortfall needed\n"

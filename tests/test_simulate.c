@@ -3,7 +3,6 @@
  * nothing is kept.
  */
 #include <math.h>
-#include <sys/wait.h>
 
 #include "util.h"
 
@@ -21,13 +20,7 @@ static int hear(void *ud, const char *phase, uint64_t done, uint64_t total) {
   size_t n = strlen(h->log);
   snprintf(h->log + n, sizeof h->log - n, "%s %llu/%llu, ", phase, (unsigned long long)done, (unsigned long long)total);
   if (h->events && h->calls == 0) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      alarm(60);  /* a simulation holding the writer lock: SIGALRM, a failure below */
-      execl(SOCLOSS_BINARY_DIR "/socloss", "socloss", "apply", h->dir, h->events, (char *)NULL);
-      _exit(127);
-    }
-    waitpid(pid, &h->status, 0);
+    h->status = apply_elsewhere(h->dir, h->events);
   }
   return ++h->calls == h->stop_at;
 }
@@ -113,8 +106,203 @@ static int on_charge(void *ud, const char *account, int64_t charge, int64_t prof
   return 0;
 }
 
+/* ---- several moves at once ------------------------------------------------ */
+
+/* BTC and ETH at 100.  a long 25 BTC at 100 (balance -1000), b long 10 ETH
+ * at 100 (balance 100); p short 40 BTC at 180 (balance 10000), r short 20
+ * ETH at 100 (balance 1000); c long 15 BTC at 100 (balance 300) and d long
+ * 10 ETH at 100 (balance 500) make the sizes sum to 0 and end at equity 0
+ * after their market's move (300 - 15 x 20, 500 - 10 x 50): neither
+ * bankrupt nor in profit.
+ *   BTC -20% (mark 80): a's equity -1000 + 25 x (80 - 100) = -1500;
+ *                       p's profit 40 x (180 - 80) = 4000.
+ *   ETH -50% (mark 50): b's equity 100 + 10 x (50 - 100) = -400;
+ *                       r's profit 20 x (100 - 50) = 1000.
+ * (a is 1000 short already at BTC 100.)  The fund is empty, the profits (5000) cover both shortfalls: pro_rata
+ * charges exactly what is short. */
+static void several_shocks(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n",
+                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
+                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
+                   "p,BTC,-40,180\nr,ETH,-20,100\n",
+                   NULL))
+    return;
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_sim_options o;
+  socloss_sim_result s;
+  fingerprint before = fp_of(fx.led);
+  socloss_sim_options_init(&o);
+  o.policy = pr;
+  o.policy_len = len;
+  o.shock_market = "BTC";
+  o.shock_ppm = -200000;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "BTC -20%% alone");
+  ok(s.deficits == 1 && s.charged == 1 && s.total_charged == 1500 && s.bad_debt == 0,
+     "a alone is bankrupt: 1500, from p (%zu deficits, %lld)", s.deficits, (long long)s.total_charged);
+
+  socloss_shock eth[] = {{"ETH", -500000}};
+  o.shocks = eth;
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "BTC -20%% then ETH -50%%");
+  ok(s.deficits == 2 && s.failed == 0 && s.charged == 2 && s.total_charged == 1500 + 400 && s.bad_debt == 0,
+     "both moves before resolving: a and b bankrupt, 1500 + 400 = 1900 from p and r (%zu deficits, %lld)",
+     s.deficits, (long long)s.total_charged);
+
+  /* the same two moves as a list alone, in the other order: the same figures */
+  socloss_shock both[] = {{"ETH", -500000}, {"BTC", -200000}};
+  socloss_sim_result s2;
+  o.shock_market = NULL;
+  o.shocks = both;
+  o.nshocks = 2;
+  is(socloss_simulate_with(fx.led, &o, &s2), SOCLOSS_OK, "the two moves as a list");
+  ok(s2.deficits == 2 && s2.total_charged == 1900 && s2.charged == 2, "the same 2 deficits and 1900");
+
+  /* ETH alone: a is short 1000 already at BTC 100, and b 400; p's profit
+   * at 100 is 40 x 80 = 3200, r's 1000: 1400 charged to both */
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "ETH -50%% alone, from the list");
+  ok(s.deficits == 2 && s.charged == 2 && s.total_charged == 1000 + 400, "a's 1000 and b's 400 (%zu, %lld)",
+     s.deficits, (long long)s.total_charged);
+
+  /* refusals, with the reason */
+  socloss_shock twice[] = {{"BTC", -100000}, {"ETH", -10000}, {"BTC", -200000}};
+  o.shocks = twice;
+  o.nshocks = 3;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a market moved twice");
+  is_str(socloss_errmsg(fx.led), "shock: market 'BTC' is moved twice (shocks 1 and 3); give one move per market",
+         "says which");
+  o.shock_market = "BTC";
+  o.shock_ppm = -200000;
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "shock_market and the list, the same market");
+  is_str(socloss_errmsg(fx.led), "shock: market 'BTC' is moved twice (shocks 1 and 2); give one move per market",
+         "counted from shock_market");
+  o.shock_market = NULL;
+  socloss_shock all[] = {{"BTC", -1000000}};
+  o.shocks = all;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "-100%%");
+  is_str(socloss_errmsg(fx.led),
+         "shock: a move of -1000000 ppm (-100%) on 'BTC' would make the mark 0 or less; it must be > -1000000 ppm (-100%)",
+         "says why");
+  /* 100 x (1e6 - 999999) / 1e6 = 0.0001, truncated to 0 */
+  all[0].ppm = -999999;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a move that truncates the mark to 0");
+  is_str(socloss_errmsg(fx.led), "shock: 'BTC': its mark 100 moved by -999999 ppm would be 0, not a mark (1 to 9223372036854775807)",
+         "says the mark it would be");
+  socloss_shock nope[] = {{"BTC", -200000}, {"DOGE", 10000}};
+  o.shocks = nope;
+  o.nshocks = 2;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_ENOTFOUND, "an unknown market in the list");
+  is_str(socloss_errmsg(fx.led), "shock: unknown market 'DOGE'", "is named");
+  o.shocks = NULL;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "nshocks with no list");
+  o.account = "a";
+  o.shocks = eth;
+  o.nshocks = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "an account and a shock");
+  is_str(socloss_errmsg(fx.led), "simulate: give one account or one shock", "one or the other");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing was kept");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
+/* ---- a scenario: steps, each its moves then the bankrupt resolved -------- */
+
+/* The ledger of several_shocks.  pro_rata (scope "market") charges those in
+ * profit in the bankrupt account's markets: a's 1500 to p (BTC), b's 400 to
+ * r (ETH).  Two moves at once (one step): profits after both, p 4000 and
+ * r 1000: shares 1500 / 4000 = 0.375 and 400 / 1000 = 0.4; Gini of (0.375,
+ * 0.4) = 2 (0.375 + 2 x 0.4) / (2 x 0.775) - 3/2 = 2.35 / 1.55 - 1.5 = 1/62.
+ * As two steps, BTC -20% then ETH -50%: profits are taken after the first
+ * step's move, p 4000 and r 0 (ETH still at 100); the same 1500 and 400 are
+ * charged, but only p counts for the shares: 0.375, Gini of one account 0. */
+static void scenario_steps(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n",
+                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
+                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
+                   "p,BTC,-40,180\nr,ETH,-20,100\n",
+                   NULL))
+    return;
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_sim_options o;
+  socloss_sim_result s;
+  fingerprint before = fp_of(fx.led);
+  socloss_sim_options_init(&o);
+  o.policy = pr;
+  o.policy_len = len;
+  socloss_shock btc = {"BTC", -200000}, eth = {"ETH", -500000}, both[] = {{"BTC", -200000}, {"ETH", -500000}};
+  socloss_sim_step one[] = {{both, 2, 0}};
+  o.steps = one;
+  o.nsteps = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "one step of two moves");
+  ok(s.deficits == 2 && s.total_charged == 1900 && s.charged == 2 && fabs(s.largest_share - 0.4) < 1e-12,
+     "2 deficits, 1900, largest share 0.4 (%zu, %lld, %.6f)", s.deficits, (long long)s.total_charged,
+     s.largest_share);
+  ok(fabs(s.gini - 1.0 / 62) < 1e-12, "Gini 1/62 (%.6f)", s.gini);
+  socloss_sim_step two[] = {{&btc, 1, 1}, {&eth, 1, 0}};
+  o.steps = two;
+  o.nsteps = 2;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "two steps, one move each");
+  ok(s.deficits == 2 && s.failed == 0 && s.total_charged == 1900 && s.charged == 2 && s.bad_debt == 0,
+     "2 deficits over the scenario, 1500 + 400 from p and r (%zu, %lld)", s.deficits, (long long)s.total_charged);
+  ok(fabs(s.largest_share - 0.375) < 1e-12 && s.gini == 0, "largest share 1500 / 4000 = 0.375, Gini 0 (%.6f, %.6f)",
+     s.largest_share, s.gini);
+  is_str(s.split_account, "p", "p paid most");
+  /* progress over the steps: step 1 has 1 bankrupt (a), step 2 1 more (b):
+   * done of those so far, 1/1 then 2/2 */
+  heard h = {"", 0, 0, NULL, NULL, 0};
+  socloss_progress pg = {sizeof pg, hear, &h};
+  o.progress = &pg;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "with a progress callback");
+  is_str(h.log, "deficits 1/1, deficits 2/2, split test 1/1, split test 2/2, ", "told of the steps' deficits in turn");
+  o.progress = NULL;
+  two[1].mode = 2;
+  socloss_sim_result j;
+  is(socloss_simulate_with(fx.led, &o, &j), SOCLOSS_OK, "the second step joint");
+  ok(j.deficits == 2 && j.failed == 0 && j.total_charged == 1900 && fabs(j.largest_share - 0.375) < 1e-12,
+     "one bankrupt in it: the same figures (%zu, %zu, %lld, %.6f)", j.deficits, j.failed, (long long)j.total_charged,
+     j.largest_share);
+  /* a step with no move: what is bankrupt then (a, at 100) resolved alone */
+  socloss_sim_step none[] = {{NULL, 0, 0}, {&eth, 1, 0}};
+  o.steps = none;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "a first step with no move");
+  ok(s.deficits == 2 && s.total_charged == 1000 + 400, "a's 1000 at BTC 100, then b's 400 (%lld)",
+     (long long)s.total_charged);
+
+  /* refusals */
+  socloss_shock bad[] = {{"ETH", -10000}, {"DOGE", 10000}};
+  socloss_sim_step unknown[] = {{&btc, 1, 0}, {bad, 2, 0}};
+  o.steps = unknown;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_ENOTFOUND, "an unknown market in step 2");
+  is_str(socloss_errmsg(fx.led), "step 2: shock: unknown market 'DOGE'", "names the step");
+  socloss_shock dup[] = {{"BTC", -10000}, {"BTC", -10000}};
+  socloss_sim_step twice[] = {{&eth, 1, 0}, {dup, 2, 0}};
+  o.steps = twice;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a market twice in a step");
+  is_str(socloss_errmsg(fx.led), "step 2: shock: market 'BTC' is moved twice (shocks 1 and 2); give one move per market",
+         "names the step and the shocks");
+  socloss_sim_step mode[] = {{&btc, 1, 3}};
+  o.steps = mode;
+  o.nsteps = 1;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "a mode that is not 0, 1 or 2");
+  o.steps = two;
+  o.shock_market = "ETH";
+  o.shock_ppm = -10000;
+  is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_EINVAL, "steps and a shock");
+  is_str(socloss_errmsg(fx.led), "simulate: give one account, shocks or steps", "one or the other");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing was kept");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
   progress_and_stop();
+  several_shocks();
+  scenario_steps();
   char dir[64];
   socloss *led = new_ledger(dir, 0);
   /* a 25 long at 100 (balance -1000); p, q short 10 at 180, r short 5 at

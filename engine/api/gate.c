@@ -169,7 +169,15 @@ int socloss_check_progress(socloss *led, const socloss_progress *progress, soclo
 
 int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                    socloss_replay_cb cb, void *ud, size_t *differ) {
-  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, differ));
+  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, NULL, differ));
+}
+
+int socloss_replay_progress(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+                            socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ) {
+  if (progress && progress->size < sizeof *progress)
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", progress->size,
+                    sizeof *progress);
+  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, progress, differ));
 }
 
 int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,

@@ -102,6 +102,7 @@ typedef struct replay {
   uint64_t from;
   socloss_replay_cb cb;
   void *ud;
+  const socloss_progress *pg;  /* NULL: none */
   size_t differ, seen;
 } replay;
 
@@ -471,6 +472,11 @@ static int replay_txn(store_txn *t, void *ud) {
   for (uint64_t seq = 1; !rc && seq <= last; seq++) {
     const void *p;
     size_t len;
+    if (r->pg && (seq & 0xffff) == 1 && r->pg->fn(r->pg->ud, "records", seq - 1, last)) {
+      rc = err_fail(SOCLOSS_ESTOP, "replay stopped by the progress callback at journal record %llu",
+                    (unsigned long long)seq);
+      break;
+    }
     if ((rc = store_journal_get(t, seq, &p, &len))) break;
     /* a copy: the nested transactions below write while we hold it */
     void *copy = malloc(len ? len : 1);
@@ -547,8 +553,7 @@ static int copy_then_replay(store_txn *t, void *ud) {
 static int replay_snapshot(store_txn *snapshot, void *ud) {
   replay *r = ud;
   store *scratch;
-  store_config cfg = {STORE_OPEN_CREATE, store_map_size(r->led->st), r->led->opts.map_size_max, 1, r->led->log};
-  int rc = store_open_scratch(&scratch, &cfg);
+  int rc = audit_scratch(r->led, &scratch);
   if (rc) return rc;
   on_copy oc = {r, snapshot};
   rc = store_write_discard(scratch, copy_then_replay, &oc);
@@ -556,8 +561,8 @@ static int replay_snapshot(store_txn *snapshot, void *ud) {
   return rc;
 }
 
-int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params,
-               uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
+int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+               socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ) {
   int rc = params_valid(params);
   if (rc) return rc;
   replay r;
@@ -569,6 +574,7 @@ int replay_run(socloss *led, const char *policy, size_t policy_len, const char *
   r.from = from ? from : 1;
   r.cb = cb;
   r.ud = ud;
+  r.pg = progress && progress->fn ? progress : NULL;
   rc = store_read(led->st, replay_snapshot, &r);
   whatif_clear(&r.wi);
   if (differ) *differ = r.differ;

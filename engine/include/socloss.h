@@ -715,6 +715,12 @@ typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
  * cb call each (do not call into the handle from it). */
 SOCLOSS_API int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params,
                                uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ);
+/* socloss_replay, telling progress (may be NULL) every 65,536 journal
+ * records ("records": done of the journal's last); non-zero stops the
+ * replay (SOCLOSS_ESTOP). */
+SOCLOSS_API int socloss_replay_progress(socloss *led, const char *policy, size_t policy_len, const char *params,
+                                        uint64_t from, socloss_replay_cb cb, void *ud,
+                                        const socloss_progress *progress, size_t *differ);
 
 /* ---- Simulation --------------------------------------------------------- */
 
@@ -745,6 +751,13 @@ typedef struct socloss_sim_result {
 SOCLOSS_API int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params,
                                  const char *account, const char *shock_market, int64_t shock_ppm,
                                  socloss_sim_result *out);
+
+/* One price move of a simulation (added after 1.0): market's mark times
+ * (1e6 + ppm) / 1e6, truncated; ppm > -1000000 and the mark must stay >= 1. */
+typedef struct socloss_shock {
+  const char *market;
+  int64_t ppm;
+} socloss_shock;
 
 /* The same with options (since 1.0): joint = 1 resolves the shock's
  * bankruptcies as one joint crash event (docs/design.md §12) instead of a
@@ -777,6 +790,22 @@ typedef struct socloss_sim_options {
    * stops the simulation: SOCLOSS_ESTOP, with *out holding the figures of
    * the deficits resolved so far (no split test).  NULL: none. */
   const socloss_progress *progress;
+  /* (added at the end) More moves, nshocks of them (at most
+   * SOCLOSS_SIM_SHOCKS_MAX), applied in order after shock_market's (when
+   * set), all before the bankruptcies are resolved; each market at most
+   * once in all (SOCLOSS_EINVAL otherwise).  With an account: none. */
+  const socloss_shock *shocks;
+  size_t nshocks;
+  /* (added at the end) A scenario: nsteps steps (at most
+   * SOCLOSS_SIM_STEPS_MAX), each its moves (each market at most once in a
+   * step) then the resolution of every account bankrupt then, as one crash
+   * event ("sim" for the first step, "sim2", "sim3", ... for the next:
+   * deficit ids "sim2:ACCOUNT"), the state going on from each step to the
+   * next; the figures cover them all (profit and the split test taken after
+   * the first step's moves).  Instead of an account and of the shocks
+   * above. */
+  const struct socloss_sim_step *steps;
+  size_t nsteps;
   /* (added at the end) Who pays: called, when set, once the run's figures
    * are known (also for a run the progress callback stopped), with each
    * account the run charged (charge > 0: its haircuts plus what its closes
@@ -785,6 +814,16 @@ typedef struct socloss_sim_options {
    * test's run.  Return non-zero to stop: SOCLOSS_ESTOP. */
   int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
 } socloss_sim_options;
+
+#define SOCLOSS_SIM_SHOCKS_MAX 1024
+#define SOCLOSS_SIM_STEPS_MAX 1000
+
+/* One step of a scenario (added after 1.0). */
+typedef struct socloss_sim_step {
+  const socloss_shock *shocks;  /* the moves, applied in order, at most SOCLOSS_SIM_SHOCKS_MAX */
+  size_t nshocks;               /* 0: none (what is bankrupt is resolved all the same) */
+  int mode;                     /* 0: the options' (joint or not), 1: sequential, 2: joint */
+} socloss_sim_step;
 
 /* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);

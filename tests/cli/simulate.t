@@ -77,6 +77,51 @@ run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock ETH:-5
 is "$RC" 1 "an unknown market is refused"
 is "$ERR" $'socloss: shock: unknown market \'ETH\'\n' "by name"
 
+# Several --shock at once, all applied before anything is resolved (the
+# ledger of several_shocks in tests/test_simulate.c: BTC -20% bankrupts a,
+# 1500 short; ETH -50% b, 400 short; p's and r's profits cover both).
+# Before scenarios a second --shock was silently dropped: 1 deficit, 1500.
+T=$TMP/two
+printf 'market,mark_price\nBTC,100\nETH,100\n' > "$TMP/two-m.csv"
+printf 'account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n' > "$TMP/two-a.csv"
+printf 'account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\np,BTC,-40,180\nr,ETH,-20,100\n' > "$TMP/two-p.csv"
+"$S" init "$T" 2>/dev/null
+"$S" import "$T" --markets "$TMP/two-m.csv" --accounts "$TMP/two-a.csv" --positions "$TMP/two-p.csv" > /dev/null
+two=$(fingerprint "$T")
+figures() { printf '%s' "$OUT" | sed -n 's/.*"deficits":\([0-9]*\),"not_resolved":[0-9]*,"charged":\([0-9]*\),"total_charged":\([0-9]*\).*/\1 \2 \3/p'; }
+run "$S" simulate "$T" --policy "$policies/pro_rata.lua" --shock BTC:-20 --json
+is "$RC|$(figures)" "0|1 1 1500" "one shock: a alone, 1500 from p"
+run "$S" simulate "$T" --policy "$policies/pro_rata.lua" --shock BTC:-20 --shock ETH:-50 --json
+is "$RC|$(figures)" "0|2 2 1900" "two shocks: both apply, a and b bankrupt, 1500 + 400 from p and r"
+run "$S" simulate "$T" --policy "$policies/pro_rata.lua" --shock ETH:-50.0000 --shock BTC:-20 --json
+is "$RC|$(figures)" "0|2 2 1900" "in the other order, PCT with 4 decimals: the same"
+is "$(fingerprint "$T")" "$two" "nothing was kept"
+
+# refusals, each with its reason (usage errors: exit 2, before the ledger opens)
+refused() {  # want-first-line description args...
+  local want=$1 what=$2; shift 2
+  run "$S" simulate "$T" --policy "$policies/pro_rata.lua" "$@"
+  is "$RC|${ERR%%$'\n'*}" "2|socloss simulate: $want" "$what"
+}
+refused "--shock BTC:-100: a shock of -100% would make the mark 0 or less; PCT must be > -100" \
+  "-100% says why" --shock BTC:-100
+refused "--shock BTC:-150: a shock of -150% would make the mark 0 or less; PCT must be > -100" \
+  "below -100% too" --shock BTC:-150
+refused "--shock BTC:abc: PCT 'abc' is not a percentage (like -20 or 12.5)" "a malformed PCT" --shock BTC:abc
+refused "--shock BTC:1e3: PCT '1e3' is not a percentage (like -20 or 12.5)" "no exponents" --shock BTC:1e3
+refused "--shock BTC:-20.12345: PCT has at most 4 decimals (a move is counted in millionths)" \
+  "more than 4 decimals" --shock BTC:-20.12345
+refused "--shock BTC:2000000: PCT must be at most 1000000" "more than +1000000%" --shock BTC:2000000
+refused "--shock BTC: MARKET:PCT, like BTC-PERP:-20" "no colon" --shock BTC
+refused "--shock :-20: MARKET:PCT, like BTC-PERP:-20" "no market" --shock :-20
+refused "--shock: BTC is given twice; give one move per market" "the same market twice" \
+  --shock BTC:-20 --shock ETH:-5 --shock BTC:-10
+run "$S" simulate "$T" --policy "$policies/pro_rata.lua" --shock BTC:-20 --shock DOGE:-5
+is "$RC|$ERR" $'1|socloss: shock: unknown market \'DOGE\'\n' "an unknown market among several, by name"
+run "$S" simulate "$T" --policy "$policies/pro_rata.lua" --shock BTC:-99.9999
+is "$RC|$ERR" "1|socloss: shock: 'BTC': its mark 100 moved by -999999 ppm would be 0, not a mark (1 to 9223372036854775807)"$'\n' \
+  "a move that truncates this mark to 0: the mark it would be"
+
 # Ctrl-C: the run stops at the next deficit and the figures so far are
 # printed, exit 130.  A policy that burns CPU on each call (a loop, then
 # pro_rata's haircuts) keeps the crash of a generated ledger (1,000 accounts,
