@@ -135,6 +135,16 @@ int store_next_account(store_cursor *c, char id[CODEC_ID_MAX + 1], int64_t *bala
 int store_next_position(store_cursor *c, char holder[CODEC_ID_MAX + 1], store_position *pos);
 void store_cursor_close(store_cursor *c);
 
+/* Cursors for writing many records in key order: LMDB then finds each key
+ * from the leaf page of the one before instead of from the root.  The
+ * writes are store_account_put's and store_position_put's (size 0
+ * deletes); a key out of order is written all the same, only slower.
+ * Close the cursor with store_cursor_close. */
+int store_cursor_account_writes(store_txn *t, store_cursor **out);
+int store_cursor_position_writes(store_txn *t, store_cursor **out);
+int store_put_account(store_cursor *c, const char *id, int64_t balance);
+int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos);
+
 /* Numbers of records. */
 int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions);
 

@@ -381,6 +381,7 @@ struct store_cursor {
   store_txn *t;
   MDB_cursor *c;
   int started, done;
+  int deleted;   /* a write cursor's last write deleted (it sits on the next record) */
   unsigned char prefix[CODEC_POSKEY_MAX];
   size_t plen;   /* 0: the accounts table */
 };
@@ -452,6 +453,53 @@ void store_cursor_close(store_cursor *c) {
   if (!c) return;
   mdb_cursor_close(c->c);
   free(c);
+}
+
+int store_cursor_account_writes(store_txn *t, store_cursor **out) { return cursor_open(t, DB_ACCOUNTS, out); }
+
+int store_cursor_position_writes(store_txn *t, store_cursor **out) { return cursor_open(t, DB_POSITIONS, out); }
+
+/* A write cursor moved onto key k: 0 there, MDB_NOTFOUND when there is no
+ * such record.  Writes in key order mostly meet their key where the last
+ * one left the cursor (on its key after a put, on the next record after a
+ * delete), which costs no search; otherwise MDB_SET searches, from the
+ * cursor's leaf page when the key falls inside it.  (An unpositioned
+ * cursor's next is the first record; its current is EINVAL.) */
+static int seek(store_cursor *c, MDB_val *k, MDB_val *v) {
+  MDB_val at;
+  int rc = mdb_cursor_get(c->c, &at, v, c->deleted ? MDB_GET_CURRENT : MDB_NEXT);
+  if (!rc && at.mv_size == k->mv_size && !memcmp(at.mv_data, k->mv_data, k->mv_size)) return 0;
+  return mdb_cursor_get(c->c, k, v, MDB_SET);
+}
+
+/* Overwrites the record the cursor sits on (rc 0), or puts a new one. */
+static int put_at(store_cursor *c, int rc, MDB_val *k, const void *p, size_t n, const char *what) {
+  MDB_val v = val(p, n);
+  if (!rc) rc = mdb_cursor_put(c->c, k, &v, MDB_CURRENT);
+  else if (rc == MDB_NOTFOUND) rc = mdb_cursor_put(c->c, k, &v, 0);
+  c->deleted = 0;
+  return rc ? mdb_fail(c->t, rc, what) : SOCLOSS_OK;
+}
+
+int store_put_account(store_cursor *c, const char *id, int64_t balance) {
+  unsigned char enc[CODEC_I64_LEN];
+  codec_i64_encode(enc, balance);
+  MDB_val k = str_val(id), v;
+  return put_at(c, seek(c, &k, &v), &k, enc, sizeof enc, "write account");
+}
+
+int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos) {
+  unsigned char key[CODEC_POSKEY_MAX];
+  MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v;
+  int rc = seek(c, &k, &v);
+  if (pos->size != 0) {
+    unsigned char enc[CODEC_POSITION_LEN];
+    codec_position_encode(enc, pos);
+    return put_at(c, rc, &k, enc, sizeof enc, "write position");
+  }
+  if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
+  if (!rc && !(rc = mdb_cursor_del(c->c, 0))) c->deleted = 1;
+  return rc ? mdb_fail(c->t, rc, "delete position") : SOCLOSS_OK;
 }
 
 /* ---- the policy registry ------------------------------------------------ */

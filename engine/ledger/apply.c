@@ -68,9 +68,7 @@ static int equity_fits(applier *a, const char *field, const char *id) {
   if (!*id) return SOCLOSS_OK;  /* the fund: its cash and positions are checked by their own sums */
   int rc = store_account_get(a->t, id, &balance);
   if (!rc) rc = applier_equity(a, id, balance, &equity);
-  if (rc == SOCLOSS_EOVERFLOW)
-    return err_fail(rc, "%s: the equity of '%s' would overflow int64", field, id);
-  return rc;
+  return rc == SOCLOSS_EOVERFLOW ? equity_refused(field, id) : rc;
 }
 
 struct mark_scan {
@@ -181,7 +179,10 @@ static int fill(store_position *pos, int64_t q, int64_t price, __int128 *realize
     size += q;
     cost += qp;
   } else if ((q < 0 ? -(__int128)q : q) <= (size < 0 ? -size : size)) {
-    __int128 removed = cost * (q < 0 ? -(__int128)q : q) / (size < 0 ? -size : size);
+    __int128 part = cost * (q < 0 ? -(__int128)q : q), lots = size < 0 ? -size : size;
+    /* truncated in 64 bits when both fit, as in 128 (a 128-bit division is
+     * a library call, and a deleverage step makes two a close) */
+    __int128 removed = fits_i64(part) && fits_i64(lots) ? (__int128)((int64_t)part / (int64_t)lots) : part / lots;
     *realized = -qp - removed;
     size += q;
     cost -= removed;
@@ -196,53 +197,84 @@ static int fill(store_position *pos, int64_t q, int64_t price, __int128 *realize
   return 0;
 }
 
-/* The fund ("") holds positions like an account; its balance is its cash. */
-static int holder_balance(applier *a, const char *field, const char *id, int64_t *balance) {
-  if (!*id) {
+int ledger_market(applier *a, const char *id, store_market *m) { return get_market(a, id, m); }
+
+int ledger_balance(applier *a, const char *field, const char *id, int64_t *balance) {
+  if (!*id) {  /* the fund ("") holds positions like an account; its balance is its cash */
     *balance = a->tot.fund_cash;
     return SOCLOSS_OK;
   }
   return get_account(a, field, id, balance);
 }
 
-static int set_holder_balance(applier *a, const char *field, const char *id, __int128 balance) {
-  if (*id) return set_balance(a, field, id, balance);
-  if (!fits_i64(balance))
-    return err_fail(SOCLOSS_EOVERFLOW, "%s: the fund cash would overflow int64", field);
-  a->tot.fund_cash = (int64_t)balance;
+/* A new balance of a side must fit int64: an account's, or the fund's cash. */
+static int balance_fits(const char *field, const trade_side *s, __int128 balance) {
+  if (fits_i64(balance)) return SOCLOSS_OK;
+  if (s->len)
+    return err_fail(SOCLOSS_EOVERFLOW, "%s: the balance of account '%.*s' would overflow int64", field, (int)s->len,
+                    s->id);
+  return err_fail(SOCLOSS_EOVERFLOW, "%s: the fund cash would overflow int64", field);
+}
+
+int trade_size_fits(int64_t size, int64_t price) {
+  if (fits_i64((__int128)size * price)) return SOCLOSS_OK;
+  return err_fail(SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64", (long long)size, (long long)price);
+}
+
+int trade_settle(const char *market, store_market *m, trade_side *buyer, trade_side *seller, int64_t size,
+                 int64_t price) {
+  store_position bp = buyer->pos, sp = seller->pos;
+  __int128 br, sr;
+  if (fill(&bp, size, price, &br) || fill(&sp, -size, price, &sr))
+    return err_fail(SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
+  __int128 oi = (__int128)m->open_interest + longs(bp.size) - longs(buyer->pos.size) + longs(sp.size) -
+                longs(seller->pos.size);
+  if (!fits_i64(oi * m->mark))
+    return err_fail(SOCLOSS_EOVERFLOW,
+                       "size: open interest %lld x mark %lld of market '%s' would overflow int64",
+                       (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m->mark, market);
+  __int128 bb = (__int128)buyer->balance + br, sb = (__int128)seller->balance + sr;
+  int rc = balance_fits("buyer", buyer, bb);
+  if (!rc) rc = balance_fits("seller", seller, sb);
+  if (rc) return rc;
+  m->open_interest = (int64_t)oi;
+  buyer->balance = (int64_t)bb;
+  seller->balance = (int64_t)sb;
+  buyer->pos = bp;
+  seller->pos = sp;
   return SOCLOSS_OK;
 }
 
+int equity_refused(const char *field, const char *id) {
+  return err_fail(SOCLOSS_EOVERFLOW, "%s: the equity of '%s' would overflow int64", field, id);
+}
+
+static int set_side_balance(applier *a, const trade_side *s) {
+  if (s->len) return store_account_put(a->t, s->id, s->balance);
+  a->tot.fund_cash = s->balance;
+  return SOCLOSS_OK;
+}
+
+/* Reads both sides, settles the trade (trade_settle: every check, in the
+ * order of the reads), writes both sides and the market, then checks that
+ * both equities still fit.  A refusal anywhere leaves writes that the
+ * caller's transaction throws away with it. */
 int ledger_trade(applier *a, const char *market, const char *buyer, const char *seller, int64_t size,
                  int64_t price) {
   store_market m;
-  int64_t bb, sb;
+  trade_side b = {buyer, strlen(buyer), 0, {0, 0}}, s = {seller, strlen(seller), 0, {0, 0}};
   int rc = get_market(a, market, &m);
-  if (!rc) rc = holder_balance(a, "buyer", buyer, &bb);
-  if (!rc) rc = holder_balance(a, "seller", seller, &sb);
+  if (!rc) rc = ledger_balance(a, "buyer", buyer, &b.balance);
+  if (!rc) rc = ledger_balance(a, "seller", seller, &s.balance);
+  if (!rc) rc = trade_size_fits(size, price);
   if (rc) return rc;
-  if (!fits_i64((__int128)size * price))
-    return err_fail(SOCLOSS_EOVERFLOW, "size: %lld x price %lld overflows int64",
-                       (long long)size, (long long)price);
-  store_position bp, sp, b0, s0;
-  __int128 br, sr;
-  if ((rc = store_position_get(a->t, market, buyer, &bp)) && rc != SOCLOSS_ENOTFOUND) return rc;
-  if ((rc = store_position_get(a->t, market, seller, &sp)) && rc != SOCLOSS_ENOTFOUND) return rc;
-  b0 = bp;
-  s0 = sp;
-  if (fill(&bp, size, price, &br) || fill(&sp, -size, price, &sr))
-    return err_fail(SOCLOSS_EOVERFLOW, "size: the resulting position overflows int64");
-  __int128 oi = (__int128)m.open_interest + longs(bp.size) - longs(b0.size) + longs(sp.size) -
-                longs(s0.size);
-  if (!fits_i64(oi * m.mark))
-    return err_fail(SOCLOSS_EOVERFLOW,
-                       "size: open interest %lld x mark %lld of market '%s' would overflow int64",
-                       (long long)(fits_i64(oi) ? (int64_t)oi : INT64_MAX), (long long)m.mark, market);
-  m.open_interest = (int64_t)oi;
-  if ((rc = set_holder_balance(a, "buyer", buyer, (__int128)bb + br))) return rc;
-  if ((rc = set_holder_balance(a, "seller", seller, (__int128)sb + sr))) return rc;
-  if ((rc = store_position_put(a->t, market, buyer, &bp))) return rc;
-  if ((rc = store_position_put(a->t, market, seller, &sp))) return rc;
+  if ((rc = store_position_get(a->t, market, buyer, &b.pos)) && rc != SOCLOSS_ENOTFOUND) return rc;
+  if ((rc = store_position_get(a->t, market, seller, &s.pos)) && rc != SOCLOSS_ENOTFOUND) return rc;
+  if ((rc = trade_settle(market, &m, &b, &s, size, price))) return rc;
+  if ((rc = set_side_balance(a, &b))) return rc;
+  if ((rc = set_side_balance(a, &s))) return rc;
+  if ((rc = store_position_put(a->t, market, buyer, &b.pos))) return rc;
+  if ((rc = store_position_put(a->t, market, seller, &s.pos))) return rc;
   if ((rc = store_market_put(a->t, market, &m))) return rc;
   if ((rc = equity_fits(a, "buyer", buyer))) return rc;
   return equity_fits(a, "seller", seller);
@@ -363,14 +395,17 @@ void applier_end(applier *a) {
   a->ml.m = NULL;
 }
 
+int applier_markets(applier *a) {
+  if (a->ml_loaded) return SOCLOSS_OK;
+  free(a->ml.m);
+  int rc = markets_load(a->t, &a->ml);
+  if (!rc) a->ml_loaded = 1;
+  return rc;
+}
+
 int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *equity) {
-  if (!a->ml_loaded) {
-    free(a->ml.m);
-    int rc = markets_load(a->t, &a->ml);
-    if (rc) return rc;
-    a->ml_loaded = 1;
-  }
-  return holder_equity(a->t, &a->ml, holder, balance, equity);
+  int rc = applier_markets(a);
+  return rc ? rc : holder_equity(a->t, &a->ml, holder, balance, equity);
 }
 
 /* ---- public entry points ------------------------------------------------ */

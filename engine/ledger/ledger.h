@@ -103,6 +103,30 @@ int applier_apply(applier *a, const socloss_event *e);
  * market's open interest kept exact.  Validates existence and overflow. */
 int ledger_trade(applier *a, const char *market, const char *buyer, const char *seller,
                  int64_t size, int64_t price);
+
+/* ledger_trade in pieces, for a caller that holds the sides itself (the
+ * deleverage step applies a million closes in memory, then writes each
+ * record once): the same checks with the same messages, in the same order.
+ *   ledger_market   the market ("market: unknown market 'ID'")
+ *   ledger_balance  a side's balance ("FIELD: unknown account 'ID'"; the
+ *                   fund "" has its cash)
+ *   trade_size_fits size x price within int64
+ *   trade_settle    both fills, the open interest, both new balances, each
+ *                   checked; the sides and m get the results only when all
+ *                   fit
+ *   equity_refused  the refusal of a side whose equity would leave int64 */
+typedef struct trade_side {
+  const char *id;     /* len bytes, not NUL-terminated; len 0: the fund */
+  size_t len;
+  int64_t balance;
+  store_position pos;
+} trade_side;
+int ledger_market(applier *a, const char *id, store_market *m);
+int ledger_balance(applier *a, const char *field, const char *id, int64_t *balance);
+int trade_size_fits(int64_t size, int64_t price);
+int trade_settle(const char *market, store_market *m, trade_side *buyer, trade_side *seller, int64_t size,
+                 int64_t price);
+int equity_refused(const char *field, const char *id);
 /* Journals a record built by the caller; *seq gets its sequence. */
 int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
 /* Writes the totals kept in memory; SOCLOSS_EOVERFLOW ("FIELD: the ledger's
@@ -111,6 +135,8 @@ int applier_finish(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
 void applier_end(applier *a);
 
+/* a->ml loaded, if it is not yet (SOCLOSS_OK, or why not). */
+int applier_markets(applier *a);
 /* The equity of a holder, through the applier's market list. */
 int applier_equity(applier *a, const char *holder, int64_t balance, __int128 *equity);
 

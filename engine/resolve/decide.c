@@ -272,7 +272,13 @@ int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, 
     d->ndl = rs.nactions;
     s->ncands = h->c.n;
     s->equity_hint = h->c.equity;  /* the holders' equity before any close */
-    if ((rc = step_deleverage(s, 0))) return rc;
+    s->hint_balance = h->c.balance;  /* their balances and positions too */
+    s->hint_size = h->c.size;
+    s->hint_cost = h->c.cost;
+    s->hint_stride = h->c.cap;
+    rc = step_deleverage(s, 0);
+    s->hint_balance = s->hint_size = s->hint_cost = NULL;  /* stale once the closes are written */
+    if (rc) return rc;
   }
   lv->stage = NULL;
   /* 3-4: takeover, fund */

@@ -4,6 +4,7 @@
  *
  *   cands.c    the candidates: every account but the bankrupt one, as columns
  *   steps.c    steps 1-6, the same functions for a live resolution and a replay
+ *   closes.c   step 2's closes applied in memory, each record written once
  *   decide.c   a live resolution in one transaction: the policy asked, the
  *              steps applied, step 7 (the journal record), the shadow policy
  *   attempt.c  the one path every deficit takes: choose the policy, attempt it,
@@ -48,9 +49,10 @@ typedef struct step {
   const int64_t *equity_hint;  /* the candidates' equity as the haircut step
                                   saw it, by index (NULL in a replay) */
   size_t ncands;               /* candidates the actions index (0 in a replay) */
-  /* the haircut step's candidate columns, market-major (NULL in a replay):
-   * a haircut out of profit is then written without reading */
-  const int64_t *hint_size, *hint_cost, *hint_upnl;
+  /* the candidate columns the policy saw, market-major (NULL in a replay):
+   * the deleverage step reads no holder, and a haircut out of profit is
+   * written without reading (hint_upnl: the haircut step's only) */
+  const int64_t *hint_balance, *hint_size, *hint_cost, *hint_upnl;
   size_t hint_stride;
 } step;
 
@@ -71,6 +73,43 @@ int step_credit(step *s, int64_t amount);
  * (largest remainders, ties to the lower index = the lower account id). */
 int joint_credit(applier *a, const int64_t *hole, size_t n, int64_t covered, int64_t *credit);
 int step_bad_debt(step *s, int64_t left);
+
+/* ---- step 2's closes in bulk (closes.c) --------------------------------- */
+
+/* A side of the closes while they are applied in memory: a holder (one for
+ * all its closes, whatever their markets) or the bankrupt account. */
+typedef struct party {
+  __int128 e;               /* its equity once has_e; until then, what the
+                               closes changed of it */
+  int64_t balance;          /* once has_balance */
+  unsigned char has_balance, has_e, dirty;
+} party;
+
+typedef struct closes {
+  size_t nslots;
+  uint32_t *slot;           /* per action: its holder's slot; slots go in id order */
+  const char **id;          /* per slot: its holder's id (len bytes) */
+  uint32_t *len;
+  party *h;                 /* per slot, with what the step's hints know */
+  store_position *pos;      /* per action: the holder's position in its market */
+} closes;
+
+/* Each action's holder as a slot, numbered in the accounts table's key
+ * order, with its balance and equity from the hints when there are some. */
+int closes_slots(step *s, closes *c);
+/* Every close traded and, under rules 2, its transfer moved: in memory,
+ * with ledger_trade's and the transfer's checks, messages and order, close
+ * by close; then each record touched written once, in key order.  c->pos
+ * holds each holder's position as the validation saw it.  The holders' ids
+ * must be their store keys (no NUL byte). */
+int closes_apply(step *s, closes *c);
+void closes_free(closes *c);
+/* The refusal of a transfer that would take a balance out of int64. */
+int transfer_refused(const char *holder);
+/* 1 (the default): closes_apply; 0: every deficit's closes one by one
+ * through ledger_trade, as before it existed (tests/test_closes.c decides
+ * the same deficits both ways and compares). */
+extern int closes_in_bulk;
 
 /* ---- a live resolution (decide.c) --------------------------------------- */
 

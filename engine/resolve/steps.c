@@ -122,6 +122,19 @@ static int refuse(step *s, int code, const char *fmt, ...) {
  * taken in two stages that each fit 128. */
 static void exact_share(int64_t d, int64_t q, uint32_t share, int64_t n, int64_t *t, unsigned __int128 *rem) {
   unsigned __int128 a = (unsigned __int128)d * (uint64_t)q;   /* < 2^126 */
+  /* the same stages in 64 bits when every step fits (a < 2^64, N < 2^49,
+   * qa < 2^50: qs, N x 10000 and low stay below 2^64), as they do for most
+   * closes: a 128-bit division is a library call, and a million closes
+   * made three million of them */
+  if (!(a >> 64) && (uint64_t)n < (UINT64_C(1) << 49)) {
+    uint64_t a64 = (uint64_t)a, qa = a64 / (uint64_t)n, ra = a64 % (uint64_t)n;
+    if (qa < (UINT64_C(1) << 50)) {
+      uint64_t qs = qa * share, m = (uint64_t)n * 10000, low = qs % 10000 * (uint64_t)n + ra * share;
+      *t = (int64_t)(qs / 10000 + low / m);
+      *rem = low % m;
+      return;
+    }
+  }
   unsigned __int128 qa = a / (uint64_t)n, ra = a % (uint64_t)n;
   unsigned __int128 qs = qa * share;                           /* qa <= d: < 2^77 */
   unsigned __int128 h = qs / 10000, l = qs % 10000;
@@ -145,65 +158,40 @@ static int by_remainder(const void *a, const void *b) {
   return (x->x->len > y->x->len) - (x->x->len < y->x->len);
 }
 
-static int cmp_ref_id(const void *a, const void *b) {
-  const ref *x = a, *y = b;
-  int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
-  if (c) return c;
-  return (x->len > y->len) - (x->len < y->len);
-}
-
-/* Each action's holder as a slot (one per holder: actions of one holder in
- * several markets share it) and each slot's equity before the closes. */
-static int holder_slots(step *s, uint32_t *slot, __int128 *equity) {
-  deficit_rec *d = s->d;
-  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
-  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  for (size_t k = 0; k < d->ndl; k++) refs[k] = (ref){d->dl[k].holder, d->dl[k].len, 0, (uint32_t)k, d->dl[k].index};
-  qsort(refs, d->ndl, sizeof *refs, cmp_ref_id);
-  int rc = SOCLOSS_OK;
-  uint32_t slots = 0;
-  for (size_t k = 0; !rc && k < d->ndl; k++) {
-    const ref *r = &refs[k];
-    if (k > 0 && !cmp_ref_id(r, &refs[k - 1])) {
-      slot[r->at] = slot[refs[k - 1].at];
-      continue;
-    }
-    slot[r->at] = slots;
-    if (s->equity_hint && r->index != UINT32_MAX) {
-      equity[slots] = s->equity_hint[r->index];
-    } else {
-      char id[CODEC_ID_MAX + 1];
-      int64_t balance;
-      copy_id(id, r->p, r->len);
-      rc = store_account_get(s->a->t, id, &balance);
-      if (!rc) rc = applier_equity(s->a, id, balance, &equity[slots]);
-    }
-    slots++;
-  }
-  free(refs);
-  return rc;
-}
-
 /* Every close's transfer (rules 2): a close that would leave its holder's
  * equity below zero, or lower when it already was, is refused.  Live, the
  * transfers are written into the actions; in a replay the recorded ones
  * must be what is due. */
-static int transfers(step *s, int replay) {
+static int transfers(step *s, closes *c, int replay) {
   deficit_rec *d = s->d;
   size_t n = d->ndl ? d->ndl : 1;
-  uint32_t *slot = malloc(n * sizeof *slot);
-  __int128 *equity = malloc(n * sizeof *equity);
+  const uint32_t *slot = c->slot;
+  __int128 *equity = malloc((c->nslots ? c->nslots : 1) * sizeof *equity);
   int64_t *due = malloc(n * sizeof *due);
-  ranked *rk = malloc(n * sizeof *rk);
   unsigned __int128 sum_rem[DEFICIT_MARKETS_MAX] = {0};
-  int rc = slot && equity && due && rk ? holder_slots(s, slot, equity) : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  int rc = equity && due ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  /* each holder's equity before the closes, in id order: the candidates'
+   * column (live) or read (kept: the closes start from it) */
+  for (size_t sl = 0; !rc && sl < c->nslots; sl++) {
+    party *h = &c->h[sl];
+    if (!h->has_e) {
+      char id[CODEC_ID_MAX + 1];
+      int64_t balance;
+      copy_id(id, c->id[sl], c->len[sl]);
+      rc = store_account_get(s->a->t, id, &balance);
+      if (!rc) rc = applier_equity(s->a, id, balance, &h->e);
+      if (rc) break;
+      h->balance = balance;
+      h->has_balance = h->has_e = 1;
+    }
+    equity[sl] = h->e;
+  }
   for (size_t k = 0; !rc && k < d->ndl; k++) {
     const dl_action *x = &d->dl[k];
     const deficit_market *m = &d->mk[x->market];
-    exact_share(m->deficit, x->size, x->share, m->size < 0 ? -m->size : m->size, &due[k], &rk[k].rem);
-    rk[k].x = x;
-    rk[k].k = k;
-    sum_rem[x->market] += rk[k].rem;
+    unsigned __int128 rem;
+    exact_share(m->deficit, x->size, x->share, m->size < 0 ? -m->size : m->size, &due[k], &rem);
+    sum_rem[x->market] += rem;
     __int128 *e = &equity[slot[k]];
     if (due[k] > 0 && (*e < 0 || *e - due[k] < 0)) {
       char before[48], after[48];
@@ -227,8 +215,14 @@ static int transfers(step *s, int replay) {
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
       break;
     }
-    for (size_t k = 0; k < d->ndl; k++)
-      if (d->dl[k].market == mk && rk[k].rem) sel[cnt++] = rk[k];
+    for (size_t k = 0; k < d->ndl; k++) {  /* each remainder again: kept for a million closes, they cost more */
+      const dl_action *x = &d->dl[k];
+      int64_t t;
+      if (x->market != mk) continue;
+      sel[cnt] = (ranked){0, x, k};
+      exact_share(d->mk[mk].deficit, x->size, x->share, lots, &t, &sel[cnt].rem);
+      if (sel[cnt].rem) cnt++;
+    }
     qsort(sel, cnt, sizeof *sel, by_remainder);
     for (size_t j = 0; j < cnt && left; j++) {
       __int128 *e = &equity[slot[sel[j].k]];
@@ -245,10 +239,8 @@ static int transfers(step *s, int replay) {
       rc = refuse(s, SOCLOSS_EINVARIANT, "deleverage action %zu: transfer %lld recorded, %lld due", k + 1,
                   (long long)d->dl[k].transfer, (long long)due[k]);
   }
-  free(slot);
   free(equity);
   free(due);
-  free(rk);
   return rc;
 }
 
@@ -258,25 +250,64 @@ static int move_atoms(step *s, const char *holder, int64_t atoms) {
   int rc = store_account_get(s->a->t, holder, &hb);
   if (!rc) rc = store_account_get(s->a->t, s->d->account, &ab);
   if (rc) return rc;
-  if (!fits_i64((__int128)hb - atoms) || !fits_i64((__int128)ab + atoms))
-    return err_fail(SOCLOSS_EOVERFLOW, "a balance overflows int64 in the transfer from '%s'", holder);
+  if (!fits_i64((__int128)hb - atoms) || !fits_i64((__int128)ab + atoms)) return transfer_refused(holder);
   rc = store_account_put(s->a->t, holder, hb - atoms);
   return rc ? rc : store_account_put(s->a->t, s->d->account, ab + atoms);
 }
 
-/* Step 2: every close validated (docs/design.md §5), then each traded
- * against the bankrupt account: under rules 2 at mark plus the exact
- * transfer, under rules 1 at the rounded bankruptcy price. */
-int step_deleverage(step *s, int replay) {
+/* The closes one by one, as trades and transfers written as they go: for
+ * ids that are not their store keys (a NUL byte in a journal record's id),
+ * where one account may stand for several ids. */
+static int closes_one_by_one(step *s) {
   deficit_rec *d = s->d;
-  __int128 closed[DEFICIT_MARKETS_MAX] = {0};
-  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
-  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   int rc = SOCLOSS_OK;
   for (size_t k = 0; !rc && k < d->ndl; k++) {
     const dl_action *x = &d->dl[k];
+    const deficit_market *m = &d->mk[x->market];
     char holder[CODEC_ID_MAX + 1];
     copy_id(holder, x->holder, x->len);
+    int64_t price = d->rules >= 2 ? m->mark : m->bankruptcy_price;
+    /* the bankrupt long sells to the short holder, or buys from the long */
+    rc = m->size > 0 ? ledger_trade(s->a, m->market, holder, d->account, x->size, price)
+                     : ledger_trade(s->a, m->market, d->account, holder, x->size, price);
+    if (!rc && d->rules >= 2 && x->transfer) rc = move_atoms(s, holder, x->transfer);
+  }
+  return rc;
+}
+
+/* Step 2: every close validated (docs/design.md §5), then each traded
+ * against the bankrupt account: under rules 2 at mark plus the exact
+ * transfer, under rules 1 at the rounded bankruptcy price.  Live, the
+ * holders' positions, balances and equity are the candidate columns the
+ * policy saw (nothing has been written since they were read), so no holder
+ * is read; the closes are applied in memory and each record written once
+ * (closes.c). */
+int step_deleverage(step *s, int replay) {
+  deficit_rec *d = s->d;
+  __int128 closed[DEFICIT_MARKETS_MAX] = {0};
+  closes c = {0};
+  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
+  c.pos = malloc((d->ndl ? d->ndl : 1) * sizeof *c.pos);
+  if (!refs || !c.pos) {
+    free(refs);
+    free(c.pos);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
+  int rc = SOCLOSS_OK, plain = 1;
+  size_t alen = strlen(d->account);
+  for (size_t k = 0; !rc && k < d->ndl; k++) {
+    const dl_action *x = &d->dl[k];
+    /* a candidate's id is a C string's bytes, at most 64 (cands.c): it is
+     * compared, and copied for a message, without a copy for each close */
+    int cand = x->index < s->ncands, self;
+    char holder[CODEC_ID_MAX + 1];
+    if (cand) {
+      self = x->len == alen && !memcmp(x->holder, d->account, alen);
+    } else {
+      copy_id(holder, x->holder, x->len);
+      self = !strcmp(holder, d->account);
+      plain = plain && x->len <= CODEC_ID_MAX && !memchr(x->holder, 0, x->len);
+    }
     refs[k] = (ref){x->holder, x->len, x->market, (uint32_t)k, x->index};
     if (x->market >= d->nm) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: market index %u out of range", k + 1, x->market);
@@ -284,8 +315,8 @@ int step_deleverage(step *s, int replay) {
     }
     deficit_market *m = &d->mk[x->market];
     int64_t held = 0, limit = m->size < 0 ? -m->size : m->size;
-    store_position p;
-    if (!x->len || !strcmp(holder, d->account)) {
+    store_position p = {0, 0};
+    if (!x->len || self) {
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: the bankrupt account itself", k + 1);
       break;
     }
@@ -298,10 +329,18 @@ int step_deleverage(step *s, int replay) {
                   x->share);
       break;
     }
-    rc = store_position_get(s->a->t, m->market, holder, &p);
-    if (rc && rc != SOCLOSS_ENOTFOUND) break;
-    rc = SOCLOSS_OK;
+    if (s->hint_size && cand) {  /* the column the policy saw */
+      size_t at = (size_t)x->market * s->hint_stride + x->index;
+      p = (store_position){s->hint_size[at], s->hint_cost[at]};
+    } else {
+      if (cand) copy_id(holder, x->holder, x->len);
+      rc = store_position_get(s->a->t, m->market, holder, &p);
+      if (rc && rc != SOCLOSS_ENOTFOUND) break;
+      rc = SOCLOSS_OK;
+    }
+    c.pos[k] = p;
     if (p.size != 0 && (p.size > 0) != (m->size > 0)) held = p.size < 0 ? -p.size : p.size;
+    if (cand && (held == 0 || x->size > held)) copy_id(holder, x->holder, x->len);
     if (held == 0)
       rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %zu: '%s' holds no opposite position in '%s'", k + 1,
                   holder, m->market);
@@ -322,18 +361,10 @@ int step_deleverage(step *s, int replay) {
     rc = refuse(s, SOCLOSS_EPOLICY, "deleverage action %ld: '%.*s' already closed in '%s' by action %zu", dup + 1,
                 (int)d->dl[dup].len, d->dl[dup].holder, d->mk[d->dl[dup].market].market, first + 1);
   free(refs);
-  if (!rc && d->rules >= 2) rc = transfers(s, replay);
-  for (size_t k = 0; !rc && k < d->ndl; k++) {
-    const dl_action *x = &d->dl[k];
-    const deficit_market *m = &d->mk[x->market];
-    char holder[CODEC_ID_MAX + 1];
-    copy_id(holder, x->holder, x->len);
-    int64_t price = d->rules >= 2 ? m->mark : m->bankruptcy_price;
-    /* the bankrupt long sells to the short holder, or buys from the long */
-    rc = m->size > 0 ? ledger_trade(s->a, m->market, holder, d->account, x->size, price)
-                     : ledger_trade(s->a, m->market, d->account, holder, x->size, price);
-    if (!rc && d->rules >= 2 && x->transfer) rc = move_atoms(s, holder, x->transfer);
-  }
+  if (!rc && d->ndl) rc = closes_slots(s, &c);
+  if (!rc && d->rules >= 2) rc = transfers(s, &c, replay);
+  if (!rc && d->ndl) rc = plain && closes_in_bulk ? closes_apply(s, &c) : closes_one_by_one(s);
+  closes_free(&c);
   return rc;
 }
 
@@ -424,13 +455,8 @@ static int lower_profit(step *s, const char *id, const market_list *ml, int in_d
  * so that the next deficit of a cascade sees what is left of the profit. */
 static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amount) {
   applier *a = s->a;
-  if (!a->ml_loaded) {
-    free(a->ml.m);
-    int rc = markets_load(a->t, &a->ml);
-    if (rc) return rc;
-    a->ml_loaded = 1;
-  }
-  int rc = lower_profit(s, id, &a->ml, 1, &amount);
+  int rc = applier_markets(a);
+  if (!rc) rc = lower_profit(s, id, &a->ml, 1, &amount);
   if (!rc && amount) rc = lower_profit(s, id, &a->ml, 0, &amount);
   if (!rc && amount) rc = store_account_put(a->t, id, balance - amount);
   return rc;
