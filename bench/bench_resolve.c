@@ -315,7 +315,7 @@ int main(int argc, char **argv) {
     o.unsafe_nosync = 1;
     for (int i = 0; i < 50; i++) {
       socloss_open(&led, tmpl, &o);
-      policy_src ps = {rules[1].source, rules[1].len, "", "", 0, 0, "", ""};
+      policy_src ps = {rules[1].source, rules[1].len, "", "", 0, 0, "", "", ""};
       double t0 = now();
       policy_probe(led, &ps, &lim);
       spawn[i] = now() - t0;

@@ -41,7 +41,20 @@ int parse_args(call *c, int argc, char **argv, const opt *opts, int minpos, int 
       }
       if (k < 0) return usage(c, "unknown option '%s'", a);
       if (opts[k].values && i + 1 >= argc) return usage(c, "option %s needs a value", a);
-      if (opts[k].values <= 1) {
+      if (opts[k].values == WITH_LAST) {
+        const char *list = a;  /* the list option it goes with */
+        for (int j = 0; opts[j].name; j++)
+          if (opts[j].values > 1) list = opts[j].name;
+        if (!c->nlist) return usage(c, "%s goes after the %s it is for", a, list);
+        if (c->with[c->nlist - 1]) return usage(c, "%s given twice for '%s'", a, c->list[c->nlist - 1]);
+        c->with[c->nlist - 1] = argv[++i];
+        continue;
+      }
+      if (opts[k].values < 0) {
+        if (c->nmore == -opts[k].values) return usage(c, "at most %d %s", -opts[k].values, opts[k].plural);
+        c->value[k] = argv[++i];  /* the last one, as given */
+        c->more[c->nmore++] = c->value[k];
+      } else if (opts[k].values <= 1) {
         c->value[k] = opts[k].values ? argv[++i] : "";
       } else {
         if (c->nlist == opts[k].values) return usage(c, "at most %d %s", opts[k].values, opts[k].plural);

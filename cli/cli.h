@@ -16,7 +16,7 @@
 
 #include "socloss.h"
 
-enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 /* 128 + SIGINT */ };
 
 /* What an args step returns to have the run step called; anything else is
  * the exit status, with nothing opened. */
@@ -43,11 +43,14 @@ typedef struct command {
 /* An option a command takes, in a list ended by a NULL name. */
 typedef struct opt {
   const char *name;    /* "--json" */
-  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list) */
+  int values;          /* 0: a flag; 1: takes a value; N > 1: a value, up to N times (call.list);
+                          -N: a value, up to N times (call.more: a second repeated option)
+                          WITH_LAST: a value for the list's last value so far (call.with) */
   const char *plural;  /* with N > 1: what "at most N ..." counts */
 } opt;
 
-#define MAX_OPTS 8    /* the longest option list of a command */
+#define MAX_OPTS 12   /* the longest option list of a command */
+#define WITH_LAST (-1000000)  /* opt.values: "--with JSON" after a "--policy FILE" (not a -N) */
 #define MAX_LIST 16   /* the most values a list option takes */
 #define MAX_POS 256   /* the most positional arguments (test's files) */
 
@@ -58,12 +61,18 @@ typedef struct call {
   const char *value[MAX_OPTS];  /* each option's value in the order of its list: "" for a flag, NULL when not given */
   const char *list[MAX_LIST];   /* the values of the option that may be given more than once */
   int nlist;
+  const char *with[MAX_LIST];   /* with[k]: the WITH_LAST option's value given after list[k], or NULL */
+  const char *more[MAX_LIST];   /* the values of a second option that may be given more than once */
+  int nmore;
   const char *pos[MAX_POS];     /* the positional arguments */
   int npos;
   const char *db;               /* the ledger: the first positional argument unless the args step says otherwise */
   int nosync;                   /* --unsafe-no-sync */
   socloss_source in[3];         /* the files read before the ledger opens; main() frees them */
+  char *policy_file[3];         /* in[i] is a policy read from this file: main() names its source by it
+                                   (the messages that locate its errors) and frees it */
   socloss *led;                 /* with NEEDS_LEDGER, open while the run step runs */
+  const socloss_units *units;   /* init: the new ledger's units (the open's option), or NULL */
 } call;
 
 /* ---- args.c ---- */
@@ -96,7 +105,32 @@ int from_option(const call *c, const char *s, int strict, uint64_t *from);
  *   and well below what would take a host's memory by mistake. */
 #define CLI_POLICY_MAX ((size_t)256 * 1024 + 1)
 #define CLI_INPUT_MAX ((size_t)1 << 30)
-typedef enum { POLICY_FILE, INPUT_FILE } file_kind;
+typedef enum { POLICY_FILE, INPUT_FILE, SCENARIO_FILE } file_kind;
+
+/* ---- scenario.c ---- */
+
+/* A move's PCT (an optional sign, digits, at most 4 decimals; > -100, at
+ * most 1000000) into *ppm exactly.  0, or -1 with the reason in why. */
+int pct_of(const char *pct, int64_t *ppm, char *why, size_t wlen);
+
+/* --scenario FILE (docs/cli.md, "simulate"): at most SCENARIO_STEPS_MAX
+ * steps of at most SCENARIO_MOVES_MAX moves, the file at most
+ * SCENARIO_FILE_MAX bytes. */
+#define SCENARIO_STEPS_MAX 1000
+#define SCENARIO_MOVES_MAX 64
+#define SCENARIO_FILE_MAX ((size_t)1 << 20)
+typedef struct scenario {
+  socloss_sim_step *steps;
+  size_t nsteps;
+  socloss_shock *moves;                /* the steps' moves */
+  char (*names)[SOCLOSS_ID_MAX + 1];   /* their markets */
+  size_t line[SCENARIO_STEPS_MAX];     /* each step's line in the file */
+  char why[600];                       /* "FILE:LINE: field: reason" */
+} scenario;
+/* Reads data (the file's len bytes) into sc: 0, or -1 with sc->why.
+ * scenario_free either way. */
+int scenario_parse(scenario *sc, const char *file, const char *data, size_t len);
+void scenario_free(scenario *sc);
 
 /* Prints the library's message for rc; returns EXIT_REFUSED. */
 int refused(socloss *led, int rc);
@@ -142,6 +176,40 @@ json_t *json_text(const char *s);
 /* Prints v compact, keys in the order set, and takes v's reference. */
 void json_print(json_t *v);
 
+/* ---- units.c: what the ledger's integers are, as people read them ---- */
+
+/* The units and the markets' lots, loaded once by a command that prints. */
+typedef struct cli_units {
+  socloss_units u;     /* asset "": no units, and every text below is the plain integer */
+  socloss_lot *lots;   /* the markets that have a lot, in id order */
+  size_t n, cap;
+} cli_units;
+
+/* A socloss code; the units are none when it is not SOCLOSS_OK. */
+int cli_units_load(socloss *led, cli_units *cu);
+void cli_units_free(cli_units *cu);
+/* A market's lot, or NULL when it has none. */
+const socloss_lot *cli_lot(const cli_units *cu, const char *market);
+/* Into buf (SOCLOSS_TEXT_MAX bytes), returned: "1,234.567890 USD",
+ * "60,000.000 USD/BTC", "-0.003 BTC"; without units the integer.  A size
+ * is lots when the market has no lot. */
+const char *amount_text(const cli_units *cu, int64_t atoms, char *buf);
+const char *amount128_text(const cli_units *cu, __int128 atoms, char *buf);
+const char *price_text(const cli_units *cu, const char *market, int64_t atoms_per_lot, char *buf);
+const char *size_text(const cli_units *cu, const char *market, int64_t lots, char *buf);
+/* {"asset","decimals"}, or NULL without units; add_units_key sets it as
+ * "units" in o (nothing without units): JSON keeps atoms, and says once
+ * what they are. */
+json_t *units_json(const cli_units *cu);
+void add_units_key(json_t *o, const cli_units *cu);
+/* A lot as the decimal it was given ("0.001", never grouped), and as the
+ * keys "lot" and "underlying" added to o (returned). */
+const char *lot_decimal(const socloss_lot *lot, char *buf);
+json_t *lot_json(const socloss_lot *lot, json_t *o);
+/* --asset SYMBOL --decimals N (both or neither) into *out; RUN, or the
+ * usage error's status.  *given is set when they were. */
+int units_options(const call *c, const char *asset, const char *decimals, socloss_units *out, int *given);
+
 /* ---- the commands' two steps ---- */
 
 /* cmd_ledger.c */
@@ -159,6 +227,8 @@ int check_args(call *c, int argc, char **argv);
 int cmd_check(call *c);
 int limits_args(call *c, int argc, char **argv);
 int cmd_limits(call *c);
+int units_args(call *c, int argc, char **argv);
+int cmd_units(call *c);
 
 /* cmd_resolve.c */
 int resolve_args(call *c, int argc, char **argv);
@@ -180,13 +250,37 @@ int cmd_simulate(call *c);
  * report alike (cmd_audit.c). */
 #define FIGURES 11
 extern const char *const figure_labels[FIGURES];
-void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len);
+struct cli_units;
+void figure_cell(const struct cli_units *cu, const socloss_sim_result *r, size_t row, char *out, size_t len);
+
+/* ---- payers.c ---- */
+
+/* An account and what it was charged, with its profit. */
+typedef struct payer {
+  const char *account;
+  int64_t charge, profit;
+} payer;
+
+/* The accounts of charges (account -> [charge, profit]), the largest charge
+ * first (equal ones in id order): *n of them, malloc'd (NULL: out of
+ * memory); the strings are charges' keys. */
+payer *payers_sorted(json_t *charges, size_t *n);
+/* The accounts col charges differently from first (both account ->
+ * [charge, ...]): recorded = first's charge, replayed = col's, in id order;
+ * *n of them, malloc'd (NULL: out of memory), the strings the maps' keys. */
+socloss_replay_account *charges_vs(json_t *first, json_t *col, size_t *n);
+void sort_by_account(socloss_replay_account *v, size_t n);
+/* The largest |replayed - recorded| first, equal ones in id order. */
+void sort_by_change(socloss_replay_account *v, size_t n);
 
 /* ---- report.c ---- */
 
-/* Writes the simulate --report page: the figures, a bar chart per figure
- * and the distribution of charges, for n policies side by side.  Returns the
+/* Writes the simulate --report page: the figures, a bar chart per figure,
+ * the distribution of charges, the top payers side by side and who pays
+ * differently from the first policy (charges[k]: account -> [charge,
+ * profit]), for n policies side by side.  Returns the
  * exit status. */
-int html_report(const char *path, const char *what, const char *const *names, const socloss_sim_result *r, int n);
+int html_report(const char *path, const char *what, const struct cli_units *cu, const char *const *names,
+                const socloss_sim_result *r, json_t *const *charges, int n);
 
 #endif

@@ -4,9 +4,12 @@
  * price shock under several policies side by side).
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -17,9 +20,32 @@ static const opt replay_opts[] = {
     [REPLAY_POLICY] = {"--policy", 1, NULL}, [REPLAY_PARAMS] = {"--params", 1, NULL},
     [REPLAY_FROM] = {"--from", 1, NULL}, [REPLAY_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
 
+/* "charged A -> B, fund C -> D, bad debt E -> F", amounts in units */
+static const char *changes_text(const cli_units *cu, int64_t rc, int64_t ac, int64_t rf, int64_t af, int64_t rb,
+                                int64_t ab) {
+  static char out[8 * SOCLOSS_TEXT_MAX];
+  char t[6][SOCLOSS_TEXT_MAX];
+  snprintf(out, sizeof out, "charged %s -> %s, fund %s -> %s, bad debt %s -> %s", amount_text(cu, rc, t[0]),
+           amount_text(cu, ac, t[1]), amount_text(cu, rf, t[2]), amount_text(cu, af, t[3]), amount_text(cu, rb, t[4]),
+           amount_text(cu, ab, t[5]));
+  return out;
+}
+
 typedef struct replay_out {
   int json, whatif;
+  const cli_units *cu;  /* amounts in the ledger's units */
 } replay_out;
+
+/* [{"account","recorded","replayed","delta"}]: delta is replayed - recorded,
+ * what switching costs the account (< 0: it pays less). */
+static json_t *accounts_json(const socloss_replay_account *a, size_t n) {
+  json_t *list = json_array();
+  for (size_t k = 0; k < n; k++)
+    json_array_append_new(list, json_pack("{s:o,s:I,s:I,s:I}", "account", json_text(a[k].account), "recorded",
+                                          (json_int_t)a[k].recorded, "replayed", (json_int_t)a[k].replayed, "delta",
+                                          (json_int_t)(a[k].replayed - a[k].recorded)));
+  return list;
+}
 
 static int print_replayed(void *ud, const socloss_replay_item *it) {
   replay_out *o = ud;
@@ -35,6 +61,8 @@ static int print_replayed(void *ud, const socloss_replay_item *it) {
     json_object_set_new(x, "field", json_text(it->field));
     json_object_set_new(x, "recorded", rec ? rec : json_null());
     json_object_set_new(x, "replayed", alt ? alt : json_null());
+    json_object_set_new(x, "accounts", accounts_json(it->accounts, it->naccounts));  /* added after 1.0 */
+    add_units_key(x, o->cu);
     json_print(x);
     putchar('\n');
     return 0;
@@ -43,10 +71,9 @@ static int print_replayed(void *ud, const socloss_replay_item *it) {
   else printf("record %" PRIu64 " joint event %s: ", it->seq, it->id);  /* one decision for many accounts */
   if (it->code) printf("the policy fails now: %s\n", it->message);
   else if (o->whatif)
-    printf("charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64 ", bad debt %" PRId64 " -> %" PRId64
-           "%s\n",
-           it->recorded_charged, it->replayed_charged, it->recorded_fund_draw, it->replayed_fund_draw,
-           it->recorded_bad_debt, it->replayed_bad_debt, it->same ? " (same decision)" : "");
+    printf("%s%s\n", changes_text(o->cu, it->recorded_charged, it->replayed_charged, it->recorded_fund_draw,
+                                  it->replayed_fund_draw, it->recorded_bad_debt, it->replayed_bad_debt),
+           it->same ? " (same decision)" : "");
   else if (it->same) printf("reproduced exactly\n");
   else printf("DIFFERS in %s\n  recorded %.400s\n  replayed %.400s\n", it->field, it->recorded, it->replayed);
   return 0;
@@ -58,6 +85,7 @@ typedef struct replay_sum {
   int64_t rec_charged, alt_charged, rec_bad, alt_bad, rec_fund, alt_fund;
   size_t other;  /* records decided by another evaluator build; the first one's and this one's: */
   char lua[65], build[65], now_lua[65], now_build[65];
+  json_t *who;  /* account -> [recorded, replayed], summed over the deficits where they differ */
 } replay_sum;
 
 /* Text from a journal shown on a terminal: printable ASCII only. */
@@ -82,7 +110,74 @@ static int sum_replayed(void *ud, const socloss_replay_item *it) {
   s->alt_bad += it->replayed_bad_debt;
   s->rec_fund += it->recorded_fund_draw;
   s->alt_fund += it->replayed_fund_draw;
+  for (size_t k = 0; k < it->naccounts; k++) {
+    const socloss_replay_account *a = &it->accounts[k];
+    json_t *pair = json_object_get(s->who, a->account);
+    if (!pair) json_object_set_new(s->who, a->account, pair = json_pack("[II]", (json_int_t)0, (json_int_t)0));
+    if (!pair) return 1;  /* out of memory: the replay stops */
+    json_array_set_new(pair, 0, json_integer(json_integer_value(json_array_get(pair, 0)) + a->recorded));
+    json_array_set_new(pair, 1, json_integer(json_integer_value(json_array_get(pair, 1)) + a->replayed));
+  }
   return print_replayed(&s->out, it);
+}
+
+/* The accounts whose charges, summed over the replay, differ: *n of them,
+ * in account-id order (the strings are s->who's keys). */
+static socloss_replay_account *who_totals(const replay_sum *s, size_t *n) {
+  socloss_replay_account *v = malloc((json_object_size(s->who) + 1) * sizeof *v);
+  *n = 0;
+  if (!v) return NULL;
+  const char *key;
+  json_t *pair;
+  json_object_foreach(s->who, key, pair) {
+    int64_t rec = json_integer_value(json_array_get(pair, 0)), alt = json_integer_value(json_array_get(pair, 1));
+    if (rec != alt) v[(*n)++] = (socloss_replay_account){key, rec, alt};
+  }
+  return v;
+}
+
+/* replay --json's last line: {"totals":{...}} */
+static void print_totals(const replay_sum *s, size_t differ, const socloss_replay_account *v, size_t n) {
+  json_t *t = json_object(), *o = json_object();
+  json_object_set_new(t, "deficits", json_integer((json_int_t)s->n));
+  json_object_set_new(t, "differ", json_integer((json_int_t)differ));
+  json_object_set_new(t, "recorded", json_pack("{s:I,s:I,s:I}", "charged", (json_int_t)s->rec_charged, "fund_draw",
+                                               (json_int_t)s->rec_fund, "bad_debt", (json_int_t)s->rec_bad));
+  json_object_set_new(t, "replayed", json_pack("{s:I,s:I,s:I}", "charged", (json_int_t)s->alt_charged, "fund_draw",
+                                               (json_int_t)s->alt_fund, "bad_debt", (json_int_t)s->alt_bad));
+  json_object_set_new(t, "accounts", accounts_json(v, n));
+  json_object_set_new(o, "totals", t);
+  add_units_key(o, s->out.cu);
+  json_print(o);
+  putchar('\n');
+}
+
+/* The text's "who pays differently" (head, then the count): the WHO_TOP
+ * accounts that would pay most more, then the WHO_TOP that would pay most
+ * less. */
+#define WHO_TOP 5
+static void print_who(const cli_units *cu, const char *head, socloss_replay_account *v, size_t n) {
+  size_t more = 0, less = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (v[k].replayed > v[k].recorded) more++;
+    else less++;
+  }
+  printf("%s: %zu account%s (%zu more, %zu less); the %d largest changes each way:\n", head, n, n == 1 ? "" : "s",
+         more, less, WHO_TOP);
+  sort_by_change(v, n);
+  for (int side = 0; side < 2; side++) {
+    int shown = 0;
+    for (size_t k = 0; k < n && shown < WHO_TOP; k++) {
+      int64_t d = v[k].replayed - v[k].recorded;
+      if ((side == 0) != (d > 0)) continue;
+      char t[3][SOCLOSS_TEXT_MAX];
+      char sid[SOCLOSS_ID_MAX + 1];
+      keep_printable(sid, sizeof sid, v[k].account);
+      printf("  pays %s %s: %s -> %s (%s%s)\n", side ? "less" : "more", sid, amount_text(cu, v[k].recorded, t[0]),
+             amount_text(cu, v[k].replayed, t[1]), d > 0 ? "+" : "", amount_text(cu, d, t[2]));
+      shown++;
+    }
+  }
 }
 
 int replay_args(call *c, int argc, char **argv) {
@@ -98,16 +193,28 @@ int cmd_replay(call *c) {
   if (policy_registered(c, 0) != RUN) return EXIT_REFUSED;  /* --policy NAME of the registry */
   from_option(c, c->value[REPLAY_FROM], 0, &from);  /* replay_args has checked it */
   const char *src = c->in[0].data, *policy = c->value[REPLAY_POLICY];
-  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", ""};
-  size_t differ = 0;
-  int rc = socloss_replay(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum, &differ);
+  cli_units cu;
+  int rc = cli_units_load(c->led, &cu);
+  if (rc) return refused(c->led, rc);
+  replay_sum sum = {{c->value[REPLAY_JSON] != NULL, src != NULL, &cu}, 0, 0, 0, 0, 0, 0, 0, 0, "", "", "", "",
+                    json_object()};
+  size_t differ = 0, nwho = 0;
+  socloss_progress pg;
+  tty_progress_init(&pg, "replay");
+  rc = sum.who ? socloss_replay_progress(c->led, src, c->in[0].len, c->value[REPLAY_PARAMS], from, sum_replayed, &sum,
+                                         &pg, &differ)
+               : SOCLOSS_ENOMEM;
+  tty_progress_end(&pg);
+  socloss_replay_account *who = rc ? NULL : who_totals(&sum, &nwho);
+  if (who) sort_by_account(who, nwho);
+  if (!rc && sum.out.json) print_totals(&sum, differ, who, nwho);  /* added after 1.0 */
   if (!rc && !sum.out.json) {
-    if (src)
-      printf("%zu deficits under %s: charged %" PRId64 " -> %" PRId64 ", fund %" PRId64 " -> %" PRId64
-             ", bad debt %" PRId64 " -> %" PRId64 "; %zu decided differently\n",
-             sum.n, policy, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad,
-             sum.alt_bad, differ);
-    else
+    if (src) {
+      printf("%zu deficits under %s: %s; %zu decided differently\n", sum.n, policy,
+             changes_text(&cu, sum.rec_charged, sum.alt_charged, sum.rec_fund, sum.alt_fund, sum.rec_bad, sum.alt_bad),
+             differ);
+      if (nwho) print_who(&cu, "who pays differently", who, nwho);
+    } else
       printf("%zu deficits replayed with their own policies: %zu reproduced exactly, %zu differ\n", sum.n,
              sum.n - differ, differ);
   }
@@ -117,6 +224,9 @@ int cmd_replay(call *c) {
     fprintf(sum.out.json ? stderr : stdout,
             "note: %zu record%s decided by another evaluator build (recorded %s build %.12s, now %s build %.12s)\n",
             sum.other, sum.other == 1 ? " was" : "s were", sum.lua, sum.build, sum.now_lua, sum.now_build);
+  free(who);
+  json_decref(sum.who);
+  cli_units_free(&cu);
   /* without --policy replay is a verification: a decision that differs fails it */
   return rc ? refused(c->led, rc) : (!src && differ ? EXIT_REFUSED : EXIT_DONE);
 }
@@ -128,29 +238,33 @@ const char *const figure_labels[] = {
     "Gini of charge / profit", "overshoot (notional)", "fund used", "bad debt",
     "split test: who paid most, in two", "split test: the halves pay more by"};
 
-void figure_cell(const socloss_sim_result *r, size_t row, char *out, size_t len) {
+/* Amounts in the ledger's units (atoms without): out has SOCLOSS_TEXT_MAX bytes. */
+void figure_cell(const cli_units *cu, const socloss_sim_result *r, size_t row, char *out, size_t len) {
+  char t[SOCLOSS_TEXT_MAX];
   switch (row) {
     case 0: snprintf(out, len, "%zu", r->deficits); break;
     case 1: snprintf(out, len, "%zu", r->failed); break;
     case 2: snprintf(out, len, "%zu", r->charged); break;
-    case 3: snprintf(out, len, "%" PRId64, r->total_charged); break;
+    case 3: snprintf(out, len, "%s", amount_text(cu, r->total_charged, t)); break;
     case 4: snprintf(out, len, "%.4f", r->largest_share); break;
     case 5: snprintf(out, len, "%.4f", r->gini); break;
-    case 6: snprintf(out, len, "%" PRId64, r->overshoot); break;
-    case 7: snprintf(out, len, "%" PRId64, r->fund_draw); break;
-    case 8: snprintf(out, len, "%" PRId64, r->bad_debt); break;
+    case 6: snprintf(out, len, "%s", amount_text(cu, r->overshoot, t)); break;
+    case 7: snprintf(out, len, "%s", amount_text(cu, r->fund_draw, t)); break;
+    case 8: snprintf(out, len, "%s", amount_text(cu, r->bad_debt, t)); break;
     case 9: snprintf(out, len, "%s", r->split_account); break;
-    default: snprintf(out, len, "%" PRId64, r->split_delta); break;
+    default: snprintf(out, len, "%s", amount_text(cu, r->split_delta, t)); break;
   }
 }
 
 /* --policy is the list option (call.list): the policies side by side. */
-enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE };
+/* --with JSON after a --policy: its params (call.with). */
+enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE, SIM_SCENARIO, SIM_WITH };
 static const opt simulate_opts[] = {
     [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
-    [SIM_SHOCK] = {"--shock", 1, NULL}, [SIM_PARAMS] = {"--params", 1, NULL},
+    [SIM_SHOCK] = {"--shock", -MAX_LIST, "shocks"}, [SIM_PARAMS] = {"--params", 1, NULL},
     [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL},
-    [SIM_MODE] = {"--mode", 1, NULL}, {NULL, 0, NULL}};
+    [SIM_MODE] = {"--mode", 1, NULL}, [SIM_SCENARIO] = {"--scenario", 1, NULL},
+    [SIM_WITH] = {"--with", WITH_LAST, NULL}, {NULL, 0, NULL}};
 
 /* --mode: which event modes run, as a bit set: 1 sequential, 2 joint. */
 static int sim_modes(const char *mode) {
@@ -161,36 +275,77 @@ static int sim_modes(const char *mode) {
 }
 
 /* --shock MARKET:PCT: the market (cap bytes at most, with its NUL) and the
- * move in ppm.  Returns -1 when it is not that. */
-static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm) {
+ * move in ppm, read exactly (PCT: an optional sign, digits, at most 4
+ * decimals — no floating point).  Returns 0, or -1 with why in why[wlen]. */
+static int shock_of(const char *shock, char *market, size_t cap, int64_t *ppm, char *why, size_t wlen) {
   const char *colon = strrchr(shock, ':');
-  char *end;
-  double pct = colon ? strtod(colon + 1, &end) : 0;
-  if (!colon || colon == shock || (size_t)(colon - shock) >= cap || *end || pct <= -100 || pct > 1e6) return -1;
+  if (!colon || colon == shock) {
+    snprintf(why, wlen, "--shock %.80s: MARKET:PCT, like BTC-PERP:-20", shock);
+    return -1;
+  }
+  if ((size_t)(colon - shock) >= cap) {
+    snprintf(why, wlen, "--shock %.80s...: the market name is longer than %zu bytes", shock, cap - 1);
+    return -1;
+  }
+  char reason[200];
+  if (pct_of(colon + 1, ppm, reason, sizeof reason)) {
+    snprintf(why, wlen, "--shock %.80s: %s", shock, reason);
+    return -1;
+  }
   memcpy(market, shock, (size_t)(colon - shock));
   market[colon - shock] = 0;
-  *ppm = (int64_t)(pct * 10000 + (pct < 0 ? -0.5 : 0.5));  /* to the ppm */
   return 0;
+}
+
+/* The --shock options, checked, into shocks[] (markets in mk[]): each
+ * market once.  Returns RUN or EXIT_USAGE once said. */
+static int shocks_of(const call *c, char (*mk)[128], socloss_shock *shocks) {
+  char why[400];
+  for (int i = 0; i < c->nmore; i++) {
+    if (shock_of(c->more[i], mk[i], sizeof mk[i], &shocks[i].ppm, why, sizeof why)) return usage(c, "%s", why);
+    shocks[i].market = mk[i];
+    for (int j = 0; j < i; j++)
+      if (!strcmp(mk[j], mk[i]))
+        return usage(c, "--shock: %.128s is given twice; give one move per market", mk[i]);
+  }
+  return RUN;
 }
 
 int simulate_args(call *c, int argc, char **argv) {
   int rc = parse_args(c, argc, argv, simulate_opts, 0, 1);
   if (rc != RUN) return rc;
-  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK];
-  char market[128];
-  int64_t ppm;
+  const char *account = c->value[SIM_ACCOUNT];
+  char mk[MAX_LIST][128];
+  socloss_shock shocks[MAX_LIST];
   if (!c->db || !c->nlist) return usage(c, "give DB and at least one --policy");
-  if (!account == !shock) return usage(c, "give --account X or --shock MARKET:PCT");
-  if (shock && shock_of(shock, market, sizeof market, &ppm)) return usage(c, "--shock: MARKET:PCT, like BTC-PERP:-20");
+  const char *file = c->value[SIM_SCENARIO];
+  if ((account != NULL) + (c->nmore > 0) + (file != NULL) != 1)
+    return usage(c, "give --account X, --shock MARKET:PCT or --scenario FILE");
+  if ((rc = shocks_of(c, mk, shocks)) != RUN) return rc;
   if (!sim_modes(c->value[SIM_MODE])) return usage(c, "--mode: sequential, joint or both");
   if (account && c->value[SIM_MODE]) return usage(c, "--mode goes with --shock (one deficit has no event)");
+  if (file) {  /* read and checked before the ledger opens; kept in c->in[0] */
+    if ((rc = read_input(c, 0, file, SCENARIO_FILE)) != RUN) return rc;
+    scenario sc;
+    rc = scenario_parse(&sc, file, c->in[0].data, c->in[0].len);
+    if (rc) fprintf(stderr, "socloss: %s\n", sc.why);
+    scenario_free(&sc);
+    if (rc) return EXIT_REFUSED;
+  }
   return RUN;
 }
 
-static void print_figures(const char *const *names, const socloss_sim_result *res, int n) {
+static void print_figures(const cli_units *cu, const char *const *names, const socloss_sim_result *res, int n) {
   int w = 18;  /* wider when a name needs it, so that columns never touch */
   for (int k = 0; k < n; k++)
     if ((int)strlen(names[k]) + 1 > w) w = (int)strlen(names[k]) + 1;
+  /* and, in units, when an amount does ("1,234,567.890000 USD") */
+  for (size_t row = 0; cu->u.asset[0] && row < FIGURES; row++)
+    for (int k = 0; k < n; k++) {
+      char cell[SOCLOSS_TEXT_MAX];
+      figure_cell(cu, &res[k], row, cell, sizeof cell);
+      if ((int)strlen(cell) + 1 > w) w = (int)strlen(cell) + 1;
+    }
   if (w > 66) w = 66;
   printf("%-36s", "");
   for (int k = 0; k < n; k++) printf("%*.*s", w, w - 1, names[k]);
@@ -198,8 +353,8 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
   for (size_t row = 0; row < FIGURES; row++) {
     printf("%-36s", figure_labels[row]);
     for (int k = 0; k < n; k++) {
-      char cell[96];
-      figure_cell(&res[k], row, cell, sizeof cell);
+      char cell[SOCLOSS_TEXT_MAX];
+      figure_cell(cu, &res[k], row, cell, sizeof cell);
       printf("%*s", w, cell);
     }
     printf("\n");
@@ -214,8 +369,82 @@ static void print_figures(const char *const *names, const socloss_sim_result *re
 static const char *const share_keys[2] = {"\"largest_share\":", "\"gini\":"};
 #define SHARE_MARK "\"\\u0001\""
 
-static void print_figures_json(const char *const *files, const char *const *modes, const socloss_sim_result *res,
-                               int n) {
+/* What the policies logged while deciding, and why a deficit was not
+ * resolved: with --json, kept for each column's "log" ([{"deficit","text"}],
+ * one object an entry) and "failures" ([{"deficit","cause"}]); else on
+ * stderr as it comes, each on a line of its own marked with the column and
+ * the deficit: "log: pro_rata.lua sim:acct-7: TEXT", "not resolved:
+ * pro_rata.lua sim:acct-7: CAUSE". */
+typedef struct sim_log {
+  const char *label;
+  json_t *entries, *failures;  /* NULL: to stderr */
+  json_t *charges;             /* who paid: account -> [charge, profit] */
+} sim_log;
+
+static int keep_failure(void *ud, const char *deficit, const char *cause) {
+  sim_log *l = ud;
+  if (l->failures) {
+    json_t *e = json_object();
+    json_object_set_new(e, "deficit", json_text(deficit));
+    json_object_set_new(e, "cause", json_text(cause));
+    json_array_append_new(l->failures, e);
+  } else {
+    fprintf(stderr, "not resolved: %s %s: %s\n", l->label, deficit, cause);
+  }
+  return 0;
+}
+
+static int keep_log(void *ud, const char *deficit, const char *log) {
+  sim_log *l = ud;
+  for (const char *p = log; *p;) {
+    const char *nl = strchr(p, '\n');
+    int n = nl ? (int)(nl - p) : (int)strlen(p);
+    if (l->entries) {
+      json_t *e = json_object();
+      json_object_set_new(e, "deficit", json_text(deficit));
+      json_object_set_new(e, "text", json_stringn(p, (size_t)n));  /* the library's: valid UTF-8 */
+      json_array_append_new(l->entries, e);
+    } else {
+      fprintf(stderr, "log: %s %s: %.*s\n", l->label, deficit, n, p);
+    }
+    p += n + (nl != NULL);
+  }
+  return 0;
+}
+
+/* Who a column charged: account -> [charge, profit] (the charge callback's). */
+static int keep_charge(void *ud, const char *account, int64_t charge, int64_t profit) {
+  sim_log *l = ud;
+  json_t *pair = json_pack("[II]", (json_int_t)charge, (json_int_t)profit);
+  /* a key only, never written out (json_text writes the id): no UTF-8 check */
+  return !pair || json_object_set_new_nocheck(l->charges, account, pair);
+}
+
+/* A column's top payers: the SIM_TOP accounts charged most (equal ones in
+ * id order), [{"account","charge","profit"}]. */
+#define SIM_TOP 10
+static json_t *top_payers(json_t *charges) {
+  size_t n;
+  payer *v = payers_sorted(charges, &n);
+  json_t *list = json_array();
+  for (size_t k = 0; v && k < n && k < SIM_TOP; k++)
+    json_array_append_new(list, json_pack("{s:o,s:I,s:I}", "account", json_text(v[k].account), "charge",
+                                          (json_int_t)v[k].charge, "profit", (json_int_t)v[k].profit));
+  free(v);
+  return list;
+}
+
+/* What each column adds to --json beside its figures (added after 1.0). */
+typedef struct sim_col {
+  const char *label;   /* as the table's column */
+  char hash[65];       /* the policy's SHA-256 */
+  const char *params;  /* as given, or NULL */
+  json_t *charges;     /* account -> [charge, profit] */
+} sim_col;
+
+static void print_figures_json(const cli_units *cu, const char *const *files, const char *const *modes,
+                               const socloss_sim_result *res, json_t *const *logs, json_t *const *failures,
+                               const sim_col *col, int n) {
   json_t *doc = json_object(), *list = json_array();
   json_object_set_new(doc, "policies", list);
   for (int k = 0; k < n; k++) {
@@ -234,8 +463,34 @@ static void print_figures_json(const char *const *files, const char *const *mode
     json_object_set_new(split, "delta", json_integer(res[k].split_delta));
     json_object_set_new(o, "split", split);
     if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
+    json_object_set(o, "log", logs[k]);  /* added after 1.0: what the policy logged */
+    json_object_set(o, "failures", failures[k]);  /* added after 1.0: why a deficit was not resolved */
+    /* added after 1.0: the column's label, the policy's hash and params,
+     * its top payers */
+    json_object_set_new(o, "label", json_text(col[k].label));
+    json_object_set_new(o, "hash", json_string(col[k].hash));
+    json_t *params = col[k].params ? json_loads(col[k].params, 0, NULL) : NULL;  /* the library checked it */
+    json_object_set_new(o, "params", params ? params : json_object());
+    json_object_set_new(o, "accounts", top_payers(col[k].charges));
     json_array_append_new(list, o);
   }
+  add_units_key(doc, cu);
+  /* added after 1.0: per column after the first, the accounts it charges
+   * differently from the first */
+  json_t *diffs = json_array();
+  for (int k = 1; k < n; k++) {
+    size_t nd;
+    socloss_replay_account *v = charges_vs(col[0].charges, col[k].charges, &nd);
+    json_t *accts = json_array();
+    for (size_t i = 0; v && i < nd; i++)
+      json_array_append_new(accts, json_pack("{s:o,s:I,s:I,s:I}", "account", json_text(v[i].account), "first",
+                                             (json_int_t)v[i].recorded, "charge", (json_int_t)v[i].replayed, "delta",
+                                             (json_int_t)(v[i].replayed - v[i].recorded)));
+    free(v);
+    json_array_append_new(diffs, json_pack("{s:o,s:o,s:o}", "policy", json_text(col[k].label), "first",
+                                           json_text(col[0].label), "accounts", accts));
+  }
+  json_object_set_new(doc, "differences", diffs);
   char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(doc);
   const char *p = text ? text : "";
@@ -255,13 +510,93 @@ static void print_figures_json(const char *const *files, const char *const *mode
   putchar('\n');
 }
 
+/* ---- simulate's progress: a line with an ETA on a terminal; Ctrl-C stops
+ * the run, and the figures so far are printed ---------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+typedef struct sim_progress {
+  const char *label;
+  int tty;
+  char phase[16];
+  struct timespec start;  /* of the phase */
+  uint64_t done, total;
+} sim_progress;
+
+static double since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int sim_told(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  sim_progress *p = ud;
+  if (strcmp(phase, p->phase)) {
+    snprintf(p->phase, sizeof p->phase, "%s", phase);
+    clock_gettime(CLOCK_MONOTONIC, &p->start);
+  }
+  p->done = done;
+  p->total = total;
+  if (p->tty) {
+    double left = done && total > done ? since(&p->start) * (double)(total - done) / (double)done : 0;
+    fprintf(stderr, "\rsimulate: %s: %s %" PRIu64 " of %" PRIu64, p->label, phase, done, total);
+    if (left > 0) fprintf(stderr, ", about %d:%02d left", (int)left / 60, (int)left % 60);
+    fputs("\033[K", stderr);
+  }
+  return interrupted;
+}
+
+/* Columns that would share a label (one policy under two --with, or two
+ * files of one name) are told apart by the file's name, the params and the
+ * hash's first 8 digits: "pro_rata.lua {\"x\":1} 1a2b3c4d" (then " seq" or
+ * " joint" with --mode both). */
+static void label_apart(char (*label)[80], const sim_col *col, const char *const *file, const char *const *mode,
+                        int n, int both) {
+  int same[2 * MAX_LIST] = {0};
+  for (int k = 0; k < n; k++)
+    for (int j = 0; j < n; j++)
+      if (j != k && !strcmp(label[k], label[j])) same[k] = 1;
+  for (int k = 0; k < n; k++) {
+    if (!same[k]) continue;
+    const char *b = strrchr(file[k], '/');
+    snprintf(label[k], sizeof label[k], "%s %s %.8s%s", b ? b + 1 : file[k], col[k].params ? col[k].params : "{}",
+             col[k].hash, !both ? "" : strcmp(mode[k], "joint") ? " seq" : " joint");
+  }
+}
+
+/* The library's refusal; one about a scenario's step "step N: ..." is told
+ * as FILE:LINE: ... (the step's line). */
+static int scenario_refused(call *c, const scenario *sc, int rc) {
+  const char *m = socloss_errmsg(c->led);
+  size_t step = 0;
+  int at = 0;
+  if (sc->nsteps && sscanf(m, "step %zu: %n", &step, &at) == 1 && at && step >= 1 && step <= sc->nsteps) {
+    fprintf(stderr, "socloss: %s:%zu: %s\n", c->value[SIM_SCENARIO], sc->line[step - 1], m + at);
+    return EXIT_REFUSED;
+  }
+  return refused(c->led, rc);
+}
+
 int cmd_simulate(call *c) {
   const char *const *files = c->list;
-  const char *account = c->value[SIM_ACCOUNT], *shock = c->value[SIM_SHOCK], *report = c->value[SIM_REPORT];
+  const char *account = c->value[SIM_ACCOUNT], *report = c->value[SIM_REPORT];
   int nf = c->nlist, rc, status = EXIT_DONE;
-  char market[128] = "";
-  int64_t ppm = 0;
-  if (shock) shock_of(shock, market, sizeof market, &ppm);  /* simulate_args has checked it */
+  char mk[MAX_LIST][128];
+  socloss_shock shocks[MAX_LIST];
+  if (shocks_of(c, mk, shocks) != RUN) return EXIT_USAGE;  /* simulate_args has checked them */
+  scenario sc;
+  memset(&sc, 0, sizeof sc);
+  if (c->value[SIM_SCENARIO] &&
+      scenario_parse(&sc, c->value[SIM_SCENARIO], c->in[0].data, c->in[0].len)) {  /* checked there too */
+    fprintf(stderr, "socloss: %s\n", sc.why);
+    scenario_free(&sc);
+    return EXIT_REFUSED;
+  }
   /* unlike the other commands' files, the policies are read once the ledger is
    * open: on a ledger that will not open, that is what is told */
   /* a column per policy and mode: with both, each policy's sequential then
@@ -269,8 +604,17 @@ int cmd_simulate(call *c) {
   int modes = sim_modes(c->value[SIM_MODE]), cols = 0;
   socloss_sim_result res[2 * MAX_LIST];
   const char *colfile[2 * MAX_LIST], *colmode[2 * MAX_LIST];
+  json_t *logs[2 * MAX_LIST] = {NULL}, *failures[2 * MAX_LIST] = {NULL};
+  sim_col col[2 * MAX_LIST];
+  memset(col, 0, sizeof col);
   char label[2 * MAX_LIST][80];
   const char *names[2 * MAX_LIST];
+  /* Ctrl-C stops the run at the next deficit, not the process */
+  struct sigaction on_int = {0}, old_int;
+  on_int.sa_handler = on_interrupt;
+  sigemptyset(&on_int.sa_mask);
+  sigaction(SIGINT, &on_int, &old_int);
+  interrupted = 0;
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
     char *src = policy_load(c->led, files[k], &len);  /* a file, shipped, or registered */
@@ -282,30 +626,96 @@ int cmd_simulate(call *c) {
       socloss_sim_options_init(&o);
       o.policy = src;
       o.policy_len = len;
-      o.params = c->value[SIM_PARAMS];
+      o.params = c->with[k] ? c->with[k] : c->value[SIM_PARAMS];  /* its own --with, else --params */
       o.account = account;
-      o.shock_market = shock ? market : NULL;
-      o.shock_ppm = ppm;
+      o.shocks = shocks;  /* all of them, in the order given (since scenarios) */
+      o.nshocks = (size_t)c->nmore;
+      o.steps = sc.steps;  /* --scenario: steps without a mode take this column's */
+      o.nsteps = sc.nsteps;
       o.joint = m == 2;
-      if ((rc = socloss_simulate_with(c->led, &o, &res[cols]))) {
-        status = refused(c->led, rc);
-        break;
-      }
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
+      logs[cols] = json_array();
+      failures[cols] = json_array();
+      col[cols].charges = json_object();
+      col[cols].params = o.params;
+      socloss_policy_hash(src, len, col[cols].hash);
+      sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL,
+                    col[cols].charges};
+      o.log = keep_log;
+      o.failed = keep_failure;
+      o.charge = keep_charge;
+      o.log_ud = &lg;
+      sim_progress sp = {b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0};
+      socloss_progress pg = {sizeof pg, sim_told, &sp};
+      o.progress = &pg;
+      rc = socloss_simulate_with(c->led, &o, &res[cols]);
+      if (sp.tty) fputs("\r\033[K", stderr);
+      if (rc == SOCLOSS_ESTOP && interrupted) {
+        fprintf(stderr,
+                "simulate: interrupted during %s after %" PRIu64 " of %" PRIu64
+                " deficits (%s): its column holds the figures so far; what was not reached did not run\n",
+                sp.label, sp.done, sp.total, sp.phase);
+        status = EXIT_INTERRUPTED;
+      } else if (rc) {
+        status = scenario_refused(c, &sc, rc);
+        json_decref(logs[cols]);
+        json_decref(failures[cols]);
+        json_decref(col[cols].charges);
+        break;
+      }
       names[cols] = label[cols];
       colmode[cols] = c->value[SIM_MODE] ? (m == 2 ? "joint" : "sequential") : NULL;
       colfile[cols++] = files[k];
     }
     free(src);
   }
-  if (status != EXIT_DONE) return status;
+  sigaction(SIGINT, &old_int, NULL);
+  label_apart(label, col, colfile, colmode, cols, modes == 3);
+  for (int k = 0; k < cols; k++) col[k].label = label[k];
+  cli_units cu;
+  int have_units = 0;
+  if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
+    if ((rc = cli_units_load(c->led, &cu))) status = refused(c->led, rc);
+    else have_units = 1;
+  }
+  if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
+    if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, col, cols);
+    else {
+      print_figures(&cu, names, res, cols);
+      /* then, per column after the first, who pays differently from it */
+      for (int k = 1; k < cols; k++) {
+        size_t nd;
+        socloss_replay_account *d = charges_vs(col[0].charges, col[k].charges, &nd);
+        char head[2 * 80 + 64];
+        snprintf(head, sizeof head, "who pays differently under %s than under %s", names[k], names[0]);
+        if (d && nd) print_who(&cu, head, d, nd);
+        free(d);
+      }
+    }
+  }
+  for (int k = 0; k < cols; k++) {
+    json_decref(logs[k]);
+    json_decref(failures[k]);
+  }
   nf = cols;
   files = colfile;
-  if (c->value[SIM_JSON]) print_figures_json(files, colmode, res, nf);
-  else print_figures(names, res, nf);
-  if (!report) return EXIT_DONE;
-  char what[200];
-  snprintf(what, sizeof what, account ? "the deficit of %s" : "the bankruptcies of %s", account ? account : shock);
-  return html_report(report, what, names, res, nf);
+  if (status == EXIT_INTERRUPTED && report) fputs("simulate: interrupted: no report written\n", stderr);
+  if (status == EXIT_DONE && report) {
+    char what[200];
+    if (account) snprintf(what, sizeof what, "the deficit of %s", account);
+    else if (c->value[SIM_SCENARIO]) snprintf(what, sizeof what, "the scenario %s", c->value[SIM_SCENARIO]);
+    else snprintf(what, sizeof what, "the bankruptcies of");
+    for (int i = 0; !account && i < c->nmore; i++) {  /* every shock, in the order given */
+      size_t n = strlen(what);
+      snprintf(what + n, sizeof what - n, "%s%s", i ? ", " : " ", c->more[i]);
+    }
+    json_t *charges[2 * MAX_LIST];
+    for (int k = 0; k < nf; k++) charges[k] = col[k].charges;
+    status = html_report(report, what, &cu, names, res, charges, nf);
+  }
+  for (int k = 0; k < cols; k++) json_decref(col[k].charges);
+  if (have_units) cli_units_free(&cu);
+  scenario_free(&sc);
+  return status;
 }

@@ -1,6 +1,6 @@
 /*
  * The commands that fill the ledger and look into it: init, import, apply,
- * show, journal, check, limits.
+ * show, journal, check, limits, units.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,13 +13,27 @@
 
 /* ---- init --------------------------------------------------------------- */
 
+enum { UNITS_ASSET, UNITS_DECIMALS, UNITS_JSON };
+static const opt init_opts[] = {
+    [UNITS_ASSET] = {"--asset", 1, NULL}, [UNITS_DECIMALS] = {"--decimals", 1, NULL}, {NULL, 0, NULL}};
+
+static socloss_units new_units;  /* init's --asset and --decimals, which the open gives the new ledger */
+
 int init_args(call *c, int argc, char **argv) {
-  return parse_args(c, argc, argv, NULL, 1, 1);
+  int rc = parse_args(c, argc, argv, init_opts, 1, 1), given;
+  if (rc == RUN) rc = units_options(c, c->value[UNITS_ASSET], c->value[UNITS_DECIMALS], &new_units, &given);
+  if (rc == RUN && given) c->units = &new_units;
+  return rc;
 }
 
-/* main() has created the ledger by the time this runs (CREATES). */
+/* main() has created the ledger, with its units, by the time this runs
+ * (CREATES). */
 int cmd_init(call *c) {
-  fprintf(stderr, "socloss: created ledger %s\n", c->db);
+  if (c->units)
+    fprintf(stderr, "socloss: created ledger %s (units: %s with %d decimals)\n", c->db, c->units->asset,
+            c->units->decimals);
+  else
+    fprintf(stderr, "socloss: created ledger %s\n", c->db);
   return EXIT_DONE;
 }
 
@@ -96,7 +110,19 @@ typedef struct show_ctx {
   size_t shown;
   __int128 deficit;    /* sum of the negative equities shown */
   json_t *doc;         /* --json: the document but its accounts, built before any is printed */
+  cli_units cu;        /* the ledger's units: text shows amounts in them */
+  int one;             /* --account: the object printed is the whole output */
 } show_ctx;
+
+/* "  MARKET:SIZE" per position; with a lot, the underlying's amount too */
+static void print_positions(const show_ctx *c, const socloss_account *a) {
+  char t[SOCLOSS_TEXT_MAX];
+  for (size_t i = 0; i < a->npositions; i++) {
+    const socloss_position *p = &a->positions[i];
+    printf("  %s:%" PRId64, p->market, p->size);
+    if (cli_lot(&c->cu, p->market)) printf(" (%s)", size_text(&c->cu, p->market, p->size, t));
+  }
+}
 
 static int show_account(void *ud, const socloss_account *a) {
   show_ctx *c = ud;
@@ -108,12 +134,17 @@ static int show_account(void *ud, const socloss_account *a) {
     json_object_set_new(o, "balance", json_integer(a->balance));
     json_object_set_new(o, "equity", json_integer(a->equity));
     json_object_set_new(o, "positions", positions_json(a));
+    if (c->one) add_units_key(o, &c->cu);  /* once, in the object printed */
     if (c->shown) fputc(',', stdout);
     json_print(o);
+  } else if (c->cu.u.asset[0]) {
+    char b[SOCLOSS_TEXT_MAX], e[SOCLOSS_TEXT_MAX];
+    printf("%-24s %28s %28s", a->account, amount_text(&c->cu, a->balance, b), amount_text(&c->cu, a->equity, e));
+    print_positions(c, a);
+    fputc('\n', stdout);
   } else {
     printf("%-24s %20" PRId64 " %20" PRId64, a->account, a->balance, a->equity);
-    for (size_t i = 0; i < a->npositions; i++)
-      printf("  %s:%" PRId64, a->positions[i].market, a->positions[i].size);
+    print_positions(c, a);
     fputc('\n', stdout);
   }
   c->shown++;
@@ -129,10 +160,15 @@ static int show_fund(void *ud, const socloss_account *a) {
     json_object_set_new(o, "positions", positions_json(a));
     json_object_set_new(c->doc, "fund", o);
   } else {
-    printf("fund cash %" PRId64 " equity %" PRId64 "\n", a->balance, a->equity);
-    for (size_t i = 0; i < a->npositions; i++)
-      printf("  fund position %s size %" PRId64 " cost %" PRId64 " upnl %" PRId64 "\n",
-             a->positions[i].market, a->positions[i].size, a->positions[i].cost, a->positions[i].upnl);
+    const cli_units *cu = &c->cu;
+    char x[SOCLOSS_TEXT_MAX], y[SOCLOSS_TEXT_MAX], z[SOCLOSS_TEXT_MAX];
+    printf("fund cash %s equity %s\n", amount_text(cu, a->balance, x), amount_text(cu, a->equity, y));
+    for (size_t i = 0; i < a->npositions; i++) {
+      const socloss_position *p = &a->positions[i];
+      printf("  fund position %s size %" PRId64, p->market, p->size);
+      if (cli_lot(cu, p->market)) printf(" (%s)", size_text(cu, p->market, p->size, x));
+      printf(" cost %s upnl %s\n", amount_text(cu, p->cost, y), amount_text(cu, p->upnl, z));
+    }
   }
   return 0;
 }
@@ -144,10 +180,17 @@ static int show_market(void *ud, const socloss_market *m) {
     json_object_set_new(o, "market", json_text(m->market));
     json_object_set_new(o, "mark", json_integer(m->mark));
     json_object_set_new(o, "open_interest", json_integer(m->open_interest));
+    const socloss_lot *lot = cli_lot(&c->cu, m->market);
+    if (lot) lot_json(lot, o);  /* with units, since the lot came */
     json_array_append_new(json_object_get(c->doc, "markets"), o);
   } else {
-    printf("market %s mark %" PRId64 " open_interest %" PRId64 "\n", m->market, m->mark,
+    char x[SOCLOSS_TEXT_MAX], y[SOCLOSS_TEXT_MAX];
+    const socloss_lot *lot = cli_lot(&c->cu, m->market);
+    printf("market %s mark %s open_interest %" PRId64, m->market, price_text(&c->cu, m->market, m->mark, x),
            m->open_interest);
+    if (lot) printf(" (%s) lot %s %s", size_text(&c->cu, m->market, m->open_interest, x), lot_decimal(lot, y),
+                    lot->underlying);
+    fputc('\n', stdout);
   }
   return 0;
 }
@@ -170,6 +213,7 @@ static int show_json(socloss *led, show_ctx *sc, const socloss_totals *tot, int 
     json_object_set_new(sc->doc, "markets", json_array());
     rc = socloss_markets(led, show_market, sc);
   }
+  add_units_key(sc->doc, &sc->cu);  /* before "accounts", which is written last, account by account */
   json_object_set_new(sc->doc, "accounts", json_array());
   char *head = rc ? NULL : json_dumps(sc->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(sc->doc);
@@ -186,9 +230,11 @@ static int show_json(socloss *led, show_ctx *sc, const socloss_totals *tot, int 
 
 int cmd_show(call *c) {
   socloss *led = c->led;
-  show_ctx sc = {c->value[SHOW_JSON] != NULL, c->value[SHOW_BANKRUPT] != NULL, 0, 0, NULL};
+  show_ctx sc = {.json = c->value[SHOW_JSON] != NULL, .bankrupt_only = c->value[SHOW_BANKRUPT] != NULL};
   socloss_totals tot;
-  int rc = socloss_totals_get(led, &tot), oom = 0;
+  int rc = cli_units_load(led, &sc.cu), oom = 0;
+  if (!rc) rc = socloss_totals_get(led, &tot);
+  sc.one = c->value[SHOW_ACCOUNT] != NULL;
   if (!rc && c->value[SHOW_ACCOUNT]) {
     /* one account, in the shape of an element of "accounts" */
     rc = socloss_account_get(led, c->value[SHOW_ACCOUNT], show_account, &sc);
@@ -198,24 +244,23 @@ int cmd_show(call *c) {
   } else if (!rc) {
     rc = socloss_account_get(led, "", show_fund, &sc);
     if (!rc) {
-      printf("bad_debt %" PRId64 "\nnet_flows %" PRId64 "\n", tot.bad_debt, tot.net_flows);
+      char x[SOCLOSS_TEXT_MAX], y[SOCLOSS_TEXT_MAX];
+      printf("bad_debt %s\nnet_flows %s\n", amount_text(&sc.cu, tot.bad_debt, x),
+             amount_text(&sc.cu, tot.net_flows, y));
       rc = socloss_markets(led, show_market, &sc);
     }
     if (!rc) {
-      printf("%-24s %20s %20s  positions\n", "account", "balance", "equity");
+      int w = sc.cu.u.asset[0] ? 28 : 20;  /* room for "1,234.567890 USD" */
+      printf("%-24s %*s %*s  positions\n", "account", w, "balance", w, "equity");
       rc = socloss_accounts(led, show_account, &sc);
     }
     if (!rc && sc.bankrupt_only) {
-      /* the sum of many deficits can pass int64: print all 128 bits */
-      char digits[48];
-      int k = 0;
-      unsigned __int128 u = (unsigned __int128)-sc.deficit;
-      do digits[k++] = (char)('0' + (int)(u % 10)); while ((u /= 10) != 0);
-      printf("bankrupt accounts %zu, total deficit ", sc.shown);
-      while (k) putchar(digits[--k]);
-      putchar('\n');
+      /* the sum of many deficits can pass int64: all 128 bits are printed */
+      char d[SOCLOSS_TEXT_MAX];
+      printf("bankrupt accounts %zu, total deficit %s\n", sc.shown, amount128_text(&sc.cu, -sc.deficit, d));
     }
   }
+  cli_units_free(&sc.cu);
   if (oom) {
     fprintf(stderr, "socloss: out of memory\n");
     return EXIT_REFUSED;
@@ -319,8 +364,71 @@ int cmd_limits(call *c) {
     changed = 1;
   }
   if (!rc && changed) rc = socloss_limits_set(c->led, &lim);
-  if (!rc)
-    printf("instructions %" PRIu64 "\nmemory %" PRIu64 "\nwall_ms %" PRIu64 "\nfund_max_draw %" PRId64 "\n",
+  cli_units cu;
+  if (!rc) rc = cli_units_load(c->led, &cu);
+  if (!rc) {
+    printf("instructions %" PRIu64 "\nmemory %" PRIu64 "\nwall_ms %" PRIu64 "\nfund_max_draw %" PRId64,
            lim.instructions, lim.memory, lim.wall_ms, lim.fund_max_draw);
+    char t[SOCLOSS_TEXT_MAX];
+    /* the cap is given in atoms (--fund-max-draw ATOMS); in units, what that is */
+    if (cu.u.asset[0]) printf(" (%s)", amount_text(&cu, lim.fund_max_draw, t));
+    putchar('\n');
+    cli_units_free(&cu);
+  }
+  return rc ? refused(c->led, rc) : EXIT_DONE;
+}
+
+/* ---- units -------------------------------------------------------------- */
+
+static const opt units_opts[] = {[UNITS_ASSET] = {"--asset", 1, NULL}, [UNITS_DECIMALS] = {"--decimals", 1, NULL},
+                                 [UNITS_JSON] = {"--json", 0, NULL}, {NULL, 0, NULL}};
+
+static socloss_units set_units;  /* --asset and --decimals, set once the ledger is open */
+static int units_given;
+
+int units_args(call *c, int argc, char **argv) {
+  int rc = parse_args(c, argc, argv, units_opts, 1, 1);
+  return rc != RUN ? rc : units_options(c, c->value[UNITS_ASSET], c->value[UNITS_DECIMALS], &set_units, &units_given);
+}
+
+static void print_units(const cli_units *cu, int json) {
+  char t[SOCLOSS_TEXT_MAX];
+  if (json) {
+    json_t *o = json_object(), *lots = json_array();
+    json_t *u = units_json(cu);
+    json_object_set_new(o, "units", u ? u : json_null());
+    for (size_t i = 0; i < cu->n; i++)
+      json_array_append_new(lots, lot_json(&cu->lots[i], json_pack("{s:s}", "market", cu->lots[i].market)));
+    json_object_set_new(o, "lots", lots);
+    json_print(o);
+    putchar('\n');
+    return;
+  }
+  if (!cu->u.asset[0]) {
+    printf("no units: amounts are atoms, sizes lots, prices atoms per lot\n");
+    return;
+  }
+  printf("asset %s\ndecimals %d\n", cu->u.asset, cu->u.decimals);
+  for (size_t i = 0; i < cu->n; i++)
+    printf("lot %s %s %s\n", cu->lots[i].market, lot_decimal(&cu->lots[i], t), cu->lots[i].underlying);
+}
+
+/* Shows the units and the lots; with --asset and --decimals sets the units
+ * first (while the ledger holds no amount). */
+int cmd_units(call *c) {
+  cli_units cu;
+  int rc = cli_units_load(c->led, &cu);
+  if (!rc && units_given) {
+    if (!strcmp(cu.u.asset, set_units.asset) && cu.u.decimals == set_units.decimals) {
+      fprintf(stderr, "socloss: the units are already %s with %d decimals; nothing written\n", cu.u.asset,
+              cu.u.decimals);
+    } else if (!(rc = socloss_units_set(c->led, &set_units))) {
+      fprintf(stderr, "socloss: units set: %s with %d decimals\n", set_units.asset, set_units.decimals);
+      cli_units_free(&cu);
+      rc = cli_units_load(c->led, &cu);
+    }
+  }
+  if (!rc) print_units(&cu, c->value[UNITS_JSON] != NULL);
+  cli_units_free(&cu);
   return rc ? refused(c->led, rc) : EXIT_DONE;
 }

@@ -23,6 +23,7 @@ socloss *open_ledger(const call *c) {
   socloss_options_init(&o);
   o.create = c->cmd->flags & CREATES ? SOCLOSS_OPEN_CREATE_NEW : SOCLOSS_OPEN_EXISTING;
   o.unsafe_nosync = c->nosync;
+  o.units = c->units;  /* init --asset --decimals: checked before anything is made */
   /* no evaluator option: the library's own search (SOCLOSS_EVALUATOR, then
    * beside this program, then ../libexec from it) finds the one built or
    * installed with it */
@@ -37,8 +38,8 @@ socloss *open_ledger(const call *c) {
 }
 
 char *read_all(const char *path, file_kind kind, size_t *len) {
-  size_t cap = kind == POLICY_FILE ? CLI_POLICY_MAX : CLI_INPUT_MAX;
-  const char *what = kind == POLICY_FILE ? "a policy file" : "an input file";
+  size_t cap = kind == POLICY_FILE ? CLI_POLICY_MAX : kind == SCENARIO_FILE ? SCENARIO_FILE_MAX : CLI_INPUT_MAX;
+  const char *what = kind == POLICY_FILE ? "a policy file" : kind == SCENARIO_FILE ? "a scenario file" : "an input file";
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) {
     fprintf(stderr, "socloss: %s: %s\n", path, strerror(errno));

@@ -18,11 +18,14 @@
 static const command commands[] = {
     {"init", init_args, cmd_init, NEEDS_LEDGER | CREATES | NO_SYNC_OPTION,
      "socloss init DB [--unsafe-no-sync]",
-     "Creates an empty ledger in directory DB (refused if one exists).\n"},
+     "Creates an empty ledger in directory DB (refused if one exists).\n"
+     "--asset SYMBOL --decimals N (both or neither) give it units: amounts in CSV and JSON Lines are then\n"
+     "decimals of SYMBOL (an atom is 10^-N of it), prices per unit of each market's\n"
+     "underlying (its lot, given when it is listed), and output shows them.\n"},
     {"import", import_args, cmd_import, NEEDS_LEDGER | NO_SYNC_OPTION,
      "socloss import DB [--markets F] [--accounts F] [--positions F] [--unsafe-no-sync]",
      "Bulk-loads CSV files with header rows, all in one transaction:\n"
-     "  markets:   market,mark_price\n"
+     "  markets:   market,mark_price        (with units also: market,mark_price,lot)\n"
      "  accounts:  account,balance\n"
      "  positions: account,market,size,entry_price\n"
      "Accounts and positions must be new; per market the positions must net to zero.\n"
@@ -87,23 +90,32 @@ static const command commands[] = {
      "socloss limits DB [--instructions N] [--memory BYTES] [--wall-ms MS] [--fund-max-draw ATOMS]",
      "Shows, or sets, the per-call policy limits and the most the fund pays per\n"
      "deficit (0: no cap).  Journaled.\n"},
+    {"units", units_args, cmd_units, NEEDS_LEDGER,
+     "socloss units DB [--asset SYMBOL --decimals N] [--json]",
+     "Shows the ledger's units (the settlement asset, its decimals) and each market's\n"
+     "lot.  --asset and --decimals set the units, while the ledger holds no amount\n"
+     "(journaled); refused once it does.\n"},
     {"replay", replay_args, cmd_replay, NEEDS_LEDGER,
      "socloss replay DB [--policy POLICY [--params JSON]] [--from SEQ] [--json]",
      "Re-runs the journal's deficits from the journal alone, nothing written.\n"
      "Without --policy: each with the policy and params on record (kept in the\n"
      "registry): a verification; exit 1 at any decision that differs, naming it.\n"
      "With --policy: what that policy would have decided, deficit by deficit and\n"
-     "in total, the recorded history going on as it happened.\n"},
+     "in total, the recorded history going on as it happened, and who would pay\n"
+     "differently (per account, in --json).\n"},
     {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
-     "socloss simulate DB --policy POLICY [--policy POLICY...] (--account X | --shock MARKET:PCT) "
-     "[--params JSON] [--json] [--report FILE.html]",
+     "socloss simulate DB --policy POLICY [--with JSON] [--policy POLICY [--with JSON]...] (--account X | "
+     "--shock MARKET:PCT [--shock MARKET:PCT...] | --scenario FILE) [--params JSON] [--json] [--report FILE.html]",
      "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
-     "price shock causes (resolved in account-id order), under each policy side by\n"
+     "price shock causes (every --shock applied first, then the bankrupt resolved\n"
+     "in account-id order; --scenario FILE: steps of moves, each followed by\n"
+     "resolving what went bankrupt), under each policy side by\n"
      "side, with fairness figures: accounts charged, total charged, the largest\n"
      "charge as a share of that account's profit, the Gini coefficient of charges\n"
      "as a share of profit, notional deleveraged beyond what the shortfall needed\n"
      "(overshoot), fund used, bad debt, and a split test: the account that paid\n"
      "most, split in two halves, and how much more the halves pay together.\n"
+     "--with after a --policy: that policy's params (--params: the others').\n"
      "--report writes them as an HTML page with inline SVG charts (no network).\n"},
     {"test", test_args, cmd_test, 0,
      "socloss test FILE_test.lua...",
@@ -131,9 +143,15 @@ static int dispatch(const command *cmd, int argc, char **argv) {
   call c = {.cmd = cmd};
   int status = cmd->args(&c, argc, argv);
   if (status == RUN && (cmd->flags & NEEDS_LEDGER) && !(c.led = open_ledger(&c))) status = EXIT_REFUSED;
+  /* an error in a policy file is located by the file's name: "proposal.lua:3: ..." */
+  for (size_t i = 0; status == RUN && c.led && i < sizeof c.in / sizeof c.in[0]; i++)
+    if (c.policy_file[i] && c.in[i].data) socloss_policy_source_name(c.led, c.in[i].data, c.in[i].len, c.policy_file[i]);
   if (status == RUN) status = cmd->run(&c);
   socloss_close(c.led);
-  for (size_t i = 0; i < sizeof c.in / sizeof c.in[0]; i++) free((char *)c.in[i].data);
+  for (size_t i = 0; i < sizeof c.in / sizeof c.in[0]; i++) {
+    free((char *)c.in[i].data);
+    free(c.policy_file[i]);
+  }
   return status;
 }
 

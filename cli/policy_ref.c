@@ -71,14 +71,17 @@ static void shipped_path(const char *ref, char *out, size_t len) {
   snprintf(out, len, "%s/%s%s", shipped_dir(), ref, lua ? "" : ".lua");
 }
 
-/* Steps 1 and 2: the source (malloc'd) with *len, or NULL: *missing then
- * says whether it was not found (1) or its error is printed (0). */
-static char *file_or_shipped(const char *ref, size_t *len, int *missing) {
+/* Steps 1 and 2: the source (malloc'd) with *len, and the path it was read
+ * from in found (cap bytes), or NULL: *missing then says whether it was not
+ * found (1) or its error is printed (0). */
+static char *file_or_shipped(const char *ref, size_t *len, int *missing, char *found, size_t cap) {
   *missing = 0;
+  snprintf(found, cap, "%s", ref);
   if (!strcmp(ref, "-") || !absent(ref)) return read_all(ref, POLICY_FILE, len);
   char path[3 * PATH_MAX];
   if (shipped_name(ref) && *shipped_dir()) {
     shipped_path(ref, path, sizeof path);
+    snprintf(found, cap, "%s", path);
     if (!absent(path)) return read_all(path, POLICY_FILE, len);
   }
   *missing = 1;
@@ -99,8 +102,14 @@ static int nowhere(const char *ref, const char *registry) {
 
 int policy_input(call *c, int slot, const char *ref) {
   int missing;
+  char found[3 * PATH_MAX];
   c->in[slot].name = ref;
-  c->in[slot].data = file_or_shipped(ref, &c->in[slot].len, &missing);
+  c->in[slot].data = file_or_shipped(ref, &c->in[slot].len, &missing, found, sizeof found);
+  /* a file's errors are located by its name once the ledger is open (main.c) */
+  if (c->in[slot].data && !(c->policy_file[slot] = strdup(strcmp(ref, "-") ? found : "<stdin>"))) {
+    fprintf(stderr, "socloss: out of memory\n");
+    return EXIT_REFUSED;
+  }
   return c->in[slot].data || missing ? RUN : EXIT_REFUSED;
 }
 
@@ -133,6 +142,8 @@ int policy_registered(call *c, int slot) {
 
 char *policy_load(socloss *led, const char *ref, size_t *len) {
   int missing;
-  char *src = file_or_shipped(ref, len, &missing);
+  char found[3 * PATH_MAX];
+  char *src = file_or_shipped(ref, len, &missing, found, sizeof found);
+  if (src) socloss_policy_source_name(led, src, *len, found);  /* its errors located by its file's name */
   return src || !missing ? src : registered(led, ref, len);
 }

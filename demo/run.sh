@@ -2,12 +2,20 @@
 # The demo: a deterministic ledger of 1,000 traders on two perpetual markets
 # and an insurance fund, a 20% crash in BTC-PERP, the accounts it bankrupts
 # and by how much, and the invariants checked before and after.
-# Usage: demo/run.sh [BUILD_DIR]   (make demo runs it)
+# Usage: demo/run.sh [BUILD_DIR [DIR]]   (make demo runs it; DIR: demo)
+#
+# What it rebuilds goes to DIR/out, its own, deleted and made again on every
+# run.  The README walk-through works on copies in DIR/walkthrough (the
+# shocked ledger and the one resolved under pro_rata), made on the first run
+# and never touched again: a proposal added or activated there survives
+# `make demo`.  Delete DIR/walkthrough to have fresh copies made.
 set -euo pipefail
 build=${1:-build}
+dir=${2:-demo}
 socloss=$build/socloss
 gen=$build/socloss-gen
-out=demo/out
+out=$dir/out
+walk=$dir/walkthrough
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -115,5 +123,14 @@ say "check after resolving, per policy"
 for p in $policies; do
   printf '  %-9s %s\n' "$p" "$(grep -c '^ok' "$out/check-$p.txt") of 5 invariants hold, $(grep digest "$out/check-$p.txt")"
 done
+say "the walk-through's ledgers (README, \"A governance proposal, end to end\")"
+if [ -e "$walk" ]; then
+  echo "  $walk/ exists already: kept as it is (delete it for fresh copies of this run's ledgers)"
+else
+  mkdir -p "$walk"
+  cp -r "$out/ledger" "$walk/ledger"
+  cp -r "$out/ledger-pro_rata" "$walk/ledger-pro_rata"
+  echo "  $walk/ledger and $walk/ledger-pro_rata: copies of this run's, kept across runs of the demo"
+fi
 echo
-echo "ledgers left in $out/: try '$socloss journal $out/ledger-adl --json | tail -1' or '$socloss show $out/ledger-pro_rata'"
+echo "ledgers rebuilt on every run in $out/: try '$socloss journal $out/ledger-adl --json | tail -1' or '$socloss show $out/ledger-pro_rata'"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "llog.h"
 
 static const eval_request *request_of(lua_State *L) {
   return lua_touserdata(L, lua_upvalueindex(1));
@@ -585,6 +586,8 @@ static const luaL_Reg helpers[] = {
     {"pro_rata", h_pro_rata}, {"waterfill", h_waterfill}, {"order", h_order},
     {"brackets", h_brackets}, {"haircuts", h_haircuts}, {"deleverage", h_deleverage},
     {"find", h_find},         {"select", h_select},   {"adl_score", h_adl_score},
+    /* socloss.log: the policy's own debugging output (llog.c) */
+    {"log", llog_log},
     {NULL, NULL}};
 
 void lhelpers_open(lua_State *L, const eval_request *rq) {

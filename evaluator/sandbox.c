@@ -34,6 +34,7 @@
 #include "ctx.h"
 #include "datajson.h"
 #include "lhelpers.h"
+#include "llog.h"
 
 #define HOOK_EVERY 1000
 
@@ -554,6 +555,8 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   lua_State *L = lua_newstate(capped_alloc, &b);
   if (!L) return set_message(rs, EVAL_MEMORY, "cannot create a Lua state within the memory budget");
   lua_atpanic(L, panic);
+  llog g;
+  llog_begin(L, &g, rs->log);  /* what it logs goes back with any answer, failed or not */
   run x = {rq, rs, STAGE_LOAD, NULL, {rq, rs, NULL}, {0}, NULL};
   lua_pushcfunction(L, msgh);  /* 1 */
   int st = luaL_loadbufferx(L, rq->source, rq->source_len, "=policy", "t");
@@ -590,6 +593,7 @@ void sandbox_run(const eval_request *rq, eval_response *rs) {
   codec_buf_free(&x.data);
   if (rs->status != EVAL_OK) rs->nactions = 0;
   rs->instructions = b.instructions;
+  rs->log_len = g.len;
   /* Closing is safe: policies cannot set metatables, so no __gc or __close
    * of theirs can run here. */
   lua_close(L);

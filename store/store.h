@@ -154,5 +154,8 @@ int store_clear_state(store_txn *t);
 /* Copies the settings, the policy registry and the journal of snapshot
  * `from` into `to`, an empty ledger (a scratch one). */
 int store_copy_all_but_state(store_txn *from, store_txn *to);
+/* Every table of snapshot `from`, state included, into `to`, an empty
+ * ledger: a copy of the ledger to work on. */
+int store_copy_all(store_txn *from, store_txn *to);
 
 #endif

@@ -280,6 +280,8 @@ int store_clear_state(store_txn *t) {
  * (store_open_scratch) exactly as it would have in the ledger emptied of
  * its state.  Keys come in order and the target is empty: MDB_APPEND. */
 static int copy_table(store_txn *from, store_txn *to, int db) {
+  /* meta already holds the new ledger's schema: its keys are put over */
+  unsigned flags = db == DB_META ? 0 : MDB_APPEND;
   MDB_cursor *c;
   int rc = mdb_cursor_open(from->txn, from->s->dbi[db], &c);
   if (rc) return mdb_fail(from, rc, "open cursor");
@@ -287,10 +289,16 @@ static int copy_table(store_txn *from, store_txn *to, int db) {
   int mrc;
   rc = SOCLOSS_OK;
   for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc; mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-    if ((rc = put(to, db, k, v.mv_data, v.mv_size, MDB_APPEND, "copy"))) break;
+    if ((rc = put(to, db, k, v.mv_data, v.mv_size, flags, "copy"))) break;
   }
   if (!rc && mrc != MDB_NOTFOUND) rc = mdb_fail(from, mrc, "copy");
   mdb_cursor_close(c);
+  return rc;
+}
+
+int store_copy_all(store_txn *from, store_txn *to) {
+  int rc = SOCLOSS_OK;
+  for (int db = 0; !rc && db < DB__N; db++) rc = copy_table(from, to, db);
   return rc;
 }
 

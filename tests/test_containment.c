@@ -13,7 +13,7 @@
  *   evaluator <= 1.25 x (the ledger's memory limit + the request's candidate
  *                columns) + 16 MB
  *   host      <= its RSS before the call + 80 x the largest answer the
- *                request allows (EVAL_ANSWER_FIXED + 24 bytes an action, or
+ *                request allows (EVAL_ANSWER_FIXED + EVAL_LOG_MAX + 24 bytes an action, or
  *                EVAL_DATA_MAX of a test file's data) + 16 MB
  *
  * 80 is jansson's tree of the densest JSON ([{},{},...] takes 77 times its
@@ -50,7 +50,7 @@
 
 typedef struct outcome {
   int rc;
-  char msg[2048];
+  char msg[12288];  /* a decision and what the policy logged (4 KiB a call, and its cut) */
   long host_base_kb, host_peak_kb, eval_peak_kb;
 } outcome;
 
@@ -108,7 +108,10 @@ static outcome in_child(case_fn fn, void *ud) {
     _exit(write(p[1], &o, sizeof o) == (ssize_t)sizeof o ? 0 : 1);
   }
   close(p[1]);
-  ssize_t got = pid > 0 ? read(p[0], &o, sizeof o) : -1;
+  /* more than PIPE_BUF: it may come in pieces */
+  ssize_t got = pid > 0 ? 0 : -1;
+  for (ssize_t r; got >= 0 && (size_t)got < sizeof o && (r = read(p[0], (char *)&o + got, sizeof o - (size_t)got)) != 0;)
+    got = r < 0 ? (errno == EINTR ? got : -1) : got + r;
   close(p[0]);
   int st = 0;
   if (pid > 0) {
@@ -172,6 +175,7 @@ typedef struct resolving {
   const char *evaluator;  /* NULL: socloss-eval */
   const char *policy;
   size_t policy_len;
+  const char *policy_file;  /* the name its source is given (as the CLI gives a file's), or NULL */
 } resolving;
 
 /* The ledger of tests/cli/hostile.t: a (long 25 at 100, equity -1500 at
@@ -182,10 +186,21 @@ static const resolving hostile_ledger = {
     "account,market,size,entry_price\na,BTC,25,100\nl,BTC,5,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n"
     "s,BTC,-5,180\n",
     "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n",
-    64u << 20, NULL, NULL, 0};
+    64u << 20, NULL, NULL, 0, NULL};
 
 /* What a resolution decided, in the lines `socloss resolve` prints (without
- * their indent): what "-- decides:" is matched against. */
+ * their indent): what "-- decides:" is matched against; then what the
+ * policy logged, "log: " a line, as resolve prints it, for "-- log:". */
+static void log_lines(const socloss_resolution *r, char *msg, size_t cap) {
+  size_t n = strlen(msg);
+  for (const char *p = r && r->log ? r->log : ""; *p && n < cap;) {
+    const char *nl = strchr(p, '\n');
+    int len = nl ? (int)(nl - p) : (int)strlen(p);
+    n += snprintf(msg + n, cap - n, "log: %.*s\n", len, p);
+    p += len + (nl != NULL);
+  }
+}
+
 static void decision_of(const socloss_resolution *r, char *msg, size_t cap) {
   size_t n = 0;
   msg[0] = 0;
@@ -197,6 +212,7 @@ static void decision_of(const socloss_resolution *r, char *msg, size_t cap) {
                   r->takeovers[k].market, (long long)r->takeovers[k].price);
   for (size_t k = 0; k < r->nhaircuts && n < cap; k++)
     n += snprintf(msg + n, cap - n, "haircut %s %lld\n", r->haircuts[k].account, (long long)r->haircuts[k].amount);
+  log_lines(r, msg, cap);
 }
 
 static int resolve_case(void *ud, char *msg, size_t cap) {
@@ -233,10 +249,16 @@ static int resolve_case(void *ud, char *msg, size_t cap) {
   socloss_resolve_options_init(&ro);
   ro.policy = rv->policy;
   ro.policy_len = rv->policy_len;
+  if (rv->policy_file) socloss_policy_source_name(led, rv->policy, rv->policy_len, rv->policy_file);
   const socloss_resolution *r;
   rc = socloss_resolve(led, "a", &ro, &r);
-  if (rc) snprintf(msg, cap, "%s", socloss_errmsg(led));
-  else decision_of(r, msg, cap);
+  if (rc) {
+    /* a refused policy's log too, on the lines after its message */
+    snprintf(msg, cap, "%s%s", socloss_errmsg(led), r && r->log && *r->log ? "\n" : "");
+    log_lines(r, msg, cap);
+  } else {
+    decision_of(r, msg, cap);
+  }
   fingerprint after = fp_of(led);
   if (rc && !(!memcmp(before.digest, after.digest, 32) && after.seq == before.seq + 1))
     snprintf(msg, cap, "the state changed, or the failure was not journaled: %s", socloss_errmsg(led));
@@ -261,6 +283,9 @@ static peak hostile(const char *name, const char *src, size_t len, const char *w
   resolving rv = hostile_ledger;
   rv.policy = src;
   rv.policy_len = len;
+  char file[300];
+  snprintf(file, sizeof file, "%s.lua", name);  /* as hostile.t's resolve --policy names it */
+  rv.policy_file = file;
   outcome o = in_child(resolve_case, &rv);
   if (*decides) {
     is(o.rc, SOCLOSS_OK, "%s: resolved", name);
@@ -270,6 +295,23 @@ static peak hostile(const char *name, const char *src, size_t len, const char *w
     is(o.rc, SOCLOSS_EPOLICY, "%s: a refused policy", name);
     ok(strstr(o.msg, expect) != NULL, "%s: '%s'", name, expect);
     if (!strstr(o.msg, expect)) diag("got: %s", o.msg);
+  }
+  /* "-- log: TEXT" lines: text its log lines hold */
+  for (const char *l = src; (l = strstr(l, "\n-- log: ")) != NULL;) {
+    l += 9;
+    char want[512];
+    size_t n = strcspn(l, "\n");
+    snprintf(want, sizeof want, "%.*s", (int)n, l);
+    const char *in = o.msg, *hit = NULL;
+    while (!hit && (in = strstr(in, "log: ")) != NULL) {  /* within one log line */
+      size_t ll = strcspn(in, "\n");
+      char *one = strndup(in, ll);
+      if (one && strstr(one, want)) hit = in;
+      free(one);
+      in += ll;
+    }
+    ok(hit != NULL, "%s: logs '%.60s'", name, want);
+    if (!hit) diag("got: %.2000s", o.msg);
   }
   return peaks(name, &o, (double)rv.memory, columns_of(5, 1), answer_of(5, 1));
 }
@@ -376,7 +418,7 @@ static void corpus(void) {
 
 static const resolving fake_ledger = {
     "market,mark_price\nBTC,80\n", "account,balance\na,-1000\nb,5000\n",
-    "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n", "", 64u << 20, NULL, NULL, 0};
+    "account,market,size,entry_price\na,BTC,10,100\nb,BTC,-10,100\n", "", 64u << 20, NULL, NULL, 0, NULL};
 
 static void against(const char *mode, resolving rv, const char *policy, const char *name, const char *tail) {
   char path[512], label[160];
@@ -623,7 +665,7 @@ int main(void) {
   resolving big = {"market,mark_price\nBTC,1\n", "account,balance\na,-1000\nb,1000\nc,1000\n",
                    "account,market,size,entry_price\na,BTC,6917529027641081856,1\nb,BTC,-4611686018427387904,1\n"
                    "c,BTC,-2305843009213693952,1\n",
-                   "", 64u << 20, NULL, NULL, 0};
+                   "", 64u << 20, NULL, NULL, 0, NULL};
   against("overflow", big, "return {}", "fake",
           ": deleverage action 2: closes 9223372036854775808 lots in 'BTC' in all, more than the "
           "6917529027641081856 of 'a'");

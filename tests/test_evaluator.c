@@ -106,16 +106,55 @@ static void handle_ceiling(void) {
   drop_ledger(led, dir);
 }
 
+static int last_record(void *ud, uint64_t seq, const char *json) {
+  (void)seq;
+  snprintf(ud, 2048, "%s", json);
+  return 0;
+}
+
+/* An evaluator that cannot start fails the policy, and the failure is
+ * journaled — without the path the host keeps its evaluator at: the
+ * journal names policies by name and hash and no file of the host's. */
+static void evaluator_missing(void) {
+  char dir[64], record[2048] = "";
+  socloss *led = new_ledger(dir, 0);
+  socloss_source m = src_of("m", M), a = src_of("a", A), p = src_of("p", P);
+  socloss_import_csv(led, &m, &a, &p, NULL);
+  socloss_close(led);
+  socloss_options o;
+  socloss_options_init(&o);
+  o.evaluator = "/nonexistent/socloss-test-dir/socloss-eval";
+  ok(socloss_open(&led, dir, &o) == SOCLOSS_OK, "open with an evaluator that is not there");
+  socloss_resolve_options ro;
+  socloss_resolve_options_init(&ro);
+  ro.policy = POLICY;
+  ro.policy_len = strlen(POLICY);
+  ro.id = "d1";
+  const socloss_resolution *r;
+  is(socloss_resolve(led, "a", &ro, &r), SOCLOSS_EPOLICY, "the policy fails");
+  ok(strstr(socloss_errmsg(led), " /nonexistent/socloss-test-dir/socloss-eval") != NULL,
+     "the caller is told where it looked: %s", socloss_errmsg(led));
+  socloss_totals t;
+  socloss_totals_get(led, &t);
+  socloss_journal(led, t.journal_seq, last_record, record);
+  ok(strstr(record, "\"type\":\"deficit_failed\"") && strstr(record, " socloss-eval") &&
+         !strstr(record, "/nonexistent") && !strstr(record, "socloss-test-dir"),
+     "the journal's record names the evaluator by its base name only: %s", record);
+  drop_ledger(led, dir);
+}
+
 int main(void) {
+  evaluator_missing();
   handle_ceiling();
   against("crash", "crashed the evaluator in haircut: the evaluator crashed (signal 11: Segmentation fault)");
   against("abort", "crashed the evaluator in haircut: the evaluator crashed (signal 6: Aborted)");
   against("hang", "was killed at the deadline in haircut: time budget exceeded: the evaluator did not answer within 700 ms and was killed");
   against("garbage", "broke the evaluator protocol in haircut: the evaluator's answer is malformed");
   against("exit", "broke the evaluator protocol in haircut: the evaluator stopped answering (exit 3)");
-  /* an answer announced longer than the request allows: never allocated (4096 + 24 bytes for each of 2 actions) */
+  /* an answer announced longer than the request allows: never allocated (4096 + a log of 4160 + 24 bytes for
+   * each of 2 actions) */
   against("huge",
-          "broke the evaluator protocol in haircut: the evaluator's answer of 2147483648 bytes is over the 4144 bytes "
+          "broke the evaluator protocol in haircut: the evaluator's answer of 2147483648 bytes is over the 8304 bytes "
           "this request allows");
   /* "missing" is the host's to say, never an answer's */
   against("status", "broke the evaluator protocol in haircut: the evaluator answered with status 10, which only the host "

@@ -285,8 +285,8 @@ static void deficit_events(void) {
   socloss_source one = src_of("d.jsonl", "{\"type\":\"deposit\",\"account\":\"b\",\"amount\":4}\n"
                                          "{\"type\":\"deficit\",\"id\":\"x\",\"account\":\"a\"}\n");
   is(socloss_apply_jsonl(fx.led, &one, &n), SOCLOSS_EPOLICY, "the batch is refused");
-  ok(strstr(socloss_errmsg(fx.led), "d.jsonl:2: policy 'bad'") && strstr(socloss_errmsg(fx.led), "raised an error in haircut: policy:1: no"),
-     "naming the line, the policy and the error");
+  ok(strstr(socloss_errmsg(fx.led), "d.jsonl:2: policy 'bad'") && strstr(socloss_errmsg(fx.led), "raised an error in haircut: bad@1:1: no"),
+     "naming the line, the policy and the error (where: its registry entry, bad@1)");
   ok(fp_equal(f, fp_of(fx.led)), "nothing of it written");
   /* ...unless the fallback resolves it */
   size_t len = 0;
@@ -324,7 +324,8 @@ static void group_commit(void) {
   ok(it[0].code == SOCLOSS_OK && it[0].seq == t0.journal_seq + 2, "a1 resolved, record %llu (after its policy's registry record)",
      (unsigned long long)it[0].seq);
   is(it[1].code, SOCLOSS_EPOLICY, "a2's policy failure is a2's alone");
-  ok(strstr(it[1].message, "raised an error in haircut: policy:2: not a2") != NULL, "with its cause: %s", it[1].message);
+  /* the source, not named by the host, is in the registry since a1's decision */
+  ok(strstr(it[1].message, "raised an error in haircut: p_pays@1:2: not a2") != NULL, "with its cause: %s", it[1].message);
   is(it[2].code, SOCLOSS_ENOTBANKRUPT, "p is not bankrupt");
   is_str(it[2].message, "account: 'p' is not bankrupt (equity 1400)", "and says so: 1000 + 500 of profit - a1's 100");
   is(it[3].code, SOCLOSS_EEXIST, "a repeated deficit id is refused");
@@ -581,7 +582,61 @@ static void rules2(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* What the host names a policy source (socloss_policy_source_name) is where
+ * its errors are located: the base name, printable, at most 64 bytes; an
+ * unnamed source is "policy" until the registry holds it. */
+static const char *failing_at(fixture *fx, const char *src) {
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.policy = src;
+  o.policy_len = strlen(src);
+  o.dry_run = 1;
+  const socloss_resolution *r;
+  socloss_resolve(fx->led, "a", &o, &r);
+  const char *m = strstr(socloss_errmsg(fx->led), "in haircut: ");
+  return m ? m + 12 : socloss_errmsg(fx->led);
+}
+
+static void source_names(void) {
+  fixture fx;
+  fixture_make(&fx, WF_MARKETS, "account,balance\na,-1000\np,4000\nq,-900\nr,4500\n", WF_POSITIONS,
+               "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n");
+  const char *src = "return {name = 'n', haircut = function()\n  error('boom') end}";
+  size_t len = strlen(src);
+  is_str(failing_at(&fx, src), "policy:2: boom", "not named, not registered: policy:2");
+  is(socloss_policy_source_name(fx.led, src, len, "/srv/rules/v2/n.lua"), SOCLOSS_OK, "named by a path");
+  is_str(failing_at(&fx, src), "n.lua:2: boom", "located by the base name alone");
+  socloss_policy_source_name(fx.led, src, len, "odd \x1b[31m\xff.lua");
+  is_str(failing_at(&fx, src), "odd \\x1b[31m\\xff.lua:2: boom", "named again: the last name, printable ASCII");
+  char longname[200];
+  memset(longname, 'x', 100);
+  strcpy(longname + 100, ".lua");
+  socloss_policy_source_name(fx.led, src, len, longname);
+  char want[100];
+  snprintf(want, sizeof want, "%.64s:2: boom", longname);
+  is_str(failing_at(&fx, src), want, "a long name: its first 64 bytes");
+  memset(longname, 'y', 62);
+  strcpy(longname + 62, "\x01z");
+  socloss_policy_source_name(fx.led, src, len, longname);
+  snprintf(want, sizeof want, "%.62s:2: boom", longname);
+  is_str(failing_at(&fx, src), want, "never half an escape: 62 y, then \\x01 would pass 64");
+  is(socloss_policy_source_name(fx.led, src, len, "dir/"), SOCLOSS_EINVAL, "an empty base name is refused");
+  is_str(socloss_errmsg(fx.led), "policy: a source's name must not be empty", "saying so");
+  /* 32 names are kept: the 33rd pushes out the oldest */
+  char other[128], name[32];
+  for (int k = 0; k < 32; k++) {
+    snprintf(other, sizeof other, "return {name = 'o', haircut = function() error('o%d') end}", k);
+    snprintf(name, sizeof name, "o%d.lua", k);
+    socloss_policy_source_name(fx.led, other, strlen(other), name);
+  }
+  is_str(failing_at(&fx, src), "policy:2: boom", "32 other names later, its name is gone");
+  snprintf(other, sizeof other, "return {name = 'o', haircut = function() error('o%d') end}", 31);
+  is_str(failing_at(&fx, other), "o31.lua:1: o31", "the last one kept");
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
+  source_names();
   rules2();
   one_path();
   hot_swap();

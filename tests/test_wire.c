@@ -134,6 +134,34 @@ static void response_round_trip(void) {
     same &= got.actions[k].index == acts[k].index && got.actions[k].market == acts[k].market &&
             got.actions[k].value == acts[k].value && got.actions[k].share == acts[k].share;
   ok(same, "index, market, lots and share of each: 6667, 10000, 0");
+  ok(got.log_len == 0 && got.log[0] == 0, "no log: an empty one");
+  codec_buf_free(&b);
+
+  /* the log comes back tamed: a broken evaluator's control characters and
+   * invalid UTF-8 as '?', the newlines between entries kept */
+  static const char raw[] = "ok \xc3\xa9\n\x1b[31m\x00\xff\xc2\x9b\r\n";
+  memcpy(rs.log, raw, sizeof raw - 1);
+  rs.log_len = sizeof raw - 1;
+  evalproto_encode_response(&b, &rs);
+  ok(evalproto_decode_response(b.p, b.len, &got) == 0, "a response with a log decodes");
+  is((int)got.log_len, (int)sizeof raw - 1, "the log's length is kept");
+  is_str(got.log, "ok \xc3\xa9\n?[31m?????\n", "printable text and UTF-8 as they were, the rest '?'");
+  codec_buf_free(&b);
+  memset(rs.log, 'y', EVAL_LOG_MAX);
+  rs.log_len = EVAL_LOG_MAX;
+  evalproto_encode_response(&b, &rs);
+  ok(evalproto_decode_response(b.p, b.len, &got) == 0 && got.log_len == EVAL_LOG_MAX, "a log of EVAL_LOG_MAX bytes decodes");
+  codec_buf_free(&b);
+  /* one byte more, as a broken evaluator could send it: the encoder caps, so
+   * the frame is made by hand: the blob's length is the frame's last u32
+   * but the bytes themselves */
+  codec_buf_raw(&b, "", 0);
+  rs.log_len = 0;
+  evalproto_encode_response(&b, &rs);
+  b.len -= 4;
+  codec_buf_u32(&b, EVAL_LOG_MAX + 1);
+  for (int k = 0; k <= EVAL_LOG_MAX; k++) codec_buf_raw(&b, "y", 1);
+  ok(evalproto_decode_response(b.p, b.len, &got) != 0, "a log of EVAL_LOG_MAX + 1 bytes is refused");
   codec_buf_free(&b);
 }
 
@@ -196,6 +224,100 @@ static void through_the_evaluator(void) {
   is_str(rs.lua_release, "Lua 5.4.4", "the probe answer names Lua's release");
   is_str(rs.build_id, want, "and the build id: the SHA-256 of socloss-eval");
   ok(!strcmp(ev.build_id, want) && !strcmp(ev.lua_release, "Lua 5.4.4"), "the host keeps the last one it was told");
+  free(buf);
+  evaluator_stop(&ev);
+}
+
+/* What one call logs, as the evaluator answers it. */
+static void logged_by(evaluator *ev, const char *body, eval_response *rs, void **buf) {
+  char src[4096];
+  snprintf(src, sizeof src, "return {name = 'log', haircut = function(ctx)\n%s\nend}", body);
+  eval_request rq = request(EVAL_FN_HAIRCUT, src, 0);
+  evaluator_call(ev, &rq, rs, buf, NULL);
+}
+
+/* socloss.log: values formatted by their type, strings escaped, a budget
+ * per call with the cut marked, never a metamethod, kept when the call
+ * fails. */
+static void logging(void) {
+  evaluator ev;
+  evaluator_init(&ev, SOCLOSS_BINARY_DIR "/socloss-eval");
+  eval_response rs;
+  void *buf;
+  logged_by(&ev,
+            "socloss.log('n', 42, -7, math.mininteger, 1.5, 1.0, 0.1, 2^63, 1e300 * 1e300, -1e300 * 1e300, "
+            "0.0 / 0.0, -0.0, true, false, nil, {}, print, socloss.log)\n"
+            "socloss.log()\n"
+            "socloss.log(ctx.balance, ctx.account, socloss.column(2, 0.5), socloss.column(0))\n"
+            "socloss.log(socloss.haircuts({1, 0, 2}))\n"
+            "return {}",
+            &rs, &buf);
+  is(rs.status, EVAL_OK, "a logging policy decides: %s", rs.message);
+  /* 0.1 is 0.1000000000000000055511151231257827 exactly: 17 digits show it;
+   * an integral float keeps ".0", as Lua shows it; NaN is "nan" whatever
+   * its sign bit; print is absent: nil */
+  is_str(rs.log,
+         "n 42 -7 -9223372036854775808 1.5 1.0 0.10000000000000001 9.2233720368547758e+18 inf -inf nan -0.0 "
+         "true false nil table nil function\n"
+         "\n"
+         "column{1000, -900, 0} column{bob, carol, zed} column{0.5, 0.5} column{}\n"
+         "actions{bob 1, zed 2}\n",
+         "numbers exactly, other values by type, one entry a call");
+  is((int)rs.log_len, (int)strlen(rs.log), "log_len is its length");
+  free(buf);
+
+  logged_by(&ev,
+            "socloss.log('back\\\\slash', 'two\\nlines\\ttab\\rcr', '\\27[31mred\\27[0m', 'nul\\0byte', "
+            "'caf\\195\\169', 'bad\\255\\192', 'c1\\194\\155', 'bidi\\226\\128\\174', "
+            "'ls\\226\\128\\168')",
+            &rs, &buf);
+  is_str(rs.log,
+         "back\\\\slash two\\nlines\\ttab\\rcr \\x1b[31mred\\x1b[0m nul\\x00byte caf\xc3\xa9 bad\\xff\\xc0 "
+         "c1\\xc2\\x9b bidi\\xe2\\x80\\xae ls\\xe2\\x80\\xa8\n",
+         "strings: a backslash doubled, control characters, invalid UTF-8, C1, bidi overrides and separators "
+         "escaped, UTF-8 text as it is");
+  free(buf);
+
+  /* the budget: 40 entries of 101 bytes are 4040; the 41st is cut after 55
+   * x (4040 + 55 + its newline = 4096), then the marker; the rest dropped */
+  logged_by(&ev, "for i = 1, 10000 do socloss.log(string.rep('x', 100)) end return {}", &rs, &buf);
+  char want[EVAL_LOG_MAX + 1] = "";
+  for (int k = 0; k < 40; k++) strcat(strcat(want, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+  strcat(want, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" EVAL_LOG_CUT);
+  ok(rs.status == EVAL_OK && !strcmp(rs.log, want), "10,000 entries: 4,096 bytes kept, the cut marked once (%zu bytes)",
+     rs.log_len);
+  is((int)rs.log_len, 4096 + 50, "4,096 bytes and the 50 of the marker");
+  free(buf);
+
+  /* an escape is never cut in two: 4095 bytes, then "\n" (2) does not fit */
+  logged_by(&ev, "socloss.log(string.rep('z', 4094)) socloss.log('\\n') return {}", &rs, &buf);
+  ok(rs.log_len == 4095 + 1 + 50 && !strcmp(rs.log + 4095, "\n" EVAL_LOG_CUT),
+     "an entry that cannot hold its first unit is an empty line, then the marker");
+  free(buf);
+
+  /* a huge string or column is read only as far as it is shown: 200 logs of
+   * a megabyte and of 2^22 elements, well within the instruction budget */
+  logged_by(&ev,
+            "local s, c = string.rep('y', 1 << 20), socloss.column(1 << 22, 7)\n"
+            "for i = 1, 200 do socloss.log(s, c) end return {}",
+            &rs, &buf);
+  ok(rs.status == EVAL_OK && rs.log_len == 4096 + 50 && !strncmp(rs.log, "yyyy", 4) && strstr(rs.log, EVAL_LOG_CUT),
+     "megabyte strings and 2^22-element columns: cut at the budget (%s)", rs.status ? rs.message : "ok");
+  free(buf);
+
+  /* no metamethod runs: a table's __tostring field is just a field (a
+   * policy has no setmetatable), and a log inside one is never reached */
+  logged_by(&ev,
+            "local t = {} t.__tostring = function() socloss.log('inner') return 'x' end\n"
+            "socloss.log(t, tostring(t)) return {}",
+            &rs, &buf);
+  is_str(rs.log, "table table\n", "a table is 'table', its __tostring never called");
+  free(buf);
+
+  /* a failing call keeps what it logged before its error */
+  logged_by(&ev, "socloss.log('before', ctx.deficit.shortfall) error('boom')", &rs, &buf);
+  ok(rs.status == EVAL_ERROR && !strcmp(rs.log, "before 450\n"), "an error keeps the log before it: %s / %s",
+     rs.message, rs.log);
   free(buf);
   evaluator_stop(&ev);
 }
@@ -351,12 +473,13 @@ static void fuzz_seeds_decode(void) {
     if (bad || at != len) snprintf(broken + strlen(broken), sizeof broken - strlen(broken), " %s", names[k]);
     free(names[k]);
   }
-  is((int)n, 61, "61 seeds");
-  /* 128 frames fit in their files; bad_magic's, trailing_byte's and the
-   * second of actions_count_lies do not decode: 128 - 3 */
-  is((int)frames, 125, "125 of their frames decode");
-  is_str(broken, " actions_count_lies bad_magic length_over_max trailing_byte truncated_frame truncated_length",
-         "the six seeds written to break the format are the only ones that do not decode");
+  is((int)n, 66, "66 seeds");
+  /* 138 frames fit in their files; bad_magic's, trailing_byte's, the second
+   * of actions_count_lies and of log_over_max do not decode: 138 - 4 */
+  is((int)frames, 134, "134 of their frames decode");
+  is_str(broken,
+         " actions_count_lies bad_magic length_over_max log_over_max trailing_byte truncated_frame truncated_length",
+         "the seven seeds written to break the format are the only ones that do not decode");
 }
 
 int main(void) {
@@ -364,6 +487,7 @@ int main(void) {
   request_round_trip();
   response_round_trip();
   through_the_evaluator();
+  logging();
   constants_limit();
   shares_and_candidates();
   return done_testing();

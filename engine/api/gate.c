@@ -105,6 +105,10 @@ int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud) { READ(led
 
 int socloss_stats_get(socloss *led, socloss_stats *out) { READ(led, stats_get_run(led, out)); }
 
+int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name) {
+  WRITE(led, policy_name_source_run(led, source, len, name));  /* the evaluator's side of the handle: its lock */
+}
+
 int socloss_policy_find(socloss *led, const char *ref, socloss_policy_info *out, char **source) {
   READ(led, policy_find_run(led, ref, out, source));
 }
@@ -165,7 +169,15 @@ int socloss_check_progress(socloss *led, const socloss_progress *progress, soclo
 
 int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                    socloss_replay_cb cb, void *ud, size_t *differ) {
-  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, differ));
+  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, NULL, differ));
+}
+
+int socloss_replay_progress(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+                            socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ) {
+  if (progress && progress->size < sizeof *progress)
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", progress->size,
+                    sizeof *progress);
+  WRITE(led, replay_run(led, policy, policy_len, params, from, cb, ud, progress, differ));
 }
 
 int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params, const char *account,
@@ -183,4 +195,16 @@ int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const 
 
 int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_sim_result *out) {
   WRITE(led, simulate_run(led, o, out));
+}
+
+/* ---- units -------------------------------------------------------------- */
+
+int socloss_units_get(socloss *led, socloss_units *out) { READ(led, units_get_run(led, out)); }
+
+int socloss_units_set(socloss *led, const socloss_units *in) { WRITE(led, units_set_run(led, in)); }
+
+int socloss_lots(socloss *led, socloss_lot_cb cb, void *ud) { READ(led, lots_run(led, cb, ud)); }
+
+int socloss_lot_get(socloss *led, const char *market, socloss_lot *out) {
+  READ(led, lot_get_run(led, market, out));
 }

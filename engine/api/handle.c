@@ -62,6 +62,11 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
     return err_fail(SOCLOSS_EINVAL, "map_size: must be between 4096 and map_size_max");
   if (led->opts.create < 0 || led->opts.create > 2)
     return err_fail(SOCLOSS_EINVAL, "create: must be 0, 1 or 2");
+  /* units that are not units are refused before anything is made */
+  ledger_units units;
+  const socloss_units *want = led->opts.units;
+  led->opts.units = NULL;  /* the caller's struct need not outlive the call */
+  if (want && units_check(want, &units)) return SOCLOSS_EINVAL;
   char eval_path[4096];
   if (led->opts.evaluator) snprintf(eval_path, sizeof eval_path, "%s", led->opts.evaluator);
   else evaluator_default_path(eval_path, sizeof eval_path);
@@ -71,10 +76,12 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   led->ev->log = led->log;
   led->on_deficit = resolve_event;
   led->on_event = resolve_event_line;
+  led->name_source = policy_name_source_run;
   led->opts.evaluator = NULL;  /* copied: the caller's string need not outlive the handle */
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync, led->log};
-  return store_open(&led->st, path, &cfg);
+  int rc = store_open(&led->st, path, &cfg);
+  return rc || !want ? rc : units_require_run(led, want);
 }
 
 void socloss_close(socloss *led) {

@@ -10,12 +10,16 @@
 #include "resolve.h"
 
 int journal_run(socloss *led, uint64_t from, socloss_record_cb cb, void *ud);
+/* A scratch ledger (store_open_scratch) sized like led's: where check,
+ * replay and simulate work, each only reading the ledger. */
+int audit_scratch(socloss *led, store **out);
+
 /* threads: 2 replays the journal beside the scan, 1 after it (the two must
  * agree: test_check); progress may be NULL. */
 int check_run(socloss *led, const socloss_progress *progress, int threads, socloss_check_report *rep);
 int state_digest_run(socloss *led, unsigned char out[32]);
 int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
-               socloss_replay_cb cb, void *ud, size_t *differ);
+               socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ);
 int simulate_run(socloss *led, const socloss_sim_options *o, socloss_sim_result *out);
 
 #endif

@@ -342,8 +342,7 @@ static int replay_into(store_txn *t, void *ud) {
  * snapshot stays as it is and the ledger's writers are not held up. */
 static int replay_journal(replayer *p, store_txn *snapshot) {
   store *scratch;
-  store_config cfg = {STORE_OPEN_CREATE, store_map_size(p->led->st), p->led->opts.map_size_max, 1, p->led->log};
-  int rc = store_open_scratch(&scratch, &cfg);
+  int rc = audit_scratch(p->led, &scratch);
   if (rc) return rc;
   void *args[3] = {&p->r, snapshot, p->digest};
   rc = store_write_discard(scratch, replay_into, args);

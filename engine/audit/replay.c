@@ -33,6 +33,55 @@ static int64_t charged(json_t *d) {
   return sum;
 }
 
+/* Who pays what in a decision (a deficit's, or a joint event's record):
+ * account -> [recorded, replayed] in map, side 0 or 1.  Haircuts and the
+ * transfers of deleverage closes; a joint event's closes are in its parts. */
+static void charges_of(json_t *map, json_t *d, int side) {
+  static const char *const lists[2][2] = {{"haircuts", "amount"}, {"deleveraged", "transfer"}};
+  for (int l = 0; l < 2; l++) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(d, lists[l][0]), i, x) {
+      const char *acct = json_string_value(json_object_get(x, "account"));
+      json_int_t v = json_integer_value(json_object_get(x, lists[l][1]));
+      if (!acct) continue;
+      json_t *pair = json_object_get(map, acct);
+      if (!pair) {
+        pair = json_pack("[II]", (json_int_t)0, (json_int_t)0);
+        json_object_set_new(map, acct, pair);
+      }
+      json_int_t had = json_integer_value(json_array_get(pair, (size_t)side));
+      if (pair) json_array_set_new(pair, (size_t)side, json_integer(had + v));
+    }
+  }
+  size_t i;
+  json_t *part;
+  json_array_foreach(json_object_get(d, "parts"), i, part) charges_of(map, part, side);
+}
+
+static int by_account(const void *a, const void *b) {
+  return strcmp(((const socloss_replay_account *)a)->account, ((const socloss_replay_account *)b)->account);
+}
+
+/* The accounts of map whose two charges differ, sorted, into it (the
+ * strings are map's keys: free *out, then map, after the callback). */
+static int charges_differ(json_t *map, socloss_replay_item *it, socloss_replay_account **out) {
+  size_t n = 0, cap = json_object_size(map);
+  socloss_replay_account *v = malloc((cap ? cap : 1) * sizeof *v);
+  if (!v) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  const char *key;
+  json_t *pair;
+  json_object_foreach(map, key, pair) {
+    int64_t rec = json_integer_value(json_array_get(pair, 0)), alt = json_integer_value(json_array_get(pair, 1));
+    if (rec != alt) v[n++] = (socloss_replay_account){key, rec, alt};
+  }
+  qsort(v, n, sizeof *v, by_account);
+  it->naccounts = n;
+  it->accounts = v;
+  *out = v;
+  return SOCLOSS_OK;
+}
+
 /* A what-if of a whole sequential event: each account's decision under the
  * other policy, the event run again from its start on its own. */
 typedef struct whatif {
@@ -53,6 +102,7 @@ typedef struct replay {
   uint64_t from;
   socloss_replay_cb cb;
   void *ud;
+  const socloss_progress *pg;  /* NULL: none */
   size_t differ, seen;
 } replay;
 
@@ -229,9 +279,26 @@ static int compare(replay *r, applier *a, uint64_t seq, const deficit_rec *d, in
       }
   }
   evaluator_of(&it, led, d->lua_release, d->build_id);
+  json_t *map = json_object();
+  socloss_replay_account *who = NULL;
+  if (alt && map) {
+    charges_of(map, rec, 0);
+    charges_of(map, alt, 1);
+  }
+  if (!map || (alt && charges_differ(map, &it, &who))) {
+    json_decref(map);
+    free(rs);
+    free(alt_text);
+    json_decref(rec);
+    json_decref(rec_full);
+    json_decref(alt);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
   r->differ += !it.same;
   r->seen++;
   int stop = r->cb ? r->cb(r->ud, &it) : 0;
+  free(who);
+  json_decref(map);
   free(rs);
   free(alt_text);
   json_decref(rec);
@@ -323,9 +390,32 @@ static int compare_joint(replay *r, applier *a, uint64_t seq, const joint_rec *j
   }
   codec_buf_free(&out);
   evaluator_of(&it, r->led, j->lua_release, j->build_id);
+  /* who pays: from both events' JSON, which name the accounts */
+  json_t *map = json_object(), *rj = NULL, *aj = NULL;
+  socloss_replay_account *who = NULL;
+  int bad = !map;
+  if (have && map) {
+    rj = json_loads(it.recorded, 0, NULL);
+    aj = json_loads(it.replayed, 0, NULL);
+    if (rj && aj) {
+      charges_of(map, rj, 0);
+      charges_of(map, aj, 1);
+    }
+    bad = !rj || !aj || charges_differ(map, &it, &who);
+  }
+  json_decref(rj);
+  json_decref(aj);
+  if (bad) {
+    json_decref(map);
+    free(rec_text);
+    free(alt_text);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
   r->differ += !it.same;
   r->seen++;
   int stop = r->cb ? r->cb(r->ud, &it) : 0;
+  free(who);
+  json_decref(map);
   free(rec_text);
   free(alt_text);
   return stop ? err_fail(SOCLOSS_ESTOP, "stopped by the callback") : SOCLOSS_OK;
@@ -382,6 +472,11 @@ static int replay_txn(store_txn *t, void *ud) {
   for (uint64_t seq = 1; !rc && seq <= last; seq++) {
     const void *p;
     size_t len;
+    if (r->pg && (seq & 0xffff) == 1 && r->pg->fn(r->pg->ud, "records", seq - 1, last)) {
+      rc = err_fail(SOCLOSS_ESTOP, "replay stopped by the progress callback at journal record %llu",
+                    (unsigned long long)seq);
+      break;
+    }
     if ((rc = store_journal_get(t, seq, &p, &len))) break;
     /* a copy: the nested transactions below write while we hold it */
     void *copy = malloc(len ? len : 1);
@@ -458,8 +553,7 @@ static int copy_then_replay(store_txn *t, void *ud) {
 static int replay_snapshot(store_txn *snapshot, void *ud) {
   replay *r = ud;
   store *scratch;
-  store_config cfg = {STORE_OPEN_CREATE, store_map_size(r->led->st), r->led->opts.map_size_max, 1, r->led->log};
-  int rc = store_open_scratch(&scratch, &cfg);
+  int rc = audit_scratch(r->led, &scratch);
   if (rc) return rc;
   on_copy oc = {r, snapshot};
   rc = store_write_discard(scratch, copy_then_replay, &oc);
@@ -467,8 +561,8 @@ static int replay_snapshot(store_txn *snapshot, void *ud) {
   return rc;
 }
 
-int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params,
-               uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ) {
+int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
+               socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ) {
   int rc = params_valid(params);
   if (rc) return rc;
   replay r;
@@ -480,6 +574,7 @@ int replay_run(socloss *led, const char *policy, size_t policy_len, const char *
   r.from = from ? from : 1;
   r.cb = cb;
   r.ud = ud;
+  r.pg = progress && progress->fn ? progress : NULL;
   rc = store_read(led->st, replay_snapshot, &r);
   whatif_clear(&r.wi);
   if (differ) *differ = r.differ;

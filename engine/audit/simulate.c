@@ -16,9 +16,17 @@
  *   split_delta    the account that paid most, split in two halves before the
  *                  run: what the halves pay together minus what it paid
  * Profit is an account's gross profit (the sum of its positions' positive
- * upnl) just before the first deficit, after the shock.  The bankruptcies a
+ * upnl) just before the first deficit, after the shock.  A shock is one or
+ * more moves (each market once), all applied, in order, before anything is
+ * resolved.  The bankruptcies a
  * shock causes are resolved as one sequential crash event (account-id order,
  * each policy call seeing ctx.event).
+ *
+ * The ledger is only read: one snapshot is copied into a scratch ledger
+ * (store_open_scratch) and every run works there in a transaction thrown
+ * away, so writers go on meanwhile.  A progress callback hears of each
+ * deficit and may stop the run: the figures are then those of the
+ * deficits resolved so far.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +41,23 @@ typedef struct acct {
   __int128 charge;
 } acct;
 
+/* One step: its moves, then the bankrupt resolved, jointly or not. */
+typedef struct sim_step {
+  const socloss_shock *shocks;
+  size_t n;
+  int joint;
+} sim_step;
+
 typedef struct sim {
   socloss *led;
   const char *policy;
   size_t policy_len;
   const char *params;
   const char *account;        /* one deficit, or NULL: every bankrupt account */
-  const char *shock_market;
-  int64_t shock_ppm;          /* mark x (1e6 + ppm) / 1e6 */
+  sim_step *steps;            /* none with an account; one for the shocks; a scenario's */
+  size_t nsteps;
+  int scenario;               /* the steps are a scenario's: messages name the step */
+  socloss_shock *moves;       /* every step's moves, in order: mark x (1e6 + ppm) / 1e6 */
   socloss_sim_result *out;
   acct *accts;
   size_t n, cap;
@@ -52,7 +69,33 @@ typedef struct sim {
   const market_list *ml;      /* during a run */
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
+  account_scan ids;           /* the accounts' ids, in the order of accts */
+  size_t hint;                /* find_acct: where the last one was found */
+  const socloss_progress *pg; /* NULL: none */
+  const event_run *er;        /* the run's event: how many are bankrupt */
+  size_t done_before;         /* deficits of the scenario's steps before this one */
+  int stopped;                /* the callback said stop */
+  int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
+  int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
+  void *log_ud;
 } sim;
+
+/* What a deficit's policy logged, to the caller (the first run only: the
+ * split test decides the same deficits again). */
+static int tell_log(sim *s, const socloss_resolution *r) {
+  if (!s->log || s->split || !r || !r->log || !*r->log) return SOCLOSS_OK;
+  return s->log(s->log_ud, r->id, r->log) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
+                                          : SOCLOSS_OK;
+}
+
+/* Why a deficit was not resolved, to the caller (the first run only). */
+static int tell_failure(sim *s, const char *deficit, const char *cause) {
+  if (!s->failed || s->split) return SOCLOSS_OK;
+  return s->failed(s->log_ud, deficit, cause && *cause ? cause : "the policy failed")
+             ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the failure callback")
+             : SOCLOSS_OK;
+}
 
 /* The account in two: half the balance, half of each position (the halves
  * of an odd size differ by one lot; cost goes with the lots, truncated). */
@@ -81,36 +124,31 @@ static int split_account(sim *s, store_txn *t, const market_list *ml) {
   return SOCLOSS_OK;
 }
 
+/* The index of an account in s->accts (which come in id order, as
+ * s->ids), from where the last one was found. */
 static int find_acct(sim *s, const char *id) {
-  size_t lo = 0, hi = s->n;  /* accounts come in id order */
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    int c = strcmp(s->accts[mid].id, id);
-    if (!c) return (int)mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return -1;
+  return (int)account_scan_find_from(&s->ids, id, strlen(id), &s->hint);
 }
 
 /* Every account and its gross profit (the sum of its positions' positive
  * upnl) after the shock, before the first deficit. */
 static int scan_accounts(sim *s, store_txn *t) {
-  account_scan all;
-  int rc = account_scan_load(t, &all);
+  account_scan_free(&s->ids);
+  account_scan *all = &s->ids;
+  int rc = account_scan_load(t, all);
   s->n = s->nb = 0;
-  if (!rc && all.n > s->cap) {
-    acct *a = realloc(s->accts, all.n * sizeof *a);
+  if (!rc && all->n > s->cap) {
+    acct *a = realloc(s->accts, all->n * sizeof *a);
     if (!a) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-    else s->accts = a, s->cap = all.n;
+    else s->accts = a, s->cap = all->n;
   }
-  for (size_t i = 0; !rc && i < all.n; i++) {
+  for (size_t i = 0; !rc && i < all->n; i++) {
     acct *a = &s->accts[s->n++];
-    copy_id(a->id, all.ids + all.off[i], all.off[i + 1] - all.off[i]);
-    a->profit = all.profit[i];
+    copy_id(a->id, all->ids + all->off[i], all->off[i + 1] - all->off[i]);
+    a->profit = all->profit[i];
     a->charge = 0;
   }
-  account_scan_free(&all);
+  s->hint = 0;
   return rc;
 }
 
@@ -168,15 +206,28 @@ static int sim_before(void *ud, applier *a) {
 
 /* After each: its figures; a policy that failed, or an account no longer
  * bankrupt, counts as not resolved. */
+/* The callback, after each deficit: non-zero stops the run. */
+static int told(sim *s) {
+  if (!s->pg) return SOCLOSS_OK;
+  /* in a scenario, the steps before this one's deficits and this one's */
+  uint64_t total = s->er ? s->done_before + s->er->sum.bankrupt : 1;
+  if (!s->pg->fn(s->pg->ud, s->split ? "split test" : "deficits", s->out->deficits, total)) return SOCLOSS_OK;
+  s->stopped = 1;
+  return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", s->out->deficits);
+}
+
 static int sim_after(sim *s, int code, const socloss_resolution *r) {
   s->out->deficits++;
+  int rc = tell_log(s, r);
+  if (rc) return rc;
   if (code == SOCLOSS_EPOLICY || code == SOCLOSS_ENOTBANKRUPT) {
     s->out->failed++;
-    return SOCLOSS_OK;
+    rc = code == SOCLOSS_EPOLICY && r ? tell_failure(s, r->id, r->failure) : SOCLOSS_OK;
+    return rc ? rc : told(s);
   }
   if (code) return code;
   account_for(s, s->ml, r, s->fund_before);
-  return SOCLOSS_OK;
+  return told(s);
 }
 
 static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { return sim_after(ud, code, r); }
@@ -185,9 +236,135 @@ static int sim_after_hook(void *ud, int code, const socloss_resolution *r) { ret
  * draw), then the event's own (its haircuts, no account). */
 static int sim_each_joint(void *ud, const socloss_resolution *r) {
   sim *s = ud;
-  if (*r->account) s->out->deficits++;
   account_for(s, s->ml, r, s->fund_before);
-  return 0;
+  if (tell_log(s, r) != SOCLOSS_OK) return 1;
+  if (!*r->account) return 0;
+  s->out->deficits++;
+  return told(s) != SOCLOSS_OK;
+}
+
+/* One move: the market's mark times (1e6 + ppm) / 1e6, which must stay a
+ * mark (>= 1). */
+static int shock_apply(applier *a, store_txn *t, const socloss_shock *sh, size_t step) {
+  char q[TEXT_QUOTED(80)], at[32] = "";
+  store_market m;
+  if (step) snprintf(at, sizeof at, "step %zu: ", step);  /* in a scenario of several */
+  int rc = store_market_get(t, sh->market, &m);
+  if (rc == SOCLOSS_ENOTFOUND)
+    return err_fail(rc, "%sshock: unknown market '%s'", at, text_quote(q, sh->market, strlen(sh->market), 80));
+  if (rc) return rc;
+  __int128 mark = (__int128)m.mark * (1000000 + sh->ppm) / 1000000;
+  if (mark < 1 || mark > INT64_MAX)
+    return err_fail(SOCLOSS_EINVAL, "%sshock: '%s': its mark %lld moved by %lld ppm would be %lld, not a mark (1 to %lld)",
+                    at, text_quote(q, sh->market, strlen(sh->market), 80), (long long)m.mark, (long long)sh->ppm,
+                    mark > INT64_MAX ? (long long)INT64_MAX : (long long)mark, (long long)INT64_MAX);
+  socloss_event e = {.type = SOCLOSS_EV_MARKET, .market = sh->market, .mark = (int64_t)mark};
+  return applier_apply(a, &e);
+}
+
+/* One step's moves, checked: each a market named once, by a move that leaves
+ * something of the mark (ppm > -1e6) and at most 1e6% up (ppm <= 1e10).
+ * at: "" or "step N: ". */
+static int moves_check(const socloss_shock *v, size_t k, const char *at) {
+  char q[TEXT_QUOTED(80)];
+  for (size_t i = 0; i < k; i++) {
+    const char *mk = v[i].market;
+    if (!mk || !*mk) return err_fail(SOCLOSS_EINVAL, "%sshock %zu: no market", at, i + 1);
+    if (v[i].ppm <= -1000000)
+      return err_fail(SOCLOSS_EINVAL,
+                      "%sshock: a move of %lld ppm (%lld%%) on '%s' would make the mark 0 or less; it must be > "
+                      "-1000000 ppm (-100%%)",
+                      at, (long long)v[i].ppm, (long long)(v[i].ppm / 10000), text_quote(q, mk, strlen(mk), 80));
+    if (v[i].ppm > 10000000000LL)
+      return err_fail(SOCLOSS_EINVAL, "%sshock: a move of %lld ppm on '%s' is more than +1000000%%", at,
+                      (long long)v[i].ppm, text_quote(q, mk, strlen(mk), 80));
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(v[j].market, mk))
+        return err_fail(SOCLOSS_EINVAL,
+                        "%sshock: market '%s' is moved twice (shocks %zu and %zu); give one move per market", at,
+                        text_quote(q, mk, strlen(mk), 80), j + 1, i + 1);
+  }
+  return SOCLOSS_OK;
+}
+
+/* The steps asked, checked before any run, into s->steps and s->moves
+ * (freed by the caller): none for an account, one for shock_market and
+ * shocks, or the scenario's. */
+static int plan_of(const socloss_sim_options *o, sim *s) {
+  size_t legacy = (o->shock_market != NULL) + (o->shocks ? o->nshocks : 0), total = legacy;
+  if (o->nshocks && !o->shocks) return err_fail(SOCLOSS_EINVAL, "simulate: nshocks is %zu with no shocks", o->nshocks);
+  if (o->nsteps && !o->steps) return err_fail(SOCLOSS_EINVAL, "simulate: nsteps is %zu with no steps", o->nsteps);
+  if (legacy > SOCLOSS_SIM_SHOCKS_MAX)
+    return err_fail(SOCLOSS_EINVAL, "simulate: %zu shocks, at most %d", legacy, SOCLOSS_SIM_SHOCKS_MAX);
+  if ((o->account != NULL) + (legacy > 0) + (o->nsteps > 0) != 1)
+    return err_fail(SOCLOSS_EINVAL, o->nsteps ? "simulate: give one account, shocks or steps"
+                                              : "simulate: give one account or one shock");
+  if (o->nsteps > SOCLOSS_SIM_STEPS_MAX)
+    return err_fail(SOCLOSS_EINVAL, "simulate: %zu steps, at most %d", o->nsteps, SOCLOSS_SIM_STEPS_MAX);
+  for (size_t k = 0; k < o->nsteps; k++) {
+    const socloss_sim_step *st = &o->steps[k];
+    if (st->nshocks > SOCLOSS_SIM_SHOCKS_MAX || (st->nshocks && !st->shocks) || st->mode < 0 || st->mode > 2)
+      return err_fail(SOCLOSS_EINVAL, "step %zu: %zu shocks (at most %d, given as a list), mode %d (0, 1 or 2)", k + 1,
+                      st->nshocks, SOCLOSS_SIM_SHOCKS_MAX, st->mode);
+    total += st->nshocks;
+  }
+  if (o->account) return SOCLOSS_OK;
+  s->scenario = o->nsteps > 0;
+  s->nsteps = s->scenario ? o->nsteps : 1;
+  s->steps = calloc(s->nsteps, sizeof *s->steps);
+  s->moves = malloc((total ? total : 1) * sizeof *s->moves);
+  if (!s->steps || !s->moves) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  size_t n = 0;
+  if (!s->scenario) {
+    if (o->shock_market) s->moves[n++] = (socloss_shock){o->shock_market, o->shock_ppm};
+    for (size_t i = 0; o->shocks && i < o->nshocks; i++) s->moves[n++] = o->shocks[i];
+    s->steps[0] = (sim_step){s->moves, n, o->joint != 0};
+    return moves_check(s->moves, n, "");
+  }
+  for (size_t k = 0; k < o->nsteps; k++) {
+    const socloss_sim_step *st = &o->steps[k];
+    char at[32];
+    snprintf(at, sizeof at, "step %zu: ", k + 1);
+    if (st->nshocks) memcpy(s->moves + n, st->shocks, st->nshocks * sizeof *s->moves);
+    s->steps[k] = (sim_step){s->moves + n, st->nshocks, st->mode ? st->mode == 2 : o->joint != 0};
+    n += st->nshocks;
+    int rc = moves_check(s->steps[k].shocks, s->steps[k].n, at);
+    if (rc) return rc;
+  }
+  return SOCLOSS_OK;
+}
+
+/* Every account bankrupt now, as one event `id` whose writes stay in this
+ * transaction (so the cascade goes on from each) and are thrown away. */
+static int sim_event(sim *s, applier *a, const char *id) {
+  socloss *led = s->led;
+  socloss_sim_result *o = s->out;
+  event_run er;
+  event_run_init(&er, led, id, s->policy, s->policy_len, s->params);
+  s->er = &er;
+  s->done_before = o->deficits;
+  er.o.dry_run = 1;
+  er.o.joint = s->joint;
+  if (s->joint) {
+    er.o.each = sim_each_joint;
+    er.o.ud = s;
+    s->fund_before = a->tot.fund_cash;  /* the parts draw on it in turn: counted from the start */
+  } else {
+    er.before = sim_before;
+    er.after = sim_after_hook;
+    er.hook_ud = s;
+  }
+  int rc = event_check(&er);
+  if (!rc) rc = event_in(&er, a);
+  if (!rc && s->joint && er.rc) {  /* the policy (and fallback) failed the event as a whole */
+    o->deficits += er.sum.failed;
+    o->failed += er.sum.failed;
+    const socloss_resolution *r = led->res && led->res->r.status ? &led->res->r : NULL;
+    rc = tell_log(s, r);
+    if (!rc) rc = tell_failure(s, id, r ? r->failure : NULL);
+  }
+  s->er = NULL;
+  return rc;
 }
 
 static int sim_txn(store_txn *t, void *ud) {
@@ -195,61 +372,46 @@ static int sim_txn(store_txn *t, void *ud) {
   socloss *led = s->led;
   socloss_sim_result *o = s->out;
   memset(o, 0, sizeof *o);  /* a grown map runs this again from the start */
+  s->stopped = 0;
   applier a;
   int rc = applier_start(&a, led, t, 1);
   if (rc) return rc;
-  if (s->shock_market) {
-    char q[TEXT_QUOTED(80)];
-    store_market m;
-    if ((rc = store_market_get(t, s->shock_market, &m)) == SOCLOSS_ENOTFOUND)
-      rc = err_fail(rc, "shock: unknown market '%s'",
-                    text_quote(q, s->shock_market, strlen(s->shock_market), 80));
-    __int128 mark = (__int128)m.mark * (1000000 + s->shock_ppm) / 1000000;
-    if (!rc && (mark < 1 || mark > INT64_MAX)) rc = err_fail(SOCLOSS_EINVAL, "shock: the mark would be %lld", (long long)mark);
-    socloss_event e = {.type = SOCLOSS_EV_MARKET, .market = s->shock_market, .mark = (int64_t)mark};
-    if (!rc) rc = applier_apply(&a, &e);
-    if (!rc) rc = applier_finish(&a);
-  }
   market_list ml = {0};
-  if (!rc) rc = markets_load(t, &ml);
-  if (!rc && s->split) rc = split_account(s, t, &ml);
-  if (!rc) rc = scan_accounts(s, t);
   s->ml = &ml;
-  if (!rc && s->account) {
+  if (s->account) {
     /* one deficit */
     store_totals tot;
     socloss_event e = {.type = SOCLOSS_EV_DEFICIT, .id = "sim-1", .account = s->account, .policy = s->policy,
                        .policy_len = s->policy_len, .params = s->params};
-    if (!(rc = store_totals_get(t, &tot))) {
+    if (!rc) rc = markets_load(t, &ml);
+    if (!rc && s->split) rc = split_account(s, t, &ml);
+    if (!rc) rc = scan_accounts(s, t);
+    if (!rc && !(rc = store_totals_get(t, &tot))) {
       s->fund_before = tot.fund_cash;
       int code = resolve_event(&a, &e);  /* first: the result below is its */
       rc = sim_after(s, code, led->res && led->res->r.status ? &led->res->r : NULL);
     }
-  } else if (!rc) {
-    /* every bankruptcy the shock caused, as one event whose writes stay in
-     * this transaction (so the cascade goes on from each) and are thrown away */
-    event_run er;
-    event_run_init(&er, led, "sim", s->policy, s->policy_len, s->params);
-    er.o.dry_run = 1;
-    er.o.joint = s->joint;
-    if (s->joint) {
-      er.o.each = sim_each_joint;
-      er.o.ud = s;
-      s->fund_before = a.tot.fund_cash;  /* the parts draw on it in turn: counted from the start */
-    } else {
-      er.before = sim_before;
-      er.after = sim_after_hook;
-      er.hook_ud = s;
-    }
-    rc = event_check(&er);
-    if (!rc) rc = event_in(&er, &a);
-    if (!rc && s->joint && er.rc) {  /* the policy (and fallback) failed the event as a whole */
-      o->deficits += er.sum.failed;
-      o->failed += er.sum.failed;
-    }
+  }
+  /* each step: its moves, then what is bankrupt resolved; the accounts'
+   * profit and the split taken after the first step's moves */
+  for (size_t k = 0; !rc && k < s->nsteps; k++) {
+    const sim_step *st = &s->steps[k];
+    char id[24] = "sim";
+    if (k) snprintf(id, sizeof id, "sim%zu", k + 1);
+    for (size_t i = 0; !rc && i < st->n; i++) rc = shock_apply(&a, t, &st->shocks[i], s->scenario ? k + 1 : 0);
+    if (!rc && st->n) rc = applier_finish(&a);
+    free(ml.m);
+    memset(&ml, 0, sizeof ml);
+    if (!rc) rc = markets_load(t, &ml);  /* the marks this step resolves at */
+    if (!rc && !k && s->split) rc = split_account(s, t, &ml);
+    if (!rc && !k) rc = scan_accounts(s, t);
+    s->joint = st->joint;
+    if (!rc) rc = sim_event(s, &a, id);
   }
   free(ml.m);
   applier_end(&a);
+  int stopped = rc == SOCLOSS_ESTOP && s->stopped;  /* the figures so far, then ESTOP */
+  if (stopped) rc = SOCLOSS_OK;
   if (rc) return rc;
   /* the figures */
   double *share = malloc((s->n ? s->n : 1) * sizeof *share), sum = 0, weighted = 0;
@@ -282,7 +444,50 @@ static int sim_txn(store_txn *t, void *ud) {
   o->gini = k && sum > 0 ? 2 * weighted / ((double)k * sum) - ((double)k + 1) / (double)k : 0;
   o->total_charged = total > INT64_MAX ? INT64_MAX : (int64_t)total;
   free(share);
+  /* who paid, to the caller (the first run only) */
+  for (size_t i = 0; s->charge && !s->split && i < s->n; i++) {
+    __int128 c = s->accts[i].charge;
+    if (c > 0 && s->charge(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit))
+      return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the charge callback");
+  }
+  if (stopped)
+    return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", o->deficits);
   return SOCLOSS_OK;  /* store_write_discard keeps nothing */
+}
+
+/* The runs, on a copy of one snapshot of the ledger. */
+static int copy_snapshot(store_txn *t, void *ud) { return store_copy_all(ud, t); }
+
+static int runs(sim *s, store *scratch) {
+  socloss_sim_result *out = s->out;
+  int rc = store_write_discard(scratch, sim_txn, s);
+  if (!rc && s->top_charge > 0) {
+    /* the split test: the same run with the largest payer in two */
+    socloss_sim_result first = *out;
+    char top[CODEC_ID_MAX + 1];
+    __int128 before = s->top_charge;
+    snprintf(top, sizeof top, "%s", s->top);
+    s->split = top;
+    rc = store_write_discard(scratch, sim_txn, s);
+    s->split = NULL;
+    *out = first;
+    if (!rc) {
+      snprintf(out->split_account, sizeof out->split_account, "%s", top);
+      out->split_delta = (int64_t)(s->pair_charge - before);
+    }
+  }
+  return rc;
+}
+
+static int sim_snapshot(store_txn *snapshot, void *ud) {
+  sim *s = ud;
+  store *scratch;
+  int rc = audit_scratch(s->led, &scratch);
+  if (rc) return rc;
+  rc = store_write(scratch, copy_snapshot, snapshot);
+  if (!rc) rc = runs(s, scratch);
+  store_close(scratch);
+  return rc;
 }
 
 void socloss_sim_options_init(socloss_sim_options *o) {
@@ -294,41 +499,38 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   socloss_sim_options o;
   socloss_sim_options_init(&o);
   if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-  const char *policy = o.policy, *params = o.params, *account = o.account, *shock_market = o.shock_market;
+  const char *policy = o.policy, *params = o.params, *account = o.account;
   size_t policy_len = o.policy_len;
-  int64_t shock_ppm = o.shock_ppm;
   memset(out, 0, sizeof *out);
   int rc = params_valid(params);
   if (rc) return rc;
-  if (!account == !shock_market)
-    return err_fail(SOCLOSS_EINVAL, "simulate: give one account or one shock");
   sim s;
   memset(&s, 0, sizeof s);
+  if ((rc = plan_of(&o, &s))) {
+    free(s.steps);
+    free(s.moves);
+    return rc;
+  }
   s.led = led;
   s.policy = policy;
   s.policy_len = policy_len;
   s.params = params;
   s.account = account;
-  s.shock_market = shock_market;
-  s.shock_ppm = shock_ppm;
   s.joint = o.joint;
+  s.log = o.log;
+  s.failed = o.failed;
+  s.charge = o.charge;
+  s.log_ud = o.log_ud;
   s.out = out;
-  rc = store_write_discard(led->st, sim_txn, &s);
-  if (!rc && s.top_charge > 0) {
-    /* the split test: the same run with the largest payer in two */
-    socloss_sim_result first = *out;
-    char top[CODEC_ID_MAX + 1];
-    __int128 before = s.top_charge;
-    snprintf(top, sizeof top, "%s", s.top);
-    s.split = top;
-    rc = store_write_discard(led->st, sim_txn, &s);
-    *out = first;
-    if (!rc) {
-      snprintf(out->split_account, sizeof out->split_account, "%s", top);
-      out->split_delta = (int64_t)(s.pair_charge - before);
-    }
-  }
+  s.pg = o.progress && o.progress->fn ? o.progress : NULL;
+  if (o.progress && o.progress->size < sizeof *o.progress)
+    rc = err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", o.progress->size,
+                  sizeof *o.progress);
+  if (!rc) rc = store_read(led->st, sim_snapshot, &s);
   free(s.accts);
+  free(s.steps);
+  free(s.moves);
+  account_scan_free(&s.ids);
   if (!rc) ERRBUF[0] = 0;
   return rc;
 }

@@ -157,7 +157,8 @@ static void list(check *c, const char *name, json_t *got, json_t *want) {
   json_decref(got);
 }
 
-static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size_t plen, const char *evaluator) {
+static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size_t plen, const char *pname,
+                    const char *evaluator) {
   const char *name = json_string_value(json_object_get(k, "name"));
   char label[200];
   snprintf(label, sizeof label, "%s", name ? name : "(unnamed case)");
@@ -169,6 +170,8 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
   o.evaluator = evaluator;
   socloss *led;
   int rc = socloss_open(&led, dir, &o);
+  /* its errors are located by the file the test names: "pro_rata.lua:44: ..." */
+  if (!rc) rc = socloss_policy_source_name(led, policy, plen, pname);
   char *m = csv("market,mark_price\n", json_object_get(k, "markets"));
   char *a = csv("account,balance\n", json_object_get(k, "accounts"));
   char *p = csv("account,market,size,entry_price\n", json_object_get(k, "positions"));
@@ -250,6 +253,15 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
     list(&c, "deleveraged", d, json_object_get(expect, "deleveraged"));
     list(&c, "takeovers", tk, json_object_get(expect, "takeovers"));
   }
+  /* what the policy logged, as TAP comments before the case's line */
+  for (const char *q = r ? r->log : ""; *q;) {
+    const char *nl = strchr(q, '\n');
+    int n = nl ? (int)(nl - q) : (int)strlen(q);
+    char line[EVAL_LOG_BUDGET + 16];
+    snprintf(line, sizeof line, "#   log: %.*s", n, q);
+    t->cb(t->ud, line);
+    q += n + (nl != NULL);
+  }
   socloss_check_report rep;
   if (socloss_check(led, &rep) != SOCLOSS_OK) {
     say(t, "#   invariants: %s", socloss_errmsg(led));
@@ -296,14 +308,23 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
   free(buf);
   free(text);
   if (!spec) {
+    /* an error in the test file is located by its name, as a policy's is */
+    policy_src tf;
+    memset(&tf, 0, sizeof tf);
+    const char *base = strrchr(path, '/');
+    char qb[TEXT_QUOTED(64)];
+    base = base ? base + 1 : path;
+    snprintf(tf.where, sizeof tf.where, "%.64s", text_quote(qb, base, strlen(base), 64));
+    char msg[EVAL_TEXT_MAX + POLICY_WHERE_MAX + 2];
     say(&t, "1..1");
     say(&t, "not ok 1 - %s loads", path);
-    say(&t, "#   %s: %s", eval_status_text(rs.status), rs.status == EVAL_OK ? "not JSON" : rs.message);
+    say(&t, "#   %s: %s", eval_status_text(rs.status),
+        rs.status == EVAL_OK ? "not JSON" : policy_where(&tf, rs.message, msg, sizeof msg));
     *failed = 1;
     return SOCLOSS_EPOLICY;
   }
   /* the policy, beside the test file */
-  char ppath[4096], dir[4096], why[1000], q[TEXT_QUOTED(200)];
+  char ppath[4096], dir[4096], why[2000], q[TEXT_QUOTED(200)];
   const char *pname = json_string_value(json_object_get(spec, "policy"));
   const char *slash = strrchr(path, '/');
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
@@ -312,8 +333,15 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
       pname ? policy_path_problem(dir, pname, ppath, why, sizeof why) : "'policy' must name the policy file";
   char *policy = !problem ? read_file(ppath, EVAL_SOURCE_MAX, &plen) : NULL;
   if (!problem && !policy) {
-    snprintf(why, sizeof why, "cannot read the policy file '%s': %s", text_quote(q, pname, strlen(pname), 200),
-             strerror(errno));
+    /* the path it was looked for at, whole: "policy" is relative to the
+     * test file, not to where the command runs, and saying only the name
+     * left a test file copied elsewhere a puzzle */
+    int err = errno;
+    char real_dir[PATH_MAX], full[PATH_MAX + 256], qp[TEXT_QUOTED(600)];
+    if (realpath(dir, real_dir)) snprintf(full, sizeof full, "%s/%s", real_dir, pname);
+    else snprintf(full, sizeof full, "%s", ppath);
+    snprintf(why, sizeof why, "cannot read the policy file %s ('%s', relative to the test file's directory): %s",
+             text_quote(qp, full, strlen(full), 600), text_quote(q, pname, strlen(pname), 200), strerror(err));
     problem = why;
   }
   json_t *cases = json_object_get(spec, "cases");
@@ -341,7 +369,7 @@ int socloss_test_file(const char *path, const char *evaluator_path, socloss_line
   json_array_foreach(cases, i, k) {
     char dir[64];
     snprintf(dir, sizeof dir, "%s/%zu", root, i);
-    run_case(&t, k, dir, policy, plen, evaluator_path);
+    run_case(&t, k, dir, policy, plen, pname, evaluator_path);
     /* a ledger directory holds LMDB's two files, nothing else */
     char f[128];
     snprintf(f, sizeof f, "%s/data.mdb", dir);

@@ -88,68 +88,156 @@ int order_i64(const int64_t *key, size_t n, int desc, uint32_t *idx) { return or
 
 int order_f64(const double *key, size_t n, int desc, uint32_t *idx) { return order_f64_in(NULL, key, n, desc, idx); }
 
+/* ---- selection ---------------------------------------------------------- */
+
+/* The rules below need to know which entries come first in an order, not
+ * the order itself: they select (quickselect) instead of sorting.  The
+ * pivots come from a fixed pseudo-random sequence; the orders selected on
+ * are total, so the pivots decide the time and never the result.  Because
+ * the sequence is fixed an input can be built against it, so a selection
+ * partitions at most `rounds` times (2 log2 n + 8 by default) and then
+ * sorts what is left with a heap sort: O(n) expected, O(n log n) at worst,
+ * and no temporaries of its own. */
+enum { PIVOT_SEED = 0x2545F491u };
+
+static size_t pick(uint64_t *s, size_t lo, size_t hi) {
+  uint64_t x = *s;  /* xorshift64 */
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  *s = x;
+  return lo + (size_t)(x % (hi - lo));
+}
+
+static unsigned default_rounds(size_t n) {
+  unsigned r = 8;
+  for (; n > 1; n >>= 1) r += 2;
+  return r;
+}
+
 /* ---- pro-rata with largest remainders ----------------------------------- */
 
-/* The remainders: r[k] of entry at[k]; the larger first, then the lower
- * entry (a total order: any sort gives the same). */
-typedef struct rems {
-  const __int128 *r;
-  const uint32_t *at;
-} rems;
+typedef unsigned __int128 u128;
 
-static int before_rem(const void *key, uint32_t a, uint32_t b, int desc) {
-  const rems *x = key;
-  (void)desc;
-  if (x->r[a] != x->r[b]) return x->r[a] > x->r[b];
-  return x->at[a] < x->at[b];
+/* A remainder and its entry as one key: the remainder in the high bits, the
+ * entry's index complemented in the low 32.  The larger key is the larger
+ * remainder and, between equal remainders, the lower index: the rule's
+ * order, and no two keys are equal.  It fits: a remainder is below W <= n *
+ * INT64_MAX < 2^95 (n < 2^32), so the key is below 2^127. */
+static u128 rem_key(u128 r, uint32_t i) { return r << 32 | (uint32_t)~i; }
+
+static uint32_t key_entry(u128 k) { return ~(uint32_t)k; }
+
+static void swap_keys(u128 *a, size_t i, size_t j) {
+  u128 t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+static void sift_keys(u128 *a, size_t n, size_t i) {
+  for (size_t c; (c = 2 * i + 1) < n; i = c) {
+    if (c + 1 < n && a[c + 1] < a[c]) c++;
+    if (a[i] <= a[c]) return;
+    swap_keys(a, i, c);
+  }
+}
+
+/* a[0..n) in descending order (a min-heap emptied from the back). */
+static void heap_sort_keys(u128 *a, size_t n) {
+  for (size_t i = n / 2; i-- > 0;) sift_keys(a, n, i);
+  for (size_t end = n; end > 1; end--) {
+    swap_keys(a, 0, end - 1);
+    sift_keys(a, end - 1, 0);
+  }
+}
+
+/* Moves the k largest of n distinct keys to a[0..k), 0 < k < n. */
+static void select_keys(u128 *a, size_t n, size_t k, unsigned rounds) {
+  size_t lo = 0, hi = n;  /* a[0..lo) > a[lo..hi) > a[hi..n), lo <= k < hi */
+  uint64_t seed = PIVOT_SEED;
+  while (hi - lo > 1) {
+    if (!rounds--) {
+      heap_sort_keys(a + lo, hi - lo);
+      return;
+    }
+    size_t x = pick(&seed, lo, hi), y = pick(&seed, lo, hi), z = pick(&seed, lo, hi);
+    size_t mid = (a[x] < a[y]) == (a[y] < a[z]) ? y : (a[y] < a[x]) == (a[x] < a[z]) ? x : z;
+    swap_keys(a, lo, mid);
+    u128 v = a[lo];
+    size_t i = lo, j = hi;
+    for (;;) {  /* Hoare's: the larger keys to the left of v, the smaller to its right */
+      do i++;
+      while (i < hi && a[i] > v);
+      do j--;
+      while (a[j] < v);  /* stops at a[lo] == v at the latest */
+      if (i >= j) break;
+      swap_keys(a, i, j);
+    }
+    swap_keys(a, lo, j);
+    if (j == k) return;
+    if (j < k) lo = j + 1;
+    else hi = j;
+  }
 }
 
 /* Shares total among the entries listed in `which` (all when NULL) by
- * weight; the others are left untouched in out.  Temporaries: 28 bytes an
- * entry, in one block (the remainders, their entries, their order and the
- * sort's buffer). */
+ * weight; the others are left untouched in out.  Temporaries: one key (16
+ * bytes) an entry, on the stack up to SMALL entries (the engine splits
+ * each haircut over the deficit's few markets, a million times in a
+ * deficit: no allocation for those). */
+enum { SMALL = 8 };
+
 static int share(const alloc_mem *mem, const int64_t *w, const uint32_t *which, size_t m, int64_t total,
-                 int64_t *out) {
+                 int64_t *out, unsigned rounds) {
   __int128 W = 0;
   for (size_t k = 0; k < m; k++) W += w[which ? which[k] : k];
   if (W == 0 || total == 0) {
     for (size_t k = 0; k < m; k++) out[which ? which[k] : k] = 0;
     return ALLOC_OK;
   }
-  enum { PER = sizeof(__int128) + 3 * sizeof(uint32_t) };
-  unsigned char *block = mem_get(mem, m, PER);
-  if (!block) return ALLOC_ENOMEM;
-  __int128 *r = (__int128 *)block;  /* the allocator's alignment suits __int128 */
-  uint32_t *at = (uint32_t *)(r + (m ? m : 1)), *ord = at + m, *tmp = ord + m;
-  __int128 given = 0;
+  u128 small[SMALL];
+  u128 *key = m <= SMALL ? small : mem_get(mem, m, sizeof *key);  /* the allocator's alignment suits __int128 */
+  if (!key) return ALLOC_ENOMEM;
+  u128 uw = (u128)W;
+  uint64_t w64 = (uint64_t)uw;
+  int narrow = uw >> 64 == 0;
+  int64_t given = 0;  /* <= total: each floor is at most total * w[i] / W */
   size_t nr = 0;
   for (size_t k = 0; k < m; k++) {
-    size_t i = which ? which[k] : k;
-    __int128 p = (__int128)total * w[i];  /* < 2^126: fits */
-    out[i] = (int64_t)(p / W);
-    given += out[i];
-    if (p % W) {
-      r[nr] = p % W;
-      at[nr] = (uint32_t)i;
-      ord[nr] = (uint32_t)nr;
-      nr++;
+    uint32_t i = which ? which[k] : (uint32_t)k;
+    u128 p = (u128)(uint64_t)total * (uint64_t)w[i], q, r;  /* < 2^126 */
+    if (narrow && p >> 64 == 0) {  /* one 64-bit division, the common case */
+      q = (uint64_t)p / w64;
+      r = (uint64_t)p % w64;
+    } else {
+      q = p / uw;
+      r = p - q * uw;
     }
+    out[i] = (int64_t)q;
+    given += (int64_t)q;
+    if (r) key[nr++] = rem_key(r, i);
   }
-  __int128 left = total - given;  /* < number of non-zero remainders */
+  /* the atoms left over, fewer than the non-zero remainders (they add up
+   * to left * W, each below W): one each to the largest */
+  size_t left = (size_t)(total - given);
   if (left > 0) {
-    rems x = {r, at};
-    merge_sort(ord, nr, tmp, before_rem, &x, 0);
-    for (size_t k = 0; k < (size_t)left && k < nr; k++) out[at[ord[k]]]++;
+    if (left < nr) select_keys(key, nr, left, rounds);
+    for (size_t k = 0; k < left && k < nr; k++) out[key_entry(key[k])]++;
   }
-  mem_put(mem, block, m, PER);
+  if (key != small) mem_put(mem, key, m, sizeof *key);
   return ALLOC_OK;
 }
 
-int alloc_pro_rata_in(const alloc_mem *mem, const int64_t *w, size_t n, int64_t total, int64_t *out) {
-  if (total < 0) return ALLOC_EINVAL;
+int alloc_pro_rata_rounds(const alloc_mem *mem, const int64_t *w, size_t n, int64_t total, unsigned rounds,
+                          int64_t *out) {
+  if (total < 0 || n > UINT32_MAX) return ALLOC_EINVAL;
   for (size_t i = 0; i < n; i++)
     if (w[i] < 0) return ALLOC_EINVAL;
-  return share(mem, w, NULL, n, total, out);
+  return share(mem, w, NULL, n, total, out, rounds);
+}
+
+int alloc_pro_rata_in(const alloc_mem *mem, const int64_t *w, size_t n, int64_t total, int64_t *out) {
+  return alloc_pro_rata_rounds(mem, w, n, total, default_rounds(n), out);
 }
 
 int alloc_pro_rata(const int64_t *w, size_t n, int64_t total, int64_t *out) {
@@ -158,24 +246,49 @@ int alloc_pro_rata(const int64_t *w, size_t n, int64_t total, int64_t *out) {
 
 /* ---- water-filling ------------------------------------------------------ */
 
-typedef struct wc {
-  const int64_t *w, *cap;
-} wc;
-
-/* By cap / weight ascending (exact: cross products in 128 bits); the sort
- * is stable over ascending indices, so ties go to the lower index. */
-static int before_ratio(const void *key, uint32_t i, uint32_t j, int desc) {
-  const wc *c = key;
-  (void)desc;
-  return (__int128)c->cap[i] * c->w[j] < (__int128)c->cap[j] * c->w[i];
+/* The sign of cap[i] / w[i] - cap[j] / w[j] (weights > 0), exact: the cross
+ * products are below 2^126. */
+static int ratio_cmp(const int64_t *w, const int64_t *cap, uint32_t i, uint32_t j) {
+  __int128 a = (__int128)cap[i] * w[j], b = (__int128)cap[j] * w[i];
+  return (a > b) - (a < b);
 }
 
-int alloc_waterfill_in(const alloc_mem *mem, const int64_t *w, const int64_t *cap, size_t n, int64_t total,
-                       int64_t *out) {
-  if (total < 0) return ALLOC_EINVAL;
+/* Whether the cap c of an entry of weight v binds when rest is shared among
+ * weights adding up to W (v among them): its share rest * v / W reaches c,
+ * c * W <= rest * v.  Compared as W <= floor(rest * v / c), which is the
+ * same for integers (c > 0) and never forms c * W: W can reach 2^95, the
+ * product 2^158. */
+static int binds(int64_t c, int64_t v, __int128 rest, __int128 W) {
+  return rest > 0 && W <= rest * v / c;  /* rest <= total: rest * v < 2^126 */
+}
+
+static void sift_ratio(uint32_t *a, size_t n, size_t i, const int64_t *w, const int64_t *cap) {
+  for (size_t c; (c = 2 * i + 1) < n; i = c) {
+    if (c + 1 < n && ratio_cmp(w, cap, a[c + 1], a[c]) > 0) c++;
+    if (ratio_cmp(w, cap, a[i], a[c]) >= 0) return;
+    uint32_t t = a[i];
+    a[i] = a[c];
+    a[c] = t;
+  }
+}
+
+/* a[0..n) by cap / weight ascending (a max-heap emptied from the back). */
+static void heap_sort_ratio(uint32_t *a, size_t n, const int64_t *w, const int64_t *cap) {
+  for (size_t i = n / 2; i-- > 0;) sift_ratio(a, n, i, w, cap);
+  for (size_t end = n; end > 1; end--) {
+    uint32_t t = a[0];
+    a[0] = a[end - 1];
+    a[end - 1] = t;
+    sift_ratio(a, end - 1, 0, w, cap);
+  }
+}
+
+int alloc_waterfill_rounds(const alloc_mem *mem, const int64_t *w, const int64_t *cap, size_t n, int64_t total,
+                           unsigned rounds, int64_t *out) {
+  if (total < 0 || n > UINT32_MAX) return ALLOC_EINVAL;
   for (size_t i = 0; i < n; i++)
     if (w[i] < 0) return ALLOC_EINVAL;
-  uint32_t *live = mem_get(mem, n, 2 * sizeof *live);  /* the weighted entries, then the sort's buffer */
+  uint32_t *live = mem_get(mem, n, sizeof *live);  /* the weighted entries */
   if (!live) return ALLOC_ENOMEM;
   size_t m = 0;
   __int128 W = 0;
@@ -186,23 +299,67 @@ int alloc_waterfill_in(const alloc_mem *mem, const int64_t *w, const int64_t *ca
       W += w[i];
     }
   }
-  /* The entries whose cap binds are those with the smallest cap / weight:
-   * walk them in that order while the share they would get at the current
-   * level, rest * w / W, reaches their cap. */
-  wc c = {w, cap};
-  merge_sort(live, m, live + (n ? n : 1), before_ratio, &c, 0);
-  __int128 rest = total;
-  size_t k = 0;
-  for (; k < m; k++) {
-    uint32_t i = live[k];
-    if ((__int128)cap[i] * W > rest * w[i]) break;  /* share < cap: no cap binds from here on */
-    out[i] = cap[i];
-    rest -= cap[i];
-    W -= w[i];
+  /* The caps that bind are those of the smallest cap / weight.  Walking the
+   * entries in that order, each pays its cap while its share of what is
+   * left, at the current level, reaches it; once one does not, none after
+   * it does (its cap being above the level, taking it out would lower the
+   * level, and the next caps are higher still), and entries level with one
+   * that binds bind too.  So the binding entries are those below a ratio,
+   * found like a quickselect: partition around a pivot's ratio, and ask
+   * whether the pivot binds once all below it have paid their caps. */
+  size_t lo = 0, hi = m;  /* live[0..lo) bind, live[hi..m) do not, live[lo..hi) undecided */
+  __int128 rest = total;  /* left to share, and W the weights it is shared among, after live[0..lo) */
+  uint64_t seed = PIVOT_SEED;
+  for (unsigned r = rounds; lo < hi; r--) {
+    if (!r) {  /* the pivots went badly: sort what is left and walk it */
+      heap_sort_ratio(live + lo, hi - lo, w, cap);
+      for (; lo < hi && binds(cap[live[lo]], w[live[lo]], rest, W); lo++) {
+        rest -= cap[live[lo]];
+        W -= w[live[lo]];
+      }
+      break;
+    }
+    uint32_t x = live[pick(&seed, lo, hi)], y = live[pick(&seed, lo, hi)], z = live[pick(&seed, lo, hi)];
+    int xy = ratio_cmp(w, cap, x, y), yz = ratio_cmp(w, cap, y, z), xz = ratio_cmp(w, cap, x, z);
+    uint32_t p = xy < 0 ? (yz < 0 ? y : xz < 0 ? z : x) : (yz > 0 ? y : xz > 0 ? z : x);  /* the median */
+    /* three ways: below p's ratio, level with it, above it */
+    size_t lt = lo, i = lo, gt = hi;
+    __int128 capl = 0, wl = 0, cape = 0, we = 0;
+    while (i < gt) {
+      uint32_t e = live[i];
+      int c = ratio_cmp(w, cap, e, p);
+      if (c < 0) {
+        capl += cap[e];
+        wl += w[e];
+        live[i++] = live[lt];
+        live[lt++] = e;
+      } else if (c > 0) {
+        live[i] = live[--gt];
+        live[gt] = e;
+      } else {
+        cape += cap[e];
+        we += w[e];
+        i++;
+      }
+    }
+    if (binds(cap[p], w[p], rest - capl, W - wl)) {  /* then so do all below it and level with it */
+      rest -= capl + cape;
+      W -= wl + we;
+      lo = gt;
+    } else {
+      hi = lt;
+    }
   }
-  int rc = k < m ? share(mem, w, live + k, m - k, (int64_t)rest, out) : ALLOC_OK;
-  mem_put(mem, live, n, 2 * sizeof *live);
+  for (size_t k = 0; k < lo; k++) out[live[k]] = cap[live[k]];
+  /* 0 <= rest <= total: the pro-rata of what is left among the others */
+  int rc = lo < m ? share(mem, w, live + lo, m - lo, (int64_t)rest, out, rounds) : ALLOC_OK;
+  mem_put(mem, live, n, sizeof *live);
   return rc;
+}
+
+int alloc_waterfill_in(const alloc_mem *mem, const int64_t *w, const int64_t *cap, size_t n, int64_t total,
+                       int64_t *out) {
+  return alloc_waterfill_rounds(mem, w, cap, n, total, default_rounds(n), out);
 }
 
 int alloc_waterfill(const int64_t *w, const int64_t *cap, size_t n, int64_t total, int64_t *out) {

@@ -15,13 +15,14 @@
 
 enum { ALLOC_OK = 0, ALLOC_EINVAL = -1, ALLOC_ENOMEM = -2, ALLOC_EOVERFLOW = -3 };
 
-/* Where the rules below take their temporaries from (the remainders and
- * their order, water-filling's work list, the merge buffer of a sort).  f
- * has lua_Alloc's contract, f(ud, NULL, 0, n) allocates and f(ud, p, n, 0)
+/* Where the rules below take their temporaries from (the remainders,
+ * water-filling's work list, the merge buffer of a sort).  f has
+ * lua_Alloc's contract, f(ud, NULL, 0, n) allocates and f(ud, p, n, 0)
  * frees, so that the evaluator can pass its Lua allocator and a policy's
  * memory budget counts them.  The functions without _in use malloc.
- * Temporaries: pro_rata 28 bytes an entry, waterfill 8 and then 28 a
- * weighted entry, order 4. */
+ * Temporaries: pro_rata 16 bytes an entry (none up to 8 entries); waterfill
+ * 4 an entry and then, while it holds those, 16 an uncapped weighted entry
+ * (none up to 8); order 4. */
 typedef struct alloc_mem {
   void *(*f)(void *ud, void *p, size_t osize, size_t nsize);
   void *ud;
@@ -29,7 +30,9 @@ typedef struct alloc_mem {
 
 /* Splits total (>= 0) in proportion to weights (each >= 0): out[i] =
  * floor(total * w[i] / W) plus one atom for the (total - sum of floors)
- * largest remainders.  All weights zero: all zero (nothing can be split). */
+ * largest remainders.  All weights zero: all zero (nothing can be split).
+ * Entries are numbered in 32 bits: n > UINT32_MAX is ALLOC_EINVAL, as for
+ * waterfill. */
 int alloc_pro_rata(const int64_t *w, size_t n, int64_t total, int64_t *out);
 int alloc_pro_rata_in(const alloc_mem *mem, const int64_t *w, size_t n, int64_t total, int64_t *out);
 
@@ -40,6 +43,14 @@ int alloc_pro_rata_in(const alloc_mem *mem, const int64_t *w, size_t n, int64_t 
 int alloc_waterfill(const int64_t *w, const int64_t *cap, size_t n, int64_t total, int64_t *out);
 int alloc_waterfill_in(const alloc_mem *mem, const int64_t *w, const int64_t *cap, size_t n, int64_t total,
                        int64_t *out);
+
+/* The two rules above, the same results, with at most `rounds` rounds of
+ * pivoting in each of their selections before they sort what is left (the
+ * rules above allow 2 log2 n + 8): for the tests of that fallback. */
+int alloc_pro_rata_rounds(const alloc_mem *mem, const int64_t *w, size_t n, int64_t total, unsigned rounds,
+                          int64_t *out);
+int alloc_waterfill_rounds(const alloc_mem *mem, const int64_t *w, const int64_t *cap, size_t n, int64_t total,
+                           unsigned rounds, int64_t *out);
 
 /* Indices 0..n-1 ordered by key, descending when desc, ties to the lower
  * index (a stable sort). */

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "text.h"
+
 static void put_i64(codec_buf *b, int64_t v) { codec_buf_i64(b, v); }
 
 size_t evalproto_actions_max(const eval_request *rq) {
@@ -14,7 +16,7 @@ size_t evalproto_actions_max(const eval_request *rq) {
 
 uint64_t evalproto_response_max(const eval_request *rq) {
   uint64_t data = rq->fn == EVAL_FN_DATA ? EVAL_DATA_MAX : 0;
-  return EVAL_ANSWER_FIXED + (uint64_t)evalproto_actions_max(rq) * sizeof(eval_action) + data;
+  return EVAL_ANSWER_FIXED + EVAL_LOG_MAX + (uint64_t)evalproto_actions_max(rq) * sizeof(eval_action) + data;
 }
 
 static void put_column(codec_buf *b, const int64_t *v, size_t n) {
@@ -172,6 +174,7 @@ void evalproto_encode_response(codec_buf *b, const eval_response *rs) {
   codec_buf_blob(b, rs->data, rs->data_len);
   codec_buf_str(b, rs->lua_release);
   codec_buf_str(b, rs->build_id);
+  codec_buf_blob(b, rs->log, rs->log_len < EVAL_LOG_MAX ? rs->log_len : EVAL_LOG_MAX);
 }
 
 int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
@@ -194,7 +197,14 @@ int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
   rs->data = codec_rd_blob(&r, &rs->data_len);
   codec_rd_str(&r, rs->lua_release);
   codec_rd_str(&r, rs->build_id);
-  if (r.bad || r.pos != r.len) return -1;
+  size_t llen;
+  const char *log = codec_rd_blob(&r, &llen);
+  if (r.bad || r.pos != r.len || llen > EVAL_LOG_MAX) return -1;
+  if (llen) memcpy(rs->log, log, llen);
+  rs->log[llen] = 0;
+  rs->log_len = llen;
+  /* the log is shown as it is: only its newlines may be control characters */
+  text_tame(rs->log, llen, 1);
   /* the message is shown to people: no control characters; the release
    * and the build id are journaled as JSON strings: printable ASCII */
   for (char *p = rs->message; *p; p++)

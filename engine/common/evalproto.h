@@ -20,9 +20,16 @@
 #define EVAL_SOURCE_MAX (256 * 1024)
 #define EVAL_TEXT_MAX 512                 /* longest message returned */
 #define EVAL_DATA_MAX (1 << 20)           /* the most JSON a test file's data may be: the host parses it */
-/* A response's every field but its actions and its data, with room to
- * spare for fields to come: the part of the longest legitimate answer that
- * does not grow with the request (evalproto_response_max). */
+/* What one call may log (socloss.log): its entries, each ended by a
+ * newline, within EVAL_LOG_BUDGET bytes; past it the entry is cut and one
+ * line, EVAL_LOG_CUT, says so.  EVAL_LOG_MAX is the most an answer carries. */
+#define EVAL_LOG_BUDGET 4096
+#define EVAL_LOG_CUT "[log truncated: this call's 4096 bytes are spent]\n"
+#define EVAL_LOG_MAX (EVAL_LOG_BUDGET + 64)
+/* A response's every field but its actions, its data and its log, with
+ * room to spare for fields to come: with EVAL_LOG_MAX, the part of the
+ * longest legitimate answer that does not grow with the request
+ * (evalproto_response_max). */
 #define EVAL_ANSWER_FIXED 4096
 
 enum eval_fn {
@@ -139,6 +146,12 @@ typedef struct eval_response {
    * with each decision. */
   char lua_release[CODEC_ID_MAX + 1];
   char build_id[CODEC_ID_MAX + 1];
+  /* What the policy logged in this call (socloss.log), whatever its status:
+   * entries each ended by '\n', escaped by the evaluator, tamed again by
+   * the decoder (no control character but the newlines, valid UTF-8).
+   * Never an input to a decision: the host only shows it. */
+  char log[EVAL_LOG_MAX + 1];
+  size_t log_len;
 } eval_response;
 
 /* The most actions an answer to rq can hold: each candidate once per market
@@ -146,7 +159,7 @@ typedef struct eval_response {
  * whoever built it, the policy or a helper. */
 size_t evalproto_actions_max(const eval_request *rq);
 /* The longest answer rq can legitimately get, in bytes: the fixed fields,
- * its most actions, and for a test file EVAL_DATA_MAX of data.  The host
+ * a full log, its most actions, and for a test file EVAL_DATA_MAX of data.  The host
  * refuses a frame announced longer before it allocates anything. */
 uint64_t evalproto_response_max(const eval_request *rq);
 

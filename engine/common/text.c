@@ -62,3 +62,15 @@ size_t text_clean(char *out, size_t cap, const char *s) {
   out[o] = 0;
   return o;
 }
+
+void text_tame(char *s, size_t n, int keep_newline) {
+  unsigned char *p = (unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_len(p + i, n - i);
+    int control = k == 1 ? (p[i] < 0x20 && !(keep_newline && p[i] == '\n')) || p[i] == 0x7f
+                         : k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
+    if (!k) k = 1, control = 1;
+    if (control) memset(p + i, '?', k);
+    i += k;
+  }
+}

@@ -31,4 +31,9 @@ size_t utf8_len(const unsigned char *s, size_t n);
  * cleaning once.  Returns the length written. */
 size_t text_clean(char *out, size_t cap, const char *s);
 
+/* In place, keeping the length: each byte of the n at s that is a control
+ * character (C0 but '\n' when keep_newline, DEL, both bytes of a C1) or not
+ * part of valid UTF-8 becomes '?'.  Clean text is left as it is. */
+void text_tame(char *s, size_t n, int keep_newline);
+
 #endif

@@ -113,6 +113,11 @@ typedef struct socloss_options {
    * socloss_limits_set): a handle may tighten them, never loosen them.
    * 0: the ledger's. */
   uint64_t max_instructions, max_memory, max_wall_ms;
+  /* (added after 1.0) The ledger's units (socloss_units_set, below): a
+   * ledger whose journal is empty (a new one) takes them; one that has
+   * records must have these units already, else SOCLOSS_EINVAL.  Checked
+   * before anything is created.  NULL: no requirement. */
+  const struct socloss_units *units;
 } socloss_options;
 
 /* Sets every option to its default and opts->size to this header's size,
@@ -193,7 +198,9 @@ typedef struct socloss_source {
  *   {"type":"trade","market":M,"buyer":A,"seller":B,"size":N,"price":N}
  *   {"type":"fund","amount":N}
  *   {"type":"deficit","id":I,"account":A[,"policy":FILE][,"params":{...}]}
- * (a deficit's policy file is read when the line is parsed).
+ * (a deficit's policy file is read when the line is parsed).  On a ledger
+ * with units (below) a mark, amount or price is whole units (an integer) or
+ * a decimal string ("150.25"), and a market line may carry "lot".
  * All lines in one transaction; a bad line refuses the whole input with
  * "name:line: field: reason".  *applied (if not NULL) counts the events. */
 SOCLOSS_API int socloss_apply_jsonl(socloss *led, const socloss_source *src,
@@ -220,7 +227,9 @@ typedef struct socloss_import_stats {
  *   accounts:  account,balance          (a new account; may be negative)
  *   positions: account,market,size,entry_price   (cost = size * entry_price)
  * One transaction.  New accounts and positions only; per market the imported
- * sizes must net to zero.  Errors are "name:line: field: reason". */
+ * sizes must net to zero.  Errors are "name:line: field: reason".  On a
+ * ledger with units (below) balances and prices are decimals in them, and
+ * the markets may be "market,mark_price,lot". */
 SOCLOSS_API int socloss_import_csv(socloss *led, const socloss_source *markets,
                                    const socloss_source *accounts,
                                    const socloss_source *positions,
@@ -347,6 +356,13 @@ typedef struct socloss_resolution {
   int rules;
   const uint32_t *shares;
   const int64_t *transfers;
+  /* Added after 1.0: what the policy logged with socloss.log while deciding
+   * (docs/helpers.md), each entry ended by '\n', "" when nothing: its
+   * deleverage and haircut calls in order (a failed policy's, then its
+   * fallback's), at most 4 KiB a call and 64 KiB a deficit, valid UTF-8
+   * without control characters but the newlines.  Never part of the
+   * decision: not journaled, not compared by replay. */
+  const char *log;
 } socloss_resolution;
 
 /* Resolves the deficit of bankrupt `account` in one write transaction:
@@ -435,6 +451,18 @@ enum { SOCLOSS_POLICY_ACTIVE = 0, SOCLOSS_POLICY_FALLBACK = 1, SOCLOSS_POLICY_SH
 SOCLOSS_API int socloss_policy_set(socloss *led, int role, const char *source, size_t len,
                                    const char *params_json);
 
+/* Names a policy source for the messages that locate errors in it: an error
+ * at line 3 of this source reads "NAME:3: ..." (the CLI names each policy
+ * file it reads by its file name: "pro_rata.lua:3: ...").  Only the part
+ * after the last '/' is kept, as printable ASCII (other bytes as \xNN) and
+ * at most 64 bytes: a name reaches the journal's failure records, which
+ * must not tell where the host keeps its files.  A source not named is
+ * located by its registry entry, "name@version:3: ...", when the ledger
+ * holds it, else as "policy:3: ...".  The handle keeps the 32 names given
+ * last, by the source's SHA-256, until it closes; naming never changes a
+ * decision (inside the sandbox every chunk is "policy").  Added after 1.0. */
+SOCLOSS_API int socloss_policy_source_name(socloss *led, const char *source, size_t len, const char *name);
+
 /* ---- The policy registry ------------------------------------------------ */
 
 typedef struct socloss_policy_info {
@@ -452,6 +480,10 @@ typedef int (*socloss_policy_cb)(void *ud, const socloss_policy_info *p);
  * entry in *out).  Journaled. */
 SOCLOSS_API int socloss_policy_add(socloss *led, const char *source, size_t len,
                                    socloss_policy_info *out);
+/* (added after 1.0) The hash a policy source is known by (its SHA-256, 64
+ * hex digits and a NUL into out), as socloss_policy_info.hash: to name a
+ * policy read from a file as the registry and the journal name it. */
+SOCLOSS_API void socloss_policy_hash(const char *source, size_t len, char out[65]);
 /* The registry by name, then version. */
 SOCLOSS_API int socloss_policy_list(socloss *led, socloss_policy_cb cb, void *ud);
 /* A registered policy by NAME (its latest version), NAME@VERSION, or hash
@@ -568,7 +600,80 @@ SOCLOSS_API int socloss_limits_get(socloss *led, socloss_limits *out);
  * 1000..2^40 instructions, 1 MiB..16 GiB, 1..600000 ms, or a negative cap. */
 SOCLOSS_API int socloss_limits_set(socloss *led, const socloss_limits *in);
 
+/* ---- Units (added after 1.0: new calls and structs, nothing changed) -----
+ * A ledger may say what its integers are: the settlement asset's symbol and
+ * decimals (an atom is 10^-decimals of the asset: USD with 6 decimals makes
+ * 1,000,000 atoms a dollar), and per market the lot (0.001 BTC).  They
+ * change no arithmetic and no state (the state digest is the same): the
+ * CSV and JSON Lines input of such a ledger may give decimal amounts and
+ * prices per unit of the underlying, turned into atoms exactly or refused
+ * with the nearest exact values (docs/cli.md, "Units"), and output may show
+ * them (socloss_format_*).  The events and results of this API stay in
+ * atoms and lots.  Without units a ledger behaves as before. */
+#define SOCLOSS_SYMBOL_MAX 16   /* a symbol: 1-16 of A-Z a-z 0-9 . _ - */
+#define SOCLOSS_DECIMALS_MAX 18
+#define SOCLOSS_TEXT_MAX 160    /* room for any text socloss_format_* writes */
+
+typedef struct socloss_units {
+  size_t size;            /* sizeof, set by socloss_units_init */
+  char asset[SOCLOSS_SYMBOL_MAX + 1];  /* the settlement asset ("USD"); "": no units */
+  int decimals;           /* 0-18: an atom is 10^-decimals of the asset */
+} socloss_units;
+
+/* A market's lot: `units` x 10^-scale of the underlying (0.001 BTC: 1, 3,
+ * "BTC").  Set when the market is listed (a CSV `lot` column, a JSON Lines
+ * market event's "lot") and fixed from then on. */
+typedef struct socloss_lot {
+  size_t size;            /* sizeof: set by the caller of socloss_lot_get, by the library in callbacks */
+  char market[SOCLOSS_ID_MAX + 1];
+  uint64_t units;         /* 0: no lot (prices are per lot); else 1 to 10^18 */
+  int scale;              /* 0-18 */
+  char underlying[SOCLOSS_SYMBOL_MAX + 1];
+} socloss_lot;
+
+typedef int (*socloss_lot_cb)(void *ud, const socloss_lot *lot);
+
+/* Zeroes u (no units) and sets u->size. */
+SOCLOSS_API void socloss_units_init(socloss_units *u);
+/* The ledger's units; asset "" when it has none.  out->size must be set. */
+SOCLOSS_API int socloss_units_get(socloss *led, socloss_units *out);
+/* Sets the ledger's units (journaled: a "units" record).  Allowed while
+ * the journal holds no record that changes state (policies and limits may
+ * come first); after that SOCLOSS_EINVAL, naming the record: amounts were
+ * written in the units in force.  The same units again write nothing.
+ * A symbol that is not one, or decimals outside 0-18, are SOCLOSS_EINVAL. */
+SOCLOSS_API int socloss_units_set(socloss *led, const socloss_units *in);
+/* Every market that has a lot, in id order. */
+SOCLOSS_API int socloss_lots(socloss *led, socloss_lot_cb cb, void *ud);
+/* One market's lot (units 0 when it has none); SOCLOSS_ENOTFOUND for an
+ * unknown market.  out->size must be set. */
+SOCLOSS_API int socloss_lot_get(socloss *led, const char *market, socloss_lot *out);
+
+/* Exact text for people, no floating point; each writes at most len bytes
+ * (SOCLOSS_TEXT_MAX always suffices) and returns SOCLOSS_OK, or
+ * SOCLOSS_EINVAL when len is short.  Without units (u NULL or asset "")
+ * each writes the plain integer, as the CLI always did.
+ *   amount  atoms as decimals of the asset, the integer part grouped by
+ *           threes: "1,234.567890 USD" (6 decimals), "-0.000001 USD";
+ *   price   atoms per lot as the asset per unit of the underlying, with as
+ *           many decimals as its steps need: "60,000.500 USD/BTC" (lot
+ *           0.001 BTC); with no lot, per lot: "94.000000 USD/lot";
+ *   size    lots as units of the underlying: "-0.003 BTC"; lots ("-3")
+ *           when the market has no lot (lot NULL or units 0). */
+SOCLOSS_API int socloss_format_amount(const socloss_units *u, int64_t atoms, char *buf, size_t len);
+SOCLOSS_API int socloss_format_price(const socloss_units *u, const socloss_lot *lot, int64_t atoms_per_lot,
+                                     char *buf, size_t len);
+SOCLOSS_API int socloss_format_size(const socloss_lot *lot, int64_t lots, char *buf, size_t len);
+
 /* ---- Replay ------------------------------------------------------------ */
+
+/* What one account pays in one deficit (or joint event): its haircuts plus
+ * the transfers of its deleverage closes (a record under rules 1 names no
+ * transfer: its closes count 0), as recorded and as decided again. */
+typedef struct socloss_replay_account {
+  const char *account;
+  int64_t recorded, replayed;
+} socloss_replay_account;
 
 typedef struct socloss_replay_item {
   uint64_t seq;               /* the deficit's journal record */
@@ -589,6 +694,11 @@ typedef struct socloss_replay_item {
   const char *lua_release, *build_id;
   const char *now_lua_release, *now_build_id;
   int other_build;
+  /* (added at the end) Who pays differently: the accounts whose charge (see
+   * socloss_replay_account) differs between the two decisions, in account-id
+   * order; none when the policy fails now.  Valid during the callback. */
+  size_t naccounts;
+  const socloss_replay_account *accounts;
 } socloss_replay_item;
 
 typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
@@ -605,6 +715,12 @@ typedef int (*socloss_replay_cb)(void *ud, const socloss_replay_item *it);
  * cb call each (do not call into the handle from it). */
 SOCLOSS_API int socloss_replay(socloss *led, const char *policy, size_t policy_len, const char *params,
                                uint64_t from, socloss_replay_cb cb, void *ud, size_t *differ);
+/* socloss_replay, telling progress (may be NULL) every 65,536 journal
+ * records ("records": done of the journal's last); non-zero stops the
+ * replay (SOCLOSS_ESTOP). */
+SOCLOSS_API int socloss_replay_progress(socloss *led, const char *policy, size_t policy_len, const char *params,
+                                        uint64_t from, socloss_replay_cb cb, void *ud,
+                                        const socloss_progress *progress, size_t *differ);
 
 /* ---- Simulation --------------------------------------------------------- */
 
@@ -627,13 +743,21 @@ typedef struct socloss_sim_result {
   size_t share_hist[12];
 } socloss_sim_result;
 
-/* A dry run on the ledger, nothing kept: one deficit (account), or every
+/* A dry run on a copy of one snapshot of the ledger (a throwaway ledger
+ * under $TMPDIR, else /tmp): writers go on meanwhile.  One deficit (account), or every
  * bankruptcy a price shock causes (shock_market marked by (1e6 + shock_ppm) /
  * 1e6, then each bankrupt account resolved in id order, the cascade going on
  * from each), under `policy`, with its fairness figures (README). */
 SOCLOSS_API int socloss_simulate(socloss *led, const char *policy, size_t policy_len, const char *params,
                                  const char *account, const char *shock_market, int64_t shock_ppm,
                                  socloss_sim_result *out);
+
+/* One price move of a simulation (added after 1.0): market's mark times
+ * (1e6 + ppm) / 1e6, truncated; ppm > -1000000 and the mark must stay >= 1. */
+typedef struct socloss_shock {
+  const char *market;
+  int64_t ppm;
+} socloss_shock;
 
 /* The same with options (since 1.0): joint = 1 resolves the shock's
  * bankruptcies as one joint crash event (docs/design.md §12) instead of a
@@ -647,7 +771,59 @@ typedef struct socloss_sim_options {
   const char *shock_market;
   int64_t shock_ppm;
   int joint;
+  /* Added after 1.0: called, when set, with what the policy logged
+   * (socloss.log) while deciding each deficit of the run — its id and its
+   * log (socloss_resolution.log: entries ended by '\n') — in order, for the
+   * deficits that logged something; a joint event's whole log comes with
+   * its own id.  Not for the split test's second run.  Return non-zero to
+   * stop (the simulation is refused then).  Nothing it is told changes a
+   * figure. */
+  int (*log)(void *ud, const char *deficit, const char *log);
+  void *log_ud;
+  /* Added after 1.0: called, when set, with each deficit of the run that no
+   * policy resolved, and why (socloss_resolution.failure: the message that
+   * locates an error as FILE:LINE), with log_ud; not for the split test's
+   * run.  Return non-zero to stop. */
+  int (*failed)(void *ud, const char *deficit, const char *cause);
+  /* (added at the end) Told after each deficit ("deficits", then "split
+   * test": done of the accounts bankrupt when the run began); non-zero
+   * stops the simulation: SOCLOSS_ESTOP, with *out holding the figures of
+   * the deficits resolved so far (no split test).  NULL: none. */
+  const socloss_progress *progress;
+  /* (added at the end) More moves, nshocks of them (at most
+   * SOCLOSS_SIM_SHOCKS_MAX), applied in order after shock_market's (when
+   * set), all before the bankruptcies are resolved; each market at most
+   * once in all (SOCLOSS_EINVAL otherwise).  With an account: none. */
+  const socloss_shock *shocks;
+  size_t nshocks;
+  /* (added at the end) A scenario: nsteps steps (at most
+   * SOCLOSS_SIM_STEPS_MAX), each its moves (each market at most once in a
+   * step) then the resolution of every account bankrupt then, as one crash
+   * event ("sim" for the first step, "sim2", "sim3", ... for the next:
+   * deficit ids "sim2:ACCOUNT"), the state going on from each step to the
+   * next; the figures cover them all (profit and the split test taken after
+   * the first step's moves).  Instead of an account and of the shocks
+   * above. */
+  const struct socloss_sim_step *steps;
+  size_t nsteps;
+  /* (added at the end) Who pays: called, when set, once the run's figures
+   * are known (also for a run the progress callback stopped), with each
+   * account the run charged (charge > 0: its haircuts plus what its closes
+   * cost it, as total_charged counts them), in account-id order, and its
+   * gross profit before the first deficit; with log_ud; not for the split
+   * test's run.  Return non-zero to stop: SOCLOSS_ESTOP. */
+  int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
 } socloss_sim_options;
+
+#define SOCLOSS_SIM_SHOCKS_MAX 1024
+#define SOCLOSS_SIM_STEPS_MAX 1000
+
+/* One step of a scenario (added after 1.0). */
+typedef struct socloss_sim_step {
+  const socloss_shock *shocks;  /* the moves, applied in order, at most SOCLOSS_SIM_SHOCKS_MAX */
+  size_t nshocks;               /* 0: none (what is bankrupt is resolved all the same) */
+  int mode;                     /* 0: the options' (joint or not), 1: sequential, 2: joint */
+} socloss_sim_step;
 
 /* Zeroes the options and sets o->size (forward compatible). */
 SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);

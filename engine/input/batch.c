@@ -1,4 +1,5 @@
 #include "batch.h"
+#include "units_in.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ void batch_init(batch *b, const char *name) {
 }
 
 void batch_free(batch *b) {
+  free(b->lots);
   free(b->ev);
   free(b->line);
   for (arena_chunk *c = b->chunks, *next; c; c = next) {
@@ -65,6 +67,18 @@ const char *batch_strdup(batch *b, const char *s, size_t len) {
   return p;
 }
 
+int batch_lot_push(batch *b, size_t ev, const ledger_lot *lot) {
+  if (b->nlots == b->lots_cap) {
+    size_t cap = b->lots_cap ? b->lots_cap * 2 : 16;
+    batch_lot *l = realloc(b->lots, cap * sizeof *l);
+    if (!l) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    b->lots = l;
+    b->lots_cap = cap;
+  }
+  b->lots[b->nlots++] = (batch_lot){ev, *lot};
+  return SOCLOSS_OK;
+}
+
 int parse_i64(const char *s, size_t len, int64_t *out) {
   size_t i = 0;
   int neg = 0;
@@ -91,26 +105,42 @@ struct run {
   batch *const *batches;
   size_t n;
   const socloss_progress *pg;
+  const ledger_units *units;
 };
+
+/* Event j and, when it lists a market in units, that market's lot:
+ * whether the market was there before decides what lot_settle checks. */
+static int apply_one(applier *a, const batch *b, size_t j, size_t *k) {
+  const batch_lot *bl = *k < b->nlots && b->lots[*k].ev == j ? &b->lots[(*k)++] : NULL;
+  const char *market = b->ev[j].market;
+  store_market m;
+  int rc = bl ? store_market_get(a->t, market, &m) : SOCLOSS_OK, existed = rc == SOCLOSS_OK;
+  if (rc == SOCLOSS_ENOTFOUND) rc = SOCLOSS_OK;
+  if (!rc) rc = applier_apply(a, &b->ev[j]);
+  if (!rc && bl) rc = lot_settle(a, market, &bl->lot, existed);
+  return rc;
+}
 
 static int run_batches(store_txn *t, void *ud) {
   struct run *r = ud;
   applier a;
   stats_begin(r->led);  /* deficit and event lines count (stats.c) */
   int rc = applier_start(&a, r->led, t, 1);
+  if (!rc && r->units) rc = in_units_same(t, r->units);
   const batch *mb = NULL;  /* the last event that moved the net flows: mb->ev[mj] */
   size_t mj = 0;
   uint64_t done = 0, total = 0;
   for (size_t i = 0; i < r->n; i++) total += r->batches[i]->n;
   for (size_t i = 0; !rc && i < r->n; i++) {
     batch *b = r->batches[i];
+    size_t k = 0;  /* the next of b's lots */
     for (size_t j = 0; j < b->n; j++) {
       if (r->pg && (done++ & 0xffff) == 0 && r->pg->fn(r->pg->ud, "write", done - 1, total)) {
         rc = err_fail(SOCLOSS_ESTOP, "stopped by the progress callback: nothing written");
         break;
       }
       a.flows_moved = 0;
-      if ((rc = applier_apply(&a, &b->ev[j]))) {
+      if ((rc = apply_one(&a, b, j, &k))) {
         if (rc != SOCLOSS_EMAPFULL) err_prefix("%s:%u: ", b->name, b->line[j]);
         break;
       }
@@ -124,8 +154,9 @@ static int run_batches(store_txn *t, void *ud) {
   return rc;
 }
 
-int batch_apply(socloss *led, batch *const *batches, size_t n, const socloss_progress *progress) {
-  struct run r = {led, batches, n, progress && progress->fn ? progress : NULL};
+int batch_apply(socloss *led, batch *const *batches, size_t n, const socloss_progress *progress,
+                const ledger_units *units) {
+  struct run r = {led, batches, n, progress && progress->fn ? progress : NULL, units};
   int rc = store_write(led->st, run_batches, &r);
   if (!rc) stats_commit(led);
   return rc;

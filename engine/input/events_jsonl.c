@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "evalproto.h"
 #include "text.h"
+#include "units_in.h"
 
 typedef struct spec {
   const char *type;
@@ -23,7 +24,7 @@ typedef struct spec {
 } spec;
 
 static const spec specs[] = {
-    {"market", SOCLOSS_EV_MARKET, {"market", "mark"}},
+    {"market", SOCLOSS_EV_MARKET, {"market", "?lot", "mark"}},  /* the lot before the mark it is read with */
     {"deposit", SOCLOSS_EV_DEPOSIT, {"account", "amount"}},
     {"withdraw", SOCLOSS_EV_WITHDRAW, {"account", "amount"}},
     {"trade", SOCLOSS_EV_TRADE, {"market", "buyer", "seller", "size", "price"}},
@@ -36,6 +37,9 @@ typedef struct line_ctx {
   socloss *led;
   batch *b;
   uint32_t line;
+  in_units *iu;       /* the ledger's units and the markets known */
+  ledger_lot lot;     /* a market line's "lot", when lot_given */
+  int lot_given;
 } line_ctx;
 
 static int line_fail(line_ctx *c, int code, const char *field, const char *fmt, ...)
@@ -84,6 +88,80 @@ static int int_field(line_ctx *c, json_t *o, const char *key, int64_t *out) {
   return SOCLOSS_OK;
 }
 
+/* A quantity of money in a ledger with units: a JSON integer of whole
+ * units or a decimal string ("150.25"), never a JSON fraction, which
+ * jansson would have read as a double.  price: per unit of the market's
+ * underlying (per lot when it has no lot). */
+static int money_field(line_ctx *c, json_t *o, const char *key, const char *market, int price, int positive,
+                       int64_t *out) {
+  if (!in_units_on(c->iu)) return int_field(c, o, key, out);
+  json_t *v = json_object_get(o, key);
+  if (!v) return line_fail(c, SOCLOSS_EPARSE, key, "missing");
+  char num[32], why[512], q[TEXT_QUOTED(80)];
+  const char *text = num;
+  size_t len;
+  if (json_is_integer(v)) {
+    len = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+  } else if (json_is_string(v)) {
+    text = json_string_value(v);
+    len = json_string_length(v);
+  } else {
+    return line_fail(c, SOCLOSS_EPARSE, key, "must be an integer or a decimal string (\"150.25\"), not %s",
+                     kind_name(v));
+  }
+  const ledger_lot *lot = NULL;
+  if (price) {
+    lot = c->lot_given ? &c->lot : in_lot(c->iu, market);
+    /* a trade in a market neither the ledger nor this input has listed */
+    if (!lot && strcmp(key, "mark"))
+      return line_fail(c, SOCLOSS_ENOTFOUND, "market", "unknown market '%s'",
+                       text_quote(q, market, strlen(market), 80));
+  }
+  int rc = price ? in_price(c->iu, lot, text, len, out, why, sizeof why)
+                 : in_amount(c->iu, text, len, out, why, sizeof why);
+  if (rc) return line_fail(c, rc, key, "%s", why);
+  if (positive && *out <= 0)
+    return line_fail(c, SOCLOSS_EINVAL, key, "must be positive (got '%s')", text_quote(q, text, len, 80));
+  return SOCLOSS_OK;
+}
+
+/* "lot": "0.001 BTC", on a market line of a ledger with units. */
+static int lot_field(line_ctx *c, json_t *o) {
+  json_t *v = json_object_get(o, "lot");
+  if (!in_units_on(c->iu))
+    return line_fail(c, SOCLOSS_EINVAL, "lot",
+                     "the ledger has no units, so its markets have no lots (socloss init DB --asset SYMBOL "
+                     "--decimals N)");
+  if (!json_is_string(v)) return line_fail(c, SOCLOSS_EPARSE, "lot", "must be a string, not %s", kind_name(v));
+  if (lot_parse(json_string_value(v), json_string_length(v), &c->lot)) {
+    char why[ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", ERRBUF);
+    return line_fail(c, SOCLOSS_EINVAL, "lot", "%s", why);
+  }
+  c->lot_given = 1;
+  return SOCLOSS_OK;
+}
+
+/* A market line read in units: a market new to the input is listed with
+ * its lot (given or none), which the write settles; one already known
+ * keeps the lot it has. */
+static int market_known(line_ctx *c, const socloss_event *e) {
+  const ledger_lot *known = in_lot(c->iu, e->market);
+  ledger_lot none = {0, 0, ""};
+  if (known && c->lot_given && !lot_same(known, &c->lot)) {
+    char had[64], want[64];
+    lot_text(known, had, sizeof had);
+    lot_text(&c->lot, want, sizeof want);
+    return line_fail(c, SOCLOSS_EINVAL, "lot",
+                     "market '%s' has lot %s, not %s; a market's lot is fixed when it is listed", e->market, had,
+                     want);
+  }
+  if (known) return SOCLOSS_OK;
+  const ledger_lot *lot = c->lot_given ? &c->lot : &none;
+  if (in_listed(c->iu, e->market, lot) || batch_lot_push(c->b, c->b->n - 1, lot)) return SOCLOSS_ENOMEM;
+  return SOCLOSS_OK;
+}
+
 /* "policy": a file whose text is the deficit's policy, read now: its first
  * EVAL_SOURCE_MAX + 1 bytes, so that a longer one is refused by the sandbox
  * as too large and none is read without end. */
@@ -110,7 +188,8 @@ static int policy_field(line_ctx *c, json_t *o, socloss_event *e) {
   e->policy_len = n;
   free(text);
   if (!e->policy) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  return SOCLOSS_OK;
+  /* its errors located by the file's name, as the CLI names --policy files */
+  return c->led && c->led->name_source ? c->led->name_source(c->led, e->policy, n, path) : SOCLOSS_OK;
 }
 
 static int params_field(line_ctx *c, json_t *o, socloss_event *e) {
@@ -157,6 +236,7 @@ static int event(line_ctx *c, json_t *o) {
   socloss_event *e = batch_push(c->b, c->line);
   if (!e) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   e->type = sp->ev;
+  c->lot_given = 0;
   /* the fields in the spec's order; the first bad one is reported */
   int rc = SOCLOSS_OK;
   for (int i = 0; !rc && sp->fields[i]; i++) {
@@ -164,6 +244,7 @@ static int event(line_ctx *c, json_t *o) {
     if (f[0] == '?') {  /* optional */
       if (!json_object_get(o, ++f)) continue;
       rc = !strcmp(f, "policy")  ? policy_field(c, o, e)
+           : !strcmp(f, "lot")   ? lot_field(c, o)
            : !strcmp(f, "mode")  ? mode_field(c, o, e)
            : !strcmp(f, "event") ? string_field(c, o, f, &e->event)
                                  : params_field(c, o, e);
@@ -174,11 +255,12 @@ static int event(line_ctx *c, json_t *o) {
     else if (!strcmp(f, "account")) rc = string_field(c, o, f, &e->account);
     else if (!strcmp(f, "buyer")) rc = string_field(c, o, f, &e->buyer);
     else if (!strcmp(f, "seller")) rc = string_field(c, o, f, &e->seller);
-    else if (!strcmp(f, "mark")) rc = int_field(c, o, f, &e->mark);
-    else if (!strcmp(f, "amount")) rc = int_field(c, o, f, &e->amount);
+    else if (!strcmp(f, "mark")) rc = money_field(c, o, f, e->market, 1, 1, &e->mark);
+    else if (!strcmp(f, "amount")) rc = money_field(c, o, f, NULL, 0, sp->ev != SOCLOSS_EV_FUND, &e->amount);
     else if (!strcmp(f, "size")) rc = int_field(c, o, f, &e->size);
-    else rc = int_field(c, o, f, &e->price);
+    else rc = money_field(c, o, f, e->market, 1, 1, &e->price);
   }
+  if (!rc && sp->ev == SOCLOSS_EV_MARKET && in_units_on(c->iu)) rc = market_known(c, e);
   return rc;
 }
 
@@ -190,9 +272,10 @@ static int blank(const char *p, size_t n) {
 
 int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied) {
   batch b;
+  in_units iu;
   batch_init(&b, src->name ? src->name : "-");
-  line_ctx c = {led, &b, 0};
-  int rc = SOCLOSS_OK;
+  line_ctx c = {led, &b, 0, &iu, {0, 0, ""}, 0};
+  int rc = in_units_load(led, &iu);
   const char *p = src->data, *end = src->data + src->len;
   while (!rc && p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -211,9 +294,10 @@ int apply_jsonl_run(socloss *led, const socloss_source *src, size_t *applied) {
     p += n + 1;
   }
   batch *list[1] = {&b};
-  if (!rc) rc = batch_apply(led, list, 1, NULL);
+  if (!rc) rc = batch_apply(led, list, 1, NULL, &iu.u);
   if (applied) *applied = rc ? 0 : b.n;
   batch_free(&b);
+  in_units_free(&iu);
   return rc;
 }
 

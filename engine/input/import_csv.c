@@ -13,22 +13,27 @@
 
 #include "batch.h"
 #include "text.h"
+#include "units_in.h"
 
 #define MAX_FIELDS 4
-#define FIELD_MAX 128  /* longer than any valid id or int64 */
+#define FIELD_MAX 128  /* longer than any valid id or int64; DEC_TEXT_MAX, the longest decimal */
 
 typedef enum { CSV_MARKETS, CSV_ACCOUNTS, CSV_POSITIONS } csv_kind;
 
 static const char *const headers[] = {"market,mark_price", "account,balance",
                                       "account,market,size,entry_price"};
 static const size_t nfields[] = {2, 2, 4};
-static const char *const names[][MAX_FIELDS] = {{"market", "mark_price"},
+static const char *const names[][MAX_FIELDS] = {{"market", "mark_price", "lot"},
                                                 {"account", "balance"},
                                                 {"account", "market", "size", "entry_price"}};
+/* A ledger with units also takes each market's lot (docs/cli.md, "Units"). */
+static const char *const lot_header = "market,mark_price,lot";
 
 typedef struct reader {
   socloss *led;
   batch *b;
+  in_units *iu;         /* the ledger's units and the markets known */
+  int with_lot;         /* a markets file with the lot column */
   csv_kind kind;
   uint32_t line;        /* the line of the row being read */
   int last_term;        /* the character that ended the previous row */
@@ -97,6 +102,25 @@ static int int_field(reader *r, int i, int64_t *out) {
   return SOCLOSS_OK;
 }
 
+/* A value in the ledger's units: an amount, or (lot given) a price per unit
+ * of the lot's underlying; an integer of atoms when the ledger has none. */
+static int money_field(reader *r, int i, int price, const ledger_lot *lot, int64_t *out) {
+  if (!in_units_on(r->iu)) return int_field(r, i, out);
+  char why[512];
+  /* a field over FIELD_MAX was kept cut: its true length says it is too long */
+  int rc = price ? in_price(r->iu, lot, r->field[i], r->len[i], out, why, sizeof why)
+                 : in_amount(r->iu, r->field[i], r->len[i], out, why, sizeof why);
+  return rc ? row_fail(r, rc, names[r->kind][i], "%s", why) : SOCLOSS_OK;
+}
+
+/* "must be positive": the value as it was written, in units or atoms */
+static int not_positive(reader *r, int i, int64_t v) {
+  char q[TEXT_QUOTED(80)];
+  if (!in_units_on(r->iu))
+    return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i], "must be positive (got %lld)", (long long)v);
+  return row_fail(r, SOCLOSS_EINVAL, names[r->kind][i], "must be positive (got '%s')", quoted(r, i, q));
+}
+
 static void header(reader *r) {
   char got[MAX_FIELDS * (FIELD_MAX + 1) + 8] = "";
   for (size_t i = 0; i < r->n && i < MAX_FIELDS; i++) {
@@ -105,16 +129,34 @@ static void header(reader *r) {
   }
   if (r->n > MAX_FIELDS) strcat(got, ",...");
   char q[TEXT_QUOTED(200)];
-  if (strcmp(got, headers[r->kind]) != 0)
-    row_fail(r, SOCLOSS_EPARSE, "header", "expected '%s', got '%s'", headers[r->kind],
-             text_quote(q, got, strlen(got), 200));
+  int units = in_units_on(r->iu) && r->kind == CSV_MARKETS;
+  if (units && !strcmp(got, lot_header)) r->with_lot = 1;
+  else if (strcmp(got, headers[r->kind]) != 0)
+    row_fail(r, SOCLOSS_EPARSE, "header", "expected '%s'%s%s%s, got '%s'", headers[r->kind], units ? " or '" : "",
+             units ? lot_header : "", units ? "'" : "", text_quote(q, got, strlen(got), 200));
+}
+
+/* A markets row's lot: the column's "0.001 BTC", or none when the file has
+ * no such column or the field is empty (prices are then per lot). */
+static int lot_field(reader *r, ledger_lot *lot) {
+  memset(lot, 0, sizeof *lot);
+  if (!r->with_lot || r->len[2] == 0) return SOCLOSS_OK;
+  if (lot_parse(r->field[2], r->toolong[2] ? FIELD_MAX : r->len[2], lot)) {
+    char why[ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", ERRBUF);
+    return row_fail(r, SOCLOSS_EINVAL, "lot", "%s", why);
+  }
+  return SOCLOSS_OK;
 }
 
 static void row(reader *r) {
   socloss_event *e;
-  if (r->n != nfields[r->kind]) {
-    row_fail(r, SOCLOSS_EPARSE, "row", "expected %zu fields (%s), got %zu", nfields[r->kind],
-             headers[r->kind], r->n);
+  ledger_lot lot;
+  const ledger_lot *known;
+  size_t want = nfields[r->kind] + (size_t)r->with_lot;
+  if (r->n != want) {
+    row_fail(r, SOCLOSS_EPARSE, "row", "expected %zu fields (%s), got %zu", want,
+             r->with_lot ? lot_header : headers[r->kind], r->n);
     return;
   }
   if (!(e = batch_push(r->b, r->line))) {
@@ -124,21 +166,30 @@ static void row(reader *r) {
   switch (r->kind) {
     case CSV_MARKETS:
       e->type = EV_LISTING;
-      if (id_field(r, 0, &e->market) || int_field(r, 1, &e->mark)) return;
-      if (e->mark <= 0) row_fail(r, SOCLOSS_EINVAL, "mark_price", "must be positive (got %lld)", (long long)e->mark);
+      if (id_field(r, 0, &e->market) || lot_field(r, &lot) || money_field(r, 1, 1, &lot, &e->mark)) return;
+      if (e->mark <= 0) not_positive(r, 1, e->mark);
+      /* the positions of this import are read with the lots it lists */
+      else if (in_units_on(r->iu) && (in_listed(r->iu, e->market, &lot) || batch_lot_push(r->b, r->b->n - 1, &lot)))
+        r->rc = SOCLOSS_ENOMEM;
       break;
     case CSV_ACCOUNTS:
       e->type = EV_ACCOUNT;
-      if (id_field(r, 0, &e->account) || int_field(r, 1, &e->amount)) return;
+      if (id_field(r, 0, &e->account) || money_field(r, 1, 0, NULL, &e->amount)) return;
       break;
     case CSV_POSITIONS:
       e->type = EV_POSITION;
-      if (id_field(r, 0, &e->account) || id_field(r, 1, &e->market) || int_field(r, 2, &e->size) ||
-          int_field(r, 3, &e->price))
+      if (id_field(r, 0, &e->account) || id_field(r, 1, &e->market) || int_field(r, 2, &e->size)) return;
+      known = in_lot(r->iu, e->market);
+      /* a price per unit needs its market's lot: the market is told unknown
+       * here, where the applier would tell it without units */
+      if (in_units_on(r->iu) && !known) {
+        char q[TEXT_QUOTED(80)];
+        row_fail(r, SOCLOSS_ENOTFOUND, "market", "unknown market '%s'", quoted(r, 1, q));
         return;
+      }
+      if (money_field(r, 3, 1, known, &e->price)) return;
       if (e->size == 0) row_fail(r, SOCLOSS_EINVAL, "size", "must not be zero");
-      else if (e->price <= 0)
-        row_fail(r, SOCLOSS_EINVAL, "entry_price", "must be positive (got %lld)", (long long)e->price);
+      else if (e->price <= 0) not_positive(r, 3, e->price);
       break;
   }
 }
@@ -161,8 +212,8 @@ static void on_row(int term, void *ud) {
 /* Progress is told per 4 MiB of input parsed (libcsv parses in pieces). */
 #define PARSE_CHUNK ((size_t)4 << 20)
 
-static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *b, const socloss_progress *pg,
-                 uint64_t *parsed, uint64_t total) {
+static int parse(socloss *led, in_units *iu, const socloss_source *src, csv_kind kind, batch *b,
+                 const socloss_progress *pg, uint64_t *parsed, uint64_t total) {
   struct csv_parser p;
   reader *r = calloc(1, sizeof *r);
   batch_init(b, src->name ? src->name : "-");
@@ -171,6 +222,7 @@ static int parse(socloss *led, const socloss_source *src, csv_kind kind, batch *
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
   r->led = led;
+  r->iu = iu;
   r->b = b;
   r->kind = kind;
   r->line = 1;
@@ -259,13 +311,16 @@ int import_csv_run(socloss *led, const socloss_source *markets, const socloss_so
   const socloss_progress *pg = progress && progress->fn ? progress : NULL;
   uint64_t parsed = 0, total = 0;
   for (int k = 0; k < 3; k++) total += src[k] ? src[k]->len : 0;
+  in_units iu;
+  rc = in_units_load(led, &iu);
   for (int k = 0; k < 3 && !rc; k++) {
     if (!src[k]) continue;
-    rc = parse(led, src[k], (csv_kind)k, &b[k], pg, &parsed, total);
+    rc = parse(led, &iu, src[k], (csv_kind)k, &b[k], pg, &parsed, total);
     list[n++] = &b[k];
   }
   if (!rc && positions) rc = tally(&ns, &b[CSV_POSITIONS]);
-  if (!rc) rc = batch_apply(led, list, n, pg);
+  if (!rc) rc = batch_apply(led, list, n, pg, &iu.u);
+  in_units_free(&iu);
   if (!rc && stats) {
     stats->markets = b[CSV_MARKETS].n;
     stats->accounts = b[CSV_ACCOUNTS].n;

@@ -132,10 +132,10 @@ static int op_withdraw(applier *a, const socloss_event *e) {
   if (!rc) rc = get_account(a, "account", e->account, &balance);
   if (!rc) rc = applier_equity(a, e->account, balance, &equity);
   if (rc) return rc;
+  char x[UNITS_MONEY_TEXT], y[UNITS_MONEY_TEXT];
   if (e->amount > equity)
-    return err_fail(SOCLOSS_EFUNDS,
-                       "amount: withdrawal of %lld exceeds the equity %lld of account '%s'",
-                       (long long)e->amount, (long long)equity, e->account);
+    return err_fail(SOCLOSS_EFUNDS, "amount: withdrawal of %s exceeds the equity %s of account '%s'",
+                    units_money_text(a->t, e->amount, x), units_money_text(a->t, equity, y), e->account);
   add_flows(a, "amount", -(__int128)e->amount);
   return set_balance(a, "amount", e->account, (__int128)balance - e->amount);
 }
@@ -143,10 +143,10 @@ static int op_withdraw(applier *a, const socloss_event *e) {
 static int op_fund(applier *a, const socloss_event *e) {
   if (e->amount == 0) return err_fail(SOCLOSS_EINVAL, "amount: must not be zero");
   __int128 cash = (__int128)a->tot.fund_cash + e->amount;
-  char want[48];
+  char x[UNITS_MONEY_TEXT], y[UNITS_MONEY_TEXT];
   if (cash < 0)
-    return err_fail(SOCLOSS_EFUNDS, "amount: fund withdrawal of %s exceeds the fund cash %lld",
-                       i128_text(-(__int128)e->amount, want), (long long)a->tot.fund_cash);
+    return err_fail(SOCLOSS_EFUNDS, "amount: fund withdrawal of %s exceeds the fund cash %s",
+                    units_money_text(a->t, -(__int128)e->amount, x), units_money_text(a->t, a->tot.fund_cash, y));
   if (!fits_i64(cash))
     return err_fail(SOCLOSS_EOVERFLOW, "amount: the fund cash would overflow int64");
   add_flows(a, "amount", e->amount);

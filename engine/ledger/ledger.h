@@ -32,6 +32,10 @@ struct socloss {
    * ledger layer never calls up into resolution) */
   int (*on_deficit)(struct applier *a, const socloss_event *e);
   int (*on_event)(struct applier *a, const socloss_event *e);   /* an event line, likewise */
+  /* policy/: names a policy source read from a file for the messages that
+   * locate its errors (a `deficit` line's "policy"), as
+   * socloss_policy_source_name does */
+  int (*name_source)(struct socloss *led, const char *source, size_t len, const char *name);
   pthread_mutex_t lock;         /* one writer at a time (and the evaluator) */
   /* The counters (socloss_stats_get): what the write transaction under way
    * counted, made the handle's when it commits (stats.c); the handle's are
@@ -161,12 +165,71 @@ int account_scan_load(store_txn *t, account_scan *s);
 void account_scan_free(account_scan *s);
 /* The index of an id, or -1. */
 long account_scan_find(const account_scan *s, const char *id, size_t len);
+/* The same, searching from *hint (updated to where it was found): ids that
+ * come in id order, as a resolution's haircuts do, cost a comparison or two
+ * each.  *hint starts at 0. */
+long account_scan_find_from(const account_scan *s, const char *id, size_t len, size_t *hint);
 
 /* SOCLOSS_ESTOP with its message: a caller's callback asked to stop. */
 int callback_stopped(void);
 
 /* Applies events in one write transaction (socloss_apply). */
 int apply_run(socloss *led, const socloss_event *ev, size_t n, size_t *failed);
+
+/* ---- Units (units.c) ------------------------------------------------------
+ * A ledger may say what its integers are (docs/cli.md, "Units"): the
+ * settlement asset's symbol and decimals (an atom is 10^-decimals of it),
+ * and per market the lot (m x 10^-scale units of the underlying).  They
+ * change no state and no arithmetic: input is turned into atoms with them
+ * (engine/input) and output shown with them; the journal keeps atoms. */
+#define UNITS_SYMBOL_MAX 16
+
+typedef struct ledger_units {
+  char asset[UNITS_SYMBOL_MAX + 1];  /* "": no units */
+  int decimals;                      /* 0..18 */
+} ledger_units;
+
+typedef struct ledger_lot {
+  uint64_t m;    /* 0: no lot (prices are per lot); else 1..10^18, with no prime factor but 2 and 5 */
+  int scale;     /* 0..18 */
+  char underlying[UNITS_SYMBOL_MAX + 1];
+} ledger_lot;
+
+/* units_setting.c: reads and checks, no writes */
+#define LOT_KEY_MAX (4 + CODEC_ID_MAX + 1)
+/* The setting of a market's lot: "lot/MARKET". */
+void lot_key(char out[LOT_KEY_MAX], const char *market);
+int lot_decode(const void *p, size_t len, ledger_lot *l);
+/* 1 when s is a symbol: 1-16 of A-Z a-z 0-9 . _ - */
+int units_symbol_valid(const char *s);
+/* The ledger's units ({"", 0} when none) and a market's lot ({0} when none). */
+int units_read(store_txn *t, ledger_units *u);
+int lot_read(store_txn *t, const char *market, ledger_lot *l);
+/* "0.001 BTC" into *l; SOCLOSS_EINVAL with the reason (no field name) in
+ * ERRBUF when it is not a lot. */
+int lot_parse(const char *s, size_t len, ledger_lot *l);
+/* An amount for a refusal's message, "10.000000 USD" when the ledger has
+ * units, its atoms otherwise; no separators, so that it can be written
+ * back as input.  Reads the units only when a message needs them. */
+#define UNITS_MONEY_TEXT (128 + UNITS_SYMBOL_MAX + 2)
+const char *units_money_text(store_txn *t, __int128 v, char buf[UNITS_MONEY_TEXT]);
+/* "0.001 BTC" ("none" for no lot) */
+void lot_text(const ledger_lot *l, char *out, size_t cap);
+int lot_same(const ledger_lot *a, const ledger_lot *b);
+/* units.c: writes and the public calls.
+ * A listing event just applied (the market is new, or was already there):
+ * its lot becomes the market's, kept as a setting and journaled ("lot"
+ * record), or, for a market that was there, must be the one it has. */
+int lot_settle(applier *a, const char *market, const ledger_lot *l, int existed);
+int units_get_run(socloss *led, socloss_units *out);
+/* The units given, checked, into *out (SOCLOSS_EINVAL with a message). */
+int units_check(const socloss_units *in, ledger_units *out);
+int units_set_run(socloss *led, const socloss_units *in);
+/* socloss_open's units option: a ledger with an empty journal takes them,
+ * one with records must have them already. */
+int units_require_run(socloss *led, const socloss_units *in);
+int lots_run(socloss *led, socloss_lot_cb cb, void *ud);
+int lot_get_run(socloss *led, const char *market, socloss_lot *out);
 
 /* ---- Checked integer arithmetic ---------------------------------------- */
 static inline int fits_i64(__int128 x) { return x >= INT64_MIN && x <= INT64_MAX; }

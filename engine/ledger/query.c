@@ -156,17 +156,53 @@ void account_scan_free(account_scan *s) {
   memset(s, 0, sizeof *s);
 }
 
-long account_scan_find(const account_scan *s, const char *id, size_t len) {
-  size_t lo = 0, hi = s->n;
+static int cmp_at(const account_scan *s, size_t i, const char *id, size_t len) {
+  size_t ml = s->off[i + 1] - s->off[i];
+  int c = memcmp(s->ids + s->off[i], id, ml < len ? ml : len);
+  return c ? c : (ml > len) - (ml < len);
+}
+
+static long search(const account_scan *s, const char *id, size_t len, size_t lo, size_t hi, size_t *hint) {
   while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2, ml = s->off[mid + 1] - s->off[mid];
-    int c = memcmp(s->ids + s->off[mid], id, ml < len ? ml : len);
-    if (!c) c = (ml > len) - (ml < len);
-    if (!c) return (long)mid;
+    size_t mid = lo + (hi - lo) / 2;
+    int c = cmp_at(s, mid, id, len);
+    if (!c) {
+      if (hint) *hint = mid;
+      return (long)mid;
+    }
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }
   return -1;
+}
+
+long account_scan_find(const account_scan *s, const char *id, size_t len) {
+  return search(s, id, len, 0, s->n, NULL);
+}
+
+long account_scan_find_from(const account_scan *s, const char *id, size_t len, size_t *hint) {
+  size_t lo = 0, hi = s->n, at = *hint;
+  if (at < s->n) {
+    int c = cmp_at(s, at, id, len);
+    if (!c) return (long)at;
+    if (c > 0) {
+      hi = at;
+    } else {
+      /* gallop forward: 1, 2, 4, ... past the last one found */
+      lo = at + 1;
+      for (size_t step = 1; lo + step - 1 < hi; step *= 2) {
+        size_t probe = lo + step - 1;
+        int d = cmp_at(s, probe, id, len);
+        if (!d) return (long)(*hint = probe);
+        if (d > 0) {
+          hi = probe;
+          break;
+        }
+        lo = probe + 1;
+      }
+    }
+  }
+  return search(s, id, len, lo, hi, hint);
 }
 
 int callback_stopped(void) {

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "record.h"
 
 #define RECORD_VERSION 1
@@ -254,6 +255,20 @@ void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, 
   }
 }
 
+void record_units_encode(codec_buf *b, const char *asset, int decimals) {
+  aux_head(b, EV_UNITS);
+  codec_buf_str(b, asset);
+  codec_buf_u8(b, (unsigned)decimals);
+}
+
+void record_lot_encode(codec_buf *b, const char *market, uint64_t m, int scale, const char *underlying) {
+  aux_head(b, EV_LOT);
+  codec_buf_str(b, market);
+  codec_buf_i64(b, (int64_t)m);
+  codec_buf_u8(b, (unsigned)scale);
+  codec_buf_str(b, underlying);
+}
+
 /* id, account, policy {name, hash}: how failure and shadow records begin */
 static void read_head(codec_reader *r, json_t *o) {
   char a[CODEC_ID_MAX + 1], b[CODEC_ID_MAX + 1], c[CODEC_ID_MAX + 1];
@@ -342,6 +357,23 @@ char *aux_record_json(uint64_t seq, const void *p, size_t len) {
     json_object_set_new(o, "memory", json_integer(codec_rd_i64(&r)));
     json_object_set_new(o, "wall_ms", json_integer(codec_rd_i64(&r)));
     json_object_set_new(o, "fund_max_draw", json_integer(codec_rd_i64(&r)));
+  } else if (type == EV_UNITS) {
+    name = "units";
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "asset", json_string(a));
+    json_object_set_new(o, "decimals", json_integer(codec_rd_u8(&r)));
+  } else if (type == EV_LOT) {
+    name = "lot";
+    codec_rd_str(&r, a);
+    json_object_set_new(o, "market", json_string(a));
+    int64_t m = codec_rd_i64(&r);
+    unsigned scale = codec_rd_u8(&r);
+    char lot[DEC_OUT_MAX];
+    /* the lot as the decimal it was given as ("0.001"), exact */
+    if (m <= 0 || scale > DEC_SCALE_MAX || dec_format(m, (int)scale, 0, lot, sizeof lot) < 0) r.bad = 1;
+    else json_object_set_new(o, "lot", json_string(lot));
+    codec_rd_str(&r, b);
+    json_object_set_new(o, "underlying", json_string(b));
   }
   if (r.bad) {
     json_decref(o);

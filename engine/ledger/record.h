@@ -37,7 +37,9 @@
   X(LIMITS, 113, "limits", 0)                            \
   X(POLICY_ADD, 114, "policy_added", 0)                  \
   X(SHADOW, 115, "shadow", 0)                            \
-  X(EVENT_JOINT, 116, "event", 1)
+  X(EVENT_JOINT, 116, "event", 1)                        \
+  X(UNITS, 117, "units", 0)                              \
+  X(LOT, 118, "lot", 0)
 
 enum {
 #define RECORD_ENUM_(name, code, json, changes) EV_##name = code,
@@ -85,6 +87,9 @@ char *record_json(uint64_t seq, const socloss_event *e);
  * limits   i64 instructions | i64 memory | i64 wall_ms | i64 fund_max_draw
  * policy_added  str name | u32 version | str hash |
  *          [when the host gave a note or a time: blob note | str at]
+ * units    str asset | u8 decimals          (the ledger's units, set before any state)
+ * lot      str market | i64 m | u8 scale | str underlying   (a market's lot,
+ *          m x 10^-scale units of the underlying, written with its listing)
  * The bracketed fields were added at the end, each only when there is
  * something to say: a record without them is byte for byte the older
  * format, and a decoder reads them only when bytes are left. */
@@ -100,6 +105,8 @@ void record_limits_encode(codec_buf *b, const int64_t v[4]);
 int record_limits_decode(const void *p, size_t len, int64_t v[4]);
 void record_policy_add_encode(codec_buf *b, const char *name, uint32_t version, const char *hash,
                               const char *note, const char *at);
+void record_units_encode(codec_buf *b, const char *asset, int decimals);
+void record_lot_encode(codec_buf *b, const char *market, uint64_t m, int scale, const char *underlying);
 /* JSON of one of them (malloc'd), or NULL when the bytes are not one. */
 char *aux_record_json(uint64_t seq, const void *p, size_t len);
 

@@ -383,6 +383,67 @@ void policy_label(const policy_src *p, char *out, size_t len) {
   else snprintf(out, len, "policy (%.12s)", p->hash);
 }
 
+int policy_named(const socloss *led, policy_src *p) {
+  const evaluator *ev = led->ev;
+  for (size_t k = 0; ev && k < SOURCE_NAMES; k++)
+    if (!strcmp(ev->names[k].hash, p->hash)) {
+      snprintf(p->where, sizeof p->where, "%s", ev->names[k].name);
+      return 1;
+    }
+  snprintf(p->where, sizeof p->where, "policy");
+  return 0;
+}
+
+const char *policy_where(const policy_src *p, const char *msg, char *out, size_t cap) {
+  /* Lua's "policy:LINE: ..." and constants.c's "policy: the main chunk ...":
+   * the name the sandbox gives every chunk, at the message's start */
+  int located = !strncmp(msg, "policy:", 7) && ((msg[7] >= '0' && msg[7] <= '9') || msg[7] == ' ');
+  if (located && p->where[0] && strcmp(p->where, "policy")) snprintf(out, cap, "%s:%s", p->where, msg + 7);
+  else snprintf(out, cap, "%s", msg);
+  return out;
+}
+
+const char *policy_journal_text(const evaluator *ev, const char *msg, char *out, size_t cap) {
+  const char *slash = ev ? strrchr(ev->path, '/') : NULL;
+  size_t plen = slash ? strlen(ev->path) : 0, o = 0;
+  if (!cap) return out;
+  for (const char *p = msg; *p && o + 1 < cap;) {
+    if (plen && !strncmp(p, ev->path, plen)) {
+      o += (size_t)snprintf(out + o, cap - o, "%s", slash + 1);
+      if (o >= cap) o = cap - 1;
+      p += plen;
+    } else {
+      out[o++] = *p++;
+    }
+  }
+  out[o] = 0;
+  return out;
+}
+
+int policy_name_source_run(socloss *led, const char *source, size_t len, const char *name) {
+  if (!source) return err_fail(SOCLOSS_EINVAL, "policy: no source to name");
+  const char *base = name ? strrchr(name, '/') : NULL;
+  base = base ? base + 1 : name;
+  if (!base || !*base) return err_fail(SOCLOSS_EINVAL, "policy: a source's name must not be empty");
+  /* a file's base name, never its directories: a name reaches messages and
+   * the journal's failure records, and a path would tell where the host
+   * keeps its files; shown as printable ASCII */
+  char q[TEXT_QUOTED(SOURCE_NAME_MAX)], hash[65];
+  text_quote(q, base, strlen(base), SOURCE_NAME_MAX);
+  size_t n = strlen(q) < SOURCE_NAME_MAX ? strlen(q) : SOURCE_NAME_MAX;
+  for (size_t j = n > 3 ? n - 3 : 0; n < strlen(q) && j < n; j++)
+    if (q[j] == '\\') n = j;  /* never half an escape */
+  policy_hash(source, len, hash);
+  evaluator *ev = led->ev;
+  size_t k = 0;
+  while (k < SOURCE_NAMES && strcmp(ev->names[k].hash, hash)) k++;
+  if (k == SOURCE_NAMES) k = ev->next_name++ % SOURCE_NAMES;
+  memcpy(ev->names[k].hash, hash, sizeof hash);
+  memcpy(ev->names[k].name, q, n);
+  ev->names[k].name[n] = 0;
+  return SOCLOSS_OK;
+}
+
 void policy_hash(const char *src, size_t len, char out[65]) {
   unsigned char d[32];
   unsigned dl = 32;
@@ -390,8 +451,13 @@ void policy_hash(const char *src, size_t len, char out[65]) {
   for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
+void socloss_policy_hash(const char *source, size_t len, char out[65]) {
+  policy_hash(source ? source : "", source ? len : 0, out);
+}
+
 int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   policy_hash(p->source, p->len, p->hash);
+  if (!p->where[0]) policy_named(led, p);
   p->name[0] = 0;
   eval_request rq;
   memset(&rq, 0, sizeof rq);
@@ -407,10 +473,10 @@ int policy_probe(socloss *led, policy_src *p, const eval_limits *limits) {
   /* even when it does not load: its failure record names the evaluator */
   memcpy(p->lua_release, rs.lua_release, sizeof p->lua_release);
   memcpy(p->build_id, rs.build_id, sizeof p->build_id);
-  char label[128];
+  char label[128], msg[EVAL_TEXT_MAX + POLICY_WHERE_MAX + 2];
   if (rs.status != EVAL_OK) {
     policy_label(p, label, sizeof label);
-    err_fail(SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), rs.message);
+    err_fail(SOCLOSS_EPOLICY, "%s %s: %s", label, eval_status_text(rs.status), policy_where(p, rs.message, msg, sizeof msg));
     free(buf);
     return SOCLOSS_EPOLICY;
   }

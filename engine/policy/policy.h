@@ -13,6 +13,12 @@
 #include "ledger.h"
 
 
+/* The names the host gave policy sources (socloss_policy_source_name), by
+ * hash: where their errors are located. */
+#define SOURCE_NAMES 32
+#define SOURCE_NAME_MAX 64   /* bytes of a name kept (a file's base name, printable ASCII) */
+#define POLICY_WHERE_MAX (CODEC_ID_MAX + 12)  /* "name@version", or a source name */
+
 typedef struct evaluator {
   pid_t pid;     /* 0: not running */
   int fd;        /* our end of the socket */
@@ -28,6 +34,10 @@ typedef struct evaluator {
   char lua_release[CODEC_ID_MAX + 1], build_id[CODEC_ID_MAX + 1];
   int started;        /* it was started once */
   uint64_t restarts;  /* started again since (atomic: socloss_stats_get reads it without the lock) */
+  struct {
+    char hash[65], name[SOURCE_NAME_MAX + 1];
+  } names[SOURCE_NAMES];
+  unsigned next_name;  /* the slot the next new name takes (the oldest goes) */
 } evaluator;
 
 typedef struct policy_src {
@@ -38,6 +48,9 @@ typedef struct policy_src {
   int has_deleverage, has_haircut;
   /* the evaluator that loaded it (its probe's answer): recorded with what it decides */
   char lua_release[CODEC_ID_MAX + 1], build_id[CODEC_ID_MAX + 1];
+  /* where its errors are located, "pro_rata.lua" in "pro_rata.lua:3: ..."
+   * (policy_locate; "" until then) */
+  char where[POLICY_WHERE_MAX + 1];
 } policy_src;
 
 void evaluator_init(evaluator *ev, const char *path);
@@ -58,6 +71,33 @@ void policy_hash(const char *src, size_t len, char out[65]);
 
 /* "policy 'name' (hash12): " or "policy: " before a failure message. */
 void policy_label(const policy_src *p, char *out, size_t len);
+
+/* Chooses where p's errors are located (p->where), and sets p->hash: the
+ * name the host gave its source on this handle (a file's base name), else,
+ * when t is given and its registry holds it, "name@version", else
+ * "policy".  Only messages change: inside the sandbox the chunk is always
+ * "policy", so what a policy computes from an error it caught is the same
+ * whoever runs it (resolve, test, simulate, replay). */
+void policy_locate(socloss *led, store_txn *t, policy_src *p);
+/* The first of those alone (p->hash set): 1 when the host named it, else
+ * p->where is "policy" and 0.  What policy_probe uses when p->where is "". */
+int policy_named(const socloss *led, policy_src *p);
+/* msg from the evaluator with its location relabelled: a leading
+ * "policy:LINE:" (or the constants check's "policy: ") as p->where
+ * gives it.  Returns out. */
+const char *policy_where(const policy_src *p, const char *msg, char *out, size_t cap);
+/* A failure message as the journal keeps it (out: cap bytes): the one path
+ * of the host's a policy's failure can hold, the evaluator's program
+ * ("cannot start the evaluator /usr/.../socloss-eval"), by its base name;
+ * the journal names policies by name and hash, and says nothing of where
+ * the host keeps its files.  Returns out. */
+const char *policy_journal_text(const evaluator *ev, const char *msg, char *out, size_t cap);
+/* socloss_policy_source_name: the base name of `name`, as printable ASCII,
+ * kept for the source's hash. */
+int policy_name_source_run(socloss *led, const char *source, size_t len, const char *name);
+/* "name@version" of the registry's entry for hash_hex into out; 0, or
+ * SOCLOSS_ENOTFOUND without a message. */
+int registry_label(store_txn *t, const char hash_hex[65], char *out, size_t cap);
 
 const char *eval_status_text(int status);
 

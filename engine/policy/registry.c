@@ -384,6 +384,22 @@ int registry_ensure_at(applier *a, const policy_src *p, const char *at) {
   return put_entry(a, hash, p, NULL, at, NULL);
 }
 
+int registry_label(store_txn *t, const char hash_hex[65], char *out, size_t cap) {
+  unsigned char hash[32];
+  const void *p;
+  size_t n;
+  entry e;
+  hash_bytes(hash_hex, hash);
+  if (store_policy_get(t, hash, &p, &n) || decode_entry(hash, p, n, &e)) return SOCLOSS_ENOTFOUND;
+  snprintf(out, cap, "%s@%u", e.info.name, e.info.version);
+  return SOCLOSS_OK;
+}
+
+void policy_locate(socloss *led, store_txn *t, policy_src *p) {
+  policy_hash(p->source, p->len, p->hash);
+  if (!policy_named(led, p) && t) registry_label(t, p->hash, p->where, sizeof p->where);
+}
+
 int registry_source(store_txn *t, const char hash_hex[65], const char **src, size_t *len) {
   unsigned char hash[32];
   const void *p;
@@ -426,7 +442,7 @@ void socloss_policy_add_options_init(socloss_policy_add_options *o) {
 
 int policy_add_run(socloss *led, const char *source, size_t len, const socloss_policy_add_options *o,
                    socloss_policy_info *out) {
-  policy_src p = {source, len, "", "", 0, 0, "", ""};
+  policy_src p = {source, len, "", "", 0, 0, "", "", ""};
   socloss_policy_add_options opt;
   memset(&opt, 0, sizeof opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);

@@ -202,12 +202,15 @@ int role_set_run(socloss *led, const socloss_role_options *o, socloss_role_chang
   int rc;
   if ((rc = params_valid(opt.params)) || (rc = registry_time_check(opt.at))) return rc;
   char *found = NULL;
-  policy_src p = {opt.source, opt.source_len, "", "", 0, 0, "", ""};
+  policy_src p = {opt.source, opt.source_len, "", "", 0, 0, "", "", ""};
   if (opt.ref) {
     socloss_policy_info info;
     if ((rc = policy_find_run(led, opt.ref, &info, &found))) return rc;
     p.source = found;
     p.len = info.source_len;
+    /* a registered policy is located as name@version, unless the host named its source */
+    policy_locate(led, NULL, &p);
+    if (!strcmp(p.where, "policy")) snprintf(p.where, sizeof p.where, "%s@%u", info.name, info.version);
   }
   if (p.source) {
     socloss_limits lim;

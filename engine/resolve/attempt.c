@@ -42,8 +42,10 @@ void role_free(role_copy *r) {
 int journal_failure(applier *a, const live *lv, const char *cause) {
   codec_buf b = {0};
   uint64_t seq;
-  record_failure_encode(&b, lv->id, lv->account, lv->pol.name, lv->pol.hash, lv->stage ? lv->stage : "load", cause,
-                        lv->pol.lua_release, lv->pol.build_id);
+  char kept[ERRMSG_MAX];
+  record_failure_encode(&b, lv->id, lv->account, lv->pol.name, lv->pol.hash, lv->stage ? lv->stage : "load",
+                        policy_journal_text(a->led->ev, cause, kept, sizeof kept), lv->pol.lua_release,
+                        lv->pol.build_id);
   int rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
   codec_buf_free(&b);
   if (!rc) a->led->pending.policy_failures++;
@@ -65,6 +67,7 @@ static void failed_result(socloss *led, const live *lv) {
   d.instructions = lv->instructions;
   d.policy_us = lv->policy_us;
   result_fill(led->res, &d, "failed", 0);
+  result_set_log(led->res, lv->log);  /* what it logged before it failed: most wanted then */
 }
 
 int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again, void *ud) {
@@ -126,6 +129,8 @@ int resolve_job(applier *a, const deficit_job *job) {
   if (job->id) snprintf(lv.id, sizeof lv.id, "%s", job->id);
   else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)store_journal_last(a->t) + 1, job->account);
   role_copy active = {0}, fallback = {0}, shadow = {0};
+  codec_buf log = {0};
+  lv.log = &log;
   char market[CODEC_ID_MAX + 1];
   if ((rc = limits_for(led, a->t, &lv.lim)) || (rc = deficit_market_of(a->t, job->account, market)) ||
       (rc = copy_role(a->t, SOCLOSS_POLICY_ACTIVE, market, &active)) ||
@@ -147,6 +152,7 @@ int resolve_job(applier *a, const deficit_job *job) {
   if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback, live_again, NULL);
   tally(led, rc, 1, first == SOCLOSS_EPOLICY, &led->res->r.fund_draw, &led->res->r.bad_debt);
 out:
+  codec_buf_free(&log);
   role_free(&active);
   role_free(&fallback);
   role_free(&shadow);

@@ -88,6 +88,7 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
   if (joint) rq.joint = *joint;
   uint64_t us = 0;
   evaluator_call(lv->led->ev, &rq, rs, buf, &us);
+  log_keep(lv->log, rs->log, rs->log_len);  /* a failed call's too: what it said before it failed */
   free(profit0);
   free(charged);
   lv->instructions += rs->instructions;
@@ -95,10 +96,10 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
   lv->led->pending.policy_us += us;  /* the handle's counter, if this commits */
   lv->stage = fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage";
   if (rs->status != EVAL_OK) {
-    char label[128];
+    char label[128], msg[EVAL_TEXT_MAX + POLICY_WHERE_MAX + 2];
     policy_label(&lv->pol, label, sizeof label);
-    return err_fail(SOCLOSS_EPOLICY, "%s %s in %s: %s", label, eval_status_text(rs->status),
-                       lv->stage, rs->message);
+    return err_fail(SOCLOSS_EPOLICY, "%s %s in %s: %s", label, eval_status_text(rs->status), lv->stage,
+                    policy_where(&lv->pol, rs->message, msg, sizeof msg));
   }
   for (size_t k = 0; k < rs->nactions; k++)
     if (rs->actions[k].index >= c->n || (fn == EVAL_FN_DELEVERAGE && rs->actions[k].market >= d->nm) ||
@@ -147,7 +148,8 @@ static int finish(live *lv, applier *a, deficit_rec *d) {
   codec_buf_free(&b);
   if (!rc) rc = store_deficit_put(a->t, d->id, d->id_len, seq);
   if (!rc) rc = applier_finish(a);
-  if (!rc && result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
+  if (!rc && (result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq) ||
+              result_set_log(lv->led->res, lv->log)))
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   return rc;
 }
@@ -173,6 +175,7 @@ static int run_shadow(live *lv, store_txn *t, shadow_run *sr) {
   sh.params = lv->shadow_params ? lv->shadow_params : "";
   sh.params_len = strlen(sh.params);
   eval_limits el = {sh.lim.instructions, sh.lim.memory, sh.lim.wall_ms};
+  policy_locate(lv->led, t, &sh.pol);
   int rc = policy_probe(lv->led, &sh.pol, &el);
   if (!rc) {
     rc = store_nested(t, decide_txn, &sh);
@@ -193,7 +196,9 @@ static int record_shadow(live *lv, applier *a, const deficit_rec *d, const shado
   const char *field = sr->failed ? "decision" : decision_diff(mine, sr->text);
   free(mine);
   codec_buf b = {0};
-  record_shadow_encode(&b, d->id, d->id_len, d->account, sr->pol.name, sr->pol.hash, field, sr->text);
+  char kept[ERRMSG_MAX];
+  record_shadow_encode(&b, d->id, d->id_len, d->account, sr->pol.name, sr->pol.hash, field,
+                       sr->failed ? policy_journal_text(lv->led->ev, sr->text, kept, sizeof kept) : sr->text);
   uint64_t seq;
   int rc = applier_record(a, &b, &seq);
   codec_buf_free(&b);
@@ -226,9 +231,10 @@ int deficit_open(live *lv, applier *a, const char *id, const char *account, defi
   if (!fits_i64(mp.equity))
     return err_fail(SOCLOSS_EOVERFLOW, "account: the equity of '%s' overflows int64", d->account);
   d->equity = lv->equity = (int64_t)mp.equity;
+  char eq[UNITS_MONEY_TEXT];
   if (d->equity >= 0)
-    return err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %lld)", d->account,
-                    (long long)d->equity);
+    return err_fail(SOCLOSS_ENOTBANKRUPT, "account: '%s' is not bankrupt (equity %s)", d->account,
+                    units_money_text(t, d->equity, eq));
   memcpy(d->policy_name, lv->pol.name, sizeof d->policy_name);
   memcpy(d->policy_hash, lv->pol.hash, sizeof d->policy_hash);
   d->params = lv->params;
@@ -366,6 +372,7 @@ out:
 int live_attempt(live *lv, store_txn *t) {
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
   lv->stage = "load";
+  policy_locate(lv->led, t, &lv->pol);
   int rc = policy_probe(lv->led, &lv->pol, &el);
   if (rc) return rc;
   lv->stage = NULL;
@@ -404,6 +411,7 @@ int resolve_decide(applier *a, const char *id, size_t id_len, const char *accoun
   lv.rules = rules;
   lv.event = event;
   eval_limits el = {lv.lim.instructions, lv.lim.memory, lv.lim.wall_ms};
+  policy_locate(led, a->t, &lv.pol);
   if ((rc = policy_probe(led, &lv.pol, &el))) return rc;
   rc = store_nested(a->t, decide_txn, &lv);
   return rc == SOCLOSS_ESTOP ? SOCLOSS_OK : rc;

@@ -32,12 +32,13 @@ static void add_charges(event_ctx *ev, const socloss_resolution *r, socloss_even
 }
 
 void event_add_charges(event_ctx *ev, const deficit_rec *d) {
+  size_t hint = 0;
   for (size_t k = 0; k < d->nhc; k++) {
-    long i = account_scan_find(&ev->all, d->hc[k].account, d->hc[k].len);
+    long i = account_scan_find_from(&ev->all, d->hc[k].account, d->hc[k].len, &hint);
     if (i >= 0) ev->charged[i] += d->hc[k].amount;
   }
   for (size_t k = 0; d->rules >= 2 && k < d->ndl; k++) {
-    long i = account_scan_find(&ev->all, d->dl[k].holder, d->dl[k].len);
+    long i = account_scan_find_from(&ev->all, d->dl[k].holder, d->dl[k].len, &hint);
     if (i >= 0) ev->charged[i] += d->dl[k].transfer;
   }
 }
@@ -80,12 +81,13 @@ int event_share(applier *a, const char *id, const event_ctx **out) {
 }
 
 void event_add_result(event_ctx *ev, const socloss_resolution *r) {
+  size_t hint = 0;
   for (size_t k = 0; k < r->nhaircuts; k++) {
-    long i = account_scan_find(&ev->all, r->haircuts[k].account, strlen(r->haircuts[k].account));
+    long i = account_scan_find_from(&ev->all, r->haircuts[k].account, strlen(r->haircuts[k].account), &hint);
     if (i >= 0) ev->charged[i] += r->haircuts[k].amount;
   }
   for (size_t k = 0; r->transfers && k < r->ndeleveraged; k++) {
-    long i = account_scan_find(&ev->all, r->deleveraged[k].account, strlen(r->deleveraged[k].account));
+    long i = account_scan_find_from(&ev->all, r->deleveraged[k].account, strlen(r->deleveraged[k].account), &hint);
     if (i >= 0) ev->charged[i] += r->transfers[k];
   }
 }

@@ -170,7 +170,10 @@ static int joint_txn(store_txn *t, void *ud) {
       ev.policy_us = lv->policy_us;
       d = &ev;
     }
-    if (result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq))
+    /* the event's own result carries the whole log: its deleverage calls,
+     * account by account, then its one haircut call */
+    if (result_fill(lv->led->res, d, lv->dry_run ? "dry-run" : "applied", lv->dry_run ? 0 : seq) ||
+        (k == n && result_set_log(lv->led->res, lv->log)))
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
     else if (jl->each(jl->ud, &lv->led->res->r))
       rc = err_fail(SOCLOSS_ESTOP, "stopped by the callback");
@@ -194,6 +197,7 @@ static int attempt(joint_live *jl, store_txn *t) {
   live *lv = &jl->lv;
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
   lv->stage = "load";
+  policy_locate(lv->led, t, &lv->pol);
   int rc = policy_probe(lv->led, &lv->pol, &el);
   if (rc) return rc;
   lv->stage = NULL;
@@ -245,7 +249,9 @@ static int journal_shadow(applier *a, const char *event, const policy_src *sp, c
       joint_rec_free(&j);
     }
   }
-  record_shadow_encode(&b, event, strlen(event), "", sp->name, sp->hash, field, text ? text : why ? why : "");
+  char kept[ERRMSG_MAX];
+  record_shadow_encode(&b, event, strlen(event), "", sp->name, sp->hash, field,
+                       text ? text : why ? policy_journal_text(a->led->ev, why, kept, sizeof kept) : "");
   uint64_t seq;
   rc = b.oom ? err_fail(SOCLOSS_ENOMEM, "out of memory") : applier_record(a, &b, &seq);
   if (!rc) rc = registry_ensure(a, sp);
@@ -269,7 +275,7 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   jl.accounts = malloc((n ? n : 1) * sizeof *jl.accounts);
   jl.ids = malloc((n ? n : 1) * sizeof *jl.ids);
   role_copy active = {0}, fallback = {0}, shadow = {0};
-  codec_buf shadow_rec = {0};
+  codec_buf shadow_rec = {0}, log = {0};
   char shadow_why[ERRMSG_MAX] = "";
   policy_src sp;
   memset(&sp, 0, sizeof sp);
@@ -289,6 +295,7 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   lv->event = ev;
   lv->dry_run = er->o.dry_run;
   lv->account = "";
+  lv->log = &log;
   snprintf(lv->id, sizeof lv->id, "%s", er->o.id);
   /* the ledger's own policy decides a joint event: it spans markets */
   if ((rc = limits_for(led, a->t, &lv->lim)) || (rc = copy_role(a->t, SOCLOSS_POLICY_ACTIVE, "", &active)) ||
@@ -309,6 +316,7 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
     eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
     sp.source = shadow.source;
     sp.len = shadow.len;
+    policy_locate(led, a->t, &sp);
     int src = policy_probe(led, &sp, &el);
     if (!src) src = joint_decide(a, er->o.id, shadow.source, shadow.len, shadow.params, lv->lim.fund_max_draw,
                                  &shadow_rec);
@@ -335,6 +343,7 @@ out:
   role_free(&fallback);
   role_free(&shadow);
   codec_buf_free(&shadow_rec);
+  codec_buf_free(&log);
   free(acct);
   free(jl.accounts);
   free(jl.ids);

@@ -32,6 +32,7 @@ struct resolution_buf {
   int64_t *transfers;
   socloss_takeover tk[DEFICIT_MARKETS_MAX];
   socloss_haircut *hc;
+  char *log;      /* r.log when the policy logged something */
 };
 
 void result_clear(struct resolution_buf *rb);
@@ -41,8 +42,16 @@ void resolution_free(struct resolution_buf *rb);
 char *joint_json(uint64_t seq, const joint_rec *j);
 /* A resolution's journal record as JSON, in the shape of the result. */
 char *deficit_json(uint64_t seq, const deficit_rec *d);
-/* Copies what d says into rb (keeping rb->failure). */
+/* Copies what d says into rb (keeping rb->failure); its log is "". */
 int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *status, uint64_t seq);
+/* The most a deficit keeps of what its policy calls logged. */
+#define RESOLUTION_LOG_MAX (64 * 1024)
+/* Adds one call's log (eval_response.log) to a deficit's: dropped, with
+ * one line saying so, past RESOLUTION_LOG_MAX.  log may be NULL (nobody
+ * shows it: a shadow, a replay). */
+void log_keep(codec_buf *log, const char *text, size_t len);
+/* Sets rb's log (r.log) to a copy of what log holds (NULL: none). */
+int result_set_log(struct resolution_buf *rb, const codec_buf *log);
 
 /* A deficit event met by an applier (the handle's on_deficit): resolved
  * in a nested transaction. */

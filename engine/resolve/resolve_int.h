@@ -128,6 +128,9 @@ typedef struct live {
   const char *stage;
   int64_t equity;
   uint64_t instructions, policy_us;
+  /* what the policy calls logged (socloss.log), shown with the result,
+   * never journaled; NULL: not kept (a shadow, a replay) */
+  codec_buf *log;
   /* the shadow policy, deciding too, never applied (NULL: none) */
   const char *shadow;
   size_t shadow_len;

@@ -20,7 +20,30 @@ void result_clear(struct resolution_buf *rb) {
   free(rb->shares);
   free(rb->transfers);
   free(rb->hc);
+  free(rb->log);
   memset(rb, 0, sizeof *rb);
+}
+
+#define LOG_CUT "[log truncated: this deficit's 65536 bytes are spent]\n"
+
+void log_keep(codec_buf *log, const char *text, size_t len) {
+  size_t cut = sizeof LOG_CUT - 1;
+  if (!log || !len) return;
+  if (log->len >= cut && !memcmp(log->p + log->len - cut, LOG_CUT, cut)) return;  /* cut already: the rest dropped */
+  if (log->len + len <= RESOLUTION_LOG_MAX) codec_buf_raw(log, text, len);
+  else codec_buf_raw(log, LOG_CUT, cut);
+}
+
+int result_set_log(struct resolution_buf *rb, const codec_buf *log) {
+  free(rb->log);
+  rb->log = NULL;
+  rb->r.log = "";
+  if (!log || !log->len) return SOCLOSS_OK;
+  if (log->oom || !(rb->log = malloc(log->len + 1))) return SOCLOSS_ENOMEM;
+  memcpy(rb->log, log->p, log->len);
+  rb->log[log->len] = 0;
+  rb->r.log = rb->log;
+  return SOCLOSS_OK;
 }
 
 void resolution_free(struct resolution_buf *rb) {
@@ -95,6 +118,7 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
   r->rules = d->rules;
   r->shares = rb->shares;
   r->transfers = rb->transfers;
+  r->log = "";
   return SOCLOSS_OK;
 }
 
@@ -153,6 +177,16 @@ static json_t *resolution_object(const socloss_resolution *r) {
 
 char *socloss_resolution_json(const socloss_resolution *r) {
   json_t *o = resolution_object(r);
+  /* what the policy logged, one string an entry: here, never in the
+   * journal's record (deficit_json) nor in what replay compares */
+  json_t *log = json_array();
+  for (const char *p = r->log ? r->log : ""; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    json_array_append_new(log, json_stringn(p, n));
+    p += n + (nl != NULL);
+  }
+  json_object_set_new(o, "log", log);
   char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(o);
   return s;

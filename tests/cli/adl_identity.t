@@ -83,7 +83,7 @@ run "$S" resolve L "$first" --dry-run --json --policy "$PROBE" --params '{"extre
 like "$RC|$OUT" '^0\|\{.*"status":"dry-run"' "... and over 4,000 rows of extreme integers at six marks"
 sed 's/math.max(equity\[i\], 1)/math.max(equity[i], 2)/' "$PROBE" > bad_probe.lua
 run "$S" resolve L "$first" --dry-run --json --policy bad_probe.lua --params '{"extreme_rows":4000}'
-like "$OUT" '"status":"failed".*"failure":"[^"]*raised an error in deleverage: policy:[0-9]+: [^"]* row [0-9]+: loop [^"]*, helper ' \
+like "$OUT" '"status":"failed".*"failure":"[^"]*raised an error in deleverage: bad_probe\.lua:[0-9]+: [^"]* row [0-9]+: loop [^"]*, helper ' \
   "a probe whose loop floors equity at 2 instead of 1 finds a row that differs"
 
 done_testing

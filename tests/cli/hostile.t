@@ -4,7 +4,10 @@
 # or, for a policy that tries to decide differently from run to run, the
 # decision it must make every time: "-- decides: TEXT").  A second line
 # "-- repeat: N" runs a refused one N more times (dry runs), each answer
-# byte-identical.
+# byte-identical.  Lines "-- log: TEXT" (the socloss.log cases) each name
+# text the output's log lines must hold, refused or not; and whatever a
+# policy logs or raises, nothing the host prints holds a control character
+# (but newlines) or a byte that is not UTF-8.
 #
 # Every one must be refused by a host that survives: `socloss resolve` exits
 # 1 (never a signal), says why on stderr, leaves the ledger's state exactly as
@@ -43,6 +46,22 @@ printf '\033Lua\124\000\031\223\r\n\032\nbytecode' > "$TMP/bytecode.lua"
 { printf 'return {name = "nest", haircut = function() return '; for _ in $(seq 300); do printf '('; done
   printf '1'; for _ in $(seq 300); do printf ')'; done; echo ' end}'; } > "$TMP/nesting.lua"
 expect_of() { sed -n '1s/^-- expect: //p' "$1"; }
+logs_of() { sed -n 's/^-- log: //p' "$1"; }
+# each "-- log:" text of policy $1 in $OUT's log lines; none to a terminal raw
+check_logs() {
+  local want lines
+  lines=$(grep '^  log: ' <<<"$OUT")
+  while IFS= read -r want; do
+    [ -n "$want" ] || continue
+    case "$lines" in
+      *"$want"*) ok "$2: logs '${want:0:60}'" true ;;
+      *) ok "$2: logs '${want:0:60}'" false; diag "log: ${lines:0:600}" ;;
+    esac
+  done <<<"$(logs_of "$1")"
+  ok "$2: no control character but newlines reaches the output" \
+    test "$(printf '%s%s' "$OUT" "$ERR" | LC_ALL=C tr -d '\n' | LC_ALL=C grep -c '[[:cntrl:]]')" = 0
+  ok "$2: the output is UTF-8" sh -c 'printf "%s%s" "$0" "$1" | iconv -f UTF-8 -t UTF-8 > /dev/null' "$OUT" "$ERR"
+}
 decides_of() { sed -n '1s/^-- decides: //p' "$1"; }
 repeat_of() { sed -n '2s/^-- repeat: //p' "$1"; }
 declare -A made=(
@@ -66,6 +85,7 @@ for f in "$corpus"/*.lua "$TMP/bytecode.lua" "$TMP/huge.lua" "$TMP/nesting.lua";
     *) ok "$name: says '$want'" false; diag "stderr: ${ERR:0:600}" ;;
   esac
   ok "$name: answered in ${ms} ms, within the 5 s deadline" test "$ms" -lt 6500
+  check_logs "$f" "$name"
   count=$((count + 1))
   read -r digest records <<< "$(fingerprint "$L" | awk '{print $2, $4}')"
   is "$digest" "$base_digest" "$name: the ledger's state is unchanged"
@@ -108,6 +128,7 @@ for f in "$corpus"/*.lua; do
   run "$S" resolve "$D" a --policy "$f" --id d-1 --dry-run
   first="$RC|$OUT|$ERR" same=0
   like "$OUT" "$want" "$name: decides '$want'"
+  check_logs "$f" "$name"
   for _ in 1 2 3 4 5; do
     run "$S" resolve "$D" a --policy "$f" --id d-1 --dry-run
     [ "$RC|$OUT|$ERR" == "$first" ] && same=$((same + 1))

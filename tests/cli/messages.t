@@ -79,7 +79,7 @@ LUA
 H=$(sha256sum bad.lua | cut -c1-12)
 # (the evaluator sends a control character of the text as '?' itself)
 FFFD=$'\xef\xbf\xbd'
-CAUSE="policy 'badutf' ($H) raised an error in haircut: policy:1: bad $FFFD$FFFD byte, ?[31mred?[0m, d"$'\xc3\xa9'"j"$'\xc3\xa0'
+CAUSE="policy 'badutf' ($H) raised an error in haircut: bad.lua:1: bad $FFFD$FFFD byte, ?[31mred?[0m, d"$'\xc3\xa9'"j"$'\xc3\xa0'
 run "$S" resolve db a --id d1 --policy bad.lua --json
 is "$RC" 1 "a policy whose error is not UTF-8 fails the resolution"
 is "$ERR" "socloss: $CAUSE"$'\n' "... told on stderr as UTF-8, each byte that is not as U+FFFD"

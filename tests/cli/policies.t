@@ -109,8 +109,8 @@ for path in pro_rata.lua ./pro_rata.lua inner/pro_rata.lua inner/../pro_rata.lua
 done
 printf 'return { policy = "missing.lua", cases = {} }\n' > sub/x_test.lua
 run "$S" test sub/x_test.lua
-is "$RC|$OUT" "1|1..1"$'\n'"not ok 1 - sub/x_test.lua names its policy and cases"$'\n'"#   cannot read the policy file 'missing.lua': No such file or directory"$'\n' \
-  "a missing policy is named, with the reason"
-is "$ERR" "socloss: sub/x_test.lua: cannot read the policy file 'missing.lua': No such file or directory"$'\n' \
-  "... on stderr too"
+WHY="cannot read the policy file $(cd sub && pwd -P)/missing.lua ('missing.lua', relative to the test file's directory): No such file or directory"
+is "$RC|$OUT" "1|1..1"$'\n'"not ok 1 - sub/x_test.lua names its policy and cases"$'\n'"#   $WHY"$'\n' \
+  "a missing policy is named by the whole path it was looked for at, with the reason"
+is "$ERR" "socloss: sub/x_test.lua: $WHY"$'\n' "... on stderr too"
 done_testing

@@ -25,7 +25,7 @@ my ($OK, $LOAD, $ERROR, $INSTR, $MEMORY, $TIME, $RESULT) = (0, 1, 2, 3, 4, 5, 6)
 
 # A response: status, message, name, has_deleverage, has_haircut,
 # instructions, actions [[index, market, value, share], ...], data, lua,
-# build.
+# build, log (what the policy logged: entries ended by newlines).
 sub response {
   my (%r) = @_;
   my $b = pack("NN", 0x534c5231, $r{status} // $OK);
@@ -43,6 +43,8 @@ sub response {
   $b .= pack("N", length $data) . $data;
   # the evaluator names itself: Lua's release, its build id
   for my $s ($r{lua} // "Lua 5.4.4", $r{build} // ("0f" x 32)) { $b .= pack("C", length $s) . $s; }
+  my $log = $r{log} // "";
+  $b .= pack("N", length $log) . $log;
   return $b;
 }
 
@@ -100,6 +102,13 @@ my @seeds = (
   ["0", "message_not_utf8", [response(%probe_hc), response(status => $ERROR, message => "\xff\xfe\x1b]0;x\x07\xc3")]],
   ["0", "message_long", [response(%probe_hc), response(status => $ERROR, message => "x" x 600)]],
   ["0", "data_blob", [response(%probe_hc), response(actions => [[$P1, 0, 361]], data => "{\"a\":1}")]],
+  # what a policy logged: shown, never decided on; a broken evaluator's
+  # control characters and invalid UTF-8 tamed, one past the most refused
+  ["0", "log_lines", [response(%probe_hc), response(actions => [[$P1, 0, 361]], log => "shortfall 361\ncolumn{600, 400}\n")]],
+  ["0", "log_raw_bytes", [response(%probe_hc), response(actions => [[$P1, 0, 361]], log => "\x1b[31mred\x00\xff\xc2\x9b\r\n")]],
+  ["0", "log_failed_call", [response(%probe_hc), response(status => $ERROR, message => "policy:4: boom", log => "before the error\n")]],
+  ["0", "log_full", [response(%probe_hc), response(actions => [[$P1, 0, 361]], log => ("x" x 4095) . "\n[log truncated: this call's 4096 bytes are spent]\n")]],
+  ["0", "log_over_max", [response(%probe_hc), response(actions => [[$P1, 0, 361]], log => "y" x 4161)]],
   ["0", "stops_after_probe", [response(%probe_hc)]],
   ["0", "silent", []],
   # a sequential event: A1 (shortfall 361), then A2 (the fund is empty: 100)

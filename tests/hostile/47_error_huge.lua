@@ -1,2 +1,2 @@
--- expect: raised an error in haircut: policy:2: xxxxxxxxxx
+-- expect: raised an error in haircut: 47_error_huge.lua:2: xxxxxxxxxx
 return {name="ehuge", haircut=function() error(string.rep("x", 1000000)) end}

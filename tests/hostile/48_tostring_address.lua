@@ -1,2 +1,2 @@
--- expect: policy:2: table
+-- expect: 48_tostring_address.lua:2: table
 return {name="addr", haircut=function() error(tostring({})) end}

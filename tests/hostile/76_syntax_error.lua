@@ -1,2 +1,2 @@
--- expect: does not load: policy:2:
+-- expect: does not load: 76_syntax_error.lua:2:
 return {name = "bad" haircut = 1}

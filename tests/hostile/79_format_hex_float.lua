@@ -1,4 +1,4 @@
--- expect: raised an error in haircut: policy:5: string.format: %A is not allowed
+-- expect: raised an error in haircut: 79_format_hex_float.lua:5: string.format: %A is not allowed
 -- repeat: 3
 -- %a and %A write a float as the C library spells hexadecimal floats, which
 -- is not the same everywhere; refused wherever they are, after a NUL too.

@@ -1,4 +1,4 @@
--- expect: does not load: policy:7: a function with 304 constants (distinct literals and names), more than 255: Lua 5.4.4 can miscompile it
+-- expect: does not load: 80_constants_300.lua:7: a function with 304 constants (distinct literals and names), more than 255: Lua 5.4.4 can miscompile it
 -- repeat: 1
 -- Lua 5.4.4 miscompiles `1 ~ (2 or 3)` in a function of more than 256
 -- constants (upstream bug 3 of 5.4.4): it gives 0, not 3, so this policy
