@@ -108,6 +108,20 @@ static int on_charge(void *ud, const char *account, int64_t charge, int64_t prof
 
 /* ---- several moves at once ------------------------------------------------ */
 
+/* The ledger of several_shocks and scenario_steps (worked below), and
+ * options for pro_rata on it (o->policy is policy_text's: free it). */
+static int two_markets(fixture *fx, socloss_sim_options *o) {
+  if (fixture_make(fx, "market,mark_price\nBTC,100\nETH,100\n",
+                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
+                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
+                   "p,BTC,-40,180\nr,ETH,-20,100\n",
+                   NULL))
+    return -1;
+  socloss_sim_options_init(o);
+  o->policy = policy_text("pro_rata", &o->policy_len);
+  return 0;
+}
+
 /* BTC and ETH at 100.  a long 25 BTC at 100 (balance -1000), b long 10 ETH
  * at 100 (balance 100); p short 40 BTC at 180 (balance 10000), r short 20
  * ETH at 100 (balance 1000); c long 15 BTC at 100 (balance 300) and d long
@@ -122,20 +136,11 @@ static int on_charge(void *ud, const char *account, int64_t charge, int64_t prof
  * charges exactly what is short. */
 static void several_shocks(void) {
   fixture fx;
-  if (fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n",
-                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
-                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
-                   "p,BTC,-40,180\nr,ETH,-20,100\n",
-                   NULL))
-    return;
-  size_t len;
-  char *pr = policy_text("pro_rata", &len);
   socloss_sim_options o;
+  if (two_markets(&fx, &o)) return;
+  char *pr = (char *)o.policy;
   socloss_sim_result s;
   fingerprint before = fp_of(fx.led);
-  socloss_sim_options_init(&o);
-  o.policy = pr;
-  o.policy_len = len;
   o.shock_market = "BTC";
   o.shock_ppm = -200000;
   is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "BTC -20%% alone");
@@ -220,20 +225,11 @@ static void several_shocks(void) {
  * charged, but only p counts for the shares: 0.375, Gini of one account 0. */
 static void scenario_steps(void) {
   fixture fx;
-  if (fixture_make(&fx, "market,mark_price\nBTC,100\nETH,100\n",
-                   "account,balance\na,-1000\nb,100\nc,300\nd,500\np,10000\nr,1000\n",
-                   "account,market,size,entry_price\na,BTC,25,100\nb,ETH,10,100\nc,BTC,15,100\nd,ETH,10,100\n"
-                   "p,BTC,-40,180\nr,ETH,-20,100\n",
-                   NULL))
-    return;
-  size_t len;
-  char *pr = policy_text("pro_rata", &len);
   socloss_sim_options o;
+  if (two_markets(&fx, &o)) return;
+  char *pr = (char *)o.policy;
   socloss_sim_result s;
   fingerprint before = fp_of(fx.led);
-  socloss_sim_options_init(&o);
-  o.policy = pr;
-  o.policy_len = len;
   socloss_shock btc = {"BTC", -200000}, eth = {"ETH", -500000}, both[] = {{"BTC", -200000}, {"ETH", -500000}};
   socloss_sim_step one[] = {{both, 2, 0}};
   o.steps = one;
