@@ -81,6 +81,10 @@ int store_position_get(store_txn *t, const char *market, const char *holder,
                        store_position *out);
 int store_position_put(store_txn *t, const char *market, const char *holder,
                        const store_position *pos);
+/* Writes a new position (size not 0) in one search: SOCLOSS_EEXIST, writing
+ * nothing, when the holder already has one in that market. */
+int store_position_add(store_txn *t, const char *market, const char *holder,
+                       const store_position *pos);
 int store_totals_get(store_txn *t, store_totals *out);
 int store_totals_put(store_txn *t, const store_totals *in);
 

@@ -79,6 +79,16 @@ int store_position_put(store_txn *t, const char *market, const char *holder,
   return put(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, 0, "write position");
 }
 
+int store_position_add(store_txn *t, const char *market, const char *holder,
+                       const store_position *pos) {
+  unsigned char key[CODEC_POSKEY_MAX], enc[CODEC_POSITION_LEN];
+  MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v = val(enc, sizeof enc);
+  codec_position_encode(enc, pos);
+  int rc = mdb_put(t->txn, t->s->dbi[DB_POSITIONS], &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
+  return rc ? mdb_fail(t, rc, "write position") : SOCLOSS_OK;
+}
+
 static int get_i64(store_txn *t, int db, const char *key, int64_t *out) {
   MDB_val v;
   *out = 0;

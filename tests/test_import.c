@@ -56,7 +56,71 @@ static const bad cases[] = {
     {"market,mark_price\nBTC,1\n", "account,balance\na,1\nb,1\n",
      "account,market,size,entry_price\na,BTC,4611686018427387904,2\nb,BTC,-4611686018427387904,2\n",
      SOCLOSS_EOVERFLOW, "p.csv:2: size: 4611686018427387904 x entry_price 2 overflows int64"},
+    /* row 3 both repeats a's position and overflows (2^62 x 2): that the
+     * position exists is told first, as it always was (the existence test
+     * now comes with the write, so the overflow path looks it up) */
+    {"market,mark_price\nBTC,1\n", "account,balance\na,1\nb,1\n",
+     "account,market,size,entry_price\na,BTC,1,100\na,BTC,4611686018427387904,2\nb,BTC,-4611686018427387905,1\n",
+     SOCLOSS_EEXIST, "p.csv:3: market: account 'a' already holds a position in 'BTC'"},
 };
+
+/* Open interests summed by the callback, per market m00..m69. */
+typedef struct ois {
+  int64_t oi[70];
+  int seen;
+} ois;
+
+static int sum_oi(void *ud, const socloss_market *m) {
+  ois *o = ud;
+  int k = atoi(m->market + 1);
+  if (m->market[0] == 'm' && k >= 0 && k < 70) o->oi[k] = m->open_interest, o->seen++;
+  return 0;
+}
+
+/* N markets m00.., accounts a and b; a holds k+1 lots of market k at 1 and
+ * b the opposite, except that b's size in markets `odd` and `odd2` is off
+ * by one (-1: none).  b's N rows come first, then a's (which add the open
+ * interest): more markets than the import keeps pending (8), so they are
+ * written back several times, the last 8 when the import ends. */
+static void many_markets(int n, int odd, int odd2, char *m, char *p, size_t cap) { /* m, p: cap bytes each */
+  size_t lm = (size_t)snprintf(m, cap, "market,mark_price\n"), lp = (size_t)snprintf(p, cap, "account,market,size,entry_price\n");
+  for (int k = 0; k < n; k++) lm += (size_t)snprintf(m + lm, cap - lm, "m%02d,3\n", k);
+  for (int k = 0; k < n; k++)
+    lp += (size_t)snprintf(p + lp, cap - lp, "b,m%02d,%d,1\n", k, -(k + 1) - (k == odd || k == odd2));
+  for (int k = 0; k < n; k++) lp += (size_t)snprintf(p + lp, cap - lp, "a,m%02d,%d,1\n", k, k + 1);
+}
+
+static void many_markets_cases(void) {
+  static char m[8192], p[8192];
+  socloss_source a = src_of("a.csv", "account,balance\na,0\nb,0\n");
+  /* the market told is the first in name order that does not net to zero,
+   * with the last row of it: with 10 markets (summed by a scan) and with 70
+   * (more than the scan keeps: sorted) alike.  a's row of market k, its
+   * last, is line 2 + n + k; m03 and m09 are off by -1: m03 is told */
+  for (int n = 10; n <= 70; n += 60) {
+    char dir[64], want[128];
+    socloss *led = new_ledger(dir, 0);
+    many_markets(n, 9, 3, m, p, sizeof m);
+    socloss_source ms = src_of("m.csv", m), ps = src_of("p.csv", p);
+    is(socloss_import_csv(led, &ms, &a, &ps, NULL), SOCLOSS_EIMBALANCE, "%d markets, two off: refused", n);
+    snprintf(want, sizeof want, "p.csv:%d: size: market 'm03': the imported sizes sum to -1, not 0", 2 + n + 3);
+    is_str(socloss_errmsg(led), want, "%d markets: the first in name order is told, at its last row", n);
+    drop_ledger(led, dir);
+  }
+  /* 70 markets that net to zero: each open interest is a's k+1 lots */
+  char dir[64];
+  socloss *led = new_ledger(dir, 0);
+  many_markets(70, -1, -1, m, p, sizeof m);
+  socloss_source ms = src_of("m.csv", m), ps = src_of("p.csv", p);
+  is(socloss_import_csv(led, &ms, &a, &ps, NULL), SOCLOSS_OK, "70 markets, 140 positions imported");
+  ois o = {{0}, 0};
+  is(socloss_markets(led, sum_oi, &o), 0, "the markets read back");
+  int exact = o.seen == 70;
+  for (int k = 0; k < 70; k++) exact &= o.oi[k] == k + 1;
+  ok(exact, "each market's open interest is its long size k+1 (70 markets seen: %d)", o.seen);
+  ok(invariants_hold(led), "invariants after the import");
+  drop_ledger(led, dir);
+}
 
 /* What the progress callback heard; it says stop at call stop_at (0: never). */
 typedef struct told {
@@ -129,5 +193,6 @@ int main(void) {
   is_str(socloss_errmsg(led), "a2.csv:2: account: account 'alice' already exists", "naming the line");
   ok(fp_equal(f, fp_of(led)), "nothing written");
   drop_ledger(led, dir);
+  many_markets_cases();
   return done_testing();
 }

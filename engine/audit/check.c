@@ -275,6 +275,10 @@ static int replay_record(void *ud, uint64_t seq, const void *rec, size_t len) {
   int64_t lim[4];
   if (type == EV_LIMITS && !record_limits_decode(rec, len, lim)) r->fund_cap = lim[3];
   if (record_is_aux(type)) return SOCLOSS_OK;  /* no state */
+  if (type == EV_DEFICIT || type == EV_EVENT_JOINT) {
+    /* the resolution reads the state: the applier's pending markets first */
+    if ((rc = applier_flush(&r->a))) return rc;
+  }
   if (type == EV_DEFICIT) {
     if (deficit_decode(rec, len, &d)) return SOCLOSS_OK;  /* reported above */
     rc = deficit_replay(&r->a, &d, seq, r->fund_cap);

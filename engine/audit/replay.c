@@ -491,6 +491,11 @@ static int replay_txn(store_txn *t, void *ud) {
     deficit_rec d;
     int64_t lim[4];
     if (type == EV_LIMITS && !record_limits_decode(copy, len, lim)) fund_cap = lim[3];
+    if ((type == EV_DEFICIT || type == EV_EVENT_JOINT) && (rc = applier_flush(&a))) {
+      /* the resolution reads the state: the applier's pending markets first */
+      free(copy);
+      break;
+    }
     if (record_is_aux(type)) {
       /* no state */
     } else if (type == EV_DEFICIT) {
@@ -531,6 +536,7 @@ static int replay_txn(store_txn *t, void *ud) {
     }
     free(copy);
   }
+  if (!rc) rc = applier_flush(&a);  /* the state complete, though the scratch copy is discarded */
   applier_end(&a);
   event_end(&track);
   return rc;

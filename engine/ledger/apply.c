@@ -10,6 +10,7 @@
  * fill price.  Every product and sum is taken in 128 bits and refused when
  * the result does not fit int64.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,8 +295,25 @@ static int op_trade(applier *a, const socloss_event *e) {
 
 /* An imported position: no counterparty, so the import as a whole must net
  * every market to zero (checked by the importer). */
+/* The market of an imported position, from the applier's few pending
+ * markets (read from the store the first time). */
+static int position_market(applier *a, const char *id, store_market **out) {
+  for (size_t i = 0; i < a->npm; i++)
+    if (!strcmp(a->pm[i].id, id)) return *out = &a->pm[i].m, SOCLOSS_OK;
+  int rc = a->npm == sizeof a->pm / sizeof a->pm[0] ? applier_flush(a) : SOCLOSS_OK;
+  if (!rc) rc = get_market(a, id, &a->pm[a->npm].m);
+  if (rc) return rc;
+  snprintf(a->pm[a->npm].id, sizeof a->pm[0].id, "%s", id);
+  *out = &a->pm[a->npm++].m;
+  return SOCLOSS_OK;
+}
+
+static int position_exists(const socloss_event *e) {
+  return err_fail(SOCLOSS_EEXIST, "market: account '%s' already holds a position in '%s'", e->account, e->market);
+}
+
 static int op_position(applier *a, const socloss_event *e) {
-  store_market m;
+  store_market *m;
   int64_t balance;
   store_position pos;
   int rc = check_id("account", e->account);
@@ -303,27 +321,30 @@ static int op_position(applier *a, const socloss_event *e) {
   if (!rc && e->size == 0) rc = err_fail(SOCLOSS_EINVAL, "size: must not be zero");
   if (!rc) rc = positive("entry_price", e->price);
   if (!rc) rc = get_account(a, "account", e->account, &balance);
-  if (!rc) rc = get_market(a, e->market, &m);
+  if (!rc) rc = position_market(a, e->market, &m);
   if (rc) return rc;
-  rc = store_position_get(a->t, e->market, e->account, &pos);
-  if (rc == SOCLOSS_OK)
-    return err_fail(SOCLOSS_EEXIST, "market: account '%s' already holds a position in '%s'",
-                       e->account, e->market);
-  if (rc != SOCLOSS_ENOTFOUND) return rc;
-  __int128 cost = (__int128)e->size * e->price, oi = (__int128)m.open_interest + longs(e->size);
+  __int128 cost = (__int128)e->size * e->price, oi = (__int128)m->open_interest + longs(e->size);
+  if (!fits_i64(cost) || !fits_i64(oi * m->mark) || !fits_i64((__int128)e->size * m->mark)) {
+    /* a position that exists is told first, as when it was looked up first */
+    rc = store_position_get(a->t, e->market, e->account, &pos);
+    if (rc == SOCLOSS_OK) return position_exists(e);
+    if (rc != SOCLOSS_ENOTFOUND) return rc;
+  }
   if (!fits_i64(cost))
     return err_fail(SOCLOSS_EOVERFLOW, "size: %lld x entry_price %lld overflows int64",
                        (long long)e->size, (long long)e->price);
-  if (!fits_i64(oi * m.mark) || !fits_i64((__int128)e->size * m.mark))
+  if (!fits_i64(oi * m->mark) || !fits_i64((__int128)e->size * m->mark))
     return err_fail(SOCLOSS_EOVERFLOW,
                        "size: the open interest of market '%s' at mark %lld would overflow int64",
-                       e->market, (long long)m.mark);
-  add_flows(a, "size", -cost);
-  m.open_interest = (int64_t)oi;
+                       e->market, (long long)m->mark);
   pos.size = e->size;
   pos.cost = (int64_t)cost;
-  if ((rc = store_position_put(a->t, e->market, e->account, &pos))) return rc;
-  return store_market_put(a->t, e->market, &m);
+  rc = store_position_add(a->t, e->market, e->account, &pos);
+  if (rc == SOCLOSS_EEXIST) return position_exists(e);
+  if (rc) return rc;
+  add_flows(a, "size", -cost);
+  m->open_interest = (int64_t)oi;
+  return SOCLOSS_OK;
 }
 
 /* ---- the applier -------------------------------------------------------- */
@@ -345,6 +366,7 @@ int applier_apply(applier *a, const socloss_event *e) {
     a->event_free(a->event);
     a->event = NULL;
   }
+  if (e->type != EV_POSITION && a->npm && (rc = applier_flush(a))) return rc;
   switch (e->type) {
     case SOCLOSS_EV_MARKET:
     case EV_LISTING: rc = op_market(a, e); break;
@@ -378,7 +400,16 @@ int applier_record(applier *a, const codec_buf *rec, uint64_t *seq) {
   return rc;
 }
 
+int applier_flush(applier *a) {
+  int rc = SOCLOSS_OK;
+  for (size_t i = 0; !rc && i < a->npm; i++) rc = store_market_put(a->t, a->pm[i].id, &a->pm[i].m);
+  if (!rc) a->npm = 0;
+  return rc;
+}
+
 int applier_finish(applier *a) {
+  int rc = applier_flush(a);
+  if (rc) return rc;
   __int128 total = (__int128)a->tot.net_flows + a->flows;
   if (!fits_i64(total))
     return err_fail(SOCLOSS_EOVERFLOW, "%s: the ledger's net flows would overflow int64", a->flows_field);

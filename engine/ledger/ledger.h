@@ -95,6 +95,15 @@ struct applier {
    * ledger layer only frees it, through the function given with it). */
   void *event;
   void (*event_free)(void *event);
+  /* The markets a run of imported positions adds open interest to: read
+   * once and written back once by applier_flush, not read and written per
+   * row (an import of 1M positions into 2 markets).  Only op_position
+   * fills it; applier_apply flushes it before any other operation. */
+  struct {
+    char id[CODEC_ID_MAX + 1];
+    store_market m;
+  } pm[8];
+  size_t npm;
 };
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);
@@ -132,6 +141,10 @@ int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
 /* Writes the totals kept in memory; SOCLOSS_EOVERFLOW ("FIELD: the ledger's
  * net flows would overflow int64") when the net flows' total does not fit. */
 int applier_finish(applier *a);
+/* Writes what the applier holds back for the store (the markets of
+ * imported positions); applier_finish and applier_apply call it, and so
+ * must any caller reading the state between applier_apply calls. */
+int applier_flush(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
 void applier_end(applier *a);
 
