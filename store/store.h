@@ -75,6 +75,9 @@ int store_market_get(store_txn *t, const char *id, store_market *out);
 int store_market_put(store_txn *t, const char *id, const store_market *m);
 int store_account_get(store_txn *t, const char *id, int64_t *balance);
 int store_account_put(store_txn *t, const char *id, int64_t balance);
+/* Writes a new account in one search: SOCLOSS_EEXIST, writing nothing,
+ * when it exists. */
+int store_account_add(store_txn *t, const char *id, int64_t balance);
 /* A position of size 0 is absent: get yields {0, 0} and SOCLOSS_ENOTFOUND,
  * put of size 0 deletes. */
 int store_position_get(store_txn *t, const char *market, const char *holder,

@@ -53,6 +53,20 @@ int store_account_put(store_txn *t, const char *id, int64_t balance) {
   return put(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, 0, "write account");
 }
 
+/* store_account_add and store_position_add: a put that must not replace */
+static int add(store_txn *t, int db, MDB_val k, const void *p, size_t n, const char *what) {
+  MDB_val v = val(p, n);
+  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
+  return rc ? mdb_fail(t, rc, what) : SOCLOSS_OK;
+}
+
+int store_account_add(store_txn *t, const char *id, int64_t balance) {
+  unsigned char enc[CODEC_I64_LEN];
+  codec_i64_encode(enc, balance);
+  return add(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, "write account");
+}
+
 int store_position_get(store_txn *t, const char *market, const char *holder,
                        store_position *out) {
   unsigned char key[CODEC_POSKEY_MAX];
@@ -82,11 +96,9 @@ int store_position_put(store_txn *t, const char *market, const char *holder,
 int store_position_add(store_txn *t, const char *market, const char *holder,
                        const store_position *pos) {
   unsigned char key[CODEC_POSKEY_MAX], enc[CODEC_POSITION_LEN];
-  MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v = val(enc, sizeof enc);
+  size_t klen = codec_poskey_encode(key, market, holder);
   codec_position_encode(enc, pos);
-  int rc = mdb_put(t->txn, t->s->dbi[DB_POSITIONS], &k, &v, MDB_NOOVERWRITE);
-  if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
-  return rc ? mdb_fail(t, rc, "write position") : SOCLOSS_OK;
+  return add(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, "write position");
 }
 
 static int get_i64(store_txn *t, int db, const char *key, int64_t *out) {

@@ -156,15 +156,13 @@ static int op_fund(applier *a, const socloss_event *e) {
 }
 
 static int op_account(applier *a, const socloss_event *e) {
-  int64_t balance;
   int rc = check_id("account", e->account);
   if (rc) return rc;
-  rc = store_account_get(a->t, e->account, &balance);
-  if (rc == SOCLOSS_OK)
+  rc = store_account_add(a->t, e->account, e->amount);
+  if (rc == SOCLOSS_EEXIST)
     return err_fail(SOCLOSS_EEXIST, "account: account '%s' already exists", e->account);
-  if (rc != SOCLOSS_ENOTFOUND) return rc;
-  add_flows(a, "balance", e->amount);
-  return store_account_put(a->t, e->account, e->amount);
+  if (!rc) add_flows(a, "balance", e->amount);
+  return rc;
 }
 
 /* ---- positions ---------------------------------------------------------- */
@@ -320,7 +318,11 @@ static int op_position(applier *a, const socloss_event *e) {
   if (!rc) rc = check_id("market", e->market);
   if (!rc && e->size == 0) rc = err_fail(SOCLOSS_EINVAL, "size: must not be zero");
   if (!rc) rc = positive("entry_price", e->price);
-  if (!rc) rc = get_account(a, "account", e->account, &balance);
+  /* the rows of one account come together: its existence is looked up once */
+  if (!rc && strcmp(a->pos_account, e->account)) {
+    rc = get_account(a, "account", e->account, &balance);
+    if (!rc) snprintf(a->pos_account, sizeof a->pos_account, "%s", e->account);
+  }
   if (!rc) rc = position_market(a, e->market, &m);
   if (rc) return rc;
   __int128 cost = (__int128)e->size * e->price, oi = (__int128)m->open_interest + longs(e->size);
@@ -366,7 +368,7 @@ int applier_apply(applier *a, const socloss_event *e) {
     a->event_free(a->event);
     a->event = NULL;
   }
-  if (e->type != EV_POSITION && a->npm && (rc = applier_flush(a))) return rc;
+  if (e->type != EV_POSITION && (a->npm || a->pos_account[0]) && (rc = applier_flush(a))) return rc;
   switch (e->type) {
     case SOCLOSS_EV_MARKET:
     case EV_LISTING: rc = op_market(a, e); break;
@@ -404,6 +406,7 @@ int applier_flush(applier *a) {
   int rc = SOCLOSS_OK;
   for (size_t i = 0; !rc && i < a->npm; i++) rc = store_market_put(a->t, a->pm[i].id, &a->pm[i].m);
   if (!rc) a->npm = 0;
+  a->pos_account[0] = 0;
   return rc;
 }
 

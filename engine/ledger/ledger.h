@@ -104,6 +104,7 @@ struct applier {
     store_market m;
   } pm[8];
   size_t npm;
+  char pos_account[CODEC_ID_MAX + 1];  /* the account of the last imported position ("": none) */
 };
 
 int applier_start(applier *a, socloss *led, store_txn *t, int journal);
@@ -142,7 +143,8 @@ int applier_record(applier *a, const codec_buf *rec, uint64_t *seq);
  * net flows would overflow int64") when the net flows' total does not fit. */
 int applier_finish(applier *a);
 /* Writes what the applier holds back for the store (the markets of
- * imported positions); applier_finish and applier_apply call it, and so
+ * imported positions) and forgets what it knows of the store (the last
+ * account seen to exist); applier_finish and applier_apply call it, and so
  * must any caller reading the state between applier_apply calls. */
 int applier_flush(applier *a);
 /* Frees what the applier holds; call it whatever happened. */
