@@ -6,7 +6,7 @@ policies=$here/../../policies
 . "$here/tap.sh"
 S=$SOCLOSS
 
-for f in "$policies"/*_test.lua; do
+for f in "$policies"/*_test.lua "$policies"/venues/*_test.lua; do
   name=$(basename "$f")
   run "$S" test "$f"
   is "$RC" 0 "$name passes"
