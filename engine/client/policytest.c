@@ -169,7 +169,7 @@ static void list(check *c, const char *name, json_t *got, json_t *want) {
  * is copied here at once. */
 typedef struct gathered {
   json_t *h, *d, *tr, *tk;  /* haircuts, closes, their transfers, takeovers */
-  codec_buf log;
+  codec_buf log, why;       /* what the policies logged; why deficits failed */
   int64_t charged;          /* haircuts + close transfers */
   size_t n;                 /* resolutions seen */
 } gathered;
@@ -192,6 +192,10 @@ static int gather(void *ud, const socloss_resolution *r) {
     json_array_append_new(g->tk, json_pack("[sII]", r->takeovers[i].market, (json_int_t)r->takeovers[i].size,
                                            (json_int_t)r->takeovers[i].price));
   if (r->log && *r->log) codec_buf_raw(&g->log, r->log, strlen(r->log));
+  if (r->failure && *r->failure) {
+    codec_buf_raw(&g->why, r->failure, strlen(r->failure));
+    codec_buf_raw(&g->why, "\n", 1);
+  }
   return 0;
 }
 
@@ -255,7 +259,7 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
   char *ptext = params ? json_dumps(params, JSON_COMPACT) : NULL;
   const char *account = json_string_value(json_object_get(k, "account"));
   json_t *event = json_object_get(k, "event");
-  gathered g = {json_array(), json_array(), json_array(), json_array(), {0}, 0, 0};
+  gathered g = {json_array(), json_array(), json_array(), json_array(), {0}, {0}, 0, 0};
   int64_t fund_draw = 0, bad_debt = 0, charged = 0;
   long long resolved = -1;
   const char *status;
@@ -310,9 +314,18 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
         rc ? ": " : "", rc ? socloss_errmsg(led) : "");
     c.ok = 0;
   }
+  /* an event's message counts its failures; each failed deficit's cause
+   * (sequential) is in its result */
   const char *want_error = json_string_value(json_object_get(expect, "error"));
-  if (want_error && !strstr(socloss_errmsg(led), want_error)) {
+  codec_buf_raw(&g.why, "", 1);
+  const char *why = g.why.oom ? "" : (const char *)g.why.p;
+  if (want_error && !strstr(socloss_errmsg(led), want_error) && !strstr(why, want_error)) {
     say(t, "#   error: got '%s', expected it to contain '%s'", socloss_errmsg(led), want_error);
+    for (const char *q = why; *q;) {
+      int n = (int)strcspn(q, "\n");
+      say(t, "#   a deficit failed: %.*s", n, q);
+      q += n + (q[n] != 0);
+    }
     c.ok = 0;
   }
   if (g.n && !rc) {
@@ -340,6 +353,7 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
     q += n + (nl != NULL);
   }
   codec_buf_free(&g.log);
+  codec_buf_free(&g.why);
   socloss_check_report rep;
   if (socloss_check(led, &rep) != SOCLOSS_OK) {
     say(t, "#   invariants: %s", socloss_errmsg(led));
