@@ -87,6 +87,32 @@ return {
                  transfers = { 2 * LOT, 5 * LOT, 3 * LOT } },
     },
     {
+      -- two markets: a long 10 BTC at 110 (mark 100) and 10 ETH at 55 (mark
+      -- 50), balance 0: equity -150, split by notional 1000 : 500 into d =
+      -- 100 (BTC, 10 a lot) and 50 (ETH, 5 a lot).  g and h are short 10 in
+      -- each at the marks; g has 1,000 USD, h 40.  BTC first: h bears
+      -- floor(40,000,000 x 10 x 10000 / (100,000,000 x 6667)) = 5 lots;
+      -- waterfill(10, 10; caps 10, 5; 10) gives g 5, h 5 (the tie in size to
+      -- the lower id, g, first); h's 5 cost ceil(100,000,000 x 5 x 6667 /
+      -- 100000) = 33,335,000, leaving 6,665,000, which bears
+      -- floor(6,665,000 x 10 x 10000 / (50,000,000 x 6667)) = 1 ETH lot (its
+      -- whole equity would have borne 11): g 9, h 1.  Transfers: BTC
+      -- 33,335,000 each; ETH g 30,001,500, h 3,333,500.  Moved 100,005,000 of
+      -- 150,000,000; no fund: 49,995,000 bad debt.
+      name = "derived: a holder in two markets bears both closes together",
+      markets = { { "BTC", 100 * USD }, { "ETH", 50 * USD } },
+      accounts = { { "a", 0 }, { "g", 1000 * USD }, { "h", 40 * USD }, { "l", 1000 * USD } },
+      positions = { { "a", "BTC", 10, 110 * USD }, { "a", "ETH", 10, 55 * USD },
+                    { "g", "BTC", -10, 100 * USD }, { "g", "ETH", -10, 50 * USD },
+                    { "h", "BTC", -10, 100 * USD }, { "h", "ETH", -10, 50 * USD },
+                    { "l", "BTC", 10, 100 * USD }, { "l", "ETH", 10, 50 * USD } },
+      account = "a",
+      expect = { fund_draw = 0, bad_debt = 49995000, charged = 100005000, takeovers = {},
+                 deleveraged = { { "g", "BTC", 5, 110 * USD }, { "h", "BTC", 5, 110 * USD },
+                                 { "g", "ETH", 9, 55 * USD }, { "h", "ETH", 1, 55 * USD } },
+                 transfers = { 33335000, 33335000, 30001500, 3333500 } },
+    },
+    {
       name = "a top of 0 is refused",
       markets = markets, accounts = accounts, positions = positions, account = "a", params = { top = 0 },
       expect = { status = "failed", error = "top must be an integer >= 1, not 0" },
