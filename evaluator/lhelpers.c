@@ -390,12 +390,17 @@ static int unknown_score(lua_State *L) {
   return lua_error(L);
 }
 
-/* adl_score(kind, size, cost, upnl, equity, balance, mark): the ADL ranking
- * score of every row, with leverage = |size x mark| / max(equity, 1).  Each
- * double is what policies/adl.lua's Lua loop computed, the same IEEE
- * operations in the same order (int64 -> double conversions where Lua's `/`
- * made them), so a queue ordered by it is the one that loop gave.  "pnl"
- * ranks the exact integers: an integer column. */
+/* adl_score(kind, size, cost, upnl, equity, balance, mark [, unit, mm]): the
+ * ADL ranking score of every row, with leverage = |size x mark| /
+ * max(equity, 1).  Each double is what policies/adl.lua's Lua loop
+ * computed, the same IEEE operations in the same order (int64 -> double
+ * conversions where Lua's `/` made them), so a queue ordered by it is the
+ * one that loop gave.  "pnl" ranks the exact integers: an integer column.
+ * "binance" with unit and mm is Binance's own order: max(0, upnl) /
+ * max(unit, balance) x mm / equity (0 when equity <= 0), unit one whole
+ * unit of the margin asset in atoms and mm each row's maintenance margin
+ * (its notional brackets); without them it stays the flat-rate, 1-atom
+ * score it was, so a policy written against it decides as it did. */
 static int h_adl_score(lua_State *L) {
   static const char *const kinds[] = {"bitmex", "binance", "hyperliquid", "pnl"};
   int kind = -1;
@@ -404,13 +409,33 @@ static int h_adl_score(lua_State *L) {
   for (int k = 0; name && k < 4; k++)
     if (len == strlen(kinds[k]) && !memcmp(name, kinds[k], len)) kind = k;
   if (kind < 0) return unknown_score(L);
-  operand ops[5] = {get_operand(L, 2), get_operand(L, 3), get_operand(L, 4), get_operand(L, 5), get_operand(L, 6)};
+  operand ops[6] = {get_operand(L, 2), get_operand(L, 3), get_operand(L, 4), get_operand(L, 5), get_operand(L, 6)};
   operand mk = get_operand(L, 7);
   if (mk.v) return luaL_error(L, "adl_score: mark must be an integer, not a column");
-  size_t n = common_length(L, ops, 5);
+  /* Binance's own order needs the wallet floor and the maintenance margin */
+  int floor_given = !lua_isnoneornil(L, 8), mm_given = !lua_isnoneornil(L, 9);
+  int64_t unit = 1;
+  if ((floor_given || mm_given) && kind != SCORE_BINANCE)
+    return luaL_error(L, "adl_score: only 'binance' takes a wallet floor and a maintenance margin");
+  if (floor_given != mm_given)
+    return luaL_error(L, "adl_score: 'binance' takes the wallet floor (argument #8) and the maintenance margin "
+                         "(argument #9) together");
+  if (floor_given) {
+    if (!lua_isinteger(L, 8) || lua_tointeger(L, 8) < 1)
+      return luaL_error(L, "adl_score: the wallet floor must be an integer >= 1 (the atoms of one unit of the asset)");
+    unit = lua_tointeger(L, 8);
+    ops[5] = get_operand(L, 9);
+  }
+  size_t n = common_length(L, ops, floor_given ? 6 : 5);
   if (n == SIZE_MAX) return luaL_error(L, "adl_score: at least one argument must be a column");
   const operand *size = &ops[0], *cost = &ops[1], *upnl = &ops[2], *equity = &ops[3], *balance = &ops[4];
+  const operand *mm = &ops[5];
   const int64_t mark = mk.s;
+  if (floor_given)
+    for (size_t k = 0; k < n; k++)
+      if (at(mm, k) < 0)
+        return luaL_error(L, "adl_score: maintenance margin %I at %I is negative", (lua_Integer)at(mm, k),
+                          (lua_Integer)k + 1);
   if (kind == SCORE_PNL) {
     column *c = new_column(L, n, COL_INT);
     for (size_t k = 0; k < n; k++) int_data(c)[k] = at(size, k) != 0 ? at(upnl, k) : 0;
@@ -421,6 +446,14 @@ static int h_adl_score(lua_State *L) {
   for (size_t k = 0; k < n; k++) {
     int64_t q = at(size, k);
     if (q == 0) continue;
+    if (floor_given) {
+      /* Binance: PnL% = max(0, upnl) / max(1 unit, wallet), margin ratio =
+       * maintenance margin / (wallet + upnl), 0 when that is <= 0 */
+      double pct = (double)lua_max(0, at(upnl, k)) / (double)lua_max(unit, at(balance, k));
+      double ratio = at(equity, k) > 0 ? (double)at(mm, k) / (double)at(equity, k) : 0.0;
+      s[k] = pct * ratio;
+      continue;
+    }
     double lev = (double)lua_abs(lua_mul(q, mark)) / (double)lua_max(at(equity, k), 1);
     if (kind == SCORE_BITMEX) {
       /* PnL% x leverage in profit, PnL% / leverage in loss */

@@ -8,6 +8,40 @@ local positions = { { "a", "BTC", 8, 100 }, { "s1", "BTC", -4, 110 }, { "s2", "B
                     { "s3", "BTC", -2, 95 }, { "l1", "BTC", 1, 100 } }
 local shock = { { type = "market", market = "BTC", mark = 90 } }
 
+-- Binance's order (score "binance"; policies/venues/binance_test.lua has the
+-- same two ledgers under binance.lua, which must agree).  1 USDT =
+-- 1,000,000 atoms (the default unit); mark 100 USDT a lot.
+-- Score = max(0, upnl) / max(1 USDT, wallet) x MM / (wallet + upnl).
+--
+-- Bracketed: brackets 1% of notional up to 1,000 USDT, 10% above.  The
+-- bankrupt long a holds 22 lots entered at 110 with balance 0: equity
+-- 22 x -10 = -220 USDT, d = 10 USDT a lot, bankruptcy price 110.
+--   s1 short 5 at 150: upnl 250, wallet 1000, equity 1250, notional 500:
+--      MM = 500 x 1% = 5; 250 / 1000 x 5 / 1250 = 0.25 x 0.004 = 0.001
+--   s2 short 20 at 102: upnl 40, wallet 1000, equity 1040, notional 2000:
+--      MM = 1000 x 1% + 1000 x 10% = 110; 0.04 x 110 / 1040 = 0.00423
+-- s2 first: its 20 lots, then 2 of s1's 5.  A flat rate (MM proportional
+-- to notional, the score before) ranks s1 first: 0.25 x 500 / 1250 = 0.1
+-- against 0.04 x 2000 / 1040 = 0.077 (x the rate): s1's 5, then 17 of s2's.
+-- l1 long 3 at 100 nets the market.
+local USDT = 1000000
+local bmarkets = { { "BTC", 100 * USDT } }
+local bracketed_accounts = { { "a", 0 }, { "l1", 1000 * USDT }, { "s1", 1000 * USDT }, { "s2", 1000 * USDT } }
+local bracketed_positions = { { "a", "BTC", 22, 110 * USDT }, { "l1", "BTC", 3, 100 * USDT },
+                              { "s1", "BTC", -5, 150 * USDT }, { "s2", "BTC", -20, 102 * USDT } }
+local two_brackets = { { upto = 1000 * USDT, rate = 100 }, { rate = 1000 } }
+-- Under one unit: a flat 0.4% (MM = 0.4 USDT a lot).  a long 1 at 100.5,
+-- balance 0: equity -0.5 USDT, d = 0.5, bankruptcy price 100.5.
+--   p short 1 at 101: upnl 1, wallet 0.5 (under one USDT: counts as 1),
+--     equity 1.5: 1 / 1 x 0.4 / 1.5 = 0.2667
+--   q short 1 at 103: upnl 3, wallet 1, equity 4: 3 / 1 x 0.4 / 4 = 0.3
+-- q first and alone closes a's lot.  The floor of one atom would count p's
+-- wallet as 0.5: 1 / 0.5 x 0.4 / 1.5 = 0.5333, p first.
+local floor_accounts = { { "a", 0 }, { "l1", 1000 * USDT }, { "p", USDT // 2 }, { "q", USDT } }
+local floor_positions = { { "a", "BTC", 1, 100 * USDT + USDT // 2 }, { "l1", "BTC", 1, 100 * USDT },
+                          { "p", "BTC", -1, 101 * USDT }, { "q", "BTC", -1, 103 * USDT } }
+local flat = { { rate = 40 } }
+
 return {
   policy = "adl.lua",
   cases = {
@@ -109,6 +143,60 @@ return {
       account = "a", params = { fund_first = false, score = "pnl" },
       expect = { fund_draw = 0, bad_debt = 50, takeovers = { { "ETH", 10, 45 } },
                  deleveraged = { { "b", "BTC", 10, 100 }, { "b", "ETH", 10, 50 } } },
+    },
+    {
+      name = "binance: notional brackets decide (s2's 10% tier ranks it above s1)",
+      markets = bmarkets, accounts = bracketed_accounts, positions = bracketed_positions, account = "a",
+      params = { score = "binance", brackets = two_brackets },
+      expect = { fund_draw = 0, bad_debt = 0, takeovers = {},
+                 deleveraged = { { "s2", "BTC", 20, 110 * USDT }, { "s1", "BTC", 2, 110 * USDT } } },
+    },
+    {
+      name = "binance: the same ledger under a flat rate ranks s1 first",
+      markets = bmarkets, accounts = bracketed_accounts, positions = bracketed_positions, account = "a",
+      params = { score = "binance", brackets = { { rate = 100 } } },
+      expect = { deleveraged = { { "s1", "BTC", 5, 110 * USDT }, { "s2", "BTC", 17, 110 * USDT } } },
+    },
+    {
+      name = "binance: brackets by market id",
+      markets = bmarkets, accounts = bracketed_accounts, positions = bracketed_positions, account = "a",
+      params = { score = "binance", brackets = { BTC = two_brackets } },
+      expect = { deleveraged = { { "s2", "BTC", 20, 110 * USDT }, { "s1", "BTC", 2, 110 * USDT } } },
+    },
+    {
+      name = "binance: a wallet under one unit counts as one unit (q before p)",
+      markets = bmarkets, accounts = floor_accounts, positions = floor_positions, account = "a",
+      params = { score = "binance", brackets = flat },
+      expect = { fund_draw = 0, bad_debt = 0, takeovers = {},
+                 deleveraged = { { "q", "BTC", 1, 100 * USDT + USDT // 2 } } },
+    },
+    {
+      -- with a unit of one atom, Binance's floor is the old one: p first
+      name = "binance: with unit = 1 atom the half-unit wallet ranks first",
+      markets = bmarkets, accounts = floor_accounts, positions = floor_positions, account = "a",
+      params = { score = "binance", brackets = flat, unit = 1 },
+      expect = { deleveraged = { { "p", "BTC", 1, 100 * USDT + USDT // 2 } } },
+    },
+    {
+      name = "binance: brackets whose last tier has an upto are refused",
+      markets = bmarkets, accounts = floor_accounts, positions = floor_positions, account = "a",
+      params = { score = "binance", brackets = { { upto = 1000, rate = 40 } } },
+      expect = { status = "failed",
+                 error = "brackets: the last tier must have no upto (the notional above it still needs margin)" },
+    },
+    {
+      name = "binance: no brackets for the market is refused",
+      markets = bmarkets, accounts = floor_accounts, positions = floor_positions, account = "a",
+      params = { score = "binance", brackets = { ETH = flat } },
+      expect = { status = "failed",
+                 error = "brackets must be a list of tiers {upto =, rate =} or a table of them by market, none for 'BTC'" },
+    },
+    {
+      name = "binance: a unit of 0 is refused",
+      markets = bmarkets, accounts = floor_accounts, positions = floor_positions, account = "a",
+      params = { score = "binance", unit = 0 },
+      expect = { status = "failed",
+                 error = "adl_score: the wallet floor must be an integer >= 1 (the atoms of one unit of the asset)" },
     },
     {
       name = "an unknown score is the policy's error",

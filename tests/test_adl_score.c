@@ -72,6 +72,31 @@ static void values(void) {
          "float: 0.0625 0 60 90000 0 0.33333333333333331",
          "binance: max(0, upnl) / max(1, balance) x leverage");
 
+  /* binance with the wallet floor and maintenance margin (Binance's order), unit 1000 atoms, mark 100:
+   * max(0, upnl) / max(1000, balance) x (mm / equity), the ratio 0 when equity <= 0.
+   *  1: upnl 100, balance 400 (under one unit: counts as 1000), equity 1600, mm 80:
+   *     100 / 1000 = 0.1, 80 / 1600 = 0.05; 0.1 x 0.05 = 0.005000000000000001 (the doubles' product)
+   *  2: upnl -50: 0
+   *  3: upnl 30, balance 2000, equity 2030, mm 10: 30 / 2000 = 0.015, 10 / 2030 = 0.0049261083743842365,
+   *     product 7.3891625615763541e-05
+   *  4: upnl 300, balance -20, equity -10: the margin ratio is 0: 0
+   *  5: size 0: 0
+   *  6: upnl 1, balance 3, equity 300, mm 9: 1 / 1000 = 0.001, 9 / 300 = 0.03: 3.0000000000000001e-05 */
+  is_str(probe("error(show(socloss.adl_score('binance', {-4, 2, 1, -3, 0, 3}, 0, {100, -50, 30, 300, 9, 1}, "
+               "{1600, 100, 2030, -10, 10, 300}, {400, 500, 2000, -20, 10, 3}, 100, 1000, {80, 8, 10, 12, 5, 9})))"),
+         "float: 0.005000000000000001 0 7.3891625615763541e-05 0 0 3.0000000000000001e-05",
+         "binance with a wallet floor and maintenance margins: Binance's order");
+  /* the 9-argument form against the 7-argument one, unit 1000, mark 100, short 1 lot each, mm 1:
+   *  1: upnl 10, wallet 1 (under one unit), equity 11; 2: upnl 20000, wallet 1000, equity 21000.
+   * Binance's order: 10 / 1000 x 1 / 11 = 0.000909 < 20000 / 1000 x 1 / 21000 = 0.000952: 2 first.
+   * The 1-atom floor: 10 / 1 x 100 / 11 = 90.9 > 20000 / 1000 x 100 / 21000 = 0.0952: 1 first. */
+  is_str(probe("error(show(socloss.order(socloss.adl_score('binance', {-1, -1}, 0, {10, 20000}, {11, 21000}, "
+               "{1, 1000}, 100, 1000, {1, 1}), 'desc')))"),
+         "integer: 2 1", "with a wallet floor of one unit, the wallet of 1 atom no longer ranks first");
+  is_str(probe("error(show(socloss.order(socloss.adl_score('binance', {-1, -1}, 0, {10, 20000}, {11, 21000}, "
+               "{1, 1000}, 100), 'desc')))"),
+         "integer: 1 2", "... where the 7-argument form's 1-atom floor put it first");
+
   /* hyperliquid, mark 100: entry = cost / size; mark / entry for a long, entry / mark for a short, x leverage.
    *  1: long 4, cost 320, equity 800: entry 80, 100 / 80 = 1.25, lev 400 / 800 = 0.5: 0.625
    *  2: short -2, cost -250, equity 100: entry 125, 125 / 100 = 1.25, lev 200 / 100 = 2: 2.5
@@ -132,6 +157,24 @@ static void errors(void) {
          "argument #7 must be an integer, a column or a list, not no value", "no mark");
   is_str(probe("socloss.adl_score('pnl', 1, 0, 0, 0, 0, 100)"), "adl_score: at least one argument must be a column",
          "no column at all");
+  is_str(probe("socloss.adl_score('bitmex', {1}, 0, 0, 0, 0, 100, 1, 0)"),
+         "adl_score: only 'binance' takes a wallet floor and a maintenance margin", "a floor for another kind");
+  is_str(probe("socloss.adl_score('binance', {1}, 0, 0, 0, 0, 100, 1)"),
+         "adl_score: 'binance' takes the wallet floor (argument #8) and the maintenance margin (argument #9) together",
+         "a floor without a maintenance margin");
+  is_str(probe("socloss.adl_score('binance', {1}, 0, 0, 0, 0, 100, nil, {1})"),
+         "adl_score: 'binance' takes the wallet floor (argument #8) and the maintenance margin (argument #9) together",
+         "a maintenance margin without a floor");
+  is_str(probe("socloss.adl_score('binance', {1}, 0, 0, 0, 0, 100, 0, {1})"),
+         "adl_score: the wallet floor must be an integer >= 1 (the atoms of one unit of the asset)", "a floor of 0");
+  is_str(probe("socloss.adl_score('binance', {1}, 0, 0, 0, 0, 100, 1.0, {1})"),
+         "adl_score: the wallet floor must be an integer >= 1 (the atoms of one unit of the asset)", "a float floor");
+  is_str(probe("socloss.adl_score('binance', {1}, 0, 0, 0, 0, 100, 1, 1.5)"),
+         "argument #9 is a float; only integers are exact", "a float maintenance margin");
+  is_str(probe("socloss.adl_score('binance', {1, 2}, 0, 0, 0, 0, 100, 1, {1, 2, 3})"),
+         "columns of different lengths (2 and 3)", "maintenance margins of another length");
+  is_str(probe("socloss.adl_score('binance', {1, 2}, 0, 0, 0, 0, 100, 1, {0, -5})"),
+         "adl_score: maintenance margin -5 at 2 is negative", "a negative maintenance margin");
   ok(strstr(probe("local ok, e = pcall(socloss.adl_score, 'vibes', {1}, 0, 0, 0, 0, 1) error('caught: ' .. e)"),
             "caught: score must be") != NULL,
      "an error is an ordinary Lua error, caught by pcall");

@@ -10,15 +10,21 @@
  *                 events    = { {type = "market", market = "BTC", mark = 94}, ... },
  *                 fund_max_draw = 20,                       -- the ledger's limit (optional)
  *                 account = "a", params = {...},
+ *                 -- or, instead of account: every account bankrupt now as one
+ *                 -- crash event, event = { id = "crash", mode = "joint" },
  *                 expect = { status = "applied", fund_draw = 0, bad_debt = 0,
+ *                            charged = 10, resolved = 2,    -- resolved: events only
  *                            haircuts = { {"b", 4}, ... },
  *                            deleveraged = { {"s1", "BTC", 4, 100}, ... },
+ *                            transfers = { 40, ... },       -- each close's atoms
  *                            takeovers = { {"BTC", 9, 94}, ... },
  *                            error = "text in the failure" } }, ... } }
  *
  * Each case gets a throwaway ledger and resolves through the same engine
- * path as `socloss resolve` (same sandbox, same validation); the expected
- * fields given are compared exactly, and the invariants must hold after.
+ * path as `socloss resolve` (same sandbox, same validation), or as
+ * `resolve --all-bankrupt --event ID [--joint]`; the expected fields given
+ * are compared exactly (an event's lists over all its deficits, in order;
+ * its totals as the event's), and the invariants must hold after.
  * The report is TAP, line by line, through the caller's callback.
  */
 #include <errno.h>
@@ -157,6 +163,42 @@ static void list(check *c, const char *name, json_t *got, json_t *want) {
   json_decref(got);
 }
 
+/* What a case's resolutions did, gathered as they come: one resolution, or
+ * each of an event's (a joint event's parts, then its own with the
+ * haircuts), in order.  A result is valid only until the next call, so it
+ * is copied here at once. */
+typedef struct gathered {
+  json_t *h, *d, *tr, *tk;  /* haircuts, closes, their transfers, takeovers */
+  codec_buf log, why;       /* what the policies logged; why deficits failed */
+  int64_t charged;          /* haircuts + close transfers */
+  size_t n;                 /* resolutions seen */
+} gathered;
+
+static int gather(void *ud, const socloss_resolution *r) {
+  gathered *g = ud;
+  g->n++;
+  for (size_t i = 0; i < r->nhaircuts; i++) {
+    json_array_append_new(g->h, json_pack("[sI]", r->haircuts[i].account, (json_int_t)r->haircuts[i].amount));
+    g->charged += r->haircuts[i].amount;
+  }
+  for (size_t i = 0; i < r->ndeleveraged; i++) {
+    json_array_append_new(g->d, json_pack("[ssII]", r->deleveraged[i].account, r->deleveraged[i].market,
+                                          (json_int_t)r->deleveraged[i].size, (json_int_t)r->deleveraged[i].price));
+    int64_t tr = r->transfers ? r->transfers[i] : 0;
+    json_array_append_new(g->tr, json_integer(tr));
+    g->charged += tr;
+  }
+  for (size_t i = 0; i < r->ntakeovers; i++)
+    json_array_append_new(g->tk, json_pack("[sII]", r->takeovers[i].market, (json_int_t)r->takeovers[i].size,
+                                           (json_int_t)r->takeovers[i].price));
+  if (r->log && *r->log) codec_buf_raw(&g->log, r->log, strlen(r->log));
+  if (r->failure && *r->failure) {
+    codec_buf_raw(&g->why, r->failure, strlen(r->failure));
+    codec_buf_raw(&g->why, "\n", 1);
+  }
+  return 0;
+}
+
 static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size_t plen, const char *pname,
                     const char *evaluator) {
   const char *name = json_string_value(json_object_get(k, "name"));
@@ -215,46 +257,94 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
   json_t *expect = json_object_get(k, "expect"), *params = json_object_get(k, "params");
   if (json_is_array(params) && json_array_size(params) == 0) params = NULL;  /* {} in Lua */
   char *ptext = params ? json_dumps(params, JSON_COMPACT) : NULL;
-  socloss_resolve_options ro;
-  socloss_resolve_options_init(&ro);
-  ro.policy = policy;
-  ro.policy_len = plen;
-  ro.params = ptext;
-  ro.id = json_string_value(json_object_get(k, "id"));
   const char *account = json_string_value(json_object_get(k, "account"));
-  const socloss_resolution *r = NULL;
-  rc = socloss_resolve(led, account ? account : "", &ro, &r);
+  json_t *event = json_object_get(k, "event");
+  gathered g = {json_array(), json_array(), json_array(), json_array(), {0}, {0}, 0, 0};
+  int64_t fund_draw = 0, bad_debt = 0, charged = 0;
+  long long resolved = -1;
+  const char *status;
+  if (event) {
+    /* every account bankrupt now, as one crash event: sequential (each
+     * deficit on its own, in id order) or joint (one haircut decision) */
+    const char *eid = json_string_value(json_object_get(event, "id"));
+    const char *mode = json_string_value(json_object_get(event, "mode"));
+    socloss_event_options eo;
+    socloss_event_options_init(&eo);
+    eo.id = eid ? eid : "";
+    eo.joint = mode && !strcmp(mode, "joint");
+    eo.policy = policy;
+    eo.policy_len = plen;
+    eo.params = ptext;
+    eo.each = gather;
+    eo.ud = &g;
+    socloss_event_summary sum;
+    memset(&sum, 0, sizeof sum);
+    sum.size = sizeof sum;
+    if (!json_is_object(event) || (mode && strcmp(mode, "joint") && strcmp(mode, "sequential")) || account)
+      rc = err_fail(SOCLOSS_EINVAL, "event: {id = ID, mode = \"sequential\" or \"joint\"}, and no account beside it");
+    else
+      rc = socloss_resolve_event(led, &eo, &sum);
+    status = rc == SOCLOSS_OK ? "applied" : rc == SOCLOSS_EPOLICY ? "failed" : "refused";
+    fund_draw = sum.fund_draw;
+    bad_debt = sum.bad_debt;
+    charged = sum.charged;
+    resolved = (long long)sum.resolved;
+    if (rc == SOCLOSS_EPOLICY) rc = SOCLOSS_OK;  /* the others were applied: compare them */
+  } else {
+    socloss_resolve_options ro;
+    socloss_resolve_options_init(&ro);
+    ro.policy = policy;
+    ro.policy_len = plen;
+    ro.params = ptext;
+    ro.id = json_string_value(json_object_get(k, "id"));
+    const socloss_resolution *r = NULL;
+    rc = socloss_resolve(led, account ? account : "", &ro, &r);
+    status = r ? r->status : "refused";
+    if (r) {
+      gather(&g, r);
+      fund_draw = r->fund_draw;
+      bad_debt = r->bad_debt;
+      charged = g.charged;
+    }
+  }
   free(ptext);
   const char *want_status = json_string_value(json_object_get(expect, "status"));
-  const char *status = r ? r->status : "refused";
   if (strcmp(status, want_status ? want_status : "applied")) {
     say(t, "#   status: got %s, expected %s%s%s", status, want_status ? want_status : "applied",
         rc ? ": " : "", rc ? socloss_errmsg(led) : "");
     c.ok = 0;
   }
+  /* an event's message counts its failures; each failed deficit's cause
+   * (sequential) is in its result */
   const char *want_error = json_string_value(json_object_get(expect, "error"));
-  if (want_error && !strstr(socloss_errmsg(led), want_error)) {
+  codec_buf_raw(&g.why, "", 1);
+  const char *why = g.why.oom ? "" : (const char *)g.why.p;
+  if (want_error && !strstr(socloss_errmsg(led), want_error) && !strstr(why, want_error)) {
     say(t, "#   error: got '%s', expected it to contain '%s'", socloss_errmsg(led), want_error);
+    for (const char *q = why; *q;) {
+      int n = (int)strcspn(q, "\n");
+      say(t, "#   a deficit failed: %.*s", n, q);
+      q += n + (q[n] != 0);
+    }
     c.ok = 0;
   }
-  if (r && !rc) {
-    field(&c, "fund_draw", r->fund_draw, json_object_get(expect, "fund_draw"));
-    field(&c, "bad_debt", r->bad_debt, json_object_get(expect, "bad_debt"));
-    json_t *h = json_array(), *d = json_array(), *tk = json_array();
-    for (size_t i = 0; i < r->nhaircuts; i++)
-      json_array_append_new(h, json_pack("[sI]", r->haircuts[i].account, (json_int_t)r->haircuts[i].amount));
-    for (size_t i = 0; i < r->ndeleveraged; i++)
-      json_array_append_new(d, json_pack("[ssII]", r->deleveraged[i].account, r->deleveraged[i].market,
-                                         (json_int_t)r->deleveraged[i].size, (json_int_t)r->deleveraged[i].price));
-    for (size_t i = 0; i < r->ntakeovers; i++)
-      json_array_append_new(tk, json_pack("[sII]", r->takeovers[i].market, (json_int_t)r->takeovers[i].size,
-                                          (json_int_t)r->takeovers[i].price));
-    list(&c, "haircuts", h, json_object_get(expect, "haircuts"));
-    list(&c, "deleveraged", d, json_object_get(expect, "deleveraged"));
-    list(&c, "takeovers", tk, json_object_get(expect, "takeovers"));
+  if (g.n && !rc) {
+    field(&c, "fund_draw", fund_draw, json_object_get(expect, "fund_draw"));
+    field(&c, "bad_debt", bad_debt, json_object_get(expect, "bad_debt"));
+    field(&c, "charged", charged, json_object_get(expect, "charged"));
+    if (resolved >= 0) field(&c, "resolved", resolved, json_object_get(expect, "resolved"));
+    list(&c, "haircuts", json_incref(g.h), json_object_get(expect, "haircuts"));
+    list(&c, "deleveraged", json_incref(g.d), json_object_get(expect, "deleveraged"));
+    list(&c, "transfers", json_incref(g.tr), json_object_get(expect, "transfers"));
+    list(&c, "takeovers", json_incref(g.tk), json_object_get(expect, "takeovers"));
   }
+  json_decref(g.h);
+  json_decref(g.d);
+  json_decref(g.tr);
+  json_decref(g.tk);
   /* what the policy logged, as TAP comments before the case's line */
-  for (const char *q = r ? r->log : ""; *q;) {
+  if (g.log.len) codec_buf_raw(&g.log, "", 1);
+  for (const char *q = g.log.len && !g.log.oom ? (const char *)g.log.p : ""; *q;) {
     const char *nl = strchr(q, '\n');
     int n = nl ? (int)(nl - q) : (int)strlen(q);
     char line[EVAL_LOG_BUDGET + 16];
@@ -262,6 +352,8 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
     t->cb(t->ud, line);
     q += n + (nl != NULL);
   }
+  codec_buf_free(&g.log);
+  codec_buf_free(&g.why);
   socloss_check_report rep;
   if (socloss_check(led, &rep) != SOCLOSS_OK) {
     say(t, "#   invariants: %s", socloss_errmsg(led));

@@ -11,6 +11,9 @@
 #    draw capped per deficit: the same bytes, less three fields that are not
 #    decisions (the policy's hash, since the files differ; the instructions
 #    and microseconds it took);
+#    ("binance" through tests/fixtures/adl_flat_binance.lua, adl.lua before
+#    its "binance" became Binance's order: the 7-argument adl_score, still the
+#    loop's; the shipped adl.lua's Binance order decides otherwise here);
 #  - the decisions depend on the score (each score's differ from pnl's), so
 #    the comparison can tell scores apart;
 #  - tests/fixtures/adl_score_probe.lua computes both scores in every one of
@@ -28,6 +31,10 @@ fi
 S=$SOCLOSS
 NEW=$root/policies/adl.lua
 OLD=$root/tests/fixtures/adl_loop.lua
+# adl.lua's "binance" is Binance's order now (brackets, a wallet floor of one
+# unit: adl_score's 9-argument form), which the loop never was; the
+# 7-argument form stays the loop's score, through adl.lua's copy from before
+FLAT=$root/tests/fixtures/adl_flat_binance.lua
 PROBE=$root/tests/fixtures/adl_score_probe.lua
 
 "$SOCLOSS_GEN" gen --accounts 1000 --markets 2 --seed 7 2>/dev/null
@@ -50,7 +57,7 @@ compare_all() {  # LABEL
     for ff in true false; do
       params="{\"score\":\"$score\",\"fund_first\":$ff}"
       old=$(decide "$OLD" "$params")
-      new=$(decide "$NEW" "$params")
+      if [ "$score" = binance ]; then new=$(decide "$FLAT" "$params"); else new=$(decide "$NEW" "$params"); fi
       is "$new" "$old" "$1: score $score, fund_first $ff: the same decisions"
       eval "out_${score}_$ff=\$new"
     done
@@ -68,6 +75,12 @@ for score in bitmex binance hyperliquid; do
     a=out_${score}_$ff b=out_pnl_$ff
     ok "score $score, fund_first $ff: decisions differ from pnl's" [ "${!a}" != "${!b}" ]
   done
+done
+
+for ff in true false; do
+  a=out_binance_$ff
+  ok "score binance, fund_first $ff: policies/adl.lua (Binance's order) decides otherwise than the flat score" \
+    [ "$(decide "$NEW" "{\"score\":\"binance\",\"fund_first\":$ff}")" != "${!a}" ]
 done
 
 run "$S" limits L --fund-max-draw 50000000

@@ -9,7 +9,8 @@
 #    bankrupt, a fund of 20,000 USD, 5,000 or none) and a wide one (three
 #    accounts bankrupt against 3,000 holders, thousands of closes each, in
 #    two markets, the bankrupt ids among the holders'), each crash resolved
-#    as a sequential and as a joint event under policies/adl.lua with every
+#    as a sequential and as a joint event under policies/adl.lua (its
+#    copy from before Binance's order, tests/fixtures/adl_flat_binance.lua) with every
 #    score and fund_first true and false: 64 cases;
 #  - each case's line holds the journal's SHA-256 (`journal --json`, every
 #    record, less the policy's hash, the evaluator's build, the instructions
@@ -33,7 +34,9 @@ fi
 . "$root/tests/fixtures/closes_golden/cases.sh"
 
 mapfile -t want < "$root/tests/fixtures/closes_golden/expected.txt"
-mapfile -t got < <(golden_cases "$SOCLOSS" "$SOCLOSS_GEN" "$root/policies/adl.lua" "$TMP/w")
+# adl.lua as expected.txt was made with: its "binance" the flat-rate score
+# (policies/adl.lua's is Binance's order since; the closes are the subject here)
+mapfile -t got < <(golden_cases "$SOCLOSS" "$SOCLOSS_GEN" "$root/tests/fixtures/adl_flat_binance.lua" "$TMP/w")
 is "${#got[@]}" "${#want[@]}" "every case ran (${#want[@]})"
 for i in "${!want[@]}"; do
   w=${want[$i]}

@@ -29,8 +29,11 @@ for f in include/socloss.h lib/libsocloss.so lib/libsocloss.a lib/pkgconfig/socl
          lib/pkgconfig/socloss-static.pc lib/cmake/socloss/socloss-config.cmake libexec/socloss-eval bin/socloss; do
   ok "installs $f" test -e "$prefix/$f"
 done
-is "$(cd "$prefix/share/socloss/policies" && ls)" "$(cd "$repo/policies" && ls -- *.lua)" \
-  "installs every policies/*.lua (the reference policies and their tests) in share/socloss/policies"
+# every .lua under policies/, the venues' folder too, and nothing else
+lua_files() { (cd "$1" && find . -type f | LC_ALL=C sort); }
+is "$(lua_files "$prefix/share/socloss/policies")" "$(cd "$repo/policies" && find . -type f -name '*.lua' | LC_ALL=C sort)" \
+  "installs every policies/*.lua and policies/venues/*.lua (the reference and venue policies and their tests) in share/socloss/policies"
+like "$(lua_files "$prefix/share/socloss/policies")" './venues/bitmex.lua' "... policies/venues/bitmex.lua among them"
 like "$(readelf -d "$prefix/lib/libsocloss.so" 2>/dev/null)" 'SONAME.*libsocloss\.so\.1' "libsocloss.so has the SONAME libsocloss.so.1 (1.0 changed the ABI)"
 
 # ---- what the libraries export ---------------------------------------------------

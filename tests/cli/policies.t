@@ -6,7 +6,7 @@ policies=$here/../../policies
 . "$here/tap.sh"
 S=$SOCLOSS
 
-for f in "$policies"/*_test.lua; do
+for f in "$policies"/*_test.lua "$policies"/venues/*_test.lua; do
   name=$(basename "$f")
   run "$S" test "$f"
   is "$RC" 0 "$name passes"
@@ -51,6 +51,88 @@ printf 'while true do end\n' > hostile_test.lua
 run "$S" test hostile_test.lua
 is "$RC" 1 "a hostile test file is stopped by the sandbox"
 like "$OUT" 'exceeded its instruction budget' "by its instruction budget"
+
+# A case may resolve a crash event instead of one account: event = {id,
+# mode}, every account bankrupt then, sequential or joint, its lists over
+# all its deficits in order, its totals the event's (added for the venues'
+# joint rules, okx.lua).  Hand arithmetic: mark 100 -> 50, a1 (balance 10)
+# and a2 (20), long 1 each, are at -40 and -30; b and c, short 1 each, have
+# 50 of profit each; the empty fund leaves 70 to pro_rata.  Joint: one
+# decision over 70, 35 and 35.  Sequential: a1's 40 (20, 20), then a2's 30
+# (15, 15).  Each close's exact transfer: adl.lua by pnl closes s1 4, s2 3,
+# s3 1 lots of a's 8 (d = 80, 10 a lot): 40, 30, 10.
+cp "$policies/adl.lua" .
+cat > event_test.lua <<'LUA'
+local markets = { { "BTC", 100 } }
+local accounts = { { "a1", 10 }, { "a2", 20 }, { "b", 1000 }, { "c", 1000 } }
+local positions = { { "a1", "BTC", 1, 100 }, { "a2", "BTC", 1, 100 }, { "b", "BTC", -1, 100 }, { "c", "BTC", -1, 100 } }
+local crash = { { type = "market", market = "BTC", mark = 50 } }
+return {
+  policy = "pro_rata.lua",
+  cases = {
+    { name = "joint: one haircut decision over both holes",
+      markets = markets, accounts = accounts, positions = positions, events = crash,
+      event = { id = "crash", mode = "joint" },
+      expect = { resolved = 2, fund_draw = 0, bad_debt = 0, charged = 70,
+                 haircuts = { { "b", 35 }, { "c", 35 } }, takeovers = { { "BTC", 1, 50 }, { "BTC", 1, 50 } } } },
+    { name = "sequential: a1's 40, then a2's 30",
+      markets = markets, accounts = accounts, positions = positions, events = crash, event = { id = "crash" },
+      expect = { resolved = 2, charged = 70, haircuts = { { "b", 20 }, { "c", 20 }, { "b", 15 }, { "c", 15 } } } },
+    { name = "joint, expecting the sequential haircuts",
+      markets = markets, accounts = accounts, positions = positions, events = crash,
+      event = { id = "crash", mode = "joint" },
+      expect = { resolved = 1, charged = 71, haircuts = { { "b", 20 }, { "c", 20 }, { "b", 15 }, { "c", 15 } } } },
+    { name = "an event and an account",
+      markets = markets, accounts = accounts, positions = positions, events = crash,
+      event = { id = "crash" }, account = "a1", expect = {} },
+  },
+}
+LUA
+run "$S" test event_test.lua
+is "$RC" 1 "event cases: a wrong expectation fails the run"
+text want <<'TXT'
+1..4
+ok 1 - joint: one haircut decision over both holes
+ok 2 - sequential: a1's 40, then a2's 30
+#   charged: got 70, expected 71
+#   resolved: got 2, expected 1
+#   haircuts: got [["b",35],["c",35]]
+#            expected [["b",20],["c",20],["b",15],["c",15]]
+not ok 3 - joint, expecting the sequential haircuts
+#   status: got refused, expected applied: event: {id = ID, mode = "sequential" or "joint"}, and no account beside it
+not ok 4 - an event and an account
+TXT
+is "$OUT" "$want" "a joint and a sequential event resolved and compared; the differences said"
+cat > transfers_test.lua <<'LUA'
+local case = {
+  markets = { { "BTC", 100 } },
+  accounts = { { "a", 0 }, { "s1", 1000 }, { "s2", 1000 }, { "s3", 1000 }, { "l1", 1000 } },
+  positions = { { "a", "BTC", 8, 100 }, { "s1", "BTC", -4, 110 }, { "s2", "BTC", -3, 100 },
+                { "s3", "BTC", -2, 95 }, { "l1", "BTC", 1, 100 } },
+  events = { { type = "market", market = "BTC", mark = 90 } }, account = "a",
+  params = { fund_first = false, score = "pnl" },
+}
+local function with(name, expect)
+  local c = { name = name, expect = expect }
+  for k, v in pairs(case) do c[k] = v end
+  return c
+end
+return {
+  policy = "adl.lua",
+  cases = { with("each close's transfer", { charged = 80, transfers = { 40, 30, 10 } }),
+            with("other transfers", { charged = 81, transfers = { 40, 30, 11 } }) },
+}
+LUA
+run "$S" test transfers_test.lua
+text want <<'TXT'
+1..2
+ok 1 - each close's transfer
+#   charged: got 80, expected 81
+#   transfers: got [40,30,10]
+#             expected [40,30,11]
+not ok 2 - other transfers
+TXT
+is "$RC|$OUT" "1|$want" "each close's exact transfer and what a case charged, compared"
 
 # A test file that cannot be read is a failed test, not a skipped one, and
 # says so on stderr too (a TAP harness counts "1..0 # SKIP" as a pass).
