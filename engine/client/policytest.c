@@ -14,6 +14,7 @@
  *                            haircuts = { {"b", 4}, ... },
  *                            deleveraged = { {"s1", "BTC", 4, 100}, ... },
  *                            takeovers = { {"BTC", 9, 94}, ... },
+ *                            transfers = { 400, ... },     -- atoms each close moved
  *                            error = "text in the failure" } }, ... } }
  *
  * Each case gets a throwaway ledger and resolves through the same engine
@@ -240,7 +241,7 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
   if (r && !rc) {
     field(&c, "fund_draw", r->fund_draw, json_object_get(expect, "fund_draw"));
     field(&c, "bad_debt", r->bad_debt, json_object_get(expect, "bad_debt"));
-    json_t *h = json_array(), *d = json_array(), *tk = json_array();
+    json_t *h = json_array(), *d = json_array(), *tk = json_array(), *tr = json_array();
     for (size_t i = 0; i < r->nhaircuts; i++)
       json_array_append_new(h, json_pack("[sI]", r->haircuts[i].account, (json_int_t)r->haircuts[i].amount));
     for (size_t i = 0; i < r->ndeleveraged; i++)
@@ -252,6 +253,11 @@ static int run_case(tap *t, json_t *k, const char *dir, const char *policy, size
     list(&c, "haircuts", h, json_object_get(expect, "haircuts"));
     list(&c, "deleveraged", d, json_object_get(expect, "deleveraged"));
     list(&c, "takeovers", tk, json_object_get(expect, "takeovers"));
+    /* the exact atoms each close moved from its holder, in the closes' order:
+     * the price shown is rounded toward the mark, the transfer never is */
+    for (size_t i = 0; i < r->ndeleveraged; i++)
+      json_array_append_new(tr, json_integer(r->transfers ? (json_int_t)r->transfers[i] : 0));
+    list(&c, "transfers", tr, json_object_get(expect, "transfers"));
   }
   /* what the policy logged, as TAP comments before the case's line */
   for (const char *q = r ? r->log : ""; *q;) {
