@@ -29,8 +29,8 @@ for f in include/socloss.h lib/libsocloss.so lib/libsocloss.a lib/pkgconfig/socl
          lib/pkgconfig/socloss-static.pc lib/cmake/socloss/socloss-config.cmake libexec/socloss-eval bin/socloss; do
   ok "installs $f" test -e "$prefix/$f"
 done
-is "$(cd "$prefix/share/socloss/policies" && ls)" "$(cd "$repo/policies" && ls -- *.lua)" \
-  "installs every policies/*.lua (the reference policies and their tests) in share/socloss/policies"
+is "$(cd "$prefix/share/socloss/policies" && find . -type f | sort)" "$(cd "$repo/policies" && find . -name '*.lua' | sort)" \
+  "installs every policies/*.lua and policies/venues/*.lua (the policies and their tests) in share/socloss/policies"
 like "$(readelf -d "$prefix/lib/libsocloss.so" 2>/dev/null)" 'SONAME.*libsocloss\.so\.1' "libsocloss.so has the SONAME libsocloss.so.1 (1.0 changed the ABI)"
 
 # ---- what the libraries export ---------------------------------------------------
