@@ -71,17 +71,28 @@ return {
       ledger({ { "s0", 7, 60 }, { "s1", 3, 400 } }), nil,
       { fund_draw = 0, bad_debt = 70, takeovers = { { "BTC", 7, 100 } },
         deleveraged = { { "s1", "BTC", 3, 110 } }, transfers = { 30 } }),
-    case("derived: the rounding the header names (optimal to within a lot)",
+    case("derived: the integer optimum, not the largest remainders of the kept lots",
       -- s1 10 lots at 300 (surplus 200), s2 10 at 1,100 (1,000), s3 5 at 600
-      -- (550).  Keep 15 of 25, no cap binds (s3: 5 x 1,750 > 15 x 550): 1.71,
-      -- 8.57, 4.71 -> floors 1, 8, 4; two odd lots by largest remainder
-      -- (3,000, 15,000 and 8,250 mod 1,750: 1,250, 1,000, 1,250) to s1 and
-      -- s3: kept 2, 8, 5, closed s1 8, s2 2.  Leverage left: s1 200 / 220 =
-      -- 0.909, s2 800 / 1,080 = 0.741, s3 500 / 600 = 0.833: the largest
-      -- 0.909, where closing s1 9 and s2 1 would leave 0.833 (s1 100 / 210,
-      -- s2 900 / 1,090 = 0.826, s3 0.833).
+      -- (550).  Keep 15 of 25; no cap binds (s3: 5 x 1,750 > 15 x 550): the
+      -- level theta = 15 / 1,750, floors of 200, 1,000, 550 x theta = 1.71,
+      -- 8.57, 4.71: 1, 8, 4, two lots left.  The next ratios: s1 2/200 =
+      -- 0.01, s2 9/1,000 = 0.009 (then 10/1,000 = 0.01), s3 5/550 = 0.00909:
+      -- the two smallest are s2's and s3's: kept 1, 9, 5, closed s1 9 (90),
+      -- s2 1 (10).  Leverage left: s1 100 / 210 = 0.476, s2 900 / 1,090 =
+      -- 0.826, s3 500 / 600 = 0.833 (untouched): the largest 0.833.  The
+      -- largest remainders of 15 x (200, 1,000, 550) / 1,750 (1,250, 1,000,
+      -- 1,250) would keep 2, 8, 5 and leave s1 at 200 / 220 = 0.909.
       ledger({ { "s1", 10, 300 }, { "s2", 10, 1100 }, { "s3", 5, 600 } }), nil,
-      { bad_debt = 0, deleveraged = { { "s1", "BTC", 8, 110 }, { "s2", "BTC", 2, 110 } }, transfers = { 80, 20 } }),
+      { bad_debt = 0, deleveraged = { { "s1", "BTC", 9, 110 }, { "s2", "BTC", 1, 110 } }, transfers = { 90, 10 } }),
+    case("derived: a tie: the lower id closes the odd lot",
+      -- s1 and s2 alike, 10 lots at 400 (surplus 300).  50 in the fund: R =
+      -- 50, Q = ceil(50 x 10 / 100) = 5, keep 15 of 20: 7.5 each, floors 7
+      -- and 7, one lot left; the next ratios 8/300 tie: s2 keeps it, s1
+      -- closes 3 (30), s2 2 (20).  The fund takes a's other 5 at mark, pays 50.
+      (function() local l = ledger({ { "s1", 10, 400 }, { "s2", 10, 400 } })
+         l.events = { { type = "fund", amount = 50 } } return l end)(), nil,
+      { fund_draw = 50, bad_debt = 0, takeovers = { { "BTC", 5, 100 } },
+        deleveraged = { { "s1", "BTC", 3, 110 }, { "s2", "BTC", 2, 110 } }, transfers = { 30, 20 } }),
     case("fund_first must be a boolean", ledger(three), { fund_first = 1 },
       { status = "failed", error = "fund_first must be true or false, not 1" }),
   },

@@ -77,13 +77,13 @@ done
 #   move 263,245,662,227, more than the fund leaves short; the fund pays the
 #   rest of the 513,054,191,748: 249,808,529,521.
 # - leverage_drain: fund first, as adl.lua: only ceil(R x N / d) lots a
-#   market, spread to lower the largest leverage (131 accounts); the ceil
+#   market, spread to lower the largest leverage (133 accounts); the ceil
 #   moves 14,141 atoms more than R (263,054,205,889 - 263,054,191,748), which
 #   the fund does not have to pay: 250,000,000,000 - 14,141 = 249,999,985,859.
 text want <<'EOF2'
 drift|46|0|956|257488968055|250000000000|5565223693
 dydx|46|0|42|263245662227|249808529521|0
-leverage_drain|46|0|131|263054205889|249999985859|0
+leverage_drain|46|0|133|263054205889|249999985859|0
 mango|46|0|956|263054191748|250000000000|0
 vertex|46|0|956|263054191748|250000000000|0
 EOF2
