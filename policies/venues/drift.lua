@@ -77,6 +77,9 @@
 --   * The fund's own positions (taken over from bankrupt accounts) have base
 --     in Drift's totals through the AMM; here only candidates are charged.
 --   * Drift's pnl-pool cap on settling profits (first come, first served).
+--   * A delta beyond int64 (loss x precision / base: Drift keeps it in
+--     i128): the charges are then the exact pro-rata shares, capped by
+--     equity only, and rounding "drift" fails saying so.
 local sl = socloss
 
 -- ceil(a x b / c), exact in 128 bits (a, b >= 0, c > 0)
@@ -123,11 +126,21 @@ local function perp(ctx, p, rounding)
         error("drift: no open base in '" .. m.market .. "' to socialize " .. loss
               .. " atoms over (Drift: CantResolvePerpBankruptcy, total base asset amount 0)")
       end
-      local delta = ceil_muldiv(loss, K, B)
-      local drift = sl.muldiv(base, delta, K)
-      local amounts = charges(ctx, base, drift, cap_left, loss, rounding)
-      sl.log("drift", m.market .. ": loss", loss, "over base", B, "delta", delta, "atoms per", K,
-             "lots; Drift charges", sl.sum(drift), "applied", sl.sum(amounts))
+      local ok, delta = pcall(ceil_muldiv, loss, K, B)
+      local amounts
+      if ok then
+        local drift = sl.muldiv(base, delta, K)
+        amounts = charges(ctx, base, drift, cap_left, loss, rounding)
+        sl.log("drift", m.market .. ": loss", loss, "over base", B, "delta", delta, "atoms per", K,
+               "lots; Drift charges", sl.sum(drift), "applied", sl.sum(amounts))
+      elseif rounding == "drift" then
+        error("drift: the delta " .. loss .. " x " .. K .. " / " .. B .. " does not fit int64: Drift's figures cannot be shown")
+      else
+        -- Drift's index (i128) holds more than int64: its payments are
+        -- then the exact shares to within an atom, so only equity caps
+        amounts = sl.waterfill(base, sl.max(cap_left, 0), loss)
+        sl.log("drift", m.market .. ": loss", loss, "over base", B, "delta beyond int64; applied", sl.sum(amounts))
+      end
       total = sl.add(total, amounts)
       cap_left = sl.sub(cap_left, amounts)
     end
@@ -144,8 +157,10 @@ local function spot(ctx, p, rounding)
     sl.log("drift spot: no deposits: delta 0, nothing socialized")
     return nil
   end
-  -- the index cannot fall below 0: at most every deposit is lost
-  local delta = math.min(ceil_muldiv(I, loss, D), I)
+  -- the index cannot fall below 0: at most every deposit is lost (a delta
+  -- beyond int64 is beyond the index too)
+  local ok, delta = pcall(ceil_muldiv, I, loss, D)
+  delta = ok and math.min(delta, I) or I
   local drift = sl.sub(deposit, sl.muldiv(deposit, I - delta, I))
   local amounts = charges(ctx, deposit, drift, sl.min(deposit, ctx.equity), loss, rounding)
   sl.log("drift spot: loss", loss, "over deposits", D, "index delta", delta, "of", I,

@@ -73,6 +73,35 @@ return {
       (function() local l = perp_ledger(5000000000)
          l.events[2] = { type = "fund", amount = 45000000 } return l end)(), nil,
       { fund_draw = 45000000, bad_debt = 0, haircuts = { { "L", 35000000 }, { "S", 20000000 } } }),
+    {
+      -- Derived, two markets: a is short 10 SOL and 10 ETH from 10; SOL goes
+      -- to 30, ETH to 20: upnl -200 - 100, balance 200, equity -100.  The
+      -- host splits the 100 by notional, 300 : 200: d = 60 in SOL, 40 in
+      -- ETH, and so does the policy split the shortfall: 60 over SOL's open
+      -- base (L1 long 10: delta ceil(60 x 10^9 / 10) = 6 x 10^9, L1 pays 60),
+      -- 40 over ETH's (L2 6 and L3 4: delta 4 x 10^9, 24 and 16).
+      name = "derived: two markets, each its share of the loss over its own base",
+      markets = { { "ETH", 10 }, { "SOL", 10 } },
+      accounts = { { "L1", 0 }, { "L2", 0 }, { "L3", 0 }, { "a", 200 } },
+      positions = { { "a", "SOL", -10, 10 }, { "a", "ETH", -10, 10 }, { "L1", "SOL", 10, 10 },
+                    { "L2", "ETH", 6, 10 }, { "L3", "ETH", 4, 10 } },
+      events = { { type = "market", market = "SOL", mark = 30 }, { type = "market", market = "ETH", mark = 20 } },
+      account = "a",
+      expect = { fund_draw = 0, bad_debt = 0, takeovers = { { "ETH", -10, 20 }, { "SOL", -10, 30 } },
+                 haircuts = { { "L1", 60 }, { "L2", 24 }, { "L3", 16 } } },
+    },
+    {
+      -- The same with precision 9 x 10^18: the delta 60 x 9 x 10^18 / 10 is
+      -- beyond int64, the charges the exact shares: the same 60, 24, 16.
+      name = "derived: a delta beyond int64: the exact shares, capped by equity only",
+      markets = { { "ETH", 10 }, { "SOL", 10 } },
+      accounts = { { "L1", 0 }, { "L2", 0 }, { "L3", 0 }, { "a", 200 } },
+      positions = { { "a", "SOL", -10, 10 }, { "a", "ETH", -10, 10 }, { "L1", "SOL", 10, 10 },
+                    { "L2", "ETH", 6, 10 }, { "L3", "ETH", 4, 10 } },
+      events = { { type = "market", market = "SOL", mark = 30 }, { type = "market", market = "ETH", mark = 20 } },
+      account = "a", params = { precision = 9000000000000000000 },
+      expect = { bad_debt = 0, haircuts = { { "L1", 60 }, { "L2", 24 }, { "L3", 16 } } },
+    },
     case("TV-DRIFT-2: 11 USDC over 120 of deposits, trimmed",
       -- Drift (calculate_cumulative_deposit_interest_delta_to_resolve_
       -- bankruptcy, non_zero_total_deposits): delta = ceil(10^10 x
