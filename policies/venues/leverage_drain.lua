@@ -155,7 +155,6 @@ return {
           close = sl.sub(lots_e, kept_lots(e, lots_e, drainable - Q))
         end
         local lots = sl.sum(close)
-        sl.log("leverage_drain", m.market .. ":", lots, "of", Q, "lots closed over", drainable, "drainable")
         if lots > 0 then
           actions = sl.deleverage(m.market, sl.order(close, "desc"), close, lots, actions)
           -- what these closes may move, for the next market's surpluses
