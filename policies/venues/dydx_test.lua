@@ -241,6 +241,22 @@ return {
       expect = { bad_debt = 0, deleveraged = { { "h1", "BTC", 100000000, 470 } }, transfers = { 3000000000 } },
     },
     {
+      -- Derived, two markets: a long 10 BTC and 10 ETH from 110, marks 100,
+      -- balance 100: equity -100, d = 50 in each (notional 1,000 : 1,000),
+      -- 5 atoms a lot, price 105.  b, short 10 of each (equity 60), fills
+      -- BTC (moves 50, NC 60 -> 10); in ETH, first in the walk again, its
+      -- fill would move 50 more: NC' = 10 - 50 < 0, skipped; c takes ETH.
+      name = "derived: two markets: a holder's first fill counts against its second",
+      markets = { { "BTC", 110 }, { "ETH", 110 } },
+      accounts = { { "a", 100 }, { "b", 60 }, { "c", 1000 }, { "z", 1000 } },
+      positions = { { "a", "BTC", 10, 110 }, { "a", "ETH", 10, 110 }, { "b", "BTC", -10, 100 },
+                    { "b", "ETH", -10, 100 }, { "c", "ETH", -10, 100 }, { "z", "ETH", 10, 110 } },
+      events = { { type = "market", market = "BTC", mark = 100 }, { type = "market", market = "ETH", mark = 100 } },
+      account = "a",
+      expect = { bad_debt = 0, takeovers = {},
+                 deleveraged = { { "b", "BTC", 10, 105 }, { "c", "ETH", 10, 105 } }, transfers = { 50, 50 } },
+    },
+    {
       -- The fund first: 2,000,000 in the fund covers Carl's 1,000,000, as
       -- the liquidation in the book would have: no deleveraging.
       name = "the fund covers the deficit: nothing deleveraged",
