@@ -43,6 +43,34 @@ not ok 2 - a ledger that does not net to zero
 #   the case's ledger is refused: positions:2: size: market 'BTC': the imported sizes sum to 1, not 0
 TXT
 is "$OUT" "$want" "and says what differed"
+# transfers: the exact atoms of each close, compared like the other lists
+# (adl, whole position: a long 1 at 100, mark 70, balance 0: d = 30, b's
+# close moves 30)
+cp "$policies/adl.lua" .
+cat > transfers_test.lua <<'LUA'
+return {
+  policy = "adl.lua",
+  cases = {
+    { name = "one close of 30 atoms", markets = { { "BTC", 100 } }, accounts = { { "a", 0 }, { "b", 1000 } },
+      positions = { { "a", "BTC", 1, 100 }, { "b", "BTC", -1, 100 } },
+      events = { { type = "market", market = "BTC", mark = 70 } }, account = "a",
+      params = { fund_first = false }, expect = { transfers = { 30 } } },
+    { name = "expects 31", markets = { { "BTC", 100 } }, accounts = { { "a", 0 }, { "b", 1000 } },
+      positions = { { "a", "BTC", 1, 100 }, { "b", "BTC", -1, 100 } },
+      events = { { type = "market", market = "BTC", mark = 70 } }, account = "a",
+      params = { fund_first = false }, expect = { transfers = { 31 } } },
+  },
+}
+LUA
+run "$S" test transfers_test.lua
+text want <<'TXT'
+1..2
+ok 1 - one close of 30 atoms
+#   transfers: got [30]
+#             expected [31]
+not ok 2 - expects 31
+TXT
+is "$RC|$OUT" "1|$want" "expect.transfers compares each close's exact atoms"
 printf 'return { policy = "missing.lua", cases = {} }\n' > nopolicy_test.lua
 run "$S" test nopolicy_test.lua
 is "$RC" 1 "a test file whose policy is missing fails"
