@@ -458,7 +458,7 @@ static void html_lorenz(FILE *f, const report_col *c, int k) {
   fprintf(f, "\"/>\n");
   fprintf(f, "<text x=\"0\" y=\"0\" font-size=\"10\" text-anchor=\"middle\" class=\"note\" "
              "transform=\"translate(%.1f %.1f) rotate(-45)\">everyone the same share</text>\n",
-          PL + PS * 0.5 - 5, PT + PS * 0.5 - 5);
+          PL + PS * 0.5 - 9, PT + PS * 0.5 - 9);
   fprintf(f, "</svg>\n<p class=\"note\">%zu account%s in profit; %zu paid something.</p></figure>\n", m,
           m == 1 ? "" : "s", c->r->charged);
   free(v);
