@@ -10,6 +10,8 @@
 //     bar's left edge on the line;
 //   - no <text> of any chart outside its <svg>'s box (a clipped label);
 //   - the per-account table's filter box (spec.filter: {query, rows});
+//   - a row of the top payers (spec.payers: {row, cells}) and the Lorenz
+//     curves (spec.lorenz: how many), drawn inside their charts;
 //   - no request leaves the file.
 // spec.screenshot: where the whole page's PNG goes.  spec.expect_clipped
 // (a text): the run is expected to find that label clipped (the suite's
@@ -49,6 +51,27 @@ try {
     const got = figures.find((r) => r[0] === want[0]);
     ok(got && JSON.stringify(got) === JSON.stringify(want), `figures: ${want.join(' | ')}`,
       `got: ${got ? got.join(' | ') : 'no such row'}`);
+  }
+
+  // the top payers side by side: a row as a person reads it
+  if (spec.payers) {
+    const row = await page.$$eval('#payers tr', (rows, i) => rows[i] && [...rows[i].cells].map((c) => c.innerText.trim()),
+      spec.payers.row);
+    ok(JSON.stringify(row) === JSON.stringify(spec.payers.cells), `top payers, row ${spec.payers.row}: ${spec.payers.cells.join(' | ')}`,
+      `got: ${JSON.stringify(row)}`);
+  }
+
+  // the Lorenz curves: one per policy, drawn (a curve with its points, and
+  // the diagonal), each inside its chart and shown
+  if (spec.lorenz) {
+    const curves = await page.$$eval('svg[id^="lorenz-"]', (svgs) => svgs.map((svg) => {
+      const s = svg.getBoundingClientRect(), line = svg.querySelector('polyline.lorenz');
+      const b = line && line.getBoundingClientRect();
+      return { id: svg.id, points: line ? line.points.numberOfItems : 0, diagonal: !!svg.querySelector('line.diagonal'),
+               inside: !!b && b.width > 0 && b.left >= s.left && b.right <= s.right && b.top >= s.top && b.bottom <= s.bottom };
+    }));
+    ok(curves.length === spec.lorenz && curves.every((c) => c.points >= 2 && c.diagonal && c.inside),
+      `${spec.lorenz} Lorenz curves drawn, each with the diagonal, inside its chart`, JSON.stringify(curves));
   }
 
   // a labelled bar chart: each bar's label is shown, at its end

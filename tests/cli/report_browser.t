@@ -6,7 +6,8 @@
 # tiered, adl, adl with {"score":"pnl"}, and pro_rata copied under a long
 # file name), and tests/browser/report.mjs checks the figures table, a
 # labelled bar, the split test's zero line between its negative and positive
-# bars, that no label lies outside its chart, and the filter box.  Then the
+# bars, that no label lies outside its chart, the top payers, the Lorenz
+# curves and the filter box.  Then the
 # same page with one chart narrowed: the check must see its labels clipped.
 # The screenshot is kept as $SOCLOSS_BUILD/report_browser.png.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +30,7 @@ relay() {
   done <<< "$1"
 }
 
-ok "node is installed" command -v node
+ok "node is installed" bash -c 'command -v node > /dev/null'
 ok "Debian's chromium is installed ($chromium)" test -x "$chromium"
 ok "playwright-core is installed in tests/browser (npm ci)" test -f "$browser/node_modules/playwright-core/package.json"
 
@@ -55,6 +56,9 @@ cat > spec.json <<JSON
              ["total charged", "263,054.191748 USD", "263,054.191748 USD", "263,054.205889 USD", "263,054.205889 USD", "263,054.191748 USD"],
              ["split test: the halves pay more by", "-0.000002 USD", "-1,517.464274 USD", "7,807.906100 USD", "0.000000 USD", "-0.000002 USD"]],
  "labelled": {"chart": "chart-charged", "labels": ["691", "691", "59", "5", "691"]},
+ "payers": {"row": 1, "cells": ["1", "mm-btc-perp: 56,021.336465 USD (4.3%)", "mm-btc-perp: 82,883.837914 USD (6.4%)",
+            "acct-0000839: 32,843.375660 USD (46.8%)", "mm-btc-perp: 244,324.548544 USD (19.0%)", "mm-btc-perp: 56,021.336465 USD (4.3%)"]},
+ "lorenz": 5,
  "signed": "chart-split",
  "filter": {"query": "mm-", "rows": ["mm-btc-perp"]}}
 JSON
