@@ -429,7 +429,7 @@ static void html_lorenz(FILE *f, const report_col *c, int k) {
     }
   fprintf(f, "<figure class=\"small\"><figcaption>");
   html_text(f, c->name);
-  fprintf(f, ": Lorenz curve (Gini %.4f)</figcaption>\n", c->r->gini);
+  fprintf(f, "<br>Lorenz curve (Gini %.4f)</figcaption>\n", c->r->gini);
   if (!v || !m || tc == 0) {
     fprintf(f, "<p class=\"same\">%s: no curve.</p></figure>\n",
             !m ? "No account was in profit" : "No account in profit paid anything");
@@ -475,7 +475,7 @@ static void html_scatter(FILE *f, const cli_units *cu, const report_col *c, int 
   }
   fprintf(f, "<figure class=\"small\"><figcaption>");
   html_text(f, c->name);
-  fprintf(f, ": charge against profit</figcaption>\n");
+  fprintf(f, "<br>charge against profit</figcaption>\n");
   if (!v || !n || ymax <= 0) {
     fprintf(f, "<p class=\"same\">Nobody paid: no points.</p></figure>\n");
     free(v);
@@ -720,9 +720,15 @@ int html_report(const char *path, const char *what, const cli_units *cu, const r
              "table{border-collapse:collapse;margin:.5em 0}"
              "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
              "th:first-child,td:first-child{text-align:left}"
+             /* a row's label on one line; a long label (a file name with no
+              * space) breaks anywhere rather than widen its table past
+              * the page */
+             "td:first-child{white-space:nowrap}th{overflow-wrap:anywhere;min-width:5em}"
+             "#policies td{white-space:normal;overflow-wrap:anywhere}"
              "svg text{font-family:\"DejaVu Sans\",Verdana,sans-serif;fill:#222}svg .tick,svg .note{fill:#666}"
              "figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.3em}"
-             ".row{display:flex;flex-wrap:wrap;gap:2em}.row figure{margin:1em 0}"
+             ".row{display:flex;flex-wrap:wrap;gap:2em}.row figure{margin:1em 0;max-width:21em}"
+             ".row figcaption{overflow-wrap:anywhere}"
              ".note{color:#666;font-size:90%%}.same{font-style:italic}"
              ".key{display:inline-block;width:.8em;height:.8em;margin-right:.4em}"
              "dt{font-weight:bold;margin-top:.5em}dd{margin-left:1.5em}"
