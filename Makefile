@@ -1,6 +1,7 @@
 # The two set-up commands over CMake (as Neovim does):
 #   make demo   install what is missing, build, run the demo
-#   make test   install what is missing, build, run the TAP suite
+#   make test   install what is missing, build, run the TAP suite (its
+#               browser test's npm package too: npm ci in tests/browser)
 # A second run skips what is already done.
 
 BUILD      ?= build
@@ -11,6 +12,10 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS        = cmake make gcc pkg-config perl liblua5.4-dev liblmdb-dev \
               libjansson-dev libcsv-dev libssl-dev libsqlite3-dev chromium
+# Commands whose Debian package is installed only when the command is
+# missing (COMMAND:PACKAGE): a Node.js from elsewhere (NodeSource, nvm) ships
+# its own npm, which Debian's npm package conflicts with.
+CMDS        = node:nodejs npm:npm
 # Only `make fuzz` needs these (clang's libFuzzer and sanitizer runtimes;
 # libclang-rt-dev is Debian's clang version's libclang-rt-N-dev).
 FUZZ_DEBS   = clang libclang-rt-dev
@@ -19,17 +24,19 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # which perl's -B does not always take for binaries; the .t scripts have #!)
 PROVE       = prove --timer -f --exec ''
 
-.PHONY: all deps fuzz-deps build demo test test-asan test-tsan test-long fuzz bench clean
+.PHONY: all deps fuzz-deps browser-deps build demo test test-asan test-tsan test-long fuzz bench clean
 
 all: build
 
 # Installs the Debian packages that are missing, and only those.
 deps: WANTED = $(DEBS)
+deps: WANTED_CMDS = $(CMDS)
 fuzz-deps: WANTED = $(FUZZ_DEBS)
+fuzz-deps: WANTED_CMDS =
 deps fuzz-deps:
 	@missing=$$(for p in $(WANTED); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	done); \
+	done; for c in $(WANTED_CMDS); do command -v $${c%%:*} > /dev/null || echo $${c#*:}; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
@@ -53,13 +60,21 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	demo/run.sh $(BUILD)
 
-test: build
+# tests/cli/report_browser.t drives Debian's chromium with playwright-core,
+# installed from the npm registry at the version package-lock.json pins
+# (only here: the C build downloads nothing); again when the lock changes.
+BROWSER = tests/browser
+browser-deps: deps $(BROWSER)/node_modules/.package-lock.json
+$(BROWSER)/node_modules/.package-lock.json: $(BROWSER)/package.json $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --no-audit --no-fund
+
+test: build browser-deps
 	SOCLOSS_BUILD=$(abspath $(BUILD)) $(PROVE) $(BUILD)/tests/test_* tests/cli/*.t
 
 # The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
 # The generated crash of tests/cli/crash_event.t runs at 2,000 accounts here:
 # the sanitizers look for memory errors, which do not need the full 10,000.
-test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+test-asan: deps browser-deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	SOCLOSS_CRASH_ACCOUNTS=2000 SOCLOSS_BUILD=$(abspath $(ASAN_BUILD)) $(PROVE) $(ASAN_BUILD)/tests/test_* tests/cli/*.t
 

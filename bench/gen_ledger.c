@@ -8,7 +8,13 @@
  *
  * Account i draws from its own stream, seeded from (seed, i): the first n
  * accounts of a larger run are the same as those of a smaller one. The market
- * makers `mm-<market>` close each market's net size to exactly zero. */
+ * makers `mm-<market>` close each market's net size to exactly zero.
+ *
+ * With --usd the same ledger is written for one initialised with units
+ * (`socloss init DB --asset USD --decimals 6`): balances as USD decimals
+ * (2368.036170), the named markets with their lot (`0.001 BTC`) and every
+ * price per unit of the underlying (62100.000 USD per BTC), the others
+ * with no lot (prices per lot).  Imported, it holds the very same atoms. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -35,7 +41,7 @@ __extension__ typedef unsigned __int128 u128;
 #define MM_MIN_BALANCE (1000000 * USD)
 
 static const char usage_line[] =
-    "usage: socloss-gen OUTDIR [--accounts N] [--markets M] [--seed S] [--per-account K]\n";
+    "usage: socloss-gen OUTDIR [--accounts N] [--markets M] [--seed S] [--per-account K] [--usd]\n";
 
 /* ---- PRNG ---------------------------------------------------------------- */
 
@@ -62,22 +68,23 @@ static int64_t between(rng *r, int64_t lo, int64_t hi) {
 
 /* ---- markets ------------------------------------------------------------- */
 
-typedef struct { const char *id; int64_t mark; } named_market;
+/* lot: the underlying's units in a lot as 10^lot_exp (--usd writes it). */
+typedef struct { const char *id; int64_t mark; const char *lot; int lot_exp; } named_market;
 
 /* Mark prices are atoms per lot; the lot is chosen so one lot is a few to a
  * few dozen USD. */
 static const named_market named[] = {
-    {"BTC-PERP", 60000000},  /* 0.001 BTC at 60,000 USD */
-    {"ETH-PERP", 30000000},  /* 0.01 ETH at 3,000 USD */
-    {"SOL-PERP", 15000000},  /* 0.1 SOL at 150 USD */
-    {"DOGE-PERP", 15000000}, /* 100 DOGE at 0.15 USD */
-    {"AVAX-PERP", 35000000}, /* 1 AVAX at 35 USD */
-    {"LINK-PERP", 15000000}, /* 1 LINK at 15 USD */
-    {"XRP-PERP", 5500000},   /* 10 XRP at 0.55 USD */
-    {"BNB-PERP", 5800000},   /* 0.01 BNB at 580 USD */
-    {"ARB-PERP", 10000000},  /* 10 ARB at 1.00 USD */
-    {"OP-PERP", 20000000},   /* 10 OP at 2.00 USD */
-    {"ADA-PERP", 4500000},   /* 10 ADA at 0.45 USD */
+    {"BTC-PERP", 60000000, "0.001 BTC", -3},  /* 0.001 BTC at 60,000 USD */
+    {"ETH-PERP", 30000000, "0.01 ETH", -2},  /* 0.01 ETH at 3,000 USD */
+    {"SOL-PERP", 15000000, "0.1 SOL", -1},  /* 0.1 SOL at 150 USD */
+    {"DOGE-PERP", 15000000, "100 DOGE", 2}, /* 100 DOGE at 0.15 USD */
+    {"AVAX-PERP", 35000000, "1 AVAX", 0}, /* 1 AVAX at 35 USD */
+    {"LINK-PERP", 15000000, "1 LINK", 0}, /* 1 LINK at 15 USD */
+    {"XRP-PERP", 5500000, "10 XRP", 1},   /* 10 XRP at 0.55 USD */
+    {"BNB-PERP", 5800000, "0.01 BNB", -2},   /* 0.01 BNB at 580 USD */
+    {"ARB-PERP", 10000000, "10 ARB", 1},  /* 10 ARB at 1.00 USD */
+    {"OP-PERP", 20000000, "10 OP", 1},   /* 10 OP at 2.00 USD */
+    {"ADA-PERP", 4500000, "10 ADA", 1},   /* 10 ADA at 0.45 USD */
 };
 #define NAMED ((int)(sizeof named / sizeof named[0]))
 
@@ -86,13 +93,19 @@ typedef struct {
   char mm_id[32]; /* "mm-" + lowercase id */
   int64_t mark;
   i128 net; /* Σ sizes of the ordinary accounts */
+  const char *lot; /* NULL: none */
+  int lot_exp;
 } market;
 
 static void init_market(market *m, int idx) {
   if (idx < NAMED) {
     snprintf(m->id, sizeof m->id, "%s", named[idx].id);
     m->mark = named[idx].mark;
+    m->lot = named[idx].lot;
+    m->lot_exp = named[idx].lot_exp;
   } else {
+    m->lot = NULL;
+    m->lot_exp = 0;
     snprintf(m->id, sizeof m->id, "MKT%d-PERP", idx + 1);
     /* 1 to 100 USD per lot, independent of the seed. */
     m->mark = USD + (int64_t)(mix64((uint64_t)idx + 1) % (uint64_t)(99 * USD));
@@ -194,6 +207,33 @@ static char *put_i64(char *p, int64_t v) {
   return p;
 }
 
+/* v / 10^decimals as an exact decimal (decimals >= 0): 2368.036170. */
+static char *put_dec(char *p, int64_t v, int decimals) {
+  if (decimals <= 0) return put_i64(p, v);
+  char digits[24];
+  char *e = put_i64(digits, v < 0 ? -v : v);  /* |v| < 2^63: fits */
+  int n = (int)(e - digits);
+  if (v < 0) *p++ = '-';
+  if (n > decimals) {
+    memcpy(p, digits, (size_t)(n - decimals));
+    p += n - decimals;
+  } else {
+    *p++ = '0';
+  }
+  *p++ = '.';
+  for (int i = n; i < decimals; i++) *p++ = '0';
+  int frac = n < decimals ? n : decimals;
+  memcpy(p, e - frac, (size_t)frac);
+  return p + frac;
+}
+
+/* A price of m in atoms per lot, as --usd writes it: per unit of the
+ * underlying (atoms / 10^6 / 10^lot_exp), or per lot when m has none. */
+static char *put_price(char *p, const market *m, int usd, int64_t atoms) {
+  if (!usd) return put_i64(p, atoms);
+  return put_dec(p, atoms, 6 + (m->lot ? m->lot_exp : 0));
+}
+
 static char *put_str(char *p, const char *s) {
   size_t n = strlen(s);
   memcpy(p, s, n);
@@ -261,7 +301,7 @@ static int cmp_mm(const void *a, const void *b) {
 int main(int argc, char **argv) {
   const char *dir = NULL;
   uint64_t n_accounts = 1000, n_markets = 2, seed = 1, per_account = 0;
-  int have_k = 0;
+  int have_k = 0, usd = 0;
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -277,6 +317,8 @@ int main(int argc, char **argv) {
       seed = parse_u64(a, v, 0, UINT64_MAX), i++;
     } else if (strcmp(a, "--per-account") == 0) {
       per_account = parse_u64(a, v, 1, MAX_MARKETS), i++, have_k = 1;
+    } else if (strcmp(a, "--usd") == 0) {
+      usd = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
       usage_fail("unknown option '%s'", a);
     } else if (dir) {
@@ -311,7 +353,7 @@ int main(int argc, char **argv) {
   for (int m = 0; m < M; m++) init_market(&mk[m], m), stamp[m] = 0;
 
   out fm, fa, fp;
-  out_open(&fm, dir, "markets.csv", "market,mark_price\n");
+  out_open(&fm, dir, "markets.csv", usd ? "market,mark_price,lot\n" : "market,mark_price\n");
   out_open(&fa, dir, "accounts.csv", "account,balance\n");
   out_open(&fp, dir, "positions.csv", "account,market,size,entry_price\n");
 
@@ -319,7 +361,12 @@ int main(int argc, char **argv) {
   for (int m = 0; m < M; m++) {
     char *p = put_str(line, mk[m].id);
     *p++ = ',';
-    put_line(&fm, line, put_i64(p, mk[m].mark));
+    p = put_price(p, &mk[m], usd, mk[m].mark);
+    if (usd) {
+      *p++ = ',';
+      if (mk[m].lot) p = put_str(p, mk[m].lot);
+    }
+    put_line(&fm, line, p);
   }
 
   const uint64_t base = mix64(seed ^ UINT64_C(0x736f636c6f737321)); /* "soclose!" */
@@ -384,7 +431,7 @@ int main(int argc, char **argv) {
 
     char *p = put_str(line, id);
     *p++ = ',';
-    put_line(&fa, line, put_i64(p, (int64_t)balance));
+    put_line(&fa, line, usd ? put_dec(p, (int64_t)balance, 6) : put_i64(p, (int64_t)balance));
     for (int j = 0; j < K; j++) {
       market *m = &mk[pos[j].market];
       m->net += pos[j].size;
@@ -394,7 +441,7 @@ int main(int argc, char **argv) {
       *p++ = ',';
       p = put_i64(p, pos[j].size);
       *p++ = ',';
-      put_line(&fp, line, put_i64(p, pos[j].entry));
+      put_line(&fp, line, put_price(p, m, usd, pos[j].entry));
     }
     n_positions += K;
   }
@@ -422,14 +469,14 @@ int main(int argc, char **argv) {
     }
     char *p = put_str(line, m->mm_id);
     *p++ = ',';
-    put_line(&fa, line, put_i64(p, (int64_t)cash));
+    put_line(&fa, line, usd ? put_dec(p, (int64_t)cash, 6) : put_i64(p, (int64_t)cash));
     p = put_str(line, m->mm_id);
     *p++ = ',';
     p = put_str(p, m->id);
     *p++ = ',';
     p = put_i64(p, (int64_t)size);
     *p++ = ',';
-    put_line(&fp, line, put_i64(p, m->mark));
+    put_line(&fp, line, put_price(p, m, usd, m->mark));
     n_positions++;
   }
 

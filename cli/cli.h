@@ -275,12 +275,19 @@ void sort_by_change(socloss_replay_account *v, size_t n);
 
 /* ---- report.c ---- */
 
-/* Writes the simulate --report page: the figures, a bar chart per figure,
- * the distribution of charges, the top payers side by side and who pays
- * differently from the first policy (charges[k]: account -> [charge,
- * profit]), for n policies side by side.  Returns the
- * exit status. */
-int html_report(const char *path, const char *what, const struct cli_units *cu, const char *const *names,
-                const socloss_sim_result *r, json_t *const *charges, int n);
+/* One column of the report: a policy run. */
+typedef struct report_col {
+  const char *name;               /* the column's label */
+  const char *file;               /* the policy as given */
+  const char *hash;               /* its SHA-256, hex */
+  const char *params;             /* as given, or NULL */
+  const socloss_sim_result *r;
+  json_t *charges;                /* the charged: account -> [charge, profit] */
+  json_t *everyone;               /* charged or in profit: account -> [charge, profit] */
+} report_col;
+
+/* Writes the simulate --report page (report.c's comment says what it
+ * shows) for n columns side by side.  Returns the exit status. */
+int html_report(const char *path, const char *what, const struct cli_units *cu, const report_col *col, int n);
 
 #endif

@@ -379,6 +379,7 @@ typedef struct sim_log {
   const char *label;
   json_t *entries, *failures;  /* NULL: to stderr */
   json_t *charges;             /* who paid: account -> [charge, profit] */
+  json_t *everyone;            /* who paid or was in profit: the same */
 } sim_log;
 
 static int keep_failure(void *ud, const char *deficit, const char *cause) {
@@ -420,6 +421,14 @@ static int keep_charge(void *ud, const char *account, int64_t charge, int64_t pr
   return !pair || json_object_set_new_nocheck(l->charges, account, pair);
 }
 
+/* Everyone charged or in profit (the each_account callback's), for the
+ * report's Lorenz curves, scatters and per-account table. */
+static int keep_account(void *ud, const char *account, int64_t charge, int64_t profit) {
+  sim_log *l = ud;
+  json_t *pair = json_pack("[II]", (json_int_t)charge, (json_int_t)profit);
+  return !pair || json_object_set_new_nocheck(l->everyone, account, pair);
+}
+
 /* A column's top payers: the SIM_TOP accounts charged most (equal ones in
  * id order), [{"account","charge","profit"}]. */
 #define SIM_TOP 10
@@ -440,6 +449,7 @@ typedef struct sim_col {
   char hash[65];       /* the policy's SHA-256 */
   const char *params;  /* as given, or NULL */
   json_t *charges;     /* account -> [charge, profit] */
+  json_t *everyone;    /* with --report: charged or in profit, the same; else NULL */
 } sim_col;
 
 static void print_figures_json(const cli_units *cu, const char *const *files, const char *const *modes,
@@ -640,11 +650,13 @@ int cmd_simulate(call *c) {
       col[cols].charges = json_object();
       col[cols].params = o.params;
       socloss_policy_hash(src, len, col[cols].hash);
+      col[cols].everyone = report ? json_object() : NULL;
       sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL,
-                    col[cols].charges};
+                    col[cols].charges, col[cols].everyone};
       o.log = keep_log;
       o.failed = keep_failure;
       o.charge = keep_charge;
+      if (report) o.each_account = keep_account;
       o.log_ud = &lg;
       sim_progress sp = {b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0};
       socloss_progress pg = {sizeof pg, sim_told, &sp};
@@ -662,6 +674,7 @@ int cmd_simulate(call *c) {
         json_decref(logs[cols]);
         json_decref(failures[cols]);
         json_decref(col[cols].charges);
+        json_decref(col[cols].everyone);
         break;
       }
       names[cols] = label[cols];
@@ -710,11 +723,15 @@ int cmd_simulate(call *c) {
       size_t n = strlen(what);
       snprintf(what + n, sizeof what - n, "%s%s", i ? ", " : " ", c->more[i]);
     }
-    json_t *charges[2 * MAX_LIST];
-    for (int k = 0; k < nf; k++) charges[k] = col[k].charges;
-    status = html_report(report, what, &cu, names, res, charges, nf);
+    report_col rc[2 * MAX_LIST];
+    for (int k = 0; k < nf; k++)
+      rc[k] = (report_col){names[k], files[k], col[k].hash, col[k].params, &res[k], col[k].charges, col[k].everyone};
+    status = html_report(report, what, &cu, rc, nf);
   }
-  for (int k = 0; k < cols; k++) json_decref(col[k].charges);
+  for (int k = 0; k < cols; k++) {
+    json_decref(col[k].charges);
+    json_decref(col[k].everyone);
+  }
   if (have_units) cli_units_free(&cu);
   scenario_free(&sc);
   return status;

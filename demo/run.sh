@@ -19,31 +19,34 @@ walk=$dir/walkthrough
 rm -rf "$out"
 mkdir -p "$out"
 
-usd() { awk -v a="$1" 'BEGIN { printf "%.2f USD", a / 1e6 }'; }
+# the ledger has units (USD with 6 decimals): amounts print as 1,234.567890 USD
+num() { tr -d , <<< "$1"; }
+usd() { awk -v a="$1" 'BEGIN { printf "%.2f USD", a }'; }
 say() { printf '\n== %s\n' "$*"; }
 
-say "generate: 1,000 accounts, BTC-PERP and ETH-PERP (amounts in atoms, 1 USD = 1,000,000)"
-"$gen" "$out/csv" --accounts 1000 --markets 2 --seed 1
-"$socloss" init "$out/ledger"
+say "generate: 1,000 accounts, BTC-PERP and ETH-PERP (a ledger in USD with 6 decimals; lots of 0.001 BTC and 0.01 ETH)"
+"$gen" "$out/csv" --accounts 1000 --markets 2 --seed 1 --usd
+"$socloss" init "$out/ledger" --asset USD --decimals 6
 "$socloss" import "$out/ledger" --markets "$out/csv/markets.csv" \
   --accounts "$out/csv/accounts.csv" --positions "$out/csv/positions.csv"
 
-fund=250000000000   # 250,000 USD
+fund=250000   # USD
 echo "{\"type\":\"fund\",\"amount\":$fund}" | "$socloss" apply "$out/ledger" -
 "$socloss" show "$out/ledger" | sed -n '1,6p'
 "$socloss" check "$out/ledger" | sed 's/^/  /'
 
 say "price shock: BTC-PERP falls 20%, from 60,000 to 48,000 USD/BTC"
-echo '{"type":"market","market":"BTC-PERP","mark":48000000}' | "$socloss" apply "$out/ledger" -
+echo '{"type":"market","market":"BTC-PERP","mark":48000}' | "$socloss" apply "$out/ledger" -
 
 say "bankrupt accounts (equity < 0), deepest first"
 "$socloss" show "$out/ledger" --bankrupt > "$out/bankrupt.txt"
-awk '$1 ~ /^(acct|mm)-/' "$out/bankrupt.txt" |
-  sort -k3,3n | awk "NR <= 10" |
-  awk '{ printf "  %-14s balance %14.2f USD  equity %12.2f USD  %s %s\n", $1, $2 / 1e6, $3 / 1e6, $4, $5 }'
+# ACCOUNT BALANCE USD EQUITY USD MARKET:LOTS (SIZE UNDERLYING)...
+awk '$1 ~ /^(acct|mm)-/ { gsub(/,/, "", $2); gsub(/,/, "", $4); print }' "$out/bankrupt.txt" |
+  sort -k4,4n | awk "NR <= 10" |
+  awk '{ printf "  %-14s balance %14.2f USD  equity %12.2f USD  %s %s\n", $1, $2, $4, $6, $9 }'
 summary=$(grep '^bankrupt accounts' "$out/bankrupt.txt")
 count=$(echo "$summary" | awk '{ print $3 }' | tr -d ,)
-deficit=$(echo "$summary" | awk '{ print $NF }')
+deficit=$(num "$(echo "$summary" | awk '{ print $(NF - 1) }')")
 echo "  ..."
 echo "  $count accounts are bankrupt; together they are $(usd "$deficit") short."
 echo "  The insurance fund holds $(usd $fund): it covers $(awk -v d="$deficit" -v f=$fund \
@@ -64,19 +67,22 @@ for p in $policies; do
 done
 
 say "the same $count deficits under each policy, as one crash event (each on its own copy of the ledger)"
-summary() {  # policy -> "key value" lines
+"$socloss" units "$out/ledger" > "$out/units.txt"   # "lot BTC-PERP 0.001 BTC"
+summary() {  # policy -> "key value" lines; amounts in USD ("1,234.567890 USD")
   awk '
+    function amt(x) { gsub(/,/, "", x); return x + 0 }   # "1,234.5" -> 1234.5
+    FNR == NR            { if ($1 == "lot") lot[$2] = $3; next }
     /^deficit /          { n++ }
-    /^  deleveraged /    { lots += $3; notional += $3 * $8; closed[$2] = 1 }
-    /^  fund draw /      { fund += $3 }
-    /^  haircut /        { paid[$2] += $3; total += $3 }
-    /^  bad debt /       { bad += $3 }
+    /^  deleveraged /    { lots += $3; notional += $3 * lot[$6] * amt($8); closed[$2] = 1 }  # lots x lot x USD per unit
+    /^  fund draw /      { fund += amt($3) }
+    /^  haircut /        { paid[$2] += amt($3); total += amt($3) }
+    /^  bad debt /       { bad += amt($3) }
     END {
       for (a in paid) { payers++; if (paid[a] > top) top = paid[a] }
       for (a in closed) deleveraged++
       printf "resolved %d\npayers %d\ncharged %.2f\nlargest %.2f\ndeleveraged %d\nnotional %.2f\nfund %.2f\nbad %.2f\n",
-        n, payers, total / 1e6, top / 1e6, deleveraged, notional / 1e6, fund / 1e6, bad / 1e6
-    }' "$out/resolutions-$1.txt"
+        n, payers, total, top, deleveraged, notional, fund, bad
+    }' "$out/units.txt" "$out/resolutions-$1.txt"
 }
 for p in $policies; do summary "$p" > "$out/summary-$p.txt"; done
 row() {  # label key format
@@ -97,8 +103,9 @@ row "bad debt (USD)" bad "%.2f"
 say "who paid the most"
 for p in $policies; do
   echo "  $p:"
-  awk '/^  haircut / { paid[$2] += $3 } /^  deleveraged / { lots[$2] += $3 }
-       END { for (a in paid) printf "    %-14s charged %12.2f USD\n", a, paid[a] / 1e6
+  awk 'function amt(x) { gsub(/,/, "", x); return x + 0 }
+       /^  haircut / { paid[$2] += amt($3) } /^  deleveraged / { lots[$2] += $3 }
+       END { for (a in paid) printf "    %-14s charged %12.2f USD\n", a, paid[a]
              for (a in lots) printf "    %-14s deleveraged %6d lots\n", a, lots[a] }' "$out/resolutions-$p.txt" |
     sort -k3,3nr | awk "NR <= 5"
 done

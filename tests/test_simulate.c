@@ -340,10 +340,32 @@ int main(void) {
   so.log_ud = who;
   is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "pro_rata again, with the charge callback");
   is_str(who, "p 933/1000;q 100/1000;r 467/500;", "each account charged, in id order, with its profit");
+  /* everyone: the same three (each in profit and charged), told after the
+   * charged; a (bankrupt: no profit, charged nothing) is not told */
+  who[0] = 0;
+  so.each_account = on_charge;
+  is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "with the each_account callback too");
+  is_str(who, "p 933/1000;q 100/1000;r 467/500;p 933/1000;q 100/1000;r 467/500;",
+         "the charged, then everyone charged or in profit");
 
   /* p alone is not bankrupt: nothing to resolve */
   is(socloss_simulate(led, pr, len, NULL, "p", NULL, 0, &s), SOCLOSS_OK, "one account, not bankrupt");
   ok(s.deficits == 1 && s.failed == 1 && s.charged == 0, "counted as not resolved");
+  /* told of everyone in profit though nobody paid: at mark 100, p and q
+   * (short 10 at 180) 10 x 80 = 800 each, r (short 5) 400; a is long
+   * below its entry (no profit) */
+  who[0] = 0;
+  so.charge = NULL;
+  so.shock_market = NULL;
+  so.shock_ppm = 0;
+  so.account = "p";
+  is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "p alone, with the each_account callback");
+  is_str(who, "p 0/800;q 0/800;r 0/400;", "every account in profit, charged 0");
+  so.account = NULL;
+  so.shock_market = "BTC";
+  so.shock_ppm = -200000;
+  so.charge = on_charge;
+  so.each_account = NULL;
 
   /* adl after the shock, the whole position: price 80 + 1500/25 = 140, a
    * close costs its holder 60 a lot; by pnl p and q (1000) then r (500).

@@ -502,6 +502,10 @@ static int replay_txn(store_txn *t, void *ud) {
       const event_ctx *ev = NULL;
       if (deficit_decode(copy, len, &d)) rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
       if (!rc) rc = event_at(&track, t, &d, &ev);
+      /* the totals the events before moved (the fund's cash) into the
+       * transaction: a what-if's nested run reads them there, and they
+       * are read back below */
+      if (!rc) rc = applier_finish(&a);
       if (!rc && seq >= r->from) rc = compare(r, &a, seq, &d, fund_cap, ev);
       if (!rc) {
         a.seq = store_journal_last(t);
@@ -518,7 +522,8 @@ static int replay_txn(store_txn *t, void *ud) {
       if (joint_decode(copy, len, &j)) {
         rc = err_fail(SOCLOSS_ESTORE, "journal record %llu is corrupt", (unsigned long long)seq);
       } else {
-        if (seq >= r->from) rc = compare_joint(r, &a, seq, &j);
+        rc = applier_finish(&a);  /* as for a deficit, above */
+        if (!rc && seq >= r->from) rc = compare_joint(r, &a, seq, &j);
         if (!rc) {
           a.seq = store_journal_last(t);
           rc = store_totals_get(t, &a.tot);

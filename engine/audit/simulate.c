@@ -78,6 +78,7 @@ typedef struct sim {
   int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
   int (*failed)(void *ud, const char *deficit, const char *cause);
   int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
+  int (*each_account)(void *ud, const char *account, int64_t charge, int64_t profit);
   void *log_ud;
 } sim;
 
@@ -450,6 +451,14 @@ static int sim_txn(store_txn *t, void *ud) {
     if (c > 0 && s->charge(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit))
       return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the charge callback");
   }
+  /* everyone in profit or charged (the charged in profit twice over: the
+   * Lorenz curve needs the accounts that paid nothing too) */
+  for (size_t i = 0; s->each_account && !s->split && i < s->n; i++) {
+    __int128 c = s->accts[i].charge;
+    if ((c > 0 || s->accts[i].profit > 0) &&
+        s->each_account(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit))
+      return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the each_account callback");
+  }
   if (stopped)
     return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", o->deficits);
   return SOCLOSS_OK;  /* store_write_discard keeps nothing */
@@ -520,6 +529,7 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   s.log = o.log;
   s.failed = o.failed;
   s.charge = o.charge;
+  s.each_account = o.each_account;
   s.log_ud = o.log_ud;
   s.out = out;
   s.pg = o.progress && o.progress->fn ? o.progress : NULL;

@@ -813,6 +813,14 @@ typedef struct socloss_sim_options {
    * gross profit before the first deficit; with log_ud; not for the split
    * test's run.  Return non-zero to stop: SOCLOSS_ESTOP. */
   int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
+  /* (added at the end) Everyone the figures speak of: called, when set,
+   * after the charge callback's calls, with each account that was charged
+   * or in profit (gross profit > 0, charged or not: the accounts the Gini
+   * coefficient and the share histogram count), in account-id order, its
+   * charge (0 when it paid nothing) and its profit; with log_ud; not for
+   * the split test's run.  What a Lorenz curve of charge / profit needs.
+   * Return non-zero to stop: SOCLOSS_ESTOP. */
+  int (*each_account)(void *ud, const char *account, int64_t charge, int64_t profit);
 } socloss_sim_options;
 
 #define SOCLOSS_SIM_SHOCKS_MAX 1024
