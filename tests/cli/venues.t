@@ -36,7 +36,7 @@ for f in "$policies"/venues/*.lua; do
   [ -z "$with" ] || args+=(--with "$with")
 done
 note "venue policies: ${names[*]}"
-for mine in drift dydx leverage_drain mango vertex; do
+for mine in binance bitmex bybit drift dydx ftx hyperliquid leverage_drain mango okx vertex; do
   like " ${names[*]} " " $mine " "the loop finds venues/$mine"
 done
 
@@ -62,7 +62,7 @@ for name in "${names[@]}"; do
   is "$((charged + fund + bad))" 513054191748 "venues/$name: charged + fund + bad debt = the 513,054,191,748 short"
 done
 
-# The figures of this branch's policies, exactly (deficits|not resolved|
+# The figures of each policy, exactly (deficits|not resolved|
 # accounts charged|total charged|fund used|bad debt):
 # - drift: every open position of the deficit's market pays, winners and
 #   losers (956 accounts); the fund's 250,000,000,000 goes first; Drift's
@@ -89,6 +89,33 @@ vertex|46|0|956|263054191748|250000000000|0
 EOF2
 got=$(grep -E '^(drift|dydx|leverage_drain|mango|vertex)\|' <<< "$figures" | cut -d'|' -f1,3- | sort)
 is "$got"$'\n' "$want" "the exact figures of drift, dydx, leverage_drain, mango and vertex"
+
+# And the other six, exactly (same columns):
+# - bitmex, bybit, binance: fund first, like leverage_drain: ceil(R x N / d)
+#   lots a market, whose transfers move 14,141 atoms more than the R the
+#   fund leaves short (263,054,205,889), so the fund pays 249,999,985,859;
+#   they differ in whom they close: bitmex and bybit (PnL% x leverage over
+#   the profitable holders) 59 accounts, binance (PnL% x margin ratio) 53.
+# - hyperliquid: fund_first false by default: every bankrupt position is
+#   closed whole at the bankruptcy price, so the holders move all
+#   513,054,191,748 and the fund pays nothing.
+# - okx: here a sequential event, so each deficit gets its own rate over the
+#   net profit left (435 accounts); a share cut by an account's equity is
+#   not spread (it would be a second rate): 3,157 atoms stay bad debt;
+#   263,054,188,591 + 3,157 + the fund's 250,000,000,000 = 513,054,191,748.
+# - ftx: the top 10 holders closed at share 6667 (2/3 of the way from the
+#   mark to the bankruptcy price) move 342,053,229,588; the fund pays the
+#   rest, 171,000,962,160.
+text want <<'EOF2'
+binance|46|0|53|263054205889|249999985859|0
+bitmex|46|0|59|263054205889|249999985859|0
+bybit|46|0|59|263054205889|249999985859|0
+ftx|46|0|45|342053229588|171000962160|0
+hyperliquid|46|0|119|513054191748|0|0
+okx|46|0|435|263054188591|250000000000|3157
+EOF2
+got=$(grep -E '^(binance|bitmex|bybit|ftx|hyperliquid|okx)\|' <<< "$figures" | cut -d'|' -f1,3- | sort)
+is "$got"$'\n' "$want" "the exact figures of binance, bitmex, bybit, ftx, hyperliquid and okx"
 
 # one of them with params: dydx from another start is another column
 run "$S" simulate L --policy venues/dydx --policy venues/dydx --with '{"start":7}' --shock BTC-PERP:0
