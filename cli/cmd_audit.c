@@ -718,7 +718,7 @@ int cmd_simulate(call *c) {
     char what[200];
     if (account) snprintf(what, sizeof what, "the deficit of %s", account);
     else if (c->value[SIM_SCENARIO]) snprintf(what, sizeof what, "the scenario %s", c->value[SIM_SCENARIO]);
-    else snprintf(what, sizeof what, "the bankruptcies of");
+    else snprintf(what, sizeof what, "the bankruptcies after the shock");
     for (int i = 0; !account && i < c->nmore; i++) {  /* every shock, in the order given */
       size_t n = strlen(what);
       snprintf(what + n, sizeof what - n, "%s%s", i ? ", " : " ", c->more[i]);

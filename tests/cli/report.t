@@ -16,6 +16,7 @@ run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --policy "$policies/adl
 is "$RC" 0 "simulate writes the report"
 html=$(cat report.html)
 like "$html" '^<!DOCTYPE html>' "an HTML page"
+like "$html" '<h1>Who pays: the bankruptcies after the shock BTC:-20</h1>' "its title names the shock"
 ok "with no external resource (no src=, href= or url())" bash -c '! grep -Eq "src=|href=|url\(" report.html'
 # bars for total charged, largest share, Gini, bad debt and the split test
 # (accounts charged and overshoot are the same under both: no bars), the
