@@ -585,6 +585,56 @@ static int h_deleverage(lua_State *L) {
   return 1;
 }
 
+/* The deleverage step's two per-market inputs that every ADL policy needs,
+ * so that none copies them (docs/helpers.md). */
+
+/* lots_to_close([fund_first]): per market of ctx.deficit.markets, in its
+ * order, the lots of A's position to close: every lot, or with fund_first
+ * (default true) the fewest whose exact transfers cover what the fund will
+ * not pay, R = -equity - min(max(cash, 0), max_draw when > 0): 0 once R <= 0
+ * (or where d = 0), |size| while R >= d, else ceil(R x |size| / d); R then
+ * falls by floor(d x lots / |size|), the transfer those lots move. */
+static int h_lots_to_close(lua_State *L) {
+  const eval_request *rq = request_of(L);
+  int ff = 1;
+  if (!lua_isnoneornil(L, 1)) {
+    if (!lua_isboolean(L, 1)) return luaL_error(L, "lots_to_close: fund_first must be true or false, not %s", luaL_typename(L, 1));
+    ff = lua_toboolean(L, 1);
+  }
+  if (rq->joint.naccounts) return luaL_error(L, "lots_to_close: a joint event's haircut has no one deficit to close");
+  int64_t fund = rq->fund_cash > 0 ? rq->fund_cash : 0;
+  if (rq->fund_max_draw > 0 && rq->fund_max_draw < fund) fund = rq->fund_max_draw;
+  __int128 left = -(__int128)rq->equity - fund;
+  column *c = new_column(L, rq->nmarkets, COL_INT);
+  for (size_t k = 0; k < rq->nmarkets; k++) {
+    const eval_market *mk = &rq->markets[k];
+    int64_t n = abs_i64(mk->size), lots = n;
+    if (ff && n > 0) {
+      if (left <= 0 || mk->deficit == 0) lots = 0;
+      else if (left < mk->deficit) lots = (int64_t)((left * n + mk->deficit - 1) / mk->deficit);  /* 0 < R < d: < n */
+      left -= (__int128)mk->deficit * lots / n;
+    }
+    int_data(c)[k] = lots;
+  }
+  return 1;
+}
+
+/* opposite(market): each candidate's lots on the other side of A's position
+ * in that market (its short lots against a long, its long lots against a
+ * short; 0 on A's side): the `available` of deleverage. */
+static int h_opposite(lua_State *L) {
+  const eval_request *rq = request_of(L);
+  int m = market_index(L, rq, luaL_checkstring(L, 1));
+  const int64_t *size = rq->c.size + (size_t)m * rq->c.stride;
+  int long_a = rq->markets[m].size > 0;
+  column *c = new_column(L, rq->c.n, COL_INT);
+  for (size_t i = 0; i < rq->c.n; i++) {
+    int64_t s = long_a ? -size[i] : size[i];
+    int_data(c)[i] = s > 0 ? s : 0;
+  }
+  return 1;
+}
+
 static int actions_len(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)((actions *)luaL_checkudata(L, 1, ACTIONS_MT))->n);
   return 1;
@@ -619,6 +669,7 @@ static const luaL_Reg helpers[] = {
     {"pro_rata", h_pro_rata}, {"waterfill", h_waterfill}, {"order", h_order},
     {"brackets", h_brackets}, {"haircuts", h_haircuts}, {"deleverage", h_deleverage},
     {"find", h_find},         {"select", h_select},   {"adl_score", h_adl_score},
+    {"lots_to_close", h_lots_to_close}, {"opposite", h_opposite},
     /* socloss.log: the policy's own debugging output (llog.c) */
     {"log", llog_log},
     {NULL, NULL}};

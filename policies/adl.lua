@@ -84,32 +84,14 @@ return {
 
   deleverage = function(ctx)
     local p = ctx.params
-    -- what the fund will pay: its cash, capped per deficit when a cap is set
-    local fund = math.max(ctx.fund.cash, 0)
-    if ctx.fund.max_draw > 0 then fund = math.min(fund, ctx.fund.max_draw) end
-    local left = -ctx.deficit.equity - fund
+    -- per market, the lots to close: all, or with fund first the fewest
+    -- whose transfers cover what the fund will not pay (docs/helpers.md)
+    local lots = sl.lots_to_close(p.fund_first ~= false)
     local actions = nil
-    for _, m in ipairs(ctx.deficit.markets) do
-      local size = math.abs(m.size)
-      local lots = size
-      if p.fund_first ~= false then
-        if left <= 0 or m.deficit == 0 then
-          lots = 0
-        elseif left < m.deficit then
-          -- ceil(left x |size| / d) = -floor(-left x |size| / d), exact in 128 bits
-          lots = -sl.muldiv(-left, size, m.deficit)
-        end
-        left = left - sl.muldiv(m.deficit, lots, size)
-      end
-      -- the other side: shorts against a long, longs against a short
-      local available
-      if m.size > 0 then
-        available = sl.max(sl.sub(0, ctx.size[m.market]), 0)
-      else
-        available = sl.max(ctx.size[m.market], 0)
-      end
+    for k, m in ipairs(ctx.deficit.markets) do
       local order = sl.order(score(ctx, m, p.score), "desc")
-      actions = sl.deleverage(m.market, order, available, lots, actions)
+      -- against the other side: shorts against a long, longs against a short
+      actions = sl.deleverage(m.market, order, sl.opposite(m.market), lots[k], actions)
     end
     return actions
   end,

@@ -99,29 +99,17 @@ return {
     if type(p.fund_first) ~= "boolean" then
       error("fund_first must be true or false, not " .. tostring(p.fund_first))
     end
-    -- what the fund will pay: its cash, capped per deficit when a cap is set
-    local fund = math.max(ctx.fund.cash, 0)
-    if ctx.fund.max_draw > 0 then fund = math.min(fund, ctx.fund.max_draw) end
-    local left = -ctx.deficit.equity - fund
+    -- per market, the lots to close: all, or with fund first the fewest
+    -- whose transfers cover what the fund will not pay (docs/helpers.md)
+    local lots = sl.lots_to_close(p.fund_first)
     local actions = nil
-    for _, m in ipairs(ctx.deficit.markets) do
-      local n = math.abs(m.size)
-      local lots = n
-      if p.fund_first then
-        if left <= 0 or m.deficit == 0 then
-          lots = 0
-        elseif left < m.deficit then
-          lots = -sl.muldiv(-left, n, m.deficit)   -- ceil(left x |size| / d), exact
-        end
-        left = left - sl.muldiv(m.deficit, lots, n)
-      end
+    for k, m in ipairs(ctx.deficit.markets) do
       local size = ctx.size[m.market]
       local mm = sl.brackets(sl.abs(sl.mul(size, m.mark)), tiers_of(p.brackets, m.market))
       local score = sl.adl_score("binance", size, ctx.cost[m.market], ctx.upnl[m.market], ctx.equity, ctx.balance,
                                  m.mark, p.unit, mm)
-      -- the other side: shorts against a long, longs against a short
-      local available = m.size > 0 and sl.max(sl.sub(0, size), 0) or sl.max(size, 0)
-      actions = sl.deleverage(m.market, sl.order(score, "desc"), available, lots, actions)
+      -- against the other side: shorts against a long, longs against a short
+      actions = sl.deleverage(m.market, sl.order(score, "desc"), sl.opposite(m.market), lots[k], actions)
     end
     return actions
   end,

@@ -57,28 +57,17 @@ return {
     for _, k in ipairs({ "fund_first", "profit_only" }) do
       if type(p[k]) ~= "boolean" then error(k .. " must be true or false, not " .. tostring(p[k])) end
     end
-    -- what the fund will pay: its cash, capped per deficit when a cap is set
-    local fund = math.max(ctx.fund.cash, 0)
-    if ctx.fund.max_draw > 0 then fund = math.min(fund, ctx.fund.max_draw) end
-    local left = -ctx.deficit.equity - fund
+    -- per market, the lots to close: all, or with fund first the fewest
+    -- whose transfers cover what the fund will not pay (docs/helpers.md)
+    local lots = sl.lots_to_close(p.fund_first)
     local actions = nil
-    for _, m in ipairs(ctx.deficit.markets) do
-      local size = math.abs(m.size)
-      local lots = size
-      if p.fund_first then
-        if left <= 0 or m.deficit == 0 then
-          lots = 0
-        elseif left < m.deficit then
-          lots = -sl.muldiv(-left, size, m.deficit)   -- ceil(left x |size| / d), exact
-        end
-        left = left - sl.muldiv(m.deficit, lots, size)
-      end
+    for k, m in ipairs(ctx.deficit.markets) do
       local upnl = ctx.upnl[m.market]
-      local available = m.size > 0 and sl.max(sl.sub(0, ctx.size[m.market]), 0) or sl.max(ctx.size[m.market], 0)
+      local available = sl.opposite(m.market)  -- shorts against a long, longs against a short
       if p.profit_only then available = sl.select(upnl, available) end
       local rank = sl.adl_score("bitmex", ctx.size[m.market], ctx.cost[m.market], upnl, ctx.equity, ctx.balance,
                                 m.mark)
-      actions = sl.deleverage(m.market, sl.order(rank, "desc"), available, lots, actions)
+      actions = sl.deleverage(m.market, sl.order(rank, "desc"), available, lots[k], actions)
     end
     return actions
   end,

@@ -71,26 +71,14 @@ return {
     if type(ff) ~= "boolean" then
       error("fund_first must be true or false, not " .. tostring(ff))
     end
-    -- what the fund will pay: its cash, capped per deficit when a cap is set
-    local fund = math.max(ctx.fund.cash, 0)
-    if ctx.fund.max_draw > 0 then fund = math.min(fund, ctx.fund.max_draw) end
-    local left = -ctx.deficit.equity - fund
+    -- per market, the lots to close: all, or with fund first the fewest
+    -- whose transfers cover what the fund will not pay (docs/helpers.md)
+    local lots = sl.lots_to_close(ff)
     local actions = nil
-    for _, m in ipairs(ctx.deficit.markets) do
-      local size = math.abs(m.size)
-      local lots = size
-      if ff then
-        if left <= 0 or m.deficit == 0 then
-          lots = 0
-        elseif left < m.deficit then
-          lots = -sl.muldiv(-left, size, m.deficit)   -- ceil(left x |size| / d), exact
-        end
-        left = left - sl.muldiv(m.deficit, lots, size)
-      end
-      local available = m.size > 0 and sl.max(sl.sub(0, ctx.size[m.market]), 0) or sl.max(ctx.size[m.market], 0)
+    for k, m in ipairs(ctx.deficit.markets) do
       local index = sl.adl_score("hyperliquid", ctx.size[m.market], ctx.cost[m.market], ctx.upnl[m.market],
                                  ctx.equity, ctx.balance, m.mark)
-      actions = sl.deleverage(m.market, sl.order(index, "desc"), available, lots, actions)
+      actions = sl.deleverage(m.market, sl.order(index, "desc"), sl.opposite(m.market), lots[k], actions)
     end
     return actions
   end,

@@ -125,24 +125,15 @@ return {
     if p.fund_first ~= true and p.fund_first ~= false then
       error("fund_first must be true or false, not " .. tostring(p.fund_first))
     end
-    local fund = math.max(ctx.fund.cash, 0)
-    if ctx.fund.max_draw > 0 then fund = math.min(fund, ctx.fund.max_draw) end
-    local left = -ctx.deficit.equity - fund
+    -- per market, the lots Q to close: all, or with fund first the fewest
+    -- whose transfers cover what the fund will not pay (docs/helpers.md)
+    local lots_q = sl.lots_to_close(p.fund_first)
     local equity = ctx.equity
     local actions = nil
-    for _, m in ipairs(ctx.deficit.markets) do
-      local N, d = math.abs(m.size), m.deficit
-      local Q = N
-      if p.fund_first then
-        if left <= 0 or d == 0 then
-          Q = 0
-        elseif left < d then
-          Q = -sl.muldiv(-left, N, d)  -- ceil(left x N / d)
-        end
-        left = left - sl.muldiv(d, Q, N)
-      end
+    for k, m in ipairs(ctx.deficit.markets) do
+      local N, d, Q = math.abs(m.size), m.deficit, lots_q[k]
       if Q > 0 then
-        local n = m.size > 0 and sl.max(sl.sub(0, ctx.size[m.market]), 0) or sl.max(ctx.size[m.market], 0)
+        local n = sl.opposite(m.market)  -- shorts against a long, longs against a short
         -- the surplus: equity kept after a whole close, its transfer rounded up
         local surplus = sl.sub(equity, sl.sub(0, sl.muldiv(sl.sub(0, n), d, N)))
         local e = sl.select(n, sl.max(surplus, 0), 0)

@@ -53,6 +53,18 @@ like "$OUT" 'joint event crash: reproduced exactly' "decided again as a whole, t
 run "$S" check joint
 is "$RC" 0 "check replays it"
 
+# socloss.lots_to_close has one deficit's lots to give: in a joint event's
+# one haircut call it is the policy's error, journaled with its cause
+make_ledger lots
+printf '%s\n' 'return { name = "lots_joint", haircut = function(ctx)' \
+  '  local lots = socloss.lots_to_close() return socloss.haircuts(socloss.column(ctx.n)) end }' > lots_joint.lua
+run "$S" resolve lots --all-bankrupt --event crash --joint --policy lots_joint.lua --json
+is "$RC" 1 "joint with lots_to_close in the haircut: exit 1"
+like "$OUT" '"resolved":0,"failed":2' "neither account resolved"
+run "$S" journal lots --json
+like "$OUT" '"type":"deficit_failed","id":"crash",.*"cause":"policy .lots_joint. \([0-9a-f]{12}\) raised an error in haircut: lots_joint.lua:2: lots_to_close: a joint event.s haircut has no one deficit to close"' \
+  "the cause journaled: no one deficit to close"
+
 # an event line in an applied file
 make_ledger applied
 printf '%s\n' "{\"type\":\"event\",\"id\":\"crash\",\"mode\":\"joint\",\"policy\":\"$policies/pro_rata.lua\"}" > ev.jsonl
