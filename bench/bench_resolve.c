@@ -12,7 +12,8 @@
  * write instead.  One table per size.
  *
  * usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]
- *   SIZES "10000,100000,1000000", RUNS 5 (3 above 500k)
+ *   SIZES "10000,100000,1000000" ("" for the cascade alone), RUNS 5 (when
+ *   RUNS is not given, 3 above 500k candidates)
  *   adl.lua runs with the params in BENCH_ADL_PARAMS, default {"score":"pnl"}
  *   (e.g. BENCH_ADL_PARAMS='{"score":"bitmex"}' for its default score)
  */
@@ -243,6 +244,7 @@ int main(int argc, char **argv) {
   }
   const char *sizes = argc > 2 ? argv[2] : "10000,100000,1000000";
   int runs = argc > 3 ? atoi(argv[3]) : 5;
+  if (runs < 1 || runs > 50) runs = 5;  /* the arrays of times hold 50 */
   const char *adl_params = getenv("BENCH_ADL_PARAMS") ? getenv("BENCH_ADL_PARAMS") : "{\"score\":\"pnl\"}";
   rule rules[4] = {{"native C pro-rata", NULL, 0}, {"pro_rata.lua", NULL, 0}, {"tiered.lua", NULL, 0}, {"adl.lua", NULL, 0}};
   const char *files[4] = {NULL, "pro_rata.lua", "tiered.lua", "adl.lua"};
@@ -271,7 +273,7 @@ int main(int argc, char **argv) {
     p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
     sh("rm -rf '%s'%s", tmpl, "");
     if (make_ledger(tmpl, n)) return 1;
-    int r_n = n > 500000 && runs > 3 ? 3 : runs;
+    int r_n = n > 500000 && runs > 3 && argc <= 3 ? 3 : runs;  /* RUNS given: that many at every size */
     double med[6], pol[4];
     size_t actions[6];
     for (int k = 0; k < 4; k++) {

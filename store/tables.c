@@ -481,16 +481,33 @@ int store_cursor_account_writes(store_txn *t, store_cursor **out) { return curso
 
 int store_cursor_position_writes(store_txn *t, store_cursor **out) { return cursor_open(t, DB_POSITIONS, out); }
 
+/* LMDB's default order of keys (mdb_cmp_memn): bytes, then the shorter first. */
+static int key_cmp(const MDB_val *a, const MDB_val *b) {
+  size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+  int c = memcmp(a->mv_data, b->mv_data, n);
+  return c ? c : (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
+}
+
+/* Records a write cursor steps over before it searches instead: a write in
+ * key order that skips a few records (the holders a haircut or a close
+ * leaves alone) finds its key from where the last one left the cursor. */
+#define SEEK_STEPS 8
+
 /* A write cursor moved onto key k: 0 there, MDB_NOTFOUND when there is no
  * such record.  Writes in key order mostly meet their key where the last
  * one left the cursor (on its key after a put, on the next record after a
- * delete), which costs no search; otherwise MDB_SET searches, from the
- * cursor's leaf page when the key falls inside it.  (An unpositioned
- * cursor's next is the first record; its current is EINVAL.) */
+ * delete) or a few records on, which costs no search; otherwise MDB_SET
+ * searches, from the cursor's leaf page when the key falls inside it.  (An
+ * unpositioned cursor's next is the first record; its current is EINVAL.) */
 static int seek(store_cursor *c, MDB_val *k, MDB_val *v) {
   MDB_val at;
-  int rc = mdb_cursor_get(c->c, &at, v, c->deleted ? MDB_GET_CURRENT : MDB_NEXT);
-  if (!rc && at.mv_size == k->mv_size && !memcmp(at.mv_data, k->mv_data, k->mv_size)) return 0;
+  MDB_cursor_op op = c->deleted ? MDB_GET_CURRENT : MDB_NEXT;
+  for (int i = 0; i < SEEK_STEPS; i++, op = MDB_NEXT) {
+    if (mdb_cursor_get(c->c, &at, v, op)) break;
+    int cmp = key_cmp(&at, k);
+    if (!cmp) return 0;
+    if (cmp > 0) break;  /* passed it: k is absent or behind the cursor */
+  }
   return mdb_cursor_get(c->c, k, v, MDB_SET);
 }
 

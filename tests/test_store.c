@@ -148,8 +148,105 @@ static void schema(void) {
   drop_ledger(led, dir);
 }
 
+/* ---- writes through a cursor -------------------------------------------- */
+
+/* One write of a script: holder acct-%07u (>= 2000: an account with no
+ * position yet), size (0 deletes), cost. */
+typedef struct pw {
+  unsigned who;
+  int64_t size, cost;
+} pw;
+
+typedef struct pw_run {
+  const pw *w;
+  size_t n;
+  int cursor;  /* 1: store_put_position through one cursor; 0: store_position_put */
+} pw_run;
+
+static int write_script(store_txn *t, void *ud) {
+  pw_run *r = ud;
+  store_cursor *c = NULL;
+  int rc = r->cursor ? store_cursor_position_writes(t, &c) : SOCLOSS_OK;
+  for (size_t i = 0; !rc && i < r->n; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "acct-%07u", r->w[i].who);
+    store_position p = {r->w[i].size, r->w[i].cost};
+    rc = r->cursor ? store_put_position(c, "BTC", id, &p) : store_position_put(t, "BTC", id, &p);
+  }
+  store_cursor_close(c);
+  return rc;
+}
+
+static int dump_position(void *ud, const char *market, const char *holder, const store_position *pos) {
+  codec_buf *b = ud;
+  char line[128];
+  int n = snprintf(line, sizeof line, "%s/%s %lld %lld\n", market, holder, (long long)pos->size, (long long)pos->cost);
+  codec_buf_raw(b, line, (size_t)n);
+  return 0;
+}
+
+static int dump_positions(store_txn *t, void *ud) { return store_each_position(t, NULL, dump_position, ud); }
+
+/* store_put_position writes what store_position_put writes, whatever the
+ * order: a script of 6,000 writes over 2,000 positions, mostly in key order
+ * with gaps of 0 to 20 records (the cursor steps over up to 8, then
+ * searches), deletes (size 0, of present and absent positions, several in
+ * a row), new positions between present ones and after the last, and jumps
+ * back; the two ledgers' positions tables must then be the same, record for
+ * record. */
+static void cursor_writes(void) {
+  char dir0[64], dir1[64], *dir[2] = {dir0, dir1};
+  socloss *led[2];
+  char *accounts, *positions;
+  make_csv(2000, &accounts, &positions);
+  pw *w = malloc(6000 * sizeof *w);
+  size_t n = 0, deletes = 0, inserts = 0, backs = 0;
+  uint64_t x = 88172645463325252u;
+  unsigned at = 0;
+  while (n < 6000) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;  /* xorshift64: the same script every run */
+    unsigned r = (unsigned)(x % 100);
+    if (r < 5) {
+      at = (unsigned)(x >> 20) % 2000, backs++;  /* a jump, often back */
+    } else if (r < 10) {
+      w[n++] = (pw){2000 + (unsigned)(x >> 20) % 50, 1, 7}, inserts++;  /* after the last */
+      continue;
+    } else {
+      at += (unsigned)(x >> 24) % 21;  /* a gap of 0 to 20 */
+    }
+    if (at >= 2000) at = (unsigned)(x >> 30) % 20;
+    int64_t size = r < 25 ? 0 : (int64_t)(x >> 40) % 9 - 4;
+    deletes += size == 0;
+    w[n++] = (pw){at, size, (int64_t)(x >> 33) % 100000};
+  }
+  for (int k = 0; k < 2; k++) {
+    led[k] = new_ledger(dir[k], 0);
+    socloss_source m = src_of("m.csv", "market,mark_price\nBTC,100\n"), a = src_of("a.csv", accounts),
+                   p = src_of("p.csv", positions);
+    socloss_import_stats st;
+    socloss_import_csv(led[k], &m, &a, &p, &st);
+    pw_run run = {w, n, k};
+    is(store_write(led[k]->st, write_script, &run), SOCLOSS_OK,
+       k ? "and through one cursor" : "6,000 position writes through store_position_put");
+  }
+  codec_buf b[2] = {{0}, {0}};
+  for (int k = 0; k < 2; k++) store_read(led[k]->st, dump_positions, &b[k]);
+  ok(b[0].len > 0 && b[0].len == b[1].len && !memcmp(b[0].p, b[1].p, b[0].len),
+     "leave the same positions, record for record (%zu bytes of them)", b[0].len);
+  ok(deletes > 1000 && inserts > 200 && backs > 200, "the script deletes (%zu), inserts (%zu) and jumps (%zu)",
+     deletes, inserts, backs);
+  for (int k = 0; k < 2; k++) {
+    codec_buf_free(&b[k]);
+    drop_ledger(led[k], dir[k]);
+  }
+  free(w);
+  free(accounts);
+  free(positions);
+}
+
 int main(void) {
   growth();
+  cursor_writes();
   full();
   schema();
   return done_testing();

@@ -465,9 +465,13 @@ static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amoun
 /* The common case of a haircut out of profit, live: the candidates' columns
  * (as the haircut step saw them) hold the account's positions in the
  * deficit's markets, so when their profit covers the amount it is split and
- * written with no read.  1: done; 0: the slow path must do it (a failed
- * write too: it reports). */
-static int from_columns(step *s, const char *id, uint32_t i, int64_t amount) {
+ * written with no read.  The writes go through one cursor per market (wc,
+ * opened here on first use): the candidates are in id order, so a policy
+ * answering in that order writes each market's positions in key order and
+ * LMDB finds each from the one before instead of searching from the root;
+ * the records written are those of store_position_put.  1: done; 0: the
+ * slow path must do it (a failed write too: it reports). */
+static int from_columns(step *s, store_cursor **wc, const char *id, uint32_t i, int64_t amount) {
   const deficit_rec *d = s->d;
   if (!s->hint_cost) return 0;
   int64_t w[DEFICIT_MARKETS_MAX], part[DEFICIT_MARKETS_MAX];
@@ -481,10 +485,13 @@ static int from_columns(step *s, const char *id, uint32_t i, int64_t amount) {
   for (size_t m = 0; m < d->nm; m++) {
     if (!part[m]) continue;
     store_position p = {s->hint_size[m * s->hint_stride + i], s->hint_cost[m * s->hint_stride + i] + part[m]};
-    if (store_position_put(s->a->t, d->mk[m].market, id, &p)) return 0;
+    if (!wc[m] && store_cursor_position_writes(s->a->t, &wc[m])) return 0;
+    if (store_put_position(wc[m], d->mk[m].market, id, &p)) return 0;
   }
   return 1;
 }
+
+static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *total_out);
 
 /* Step 5: every haircut validated, then charged; *total gets their sum. */
 int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
@@ -499,6 +506,17 @@ int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
   if (dup >= 0)
     return refuse(s, SOCLOSS_EPOLICY, "haircut action %ld: '%.*s' already charged by action %zu", dup + 1,
                   (int)d->hc[dup].len, d->hc[dup].account, first + 1);
+  __int128 total = 0;
+  store_cursor *wc[DEFICIT_MARKETS_MAX] = {0};  /* from_columns' writes, by market */
+  int rc = charge_each(s, wc, shortfall, &total);
+  for (size_t m = 0; m < DEFICIT_MARKETS_MAX; m++) store_cursor_close(wc[m]);
+  *total_out = (int64_t)total;
+  return rc;
+}
+
+/* charge_haircuts' loop: each haircut checked, then charged; *total their sum. */
+static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *total_out) {
+  deficit_rec *d = s->d;
   __int128 total = 0;
   int rc = SOCLOSS_OK;
   for (size_t k = 0; !rc && k < d->nhc; k++) {
@@ -526,11 +544,11 @@ int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
     if ((total += x->amount) > shortfall)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the haircuts add up to %lld, more than the shortfall %lld",
                     k + 1, (long long)total, (long long)shortfall);
-    if (d->rules >= 2 && hinted && from_columns(s, id, x->index, x->amount)) continue;  /* done from the columns */
+    if (d->rules >= 2 && hinted && from_columns(s, wc, id, x->index, x->amount)) continue;  /* done from the columns */
     if (hinted && (rc = store_account_get(s->a->t, id, &balance))) return rc;
     rc = d->rules >= 2 ? out_of_profit(s, id, balance, x->amount) : store_account_put(s->a->t, id, balance - x->amount);
   }
-  *total_out = (int64_t)total;
+  *total_out = total;
   return rc;
 }
 
