@@ -13,7 +13,8 @@
  *
  * usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]
  *   SIZES "10000,100000,1000000" ("" for the cascade alone), RUNS 5 (when
- *   RUNS is not given, 3 above 500k candidates)
+ *   RUNS is not given, 3 above 500k candidates); RUNS 0: only the columns'
+ *   way to the evaluator (shared region vs copied) for the largest size
  *   adl.lua runs with the params in BENCH_ADL_PARAMS, default {"score":"pnl"}
  *   (e.g. BENCH_ADL_PARAMS='{"score":"bitmex"}' for its default score)
  */
@@ -237,6 +238,101 @@ static double cascade(const char *tmpl, const char *run, const rule *r, size_t k
   return (double)*done / t;
 }
 
+/* ---- moving the columns: shared region vs copied into the request ------- */
+
+/* One call of a policy that reads nothing and decides nothing, on n
+ * candidates of bench's shape (one market): what moving the columns costs,
+ * through the shared region and copied, in the same run, alternating.
+ * "Running": one evaluator of each kind kept across calls; "fresh": a new
+ * handle's evaluator each call (a new region: its pages faulted in, the
+ * evaluator started, the columns written). */
+static void transfer(size_t n) {
+  char *ids = malloc(n * 8 + 1);
+  uint32_t *off = malloc((n + 1) * sizeof *off);
+  int64_t *bal = malloc(n * sizeof *bal), *eq = malloc(n * sizeof *eq), *ut = malloc(n * sizeof *ut),
+          *pr = malloc(n * sizeof *pr), *sz = malloc(n * sizeof *sz), *cost = malloc(n * sizeof *cost);
+  if (!ids || !off || !bal || !eq || !ut || !pr || !sz || !cost) return;
+  off[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    snprintf(ids + 8 * i, 9, "c%07u", (unsigned)(i % 10000000));  /* as make_ledger's, n < 10^7 */
+    off[i + 1] = (uint32_t)(8 * (i + 1));
+    int64_t entry = 101 + (int64_t)(i % 97);
+    bal[i] = 1000;
+    sz[i] = -1;
+    cost[i] = -entry;
+    ut[i] = entry - 100;
+    pr[i] = ut[i];
+    eq[i] = bal[i] + ut[i];
+  }
+  static const char *empty = "return {name = 'empty', haircut = function(ctx) end}";
+  eval_market mk = {"BTC", (int64_t)n, 100 * (int64_t)n, 100, 101, 1000};
+  eval_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.fn = EVAL_FN_HAIRCUT;
+  rq.limits = (eval_limits){200000000u, 512u << 20, 5000u};
+  rq.source = empty;
+  rq.source_len = strlen(empty);
+  rq.deficit_id = "d";
+  rq.deficit_id_len = 1;
+  strcpy(rq.account, "a");
+  rq.equity = -1000;
+  rq.shortfall = 1000;
+  rq.nmarkets = 1;
+  rq.markets = &mk;
+  rq.c = (eval_columns){n, n, ids, off, bal, eq, ut, pr, sz, cost, ut};
+  char path[4200];
+  snprintf(path, sizeof path, "%s/socloss-eval", bindir);
+  enum { RUNNING = 11, FRESH = 5 };
+  double t[2][RUNNING], f[2][FRESH];
+  evaluator ev[2];
+  for (int k = 0; k < 2; k++) {
+    evaluator_init(&ev[k], path);
+    ev[k].copy = k;
+  }
+  eval_response rs;
+  void *buf;
+  int bad = 0;
+  for (int k = 0; k < 2; k++) {  /* start both, their regions sized */
+    evaluator_call(&ev[k], &rq, &rs, &buf, NULL);
+    free(buf);
+  }
+  for (int i = 0; i < RUNNING; i++)
+    for (int k = 0; k < 2; k++) {
+      double t0 = now();
+      bad |= evaluator_call(&ev[k], &rq, &rs, &buf, NULL) || rs.status != EVAL_OK;
+      t[k][i] = now() - t0;
+      free(buf);
+    }
+  uint64_t size = ev[0].shm.size;
+  for (int k = 0; k < 2; k++) evaluator_stop(&ev[k]);
+  for (int i = 0; i < FRESH; i++)
+    for (int k = 0; k < 2; k++) {
+      evaluator e;
+      evaluator_init(&e, path);
+      e.copy = k;
+      double t0 = now();
+      bad |= evaluator_call(&e, &rq, &rs, &buf, NULL) || rs.status != EVAL_OK;
+      f[k][i] = now() - t0;
+      free(buf);
+      evaluator_stop(&e);
+    }
+  printf("\ncolumns of %zu candidates to the evaluator, one call of an empty policy, median (same run,\n"
+         "alternating):%s\n"
+         "  running evaluator (11 calls each): shared region %.4f s, copied %.4f s\n"
+         "  fresh evaluator (5 calls each):    shared region %.4f s, copied %.4f s\n"
+         "  region %.1f MB (%.1f MB of columns)\n",
+         n, bad ? " SOME CALLS FAILED" : "", median(t[0], RUNNING), median(t[1], RUNNING), median(f[0], FRESH),
+         median(f[1], FRESH), size / 1e6, evalproto_region_need(&rq) / 1e6);
+  free(ids);
+  free(off);
+  free(bal);
+  free(eq);
+  free(ut);
+  free(pr);
+  free(sz);
+  free(cost);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bench_resolve POLICY_DIR [SIZES] [RUNS] [CASCADE_ACCOUNTS CASCADE_DEFICITS GEN]\n");
@@ -244,6 +340,14 @@ int main(int argc, char **argv) {
   }
   const char *sizes = argc > 2 ? argv[2] : "10000,100000,1000000";
   int runs = argc > 3 ? atoi(argv[3]) : 5;
+  if (runs == 0) {  /* the transfer alone: what a profile of it should see */
+    size_t largest = 0;
+    for (const char *p = sizes; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
+      if (strtoul(p, NULL, 10) > largest) largest = strtoul(p, NULL, 10);
+    find_bindir();
+    transfer(largest);
+    return 0;
+  }
   if (runs < 1 || runs > 50) runs = 5;  /* the arrays of times hold 50 */
   const char *adl_params = getenv("BENCH_ADL_PARAMS") ? getenv("BENCH_ADL_PARAMS") : "{\"score\":\"pnl\"}";
   rule rules[4] = {{"native C pro-rata", NULL, 0}, {"pro_rata.lua", NULL, 0}, {"tiered.lua", NULL, 0}, {"adl.lua", NULL, 0}};
@@ -268,8 +372,10 @@ int main(int argc, char **argv) {
          "haircut raising the position's cost as the next engine will (socloss here lowers the balance).\n"
          "SQLite: WAL, synchronous=FULL, one UPDATE ... FROM; NOT the same rounding (floor division, no\n"
          "largest remainder: the dust is charged to nobody).\n");
+  size_t largest = 0;
   for (const char *p = sizes; *p;) {
     size_t n = strtoul(p, NULL, 10);
+    if (n > largest) largest = n;
     p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
     sh("rm -rf '%s'%s", tmpl, "");
     if (make_ledger(tmpl, n)) return 1;
@@ -334,6 +440,7 @@ int main(int argc, char **argv) {
            "           median %.3f ms (1000 calls)\n",
            median(spawn, 50) * 1e3, median(call, 1000) * 1e3);
   }
+  if (largest) transfer(largest);
   if (argc > 6) {
     size_t accounts = strtoul(argv[4], NULL, 10), k = strtoul(argv[5], NULL, 10);
     char cmd[1024], csv[128];

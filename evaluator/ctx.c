@@ -1,8 +1,9 @@
 /*
  * ctx.c — the context a policy step sees (docs/design.md §7): plain tables
  * for the deficit, the fund, the event and the params, and read-only
- * columns over the request's bytes for the candidates — never one table per
- * candidate.  Built afresh for each call, in the call's own Lua state.
+ * columns over the request's bytes or the shared region's (the same
+ * userdata either way) for the candidates — never one table per candidate.
+ * Built afresh for each call, in the call's own Lua state.
  */
 #include "ctx.h"
 

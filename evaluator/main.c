@@ -23,8 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,8 +79,31 @@ static void harden(void) {
   seccomp_filter();  /* where the kernel allows; the other layers hold without it */
 }
 
+/* The shared region (docs/design.md §8): with "--region", descriptor 3 is
+ * the host's memfd reopened read-only.  Mapped here, before harden() closes
+ * it and before the filter (fstat is not in it; mmap is): PROT_READ and
+ * MAP_SHARED, which is all a read-only descriptor allows — the kernel
+ * refuses PROT_WRITE for it, then and through mprotect later, so nothing
+ * in this process can change the bytes the host reads back.  A region that
+ * must grow is a new memfd and a new evaluator: the mapping never changes
+ * while the process lives.  NULL, 0 when there is none or it cannot be
+ * mapped (a request naming it is then refused as malformed). */
+static const unsigned char *region;
+static size_t region_size;
+
+static void map_region(void) {
+  struct stat st;
+  if (fstat(3, &st) != 0 || st.st_size < EVAL_REGION_HEADER) return;
+  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, 3, 0);
+  if (p == MAP_FAILED) return;
+  region = p;
+  region_size = (size_t)st.st_size;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 1) {
+  if (argc == 2 && !strcmp(argv[1], "--region")) {
+    map_region();
+  } else if (argc != 1) {
     fputs("socloss-eval: run by libsocloss, not by hand\n", stderr);
     return 2;
   }
@@ -101,10 +126,11 @@ int main(int argc, char **argv) {
     if (rc) return 3;
     eval_request rq;
     eval_response rs;
-    if (evalproto_decode_request(in, len, &rq, markets, MARKETS_MAX)) {
+    char why[256];
+    if (evalproto_decode_request_in(in, len, &rq, markets, MARKETS_MAX, region, region_size, why, sizeof why)) {
       memset(&rs, 0, sizeof rs);
       rs.status = EVAL_PROTOCOL;
-      strcpy(rs.message, "malformed request");
+      snprintf(rs.message, sizeof rs.message, "malformed request: %s", why);
     } else {
       sandbox_run(&rq, &rs);
     }

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "evalproto.h"
@@ -31,6 +33,14 @@
 
 static eval_market markets[256];
 
+/* the shared region, as the real evaluator maps it ("--region": fd 3) */
+static const unsigned char *region;
+static size_t region_size;
+
+static int decode(const void *in, size_t len, eval_request *rq) {
+  return evalproto_decode_request_in(in, len, rq, markets, 256, region, region_size, NULL, 0);
+}
+
 static void answer(const eval_response *rs) {
   codec_buf out = {0};
   evalproto_encode_response(&out, rs);
@@ -42,7 +52,7 @@ static void answer(const eval_response *rs) {
 static void source_of(const void *in, size_t len, char *out, size_t cap) {
   eval_request rq;
   out[0] = 0;
-  if (evalproto_decode_request(in, len, &rq, markets, 256)) return;
+  if (decode(in, len, &rq)) return;
   size_t n = rq.source_len < cap - 1 ? rq.source_len : cap - 1;
   memcpy(out, rq.source, n);
   out[n] = 0;
@@ -75,7 +85,15 @@ static void huge(void) {
     if (write(1, zeros, sizeof zeros) != sizeof zeros) return;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  struct stat st;
+  if (argc == 2 && !strcmp(argv[1], "--region") && fstat(3, &st) == 0) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, 3, 0);
+    if (p != MAP_FAILED) {
+      region = p;
+      region_size = (size_t)st.st_size;
+    }
+  }
   void *in;
   size_t len;
   if (evalproto_read_frame(0, &in, &len)) return 1;
@@ -116,7 +134,7 @@ int main(void) {
     }
     case MANY: {
       eval_request rq;
-      if (evalproto_decode_request(in, len, &rq, markets, 256)) break;
+      if (decode(in, len, &rq)) break;
       memset(&rs, 0, sizeof rs);
       rs.nactions = evalproto_actions_max(&rq) + 1;
       eval_action *a = calloc(rs.nactions, sizeof *a);  /* candidate 0 charged 1 atom, again and again */

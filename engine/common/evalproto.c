@@ -1,6 +1,7 @@
 #include "evalproto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,8 +25,8 @@ static void put_column(codec_buf *b, const int64_t *v, size_t n) {
   codec_buf_raw(b, v, n * sizeof *v);
 }
 
-void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
-  const eval_columns *c = &rq->c;
+/* Everything before the columns: the same in both forms. */
+static void encode_head(codec_buf *b, const eval_request *rq) {
   codec_buf_u32(b, EVAL_REQUEST_MAGIC);
   codec_buf_u32(b, (uint32_t)rq->fn);
   put_i64(b, (int64_t)rq->limits.instructions);
@@ -49,6 +50,33 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
     put_i64(b, mk->bankruptcy_price);
     put_i64(b, mk->deficit);
   }
+}
+
+/* The event's id and which of its columns are given; a joint call's
+ * accounts.  After the columns, in both forms. */
+static void encode_event_id(codec_buf *b, const eval_request *rq) {
+  const eval_event *e = &rq->event;
+  codec_buf_blob(b, e->id, e->id ? e->id_len : 0);
+  codec_buf_u8(b, (e->profit0 ? 1u : 0u) | (e->charged ? 2u : 0u));
+}
+
+static void encode_joint(codec_buf *b, const eval_request *rq) {
+  const eval_joint *j = &rq->joint;
+  codec_buf_u32(b, (uint32_t)j->naccounts);
+  if (j->naccounts) {
+    codec_buf_blob(b, j->ids, j->off[j->naccounts]);
+    codec_buf_align8(b);
+    codec_buf_raw(b, j->off, (j->naccounts + 1) * sizeof *j->off);
+    put_column(b, j->hole, j->naccounts);
+  }
+}
+
+enum { COLS_INLINE = 0, COLS_SHARED = 1 };
+
+void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
+  const eval_columns *c = &rq->c;
+  encode_head(b, rq);
+  codec_buf_u8(b, COLS_INLINE);
   codec_buf_u32(b, (uint32_t)c->n);
   codec_buf_blob(b, c->ids, c->n ? c->off[c->n] : 0);
   codec_buf_align8(b);
@@ -62,21 +90,85 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq) {
     codec_buf_align8(b);
     for (size_t m = 0; m < rq->nmarkets; m++) codec_buf_raw(b, per_market[k] + m * c->stride, c->n * sizeof(int64_t));
   }
-  /* the event: its id, then which of its two columns follow */
+  encode_event_id(b, rq);
   const eval_event *e = &rq->event;
-  codec_buf_blob(b, e->id, e->id ? e->id_len : 0);
-  codec_buf_u8(b, (e->profit0 ? 1u : 0u) | (e->charged ? 2u : 0u));
   if (e->profit0) put_column(b, e->profit0, c->n);
   if (e->charged) put_column(b, e->charged, c->n);
-  /* a joint haircut call: the bankrupt accounts and their holes */
-  const eval_joint *j = &rq->joint;
-  codec_buf_u32(b, (uint32_t)j->naccounts);
-  if (j->naccounts) {
-    codec_buf_blob(b, j->ids, j->off[j->naccounts]);
-    codec_buf_align8(b);
-    codec_buf_raw(b, j->off, (j->naccounts + 1) * sizeof *j->off);
-    put_column(b, j->hole, j->naccounts);
+  encode_joint(b, rq);
+}
+
+/* ---- the columns in the shared region ---------------------------------- */
+
+enum { SLOT_IDS, SLOT_OFF, SLOT_BALANCE, SLOT_EQUITY, SLOT_UPNL_TOTAL, SLOT_PROFIT, SLOT_SIZE, SLOT_COST,
+       SLOT_UPNL, SLOT_PROFIT0, SLOT_CHARGED };
+static const char *const slot_name[EVAL_REGION_COLUMNS] = {
+    "account", "offsets", "balance", "equity", "upnl_total", "profit", "size", "cost", "upnl",
+    "event.profit0", "event.charged"};
+
+/* The bytes slot k holds for n rows of nmarkets markets (k != SLOT_IDS;
+ * given: which event columns the request has).  n < 2^32 and nmarkets
+ * < 2^32: no product overflows 64 bits. */
+static uint64_t slot_bytes(int k, uint64_t n, uint64_t nmarkets, unsigned given) {
+  switch (k) {
+    case SLOT_OFF: return (n + 1) * sizeof(uint32_t);
+    case SLOT_SIZE: case SLOT_COST: case SLOT_UPNL: return n * nmarkets * sizeof(int64_t);
+    case SLOT_PROFIT0: return given & 1u ? n * sizeof(int64_t) : 0;
+    case SLOT_CHARGED: return given & 2u ? n * sizeof(int64_t) : 0;
+    default: return n * sizeof(int64_t);
   }
+}
+
+static uint64_t up64(uint64_t v) { return (v + 63) & ~(uint64_t)63; }
+
+static unsigned event_given(const eval_request *rq) {
+  return (rq->event.profit0 ? 1u : 0u) | (rq->event.charged ? 2u : 0u);
+}
+
+static uint64_t ids_bytes(const eval_request *rq) { return rq->c.n ? rq->c.off[rq->c.n] : 0; }
+
+uint64_t evalproto_region_need(const eval_request *rq) {
+  uint64_t at = EVAL_REGION_HEADER;
+  unsigned given = event_given(rq);
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++)
+    at += up64(k == SLOT_IDS ? ids_bytes(rq) : slot_bytes(k, rq->c.n, rq->nmarkets, given));
+  return at;
+}
+
+int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size,
+                                    uint64_t generation) {
+  const eval_columns *c = &rq->c;
+  if (!base || evalproto_region_need(rq) > size) return -1;
+  const eval_event *e = &rq->event;
+  unsigned given = event_given(rq);
+  const void *from[EVAL_REGION_COLUMNS] = {c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit,
+                                           c->size, c->cost, c->upnl, e->profit0, e->charged};
+  encode_head(b, rq);
+  codec_buf_u8(b, COLS_SHARED);
+  codec_buf_u32(b, (uint32_t)c->n);
+  put_i64(b, (int64_t)generation);
+  uint64_t at = EVAL_REGION_HEADER;
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++) {
+    uint64_t len = k == SLOT_IDS ? ids_bytes(rq) : slot_bytes(k, c->n, rq->nmarkets, given);
+    if (k >= SLOT_SIZE && k <= SLOT_UPNL) {
+      /* market-major with the host's stride; stride n in the region */
+      for (size_t m = 0; m < rq->nmarkets && c->n; m++)
+        memcpy(base + at + m * c->n * sizeof(int64_t), (const int64_t *)from[k] + m * c->stride,
+               c->n * sizeof(int64_t));
+    } else if (len) {
+      memcpy(base + at, from[k], len);
+    }
+    put_i64(b, (int64_t)at);
+    put_i64(b, (int64_t)len);
+    at += up64(len);
+  }
+  /* the header last: the generation says the columns before it are written */
+  uint32_t magic = EVAL_REGION_MAGIC, zero = 0;
+  memcpy(base, &magic, 4);
+  memcpy(base + 4, &zero, 4);
+  memcpy(base + 8, &generation, 8);
+  encode_event_id(b, rq);
+  encode_joint(b, rq);
+  return 0;
 }
 
 static const int64_t *get_column(codec_reader *r, size_t n) {
@@ -88,11 +180,63 @@ static const int64_t *get_column(codec_reader *r, size_t n) {
   return codec_rd_raw(r, n * sizeof(int64_t));
 }
 
+#define WHY(...) (why ? (void)snprintf(why, whylen, __VA_ARGS__) : (void)0, -1)
+
+/* The columns a request names in the region, each checked against the
+ * mapping before any pointer is made from it: 8-byte aligned, after the
+ * header, wholly inside the mapping, and exactly as long as its rows make
+ * it (the ids: any length inside; their offsets are checked later). */
+static int shared_columns(codec_reader *r, eval_request *rq, const unsigned char *base, size_t size,
+                          const void **at, uint64_t *len, char *why, size_t whylen) {
+  uint64_t generation = (uint64_t)codec_rd_i64(r);
+  uint64_t off[EVAL_REGION_COLUMNS];
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++) {
+    off[k] = (uint64_t)codec_rd_i64(r);
+    len[k] = (uint64_t)codec_rd_i64(r);
+  }
+  if (r->bad) return WHY("the request is cut short");
+  if (!base) return WHY("the request names columns in a shared region, and this evaluator has none");
+  uint32_t magic;
+  uint64_t held;
+  if (size < EVAL_REGION_HEADER) return WHY("the shared region of %zu bytes is smaller than its header", size);
+  memcpy(&magic, base, 4);
+  memcpy(&held, base + 8, 8);
+  if (magic != EVAL_REGION_MAGIC) return WHY("the shared region does not begin with its magic");
+  if (held != generation)
+    return WHY("the request names generation %llu of the shared region, which holds %llu",
+               (unsigned long long)generation, (unsigned long long)held);
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++) {
+    if (off[k] % 8 || off[k] < EVAL_REGION_HEADER)
+      return WHY("column '%s' at offset %llu is not an 8-byte aligned place after the region's header",
+                 slot_name[k], (unsigned long long)off[k]);
+    if (off[k] > size || len[k] > size - off[k])
+      return WHY("column '%s' (bytes %llu to %llu) lies outside the %zu-byte shared region", slot_name[k],
+                 (unsigned long long)off[k], (unsigned long long)(off[k] + len[k]), size);
+    at[k] = base + off[k];
+  }
+  for (int k = SLOT_OFF; k < SLOT_PROFIT0; k++) {
+    uint64_t want = slot_bytes(k, rq->c.n, rq->nmarkets, 0);
+    if (len[k] != want)
+      return WHY("column '%s' is %llu bytes, not the %llu its %zu rows take", slot_name[k],
+                 (unsigned long long)len[k], (unsigned long long)want, rq->c.n);
+  }
+  /* the event's two: their lengths against its flags, which come later in
+   * the frame (the caller) */
+  return 0;
+}
+
 int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eval_market *markets,
                              size_t markets_cap) {
+  return evalproto_decode_request_in(data, len, rq, markets, markets_cap, NULL, 0, NULL, 0);
+}
+
+int evalproto_decode_request_in(const void *data, size_t len, eval_request *rq, eval_market *markets,
+                                size_t markets_cap, const unsigned char *base, size_t size, char *why,
+                                size_t whylen) {
   codec_reader r = {data, len, 0, 0};
   memset(rq, 0, sizeof *rq);
-  if (codec_rd_u32(&r) != EVAL_REQUEST_MAGIC) return -1;
+  if (why && whylen) why[0] = 0;
+  if (codec_rd_u32(&r) != EVAL_REQUEST_MAGIC) return WHY("not a request");
   rq->fn = (int)codec_rd_u32(&r);
   rq->limits.instructions = (uint64_t)codec_rd_i64(&r);
   rq->limits.memory = (uint64_t)codec_rd_i64(&r);
@@ -106,7 +250,7 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
   rq->fund_cash = codec_rd_i64(&r);
   rq->fund_max_draw = codec_rd_i64(&r);
   rq->nmarkets = codec_rd_u32(&r);
-  if (rq->nmarkets > markets_cap) return -1;
+  if (rq->nmarkets > markets_cap) return WHY("more markets than the evaluator holds");
   for (size_t m = 0; m < rq->nmarkets; m++) {
     eval_market *mk = &markets[m];
     codec_rd_str(&r, mk->market);
@@ -118,26 +262,56 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
   }
   rq->markets = markets;
   eval_columns *c = &rq->c;
+  unsigned form = codec_rd_u8(&r);
   c->n = codec_rd_u32(&r);
-  size_t idlen;
-  c->ids = codec_rd_blob(&r, &idlen);
-  codec_rd_align8(&r);
-  c->off = codec_rd_raw(&r, (c->n + 1) * sizeof *c->off);
-  c->balance = get_column(&r, c->n);
-  c->equity = get_column(&r, c->n);
-  c->upnl_total = get_column(&r, c->n);
-  c->profit = get_column(&r, c->n);
   c->stride = c->n;
-  c->size = get_column(&r, c->n * rq->nmarkets);
-  c->cost = get_column(&r, c->n * rq->nmarkets);
-  c->upnl = get_column(&r, c->n * rq->nmarkets);
+  size_t idlen = 0;
+  const void *at[EVAL_REGION_COLUMNS] = {0};
+  uint64_t slen[EVAL_REGION_COLUMNS] = {0};
+  if (form == COLS_INLINE) {
+    c->ids = codec_rd_blob(&r, &idlen);
+    codec_rd_align8(&r);
+    c->off = codec_rd_raw(&r, (c->n + 1) * sizeof *c->off);
+    c->balance = get_column(&r, c->n);
+    c->equity = get_column(&r, c->n);
+    c->upnl_total = get_column(&r, c->n);
+    c->profit = get_column(&r, c->n);
+    c->size = get_column(&r, c->n * rq->nmarkets);
+    c->cost = get_column(&r, c->n * rq->nmarkets);
+    c->upnl = get_column(&r, c->n * rq->nmarkets);
+  } else if (form == COLS_SHARED) {
+    if (shared_columns(&r, rq, base, size, at, slen, why, whylen)) return -1;
+    idlen = (size_t)slen[SLOT_IDS];
+    c->ids = at[SLOT_IDS];
+    c->off = at[SLOT_OFF];
+    c->balance = at[SLOT_BALANCE];
+    c->equity = at[SLOT_EQUITY];
+    c->upnl_total = at[SLOT_UPNL_TOTAL];
+    c->profit = at[SLOT_PROFIT];
+    c->size = at[SLOT_SIZE];
+    c->cost = at[SLOT_COST];
+    c->upnl = at[SLOT_UPNL];
+  } else {
+    return WHY("unknown form of columns %u", form);
+  }
   eval_event *e = &rq->event;
   e->id = codec_rd_blob(&r, &e->id_len);
   if (!e->id_len) e->id = NULL;
   unsigned given = codec_rd_u8(&r);
-  if (given & ~3u) return -1;
-  if (given & 1u) e->profit0 = get_column(&r, c->n);
-  if (given & 2u) e->charged = get_column(&r, c->n);
+  if (given & ~3u) return WHY("unknown event flags %u", given);
+  if (form == COLS_INLINE) {
+    if (given & 1u) e->profit0 = get_column(&r, c->n);
+    if (given & 2u) e->charged = get_column(&r, c->n);
+  } else {
+    for (int k = SLOT_PROFIT0; k <= SLOT_CHARGED; k++) {
+      uint64_t got = slen[k], want = slot_bytes(k, c->n, 0, given);
+      if (got != want)
+        return WHY("column '%s' is %llu bytes, not the %llu its %zu rows take", slot_name[k],
+                   (unsigned long long)got, (unsigned long long)want, c->n);
+    }
+    if (given & 1u) e->profit0 = at[SLOT_PROFIT0];
+    if (given & 2u) e->charged = at[SLOT_CHARGED];
+  }
   eval_joint *j = &rq->joint;
   j->naccounts = codec_rd_u32(&r);
   size_t jlen = 0;
@@ -147,16 +321,19 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
     j->off = codec_rd_raw(&r, (j->naccounts + 1) * sizeof *j->off);
     j->hole = get_column(&r, j->naccounts);
   }
-  if (r.bad || r.pos != r.len) return -1;
+  if (r.bad || r.pos != r.len) return WHY("the request's frame is not as long as its fields");
   if (j->naccounts) {
-    if (j->off[0] != 0 || j->off[j->naccounts] != jlen) return -1;
+    if (j->off[0] != 0 || j->off[j->naccounts] != jlen) return WHY("the joint accounts' offsets are wrong");
     for (size_t i = 0; i < j->naccounts; i++)
-      if (j->off[i + 1] <= j->off[i] || j->off[i + 1] - j->off[i] > CODEC_ID_MAX) return -1;
+      if (j->off[i + 1] <= j->off[i] || j->off[i + 1] - j->off[i] > CODEC_ID_MAX)
+        return WHY("the joint accounts' offsets are wrong");
   }
-  /* offsets must rise within the id bytes: the columns are then safe to use */
-  if (c->off[0] != 0 || c->off[c->n] != idlen) return -1;
+  /* offsets must rise within the id bytes: the columns are then safe to use
+   * (in the region too: only the host writes it, and never during a call) */
+  if (c->off[0] != 0 || c->off[c->n] != idlen) return WHY("the account ids' offsets are wrong");
   for (size_t i = 0; i < c->n; i++)
-    if (c->off[i + 1] <= c->off[i] || c->off[i + 1] - c->off[i] > CODEC_ID_MAX) return -1;
+    if (c->off[i + 1] <= c->off[i] || c->off[i + 1] - c->off[i] > CODEC_ID_MAX)
+      return WHY("the account ids' offsets are wrong");
   return 0;
 }
 

@@ -167,6 +167,35 @@ void evalproto_encode_request(codec_buf *b, const eval_request *rq);
 /* The request's pointers point into `data`, which must stay alive. */
 int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eval_market *markets,
                              size_t markets_cap);
+
+/* ---- the shared region (docs/design.md §8, "The columns, shared") ----------
+ * The candidates' columns of a request may travel in a region of memory the
+ * host writes and the evaluator maps read-only (a sealed memfd), instead of
+ * in the frame.  The region opens with a header (EVAL_REGION_HEADER bytes:
+ * the magic, then the generation of what it holds); the request then
+ * carries the same generation, the row count and, per column, an offset
+ * into the region and a length, which the evaluator checks against the size
+ * of its mapping before it makes any column.  Everything else (the fixed
+ * fields, the markets, the event's id, a joint event's accounts) stays in
+ * the frame. */
+#define EVAL_REGION_MAGIC 0x534c4d31u  /* "SLM1" */
+#define EVAL_REGION_HEADER 64          /* the header's bytes; the columns follow, each 64-byte aligned */
+#define EVAL_REGION_COLUMNS 11         /* ids, off, balance, equity, upnl_total, profit, size, cost, upnl,
+                                          profit0, charged */
+
+/* The bytes a region needs to hold rq's columns, header included. */
+uint64_t evalproto_region_need(const eval_request *rq);
+/* Writes rq's columns into the region (base, size: the host's writable
+ * mapping) under `generation` and the request, naming them, into b.  -1
+ * when the region is smaller than evalproto_region_need(rq). */
+int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size,
+                                    uint64_t generation);
+/* evalproto_decode_request for a request that may name columns in the
+ * region (base, size: the evaluator's read-only mapping; NULL, 0: none).
+ * On -1, why (when not NULL) says what was wrong, in at most whylen bytes. */
+int evalproto_decode_request_in(const void *data, size_t len, eval_request *rq, eval_market *markets,
+                                size_t markets_cap, const unsigned char *base, size_t size, char *why,
+                                size_t whylen);
 void evalproto_encode_response(codec_buf *b, const eval_response *rs);
 int evalproto_decode_response(const void *data, size_t len, eval_response *rs);
 

@@ -108,7 +108,12 @@ void evaluator_default_path(char *out, size_t len) {
 void evaluator_init(evaluator *ev, const char *path) {
   memset(ev, 0, sizeof *ev);
   ev->fd = -1;
+  ev->shm.fd = -1;
   snprintf(ev->path, sizeof ev->path, "%s", path);
+  /* the copying path on request: to compare the two, or to rule the region
+   * out when looking for a fault (read like SOCLOSS_EVALUATOR) */
+  const char *copy = secure_getenv("SOCLOSS_EVAL_COPY");
+  ev->copy = copy && *copy && strcmp(copy, "0");
 }
 
 /* Reaps the process; *status as waitpid gives it. */
@@ -125,24 +130,68 @@ static void reap(evaluator *ev, int *status) {
   if (status) *status = st;
 }
 
-void evaluator_stop(evaluator *ev) { reap(ev, NULL); }
+void evaluator_stop(evaluator *ev) {
+  reap(ev, NULL);
+  region_free(&ev->shm);
+}
 
+/* The copying path from now on, for a reason the log gives once. */
+static void copy_from_now(evaluator *ev, const char *why) {
+  region_free(&ev->shm);
+  ev->copy = 1;
+  log_say(&ev->log, "evaluator: the candidates' columns go in the requests from now on (%s)", why);
+}
+
+/* A region of at least `need` bytes (a quarter more, in whole pages, so
+ * that a ledger growing a little does not replace it each call).  The
+ * running evaluator maps the old one: it is stopped and the next call
+ * starts it with the new one (not a fault: not counted as a restart). */
+static void region_ensure(evaluator *ev, uint64_t need) {
+  if (ev->copy || (ev->shm.fd >= 0 && need <= ev->shm.size)) return;
+  uint64_t want = need + need / 4;
+  want = want < REGION_MIN ? REGION_MIN : (want + 4095) & ~(uint64_t)4095;
+  if (want > SIZE_MAX / 2) {
+    copy_from_now(ev, "a region that large cannot be mapped");
+    return;
+  }
+  if (ev->pid) {
+    reap(ev, NULL);
+    ev->started = 0;  /* a planned start, not a fault's */
+  }
+  region_free(&ev->shm);
+  ev->shm_given = 0;
+  char msg[200];
+  if (region_make(&ev->shm, (size_t)want, msg, sizeof msg)) copy_from_now(ev, msg);
+}
 static int start(evaluator *ev, char *msg, size_t msglen) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     snprintf(msg, msglen, "cannot create the evaluator socket: %s", strerror(errno));
     return -1;
   }
+  /* the region, read-only, as descriptor 3 ("--region"): reopened through
+   * /proc, so the evaluator never holds a descriptor that could write it;
+   * moved to 4 or above first, clear of 0-3, which the actions below set */
+  int reader = -1;
+  if (!ev->copy && ev->shm.fd >= 0) {
+    int ro = region_reader(&ev->shm);
+    reader = ro >= 0 ? fcntl(ro, F_DUPFD_CLOEXEC, 4) : -1;
+    if (ro >= 0) close(ro);
+    if (reader < 0) copy_from_now(ev, "the region cannot be reopened read-only through /proc/self/fd");
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  char *argv[] = {ev->path, NULL}, *envp[] = {NULL};
+  if (reader >= 0) posix_spawn_file_actions_adddup2(&fa, reader, 3);
+  char *argv[] = {ev->path, reader >= 0 ? "--region" : NULL, NULL}, *envp[] = {NULL};
   pid_t pid;
   int rc = posix_spawn(&pid, ev->path, &fa, NULL, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   close(sv[1]);
+  if (reader >= 0) close(reader);
+  ev->shm_given = reader >= 0 && rc == 0;
   if (rc != 0) {
     close(sv[0]);
     /* posix_spawn reports exec's own errno: no program there is a missing
@@ -239,15 +288,21 @@ static int fault(evaluator *ev, int how, eval_response *rs, uint64_t wall_ms) {
 
 /* The address space the evaluator may use for request rq of len bytes:
  * the policy's memory budget and a quarter more (the C allocator's own
- * overhead), three times the request (the frame it reads, the answer and
- * its encoded copy, each at most the request's size: an action is 24 bytes,
- * the request holds more than that per candidate and market, and the zero
- * column it may add is smaller), four times a test file's data (the JSON, its
- * buffer's slack, its encoded copy), and 64 MiB for the program, its
- * libraries and its stack. */
-static uint64_t space_for(const eval_request *rq, size_t len) {
+ * overhead), four times a test file's data (the JSON, its buffer's slack,
+ * its encoded copy), 64 MiB for the program, its libraries and its stack,
+ * and what the request brings.  Copied: three times the request (the frame
+ * it reads, the answer and its encoded copy, each at most the request's
+ * size: an action is 24 bytes, the request holds more than that per
+ * candidate and market, and the zero column it may add is smaller).
+ * Shared: the frame, the region's mapping (all of it: mapped at start),
+ * twice the longest answer (the actions and their encoded copy) and the
+ * zero column. */
+static uint64_t space_for(const evaluator *ev, const eval_request *rq, size_t len, int shared) {
   uint64_t memory = rq->limits.memory;
-  return ((uint64_t)64 << 20) + memory + memory / 4 + 3 * (uint64_t)len + 4 * (uint64_t)EVAL_DATA_MAX;
+  uint64_t base = ((uint64_t)64 << 20) + memory + memory / 4 + 4 * (uint64_t)EVAL_DATA_MAX;
+  uint64_t mapped = ev->shm_given ? ev->shm.size : 0;
+  if (!shared) return base + 3 * (uint64_t)len + mapped;
+  return base + len + mapped + 2 * evalproto_response_max(rq) + rq->c.n * sizeof(int64_t);
 }
 
 /* Sets the evaluator's RLIMIT_AS (the soft limit, within the hard one it
@@ -292,19 +347,31 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     if (elapsed_us) *elapsed_us = now_us() - t0;
     return rs->status;
   }
+  /* a request with candidates sends them through the region, when there
+   * is one or can be; one without (a load check, a test file) in the frame */
+  if (rq->c.n) region_ensure(ev, evalproto_region_need(rq));
+  else if (!ev->copy && ev->shm.fd < 0 && ev->pid == 0) region_ensure(ev, 0);
   if (ev->pid == 0 && start(ev, rs->message, sizeof rs->message)) {
     rs->status = EVAL_MISSING;
     return rs->status;
   }
   codec_buf b = {0};
-  evalproto_encode_request(&b, rq);
+  int shared = rq->c.n && !ev->copy && ev->shm_given;
+  if (shared) {
+    /* only the host writes the region, and only here, between calls: the
+     * evaluator reads it while it answers, and it answers one at a time */
+    ev->generation++;
+    if (evalproto_encode_request_shared(&b, rq, ev->shm.base, ev->shm.size, ev->generation)) b.oom = 1;
+  } else {
+    evalproto_encode_request(&b, rq);
+  }
   if (b.oom) {
     codec_buf_free(&b);
     rs->status = EVAL_PROTOCOL;
     snprintf(rs->message, sizeof rs->message, "out of memory encoding the request");
     return rs->status;
   }
-  limit_space(ev, space_for(rq, b.len));
+  limit_space(ev, space_for(ev, rq, b.len, shared));
   /* sending may take a while for millions of candidates: it has its own
    * allowance; the policy's deadline starts when the evaluator has it */
   uint64_t n = b.len;

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "evalproto.h"
 #include "ledger.h"
+#include "region.h"
 
 
 /* The names the host gave policy sources (socloss_policy_source_name), by
@@ -38,6 +39,18 @@ typedef struct evaluator {
     char hash[65], name[SOURCE_NAME_MAX + 1];
   } names[SOURCE_NAMES];
   unsigned next_name;  /* the slot the next new name takes (the oldest goes) */
+  /* The candidates' columns go to the evaluator through a shared region
+   * (docs/design.md §8) it was started with, or, on the copying path, in
+   * the request's frame.  copy: 1 for the copying path, chosen at
+   * evaluator_init by SOCLOSS_EVAL_COPY (set and not "0"), and taken for
+   * good when the region cannot be made or passed (no memfd_create, no
+   * /proc).  A region too small for a request is replaced by a larger one
+   * and the evaluator restarted with it; generation numbers what the
+   * region holds, one more for each request written into it. */
+  int copy;
+  region shm;
+  uint64_t generation;
+  int shm_given;  /* the running evaluator was started with shm */
 } evaluator;
 
 typedef struct policy_src {
@@ -54,6 +67,7 @@ typedef struct policy_src {
 } policy_src;
 
 void evaluator_init(evaluator *ev, const char *path);
+/* Stops the process and lets its region go. */
 void evaluator_stop(evaluator *ev);
 
 /* One call.  Returns 0 and fills rs (its actions point into *buf, which the

@@ -1,0 +1,58 @@
+#define _GNU_SOURCE
+#include "region.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int region_make(region *r, size_t size, char *msg, size_t msglen) {
+  r->fd = -1;
+  r->base = NULL;
+  r->size = 0;
+  int fd = memfd_create("socloss-columns", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(msg, msglen, "memfd_create: %s", strerror(e));
+    errno = e;
+    return -1;
+  }
+  /* F_SEAL_SHRINK: not even the host can truncate the file under the
+   * evaluator's mapping (a read past the end would be SIGBUS in the
+   * evaluator); F_SEAL_SEAL: no other seal later */
+  if (ftruncate(fd, (off_t)size) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+    int e = errno;
+    snprintf(msg, msglen, "sizing the column region to %zu bytes: %s", size, strerror(e));
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    int e = errno;
+    snprintf(msg, msglen, "mapping the column region of %zu bytes: %s", size, strerror(e));
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  r->fd = fd;
+  r->base = p;
+  r->size = size;
+  return 0;
+}
+
+int region_reader(const region *r) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", r->fd);
+  return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+void region_free(region *r) {
+  if (r->base) munmap(r->base, r->size);
+  if (r->fd >= 0) close(r->fd);
+  r->fd = -1;
+  r->base = NULL;
+  r->size = 0;
+}
