@@ -338,7 +338,26 @@ static void writer_goes_on(void) {
   if (system(gone)) diag("could not remove %s", fx.dir);
 }
 
+/* The scratch map: 64 GiB to begin with (a simulation's journal in one
+ * transaction must not fill it and start again), the ledger's if larger,
+ * never past map_size_max; and a scratch opened that way has it. */
+static void scratch_map(void) {
+  const uint64_t G = 1ull << 30;
+  is((long long)audit_scratch_map(1 * G, 1024 * G), (long long)(64 * G), "scratch map: 64 GiB for a 1 GiB ledger");
+  is((long long)audit_scratch_map(128 * G, 1024 * G), (long long)(128 * G), "the ledger's when larger");
+  is((long long)audit_scratch_map(1 * G, 4 * G), (long long)(4 * G), "within map_size_max");
+  is((long long)audit_scratch_map(4 * G, 4 * G), (long long)(4 * G), "map_size_max when the ledger is there");
+  char dir[64];
+  socloss *led = new_ledger(dir, 0);
+  store *scratch = NULL;
+  is(audit_scratch(led, &scratch), SOCLOSS_OK, "a scratch ledger opens");
+  is((long long)(scratch ? store_map_size(scratch) : 0), (long long)(64 * G), "with a 64 GiB map");
+  store_close(scratch);
+  drop_ledger(led, dir);
+}
+
 int main(void) {
+  scratch_map();
   sound_and_damaged();
   writer_goes_on();
   return done_testing();

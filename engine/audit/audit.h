@@ -10,9 +10,11 @@
 #include "resolve.h"
 
 int journal_run(socloss *led, uint64_t from, socloss_record_cb cb, void *ud);
-/* A scratch ledger (store_open_scratch) sized like led's: where check,
- * replay and simulate work, each only reading the ledger. */
+/* A scratch ledger (store_open_scratch) where check, replay and simulate
+ * work, each only reading the ledger; its map starts large (scratch.c). */
 int audit_scratch(socloss *led, store **out);
+/* The scratch's first map size for a ledger whose map is ledger_map (scratch.c). */
+uint64_t audit_scratch_map(uint64_t ledger_map, uint64_t map_max);
 
 /* threads: 2 replays the journal beside the scan, 1 after it (the two must
  * agree: test_check); progress may be NULL. */
