@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -101,6 +102,11 @@ static void map_region(void) {
 }
 
 int main(int argc, char **argv) {
+  /* A terminal's Ctrl-C reaches the whole foreground process group: the
+   * host decides what an interrupt means (simulate stops after the deficit
+   * in hand and prints its figures), so the decision in hand is finished,
+   * not lost.  Closing the socket still ends this process. */
+  signal(SIGINT, SIG_IGN);
   if (argc == 2 && !strcmp(argv[1], "--region")) {
     map_region();
   } else if (argc != 1) {
