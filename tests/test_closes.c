@@ -26,6 +26,7 @@
 #include <lmdb.h>
 
 #include "resolve_int.h"
+#include "journal_edit.h"
 #include "util.h"
 
 typedef __int128 i128;
@@ -158,38 +159,12 @@ static void worked_example(void) {
  * its own balance for 'a'; such a step is applied one by one instead, as
  * before, and the replay reproduces the state.  */
 
-/* The third close of record `seq` (a's ETH close) made to name "a\0q". */
-static int rename_close(const char *dir, uint64_t seq) {
-  MDB_env *env;
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  unsigned char key[8];
-  codec_put_u64(key, seq);
-  MDB_val k = {8, key}, v;
-  int rc = mdb_env_create(&env);
-  if (!rc) rc = mdb_env_set_maxdbs(env, 16);
-  if (!rc) rc = mdb_env_open(env, dir, 0, 0644);
-  if (!rc) rc = mdb_txn_begin(env, NULL, 0, &txn);
-  if (!rc) rc = mdb_dbi_open(txn, "journal", 0, &dbi);
-  if (!rc) rc = mdb_get(txn, dbi, &k, &v);
-  deficit_rec d;
-  if (!rc && !(rc = deficit_decode(v.mv_data, v.mv_size, &d))) {
-    if (d.ndl == 4 && d.dl[2].len == 1 && d.dl[2].holder[0] == 'a') {
-      d.dl[2].holder = "a\0q";
-      d.dl[2].len = 3;
-      codec_buf b = {0};
-      deficit_encode(&b, &d);
-      MDB_val nv = {b.len, b.p};
-      rc = mdb_put(txn, dbi, &k, &nv, 0);
-      codec_buf_free(&b);
-    } else {
-      rc = -1;
-    }
-    deficit_rec_free(&d);
-  }
-  if (!rc) rc = mdb_txn_commit(txn);
-  mdb_env_close(env);
-  return rc;
+/* The third close of a record (a's ETH close) made to name "a\0q". */
+static int rename_third_close(deficit_rec *d) {
+  if (d->ndl != 4 || d->dl[2].len != 1 || d->dl[2].holder[0] != 'a') return -1;
+  d->dl[2].holder = "a\0q";
+  d->dl[2].len = 3;
+  return 0;
 }
 
 static void nul_ids(void) {
@@ -203,7 +178,7 @@ static void nul_ids(void) {
   uint64_t seq = r ? r->seq : 0;
   fingerprint before = fp_of(fx.led);
   socloss_close(fx.led);
-  ok(rc == SOCLOSS_OK && rename_close(fx.dir, seq) == 0, "record %llu's close of a in ETH now names \"a\\0q\"",
+  ok(rc == SOCLOSS_OK && journal_edit_deficit(fx.dir, seq, rename_third_close) == 0, "record %llu's close of a in ETH now names \"a\\0q\"",
      (unsigned long long)seq);
   socloss_options o;
   socloss_options_init(&o);

@@ -43,11 +43,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 policies=$here/../../policies
 . "$here/tap.sh"
-if [ ! -x "$SOCLOSS_GEN" ]; then
-  echo "1..1"
-  echo "not ok 1 - no socloss-gen at $SOCLOSS_GEN (it is built with the project)"
-  exit 1
-fi
+need_gen
 S=$SOCLOSS
 N=${SOCLOSS_CRASH_ACCOUNTS:-10000}
 SQUEEZE=${SOCLOSS_SQUEEZE_ACCOUNTS:-1000}

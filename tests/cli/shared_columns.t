@@ -12,11 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 . "$here/tap.sh"
-if [ ! -x "$SOCLOSS_GEN" ]; then
-  echo "1..1"
-  echo "not ok 1 - no socloss-gen at $SOCLOSS_GEN (it is built with the project)"
-  exit 1
-fi
+need_gen
 S=$SOCLOSS
 unset SOCLOSS_EVAL_COPY
 

@@ -53,6 +53,28 @@ trap _tap_cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$TMP" || exit 1
 
+# The tests that generate their ledgers need socloss-gen, built with the
+# project: without it they fail at once, as one failed test.
+need_gen() {
+  [ -x "$SOCLOSS_GEN" ] && return 0
+  echo "1..1"
+  echo "not ok 1 - no socloss-gen at $SOCLOSS_GEN (it is built with the project)"
+  exit 1
+}
+
+# The golden tests: the array `got` (lines a run printed) against the
+# lines of the file WANT (left in the array `want`), the count first, then
+# line by line.
+is_golden() {  # WANT
+  local w i
+  mapfile -t want < "$1"
+  is "${#got[@]}" "${#want[@]}" "every case ran (${#want[@]})"
+  for i in "${!want[@]}"; do
+    w=${want[$i]}
+    is "${got[$i]:-}" "$w" "${w%% resolve=*}: the same journal and state"
+  done
+}
+
 plan() {
   _tap_planned=$1
   echo "1..$1"
