@@ -273,6 +273,21 @@ void sort_by_account(socloss_replay_account *v, size_t n);
 /* The largest |replayed - recorded| first, equal ones in id order. */
 void sort_by_change(socloss_replay_account *v, size_t n);
 
+/* ---- svg.c: the report page's text and axis primitives ---- */
+
+void html_text(FILE *f, const char *s);  /* s, HTML-escaped */
+/* The width in px of s at size px, a little more than it takes (DejaVu
+ * Sans' advance widths; a byte past ASCII starts a 1-em character). */
+double text_px(const char *s, double size);
+/* s cut into at most max lines of at most LABEL_WRAP bytes, after a space
+ * or one of "/_-," when there is one, never inside a UTF-8 character. */
+#define LABEL_WRAP 26
+int label_wrap(const char *s, char lines[][SOCLOSS_TEXT_MAX], int max);
+/* A one-line <text>; anchor "start", "middle" or "end"; cls may be NULL. */
+void svg_text(FILE *f, double x, double y, int size, const char *anchor, const char *cls, const char *s);
+double nice_step(double span);                      /* 1, 2 or 5 x 10^k: about 4 ticks over span */
+void tick_text(double v, char *buf, size_t len);    /* 1.5k, 3M, -2.5B, 0.25 */
+
 /* ---- report.c ---- */
 
 /* One column of the report: a policy run. */
