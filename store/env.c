@@ -255,6 +255,7 @@ int store_open_scratch(store **out, const store_config *cfg) {
 void store_close(store *s) {
   if (!s) return;
   if (s->env) mdb_env_close(s->env);
+  watch_free(s);
   pthread_rwlock_destroy(&s->resize);
   free(s->path);
   free(s);
@@ -280,18 +281,30 @@ static int grow(store *s) {
 }
 
 static void end(store_txn *t, int commit, int *mrc) {
-  if (commit) *mrc = mdb_txn_commit(t->txn);
-  else mdb_txn_abort(t->txn);
+  int write = !(t->flags & MDB_RDONLY);
+  if (commit) {
+    uint64_t id = (uint64_t)mdb_txn_id(t->txn);
+    *mrc = mdb_txn_commit(t->txn);
+    if (!*mrc) t->s->watch.last_commit = id;
+    else watch_abort(t);
+  } else {
+    if (write) watch_abort(t);
+    mdb_txn_abort(t->txn);
+  }
   pthread_rwlock_unlock(&t->s->resize);
 }
 
 static int begin(store *s, unsigned flags, store_txn *t) {
   t->s = s;
   t->map_full = 0;
+  t->flags = flags;
   for (;;) {
     pthread_rwlock_rdlock(&s->resize);  /* held until the transaction ends */
     int rc = mdb_txn_begin(s->env, NULL, flags, &t->txn);
-    if (rc == MDB_SUCCESS) return SOCLOSS_OK;
+    if (rc == MDB_SUCCESS) {
+      if (!(flags & MDB_RDONLY)) watch_begin(t);
+      return SOCLOSS_OK;
+    }
     pthread_rwlock_unlock(&s->resize);
     if (rc == MDB_MAP_RESIZED) {
       /* another process grew the map: adopt its size and begin again */
@@ -341,16 +354,18 @@ int store_write(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 1
 int store_write_discard(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 0); }
 
 int store_nested(store_txn *t, store_fn fn, void *ud) {
-  store_txn child = {t->s, NULL, 0};
+  store_txn child = {t->s, NULL, 0, t->s->watch.end, 0};
   int rc = mdb_txn_begin(t->s->env, t->txn, 0, &child.txn);
   if (rc) return mdb_fail(t, rc, "begin a nested transaction");
   rc = fn(&child, ud);
   if (child.map_full) t->map_full = 1;
   if (rc) {
+    watch_abort(&child);
     mdb_txn_abort(child.txn);
     return rc;
   }
   int mrc = mdb_txn_commit(child.txn);
+  if (mrc) watch_abort(&child);  /* LMDB aborted it */
   return mrc ? mdb_fail(t, mrc, "commit a nested transaction") : SOCLOSS_OK;
 }
 

@@ -152,6 +152,42 @@ int store_cursor_position_writes(store_txn *t, store_cursor **out);
 int store_put_account(store_cursor *c, const char *id, int64_t balance);
 int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos);
 
+/* ---- what write transactions changed ---------------------------------- */
+
+/* A consumer that keeps the accounts, positions and marks in memory (the
+ * resolution's candidate view, engine/resolve/view.c) turns the watch on;
+ * then every write of an account, a position or a market through this
+ * store's write transactions is noted as one change, and a transaction (or
+ * nested one) that aborts takes its changes back.  The consumer takes the
+ * changes since it last did, or learns that it must read the tables again:
+ * another process (or another store of the same file) wrote in between, a
+ * transaction took back changes already taken, the tables were cleared or
+ * copied into, or the notes outgrew their bound.  Writes run one
+ * transaction at a time, so the notes need no lock; take them inside a
+ * write transaction. */
+enum { STORE_CHANGE_ACCOUNT = 1, STORE_CHANGE_POSITION, STORE_CHANGE_MARKET };
+typedef struct store_change {
+  int kind;
+  const char *market;   /* a position's or a market's */
+  const char *id;       /* the account, or the position's holder ("" for the fund's) */
+  size_t id_len;
+  int64_t a, b;         /* balance; size and cost (size 0: deleted); mark */
+} store_change;
+typedef int (*store_change_cb)(void *ud, const store_change *c);
+
+/* Turns the watch on for t's store: the consumer reads the tables as t
+ * sees them, and the changes it takes from here on are those after. */
+void store_watch_start(store_txn *t);
+/* Stops noting changes and frees the notes. */
+void store_watch_stop(store *s);
+/* The changes since the start or the last take, in the order written, one
+ * call each: 0 when they were all given (a callback returning non-zero
+ * stops them), 1 when the consumer must read the tables again (the watch
+ * is then as after store_watch_start). */
+int store_watch_take(store_txn *t, store_change_cb cb, void *ud);
+/* The store a transaction belongs to. */
+store *store_txn_store(const store_txn *t);
+
 /* Numbers of records. */
 int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions);
 

@@ -29,6 +29,28 @@ enum { DB_META, DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_SETTINGS, DB_
 static const char *const db_names[DB__N] __attribute__((unused)) = {"meta", "markets", "accounts", "positions", "fund",
                                             "settings", "journal", "deficits", "policies"};
 
+/* One change noted (store_watch_*, watch.c): its keys in the notes' text. */
+typedef struct watch_note {
+  int kind;
+  uint32_t market, id;  /* offsets of NUL-terminated keys in keys */
+  uint16_t market_len, id_len;
+  int64_t a, b;
+} watch_note;
+
+typedef struct watch_log {
+  int on;
+  int lost;              /* the consumer must read the tables again */
+  uint64_t end;          /* writes counted since the store opened: where a
+                            transaction began is a position, so an abort
+                            knows what it takes back */
+  uint64_t base;         /* the position of note[0]: what the consumer took */
+  uint64_t last_commit;  /* the id of this store's last committed write */
+  watch_note *note;
+  size_t n, cap;
+  char *keys;
+  size_t klen, kcap;
+} watch_log;
+
 struct store {
   MDB_env *env;
   MDB_dbi dbi[DB__N];
@@ -40,13 +62,25 @@ struct store {
   log_sink log;
   char *path;      /* the ledger's directory: where a full disk is looked for */
   int disk_full;   /* an LMDB call failed for want of space */
+  watch_log watch; /* what write transactions changed (watch.c) */
 };
 
 struct store_txn {
   store *s;
   MDB_txn *txn;
   int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
+  uint64_t at;   /* the watch's position when it began (watch.c) */
+  unsigned flags;
 };
+
+/* watch.c: a write noted; a transaction begins, commits, or aborts (its
+ * changes taken back to where it began); a table cleared or copied into. */
+void watch_note_write(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b);
+void watch_begin(store_txn *t);
+void watch_commit(store_txn *t);
+void watch_abort(store_txn *t);
+void watch_lose(store *s);
+void watch_free(store *s);
 
 #define DISK_FULL "no space left on device (the disk is full)"
 

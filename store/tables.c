@@ -36,7 +36,9 @@ int store_market_get(store_txn *t, const char *id, store_market *out) {
 int store_market_put(store_txn *t, const char *id, const store_market *m) {
   unsigned char enc[CODEC_MARKET_LEN];
   codec_market_encode(enc, m);
-  return put(t, DB_MARKETS, str_val(id), enc, sizeof enc, 0, "write market");
+  int rc = put(t, DB_MARKETS, str_val(id), enc, sizeof enc, 0, "write market");
+  if (!rc) watch_note_write(t->s, STORE_CHANGE_MARKET, id, NULL, m->mark, 0);
+  return rc;
 }
 
 int store_account_get(store_txn *t, const char *id, int64_t *balance) {
@@ -50,7 +52,9 @@ int store_account_get(store_txn *t, const char *id, int64_t *balance) {
 int store_account_put(store_txn *t, const char *id, int64_t balance) {
   unsigned char enc[CODEC_I64_LEN];
   codec_i64_encode(enc, balance);
-  return put(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, 0, "write account");
+  int rc = put(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, 0, "write account");
+  if (!rc) watch_note_write(t->s, STORE_CHANGE_ACCOUNT, NULL, id, balance, 0);
+  return rc;
 }
 
 /* store_account_add and store_position_add: a put that must not replace */
@@ -64,7 +68,9 @@ static int add(store_txn *t, int db, MDB_val k, const void *p, size_t n, const c
 int store_account_add(store_txn *t, const char *id, int64_t balance) {
   unsigned char enc[CODEC_I64_LEN];
   codec_i64_encode(enc, balance);
-  return add(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, "write account");
+  int rc = add(t, DB_ACCOUNTS, str_val(id), enc, sizeof enc, "write account");
+  if (!rc) watch_note_write(t->s, STORE_CHANGE_ACCOUNT, NULL, id, balance, 0);
+  return rc;
 }
 
 int store_position_get(store_txn *t, const char *market, const char *holder,
@@ -86,11 +92,15 @@ int store_position_put(store_txn *t, const char *market, const char *holder,
   if (pos->size == 0) {
     MDB_val k = val(key, klen);
     int rc = mdb_del(t->txn, t->s->dbi[DB_POSITIONS], &k, NULL);
-    return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "delete position") : SOCLOSS_OK;
+    if (rc && rc != MDB_NOTFOUND) return mdb_fail(t, rc, "delete position");
+    watch_note_write(t->s, STORE_CHANGE_POSITION, market, holder, 0, 0);
+    return SOCLOSS_OK;
   }
   unsigned char enc[CODEC_POSITION_LEN];
   codec_position_encode(enc, pos);
-  return put(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, 0, "write position");
+  int rc = put(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, 0, "write position");
+  if (!rc) watch_note_write(t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost);
+  return rc;
 }
 
 int store_position_add(store_txn *t, const char *market, const char *holder,
@@ -98,7 +108,10 @@ int store_position_add(store_txn *t, const char *market, const char *holder,
   unsigned char key[CODEC_POSKEY_MAX], enc[CODEC_POSITION_LEN];
   size_t klen = codec_poskey_encode(key, market, holder);
   codec_position_encode(enc, pos);
-  return add(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, "write position");
+  int rc = add(t, DB_POSITIONS, val(key, klen), enc, sizeof enc, "write position");
+  /* a record of size 0 (which store_position_put never writes) is no change a watcher could tell from none */
+  if (!rc) watch_note_write(t->s, pos->size ? STORE_CHANGE_POSITION : 0, market, holder, pos->size, pos->cost);
+  return rc;
 }
 
 static int get_i64(store_txn *t, int db, const char *key, int64_t *out) {
@@ -287,6 +300,8 @@ int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positi
 
 int store_clear_state(store_txn *t) {
   static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_DEFICITS};
+  watch_note_write(t->s, 0, NULL, NULL, 0, 0);  /* counted, so that an abort knows */
+  watch_lose(t->s);
   for (size_t i = 0; i < sizeof state / sizeof state[0]; i++) {
     int rc = mdb_drop(t->txn, t->s->dbi[state[i]], 0);
     if (rc) return mdb_fail(t, rc, "clear state");
@@ -320,6 +335,8 @@ static int copy_table(store_txn *from, store_txn *to, int db) {
 
 int store_copy_all(store_txn *from, store_txn *to) {
   int rc = SOCLOSS_OK;
+  watch_note_write(to->s, 0, NULL, NULL, 0, 0);
+  watch_lose(to->s);
   for (int db = 0; !rc && db < DB__N; db++) rc = copy_table(from, to, db);
   return rc;
 }
@@ -524,7 +541,9 @@ int store_put_account(store_cursor *c, const char *id, int64_t balance) {
   unsigned char enc[CODEC_I64_LEN];
   codec_i64_encode(enc, balance);
   MDB_val k = str_val(id), v;
-  return put_at(c, seek(c, &k, &v), &k, enc, sizeof enc, "write account");
+  int rc = put_at(c, seek(c, &k, &v), &k, enc, sizeof enc, "write account");
+  if (!rc) watch_note_write(c->t->s, STORE_CHANGE_ACCOUNT, NULL, id, balance, 0);
+  return rc;
 }
 
 int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos) {
@@ -534,11 +553,15 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
   if (pos->size != 0) {
     unsigned char enc[CODEC_POSITION_LEN];
     codec_position_encode(enc, pos);
-    return put_at(c, rc, &k, enc, sizeof enc, "write position");
+    rc = put_at(c, rc, &k, enc, sizeof enc, "write position");
+  } else if (rc == MDB_NOTFOUND) {
+    rc = SOCLOSS_OK;
+  } else {
+    if (!rc && !(rc = mdb_cursor_del(c->c, 0))) c->deleted = 1;
+    if (rc) return mdb_fail(c->t, rc, "delete position");
   }
-  if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
-  if (!rc && !(rc = mdb_cursor_del(c->c, 0))) c->deleted = 1;
-  return rc ? mdb_fail(c->t, rc, "delete position") : SOCLOSS_OK;
+  if (!rc) watch_note_write(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost);
+  return rc;
 }
 
 /* ---- the policy registry ------------------------------------------------ */

@@ -89,6 +89,7 @@ void socloss_close(socloss *led) {
   if (led->ev) evaluator_stop(led->ev);
   free(led->ev);
   resolution_free(led->res);
+  view_free(led);
   store_close(led->st);
   pthread_mutex_destroy(&led->lock);
   pthread_mutex_destroy(&led->stats_lock);

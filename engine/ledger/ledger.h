@@ -28,6 +28,7 @@ struct socloss {
   log_sink log;                 /* the options' log callback */
   struct evaluator *ev;         /* policy/: the evaluator process */
   struct resolution_buf *res;   /* resolve/: the last resolution's result */
+  struct cand_view *view;       /* resolve/: the candidate view kept between deficits */
   /* resolve/: a deficit event met by an applier (a callback, so that the
    * ledger layer never calls up into resolution) */
   int (*on_deficit)(struct applier *a, const socloss_event *e);

@@ -44,7 +44,7 @@ static int event_columns(const event_ctx *ev, const cands *c, int64_t **profit0,
 int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t shortfall, int64_t fund_cash,
                const char *const *out, size_t nout, const eval_joint *joint, cands *c, void **buf,
                eval_response *rs) {
-  int rc = build_cands(t, d, out, nout, c);
+  int rc = cands_for(lv->led, t, d, out, nout, c);
   if (rc) return rc;
   eval_market mk[DEFICIT_MARKETS_MAX];
   for (size_t k = 0; k < d->nm; k++) {

@@ -37,6 +37,8 @@ struct resolution_buf {
 
 void result_clear(struct resolution_buf *rb);
 void resolution_free(struct resolution_buf *rb);
+/* Frees the candidate view a handle keeps between deficits (view.c). */
+void view_free(socloss *led);
 /* A joint event's journal record as JSON: its parts (each account's steps
  * 1-4, its credit and bad debt), the haircuts. */
 char *joint_json(uint64_t seq, const joint_rec *j);

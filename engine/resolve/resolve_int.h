@@ -40,6 +40,16 @@ typedef struct cands {
 int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
 void cands_free(cands *c);
 
+/* ---- the candidate view (view.c) ---------------------------------------- */
+
+typedef struct cand_view cand_view;
+/* The candidates build_cands makes, from the handle's view of the accounts
+ * and positions when it has one that is up to date (made at the second
+ * candidate set in a row on one store), else from the tables. */
+int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
+/* 1: every candidate set from the tables (tests compare the two ways). */
+extern int cands_view_off;
+
 /* ---- the steps (steps.c) ------------------------------------------------ */
 
 typedef struct step {

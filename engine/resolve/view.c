@@ -1,0 +1,402 @@
+/*
+ * view.c — the candidate view: every account's balance and every position
+ * (size and cost) with the markets' marks, kept in memory by the handle
+ * between deficits, so that a cascade (a sequential event, or deficits one
+ * transaction each) does not read every account and position again for
+ * each deficit (issue 11, item 4; docs/design.md §13).
+ *
+ * The store's write watch (store.h) tells the view what each transaction
+ * wrote; the view applies those changes, and reads the tables again when
+ * the store says it must (another writer came between, a transaction took
+ * back changes already applied, a table was cleared) or when a change is
+ * one it cannot apply (a new account or market, a mark moved).  The
+ * candidates made from the view are those build_cands makes from the
+ * tables, byte for byte: the same rows, columns, stride and refusals
+ * (tests/test_view.c compares them after every kind of write).
+ *
+ * A lone deficit keeps no view: it is made at the second candidate set
+ * asked for on the same store in the same transaction or the next one (a
+ * cascade's second deficit, or a deficit's second step).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve_int.h"
+
+struct cand_view {
+  store *st;               /* the store whose watch it follows; NULL: none */
+  account_scan acc;        /* the accounts' ids, in id order (n, ids, off) */
+  int64_t *balance;
+  size_t nmk;
+  char (*market)[CODEC_ID_MAX + 1];
+  int64_t *mark;
+  int64_t *size, *cost;    /* market-major, stride acc.n; size 0: none */
+  int64_t *upnl;           /* size x mark - cost, as build_cands casts it */
+  /* per account, what build_cands computes of its positions: total upnl,
+   * gross profit, equity (the truncated casts) and which of its refusals
+   * it would meet (ROW_*), with how many accounts meet one */
+  int64_t *total, *gross, *equity;
+  unsigned char *bad;
+  size_t nbad;
+  size_t hint, mhint;      /* where the last change's account and market were */
+  store *asked_st;         /* the last candidates built from the tables */
+  uint64_t asked_txn;
+};
+
+int cands_view_off = 0;
+
+static void view_clear(cand_view *v) {
+  account_scan_free(&v->acc);
+  free(v->balance);
+  free(v->market);
+  free(v->mark);
+  free(v->size);
+  free(v->cost);
+  free(v->upnl);
+  free(v->total);
+  free(v->gross);
+  free(v->equity);
+  free(v->bad);
+  store *keep = v->asked_st;
+  uint64_t txn = v->asked_txn;
+  memset(v, 0, sizeof *v);
+  v->asked_st = keep;
+  v->asked_txn = txn;
+}
+
+void view_free(socloss *led) {
+  if (!led->view) return;
+  if (led->view->st == led->st) store_watch_stop(led->st);
+  view_clear(led->view);
+  free(led->view);
+  led->view = NULL;
+}
+
+enum { ROW_EQUITY = 1, ROW_GROSS = 2 };  /* build_cands' two refusals, in its order */
+
+/* Account a's derived columns from its positions, as build_cands computes
+ * them. */
+static void row_update(cand_view *v, size_t a) {
+  size_t n = v->acc.n;
+  __int128 total = 0, gross = 0;
+  for (size_t k = 0; k < v->nmk; k++) {
+    size_t at = k * n + a;
+    if (!v->size[at]) continue;
+    __int128 u = (__int128)v->size[at] * v->mark[k] - v->cost[at];
+    v->upnl[at] = (int64_t)u;
+    total += u;
+    if (u > 0) gross += u;
+  }
+  __int128 eq = total + v->balance[a];
+  unsigned char bad = !fits_i64(total) || !fits_i64(eq) ? ROW_EQUITY : !fits_i64(gross) ? ROW_GROSS : 0;
+  v->nbad += (bad != 0) - (v->bad[a] != 0);
+  v->bad[a] = bad;
+  v->total[a] = (int64_t)total;
+  v->gross[a] = (int64_t)gross;
+  v->equity[a] = (int64_t)eq;
+}
+
+/* ---- built from the tables ---------------------------------------------- */
+
+typedef struct view_mk {
+  store_cursor *cur;
+  int live;
+  char holder[CODEC_ID_MAX + 1];
+  store_position pos;
+} view_mk;
+
+static int mk_advance(view_mk *m) {
+  int rc = store_next_position(m->cur, m->holder, &m->pos);
+  m->live = rc == SOCLOSS_OK;
+  return rc == SOCLOSS_ENOTFOUND ? SOCLOSS_OK : rc;
+}
+
+static int count_market(void *ud, const char *id, const store_market *m) {
+  (void)id;
+  (void)m;
+  ++*(size_t *)ud;
+  return 0;
+}
+
+typedef struct mk_fill {
+  cand_view *v;
+  size_t i;
+} mk_fill;
+
+static int fill_market(void *ud, const char *id, const store_market *m) {
+  mk_fill *f = ud;
+  if (f->i >= f->v->nmk) return 1;  /* a market more than counted: cannot be */
+  memcpy(f->v->market[f->i], id, strlen(id) + 1);
+  f->v->mark[f->i++] = m->mark;
+  return 0;
+}
+
+/* The view as t sees the tables: the same merge as build_cands, of every
+ * account and every market.  1 when it cannot hold them (a position of
+ * size 0, which build_cands would count and the view could not tell from
+ * none), rc on an error, with the view cleared either way. */
+static int view_build(cand_view *v, store_txn *t) {
+  view_clear(v);
+  size_t nmk = 0, na, np;
+  int rc = store_counts(t, &nmk, &na, &np);
+  size_t counted = 0;
+  if (!rc) rc = store_each_market(t, count_market, &counted);
+  if (!rc && counted != nmk) rc = 1;
+  size_t cap = na ? na : 1, cols = cap * (nmk ? nmk : 1);
+  view_mk *mk = calloc(nmk ? nmk : 1, sizeof *mk);
+  if (!rc) {
+    v->nmk = nmk;
+    v->market = malloc((nmk ? nmk : 1) * sizeof *v->market);
+    v->mark = malloc((nmk ? nmk : 1) * sizeof *v->mark);
+    v->balance = malloc(cap * sizeof *v->balance);
+    v->size = calloc(cols, sizeof *v->size);
+    v->cost = calloc(cols, sizeof *v->cost);
+    v->upnl = calloc(cols, sizeof *v->upnl);
+    v->total = malloc(cap * sizeof *v->total);
+    v->gross = malloc(cap * sizeof *v->gross);
+    v->equity = malloc(cap * sizeof *v->equity);
+    v->bad = calloc(cap, 1);
+    v->acc.off = malloc((cap + 1) * sizeof *v->acc.off);
+    v->acc.ids_cap = cap * 13 + 64;
+    v->acc.ids = malloc(v->acc.ids_cap);
+    if (!mk || !v->market || !v->mark || !v->balance || !v->size || !v->cost || !v->upnl || !v->total ||
+        !v->gross || !v->equity || !v->bad || !v->acc.off || !v->acc.ids)
+      rc = err_fail(SOCLOSS_ENOMEM, "out of memory for the view of %zu accounts", na);
+  }
+  mk_fill f = {v, 0};
+  if (!rc && (rc = store_each_market(t, fill_market, &f)) == 0 && f.i != nmk) rc = 1;
+  for (size_t k = 0; !rc && k < nmk; k++) {
+    rc = store_cursor_positions(t, v->market[k], &mk[k].cur);
+    if (!rc) rc = mk_advance(&mk[k]);
+    if (!rc && mk[k].live && !mk[k].holder[0]) rc = mk_advance(&mk[k]);  /* the fund's position */
+  }
+  store_cursor *ac = NULL;
+  if (!rc) rc = store_cursor_accounts(t, &ac);
+  char id[CODEC_ID_MAX + 1];
+  int64_t balance;
+  if (!rc) v->acc.off[0] = 0;
+  while (!rc && (rc = store_next_account(ac, id, &balance)) == SOCLOSS_OK) {
+    size_t i = v->acc.n;
+    if (i == cap) {  /* more accounts than counted: cannot be */
+      rc = 1;
+      break;
+    }
+    for (size_t k = 0; k < nmk && !rc; k++) {
+      view_mk *m = &mk[k];
+      if (!m->live || strcmp(m->holder, id)) continue;
+      if (m->pos.size == 0) rc = 1;
+      v->size[k * cap + i] = m->pos.size;
+      v->cost[k * cap + i] = m->pos.cost;
+      if (!rc) rc = mk_advance(m);
+    }
+    if (rc) break;
+    size_t len = strlen(id);
+    if (v->acc.ids_len + len > v->acc.ids_cap) {
+      size_t c2 = v->acc.ids_cap * 2 + len;
+      char *p = realloc(v->acc.ids, c2);
+      if (!p) {
+        rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+        break;
+      }
+      v->acc.ids = p;
+      v->acc.ids_cap = c2;
+    }
+    memcpy(v->acc.ids + v->acc.ids_len, id, len);
+    v->acc.ids_len += len;
+    v->acc.off[i + 1] = (uint32_t)v->acc.ids_len;
+    v->balance[i] = balance;
+    v->acc.n++;
+  }
+  if (rc == SOCLOSS_ENOTFOUND) rc = SOCLOSS_OK;
+  if (!rc && v->acc.n != na) rc = 1;  /* the stride must be build_cands' */
+  /* a position no account holds stops build_cands' merge of its market
+   * there: the view would not follow it */
+  for (size_t k = 0; !rc && k < nmk; k++)
+    if (mk[k].live) rc = 1;
+  for (size_t a = 0; !rc && a < v->acc.n; a++) row_update(v, a);
+  store_cursor_close(ac);
+  for (size_t k = 0; k < nmk; k++) store_cursor_close(mk[k].cur);
+  free(mk);
+  if (rc) view_clear(v);
+  else v->st = store_txn_store(t);
+  return rc;
+}
+
+/* ---- kept up to date ---------------------------------------------------- */
+
+static long market_of(cand_view *v, const char *market) {
+  if (v->mhint < v->nmk && !strcmp(v->market[v->mhint], market)) return (long)v->mhint;
+  for (size_t k = 0; k < v->nmk; k++)
+    if (!strcmp(v->market[k], market)) return (long)(v->mhint = k);
+  return -1;
+}
+
+/* One change written: 0 applied, 1 the view cannot hold it (read again). */
+static int apply_change(void *ud, const store_change *c) {
+  cand_view *v = ud;
+  long m, i;
+  switch (c->kind) {
+  case STORE_CHANGE_ACCOUNT:
+    if ((i = account_scan_find_from(&v->acc, c->id, c->id_len, &v->hint)) < 0) return 1;  /* a new account */
+    v->balance[i] = c->a;
+    row_update(v, (size_t)i);
+    return 0;
+  case STORE_CHANGE_POSITION:
+    if (!*c->id) return 0;  /* the fund's: never a candidate's */
+    if ((m = market_of(v, c->market)) < 0) return 1;
+    if ((i = account_scan_find_from(&v->acc, c->id, c->id_len, &v->hint)) < 0) return 1;
+    size_t at = (size_t)m * v->acc.n + (size_t)i;
+    v->size[at] = c->a;
+    v->cost[at] = c->a ? c->b : 0;
+    v->upnl[at] = 0;
+    row_update(v, (size_t)i);
+    return 0;
+  case STORE_CHANGE_MARKET:
+    if ((m = market_of(v, c->market)) < 0) return 1;  /* a new market */
+    return v->mark[m] != c->a;  /* its open interest is not the view's */
+  default:
+    return 1;
+  }
+}
+
+/* ---- the candidates from the view --------------------------------------- */
+
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The rows the deficit leaves out (its account, a joint event's others),
+ * as view indices in order, each once; *nex of them. */
+static int excluded(const cand_view *v, const deficit_rec *d, const char *const *out, size_t nout, size_t **ex,
+                    size_t *nex) {
+  size_t k = 0;
+  *nex = 0;
+  if (!(*ex = malloc((nout + 1) * sizeof **ex))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  long i = account_scan_find(&v->acc, d->account, strlen(d->account));
+  if (i >= 0) (*ex)[k++] = (size_t)i;
+  for (size_t j = 0; j < nout; j++)
+    if ((i = account_scan_find(&v->acc, out[j], strlen(out[j]))) >= 0) (*ex)[k++] = (size_t)i;
+  qsort(*ex, k, sizeof **ex, cmp_size);
+  size_t m = 0;
+  for (size_t j = 0; j < k; j++)
+    if (!m || (*ex)[m - 1] != (*ex)[j]) (*ex)[m++] = (*ex)[j];
+  *nex = m;
+  return SOCLOSS_OK;
+}
+
+/* Rows [from, to) of the view to candidates [at, ...). */
+static void copy_rows(const cand_view *v, const int *slots, cands *c, size_t from, size_t to, size_t at) {
+  size_t k = to - from, n = v->acc.n;
+  if (!k) return;
+  memcpy(c->balance + at, v->balance + from, k * sizeof *c->balance);
+  memcpy(c->equity + at, v->equity + from, k * sizeof *c->equity);
+  memcpy(c->upnl_total + at, v->total + from, k * sizeof *c->upnl_total);
+  memcpy(c->profit + at, v->gross + from, k * sizeof *c->profit);
+  for (size_t m = 0; m < v->nmk; m++) {
+    if (slots[m] < 0) continue;
+    size_t to_at = (size_t)slots[m] * c->cap + at, from_at = m * n + from;
+    memcpy(c->size + to_at, v->size + from_at, k * sizeof *c->size);
+    memcpy(c->cost + to_at, v->cost + from_at, k * sizeof *c->cost);
+    memcpy(c->upnl + to_at, v->upnl + from_at, k * sizeof *c->upnl);
+  }
+  uint32_t shift = v->acc.off[from] - (uint32_t)c->ids_len;
+  memcpy(c->ids + c->ids_len, v->acc.ids + v->acc.off[from], v->acc.off[to] - v->acc.off[from]);
+  for (size_t i = 0; i < k; i++) c->off[at + i + 1] = v->acc.off[from + i + 1] - shift;
+  c->ids_len += v->acc.off[to] - v->acc.off[from];
+}
+
+/* build_cands' refusal for the first row it would refuse, if any. */
+static int refused(const cand_view *v, const size_t *ex, size_t nex) {
+  size_t e = 0;
+  for (size_t a = 0; a < v->acc.n; a++) {
+    if (e < nex && ex[e] == a) {
+      e++;
+      continue;
+    }
+    if (!v->bad[a]) continue;
+    int len = (int)(v->acc.off[a + 1] - v->acc.off[a]);
+    const char *id = v->acc.ids + v->acc.off[a];
+    return v->bad[a] == ROW_EQUITY ? err_fail(SOCLOSS_EOVERFLOW, "equity of '%.*s' overflows int64", len, id)
+                                   : err_fail(SOCLOSS_EOVERFLOW, "the gross profit of '%.*s' overflows int64", len, id);
+  }
+  return SOCLOSS_OK;
+}
+
+static int from_view(const cand_view *v, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
+  size_t n = v->acc.n, cap = n ? n : 1, nex = 0;
+  size_t *ex;
+  int rc = excluded(v, d, out, nout, &ex, &nex);
+  if (rc) return rc;
+  if (v->nbad && (rc = refused(v, ex, nex))) {
+    free(ex);
+    return rc;
+  }
+  int slot[64], *slots = v->nmk <= 64 ? slot : malloc(v->nmk * sizeof *slots);
+  if (!slots) {
+    free(ex);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
+  for (size_t k = 0; k < v->nmk; k++) {
+    slots[k] = -1;
+    for (size_t j = 0; j < d->nm; j++)
+      if (!strcmp(d->mk[j].market, v->market[k])) slots[k] = (int)j;
+  }
+  memset(c, 0, sizeof *c);
+  c->cap = cap;
+  c->nm = d->nm;
+  size_t cols = cap * (d->nm ? d->nm : 1);
+  c->off = malloc((cap + 1) * sizeof *c->off);
+  c->balance = malloc(cap * sizeof(int64_t));
+  c->equity = malloc(cap * sizeof(int64_t));
+  c->upnl_total = malloc(cap * sizeof(int64_t));
+  c->profit = malloc(cap * sizeof(int64_t));
+  c->size = calloc(cols, sizeof(int64_t));
+  c->cost = calloc(cols, sizeof(int64_t));
+  c->upnl = calloc(cols, sizeof(int64_t));
+  c->ids_cap = v->acc.ids_len + 1;
+  c->ids = malloc(c->ids_cap);
+  if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
+      !c->ids)
+    rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", n);
+  if (!rc) {
+    c->off[0] = 0;
+    size_t from = 0;
+    for (size_t e = 0; e <= nex; e++) {
+      size_t to = e < nex ? ex[e] : n;
+      copy_rows(v, slots, c, from, to, c->n);
+      c->n += to - from;
+      from = to + 1;
+    }
+  }
+  if (slots != slot) free(slots);
+  free(ex);
+  return rc;
+}
+
+int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
+  if (cands_view_off) return build_cands(t, d, out, nout, c);
+  if (!led->view && !(led->view = calloc(1, sizeof *led->view))) return build_cands(t, d, out, nout, c);
+  cand_view *v = led->view;
+  store *s = store_txn_store(t);
+  uint64_t txn = store_txn_id(t);
+  if (v->st && v->st != s) {  /* it follows another store: a scratch ledger's, or the handle's */
+    if (v->st == led->st) store_watch_stop(led->st);
+    view_clear(v);
+  }
+  int kept = v->st == s && store_watch_take(t, apply_change, v) == 0;
+  if (!kept) {
+    int cascade = v->st == s || (v->asked_st == s && (txn == v->asked_txn || txn == v->asked_txn + 1));
+    v->asked_st = s;
+    v->asked_txn = txn;
+    if (!cascade) {
+      view_clear(v);
+      return build_cands(t, d, out, nout, c);
+    }
+    store_watch_start(t);
+    int rc = view_build(v, t);
+    if (rc == 1) return build_cands(t, d, out, nout, c);
+    if (rc) return rc;
+  }
+  return from_view(v, d, out, nout, c);
+}
