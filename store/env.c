@@ -285,7 +285,7 @@ static void end(store_txn *t, int commit, int *mrc) {
   if (commit) {
     uint64_t id = (uint64_t)mdb_txn_id(t->txn);
     *mrc = mdb_txn_commit(t->txn);
-    if (!*mrc) t->s->watch.last_commit = id;
+    if (!*mrc) watch_commit(t, id);
     else watch_abort(t);
   } else {
     if (write) watch_abort(t);

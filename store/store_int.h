@@ -32,6 +32,7 @@ static const char *const db_names[DB__N] __attribute__((unused)) = {"meta", "mar
 /* One change noted (store_watch_*, watch.c): its keys in the notes' text. */
 typedef struct watch_note {
   int kind;
+  uint64_t at;          /* the write's count */
   uint32_t market, id;  /* offsets of NUL-terminated keys in keys */
   uint16_t market_len, id_len;
   int64_t a, b;
@@ -43,7 +44,10 @@ typedef struct watch_log {
   uint64_t end;          /* writes counted since the store opened: where a
                             transaction began is a position, so an abort
                             knows what it takes back */
-  uint64_t base;         /* the position of note[0]: what the consumer took */
+  uint64_t last_change;  /* the count of the last account, position or
+                            market write (or of what lost the view) */
+  uint64_t base;         /* the last change the consumer has seen: an abort
+                            to before it takes back what the consumer holds */
   uint64_t last_commit;  /* the id of this store's last committed write */
   watch_note *note;
   size_t n, cap;
@@ -73,11 +77,15 @@ struct store_txn {
   unsigned flags;
 };
 
-/* watch.c: a write noted; a transaction begins, commits, or aborts (its
- * changes taken back to where it began); a table cleared or copied into. */
+/* watch.c: a write counted (every put or delete that changed a table,
+ * whatever the table); one of an account, position or market noted after
+ * its count; a transaction begins, commits (with the id it had), or aborts
+ * (its changes taken back to where it began); a table cleared or copied
+ * into. */
+void watch_count(store *s);
 void watch_note_write(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b);
 void watch_begin(store_txn *t);
-void watch_commit(store_txn *t);
+void watch_commit(store_txn *t, uint64_t id);
 void watch_abort(store_txn *t);
 void watch_lose(store *s);
 void watch_free(store *s);

@@ -17,7 +17,9 @@ static int put(store_txn *t, int db, MDB_val k, const void *p, size_t n, unsigne
                const char *what) {
   MDB_val v = val(p, n);
   int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, flags);
-  return rc ? mdb_fail(t, rc, what) : SOCLOSS_OK;
+  if (rc) return mdb_fail(t, rc, what);
+  watch_count(t->s);
+  return SOCLOSS_OK;
 }
 
 static int corrupt(const char *table, const void *key, size_t klen) {
@@ -62,7 +64,9 @@ static int add(store_txn *t, int db, MDB_val k, const void *p, size_t n, const c
   MDB_val v = val(p, n);
   int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
-  return rc ? mdb_fail(t, rc, what) : SOCLOSS_OK;
+  if (rc) return mdb_fail(t, rc, what);
+  watch_count(t->s);
+  return SOCLOSS_OK;
 }
 
 int store_account_add(store_txn *t, const char *id, int64_t balance) {
@@ -92,7 +96,9 @@ int store_position_put(store_txn *t, const char *market, const char *holder,
   if (pos->size == 0) {
     MDB_val k = val(key, klen);
     int rc = mdb_del(t->txn, t->s->dbi[DB_POSITIONS], &k, NULL);
-    if (rc && rc != MDB_NOTFOUND) return mdb_fail(t, rc, "delete position");
+    if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
+    if (rc) return mdb_fail(t, rc, "delete position");
+    watch_count(t->s);
     watch_note_write(t->s, STORE_CHANGE_POSITION, market, holder, 0, 0);
     return SOCLOSS_OK;
   }
@@ -166,7 +172,9 @@ int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   if (rc == MDB_KEYEXIST)
     return err_fail(SOCLOSS_ESTORE, "journal: sequence %llu does not follow the last record",
                 (unsigned long long)seq);
-  return rc ? mdb_fail(t, rc, "append journal") : SOCLOSS_OK;
+  if (rc) return mdb_fail(t, rc, "append journal");
+  watch_count(t->s);
+  return SOCLOSS_OK;
 }
 
 int store_journal_get(store_txn *t, uint64_t seq, const void **rec, size_t *len) {
@@ -300,7 +308,7 @@ int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positi
 
 int store_clear_state(store_txn *t) {
   static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_DEFICITS};
-  watch_note_write(t->s, 0, NULL, NULL, 0, 0);  /* counted, so that an abort knows */
+  watch_count(t->s);  /* so that an abort knows */
   watch_lose(t->s);
   for (size_t i = 0; i < sizeof state / sizeof state[0]; i++) {
     int rc = mdb_drop(t->txn, t->s->dbi[state[i]], 0);
@@ -335,8 +343,7 @@ static int copy_table(store_txn *from, store_txn *to, int db) {
 
 int store_copy_all(store_txn *from, store_txn *to) {
   int rc = SOCLOSS_OK;
-  watch_note_write(to->s, 0, NULL, NULL, 0, 0);
-  watch_lose(to->s);
+  watch_lose(to->s);  /* (each put is counted) */
   for (int db = 0; !rc && db < DB__N; db++) rc = copy_table(from, to, db);
   return rc;
 }
@@ -392,7 +399,10 @@ int store_setting_put(store_txn *t, const char *key, const void *p, size_t len) 
   if (!p) {
     MDB_val k = str_val(key);
     int rc = mdb_del(t->txn, t->s->dbi[DB_SETTINGS], &k, NULL);
-    return rc && rc != MDB_NOTFOUND ? mdb_fail(t, rc, "delete setting") : SOCLOSS_OK;
+    if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
+    if (rc) return mdb_fail(t, rc, "delete setting");
+    watch_count(t->s);
+    return SOCLOSS_OK;
   }
   return put(t, DB_SETTINGS, str_val(key), p, len, 0, "write setting");
 }
@@ -534,7 +544,9 @@ static int put_at(store_cursor *c, int rc, MDB_val *k, const void *p, size_t n, 
   if (!rc) rc = mdb_cursor_put(c->c, k, &v, MDB_CURRENT);
   else if (rc == MDB_NOTFOUND) rc = mdb_cursor_put(c->c, k, &v, 0);
   c->deleted = 0;
-  return rc ? mdb_fail(c->t, rc, what) : SOCLOSS_OK;
+  if (rc) return mdb_fail(c->t, rc, what);
+  watch_count(c->t->s);
+  return SOCLOSS_OK;
 }
 
 int store_put_account(store_cursor *c, const char *id, int64_t balance) {
@@ -555,10 +567,11 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
     codec_position_encode(enc, pos);
     rc = put_at(c, rc, &k, enc, sizeof enc, "write position");
   } else if (rc == MDB_NOTFOUND) {
-    rc = SOCLOSS_OK;
+    return SOCLOSS_OK;  /* nothing to delete: no change */
   } else {
     if (!rc && !(rc = mdb_cursor_del(c->c, 0))) c->deleted = 1;
     if (rc) return mdb_fail(c->t, rc, "delete position");
+    watch_count(c->t->s);
   }
   if (!rc) watch_note_write(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost);
   return rc;

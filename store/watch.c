@@ -3,13 +3,14 @@
  * positions and markets, noted for one consumer that keeps them in memory
  * (store.h, "what write transactions changed").
  *
- * Every write is counted (watch_log.end), watched or not, so that where a
- * transaction began is a position and an abort knows what it takes back:
- * the notes after it are dropped, and if the consumer had taken any of
- * them it must read the tables again.  A write transaction that begins
- * with an id other than this store's last commit + 1 follows another
- * writer's (another process, or another store of the same file): the
- * consumer must read the tables again too.
+ * Every write of the store is counted (watch_log.end), watched or not:
+ * where a transaction began is a count, so an abort knows what it takes
+ * back (the notes counted after it; if the consumer had taken any of them
+ * it must read the tables again), and a commit knows whether it wrote at
+ * all (LMDB gives an id to a commit that wrote, none to one that did not).
+ * A write transaction that begins with an id other than this store's last
+ * commit + 1 follows another writer's (another process, or another store
+ * of the same file): the consumer must read the tables again too.
  */
 #include "store_int.h"
 
@@ -25,6 +26,7 @@ static void drop_notes(watch_log *w) {
 
 void watch_lose(store *s) {
   s->watch.lost = 1;
+  s->watch.last_change = s->watch.end;
   drop_notes(&s->watch);
 }
 
@@ -46,9 +48,11 @@ static int key_add(watch_log *w, const char *k, uint32_t *at, uint16_t *klen) {
   return 0;
 }
 
+void watch_count(store *s) { s->watch.end++; }
+
 void watch_note_write(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b) {
   watch_log *w = &s->watch;
-  w->end++;
+  w->last_change = w->end;
   if (!w->on || w->lost) return;
   if (w->n == w->cap) {
     size_t cap = w->cap ? 2 * w->cap : 1024;
@@ -62,6 +66,7 @@ void watch_note_write(store *s, int kind, const char *market, const char *id, in
   }
   watch_note *n = &w->note[w->n];
   n->kind = kind;
+  n->at = w->end;
   n->a = a;
   n->b = b;
   /* a run of changes in one market (a step's writes) shares its name */
@@ -86,21 +91,22 @@ void watch_begin(store_txn *t) {
   if ((uint64_t)mdb_txn_id(t->txn) != w->last_commit + 1) watch_lose(t->s);
 }
 
-void watch_commit(store_txn *t) { t->s->watch.last_commit = (uint64_t)mdb_txn_id(t->txn); }
+void watch_commit(store_txn *t, uint64_t id) {
+  if (t->at != t->s->watch.end) t->s->watch.last_commit = id;  /* it wrote: LMDB gave it its id */
+}
 
-/* Called before the abort, while t->txn is still valid (or for a nested
- * one, whatever its state: only t->at is read). */
+/* What t wrote, taken back (t aborts, or LMDB aborted it). */
 void watch_abort(store_txn *t) {
   watch_log *w = &t->s->watch;
   if (t->at == w->end) return;  /* it wrote nothing */
   if (t->at < w->base) {
     watch_lose(t->s);  /* the consumer took some of what is taken back */
-  } else if (t->at - w->base < w->n) {
-    w->n = (size_t)(t->at - w->base);
-    w->klen = w->note[w->n].id;  /* its market's name may be its predecessor's */
-    if (!w->n || w->note[w->n].market != w->note[w->n - 1].market) w->klen = w->note[w->n].market;
+  } else {
+    while (w->n && w->note[w->n - 1].at > t->at) w->n--;
+    w->klen = w->n ? w->note[w->n - 1].id + w->note[w->n - 1].id_len + 1u : 0;
   }
   w->end = t->at;
+  if (w->last_change > t->at) w->last_change = t->at;  /* or earlier: an abort may then lose the view for nothing */
 }
 
 void watch_free(store *s) {
@@ -113,7 +119,7 @@ void store_watch_start(store_txn *t) {
   watch_log *w = &t->s->watch;
   w->on = 1;
   w->lost = 0;
-  w->base = w->end;
+  w->base = w->last_change;
   drop_notes(w);
 }
 

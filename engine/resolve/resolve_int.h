@@ -49,6 +49,9 @@ typedef struct cand_view cand_view;
 int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
 /* 1: every candidate set from the tables (tests compare the two ways). */
 extern int cands_view_off;
+/* How many times the view was read from the tables, and how many candidate
+ * sets came from it (tests assert when it is kept and when it is not). */
+extern size_t cands_view_builds, cands_view_hits;
 
 /* ---- the steps (steps.c) ------------------------------------------------ */
 

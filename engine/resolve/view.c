@@ -44,6 +44,7 @@ struct cand_view {
 };
 
 int cands_view_off = 0;
+size_t cands_view_builds = 0, cands_view_hits = 0;
 
 static void view_clear(cand_view *v) {
   account_scan_free(&v->acc);
@@ -218,7 +219,7 @@ static int view_build(cand_view *v, store_txn *t) {
   for (size_t k = 0; k < nmk; k++) store_cursor_close(mk[k].cur);
   free(mk);
   if (rc) view_clear(v);
-  else v->st = store_txn_store(t);
+  else v->st = store_txn_store(t), cands_view_builds++;
   return rc;
 }
 
@@ -398,5 +399,6 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
     if (rc == 1) return build_cands(t, d, out, nout, c);
     if (rc) return rc;
   }
+  cands_view_hits++;
   return from_view(v, d, out, nout, c);
 }
