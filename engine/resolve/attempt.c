@@ -81,6 +81,7 @@ int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again,
   rc = err_fail(SOCLOSS_EPOLICY, "%s", cause);
   if (fallback->source) {
     live fb = *lv;
+    fb.direct = NULL;  /* the fallback's writes must be thrown away alone if it fails */
     memset(&fb.pol, 0, sizeof fb.pol);
     fb.pol.source = fallback->source;
     fb.pol.len = fallback->len;
@@ -125,6 +126,8 @@ int resolve_job(applier *a, const deficit_job *job) {
   lv.led = led;
   lv.account = job->account;
   lv.dry_run = job->dry_run;
+  lv.direct = job->direct;
+  uint64_t us0 = led->pending.policy_us;
   lv.event = job->event;
   if (job->id) snprintf(lv.id, sizeof lv.id, "%s", job->id);
   else snprintf(lv.id, sizeof lv.id, "%llu-%.40s", (unsigned long long)store_journal_last(a->t) + 1, job->account);
@@ -149,6 +152,19 @@ int resolve_job(applier *a, const deficit_job *job) {
     goto out;
   }
   int first = rc = live_attempt(&lv, a->t);
+  if (rc == RESOLVE_AGAIN) {  /* kept for the second run; the caller throws the transaction away */
+    deficit_again *ag = job->direct;
+    ag->set = 1;
+    snprintf(ag->cause, sizeof ag->cause, "%s", ERRBUF);
+    ag->stage = lv.stage;
+    ag->equity = lv.equity;
+    ag->instructions = lv.instructions;
+    ag->policy_us = lv.policy_us;
+    ag->pending_us = led->pending.policy_us - us0;
+    codec_buf_raw(&ag->log, log.p, log.len);
+    if (ag->log.oom) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+    goto out;
+  }
   if (rc == SOCLOSS_EPOLICY) rc = fall_back(a, &lv, &fallback, live_again, NULL);
   tally(led, rc, 1, first == SOCLOSS_EPOLICY, &led->res->r.fund_draw, &led->res->r.bad_debt);
 out:
@@ -157,7 +173,7 @@ out:
   role_free(&fallback);
   role_free(&shadow);
   /* the resolution wrote totals and records of its own: read them back */
-  if (!resolve_fatal(rc)) {
+  if (!resolve_fatal(rc) && rc != RESOLVE_AGAIN) {
     a->seq = store_journal_last(a->t);
     int trc = store_totals_get(a->t, &a->tot);
     if (trc) rc = trc;
@@ -206,8 +222,14 @@ int resolve_run(socloss *led, const char *account, const socloss_resolve_options
   socloss_resolve_options opt;
   socloss_resolve_options_init(&opt);
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
-  struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run, NULL}, SOCLOSS_OK};
+  deficit_again again;
+  memset(&again, 0, sizeof again);
+  struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run, NULL, &again},
+                     SOCLOSS_OK};
   int rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
+  /* the policy failed: the job again, to journal the failure and fall back */
+  if (rc == RESOLVE_AGAIN) rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
+  codec_buf_free(&again.log);
   if (!rc && !opt.dry_run) stats_commit(led);
   if (!rc) rc = one.rc;
   if (out && led->res && led->res->r.status) *out = &led->res->r;

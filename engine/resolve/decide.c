@@ -373,9 +373,32 @@ int live_attempt(live *lv, store_txn *t) {
   eval_limits el = {lv->lim.instructions, lv->lim.memory, lv->lim.wall_ms};
   lv->stage = "load";
   policy_locate(lv->led, t, &lv->pol);
+  deficit_again *ag = lv->direct;
+  if (ag && ag->set && store_txn_id(t) != ag->txn) ag = NULL;  /* another writer came between: decide again */
+  if (ag && ag->set) {  /* the second run of a direct job: its failure as it was, the policy not asked again */
+    policy_hash(lv->pol.source, lv->pol.len, lv->pol.hash);
+    memcpy(lv->pol.name, ag->pol.name, sizeof lv->pol.name);
+    memcpy(lv->pol.lua_release, ag->pol.lua_release, sizeof lv->pol.lua_release);
+    memcpy(lv->pol.build_id, ag->pol.build_id, sizeof lv->pol.build_id);
+    lv->pol.has_deleverage = ag->pol.has_deleverage;
+    lv->pol.has_haircut = ag->pol.has_haircut;
+    lv->stage = ag->stage;
+    lv->equity = ag->equity;
+    lv->instructions = ag->instructions;
+    lv->policy_us = ag->policy_us;
+    lv->led->pending.policy_us += ag->pending_us;
+    log_keep(lv->log, (const char *)ag->log.p, ag->log.len);
+    return err_fail(SOCLOSS_EPOLICY, "%s", ag->cause);
+  }
   int rc = policy_probe(lv->led, &lv->pol, &el);
   if (rc) return rc;
   lv->stage = NULL;
+  if (ag) {
+    ag->txn = store_txn_id(t);
+    ag->pol = lv->pol;
+    rc = resolve_txn(t, lv);
+    return rc == SOCLOSS_EPOLICY ? RESOLVE_AGAIN : rc;
+  }
   return store_nested(t, resolve_txn, lv);
 }
 

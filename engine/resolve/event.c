@@ -101,7 +101,7 @@ static int sequential(event_run *er, applier *a, event_ctx *ev) {
     char account[CODEC_ID_MAX + 1], id[2 * CODEC_ID_MAX + 2];
     copy_id(account, ev->all.ids + ev->all.off[i], ev->all.off[i + 1] - ev->all.off[i]);
     snprintf(id, sizeof id, "%s:%s", er->o.id, account);
-    deficit_job job = {id, account, er->o.policy, er->o.policy_len, er->o.params, er->o.dry_run, ev};
+    deficit_job job = {id, account, er->o.policy, er->o.policy_len, er->o.params, er->o.dry_run, ev, NULL};
     int r = resolve_job(a, &job);
     if (resolve_fatal(r)) return r;
     const socloss_resolution *res = led->res && led->res->r.status ? &led->res->r : NULL;
@@ -170,7 +170,7 @@ int resolve_event(applier *a, const socloss_event *e) {
   if (!e->id || !id_valid(e->id))
     return err_fail(SOCLOSS_EINVAL, "id: '%.80s' is not a valid id (1-64 printable ASCII characters, no spaces)",
                     e->id ? e->id : "");
-  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0, NULL};
+  deficit_job job = {e->id, e->account, e->policy, e->policy_len, e->params, 0, NULL, NULL};
   if (e->event) {  /* deficit lines naming one event share its context */
     int rc = event_share(a, e->event, &job.event);
     if (rc) return rc;

@@ -25,7 +25,7 @@ static int group_txn(store_txn *t, void *ud) {
     ERRBUF[0] = 0;
     int r = it->id ? SOCLOSS_OK
                    : err_fail(SOCLOSS_EINVAL, "id: '' is not a valid id (1-64 printable ASCII characters, no spaces)");
-    deficit_job job = {it->id, it->account, g->o->policy, g->o->policy_len, g->o->params, 0, NULL};
+    deficit_job job = {it->id, it->account, g->o->policy, g->o->policy_len, g->o->params, 0, NULL, NULL};
     if (!r) r = resolve_job(&a, &job);
     it->code = r;
     it->seq = r ? 0 : g->led->res->r.seq;

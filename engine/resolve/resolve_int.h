@@ -137,6 +137,7 @@ typedef struct live {
   int rules;       /* the money rules to decide under (0: DEFICIT_RULES) */
   const event_ctx *event;  /* NULL: a deficit of its own */
   int dry_run;
+  struct deficit_again *direct;  /* deficit_job.direct */
   /* a policy failure: the stage and the message (also on the handle) */
   const char *stage;
   int64_t equity;
@@ -225,7 +226,34 @@ typedef struct deficit_job {
   const char *params;    /* NULL: the chosen policy's stored params ("" for a given one) */
   int dry_run;           /* the result says "dry-run" (the caller discards the writes) */
   const event_ctx *event;  /* the event it belongs to, or NULL */
+  /* Non-NULL: a lone deficit, alone in its write transaction.  The policy
+   * is then attempted in that transaction itself, not in a nested one
+   * (LMDB finds each page without searching a parent's dirty pages); a
+   * failure is kept here and resolve_job returns RESOLVE_AGAIN: the caller
+   * throws the transaction away and runs the job again, which journals
+   * the kept failure (without asking the policy twice) and falls back, as
+   * a nested attempt would have. */
+  struct deficit_again *direct;
 } deficit_job;
+
+/* A direct attempt's failure, kept for the job's second run. */
+typedef struct deficit_again {
+  int set;
+  uint64_t txn;         /* the transaction it failed in: the second run
+                           recalls it only on the same state (the same id:
+                           no other writer came between) */
+  char cause[ERRMSG_MAX];
+  policy_src pol;       /* what the probe found (its source pointer is not kept) */
+  const char *stage;
+  int64_t equity;
+  uint64_t instructions, policy_us;
+  uint64_t pending_us;  /* what it added to the handle's policy time */
+  codec_buf log;
+} deficit_again;
+
+/* resolve_job's answer to a direct job whose policy failed: throw the
+ * transaction away and run the job again (never a public code). */
+#define RESOLVE_AGAIN (-1000)
 
 /* Resolves one deficit inside a's write transaction: the policy chosen,
  * attempted in a nested transaction; when it fails, the failure journaled,
