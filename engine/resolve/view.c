@@ -39,6 +39,11 @@ struct cand_view {
   unsigned char *bad;
   size_t nbad;
   size_t hint, mhint;      /* where the last change's account and market were */
+  const char *mname;       /* during a take: the last change's market name (the
+                              watch gives a run of one market's changes one name) */
+  size_t *dirty;           /* during a take: the rows changed, to compute again */
+  size_t ndirty;
+  unsigned char *is_dirty;
   store *asked_st;         /* the last candidates built from the tables */
   uint64_t asked_txn;
 };
@@ -58,6 +63,8 @@ static void view_clear(cand_view *v) {
   free(v->gross);
   free(v->equity);
   free(v->bad);
+  free(v->dirty);
+  free(v->is_dirty);
   store *keep = v->asked_st;
   uint64_t txn = v->asked_txn;
   memset(v, 0, sizeof *v);
@@ -157,11 +164,13 @@ static int view_build(cand_view *v, store_txn *t) {
     v->gross = malloc(cap * sizeof *v->gross);
     v->equity = malloc(cap * sizeof *v->equity);
     v->bad = calloc(cap, 1);
+    v->dirty = malloc(cap * sizeof *v->dirty);
+    v->is_dirty = calloc(cap, 1);
     v->acc.off = malloc((cap + 1) * sizeof *v->acc.off);
     v->acc.ids_cap = cap * 13 + 64;
     v->acc.ids = malloc(v->acc.ids_cap);
     if (!mk || !v->market || !v->mark || !v->balance || !v->size || !v->cost || !v->upnl || !v->total ||
-        !v->gross || !v->equity || !v->bad || !v->acc.off || !v->acc.ids)
+        !v->gross || !v->equity || !v->bad || !v->dirty || !v->is_dirty || !v->acc.off || !v->acc.ids)
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory for the view of %zu accounts", na);
   }
   mk_fill f = {v, 0};
@@ -226,10 +235,36 @@ static int view_build(cand_view *v, store_txn *t) {
 /* ---- kept up to date ---------------------------------------------------- */
 
 static long market_of(cand_view *v, const char *market) {
+  if (market == v->mname) return (long)v->mhint;
+  v->mname = market;
   if (v->mhint < v->nmk && !strcmp(v->market[v->mhint], market)) return (long)v->mhint;
   for (size_t k = 0; k < v->nmk; k++)
     if (!strcmp(v->market[k], market)) return (long)(v->mhint = k);
+  v->mname = NULL;
   return -1;
+}
+
+/* A row changed: its derived columns are computed again once the take is
+ * over (a holder charged in two markets once). */
+static void row_changed(cand_view *v, size_t a) {
+  if (v->is_dirty[a]) return;
+  v->is_dirty[a] = 1;
+  v->dirty[v->ndirty++] = a;
+}
+
+/* The changes since the last take applied: 0, or 1 when the view must be
+ * read again. */
+static int apply_change(void *ud, const store_change *c);
+static int view_take(cand_view *v, store_txn *t) {
+  v->mname = NULL;  /* names point into the watch's notes, which move between takes */
+  v->ndirty = 0;
+  int lost = store_watch_take(t, apply_change, v);
+  for (size_t i = 0; i < v->ndirty; i++) {
+    v->is_dirty[v->dirty[i]] = 0;
+    if (!lost) row_update(v, v->dirty[i]);
+  }
+  v->mname = NULL;
+  return lost;
 }
 
 /* One change written: 0 applied, 1 the view cannot hold it (read again). */
@@ -240,7 +275,7 @@ static int apply_change(void *ud, const store_change *c) {
   case STORE_CHANGE_ACCOUNT:
     if ((i = account_scan_find_from(&v->acc, c->id, c->id_len, &v->hint)) < 0) return 1;  /* a new account */
     v->balance[i] = c->a;
-    row_update(v, (size_t)i);
+    row_changed(v, (size_t)i);
     return 0;
   case STORE_CHANGE_POSITION:
     if (!*c->id) return 0;  /* the fund's: never a candidate's */
@@ -250,7 +285,7 @@ static int apply_change(void *ud, const store_change *c) {
     v->size[at] = c->a;
     v->cost[at] = c->a ? c->b : 0;
     v->upnl[at] = 0;
-    row_update(v, (size_t)i);
+    row_changed(v, (size_t)i);
     return 0;
   case STORE_CHANGE_MARKET:
     if ((m = market_of(v, c->market)) < 0) return 1;  /* a new market */
@@ -385,7 +420,7 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
     if (v->st == led->st) store_watch_stop(led->st);
     view_clear(v);
   }
-  int kept = v->st == s && store_watch_take(t, apply_change, v) == 0;
+  int kept = v->st == s && view_take(v, t) == 0;
   if (!kept) {
     int cascade = v->st == s || (v->asked_st == s && (txn == v->asked_txn || txn == v->asked_txn + 1));
     v->asked_st = s;
