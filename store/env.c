@@ -280,6 +280,7 @@ static int grow(store *s) {
 }
 
 static void end(store_txn *t, int commit, int *mrc) {
+  if (t->rdonly && t->accounts) mdb_cursor_close(t->accounts);  /* a write transaction's goes with it */
   if (commit) *mrc = mdb_txn_commit(t->txn);
   else mdb_txn_abort(t->txn);
   pthread_rwlock_unlock(&t->s->resize);
@@ -288,6 +289,9 @@ static void end(store_txn *t, int commit, int *mrc) {
 static int begin(store *s, unsigned flags, store_txn *t) {
   t->s = s;
   t->map_full = 0;
+  memset(t->tail, 0, sizeof t->tail);
+  t->accounts = NULL;
+  t->rdonly = (flags & MDB_RDONLY) != 0;
   for (;;) {
     pthread_rwlock_rdlock(&s->resize);  /* held until the transaction ends */
     int rc = mdb_txn_begin(s->env, NULL, flags, &t->txn);
@@ -341,7 +345,7 @@ int store_write(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 1
 int store_write_discard(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 0); }
 
 int store_nested(store_txn *t, store_fn fn, void *ud) {
-  store_txn child = {t->s, NULL, 0};
+  store_txn child = {.s = t->s};  /* no transaction yet, the map not full, no tail known */
   int rc = mdb_txn_begin(t->s->env, t->txn, 0, &child.txn);
   if (rc) return mdb_fail(t, rc, "begin a nested transaction");
   rc = fn(&child, ud);

@@ -42,11 +42,32 @@ struct store {
   int disk_full;   /* an LMDB call failed for want of space */
 };
 
+/* What a transaction knows of the end of a table that store_account_add or
+ * store_position_add writes new records to (append.c): a key past the end
+ * goes in with MDB_APPEND, which skips the search from the root. */
+enum { TAIL_ACCOUNTS, TAIL_POSITIONS, TAIL__N };
+typedef struct store_tail {
+  int known;        /* 0: not tried yet; 1: key is the last this transaction appended; -1: an append was refused */
+  size_t len;
+  unsigned char key[CODEC_POSKEY_MAX];
+  uint64_t appends; /* records this transaction appended (tests read it) */
+  MDB_cursor *c;    /* the records not appended are put through it (NULL: not yet opened) */
+} store_tail;
+
 struct store_txn {
   store *s;
   MDB_txn *txn;
   int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
+  store_tail tail[TAIL__N];  /* zero when the transaction begins */
+  MDB_cursor *accounts;      /* store_account_get's (ordered.c), NULL until then */
+  int rdonly;                /* a read-only transaction: env.c closes the cursor */
 };
+
+/* A new record (MDB_NOOVERWRITE: MDB_KEYEXIST, writing nothing, when k is
+ * there), appended when the tail says k is past the end of the table. */
+int tail_add(store_txn *t, int db, MDB_val *k, MDB_val *v);
+/* mdb_get, through the transaction's cursor for the accounts table. */
+int cursor_get(store_txn *t, int db, MDB_val *k, MDB_val *v);
 
 #define DISK_FULL "no space left on device (the disk is full)"
 

@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "ledger.h"
+#include "store_int.h"  /* the transaction's tails (ordered.c), to see which path each add took */
 #include "util.h"
 
 /* n accounts with one long or short position each, netting to zero. */
@@ -244,8 +245,189 @@ static void cursor_writes(void) {
   free(positions);
 }
 
+/* ---- ordered.c: appends past the end, account reads through a cursor ---- */
+
+static store *scratch(void) {
+  store_config cfg = {STORE_OPEN_CREATE, 64ull << 20, 1ull << 30, 1, {0}};
+  store *s = NULL;
+  return store_open_scratch(&s, &cfg) == SOCLOSS_OK ? s : NULL;
+}
+
+static void acct_id(char out[32], const char *fmt, unsigned i) { snprintf(out, 32, fmt, i); }
+
+static int64_t balance_of(store_txn *t, const char *id) {
+  int64_t b = -1;
+  return store_account_get(t, id, &b) == SOCLOSS_OK ? b : -1;
+}
+
+/* 1,000 accounts in id order, then adds the tail must not append. */
+static int accounts_in_order(store_txn *t, void *ud) {
+  (void)ud;
+  store_tail *tl = &t->tail[TAIL_ACCOUNTS];
+  size_t fails = 0;
+  char id[32];
+  for (unsigned i = 0; i < 1000; i++) {
+    acct_id(id, "acct-%07u", i);
+    fails += store_account_add(t, id, (int64_t)i) != SOCLOSS_OK;
+  }
+  is(fails, 0, "1,000 accounts added in id order");
+  is(tl->appends, 1000, "each appended (the first into an empty table)");
+  ok(tl->known == 1 && tl->len == 12 && !memcmp(tl->key, "acct-0000999", 12), "the tail is the last of them");
+  is(store_account_add(t, "acct-0000500", 7), SOCLOSS_EEXIST, "an account before the tail that exists: refused");
+  is(store_account_add(t, "acct-0000999", 7), SOCLOSS_EEXIST, "the tail's own key: refused");
+  is(balance_of(t, "acct-0000500") + balance_of(t, "acct-0000999"), 500 + 999, "both balances as they were (500 + 999)");
+  is(store_account_add(t, "acct-0000500x", 5), SOCLOSS_OK, "a new account before the tail: put");
+  is(tl->appends, 1000, "not appended");
+  is(tl->known, 1, "and the tail stands");
+  /* a plain put moves the end past the tail: the tail is stale */
+  is(store_account_put(t, "acct-0002000", 20), SOCLOSS_OK, "a plain put past the tail");
+  is(store_account_add(t, "acct-0001000", 10), SOCLOSS_OK, "an add past the stale tail, before the end: put");
+  is(tl->appends, 1000, "LMDB refused the append, the put did it");
+  is(tl->known, -1, "the transaction stops trying");
+  is(store_account_add(t, "acct-0003000", 30), SOCLOSS_OK, "an add past the end");
+  is(tl->appends, 1000, "is put, not tried");
+  size_t nm, na, np;
+  store_counts(t, &nm, &na, &np);
+  is(na, 1004, "1,004 accounts (1,000 + 500x, 1000, 2000, 3000)");
+  return SOCLOSS_OK;
+}
+
+/* A new transaction knows no tail: its first add tries, and LMDB refuses. */
+static int add_existing_first(store_txn *t, void *ud) {
+  (void)ud;
+  is(store_account_add(t, "acct-0000001", 9), SOCLOSS_EEXIST, "a new transaction's first add, of an account that exists: refused");
+  is(t->tail[TAIL_ACCOUNTS].known, -1, "after LMDB refused the append");
+  is(t->tail[TAIL_ACCOUNTS].appends, 0, "nothing appended");
+  is(balance_of(t, "acct-0000001"), 1, "the balance as it was");
+  return SOCLOSS_OK;
+}
+
+static int child_appends(store_txn *t, void *ud) {
+  (void)ud;
+  is(store_account_add(t, "p-3", 3), SOCLOSS_OK, "a nested transaction's add past the end");
+  is(t->tail[TAIL_ACCOUNTS].appends, 1, "is appended (its tail is its own)");
+  return SOCLOSS_OK;
+}
+
+static int nested_moves_end(store_txn *t, void *ud) {
+  (void)ud;
+  store_tail *tl = &t->tail[TAIL_ACCOUNTS];
+  is(store_account_add(t, "p-1", 1), SOCLOSS_OK, "an add past the end");
+  is(tl->appends, 1, "appended");
+  is(store_nested(t, child_appends, NULL), SOCLOSS_OK, "a nested transaction commits");
+  is(store_account_add(t, "p-2", 2), SOCLOSS_OK, "an add past the parent's tail, before the child's: put");
+  ok(tl->appends == 1 && tl->known == -1, "LMDB refused the append (appends %llu, known %d)",
+     (unsigned long long)tl->appends, tl->known);
+  is(balance_of(t, "p-1") * 100 + balance_of(t, "p-2") * 10 + balance_of(t, "p-3"), 123, "p-1, p-2, p-3 hold 1, 2, 3");
+  return SOCLOSS_OK;
+}
+
+/* Reads through the transaction's cursor: in order, backwards, absent keys
+ * between and past the others. */
+static int account_reads(store_txn *t, void *ud) {
+  (void)ud;
+  char id[32];
+  int64_t up = 0, down = 0;
+  size_t bad = 0;
+  for (unsigned i = 0; i < 1000; i++) {
+    acct_id(id, "acct-%07u", i);
+    int64_t b = balance_of(t, id);
+    bad += b != (int64_t)i;
+    up += b;
+  }
+  for (unsigned i = 1000; i-- > 0;) {
+    acct_id(id, "acct-%07u", i);
+    if (i % 3 == 0) continue;  /* gaps: the cursor steps or searches */
+    down += balance_of(t, id);
+  }
+  is(bad, 0, "1,000 accounts read in id order: each balance its index");
+  is(up, 499500, "their sum 0 + 1 + ... + 999 = 999 x 1000 / 2");
+  /* backwards without the multiples of 3: 499500 - 3 x (0 + 1 + ... + 333) = 499500 - 3 x 55611 */
+  is(down, 499500 - 166833, "read backwards, skipping the multiples of 3: 332,667");
+  int64_t b = 0;
+  is(store_account_get(t, "acct-0000500y", &b), SOCLOSS_ENOTFOUND, "an absent id between two: not found");
+  is(store_account_get(t, "zz", &b), SOCLOSS_ENOTFOUND, "an absent id past the last: not found");
+  is(balance_of(t, "acct-0000000"), 0, "the first, behind the cursor");
+  is(balance_of(t, "acct-0000500x"), 5, "the one added before the tail");
+  is(balance_of(t, "acct-0000500"), 500, "the one before it");
+  return SOCLOSS_OK;
+}
+
+/* The cursor after the table is emptied under it (store_clear_state). */
+static int reads_after_drop(store_txn *t, void *ud) {
+  (void)ud;
+  is(balance_of(t, "acct-0000005"), 5, "in a write transaction: an account read");
+  is(store_clear_state(t), SOCLOSS_OK, "the state cleared");
+  int64_t b;
+  is(store_account_get(t, "acct-0000005", &b), SOCLOSS_ENOTFOUND, "the same account: not found");
+  is(store_account_add(t, "acct-0000005", 55), SOCLOSS_OK, "added again");
+  is(balance_of(t, "acct-0000005"), 55, "read again: the new balance");
+  is(balance_of(t, "acct-0000006"), -1, "its neighbour is gone");
+  return SOCLOSS_OK;
+}
+
+typedef struct pos_adds {
+  int add;  /* 1: store_position_add; 0: store_position_put (one mdb_put each) */
+} pos_adds;
+
+/* Two markets, account by account, as an import writes them: BTC then ETH
+ * for each of 1,000 holders. */
+static int positions_by_account(store_txn *t, void *ud) {
+  pos_adds *pa = ud;
+  size_t fails = 0;
+  char id[32];
+  for (unsigned i = 0; i < 1000; i++) {
+    acct_id(id, "acct-%07u", i);
+    store_position btc = {(int64_t)i + 1, 100 * ((int64_t)i + 1)}, eth = {-(int64_t)i - 1, -7 * ((int64_t)i + 1)};
+    for (int m = 0; m < 2; m++) {
+      const char *market = m ? "ETH" : "BTC";
+      const store_position *p = m ? &eth : &btc;
+      fails += (pa->add ? store_position_add(t, market, id, p) : store_position_put(t, market, id, p)) != SOCLOSS_OK;
+    }
+  }
+  is(fails, 0, pa->add ? "2,000 positions added, account by account" : "and put one by one");
+  if (!pa->add) return SOCLOSS_OK;
+  /* BTC/acct-0000000 into the empty table, then every ETH one past the
+   * ETH before it; each later BTC key sorts before the tail (ETH/...) and
+   * is put through the cursor: 1 + 1,000 appends */
+  is(t->tail[TAIL_POSITIONS].appends, 1001, "1,001 of them appended");
+  store_position p = {9, 9};
+  is(store_position_add(t, "BTC", "acct-0000500", &p), SOCLOSS_EEXIST, "a BTC position that exists: refused");
+  is(store_position_add(t, "ETH", "acct-0000999", &p), SOCLOSS_EEXIST, "the tail's: refused");
+  store_position got;
+  store_position_get(t, "BTC", "acct-0000500", &got);
+  ok(got.size == 501 && got.cost == 50100, "BTC/acct-0000500 as it was: 501, 50100");
+  return SOCLOSS_OK;
+}
+
+static void ordered(void) {
+  store *s = scratch();
+  ok(s != NULL, "a scratch store for the ordered adds and reads");
+  if (!s) return;
+  store_write(s, accounts_in_order, NULL);
+  store_write(s, add_existing_first, NULL);
+  store_write(s, nested_moves_end, NULL);
+  store_read(s, account_reads, NULL);
+  store_write_discard(s, reads_after_drop, NULL);
+  store_read(s, account_reads, NULL);  /* the discarded clear left the table as it was */
+  store_close(s);
+
+  store *two[2] = {scratch(), scratch()};
+  codec_buf b[2] = {{0}, {0}};
+  for (int k = 0; k < 2; k++) {
+    pos_adds pa = {k == 0};
+    store_write(two[k], positions_by_account, &pa);
+    store_read(two[k], dump_positions, &b[k]);
+    store_close(two[k]);
+  }
+  ok(b[0].len > 0 && b[0].len == b[1].len && !memcmp(b[0].p, b[1].p, b[0].len),
+     "the adds leave the positions the puts leave, record for record (%zu bytes of them)", b[0].len);
+  for (int k = 0; k < 2; k++) codec_buf_free(&b[k]);
+}
+
 int main(void) {
   growth();
+  ordered();
   cursor_writes();
   full();
   schema();
