@@ -29,6 +29,15 @@ typedef struct digest {
   unsigned char buf[8192];
 } digest;
 
+/* The pieces are ids and integers, mostly 8 to 12 bytes: copied 8 bytes at
+ * a time and then byte by byte.  (gcc expands the memcpy of a length it
+ * knows to be below 8 KiB into `rep movsq`, whose start-up cost more than
+ * the copy: 40% of the digest's samples.) */
+static void dg_copy(unsigned char *dst, const unsigned char *src, size_t len) {
+  for (; len >= 8; len -= 8, dst += 8, src += 8) memcpy(dst, src, 8);
+  for (; len; len--) *dst++ = *src++;
+}
+
 static void dg_bytes(digest *d, const void *p, size_t len) {
   if (d->n + len > sizeof d->buf) {
     EVP_DigestUpdate(d->md, d->buf, d->n);
@@ -38,7 +47,7 @@ static void dg_bytes(digest *d, const void *p, size_t len) {
       return;
     }
   }
-  memcpy(d->buf + d->n, p, len);
+  dg_copy(d->buf + d->n, p, len);
   d->n += len;
 }
 
