@@ -425,9 +425,102 @@ static void ordered(void) {
   for (int k = 0; k < 2; k++) codec_buf_free(&b[k]);
 }
 
+/* ---- compare.c: the same state, record for record ----------------------- */
+
+static int fill_state(store_txn *t, void *ud) {
+  (void)ud;
+  store_market btc = {100, 5}, eth = {50, 0};
+  store_position x = {5, 500}, y = {-5, -500};
+  store_totals tot = {10, 3, 20};
+  int rc = store_market_put(t, "BTC", &btc);
+  if (!rc) rc = store_market_put(t, "ETH", &eth);
+  if (!rc) rc = store_account_put(t, "x", 1);
+  if (!rc) rc = store_account_put(t, "y", 2);
+  if (!rc) rc = store_position_put(t, "BTC", "x", &x);
+  if (!rc) rc = store_position_put(t, "BTC", "y", &y);
+  if (!rc) rc = store_deficit_put(t, "d1", 2, 7);
+  if (!rc) rc = store_totals_put(t, &tot);
+  return rc;
+}
+
+typedef struct same_case {
+  const char *what;
+  int (*change)(store_txn *t);  /* NULL: none */
+  int same;
+} same_case;
+
+static int ch_balance(store_txn *t) { return store_account_put(t, "y", 3); }
+static int ch_same_balance(store_txn *t) { return store_account_put(t, "x", 1); }
+static int ch_account_after(store_txn *t) { return store_account_put(t, "z", 0); }
+static int ch_account_before(store_txn *t) { return store_account_put(t, "a", 0); }
+static int ch_position_gone(store_txn *t) {
+  store_position none = {0, 0};
+  return store_position_put(t, "BTC", "x", &none);
+}
+static int ch_cost(store_txn *t) {
+  store_position y = {-5, -501};
+  return store_position_put(t, "BTC", "y", &y);
+}
+static int ch_open_interest(store_txn *t) {
+  store_market eth = {50, 1};
+  return store_market_put(t, "ETH", &eth);
+}
+static int ch_deficit(store_txn *t) { return store_deficit_put(t, "d2", 2, 8); }
+static int ch_net_flows(store_txn *t) {
+  store_totals tot = {10, 3, 21};
+  return store_totals_put(t, &tot);
+}
+
+typedef struct same_run {
+  store *b;
+  const same_case *c;
+  store_txn *a;
+  int same, rc;
+} same_run;
+
+static int compare_changed(store_txn *t, void *ud) {
+  same_run *r = ud;
+  int rc = r->c->change ? r->c->change(t) : SOCLOSS_OK;
+  if (!rc) rc = store_same_state(r->a, t, &r->same);
+  r->rc = rc;
+  return SOCLOSS_OK;  /* thrown away all the same (store_write_discard) */
+}
+
+static int compare_with(store_txn *t, void *ud) {
+  same_run *r = ud;
+  r->a = t;
+  return store_write_discard(r->b, compare_changed, r);
+}
+
+static void same_state(void) {
+  static const same_case cases[] = {
+      {"the same records", NULL, 1},
+      {"a balance written again as it was", ch_same_balance, 1},
+      {"a balance changed", ch_balance, 0},
+      {"an account more, after the others", ch_account_after, 0},
+      {"an account more, before the others", ch_account_before, 0},
+      {"a position gone", ch_position_gone, 0},
+      {"a position's cost changed by one atom", ch_cost, 0},
+      {"a market's open interest changed", ch_open_interest, 0},
+      {"a deficit more", ch_deficit, 0},
+      {"the net flows changed", ch_net_flows, 0},
+  };
+  store *a = scratch(), *b = scratch();
+  ok(a && b && store_write(a, fill_state, NULL) == SOCLOSS_OK && store_write(b, fill_state, NULL) == SOCLOSS_OK,
+     "two scratch stores written alike");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    same_run r = {b, &cases[i], NULL, -1, -1};
+    store_read(a, compare_with, &r);
+    ok(r.rc == SOCLOSS_OK && r.same == cases[i].same, "%s: same %d", cases[i].what, r.same);
+  }
+  store_close(a);
+  store_close(b);
+}
+
 int main(void) {
   growth();
   ordered();
+  same_state();
   cursor_writes();
   full();
   schema();
