@@ -2,22 +2,25 @@
  * ordered.c — records written and read in key order without a search from
  * the B-tree's root each time.
  *
- * Appends.  An import adds accounts in id order, and positions account by
- * account (in a generated ledger: each account's BTC then its ETH one, so
- * the positions of the last market come in key order); a check replays
- * those records into an empty scratch ledger in the same order.  A put
- * searches the B-tree from its root, comparing keys on every level;
- * MDB_APPEND goes down the right edge of the tree without comparing and
- * checks only that the key is past the table's last (else it refuses with
- * MDB_KEYEXIST, writing nothing).  So a new record is appended when its key
- * is past the last one this transaction appended; otherwise, or when LMDB
- * refuses, it is put as before.  The tail is only a hint: LMDB checks the
- * order itself, so a stale tail (a plain put, a delete or a nested
- * transaction moved the end since) costs one refused attempt, never a
- * record in the wrong place.  After a refusal the transaction stops trying
- * for that table: records that come out of order pay that one attempt and
- * no more.  The table holds the same records either way; only LMDB's pages
- * are fuller (an append fills the last page before it starts a new one).
+ * Adds.  An import adds accounts in id order, and positions account by
+ * account (in a generated ledger each account's BTC position, then its ETH
+ * one: two runs in key order, one at the end of the table and one just
+ * before the first ETH key); a check replays those records into an empty
+ * scratch ledger in the same order.  mdb_put opens a new cursor and
+ * searches from the root, comparing keys and looking each page up in the
+ * transaction's dirty list on every level.  A cursor that stays open sits
+ * on the leaf page of its last put, and LMDB's search for the next key
+ * (mdb_cursor_set) starts there: a key inside that page is searched for in
+ * that page alone, and a key past the last of the table's last page is put
+ * at its end with no search at all (a full page then splits near its end,
+ * so that pages fill up).  So a transaction puts new records through two
+ * cursors of its own per table: one for the keys past the last it put
+ * there (the end of the table, as far as it knows), one for the others.
+ * Which cursor a key goes to is only a guess at where it lands: LMDB
+ * searches from the root whenever the key is not where the cursor sits,
+ * so the records and refusals are those of mdb_put whatever the order.
+ * (MDB_APPEND would not do: it goes down from the root to the last page
+ * for every record.)
  */
 #include "store_int.h"
 
@@ -27,43 +30,28 @@ static store_tail *tail_of(store_txn *t, int db) {
   return NULL;
 }
 
-/* k past the tail: LMDB's order of keys (mdb_cmp), the table's own. */
-static int past(store_txn *t, int db, const store_tail *tl, MDB_val *k) {
-  if (tl->known == 0) return 1;  /* the end is not known: try once */
-  if (tl->known < 0) return 0;
-  MDB_val last = val(tl->key, tl->len);
-  return mdb_cmp(t->txn, t->s->dbi[db], k, &last) > 0;
+static int cursor(store_txn *t, int db, MDB_cursor **c) {
+  if (*c) return MDB_SUCCESS;
+  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], c);
+  if (rc) *c = NULL;
+  return rc;
 }
 
 int tail_add(store_txn *t, int db, MDB_val *k, MDB_val *v) {
   store_tail *tl = tail_of(t, db);
-  if (tl && k->mv_size <= sizeof tl->key && past(t, db, tl, k)) {
-    MDB_val data = *v;
-    int rc = mdb_put(t->txn, t->s->dbi[db], k, &data, MDB_APPEND | MDB_NOOVERWRITE);
-    if (rc != MDB_KEYEXIST) {
-      if (!rc) {
-        memcpy(tl->key, k->mv_data, k->mv_size);
-        tl->len = k->mv_size;
-        tl->known = 1;
-        tl->appends++;
-      }
-      return rc;
-    }
-    tl->known = -1;  /* the table ends past k: put it as before */
+  if (!tl || k->mv_size > sizeof tl->key) return mdb_put(t->txn, t->s->dbi[db], k, v, MDB_NOOVERWRITE);
+  MDB_val last = val(tl->key, tl->len);
+  int end = !tl->known || mdb_cmp(t->txn, t->s->dbi[db], k, &last) > 0;  /* LMDB's order, the table's */
+  MDB_cursor **c = end ? &tl->end : &tl->mid;
+  int rc = cursor(t, db, c);
+  if (!rc) rc = mdb_cursor_put(*c, k, v, MDB_NOOVERWRITE);
+  if (!rc && end) {
+    memcpy(tl->key, k->mv_data, k->mv_size);
+    tl->len = k->mv_size;
+    tl->known = 1;
+    tl->ends++;
   }
-  if (!tl) return mdb_put(t->txn, t->s->dbi[db], k, v, MDB_NOOVERWRITE);
-  /* Through a cursor of its own, not mdb_put's new one: LMDB's search for
-   * the key starts at the leaf page the cursor sits on and stays there when
-   * the key falls inside it (mdb_cursor_set), as the records of a market
-   * that is not the last do, each put just after the one before. */
-  if (!tl->c) {
-    int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &tl->c);
-    if (rc) {
-      tl->c = NULL;
-      return rc;
-    }
-  }
-  return mdb_cursor_put(tl->c, k, v, MDB_NOOVERWRITE);
+  return rc;
 }
 
 /* Reads in key order.  An account is looked up through a cursor the

@@ -43,15 +43,16 @@ struct store {
 };
 
 /* What a transaction knows of the end of a table that store_account_add or
- * store_position_add writes new records to (append.c): a key past the end
- * goes in with MDB_APPEND, which skips the search from the root. */
+ * store_position_add writes new records to, and its two cursors for them
+ * (ordered.c; LMDB closes them with the transaction). */
 enum { TAIL_ACCOUNTS, TAIL_POSITIONS, TAIL__N };
 typedef struct store_tail {
-  int known;        /* 0: not tried yet; 1: key is the last this transaction appended; -1: an append was refused */
+  int known;           /* 1: key is the last key put through `end` */
   size_t len;
   unsigned char key[CODEC_POSKEY_MAX];
-  uint64_t appends; /* records this transaction appended (tests read it) */
-  MDB_cursor *c;    /* the records not appended are put through it (NULL: not yet opened) */
+  MDB_cursor *end;     /* keys past that one; NULL until the first */
+  MDB_cursor *mid;     /* the others; NULL until the first */
+  uint64_t ends;       /* records put through `end` (tests read it) */
 } store_tail;
 
 struct store_txn {
@@ -64,7 +65,7 @@ struct store_txn {
 };
 
 /* A new record (MDB_NOOVERWRITE: MDB_KEYEXIST, writing nothing, when k is
- * there), appended when the tail says k is past the end of the table. */
+ * there), put through the cursor of the transaction that sits nearest. */
 int tail_add(store_txn *t, int db, MDB_val *k, MDB_val *v);
 /* mdb_get, through the transaction's cursor for the accounts table. */
 int cursor_get(store_txn *t, int db, MDB_val *k, MDB_val *v);

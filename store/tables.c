@@ -57,7 +57,7 @@ int store_account_put(store_txn *t, const char *id, int64_t balance) {
 /* store_account_add and store_position_add: a put that must not replace */
 static int add(store_txn *t, int db, MDB_val k, const void *p, size_t n, const char *what) {
   MDB_val v = val(p, n);
-  int rc = tail_add(t, db, &k, &v);  /* appended when past the end (ordered.c) */
+  int rc = tail_add(t, db, &k, &v);  /* through a cursor that sits near k (ordered.c) */
   if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
   return rc ? mdb_fail(t, rc, what) : SOCLOSS_OK;
 }

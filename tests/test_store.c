@@ -245,7 +245,7 @@ static void cursor_writes(void) {
   free(positions);
 }
 
-/* ---- ordered.c: appends past the end, account reads through a cursor ---- */
+/* ---- ordered.c: adds through two cursors, account reads through one ---- */
 
 static store *scratch(void) {
   store_config cfg = {STORE_OPEN_CREATE, 64ull << 20, 1ull << 30, 1, {0}};
@@ -260,7 +260,8 @@ static int64_t balance_of(store_txn *t, const char *id) {
   return store_account_get(t, id, &b) == SOCLOSS_OK ? b : -1;
 }
 
-/* 1,000 accounts in id order, then adds the tail must not append. */
+/* 1,000 accounts in id order, then adds before the tail, at it, and past
+ * a tail that a plain put left behind. */
 static int accounts_in_order(store_txn *t, void *ud) {
   (void)ud;
   store_tail *tl = &t->tail[TAIL_ACCOUNTS];
@@ -271,41 +272,45 @@ static int accounts_in_order(store_txn *t, void *ud) {
     fails += store_account_add(t, id, (int64_t)i) != SOCLOSS_OK;
   }
   is(fails, 0, "1,000 accounts added in id order");
-  is(tl->appends, 1000, "each appended (the first into an empty table)");
+  is(tl->ends, 1000, "each through the end cursor (the first into an empty table)");
   ok(tl->known == 1 && tl->len == 12 && !memcmp(tl->key, "acct-0000999", 12), "the tail is the last of them");
+  ok(tl->end != NULL && tl->mid == NULL, "the other cursor not opened");
   is(store_account_add(t, "acct-0000500", 7), SOCLOSS_EEXIST, "an account before the tail that exists: refused");
   is(store_account_add(t, "acct-0000999", 7), SOCLOSS_EEXIST, "the tail's own key: refused");
   is(balance_of(t, "acct-0000500") + balance_of(t, "acct-0000999"), 500 + 999, "both balances as they were (500 + 999)");
   is(store_account_add(t, "acct-0000500x", 5), SOCLOSS_OK, "a new account before the tail: put");
-  is(tl->appends, 1000, "not appended");
-  is(tl->known, 1, "and the tail stands");
+  ok(tl->ends == 1000 && tl->mid != NULL, "through the other cursor");
+  ok(tl->len == 12 && !memcmp(tl->key, "acct-0000999", 12), "the tail stands");
   /* a plain put moves the end past the tail: the tail is stale */
   is(store_account_put(t, "acct-0002000", 20), SOCLOSS_OK, "a plain put past the tail");
   is(store_account_add(t, "acct-0001000", 10), SOCLOSS_OK, "an add past the stale tail, before the end: put");
-  is(tl->appends, 1000, "LMDB refused the append, the put did it");
-  is(tl->known, -1, "the transaction stops trying");
+  is(tl->ends, 1001, "through the end cursor, which searched for its place");
+  is(store_account_add(t, "acct-0001000", 11), SOCLOSS_EEXIST, "the same again: refused");
   is(store_account_add(t, "acct-0003000", 30), SOCLOSS_OK, "an add past the end");
-  is(tl->appends, 1000, "is put, not tried");
+  is(tl->ends, 1002, "through the end cursor");
   size_t nm, na, np;
   store_counts(t, &nm, &na, &np);
   is(na, 1004, "1,004 accounts (1,000 + 500x, 1000, 2000, 3000)");
+  is(balance_of(t, "acct-0001000") * 100 + balance_of(t, "acct-0002000") + balance_of(t, "acct-0003000") * 10000,
+     301020, "acct-0001000, 2000, 3000 hold 10, 20, 30 (10 x 100 + 20 + 30 x 10,000)");
   return SOCLOSS_OK;
 }
 
-/* A new transaction knows no tail: its first add tries, and LMDB refuses. */
+/* A new transaction knows no tail: its first add goes to the end cursor,
+ * which searches, and LMDB refuses a key that is there. */
 static int add_existing_first(store_txn *t, void *ud) {
   (void)ud;
   is(store_account_add(t, "acct-0000001", 9), SOCLOSS_EEXIST, "a new transaction's first add, of an account that exists: refused");
-  is(t->tail[TAIL_ACCOUNTS].known, -1, "after LMDB refused the append");
-  is(t->tail[TAIL_ACCOUNTS].appends, 0, "nothing appended");
+  is(t->tail[TAIL_ACCOUNTS].known, 0, "no tail");
+  is(t->tail[TAIL_ACCOUNTS].ends, 0, "nothing put");
   is(balance_of(t, "acct-0000001"), 1, "the balance as it was");
   return SOCLOSS_OK;
 }
 
-static int child_appends(store_txn *t, void *ud) {
+static int child_adds(store_txn *t, void *ud) {
   (void)ud;
   is(store_account_add(t, "p-3", 3), SOCLOSS_OK, "a nested transaction's add past the end");
-  is(t->tail[TAIL_ACCOUNTS].appends, 1, "is appended (its tail is its own)");
+  is(t->tail[TAIL_ACCOUNTS].ends, 1, "through its own end cursor");
   return SOCLOSS_OK;
 }
 
@@ -313,11 +318,11 @@ static int nested_moves_end(store_txn *t, void *ud) {
   (void)ud;
   store_tail *tl = &t->tail[TAIL_ACCOUNTS];
   is(store_account_add(t, "p-1", 1), SOCLOSS_OK, "an add past the end");
-  is(tl->appends, 1, "appended");
-  is(store_nested(t, child_appends, NULL), SOCLOSS_OK, "a nested transaction commits");
+  is(tl->ends, 1, "through the end cursor");
+  is(store_nested(t, child_adds, NULL), SOCLOSS_OK, "a nested transaction commits");
   is(store_account_add(t, "p-2", 2), SOCLOSS_OK, "an add past the parent's tail, before the child's: put");
-  ok(tl->appends == 1 && tl->known == -1, "LMDB refused the append (appends %llu, known %d)",
-     (unsigned long long)tl->appends, tl->known);
+  is(store_account_add(t, "p-3", 9), SOCLOSS_EEXIST, "the child's account: refused");
+  is(tl->ends, 2, "p-2 put through the parent's end cursor (a refusal puts nothing, counts nothing)");
   is(balance_of(t, "p-1") * 100 + balance_of(t, "p-2") * 10 + balance_of(t, "p-3"), 123, "p-1, p-2, p-3 hold 1, 2, 3");
   return SOCLOSS_OK;
 }
@@ -389,14 +394,51 @@ static int positions_by_account(store_txn *t, void *ud) {
   if (!pa->add) return SOCLOSS_OK;
   /* BTC/acct-0000000 into the empty table, then every ETH one past the
    * ETH before it; each later BTC key sorts before the tail (ETH/...) and
-   * is put through the cursor: 1 + 1,000 appends */
-  is(t->tail[TAIL_POSITIONS].appends, 1001, "1,001 of them appended");
+   * goes through the other cursor: 1 + 1,000 through the end one */
+  is(t->tail[TAIL_POSITIONS].ends, 1001, "1,001 of them through the end cursor");
   store_position p = {9, 9};
   is(store_position_add(t, "BTC", "acct-0000500", &p), SOCLOSS_EEXIST, "a BTC position that exists: refused");
   is(store_position_add(t, "ETH", "acct-0000999", &p), SOCLOSS_EEXIST, "the tail's: refused");
   store_position got;
   store_position_get(t, "BTC", "acct-0000500", &got);
   ok(got.size == 501 && got.cost == 50100, "BTC/acct-0000500 as it was: 501, 50100");
+  return SOCLOSS_OK;
+}
+
+/* Adds in no order: 3,000 over 1,200 keys in three markets, many of them
+ * twice, through store_position_add, and the same script as a look-up and
+ * a plain put (store_position_get, store_position_put). */
+static int count_positions(store_txn *t, void *ud) {
+  size_t nm, na;
+  return store_counts(t, &nm, &na, ud);
+}
+
+typedef struct random_adds {
+  int add;
+  size_t refused;
+} random_adds;
+
+static int adds_in_no_order(store_txn *t, void *ud) {
+  random_adds *ra = ud;
+  uint64_t x = 2463534242u;
+  for (int i = 0; i < 3000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;  /* xorshift64: the same script every run */
+    unsigned k = (unsigned)(x % 1200);
+    const char *market = k % 3 == 0 ? "AAA" : k % 3 == 1 ? "BBB" : "CCC";
+    char id[32];
+    acct_id(id, "h-%05u", k / 3);
+    store_position p = {(int64_t)(x >> 40) % 50 + 1, (int64_t)i};
+    if (ra->add) {
+      int rc = store_position_add(t, market, id, &p);
+      if (rc && rc != SOCLOSS_EEXIST) return rc;
+      ra->refused += rc == SOCLOSS_EEXIST;
+    } else {
+      store_position had;
+      int rc = store_position_get(t, market, id, &had);
+      if (rc == SOCLOSS_OK) ra->refused++;
+      else if ((rc = store_position_put(t, market, id, &p))) return rc;
+    }
+  }
   return SOCLOSS_OK;
 }
 
@@ -422,6 +464,22 @@ static void ordered(void) {
   }
   ok(b[0].len > 0 && b[0].len == b[1].len && !memcmp(b[0].p, b[1].p, b[0].len),
      "the adds leave the positions the puts leave, record for record (%zu bytes of them)", b[0].len);
+  for (int k = 0; k < 2; k++) codec_buf_free(&b[k]);
+
+  random_adds ra[2] = {{1, 0}, {0, 0}};
+  size_t n[2] = {0, 0};
+  for (int k = 0; k < 2; k++) {
+    store *s2 = scratch();
+    is(store_write(s2, adds_in_no_order, &ra[k]), SOCLOSS_OK, k ? "and as look-ups and puts" : "3,000 adds in no order");
+    store_read(s2, dump_positions, &b[k]);
+    store_read(s2, count_positions, &n[k]);
+    store_close(s2);
+  }
+  ok(ra[0].refused > 1000 && ra[0].refused == ra[1].refused, "the same adds refused, %zu (the key was there)",
+     ra[0].refused);
+  is(n[0], 3000 - ra[0].refused, "every other one written: 3,000 - the refused");
+  ok(b[0].len > 0 && b[0].len == b[1].len && !memcmp(b[0].p, b[1].p, b[0].len),
+     "the same positions, record for record (%zu bytes of them)", b[0].len);
   for (int k = 0; k < 2; k++) codec_buf_free(&b[k]);
 }
 
