@@ -1,8 +1,10 @@
 /*
  * The store under pressure: a tiny map that must grow in the middle of an
  * import, a map that may not grow (full: refused, nothing written), schema
- * versions, foreign and corrupt databases.  The test writes raw LMDB itself
- * only to fake what another program would have left behind.
+ * versions, foreign and corrupt databases; adds and account look-ups
+ * through the transaction's cursors (ordered.c) in and out of key order;
+ * two ledgers compared record for record (compare.c).  The test writes raw
+ * LMDB itself only to fake what another program would have left behind.
  */
 #include <lmdb.h>
 
@@ -277,7 +279,8 @@ static int accounts_in_order(store_txn *t, void *ud) {
   ok(tl->end != NULL && tl->mid == NULL, "the other cursor not opened");
   is(store_account_add(t, "acct-0000500", 7), SOCLOSS_EEXIST, "an account before the tail that exists: refused");
   is(store_account_add(t, "acct-0000999", 7), SOCLOSS_EEXIST, "the tail's own key: refused");
-  is(balance_of(t, "acct-0000500") + balance_of(t, "acct-0000999"), 500 + 999, "both balances as they were (500 + 999)");
+  is(balance_of(t, "acct-0000500") + balance_of(t, "acct-0000999"), 500 + 999,
+     "both balances as they were (500 + 999)");
   is(store_account_add(t, "acct-0000500x", 5), SOCLOSS_OK, "a new account before the tail: put");
   ok(tl->ends == 1000 && tl->mid != NULL, "through the other cursor");
   ok(tl->len == 12 && !memcmp(tl->key, "acct-0000999", 12), "the tail stands");
@@ -300,7 +303,8 @@ static int accounts_in_order(store_txn *t, void *ud) {
  * which searches, and LMDB refuses a key that is there. */
 static int add_existing_first(store_txn *t, void *ud) {
   (void)ud;
-  is(store_account_add(t, "acct-0000001", 9), SOCLOSS_EEXIST, "a new transaction's first add, of an account that exists: refused");
+  is(store_account_add(t, "acct-0000001", 9), SOCLOSS_EEXIST,
+     "a new transaction's first add, of an account that exists: refused");
   is(t->tail[TAIL_ACCOUNTS].known, 0, "no tail");
   is(t->tail[TAIL_ACCOUNTS].ends, 0, "nothing put");
   is(balance_of(t, "acct-0000001"), 1, "the balance as it was");
@@ -470,7 +474,8 @@ static void ordered(void) {
   size_t n[2] = {0, 0};
   for (int k = 0; k < 2; k++) {
     store *s2 = scratch();
-    is(store_write(s2, adds_in_no_order, &ra[k]), SOCLOSS_OK, k ? "and as look-ups and puts" : "3,000 adds in no order");
+    is(store_write(s2, adds_in_no_order, &ra[k]), SOCLOSS_OK,
+       k ? "and as look-ups and puts" : "3,000 adds in no order");
     store_read(s2, dump_positions, &b[k]);
     store_read(s2, count_positions, &n[k]);
     store_close(s2);
