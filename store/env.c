@@ -281,14 +281,14 @@ static int grow(store *s) {
 }
 
 static void end(store_txn *t, int commit, int *mrc) {
-  int write = !(t->flags & MDB_RDONLY);
+  if (t->rdonly && t->accounts) mdb_cursor_close(t->accounts);  /* a write transaction's goes with it */
   if (commit) {
     uint64_t id = (uint64_t)mdb_txn_id(t->txn);
     *mrc = mdb_txn_commit(t->txn);
     if (!*mrc) watch_commit(t, id);
     else watch_abort(t);
   } else {
-    if (write) watch_abort(t);
+    if (!t->rdonly) watch_abort(t);
     mdb_txn_abort(t->txn);
   }
   pthread_rwlock_unlock(&t->s->resize);
@@ -297,7 +297,9 @@ static void end(store_txn *t, int commit, int *mrc) {
 static int begin(store *s, unsigned flags, store_txn *t) {
   t->s = s;
   t->map_full = 0;
-  t->flags = flags;
+  memset(t->tail, 0, sizeof t->tail);
+  t->accounts = NULL;
+  t->rdonly = (flags & MDB_RDONLY) != 0;
   for (;;) {
     pthread_rwlock_rdlock(&s->resize);  /* held until the transaction ends */
     int rc = mdb_txn_begin(s->env, NULL, flags, &t->txn);
@@ -354,7 +356,8 @@ int store_write(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 1
 int store_write_discard(store *s, store_fn fn, void *ud) { return run_write(s, fn, ud, 0); }
 
 int store_nested(store_txn *t, store_fn fn, void *ud) {
-  store_txn child = {t->s, NULL, 0, t->s->watch.end, 0};
+  /* no transaction yet, the map not full, no tail known; the watch's count */
+  store_txn child = {.s = t->s, .at = t->s->watch.end};
   int rc = mdb_txn_begin(t->s->env, t->txn, 0, &child.txn);
   if (rc) return mdb_fail(t, rc, "begin a nested transaction");
   rc = fn(&child, ud);

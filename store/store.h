@@ -191,6 +191,11 @@ store *store_txn_store(const store_txn *t);
 /* Numbers of records. */
 int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions);
 
+/* *same is 1 when a and b hold the same state: the markets, accounts,
+ * positions and deficits record for record, byte for byte, and the same
+ * totals (compare.c); 0 otherwise. */
+int store_same_state(store_txn *a, store_txn *b, int *same);
+
 /* Empties every state table (markets, accounts, positions, fund, deficits, totals) and
  * keeps the journal: the starting point of a replay. */
 int store_clear_state(store_txn *t);

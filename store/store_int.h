@@ -69,12 +69,27 @@ struct store {
   watch_log watch; /* what write transactions changed (watch.c) */
 };
 
+/* What a transaction knows of the end of a table that store_account_add or
+ * store_position_add writes new records to, and its two cursors for them
+ * (ordered.c; LMDB closes them with the transaction). */
+enum { TAIL_ACCOUNTS, TAIL_POSITIONS, TAIL__N };
+typedef struct store_tail {
+  int known;           /* 1: key is the last key put through `end` */
+  size_t len;
+  unsigned char key[CODEC_POSKEY_MAX];
+  MDB_cursor *end;     /* keys past that one; NULL until the first */
+  MDB_cursor *mid;     /* the others; NULL until the first */
+  uint64_t ends;       /* records put through `end` (tests read it) */
+} store_tail;
+
 struct store_txn {
   store *s;
   MDB_txn *txn;
   int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
-  uint64_t at;   /* the watch's position when it began (watch.c) */
-  unsigned flags;
+  store_tail tail[TAIL__N];  /* zero when the transaction begins */
+  MDB_cursor *accounts;      /* store_account_get's (ordered.c), NULL until then */
+  int rdonly;                /* a read-only transaction: env.c closes the cursor */
+  uint64_t at;               /* the watch's count when it began (watch.c) */
 };
 
 /* watch.c: a write counted (every put or delete that changed a table,
@@ -89,6 +104,12 @@ void watch_commit(store_txn *t, uint64_t id);
 void watch_abort(store_txn *t);
 void watch_lose(store *s);
 void watch_free(store *s);
+
+/* A new record (MDB_NOOVERWRITE: MDB_KEYEXIST, writing nothing, when k is
+ * there), put through the cursor of the transaction that sits nearest. */
+int tail_add(store_txn *t, int db, MDB_val *k, MDB_val *v);
+/* mdb_get, through the transaction's cursor for the accounts table. */
+int cursor_get(store_txn *t, int db, MDB_val *k, MDB_val *v);
 
 #define DISK_FULL "no space left on device (the disk is full)"
 

@@ -44,9 +44,10 @@ int store_market_put(store_txn *t, const char *id, const store_market *m) {
 }
 
 int store_account_get(store_txn *t, const char *id, int64_t *balance) {
-  MDB_val v;
-  int rc = get(t, DB_ACCOUNTS, str_val(id), &v, "read account");
-  if (rc) return rc;
+  MDB_val k = str_val(id), v;
+  int rc = cursor_get(t, DB_ACCOUNTS, &k, &v);  /* from the last one's page (ordered.c) */
+  if (rc == MDB_NOTFOUND) return SOCLOSS_ENOTFOUND;
+  if (rc) return mdb_fail(t, rc, "read account");
   if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt("account", id, strlen(id));
   return SOCLOSS_OK;
 }
@@ -62,7 +63,7 @@ int store_account_put(store_txn *t, const char *id, int64_t balance) {
 /* store_account_add and store_position_add: a put that must not replace */
 static int add(store_txn *t, int db, MDB_val k, const void *p, size_t n, const char *what) {
   MDB_val v = val(p, n);
-  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NOOVERWRITE);
+  int rc = tail_add(t, db, &k, &v);  /* through a cursor that sits near k (ordered.c) */
   if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
   if (rc) return mdb_fail(t, rc, what);
   watch_count(t->s);

@@ -4,8 +4,9 @@
  * The check reads one snapshot of the ledger (a read transaction: writers
  * go on while it runs), and replays that snapshot's journal, through the
  * same code that wrote it, into an empty scratch ledger (store_open_scratch)
- * whose state digest must equal the snapshot's.  Nothing is written to the
- * ledger and the scratch ledger leaves nothing behind.
+ * whose state must be the snapshot's, record for record
+ * (store_same_state).  Nothing is written to the ledger and the scratch
+ * ledger leaves nothing behind.
  */
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -29,6 +30,15 @@ typedef struct digest {
   unsigned char buf[8192];
 } digest;
 
+/* The pieces are ids and integers, mostly 8 to 12 bytes: copied 8 bytes at
+ * a time and then byte by byte.  (gcc expands the memcpy of a length it
+ * knows to be below 8 KiB into `rep movsq`, whose start-up cost more than
+ * the copy: 40% of the digest's samples.) */
+static void dg_copy(unsigned char *dst, const unsigned char *src, size_t len) {
+  for (; len >= 8; len -= 8, dst += 8, src += 8) memcpy(dst, src, 8);
+  for (; len; len--) *dst++ = *src++;
+}
+
 static void dg_bytes(digest *d, const void *p, size_t len) {
   if (d->n + len > sizeof d->buf) {
     EVP_DigestUpdate(d->md, d->buf, d->n);
@@ -38,7 +48,7 @@ static void dg_bytes(digest *d, const void *p, size_t len) {
       return;
     }
   }
-  memcpy(d->buf + d->n, p, len);
+  dg_copy(d->buf + d->n, p, len);
   d->n += len;
 }
 
@@ -318,7 +328,7 @@ typedef struct replayer {
   replay r;
   int rc;                  /* SOCLOSS_OK, an error (message in msg), OTHER_SNAPSHOT */
   char msg[ERRMSG_MAX];
-  unsigned char digest[32];
+  int same;                /* the replay's state is the snapshot's */
   _Atomic uint64_t done;
   _Atomic int stop;
   pthread_mutex_t mu;      /* finished, under mu, signalled on cv */
@@ -327,11 +337,15 @@ typedef struct replayer {
 } replayer;
 
 /* The snapshot's journal replayed into the scratch ledger's transaction t
- * (run again from the start when the scratch map grows). */
+ * (run again from the start when the scratch map grows), and its state
+ * compared with the snapshot's.  Compared, not digested: the snapshot's
+ * digest is the other thread's, and a digest of the scratch ledger would
+ * decode, encode and hash every record again (a fifth of this thread's
+ * time on 1M positions), where the comparison walks both ledgers once. */
 static int replay_into(store_txn *t, void *ud) {
   replay *r = ((void **)ud)[0];
   store_txn *snapshot = ((void **)ud)[1];
-  unsigned char *digest = ((void **)ud)[2];
+  int *same = ((void **)ud)[2];
   r->fund_cap = 0;
   r->s->failure[0] = 0;
   int rc = applier_start(&r->a, r->s->led, t, 0);
@@ -339,7 +353,7 @@ static int replay_into(store_txn *t, void *ud) {
   rc = store_each_record(snapshot, 1, replay_record, r);
   if (!rc) rc = applier_finish(&r->a);
   applier_end(&r->a);
-  return rc ? rc : state_digest(t, digest);
+  return rc ? rc : store_same_state(snapshot, t, same);
 }
 
 /* Replays snapshot's journal from empty into a scratch ledger: the
@@ -348,7 +362,7 @@ static int replay_journal(replayer *p, store_txn *snapshot) {
   store *scratch;
   int rc = audit_scratch(p->led, &scratch);
   if (rc) return rc;
-  void *args[3] = {&p->r, snapshot, p->digest};
+  void *args[3] = {&p->r, snapshot, &p->same};
   rc = store_write_discard(scratch, replay_into, args);
   store_close(scratch);
   return rc;
@@ -495,7 +509,7 @@ static int run_check(store_txn *t, void *ud) {
     rc = err_fail(p->rc, "%s", p->msg);
   } else if (p->rc) {  /* a record the replay refuses: its failure */
     failed(s, &rep->replay_matches, "%s", p->s.failure[0] ? p->s.failure : p->msg);
-  } else if (memcmp(p->digest, rep->digest, 32) != 0) {
+  } else if (!p->same) {
     failed(s, &rep->replay_matches, "replaying the journal gives a different state");
   }
   free(p);

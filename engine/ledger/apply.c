@@ -321,7 +321,7 @@ static int op_position(applier *a, const socloss_event *e) {
   /* the rows of one account come together: its existence is looked up once */
   if (!rc && strcmp(a->pos_account, e->account)) {
     rc = get_account(a, "account", e->account, &balance);
-    if (!rc) snprintf(a->pos_account, sizeof a->pos_account, "%s", e->account);
+    if (!rc) memcpy(a->pos_account, e->account, strlen(e->account) + 1);  /* check_id: at most 64 bytes */
   }
   if (!rc) rc = position_market(a, e->market, &m);
   if (rc) return rc;
