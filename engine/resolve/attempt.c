@@ -217,6 +217,9 @@ static int lone_txn(store_txn *t, void *ud) {
   return rc;
 }
 
+int resolve_direct_off = 0;
+size_t resolve_direct_again = 0;
+
 int resolve_run(socloss *led, const char *account, const socloss_resolve_options *o,
                 const socloss_resolution **out) {
   socloss_resolve_options opt;
@@ -224,11 +227,15 @@ int resolve_run(socloss *led, const char *account, const socloss_resolve_options
   if (o) memcpy(&opt, o, o->size < sizeof opt ? o->size : sizeof opt);
   deficit_again again;
   memset(&again, 0, sizeof again);
-  struct lone one = {led, {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run, NULL, &again},
+  struct lone one = {led,
+                     {opt.id, account, opt.policy, opt.policy_len, opt.params, opt.dry_run, NULL,
+                      resolve_direct_off ? NULL : &again},
                      SOCLOSS_OK};
   int rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
-  /* the policy failed: the job again, to journal the failure and fall back */
-  if (rc == RESOLVE_AGAIN) rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
+  if (rc == RESOLVE_AGAIN) {  /* the policy failed: the job again, to journal the failure and fall back */
+    resolve_direct_again++;
+    rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
+  }
   codec_buf_free(&again.log);
   if (!rc && !opt.dry_run) stats_commit(led);
   if (!rc) rc = one.rc;

@@ -254,6 +254,10 @@ typedef struct deficit_again {
 /* resolve_job's answer to a direct job whose policy failed: throw the
  * transaction away and run the job again (never a public code). */
 #define RESOLVE_AGAIN (-1000)
+/* 1: lone deficits attempted nested, as before (tests compare the two
+ * ways); how many direct attempts were thrown away and run again. */
+extern int resolve_direct_off;
+extern size_t resolve_direct_again;
 
 /* Resolves one deficit inside a's write transaction: the policy chosen,
  * attempted in a nested transaction; when it fails, the failure journaled,

@@ -519,6 +519,7 @@ static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *
   deficit_rec *d = s->d;
   __int128 total = 0;
   int rc = SOCLOSS_OK;
+  size_t alen = strlen(d->account);
   for (size_t k = 0; !rc && k < d->nhc; k++) {
     const hc_action *x = &d->hc[k];
     char id[CODEC_ID_MAX + 1];
@@ -527,7 +528,8 @@ static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *
     __int128 equity;
     if (x->amount <= 0)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: amount %lld must be > 0", k + 1, (long long)x->amount);
-    if (!strcmp(id, d->account)) return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the bankrupt account itself", k + 1);
+    if (strlen(id) == alen && !memcmp(id, d->account, alen))
+      return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the bankrupt account itself", k + 1);
     /* a candidate (live) exists, and an earlier haircut changes no one
      * else's equity, so the candidates' column is exact; a replay reads */
     int hinted = s->equity_hint && x->index != UINT32_MAX;
