@@ -151,6 +151,11 @@ int store_cursor_account_writes(store_txn *t, store_cursor **out);
 int store_cursor_position_writes(store_txn *t, store_cursor **out);
 int store_put_account(store_cursor *c, const char *id, int64_t balance);
 int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos);
+/* The same, with where the watch's consumer keeps the holder (its row in
+ * the candidate view), passed on with the change: the consumer checks it
+ * before it trusts it. */
+int store_put_position_hinted(store_cursor *c, const char *market, const char *holder, const store_position *pos,
+                              uint64_t hint);
 
 /* ---- what write transactions changed ---------------------------------- */
 
@@ -166,11 +171,14 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
  * transaction at a time, so the notes need no lock; take them inside a
  * write transaction. */
 enum { STORE_CHANGE_ACCOUNT = 1, STORE_CHANGE_POSITION, STORE_CHANGE_MARKET };
+#define STORE_NO_HINT UINT64_MAX
 typedef struct store_change {
   int kind;
   const char *market;   /* a position's or a market's */
   const char *id;       /* the account, or the position's holder ("" for the fund's) */
   size_t id_len;
+  uint64_t hint;        /* where the writer said the consumer keeps id
+                           (store_put_position_hinted), else STORE_NO_HINT */
   int64_t a, b;         /* balance; size and cost (size 0: deleted); mark */
 } store_change;
 typedef int (*store_change_cb)(void *ud, const store_change *c);

@@ -33,6 +33,7 @@ static const char *const db_names[DB__N] __attribute__((unused)) = {"meta", "mar
 typedef struct watch_note {
   int kind;
   uint64_t at;          /* the write's count */
+  uint64_t hint;        /* store_change.hint */
   uint32_t market, id;  /* offsets of NUL-terminated keys in keys */
   uint16_t market_len, id_len;
   int64_t a, b;
@@ -99,6 +100,7 @@ struct store_txn {
  * into. */
 void watch_count(store *s);
 void watch_note_write(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b);
+void watch_note_hinted(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b, uint64_t hint);
 void watch_begin(store_txn *t);
 void watch_commit(store_txn *t, uint64_t id);
 void watch_abort(store_txn *t);

@@ -560,6 +560,11 @@ int store_put_account(store_cursor *c, const char *id, int64_t balance) {
 }
 
 int store_put_position(store_cursor *c, const char *market, const char *holder, const store_position *pos) {
+  return store_put_position_hinted(c, market, holder, pos, STORE_NO_HINT);
+}
+
+int store_put_position_hinted(store_cursor *c, const char *market, const char *holder, const store_position *pos,
+                              uint64_t hint) {
   unsigned char key[CODEC_POSKEY_MAX];
   MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v;
   int rc = seek(c, &k, &v);
@@ -574,7 +579,7 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
     if (rc) return mdb_fail(c->t, rc, "delete position");
     watch_count(c->t->s);
   }
-  if (!rc) watch_note_write(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost);
+  if (!rc) watch_note_hinted(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost, hint);
   return rc;
 }
 

@@ -51,6 +51,10 @@ static int key_add(watch_log *w, const char *k, uint32_t *at, uint16_t *klen) {
 void watch_count(store *s) { s->watch.end++; }
 
 void watch_note_write(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b) {
+  watch_note_hinted(s, kind, market, id, a, b, STORE_NO_HINT);
+}
+
+void watch_note_hinted(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b, uint64_t hint) {
   watch_log *w = &s->watch;
   w->last_change = w->end;
   if (!w->on || w->lost) return;
@@ -67,6 +71,7 @@ void watch_note_write(store *s, int kind, const char *market, const char *id, in
   watch_note *n = &w->note[w->n];
   n->kind = kind;
   n->at = w->end;
+  n->hint = hint;
   n->a = a;
   n->b = b;
   /* a run of changes in one market (a step's writes) shares its name */
@@ -139,7 +144,7 @@ int store_watch_take(store_txn *t, store_change_cb cb, void *ud) {
   int lost = !w->on || w->lost;
   for (size_t i = 0; !lost && i < w->n; i++) {
     const watch_note *n = &w->note[i];
-    store_change c = {n->kind, w->keys + n->market, w->keys + n->id, n->id_len, n->a, n->b};
+    store_change c = {n->kind, w->keys + n->market, w->keys + n->id, n->id_len, n->hint, n->a, n->b};
     if (cb(ud, &c)) lost = 1;
   }
   store_watch_start(t);

@@ -29,6 +29,10 @@ static int note(void *ud, const store_change *c) {
              c->b);
   else
     snprintf(t->text + len, sizeof t->text - len, "%sM %s %" PRId64, sep, c->market, c->a);
+  if (c->hint != STORE_NO_HINT) {
+    len = strlen(t->text);
+    snprintf(t->text + len, sizeof t->text - len, " @%" PRIu64, c->hint);
+  }
   if (strlen(c->id) != c->id_len) snprintf(t->text, sizeof t->text, "id_len %zu for '%s'", c->id_len, c->id);
   return 0;
 }
@@ -78,7 +82,7 @@ static int scenario(store_txn *t, void *ud) {
     store_position_put(t, "BTC", "x", &p);  /* deleted: size 0 */
     if (store_cursor_position_writes(t, &cur) == 0) {
       store_position q = {-2, -150};
-      store_put_position(cur, "BTC", "x2", &q);
+      store_put_position_hinted(cur, "BTC", "x2", &q, 42);
       store_cursor_close(cur);
     }
     c->rc[1] = take(t, &c->got[1]);
@@ -132,7 +136,8 @@ int main(void) {
   is(c.rc[0], 0, "started: the changes since");
   is_str(c.got[0].text, "A x 5; P BTC x 3 300; M BTC 120", "an account, a position and a market, in order");
   is(c.rc[1], 0, "a delete and a cursor's write");
-  is_str(c.got[1].text, "P BTC x 0 0; P BTC x2 -2 -150", "a delete is size 0; a cursor's write is noted");
+  is_str(c.got[1].text, "P BTC x 0 0; P BTC x2 -2 -150 @42",
+         "a delete is size 0; a cursor's write is noted, with the row its writer hinted");
 
   c = run(led, 2, 1);
   is(c.rc[0], 0, "the next transaction follows the last commit: nothing lost");

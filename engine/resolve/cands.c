@@ -21,6 +21,7 @@ void cands_free(cands *c) {
   free(c->size);
   free(c->cost);
   free(c->upnl);
+  free(c->row);
   memset(c, 0, sizeof *c);
 }
 

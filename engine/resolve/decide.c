@@ -315,6 +315,7 @@ int haircut_actions(step *s, const cands *c, const eval_response *rs, hc_action 
   s->hint_cost = c->cost;
   s->hint_upnl = c->upnl;
   s->hint_stride = c->cap;
+  s->hint_row = c->row;
   return SOCLOSS_OK;
 }
 

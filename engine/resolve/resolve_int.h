@@ -32,6 +32,7 @@ typedef struct cands {
   int64_t *balance, *equity, *upnl_total;
   int64_t *profit;              /* gross: Σ max(upnl, 0) over all its positions */
   int64_t *size, *cost, *upnl;  /* market-major, stride cap */
+  uint32_t *row;                /* each one's row in the candidate view, or NULL (view.c) */
 } cands;
 
 /* Every account but the bankrupt one, positions or not, in id order, with
@@ -67,6 +68,7 @@ typedef struct step {
    * written without reading (hint_upnl: the haircut step's only) */
   const int64_t *hint_balance, *hint_size, *hint_cost, *hint_upnl;
   size_t hint_stride;
+  const uint32_t *hint_row;    /* the candidates' rows in the view (cands.row), or NULL */
 } step;
 
 int bankruptcy_prices(deficit_rec *d);

@@ -486,7 +486,8 @@ static int from_columns(step *s, store_cursor **wc, const char *id, uint32_t i, 
     if (!part[m]) continue;
     store_position p = {s->hint_size[m * s->hint_stride + i], s->hint_cost[m * s->hint_stride + i] + part[m]};
     if (!wc[m] && store_cursor_position_writes(s->a->t, &wc[m])) return 0;
-    if (store_put_position(wc[m], d->mk[m].market, id, &p)) return 0;
+    if (store_put_position_hinted(wc[m], d->mk[m].market, id, &p, s->hint_row ? s->hint_row[i] : STORE_NO_HINT))
+      return 0;
   }
   return 1;
 }

@@ -280,7 +280,11 @@ static int apply_change(void *ud, const store_change *c) {
   case STORE_CHANGE_POSITION:
     if (!*c->id) return 0;  /* the fund's: never a candidate's */
     if ((m = market_of(v, c->market)) < 0) return 1;
-    if ((i = account_scan_find_from(&v->acc, c->id, c->id_len, &v->hint)) < 0) return 1;
+    if (c->hint < v->acc.n && v->acc.off[c->hint + 1] - v->acc.off[c->hint] == c->id_len &&
+        !memcmp(v->acc.ids + v->acc.off[c->hint], c->id, c->id_len))
+      i = (long)c->hint;  /* the writer's word, checked */
+    else if ((i = account_scan_find_from(&v->acc, c->id, c->id_len, &v->hint)) < 0)
+      return 1;
     size_t at = (size_t)m * v->acc.n + (size_t)i;
     v->size[at] = c->a;
     v->cost[at] = c->a ? c->b : 0;
@@ -336,6 +340,7 @@ static void copy_rows(const cand_view *v, const int *slots, cands *c, size_t fro
     memcpy(c->cost + to_at, v->cost + from_at, k * sizeof *c->cost);
     memcpy(c->upnl + to_at, v->upnl + from_at, k * sizeof *c->upnl);
   }
+  for (size_t i = 0; i < k; i++) c->row[at + i] = (uint32_t)(from + i);
   uint32_t shift = v->acc.off[from] - (uint32_t)c->ids_len;
   memcpy(c->ids + c->ids_len, v->acc.ids + v->acc.off[from], v->acc.off[to] - v->acc.off[from]);
   for (size_t i = 0; i < k; i++) c->off[at + i + 1] = v->acc.off[from + i + 1] - shift;
@@ -392,8 +397,9 @@ static int from_view(const cand_view *v, const deficit_rec *d, const char *const
   c->upnl = calloc(cols, sizeof(int64_t));
   c->ids_cap = v->acc.ids_len + 1;
   c->ids = malloc(c->ids_cap);
+  c->row = malloc(cap * sizeof *c->row);
   if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
-      !c->ids)
+      !c->ids || !c->row)
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", n);
   if (!rc) {
     c->off[0] = 0;
