@@ -15,9 +15,11 @@
 #include "store_int.h"
 
 /* What the notes may hold before they are dropped (the consumer then reads
- * the tables again): a million-candidate resolution writes a million. */
-#define WATCH_NOTES_MAX ((size_t)4 << 20)
-#define WATCH_KEYS_MAX ((size_t)128 << 20)
+ * the tables again): a million-candidate resolution writes a million; an
+ * import of millions of records after a cascade is better read again than
+ * held (2M notes of 56 bytes and their keys: under 180 MB). */
+#define WATCH_NOTES_MAX ((size_t)2 << 20)
+#define WATCH_KEYS_MAX ((size_t)64 << 20)
 
 static void drop_notes(watch_log *w) {
   w->n = 0;
