@@ -3,7 +3,7 @@
  * (size and cost) with the markets' marks, kept in memory by the handle
  * between deficits, so that a cascade (a sequential event, or deficits one
  * transaction each) does not read every account and position again for
- * each deficit (issue 11, item 4; docs/design.md §13).
+ * each deficit (issue 11, item 4; docs/design.md §12, "The candidate view").
  *
  * The store's write watch (store.h) tells the view what each transaction
  * wrote; the view applies those changes, and reads the tables again when
@@ -12,7 +12,9 @@
  * one it cannot apply (a new account or market, a mark moved).  The
  * candidates made from the view are those build_cands makes from the
  * tables, byte for byte: the same rows, columns, stride and refusals
- * (tests/test_view.c compares them after every kind of write).
+ * (tests/test_view.c decides a cascade both ways; the journals and digests
+ * of tests/cli/haircuts_golden.t and closes_golden.t are those of the code
+ * before the view).
  *
  * A lone deficit keeps no view: it is made at the second candidate set
  * asked for on the same store in the same transaction or the next one (a
@@ -142,7 +144,8 @@ static int fill_market(void *ud, const char *id, const store_market *m) {
 /* The view as t sees the tables: the same merge as build_cands, of every
  * account and every market.  1 when it cannot hold them (a position of
  * size 0, which build_cands would count and the view could not tell from
- * none), rc on an error, with the view cleared either way. */
+ * none; a position no account holds), rc on an error, with the view
+ * cleared either way: the caller then builds from the tables. */
 static int view_build(cand_view *v, store_txn *t) {
   view_clear(v);
   size_t nmk = 0, na, np;
@@ -436,9 +439,10 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
       return build_cands(t, d, out, nout, c);
     }
     store_watch_start(t);
-    int rc = view_build(v, t);
-    if (rc == 1) return build_cands(t, d, out, nout, c);
-    if (rc) return rc;
+    if (view_build(v, t)) {  /* it cannot hold them, or no memory for it: as without a view */
+      store_watch_stop(s);
+      return build_cands(t, d, out, nout, c);
+    }
   }
   cands_view_hits++;
   return from_view(v, d, out, nout, c);
