@@ -31,7 +31,7 @@ void codec_buf_free(codec_buf *b) {
 }
 
 static unsigned char *buf_grow(codec_buf *b, size_t n) {
-  if (b->oom) return NULL;
+  if (b->oom || !n) return NULL;  /* nothing to add (b->p may be NULL: no arithmetic on it) */
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap < b->len + n) cap *= 2;

@@ -161,7 +161,7 @@ int resolve_job(applier *a, const deficit_job *job) {
     ag->instructions = lv.instructions;
     ag->policy_us = lv.policy_us;
     ag->pending_us = led->pending.policy_us - us0;
-    codec_buf_raw(&ag->log, log.p, log.len);
+    if (log.len) codec_buf_raw(&ag->log, log.p, log.len);
     if (ag->log.oom) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
     goto out;
   }
