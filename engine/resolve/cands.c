@@ -25,42 +25,61 @@ void cands_free(cands *c) {
   memset(c, 0, sizeof *c);
 }
 
-typedef struct mk_cursor {
-  char market[CODEC_ID_MAX + 1];
-  int64_t mark;
-  int slot;                 /* index among the deficit's markets, or -1 */
-  store_cursor *cur;
-  int live;                 /* has a head */
-  char holder[CODEC_ID_MAX + 1];
-  store_position pos;
-} mk_cursor;
-
-typedef struct mk_list {
-  size_t n, cap;
-  mk_cursor *v;
-} mk_list;
+/* ---- the merge of the accounts with every market's positions ------------ */
 
 static int collect_mk(void *ud, const char *id, const store_market *m) {
-  mk_list *l = ud;
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? 2 * l->cap : 8;
-    mk_cursor *v = realloc(l->v, cap * sizeof *v);
+  pos_merge *pm = ud;
+  if (pm->n == pm->cap) {
+    size_t cap = pm->cap ? 2 * pm->cap : 8;
+    merge_mk *v = realloc(pm->v, cap * sizeof *v);
     if (!v) return SOCLOSS_ENOMEM;
-    l->v = v;
-    l->cap = cap;
+    pm->v = v;
+    pm->cap = cap;
   }
-  mk_cursor *c = &l->v[l->n++];
+  merge_mk *c = &pm->v[pm->n++];
   memset(c, 0, sizeof *c);
   memcpy(c->market, id, strlen(id) + 1);
   c->mark = m->mark;
-  c->slot = -1;
   return SOCLOSS_OK;
 }
 
-static int advance(mk_cursor *c) {
+static int advance(merge_mk *c) {
   int rc = store_next_position(c->cur, c->holder, &c->pos);
   c->live = rc == SOCLOSS_OK;
   return rc == SOCLOSS_ENOTFOUND ? SOCLOSS_OK : rc;
+}
+
+int merge_open(store_txn *t, pos_merge *pm) {
+  memset(pm, 0, sizeof *pm);
+  int rc = store_each_market(t, collect_mk, pm);
+  if (rc == SOCLOSS_ENOMEM) rc = err_fail(rc, "out of memory");
+  for (size_t k = 0; !rc && k < pm->n; k++) {
+    merge_mk *m = &pm->v[k];
+    rc = store_cursor_positions(t, m->market, &m->cur);
+    if (!rc) rc = advance(m);
+    if (!rc && m->live && !m->holder[0]) rc = advance(m);  /* the fund's position */
+  }
+  if (!rc) rc = store_cursor_accounts(t, &pm->ac);
+  return rc;
+}
+
+int merge_next(pos_merge *pm, char id[CODEC_ID_MAX + 1], int64_t *balance) {
+  int rc = store_next_account(pm->ac, id, balance);
+  for (size_t k = 0; k < pm->n; k++) {
+    merge_mk *m = &pm->v[k];
+    m->here = !rc && m->live && !strcmp(m->holder, id);
+    if (m->here) m->held = m->pos;
+  }
+  for (size_t k = 0; !rc && k < pm->n; k++)
+    if (pm->v[k].here) rc = advance(&pm->v[k]);
+  return rc;
+}
+
+void merge_close(pos_merge *pm) {
+  store_cursor_close(pm->ac);
+  for (size_t k = 0; k < pm->n; k++) store_cursor_close(pm->v[k].cur);
+  free(pm->v);
+  memset(pm, 0, sizeof *pm);
 }
 
 /* Every account but the bankrupt one (and those of `out`, in id order: a
@@ -68,15 +87,17 @@ static int advance(mk_cursor *c) {
  * profit and its positions in the deficit's markets: one merge of the
  * accounts table with each market's positions. */
 int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
-  mk_list ml = {0};
+  pos_merge pm;
+  memset(&pm, 0, sizeof pm);
   size_t na, np, nmk;
   int rc = store_counts(t, &nmk, &na, &np);
-  if (!rc) rc = store_each_market(t, collect_mk, &ml);
-  if (rc == SOCLOSS_ENOMEM) rc = err_fail(rc, "out of memory");
+  if (!rc) rc = merge_open(t, &pm);
   memset(c, 0, sizeof *c);
   c->cap = na ? na : 1;
   c->nm = d->nm;
   size_t cols = c->cap * (d->nm ? d->nm : 1);
+  int slot[64], *slots = pm.n <= 64 ? slot : malloc(pm.n * sizeof *slots);
+  if (!rc && !slots) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (!rc) {
     c->off = malloc((c->cap + 1) * sizeof *c->off);
     c->balance = malloc(c->cap * sizeof(int64_t));
@@ -92,42 +113,32 @@ int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size
         !c->ids)
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", na);
   }
-  for (size_t k = 0; !rc && k < ml.n; k++) {
-    mk_cursor *m = &ml.v[k];
+  for (size_t k = 0; !rc && k < pm.n; k++) {
+    slots[k] = -1;
     for (size_t j = 0; j < d->nm; j++)
-      if (!strcmp(d->mk[j].market, m->market)) m->slot = (int)j;
-    rc = store_cursor_positions(t, m->market, &m->cur);
-    if (!rc) rc = advance(m);
-    if (!rc && m->live && !m->holder[0]) rc = advance(m);  /* the fund's position */
+      if (!strcmp(d->mk[j].market, pm.v[k].market)) slots[k] = (int)j;
   }
-  store_cursor *ac = NULL;
-  if (!rc) rc = store_cursor_accounts(t, &ac);
   char id[CODEC_ID_MAX + 1];
   int64_t balance;
   size_t xo = 0;  /* the next of `out` (in id order) not yet passed */
   if (!rc) c->off[0] = 0;
-  while (!rc && (rc = store_next_account(ac, id, &balance)) == SOCLOSS_OK) {
+  while (!rc && (rc = merge_next(&pm, id, &balance)) == SOCLOSS_OK) {
+    while (xo < nout && strcmp(out[xo], id) < 0) xo++;
+    if (!strcmp(id, d->account) || (xo < nout && !strcmp(out[xo], id))) continue;  /* not a candidate */
     __int128 total = 0, gross = 0;
     size_t i = c->n;
-    for (size_t k = 0; k < ml.n; k++) {
-      mk_cursor *m = &ml.v[k];
-      if (!m->live || strcmp(m->holder, id)) continue;
-      __int128 u = (__int128)m->pos.size * m->mark - m->pos.cost;
+    for (size_t k = 0; k < pm.n; k++) {
+      const merge_mk *m = &pm.v[k];
+      if (!m->here) continue;
+      __int128 u = (__int128)m->held.size * m->mark - m->held.cost;
       total += u;
       if (u > 0) gross += u;
-      if (m->slot >= 0) {
-        size_t at = (size_t)m->slot * c->cap + i;
-        c->size[at] = m->pos.size;
-        c->cost[at] = m->pos.cost;
+      if (slots[k] >= 0) {
+        size_t at = (size_t)slots[k] * c->cap + i;
+        c->size[at] = m->held.size;
+        c->cost[at] = m->held.cost;
         c->upnl[at] = (int64_t)u;
       }
-      if ((rc = advance(m))) break;
-    }
-    if (rc) continue;
-    while (xo < nout && strcmp(out[xo], id) < 0) xo++;
-    if (!strcmp(id, d->account) || (xo < nout && !strcmp(out[xo], id))) {  /* not a candidate: clear its row */
-      for (size_t j = 0; j < d->nm; j++) c->size[j * c->cap + i] = c->cost[j * c->cap + i] = c->upnl[j * c->cap + i] = 0;
-      continue;
     }
     __int128 eq = total + balance;
     if (!fits_i64(total) || !fits_i64(eq)) {
@@ -159,9 +170,7 @@ int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size
     c->n++;
   }
   if (rc == SOCLOSS_ENOTFOUND) rc = SOCLOSS_OK;
-  store_cursor_close(ac);
-  for (size_t k = 0; k < ml.n; k++) store_cursor_close(ml.v[k].cur);
-  free(ml.v);
+  if (slots != slot) free(slots);
+  merge_close(&pm);
   return rc;
 }
-

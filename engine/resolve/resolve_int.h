@@ -35,6 +35,35 @@ typedef struct cands {
   uint32_t *row;                /* each one's row in the candidate view, or NULL (view.c) */
 } cands;
 
+/* The accounts table merged with every market's positions, in id order
+ * (cands.c): what the candidates and the candidate view are read from. */
+typedef struct merge_mk {
+  char market[CODEC_ID_MAX + 1];
+  int64_t mark;
+  store_cursor *cur;
+  int live;                     /* the cursor has a head: holder, pos */
+  char holder[CODEC_ID_MAX + 1];
+  store_position pos;
+  int here;                     /* the account merge_next gave holds `held` here */
+  store_position held;
+} merge_mk;
+
+typedef struct pos_merge {
+  size_t n, cap;                /* the markets, in id order */
+  merge_mk *v;
+  store_cursor *ac;
+} pos_merge;
+
+/* The markets read and every cursor opened (each market's past the fund's
+ * position); merge_close frees what it opened, whatever it returned. */
+int merge_open(store_txn *t, pos_merge *pm);
+/* The next account, with in each market whether it holds a position there
+ * (v[k].here) and which (v[k].held); SOCLOSS_ENOTFOUND after the last.  A
+ * market's cursor moves on only past a holder that is an account (a
+ * position no account holds stops that market's merge, left live). */
+int merge_next(pos_merge *pm, char id[CODEC_ID_MAX + 1], int64_t *balance);
+void merge_close(pos_merge *pm);
+
 /* Every account but the bankrupt one, positions or not, in id order, with
  * balance, equity, total upnl, gross profit and its positions in the
  * deficit's markets (zeros where it holds none). */

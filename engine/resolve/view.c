@@ -108,39 +108,6 @@ static void row_update(cand_view *v, size_t a) {
 
 /* ---- built from the tables ---------------------------------------------- */
 
-typedef struct view_mk {
-  store_cursor *cur;
-  int live;
-  char holder[CODEC_ID_MAX + 1];
-  store_position pos;
-} view_mk;
-
-static int mk_advance(view_mk *m) {
-  int rc = store_next_position(m->cur, m->holder, &m->pos);
-  m->live = rc == SOCLOSS_OK;
-  return rc == SOCLOSS_ENOTFOUND ? SOCLOSS_OK : rc;
-}
-
-static int count_market(void *ud, const char *id, const store_market *m) {
-  (void)id;
-  (void)m;
-  ++*(size_t *)ud;
-  return 0;
-}
-
-typedef struct mk_fill {
-  cand_view *v;
-  size_t i;
-} mk_fill;
-
-static int fill_market(void *ud, const char *id, const store_market *m) {
-  mk_fill *f = ud;
-  if (f->i >= f->v->nmk) return 1;  /* a market more than counted: cannot be */
-  memcpy(f->v->market[f->i], id, strlen(id) + 1);
-  f->v->mark[f->i++] = m->mark;
-  return 0;
-}
-
 /* The view as t sees the tables: the same merge as build_cands, of every
  * account and every market.  1 when it cannot hold them (a position of
  * size 0, which build_cands would count and the view could not tell from
@@ -148,13 +115,13 @@ static int fill_market(void *ud, const char *id, const store_market *m) {
  * cleared either way: the caller then builds from the tables. */
 static int view_build(cand_view *v, store_txn *t) {
   view_clear(v);
+  pos_merge pm;
+  memset(&pm, 0, sizeof pm);
   size_t nmk = 0, na, np;
   int rc = store_counts(t, &nmk, &na, &np);
-  size_t counted = 0;
-  if (!rc) rc = store_each_market(t, count_market, &counted);
-  if (!rc && counted != nmk) rc = 1;
+  if (!rc) rc = merge_open(t, &pm);
+  nmk = pm.n;
   size_t cap = na ? na : 1, cols = cap * (nmk ? nmk : 1);
-  view_mk *mk = calloc(nmk ? nmk : 1, sizeof *mk);
   if (!rc) {
     v->nmk = nmk;
     v->market = malloc((nmk ? nmk : 1) * sizeof *v->market);
@@ -172,35 +139,28 @@ static int view_build(cand_view *v, store_txn *t) {
     v->acc.off = malloc((cap + 1) * sizeof *v->acc.off);
     v->acc.ids_cap = cap * 13 + 64;
     v->acc.ids = malloc(v->acc.ids_cap);
-    if (!mk || !v->market || !v->mark || !v->balance || !v->size || !v->cost || !v->upnl || !v->total ||
-        !v->gross || !v->equity || !v->bad || !v->dirty || !v->is_dirty || !v->acc.off || !v->acc.ids)
+    if (!v->market || !v->mark || !v->balance || !v->size || !v->cost || !v->upnl || !v->total || !v->gross ||
+        !v->equity || !v->bad || !v->dirty || !v->is_dirty || !v->acc.off || !v->acc.ids)
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory for the view of %zu accounts", na);
   }
-  mk_fill f = {v, 0};
-  if (!rc && (rc = store_each_market(t, fill_market, &f)) == 0 && f.i != nmk) rc = 1;
   for (size_t k = 0; !rc && k < nmk; k++) {
-    rc = store_cursor_positions(t, v->market[k], &mk[k].cur);
-    if (!rc) rc = mk_advance(&mk[k]);
-    if (!rc && mk[k].live && !mk[k].holder[0]) rc = mk_advance(&mk[k]);  /* the fund's position */
+    memcpy(v->market[k], pm.v[k].market, sizeof v->market[k]);
+    v->mark[k] = pm.v[k].mark;
   }
-  store_cursor *ac = NULL;
-  if (!rc) rc = store_cursor_accounts(t, &ac);
   char id[CODEC_ID_MAX + 1];
   int64_t balance;
   if (!rc) v->acc.off[0] = 0;
-  while (!rc && (rc = store_next_account(ac, id, &balance)) == SOCLOSS_OK) {
+  while (!rc && (rc = merge_next(&pm, id, &balance)) == SOCLOSS_OK) {
     size_t i = v->acc.n;
     if (i == cap) {  /* more accounts than counted: cannot be */
       rc = 1;
       break;
     }
     for (size_t k = 0; k < nmk && !rc; k++) {
-      view_mk *m = &mk[k];
-      if (!m->live || strcmp(m->holder, id)) continue;
-      if (m->pos.size == 0) rc = 1;
-      v->size[k * cap + i] = m->pos.size;
-      v->cost[k * cap + i] = m->pos.cost;
-      if (!rc) rc = mk_advance(m);
+      if (!pm.v[k].here) continue;
+      if (pm.v[k].held.size == 0) rc = 1;
+      v->size[k * cap + i] = pm.v[k].held.size;
+      v->cost[k * cap + i] = pm.v[k].held.cost;
     }
     if (rc) break;
     size_t len = strlen(id);
@@ -225,11 +185,9 @@ static int view_build(cand_view *v, store_txn *t) {
   /* a position no account holds stops build_cands' merge of its market
    * there: the view would not follow it */
   for (size_t k = 0; !rc && k < nmk; k++)
-    if (mk[k].live) rc = 1;
+    if (pm.v[k].live) rc = 1;
   for (size_t a = 0; !rc && a < v->acc.n; a++) row_update(v, a);
-  store_cursor_close(ac);
-  for (size_t k = 0; k < nmk; k++) store_cursor_close(mk[k].cur);
-  free(mk);
+  merge_close(&pm);
   if (rc) view_clear(v);
   else v->st = store_txn_store(t), cands_view_builds++;
   return rc;
