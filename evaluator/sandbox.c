@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "constants.h"
 #include "ctx.h"
 #include "datajson.h"
@@ -56,7 +57,7 @@ static void *capped_alloc(void *ud, void *p, size_t osize, size_t nsize) {
   budget *b = ud;
   if (!p) osize = 0;
   if (nsize == 0) {
-    free(p);
+    blocks_free(p, osize);
     b->used -= osize;
     return NULL;
   }
@@ -64,7 +65,8 @@ static void *capped_alloc(void *ud, void *p, size_t osize, size_t nsize) {
     if (!b->killed) b->killed = EVAL_MEMORY;
     return NULL;
   }
-  void *q = realloc(p, nsize);
+  /* blocks of a column and up mapped on their own, as huge pages (blocks.h) */
+  void *q = blocks_resize(p, osize, nsize);
   if (!q) {
     if (nsize <= osize) return p;
     if (!b->killed) b->killed = EVAL_MEMORY;
@@ -401,6 +403,7 @@ static int read_result(lua_State *L) {
     if (a->n > most) return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)a->n);
     r->out = malloc((a->n ? a->n : 1) * sizeof *r->out);
     if (!r->out) return luaL_error(L, "out of memory");
+    blocks_advise_huge(r->out, (a->n ? a->n : 1) * sizeof *r->out);
     memcpy(r->out, a->a, a->n * sizeof *r->out);
     r->rs->nactions = a->n;
     return 0;
@@ -412,6 +415,7 @@ static int read_result(lua_State *L) {
     return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)n);
   r->out = malloc((n ? n : 1) * sizeof *r->out);
   if (!r->out) return luaL_error(L, "out of memory");
+  blocks_advise_huge(r->out, (n ? n : 1) * sizeof *r->out);
   for (lua_Unsigned i = 1; i <= n; i++) {
     if (lua_rawgeti(L, 2, (lua_Integer)i) != LUA_TTABLE)
       return luaL_error(L, "%s action %I is a %s, not a table", what, (lua_Integer)i, luaL_typename(L, -1));

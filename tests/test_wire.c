@@ -6,11 +6,13 @@
  * one); it refuses a share outside 0..10000 naming the action; every
  * account but the bankrupt one is a candidate, positions or not; and every
  * answer names the interpreter: Lua's release and the build id, the SHA-256
- * of socloss-eval itself.
+ * of socloss-eval itself.  The evaluator's way of writing an answer (the
+ * actions from where they are) sends the encoder's bytes.
  */
 #include <dirent.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "evalproto.h"
 #include "policy.h"
@@ -165,6 +167,48 @@ static void response_round_trip(void) {
   codec_buf_free(&b);
 }
 
+/* evalproto_write_response (the evaluator's way: the actions written from
+ * where they are) sends the bytes of evalproto_encode_response behind the
+ * frame's length, for no actions, three, and with data and a log. */
+static void response_written_in_parts(void) {
+  eval_action acts[3] = {{.index = 2, .market = 1, .value = 7, .share = 6667},
+                         {.index = 0, .market = 0, .value = 3, .share = EVAL_SHARE_FULL},
+                         {.index = 1, .market = 0, .value = 5, .share = 0}};
+  eval_response rs;
+  memset(&rs, 0, sizeof rs);
+  strcpy(rs.name, "parts");  /* 5 bytes: the head needs padding before the actions */
+  strcpy(rs.message, "m");
+  strcpy(rs.lua_release, "Lua 5.4.4");
+  memset(rs.build_id, 'a', 64);
+  for (int k = 0; k < 3; k++) {
+    if (k >= 1) rs.nactions = 3, rs.actions = acts, rs.has_haircut = 1;
+    if (k == 2) {
+      rs.data = "{\"x\":1}";
+      rs.data_len = 7;
+      memcpy(rs.log, "a log\n", 6);
+      rs.log_len = 6;
+    }
+    codec_buf want = {0};
+    evalproto_encode_response(&want, &rs);
+    int fd[2];
+    if (pipe(fd) != 0) return (void)ok(0, "pipe");
+    is(evalproto_write_response(fd[1], &rs), 0, "case %d: written", k);
+    close(fd[1]);
+    void *got = NULL;
+    size_t len = 0;
+    is(evalproto_read_frame(fd[0], &got, &len), 0, "case %d: read back as one frame", k);
+    close(fd[0]);
+    is((int)len, (int)want.len, "case %d: %zu bytes, as encoded", k, want.len);
+    ok(got && len == want.len && !memcmp(got, want.p, len), "case %d: the same bytes", k);
+    eval_response back;
+    ok(got && evalproto_decode_response(got, len, &back) == 0 && back.nactions == rs.nactions &&
+           (!rs.nactions || back.actions[0].value == 7),
+       "case %d: it decodes, %zu actions", k, rs.nactions);
+    free(got);
+    codec_buf_free(&want);
+  }
+}
+
 /* A step that shows what it sees, as the text of an error (level 0: no
  * position prefix). */
 static const char *VIEW =
@@ -177,6 +221,17 @@ static const char *VIEW =
 
 static const char *WRITE_CHARGED =
     "return {name = 'w', haircut = function(ctx) ctx.event.charged[1] = 0 end}";
+
+static const char *BIG_BLOCKS =
+    "return {name = 'big', haircut = function(ctx)\n"
+    "  local t, sum = {}, 0\n"
+    "  for i = 1, 140000 do t[i] = i; sum = sum + i end\n"
+    "  sum = sum - t[140000] + t[131073] + t[1]\n"
+    "  local r = string.rep('x', 1024 * 1024)\n"
+    "  local s = r .. r .. r\n"
+    "  local c = socloss.column(300000, 7)\n"
+    "  error(string.format('sum=%d n=%d len=%d col=%d', sum, #t, #s, socloss.sum(c)), 0)\n"
+    "end}";
 
 static void through_the_evaluator(void) {
   evaluator ev;
@@ -193,6 +248,19 @@ static void through_the_evaluator(void) {
   evaluator_call(&ev, &rq, &rs, &buf, NULL);
   is_str(rs.message, "ETH d=12 max_draw=20 event=d-1 profit0=700,1000,0 charged=0,0,0 n=3",
          "no event: the deficit id, today's gross profit, zeros");
+  free(buf);
+  /* blocks across the 2 MiB line (blocks.h): a table's array part grows
+   * by doubling from malloc's into a mapping of its own (131,072 slots of
+   * 16 bytes), then mapping to mapping (262,144); a string of 3 MiB and a
+   * column of 300,000 rows are mappings from the start */
+  rq = request(EVAL_FN_HAIRCUT, BIG_BLOCKS, 0);
+  evaluator_call(&ev, &rq, &rs, &buf, NULL);
+  /* sum 1..140000 = 140000 x 140001 / 2 = 9800070000, less t[140000],
+   * plus t[131073] and t[1] (read back across both moves): 9800070000 -
+   * 140000 + 131073 + 1 = 9800061074; the string's length 3 x 2^20 =
+   * 3145728; the column's 300000 rows of 7 = 2100000 */
+  is_str(rs.message, "sum=9800061074 n=140000 len=3145728 col=2100000",
+         "a table of 140,000, a string of 3 MiB and a column of 300,000: values read back");
   free(buf);
   rq = request(EVAL_FN_HAIRCUT, WRITE_CHARGED, 0);
   evaluator_call(&ev, &rq, &rs, &buf, NULL);
@@ -486,6 +554,7 @@ int main(void) {
   fuzz_seeds_decode();
   request_round_trip();
   response_round_trip();
+  response_written_in_parts();
   through_the_evaluator();
   logging();
   constants_limit();

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "text.h"
 
 static void put_i64(codec_buf *b, int64_t v) { codec_buf_i64(b, v); }
@@ -337,7 +338,9 @@ int evalproto_decode_request_in(const void *data, size_t len, eval_request *rq, 
   return 0;
 }
 
-void evalproto_encode_response(codec_buf *b, const eval_response *rs) {
+/* A response is its head (up to the actions, 8-byte aligned from the
+ * frame's start), the actions as they are, and its tail. */
+static void response_head(codec_buf *b, const eval_response *rs) {
   codec_buf_u32(b, EVAL_RESPONSE_MAGIC);
   codec_buf_u32(b, (uint32_t)rs->status);
   codec_buf_blob(b, rs->message, strlen(rs->message));
@@ -347,11 +350,19 @@ void evalproto_encode_response(codec_buf *b, const eval_response *rs) {
   put_i64(b, (int64_t)rs->instructions);
   codec_buf_u32(b, (uint32_t)rs->nactions);
   codec_buf_align8(b);
-  codec_buf_raw(b, rs->actions, rs->nactions * sizeof *rs->actions);
+}
+
+static void response_tail(codec_buf *b, const eval_response *rs) {
   codec_buf_blob(b, rs->data, rs->data_len);
   codec_buf_str(b, rs->lua_release);
   codec_buf_str(b, rs->build_id);
   codec_buf_blob(b, rs->log, rs->log_len < EVAL_LOG_MAX ? rs->log_len : EVAL_LOG_MAX);
+}
+
+void evalproto_encode_response(codec_buf *b, const eval_response *rs) {
+  response_head(b, rs);
+  codec_buf_raw(b, rs->actions, rs->nactions * sizeof *rs->actions);
+  response_tail(b, rs);
 }
 
 int evalproto_decode_response(const void *data, size_t len, eval_response *rs) {
@@ -423,6 +434,24 @@ int evalproto_write_frame(int fd, const void *p, size_t len) {
   return write_all(fd, &n, sizeof n) || write_all(fd, p, len) ? -1 : 0;
 }
 
+/* The same bytes as evalproto_encode_response then evalproto_write_frame,
+ * without copying the actions into the frame first (a 1M-row haircut
+ * answer is 24 MB of them). */
+int evalproto_write_response(int fd, const eval_response *rs) {
+  codec_buf head = {0}, tail = {0};
+  response_head(&head, rs);
+  response_tail(&tail, rs);
+  size_t acts = rs->nactions * sizeof *rs->actions;
+  uint64_t n = (uint64_t)head.len + acts + tail.len;
+  int rc = head.oom || tail.oom || write_all(fd, &n, sizeof n) || write_all(fd, head.p, head.len) ||
+                   (acts && write_all(fd, rs->actions, acts)) || write_all(fd, tail.p, tail.len)
+               ? -1
+               : 0;
+  codec_buf_free(&head);
+  codec_buf_free(&tail);
+  return rc;
+}
+
 int evalproto_read_frame(int fd, void **buf, size_t *len) {
   uint64_t n;
   int rc = read_all(fd, &n, sizeof n);
@@ -430,6 +459,7 @@ int evalproto_read_frame(int fd, void **buf, size_t *len) {
   if (n > EVAL_MESSAGE_MAX) return -1;
   void *p = malloc(n ? n : 1);
   if (!p) return -1;
+  blocks_advise_huge(p, n);
   if (read_all(fd, p, n)) {
     free(p);
     return -1;

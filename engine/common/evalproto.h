@@ -203,5 +203,9 @@ int evalproto_decode_response(const void *data, size_t len, eval_response *rs);
 int evalproto_write_frame(int fd, const void *p, size_t len);
 /* Reads one frame into *buf (malloc'd).  0 ok, 1 clean end of input, -1 error. */
 int evalproto_read_frame(int fd, void **buf, size_t *len);
+/* rs as one frame on fd (its length, then evalproto_encode_response's
+ * bytes), the actions written from where they are: 0, or -1 (no memory, or
+ * the write failed). */
+int evalproto_write_response(int fd, const eval_response *rs);
 
 #endif

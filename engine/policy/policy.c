@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "text.h"
 
 #define GRACE_MS 500  /* past the evaluator's own deadline, before SIGKILL */
@@ -389,6 +390,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
                   (unsigned long long)n, (unsigned long long)most);
   void *p = how ? NULL : malloc(n ? n : 1);
   if (!how && !p) how = -1;
+  if (!how) blocks_advise_huge(p, n);  /* a large answer: huge pages */
   if (!how) how = recv_all(ev->fd, p, n, deadline);
   if (how) {
     free(p);

@@ -1,0 +1,33 @@
+/*
+ * blocks.h — memory for large blocks: asked for as transparent huge pages.
+ *
+ * A fresh multi-megabyte block filled once (a column of a million rows, an
+ * answer of a million actions) costs one page fault per 4 KiB page: on a
+ * 1M-row tiered.lua call the evaluator took 34,570 of them, about 70 ms of
+ * its 80.  Backed by 2 MiB pages it takes a few.  Advice only: where the
+ * kernel has no transparent huge pages, or none free, the pages are plain.
+ */
+#ifndef SOCLOSS_BLOCKS_H
+#define SOCLOSS_BLOCKS_H
+
+#include <stddef.h>
+
+/* Blocks of this many bytes or more are mapped on their own. */
+#define BLOCKS_BIG ((size_t)2 << 20)
+
+/* Advice that p, n bytes from malloc about to be filled, be backed by huge
+ * pages where 2 MiB of it are aligned (a malloc'd block stays free()'d as
+ * usual). */
+void blocks_advise_huge(void *p, size_t n);
+
+/* realloc for an allocator that is told each block's size (Lua's): p of
+ * osize bytes (NULL and 0: none) to nsize > 0 bytes, the contents kept up
+ * to the smaller size; blocks of BLOCKS_BIG bytes or more are mappings of
+ * their own advised as huge pages, smaller ones malloc's.  NULL, p still
+ * valid, when there is no memory. */
+void *blocks_resize(void *p, size_t osize, size_t nsize);
+
+/* Frees p of osize bytes (the size it was given), either kind. */
+void blocks_free(void *p, size_t osize);
+
+#endif

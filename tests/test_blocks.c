@@ -1,0 +1,62 @@
+/*
+ * Large blocks (engine/common/blocks.c): the evaluator's Lua allocator asks
+ * blocks_resize for every block, telling it the old size; blocks of
+ * BLOCKS_BIG bytes and up are mappings of their own.  Every way between the
+ * two kinds keeps the contents up to the smaller size, byte for byte.
+ */
+#include "blocks.h"
+#include "tap.h"
+
+/* n bytes of a pattern that tells every position apart (mod 251, prime) */
+static void fill(unsigned char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(i % 251);
+}
+
+static int holds(const unsigned char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != (unsigned char)(i % 251)) return 0;
+  return 1;
+}
+
+int main(void) {
+  const size_t small = 4096, big = BLOCKS_BIG, bigger = 3 * BLOCKS_BIG + 8;
+  is((int64_t)BLOCKS_BIG, 2097152, "big means 2 MiB and up");
+
+  unsigned char *p = blocks_resize(NULL, 0, small);
+  ok(p != NULL, "a new small block");
+  fill(p, small);
+  p = blocks_resize(p, small, 2 * small);
+  ok(p && holds(p, small), "small to small (realloc): its %zu bytes kept", small);
+  fill(p, 2 * small);
+  p = blocks_resize(p, 2 * small, big);
+  ok(p && holds(p, 2 * small), "small to big (a mapping of its own): its %zu bytes kept", 2 * small);
+  fill(p, big);
+  is((int64_t)p[big - 1], (int64_t)((big - 1) % 251), "the big block's last byte is writable: %d", p[big - 1]);
+  p = blocks_resize(p, big, bigger);
+  ok(p && holds(p, big), "big to bigger (mremap): its %zu bytes kept", big);
+  fill(p, bigger);
+  p = blocks_resize(p, bigger, big + 1);
+  ok(p && holds(p, big + 1), "bigger to big (shrunk in place or moved): %zu bytes kept", big + 1);
+  p = blocks_resize(p, big + 1, small);
+  ok(p && holds(p, small), "big to small (back to malloc): %zu bytes kept", small);
+  blocks_free(p, small);
+
+  unsigned char *q = blocks_resize(NULL, 0, bigger);
+  ok(q != NULL, "a new big block straight away");
+  ok(q[0] == 0 && q[bigger - 1] == 0, "a new mapping reads as zeros (its first and last byte)");
+  blocks_free(q, bigger);
+  blocks_free(NULL, bigger);
+  blocks_free(NULL, 1);
+  ok(1, "freeing nothing, of either size, is nothing");
+
+  /* advice on malloc'd memory: the block stays malloc's, contents untouched */
+  unsigned char *m = malloc(3 * BLOCKS_BIG);
+  fill(m, 3 * BLOCKS_BIG);
+  blocks_advise_huge(m, 3 * BLOCKS_BIG);
+  blocks_advise_huge(m, 100);  /* no 2 MiB of it aligned: no advice */
+  blocks_advise_huge(NULL, 3 * BLOCKS_BIG);
+  ok(holds(m, 3 * BLOCKS_BIG), "advice changes no byte of a block");
+  free(m);
+  ok(1, "and the block is free()'d as usual");
+  return done_testing();
+}
