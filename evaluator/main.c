@@ -101,21 +101,6 @@ static void map_region(void) {
   region_size = (size_t)st.st_size;
 }
 
-/* The part of the region this request's columns take, mapped in one call
- * before the policy reads it, rather than one fault per 4 KiB page as it
- * is read (a 1M-row request: 16,600 faults).  Advice only: where the
- * kernel has no MADV_POPULATE_READ the pages fault in as they are read. */
-static void populate(const eval_request *rq) {
-#ifdef MADV_POPULATE_READ
-  if (!region || !rq->c.n) return;
-  uint64_t need = evalproto_region_need(rq);
-  if (need > region_size) need = region_size;
-  madvise((void *)region, (size_t)need, MADV_POPULATE_READ);
-#else
-  (void)rq;
-#endif
-}
-
 int main(int argc, char **argv) {
   /* A terminal's Ctrl-C reaches the whole foreground process group: the
    * host decides what an interrupt means (simulate stops after the deficit
@@ -153,7 +138,6 @@ int main(int argc, char **argv) {
       rs.status = EVAL_PROTOCOL;
       snprintf(rs.message, sizeof rs.message, "malformed request: %s", why);
     } else {
-      populate(&rq);
       sandbox_run(&rq, &rs);
     }
     snprintf(rs.lua_release, sizeof rs.lua_release, "%s", LUA_RELEASE);
