@@ -22,8 +22,14 @@
  *     columns read once into memory, then the first K bankrupt accounts in
  *     id order, each computing the rule in memory and writing only the
  *     changed records, one durable transaction per deficit.
+ *     Then, alternately, the same deficit by closes (closes_one: adl.lua's
+ *     work on this ledger, its rule in C), printed as closes_s.
  *   floor_lmdb --one DIR ACCOUNT DEFICIT_ID
  *     the one-deficit floor on any socloss ledger (a copy: it is written).
+ *   floor_lmdb --closes DIR ACCOUNT DEFICIT_ID
+ *     the closes floor on a socloss ledger whose bankrupt holds one market
+ *     (a copy: it is written; its balances and positions can then be
+ *     compared with what adl.lua's resolution leaves).
  *
  * Prints one line of key=value pairs, which bench_resolve reads.
  */
@@ -163,6 +169,166 @@ static void resolve_one(db *d, const char *acct, const char *did, phases *ph) {
   free(cost);
 }
 
+/* ---- one deficit by closes: adl.lua's work with its rule in C ------------ */
+
+/* A candidate of the closes: an account on the other side of the
+ * bankrupt's one market. */
+typedef struct opp {
+  const char *id;  /* into ids */
+  uint32_t len;
+  int64_t size, cost, balance, score;
+} opp;
+
+static int by_score(const void *a, const void *b) {
+  const opp *x = *(opp *const *)a, *y = *(opp *const *)b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;  /* highest first */
+  return keycmp(x->id, x->len, y->id, y->len);                   /* ties: lower id */
+}
+
+/* The bankrupt's position (one market) closed against the other side at
+ * its bankruptcy price, in order of upnl ("pnl" score, highest first, ties
+ * to the lower id), each close the fewest lots left: the reads (the merge
+ * of accounts and that market's positions), the order, then in key order
+ * each closed position removed or cut and its holder's balance moved by
+ * what the close realizes, the bankrupt's position removed and its balance
+ * to zero, open interest, one journal record naming every close, the
+ * deficit id, durable commit.  No fund, no haircut: what adl.lua decides
+ * on bench_resolve's ledger (every lot closed, nothing left to charge). */
+static void closes_one(db *d, const char *acct, const char *did, phases *ph) {
+  double t0 = now();
+  MDB_txn *t;
+  ck(mdb_txn_begin(d->env, NULL, 0, &t), "begin");
+  mkt mk[MK_MAX];
+  size_t nmk = load_markets(d, t, mk);
+  plan p = {.did = did, .acct = acct, .dlen = strlen(did), .alen = strlen(acct)};
+  MDB_val k = {p.alen, (void *)acct}, v;
+  ck(mdb_get(t, d->d[ACCOUNTS], &k, &v), "the bankrupt account");
+  int64_t bal0 = dec(&v, 0);
+  bankrupt_of(d, t, &p, mk, nmk, bal0);
+  if (p.equity >= 0 || p.nm != 1) {
+    fprintf(stderr, "floor_lmdb: '%s' is not bankrupt in one market\n", acct);
+    exit(1);
+  }
+  mkt *m = &mk[p.slot[0]];
+  int64_t bs = p.bsize[0], bc = p.bcost[0];
+  /* the bankruptcy price: where its equity is zero, exact on this ledger */
+  int64_t price = (int64_t)(((__int128)bc - bal0) / bs);
+  MDB_stat st;
+  mdb_stat(t, d->d[ACCOUNTS], &st);
+  opp *o = xcalloc(st.ms_entries, sizeof *o);
+  char *ids = xcalloc(st.ms_entries, 16);
+  size_t ids_cap = st.ms_entries * 16, ids_len = 0, n = 0;
+  MDB_cursor *pc, *ac;
+  MDB_val pk, pv, ak, av;
+  unsigned char key[2 * ID_MAX + 2];
+  ck(mdb_cursor_open(t, d->d[POSITIONS], &pc), "cursor");
+  ck(mdb_cursor_open(t, d->d[ACCOUNTS], &ac), "cursor");
+  pk = poskey(key, m->id, m->len, "", 0);
+  int live = !mdb_cursor_get(pc, &pk, &pv, MDB_SET_RANGE) && of_market(&pk, m);
+  for (int rc = mdb_cursor_get(ac, &ak, &av, MDB_FIRST); !rc && live; rc = mdb_cursor_get(ac, &ak, &av, MDB_NEXT)) {
+    int c = 1;
+    while (live && (c = keycmp((char *)pk.mv_data + m->len + 1, pk.mv_size - m->len - 1, ak.mv_data, ak.mv_size)) < 0)
+      live = !mdb_cursor_get(pc, &pk, &pv, MDB_NEXT) && of_market(&pk, m);
+    if (!live || c) continue;
+    int64_t size = dec(&pv, 0), cost = dec(&pv, 1);
+    if ((size > 0) != (bs < 0) || !size) continue;  /* the other side only */
+    if (ids_len + ak.mv_size > ids_cap && !(ids = realloc(ids, ids_cap = 2 * ids_cap + ak.mv_size))) exit(1);
+    memcpy(ids + ids_len, ak.mv_data, ak.mv_size);
+    o[n] = (opp){(const char *)(uintptr_t)ids_len, (uint32_t)ak.mv_size, size, cost, dec(&av, 0),
+                 (int64_t)((__int128)size * m->mark - cost)};
+    ids_len += ak.mv_size;
+    n++;
+  }
+  mdb_cursor_close(ac);
+  for (size_t i = 0; i < n; i++) o[i].id = ids + (uintptr_t)o[i].id;
+  double t1 = now();
+  /* the rule: by score, the fewest lots each until the position is closed */
+  opp **by = xcalloc(n, sizeof *by);
+  int64_t *q = xcalloc(n, sizeof *q), need = bs < 0 ? -bs : bs;
+  for (size_t i = 0; i < n; i++) by[i] = &o[i];
+  qsort(by, n, sizeof *by, by_score);
+  size_t nc = 0;
+  for (size_t r = 0; r < n && need > 0; r++, nc++) {
+    int64_t have = by[r]->size < 0 ? -by[r]->size : by[r]->size, take = have < need ? have : need;
+    q[by[r] - o] = take;
+    need -= take;
+  }
+  double t2 = now();
+  /* the writes, in key order: positions, then balances */
+  enc e;
+  int gone = 0;
+  MDB_cursor *wc;
+  ck(mdb_cursor_open(t, d->d[ACCOUNTS], &wc), "cursor");
+  for (size_t i = 0; i <= n; i++) {
+    if (!gone && (i == n || keycmp(acct, p.alen, o[i].id, o[i].len) < 0)) {
+      k = poskey(key, m->id, m->len, acct, p.alen);
+      ck(mdb_cursor_get(pc, &k, NULL, MDB_SET), "bankrupt position");
+      ck(mdb_cursor_del(pc, 0), "bankrupt position");
+      gone = 1;
+    }
+    if (i == n || !q[i]) continue;
+    int64_t lots = o[i].size < 0 ? q[i] : -q[i];  /* the close trades against the position */
+    int64_t s = o[i].size, c = o[i].cost;
+    int64_t realized = fill(&s, &c, lots, price);
+    k = poskey(key, m->id, m->len, o[i].id, o[i].len);
+    if (s) {
+      v = enc2(&e, s, c);
+      ck(mdb_cursor_put(pc, &k, &v, 0), "position");
+    } else {
+      ck(mdb_cursor_get(pc, &k, NULL, MDB_SET), "position");
+      ck(mdb_cursor_del(pc, 0), "position");
+    }
+    MDB_val a = {o[i].len, (void *)o[i].id};
+    v = enc1(&e, o[i].balance + realized);
+    ck(mdb_cursor_put(wc, &a, &v, 0), "balance");
+    o[i].score = realized;  /* kept for the journal */
+  }
+  mdb_cursor_close(wc);
+  mdb_cursor_close(pc);
+  k = (MDB_val){p.alen, (void *)acct};
+  v = enc1(&e, 0);
+  ck(mdb_put(t, d->d[ACCOUNTS], &k, &v, 0), "account");
+  MDB_val mkey = {m->len, (void *)m->id};
+  v = enc2(&e, m->mark, m->oi - (bs > 0 ? bs : -bs));
+  ck(mdb_put(t, d->d[MARKETS], &mkey, &v, 0), "market");
+  /* one record: the deficit, then each close (account, market, lots,
+   * price, transfer), in the order decided */
+  size_t rlen = 64 + p.dlen + p.alen + nc * (2 + ID_MAX + m->len + 24), at = 0;
+  unsigned char *rec = xcalloc(rlen, 1);
+  rec[at++] = 1, rec[at++] = 111, rec[at++] = (unsigned char)p.dlen;
+  memcpy(rec + at, did, p.dlen), at += p.dlen;
+  rec[at++] = (unsigned char)p.alen;
+  memcpy(rec + at, acct, p.alen), at += p.alen;
+  put_be(rec + at, p.equity), at += 8;
+  for (size_t r = 0; r < nc; r++) {
+    const opp *x = by[r];
+    rec[at++] = (unsigned char)x->len;
+    memcpy(rec + at, x->id, x->len), at += x->len;
+    rec[at++] = (unsigned char)m->len;
+    memcpy(rec + at, m->id, m->len), at += m->len;
+    put_be(rec + at, q[x - o]), at += 8;
+    put_be(rec + at, price), at += 8;
+    put_be(rec + at, x->score), at += 8;
+  }
+  unsigned char sk[8];
+  put_be(sk, (int64_t)(journal_last(d, t) + 1));
+  k = (MDB_val){8, sk};
+  v = (MDB_val){at, rec};
+  ck(mdb_put(t, d->d[JOURNAL], &k, &v, MDB_APPEND), "journal");
+  k = (MDB_val){p.dlen, (void *)did};
+  v = enc1(&e, (int64_t)get_be(sk));
+  ck(mdb_put(t, d->d[DEFICITS], &k, &v, MDB_NOOVERWRITE), "deficit id");
+  double t3 = now();
+  ck(mdb_txn_commit(t), "commit");
+  double t4 = now();
+  *ph = (phases){t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, nc};
+  free(rec);
+  free(by);
+  free(q);
+  free(o);
+  free(ids);
+}
+
 /* ---- bench_resolve's ledger, written as the import writes it ------------- */
 
 /* One journal record of the import's size per imported row: the journal's
@@ -237,9 +403,19 @@ int main(int argc, char **argv) {
     printf("floor_lmdb one seconds=%.6f charged=%zu\n", ph.total, ph.charged);
     return 0;
   }
+  if (argc == 5 && !strcmp(argv[1], "--closes")) {
+    db d;
+    phases ph;
+    open_db(&d, argv[2], 0, 0);
+    closes_one(&d, argv[3], argv[4], &ph);
+    mdb_env_close(d.env);
+    printf("floor_lmdb closes seconds=%.6f closed=%zu\n", ph.total, ph.charged);
+    return 0;
+  }
   if (argc < 2 || argv[1][0] == '-') {
     fprintf(stderr, "usage: floor_lmdb N [RUNS]\n       floor_lmdb --cascade LEDGER_DIR K\n"
-                    "       floor_lmdb --one LEDGER_DIR ACCOUNT DEFICIT_ID\n");
+                    "       floor_lmdb --one LEDGER_DIR ACCOUNT DEFICIT_ID\n"
+                    "       floor_lmdb --closes LEDGER_DIR ACCOUNT DEFICIT_ID\n");
     return 2;
   }
   size_t n = strtoul(argv[1], NULL, 10);
@@ -251,23 +427,31 @@ int main(int argc, char **argv) {
   snprintf(tmpl, sizeof tmpl, "%s/template", root);
   snprintf(run, sizeof run, "%s/run", root);
   build(tmpl, n);
-  double tot[50], scan[50], rule[50], wr[50], com[50];
-  size_t charged = 0;
-  for (int r = 0; r < runs; r++) {
-    sh("rm -rf '%s'%s", run, "");
-    sh("cp -r '%s' '%s'", tmpl, run);
-    db d;
-    open_db(&d, run, 0, 0);
-    phases ph;
-    resolve_one(&d, "a", "bench", &ph);
-    mdb_env_close(d.env);
-    tot[r] = ph.total, scan[r] = ph.scan, rule[r] = ph.rule, wr[r] = ph.write, com[r] = ph.commit;
-    charged = ph.charged;
+  double tot[50], scan[50], rule[50], wr[50], com[50], ctot[50], cwr[50];
+  size_t charged = 0, closed = 0;
+  for (int r = 0; r < runs; r++) {  /* the haircut and the closes, alternately */
+    for (int closes = 0; closes < 2; closes++) {
+      sh("rm -rf '%s'%s", run, "");
+      sh("cp -r '%s' '%s'", tmpl, run);
+      db d;
+      open_db(&d, run, 0, 0);
+      phases ph;
+      if (closes) {
+        closes_one(&d, "a", "bench", &ph);
+        ctot[r] = ph.total, cwr[r] = ph.write + ph.commit;
+        closed = ph.charged;
+      } else {
+        resolve_one(&d, "a", "bench", &ph);
+        tot[r] = ph.total, scan[r] = ph.scan, rule[r] = ph.rule, wr[r] = ph.write, com[r] = ph.commit;
+        charged = ph.charged;
+      }
+      mdb_env_close(d.env);
+    }
   }
   printf("floor_lmdb candidates=%zu runs=%d median_s=%.6f scan_s=%.6f rule_s=%.6f write_s=%.6f commit_s=%.6f "
-         "charged=%zu\n",
+         "charged=%zu closes_s=%.6f closes_write_commit_s=%.6f closed=%zu\n",
          n, runs, median(tot, runs), median(scan, runs), median(rule, runs), median(wr, runs), median(com, runs),
-         charged);
+         charged, median(ctot, runs), median(cwr, runs), closed);
   sh("rm -rf '%s'%s", root, "");
   return 0;
 }

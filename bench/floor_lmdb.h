@@ -106,6 +106,9 @@ int64_t get_i64(db *d, MDB_txn *t, int dbi, const char *key);
 void decide(plan *p, mkt *mk, const int64_t *w, const int64_t *capv, const char **id, const uint32_t *len,
             const int64_t *size, const int64_t *cost, size_t n, size_t stride, int64_t *cash, int64_t *bad_debt);
 void plan_free(plan *p);
+/* The engine's fill (engine/ledger/apply.c): q lots at price traded on the
+ * position (size, cost); returns what the trade realizes. */
+int64_t fill(int64_t *size, int64_t *cost, int64_t q, int64_t price);
 void write_plan(db *d, MDB_txn *t, const plan *p, const mkt *mk, const int64_t *oi0, int64_t cash, int64_t cash0,
                 int64_t bad_debt, uint64_t seq);
 /* floor_cascade.c */

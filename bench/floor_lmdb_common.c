@@ -67,9 +67,9 @@ static void id8(buf *b, const char *p, size_t n) {
   raw(b, p, n);
 }
 
-/* The engine's fill (engine/ledger/apply.c) for the fund's side of a
- * takeover: returns what the fill realizes into the fund's cash. */
-static int64_t fill(int64_t *size, int64_t *cost, int64_t q, int64_t price) {
+/* The engine's fill (engine/ledger/apply.c): a trade of q lots at price on
+ * a position; returns what it realizes. */
+int64_t fill(int64_t *size, int64_t *cost, int64_t q, int64_t price) {
   __int128 s = *size, c = *cost, qp = (__int128)q * price, realized = 0;
   if (s == 0 || (s > 0) == (q > 0)) {
     s += q;
