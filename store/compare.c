@@ -42,7 +42,8 @@ static int same_table(store_txn *a, store_txn *b, int db, int *same) {
 int store_same_state(store_txn *a, store_txn *b, int *same) {
   static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_DEFICITS};
   *same = 1;
-  int rc = SOCLOSS_OK;
+  int rc = ov_flush(a);  /* writes kept in memory count (overlay.c) */
+  if (!rc) rc = ov_flush(b);
   for (size_t i = 0; !rc && *same && i < sizeof state / sizeof state[0]; i++) rc = same_table(a, b, state[i], same);
   store_totals ta, tb;
   if (!rc && *same && !(rc = store_totals_get(a, &ta)) && !(rc = store_totals_get(b, &tb)))

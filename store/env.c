@@ -282,6 +282,7 @@ static int grow(store *s) {
 
 static void end(store_txn *t, int commit, int *mrc) {
   if (t->rdonly && t->accounts) mdb_cursor_close(t->accounts);  /* a write transaction's goes with it */
+  ov_free(t);  /* (a commit flushed it first: run_write) */
   if (commit) {
     uint64_t id = (uint64_t)mdb_txn_id(t->txn);
     *mrc = mdb_txn_commit(t->txn);
@@ -296,6 +297,8 @@ static void end(store_txn *t, int commit, int *mrc) {
 
 static int begin(store *s, unsigned flags, store_txn *t) {
   t->s = s;
+  t->ov = NULL;
+  t->depth = 0;
   t->map_full = 0;
   memset(t->tail, 0, sizeof t->tail);
   t->accounts = NULL;
@@ -332,6 +335,7 @@ static int run_write(store *s, store_fn fn, void *ud, int keep) {
     int rc = begin(s, 0, &t);
     if (rc) return rc;
     rc = fn(&t, ud);
+    if (!rc && keep) rc = ov_flush(&t);  /* writes kept in memory, into LMDB before the commit */
     int mrc = 0;
     if (rc || !keep) {
       end(&t, 0, &mrc);
@@ -357,18 +361,22 @@ int store_write_discard(store *s, store_fn fn, void *ud) { return run_write(s, f
 
 int store_nested(store_txn *t, store_fn fn, void *ud) {
   /* no transaction yet, the map not full, no tail known; the watch's count */
-  store_txn child = {.s = t->s, .at = t->s->watch.end};
+  /* the parent's overlay too (overlay.c), which an abort takes back to here */
+  store_txn child = {.s = t->s, .at = t->s->watch.end, .ov = t->ov, .depth = t->depth + 1};
+  size_t mark = ov_mark(t);
   int rc = mdb_txn_begin(t->s->env, t->txn, 0, &child.txn);
   if (rc) return mdb_fail(t, rc, "begin a nested transaction");
   rc = fn(&child, ud);
   if (child.map_full) t->map_full = 1;
   if (rc) {
     watch_abort(&child);
+    ov_undo_to(&child, mark);
     mdb_txn_abort(child.txn);
     return rc;
   }
   int mrc = mdb_txn_commit(child.txn);
-  if (mrc) watch_abort(&child);  /* LMDB aborted it */
+  if (mrc) watch_abort(&child), ov_undo_to(&child, mark);  /* LMDB aborted it */
+  else ov_keep(t, mark);
   return mrc ? mdb_fail(t, mrc, "commit a nested transaction") : SOCLOSS_OK;
 }
 

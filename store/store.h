@@ -64,6 +64,13 @@ int store_write_discard(store *s, store_fn fn, void *ud);
 /* Runs fn in a transaction nested in t: its writes join t when fn returns
  * 0 and vanish otherwise (t itself goes on either way). */
 int store_nested(store_txn *t, store_fn fn, void *ud);
+/* From now on this top-level write transaction (and those nested in it)
+ * keeps its writes of accounts and positions in memory, writing them into
+ * LMDB only when the tables are walked in key order or it commits
+ * (overlay.c): for work thrown away, such as simulate's. */
+int store_cache_writes(store_txn *t);
+/* How many times the cached writes were written into LMDB so far (tests). */
+uint64_t store_cache_flushes(const store_txn *t);
 /* Runs fn in a read-only snapshot. */
 int store_read(store *s, store_fn fn, void *ud);
 /* The snapshot a read transaction sees: two read transactions with the same

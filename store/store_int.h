@@ -83,9 +83,13 @@ typedef struct store_tail {
   uint64_t ends;       /* records put through `end` (tests read it) */
 } store_tail;
 
+typedef struct store_overlay store_overlay;
+
 struct store_txn {
   store *s;
   MDB_txn *txn;
+  store_overlay *ov;         /* writes of accounts and positions kept in memory (overlay.c), or NULL */
+  unsigned depth;            /* 0: top level; nested in how many */
   int map_full;  /* a put hit MDB_MAP_FULL: the whole write is to be redone */
   store_tail tail[TAIL__N];  /* zero when the transaction begins */
   MDB_cursor *accounts;      /* store_account_get's (ordered.c), NULL until then */
@@ -112,6 +116,26 @@ void watch_free(store *s);
 int tail_add(store_txn *t, int db, MDB_val *k, MDB_val *v);
 /* mdb_get, through the transaction's cursor for the accounts table. */
 int cursor_get(store_txn *t, int db, MDB_val *k, MDB_val *v);
+
+/* overlay.c: (db, k) as the overlay has it: MDB_SUCCESS and *v, MDB_NOTFOUND
+ * (deleted), or OV_MISS (the overlay knows nothing: ask LMDB). */
+#define OV_MISS (-1)
+int ov_get(store_txn *t, int db, const MDB_val *k, MDB_val *v);
+/* (db, k) written as the n bytes p, or deleted (n 0); 0, or ENOMEM. */
+int ov_put(store_txn *t, int db, const MDB_val *k, const void *p, size_t n);
+/* Every entry LMDB does not have yet written into t's LMDB transaction:
+ * before anything walks the accounts or positions in key order. */
+int ov_flush(store_txn *t);
+/* Flushed, then every entry forgotten (LMDB holds them): before a table is
+ * cleared or copied into. */
+int ov_forget(store_txn *t);
+/* Where a nested transaction begins; its abort takes the overlay back there. */
+size_t ov_mark(const store_txn *t);
+void ov_undo_to(store_txn *t, size_t mark);
+/* A nested transaction begun at mark committed into parent: when parent is
+ * the top level, its log is dropped (no abort can take it back any more). */
+void ov_keep(store_txn *parent, size_t mark);
+void ov_free(store_txn *t);
 
 #define DISK_FULL "no space left on device (the disk is full)"
 

@@ -6,8 +6,12 @@
 
 /* ---- records ------------------------------------------------------------ */
 
+/* The tables whose writes a transaction may keep in memory (overlay.c). */
+static int cached(const store_txn *t, int db) { return t->ov && (db == DB_ACCOUNTS || db == DB_POSITIONS); }
+
 static int get(store_txn *t, int db, MDB_val k, MDB_val *v, const char *what) {
-  int rc = mdb_get(t->txn, t->s->dbi[db], &k, v);
+  int rc = cached(t, db) ? ov_get(t, db, &k, v) : OV_MISS;
+  if (rc == OV_MISS) rc = mdb_get(t->txn, t->s->dbi[db], &k, v);
   if (rc == MDB_NOTFOUND) return SOCLOSS_ENOTFOUND;
   if (rc) return mdb_fail(t, rc, what);
   return SOCLOSS_OK;
@@ -16,7 +20,7 @@ static int get(store_txn *t, int db, MDB_val k, MDB_val *v, const char *what) {
 static int put(store_txn *t, int db, MDB_val k, const void *p, size_t n, unsigned flags,
                const char *what) {
   MDB_val v = val(p, n);
-  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, flags);
+  int rc = cached(t, db) && !flags ? ov_put(t, db, &k, p, n) : mdb_put(t->txn, t->s->dbi[db], &k, &v, flags);
   if (rc) return mdb_fail(t, rc, what);
   watch_count(t->s);
   return SOCLOSS_OK;
@@ -45,7 +49,8 @@ int store_market_put(store_txn *t, const char *id, const store_market *m) {
 
 int store_account_get(store_txn *t, const char *id, int64_t *balance) {
   MDB_val k = str_val(id), v;
-  int rc = cursor_get(t, DB_ACCOUNTS, &k, &v);  /* from the last one's page (ordered.c) */
+  int rc = t->ov ? ov_get(t, DB_ACCOUNTS, &k, &v) : OV_MISS;
+  if (rc == OV_MISS) rc = cursor_get(t, DB_ACCOUNTS, &k, &v);  /* from the last one's page (ordered.c) */
   if (rc == MDB_NOTFOUND) return SOCLOSS_ENOTFOUND;
   if (rc) return mdb_fail(t, rc, "read account");
   if (codec_i64_decode(v.mv_data, v.mv_size, balance)) return corrupt("account", id, strlen(id));
@@ -60,10 +65,25 @@ int store_account_put(store_txn *t, const char *id, int64_t balance) {
   return rc;
 }
 
+/* Whether (db, k) holds a record: 0 or 1 in *there, or an LMDB code. */
+static int held(store_txn *t, int db, MDB_val *k, int *there) {
+  MDB_val v;
+  int rc = cached(t, db) ? ov_get(t, db, k, &v) : OV_MISS;
+  if (rc == OV_MISS) rc = mdb_get(t->txn, t->s->dbi[db], k, &v);
+  *there = rc == MDB_SUCCESS;
+  return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
+}
+
 /* store_account_add and store_position_add: a put that must not replace */
 static int add(store_txn *t, int db, MDB_val k, const void *p, size_t n, const char *what) {
   MDB_val v = val(p, n);
-  int rc = tail_add(t, db, &k, &v);  /* through a cursor that sits near k (ordered.c) */
+  int there = 0, rc;
+  if (cached(t, db)) {
+    rc = held(t, db, &k, &there);
+    if (!rc) rc = there ? MDB_KEYEXIST : ov_put(t, db, &k, p, n);
+  } else {
+    rc = tail_add(t, db, &k, &v);  /* through a cursor that sits near k (ordered.c) */
+  }
   if (rc == MDB_KEYEXIST) return SOCLOSS_EEXIST;
   if (rc) return mdb_fail(t, rc, what);
   watch_count(t->s);
@@ -96,7 +116,9 @@ int store_position_put(store_txn *t, const char *market, const char *holder,
   size_t klen = codec_poskey_encode(key, market, holder);
   if (pos->size == 0) {
     MDB_val k = val(key, klen);
-    int rc = mdb_del(t->txn, t->s->dbi[DB_POSITIONS], &k, NULL);
+    int there = 1, rc = t->ov ? held(t, DB_POSITIONS, &k, &there) : MDB_SUCCESS;
+    if (!rc) rc = !there ? MDB_NOTFOUND : t->ov ? ov_put(t, DB_POSITIONS, &k, NULL, 0)
+                                                 : mdb_del(t->txn, t->s->dbi[DB_POSITIONS], &k, NULL);
     if (rc == MDB_NOTFOUND) return SOCLOSS_OK;
     if (rc) return mdb_fail(t, rc, "delete position");
     watch_count(t->s);
@@ -196,7 +218,9 @@ typedef int (*visit_fn)(store_txn *t, void *ud, MDB_val *k, MDB_val *v);
 static int walk(store_txn *t, int db, MDB_val *start, const void *prefix, size_t plen,
                 visit_fn visit, void *ud) {
   MDB_cursor *c;
-  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+  int rc = cached(t, db) ? ov_flush(t) : SOCLOSS_OK;  /* the walk sees every write */
+  if (rc) return rc;
+  rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
   if (rc) return mdb_fail(t, rc, "open cursor");
   MDB_val k = start ? *start : val(NULL, 0), v;
   int mrc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
@@ -298,6 +322,8 @@ int store_each_record(store_txn *t, uint64_t from, store_record_cb cb, void *ud)
 int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positions) {
   static const int dbs[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS};
   size_t *out[] = {markets, accounts, positions};
+  int frc = ov_flush(t);  /* the counts of every write */
+  if (frc) return frc;
   for (int i = 0; i < 3; i++) {
     MDB_stat st;
     int rc = mdb_stat(t->txn, t->s->dbi[dbs[i]], &st);
@@ -309,6 +335,8 @@ int store_counts(store_txn *t, size_t *markets, size_t *accounts, size_t *positi
 
 int store_clear_state(store_txn *t) {
   static const int state[] = {DB_MARKETS, DB_ACCOUNTS, DB_POSITIONS, DB_FUND, DB_DEFICITS};
+  int frc = ov_forget(t);  /* the cached records go with the tables */
+  if (frc) return frc;
   watch_count(t->s);  /* so that an abort knows */
   watch_lose(t->s);
   for (size_t i = 0; i < sizeof state / sizeof state[0]; i++) {
@@ -329,7 +357,9 @@ static int copy_table(store_txn *from, store_txn *to, int db) {
   /* meta already holds the new ledger's schema: its keys are put over */
   unsigned flags = db == DB_META ? 0 : MDB_APPEND;
   MDB_cursor *c;
-  int rc = mdb_cursor_open(from->txn, from->s->dbi[db], &c);
+  int rc = cached(from, db) ? ov_flush(from) : SOCLOSS_OK;
+  if (rc) return rc;
+  rc = mdb_cursor_open(from->txn, from->s->dbi[db], &c);
   if (rc) return mdb_fail(from, rc, "open cursor");
   MDB_val k, v;
   int mrc;
@@ -343,7 +373,7 @@ static int copy_table(store_txn *from, store_txn *to, int db) {
 }
 
 int store_copy_all(store_txn *from, store_txn *to) {
-  int rc = SOCLOSS_OK;
+  int rc = ov_forget(to);  /* the copy goes straight into LMDB */
   watch_lose(to->s);  /* (each put is counted) */
   for (int db = 0; !rc && db < DB__N; db++) rc = copy_table(from, to, db);
   return rc;
@@ -449,10 +479,16 @@ static int cursor_open(store_txn *t, int db, store_cursor **out) {
   return SOCLOSS_OK;
 }
 
-int store_cursor_accounts(store_txn *t, store_cursor **out) { return cursor_open(t, DB_ACCOUNTS, out); }
+/* A cursor that reads: it sees every write (a write cursor's writes go to
+ * the overlay when there is one, which it never reads). */
+int store_cursor_accounts(store_txn *t, store_cursor **out) {
+  int rc = ov_flush(t);
+  return rc ? rc : cursor_open(t, DB_ACCOUNTS, out);
+}
 
 int store_cursor_positions(store_txn *t, const char *market, store_cursor **out) {
-  int rc = cursor_open(t, DB_POSITIONS, out);
+  int rc = ov_flush(t);
+  if (!rc) rc = cursor_open(t, DB_POSITIONS, out);
   if (!rc) (*out)->plen = codec_poskey_encode((*out)->prefix, market, "");
   return rc;
 }
@@ -554,7 +590,8 @@ int store_put_account(store_cursor *c, const char *id, int64_t balance) {
   unsigned char enc[CODEC_I64_LEN];
   codec_i64_encode(enc, balance);
   MDB_val k = str_val(id), v;
-  int rc = put_at(c, seek(c, &k, &v), &k, enc, sizeof enc, "write account");
+  int rc = c->t->ov ? put(c->t, DB_ACCOUNTS, k, enc, sizeof enc, 0, "write account")
+                    : put_at(c, seek(c, &k, &v), &k, enc, sizeof enc, "write account");
   if (!rc) watch_note_write(c->t->s, STORE_CHANGE_ACCOUNT, NULL, id, balance, 0);
   return rc;
 }
@@ -567,6 +604,17 @@ int store_put_position_hinted(store_cursor *c, const char *market, const char *h
                               uint64_t hint) {
   unsigned char key[CODEC_POSKEY_MAX];
   MDB_val k = val(key, codec_poskey_encode(key, market, holder)), v;
+  if (c->t->ov) {  /* kept in memory (overlay.c): the cursor is not used */
+    unsigned char enc[CODEC_POSITION_LEN];
+    int there = 1, rc = pos->size ? MDB_SUCCESS : held(c->t, DB_POSITIONS, &k, &there);
+    if (!rc && !there) return SOCLOSS_OK;  /* nothing to delete: no change */
+    if (pos->size) codec_position_encode(enc, pos);
+    if (!rc) rc = ov_put(c->t, DB_POSITIONS, &k, enc, pos->size ? sizeof enc : 0);
+    if (rc) return mdb_fail(c->t, rc, "write position");
+    watch_count(c->t->s);
+    watch_note_hinted(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost, hint);
+    return SOCLOSS_OK;
+  }
   int rc = seek(c, &k, &v);
   if (pos->size != 0) {
     unsigned char enc[CODEC_POSITION_LEN];
