@@ -476,12 +476,20 @@ static int from_columns(step *s, store_cursor **wc, const char *id, uint32_t i, 
   if (!s->hint_cost) return 0;
   int64_t w[DEFICIT_MARKETS_MAX], part[DEFICIT_MARKETS_MAX];
   __int128 profit = 0;
+  size_t paying = 0, last = 0;
   for (size_t m = 0; m < d->nm; m++) {
     int64_t u = s->hint_upnl[m * s->hint_stride + i];
     w[m] = u > 0 ? u : 0;
     profit += w[m];
+    if (w[m]) paying++, last = m;
   }
-  if (profit < amount || alloc_pro_rata(w, d->nm, amount, part)) return 0;
+  if (profit < amount) return 0;
+  if (paying == 1) {  /* one position in profit: it all (what alloc_pro_rata gives, without its work) */
+    memset(part, 0, d->nm * sizeof *part);
+    part[last] = amount;
+  } else if (alloc_pro_rata(w, d->nm, amount, part)) {
+    return 0;
+  }
   for (size_t m = 0; m < d->nm; m++) {
     if (!part[m]) continue;
     store_position p = {s->hint_size[m * s->hint_stride + i], s->hint_cost[m * s->hint_stride + i] + part[m]};
