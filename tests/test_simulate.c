@@ -295,8 +295,61 @@ static void scenario_steps(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* The ledger's fallback and shadow settings apply in a simulation (a
+ * shadow decides each deficit first, in a transaction thrown away, and
+ * reads the real decision back from the journal; a failing policy falls
+ * back), and neither changes what is charged: the figures are those of
+ * pro_rata alone, sequential and joint.  The ledger of progress_and_stop:
+ * three shortfalls of 1500, p and r in profit 4000 and 3500 charged
+ * 4500 between them. */
+static void shadow_and_fallback(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\n",
+                   "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
+                   "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
+                   "p,BTC,-40,180\nr,BTC,-35,180\n",
+                   NULL))
+    return;
+  size_t len, tlen;
+  char *pr = policy_text("pro_rata", &len), *ti = policy_text("tiered", &tlen);
+  static const char failing[] = "return {name = 'failing', haircut = function(ctx) error('no') end}";
+  socloss_sim_options o;
+  socloss_sim_options_init(&o);
+  o.policy = pr;
+  o.policy_len = len;
+  o.shock_market = "BTC";
+  o.shock_ppm = -200000;
+  socloss_sim_result plain, s;
+  for (int joint = 0; joint < 2; joint++) {
+    const char *mode = joint ? "joint" : "sequential";
+    o.joint = joint;
+    o.policy = pr;
+    o.policy_len = len;
+    is(socloss_policy_set(fx.led, SOCLOSS_POLICY_SHADOW, NULL, 0, NULL), SOCLOSS_OK, "%s: no shadow", mode);
+    is(socloss_simulate_with(fx.led, &o, &plain), SOCLOSS_OK, "%s: pro_rata alone", mode);
+    is(plain.total_charged, 4500, "%s: 3 x 1500 charged", mode);
+    is(socloss_policy_set(fx.led, SOCLOSS_POLICY_SHADOW, ti, tlen, NULL), SOCLOSS_OK, "%s: tiered as the shadow", mode);
+    is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "%s: pro_rata with tiered shadowing it", mode);
+    ok(memcmp(&s, &plain, sizeof s) == 0, "%s: the same figures, %lld charged, split delta %lld", mode,
+       (long long)s.total_charged, (long long)s.split_delta);
+    is(socloss_policy_set(fx.led, SOCLOSS_POLICY_FALLBACK, pr, len, NULL), SOCLOSS_OK, "%s: pro_rata the fallback", mode);
+    o.policy = failing;
+    o.policy_len = sizeof failing - 1;
+    is(socloss_simulate_with(fx.led, &o, &s), SOCLOSS_OK, "%s: a policy that fails, falling back", mode);
+    ok(s.deficits == 3 && s.failed == 0 && s.total_charged == 4500 && s.charged == plain.charged,
+       "%s: the fallback's figures: 3 deficits, none failed, 4500 charged to %zu accounts", mode, s.charged);
+    is(socloss_policy_set(fx.led, SOCLOSS_POLICY_FALLBACK, NULL, 0, NULL), SOCLOSS_OK, "%s: no fallback", mode);
+  }
+  socloss_policy_set(fx.led, SOCLOSS_POLICY_SHADOW, NULL, 0, NULL);
+  ok(invariants_hold(fx.led), "the ledger's invariants hold");
+  free(pr);
+  free(ti);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
   progress_and_stop();
+  shadow_and_fallback();
   several_shocks();
   scenario_steps();
   char dir[64];
