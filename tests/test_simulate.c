@@ -347,9 +347,75 @@ static void shadow_and_fallback(void) {
   drop_ledger(fx.led, fx.dir);
 }
 
+/* socloss_simulate_many's refusals and a run stopped among others, on the
+ * ledger of progress_and_stop (three shortfalls of 1500). */
+static int stop_second(void *ud, const char *phase, uint64_t done, uint64_t total) {
+  (void)ud, (void)phase, (void)total;
+  return done == 2;
+}
+
+static void many_runs(void) {
+  fixture fx;
+  if (fixture_make(&fx, "market,mark_price\nBTC,100\n",
+                   "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
+                   "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
+                   "p,BTC,-40,180\nr,BTC,-35,180\n",
+                   NULL))
+    return;
+  size_t len;
+  char *pr = policy_text("pro_rata", &len);
+  socloss_sim_options o[2];
+  const socloss_sim_options *op[2] = {&o[0], &o[1]};
+  socloss_sim_result out[2], alone;
+  int codes[2] = {-1, -1};
+  for (int k = 0; k < 2; k++) {
+    socloss_sim_options_init(&o[k]);
+    o[k].policy = pr;
+    o[k].policy_len = len;
+    o[k].shock_market = "BTC";
+    o[k].shock_ppm = -200000;
+  }
+  fingerprint before = fp_of(fx.led);
+  is(socloss_simulate_many(fx.led, op, 0, 0, out, codes), SOCLOSS_OK, "no runs: nothing to do");
+  is(codes[0], -1, "and no code written");
+  is(socloss_simulate_many(fx.led, NULL, 2, 0, out, codes), SOCLOSS_EINVAL, "no options: refused");
+  o[1].shock_market = "DOGE";
+  is(socloss_simulate_many(fx.led, op, 2, 0, out, codes), SOCLOSS_ENOTFOUND, "an unknown market in the second run");
+  is_str(socloss_errmsg(fx.led), "shock: unknown market 'DOGE'", "its message");
+  /* a market is looked up in the snapshot, by each run: the other runs */
+  ok(codes[0] == SOCLOSS_OK && codes[1] == SOCLOSS_ENOTFOUND, "codes: the first ran (%d), the second refused (%d)",
+     codes[0], codes[1]);
+  is((int)out[0].deficits, 3, "the first run's 3 deficits");
+  o[1].shock_market = "BTC";
+  o[1].shock_ppm = -1000000;
+  is(socloss_simulate_many(fx.led, op, 2, 0, out, codes), SOCLOSS_EINVAL, "a move of -100%% in the second run");
+  ok(strstr(socloss_errmsg(fx.led), "would make the mark 0 or less") != NULL, "refused before any run: %s",
+     socloss_errmsg(fx.led));
+  o[1].shock_ppm = -200000;
+
+  is(socloss_simulate_with(fx.led, &o[0], &alone), SOCLOSS_OK, "alone");
+  for (unsigned threads = 1; threads <= 2; threads++) {
+    is(socloss_simulate_many(fx.led, op, 2, threads, out, codes), SOCLOSS_OK, "%u thread(s): two runs", threads);
+    ok(!memcmp(&out[0], &alone, sizeof alone) && !memcmp(&out[1], &alone, sizeof alone),
+       "%u thread(s): both have the figures of the run alone (%lld charged)", threads, (long long)out[1].total_charged);
+  }
+  socloss_progress pg = {sizeof pg, stop_second, NULL};
+  o[1].progress = &pg;
+  is(socloss_simulate_many(fx.led, op, 2, 0, out, codes), SOCLOSS_ESTOP, "the second run stopped by its callback");
+  ok(codes[0] == SOCLOSS_OK && codes[1] == SOCLOSS_ESTOP, "codes: the first ran through (%d), the second stopped (%d)",
+     codes[0], codes[1]);
+  is_str(socloss_errmsg(fx.led), "simulate stopped by the progress callback after 2 deficits", "with its message");
+  ok(!memcmp(&out[0], &alone, sizeof alone), "the first run's figures are whole");
+  ok(out[1].deficits == 2 && out[1].total_charged == 3000, "the second's are those of its 2 deficits: 2 x 1500");
+  ok(fp_equal(before, fp_of(fx.led)), "nothing was written to the ledger");
+  free(pr);
+  drop_ledger(fx.led, fx.dir);
+}
+
 int main(void) {
   progress_and_stop();
   shadow_and_fallback();
+  many_runs();
   several_shocks();
   scenario_steps();
   char dir[64];

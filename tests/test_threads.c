@@ -54,6 +54,51 @@ static void *read_loop(void *arg) {
   return NULL;
 }
 
+/* ---- simulations side by side (socloss_simulate_many) -------------------- */
+
+static atomic_int inside, overlaps, calls;
+
+/* A callback that notes whether another was under way meanwhile. */
+static int told(void *ud, const char *phase, uint64_t done_, uint64_t total) {
+  (void)ud, (void)phase, (void)done_, (void)total;
+  if (atomic_fetch_add(&inside, 1)) atomic_fetch_add(&overlaps, 1);
+  atomic_fetch_add(&calls, 1);
+  usleep(50);  /* long enough for another run's call to come meanwhile, were it let */
+  atomic_fetch_sub(&inside, 1);
+  return 0;
+}
+
+/* Three runs of the crash at today's mark (every long bankrupt), two
+ * sequential and one joint, side by side: each as it is alone, and their
+ * callbacks never at once. */
+static void side_by_side(const char *pol) {
+  socloss_sim_options o[3];
+  const socloss_sim_options *op[3];
+  socloss_sim_result alone[3], many[3];
+  socloss_progress pg = {sizeof pg, told, NULL};
+  int codes[3];
+  for (int k = 0; k < 3; k++) {
+    socloss_sim_options_init(&o[k]);
+    o[k].policy = pol;
+    o[k].policy_len = strlen(pol);
+    o[k].shock_market = "BTC";
+    o[k].shock_ppm = k == 1 ? -1000 : 0;
+    o[k].joint = k == 2;
+    o[k].progress = &pg;
+    op[k] = &o[k];
+    if (socloss_simulate_with(led, &o[k], &alone[k])) diag("alone %d: %s", k, socloss_errmsg(led));
+  }
+  atomic_store(&calls, 0);
+  is(socloss_simulate_many(led, op, 3, 3, many, codes), SOCLOSS_OK, "three simulations side by side");
+  ok(codes[0] == 0 && codes[1] == 0 && codes[2] == 0, "each succeeded");
+  for (int k = 0; k < 3; k++)
+    ok(!memcmp(&many[k], &alone[k], sizeof many[k]), "run %d: the figures it has alone (%zu deficits, %lld charged)", k,
+       many[k].deficits, (long long)many[k].total_charged);
+  is(alone[0].deficits, LONGS, "every long is a deficit");
+  is(atomic_load(&calls), 3 * 2 * LONGS, "the progress callback: 3 runs x (100 deficits + 100 of the split test)");
+  is(atomic_load(&overlaps), 0, "never two callbacks at once");
+}
+
 int main(void) {
   char dir[64], *a = malloc(1 << 16), *p = malloc(1 << 16);
   size_t al = (size_t)sprintf(a, "account,balance\n"), pl = (size_t)sprintf(p, "account,market,size,entry_price\n");
@@ -74,6 +119,8 @@ int main(void) {
                     "  return socloss.haircuts(socloss.waterfill(profit, profit, ctx.deficit.shortfall))\n"
                     "end}";
   ok(socloss_policy_set(led, SOCLOSS_POLICY_ACTIVE, pol, strlen(pol), NULL) == SOCLOSS_OK, "an active policy");
+
+  side_by_side(pol);
 
   pthread_t th[READERS];
   reader rd[READERS];

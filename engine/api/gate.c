@@ -197,6 +197,11 @@ int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_si
   WRITE(led, simulate_run(led, o, out));
 }
 
+int socloss_simulate_many(socloss *led, const socloss_sim_options *const *opts, size_t n, unsigned threads,
+                          socloss_sim_result *out, int *codes) {
+  WRITE(led, simulate_many_run(led, opts, n, threads, out, codes));
+}
+
 /* ---- units -------------------------------------------------------------- */
 
 int socloss_units_get(socloss *led, socloss_units *out) { READ(led, units_get_run(led, out)); }

@@ -23,5 +23,7 @@ int state_digest_run(socloss *led, unsigned char out[32]);
 int replay_run(socloss *led, const char *policy, size_t policy_len, const char *params, uint64_t from,
                socloss_replay_cb cb, void *ud, const socloss_progress *progress, size_t *differ);
 int simulate_run(socloss *led, const socloss_sim_options *o, socloss_sim_result *out);
+int simulate_many_run(socloss *led, const socloss_sim_options *const *opts, size_t n, unsigned threads,
+                      socloss_sim_result *out, int *codes);
 
 #endif

@@ -28,18 +28,21 @@
  * deficit and may stop the run: the figures are then those of the
  * deficits resolved so far.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "text.h"
 
-typedef struct acct {
+typedef struct sim_acct {
   char id[CODEC_ID_MAX + 1];
   int64_t profit;
   __int128 charge;
-} acct;
+} sim_acct;
 
 /* One step: its moves, then the bankrupt resolved, jointly or not. */
 typedef struct sim_step {
@@ -59,7 +62,7 @@ typedef struct sim {
   int scenario;               /* the steps are a scenario's: messages name the step */
   socloss_shock *moves;       /* every step's moves, in order: mark x (1e6 + ppm) / 1e6 */
   socloss_sim_result *out;
-  acct *accts;
+  sim_acct *accts;
   size_t n, cap;
   size_t nb;
   const char *split;          /* second run: this account split in two first */
@@ -80,20 +83,30 @@ typedef struct sim {
   int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
   int (*each_account)(void *ud, const char *account, int64_t charge, int64_t profit);
   void *log_ud;
+  pthread_mutex_t *cb;        /* runs side by side: held around every callback (NULL: alone) */
 } sim;
+
+/* A callback's call, one at a time across runs side by side. */
+#define CALLBACK(s, call)                      \
+  ({                                           \
+    if ((s)->cb) pthread_mutex_lock((s)->cb);  \
+    int cb_rc_ = (call);                       \
+    if ((s)->cb) pthread_mutex_unlock((s)->cb); \
+    cb_rc_;                                    \
+  })
 
 /* What a deficit's policy logged, to the caller (the first run only: the
  * split test decides the same deficits again). */
 static int tell_log(sim *s, const socloss_resolution *r) {
   if (!s->log || s->split || !r || !r->log || !*r->log) return SOCLOSS_OK;
-  return s->log(s->log_ud, r->id, r->log) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
+  return CALLBACK(s, s->log(s->log_ud, r->id, r->log)) ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the log callback")
                                           : SOCLOSS_OK;
 }
 
 /* Why a deficit was not resolved, to the caller (the first run only). */
 static int tell_failure(sim *s, const char *deficit, const char *cause) {
   if (!s->failed || s->split) return SOCLOSS_OK;
-  return s->failed(s->log_ud, deficit, cause && *cause ? cause : "the policy failed")
+  return CALLBACK(s, s->failed(s->log_ud, deficit, cause && *cause ? cause : "the policy failed"))
              ? err_fail(SOCLOSS_ESTOP, "simulate: stopped by the failure callback")
              : SOCLOSS_OK;
 }
@@ -139,12 +152,12 @@ static int scan_accounts(sim *s, store_txn *t) {
   int rc = account_scan_load(t, all);
   s->n = s->nb = 0;
   if (!rc && all->n > s->cap) {
-    acct *a = realloc(s->accts, all->n * sizeof *a);
+    sim_acct *a = realloc(s->accts, all->n * sizeof *a);
     if (!a) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
     else s->accts = a, s->cap = all->n;
   }
   for (size_t i = 0; !rc && i < all->n; i++) {
-    acct *a = &s->accts[s->n++];
+    sim_acct *a = &s->accts[s->n++];
     copy_id(a->id, all->ids + all->off[i], all->off[i + 1] - all->off[i]);
     a->profit = all->profit[i];
     a->charge = 0;
@@ -212,7 +225,8 @@ static int told(sim *s) {
   if (!s->pg) return SOCLOSS_OK;
   /* in a scenario, the steps before this one's deficits and this one's */
   uint64_t total = s->er ? s->done_before + s->er->sum.bankrupt : 1;
-  if (!s->pg->fn(s->pg->ud, s->split ? "split test" : "deficits", s->out->deficits, total)) return SOCLOSS_OK;
+  if (!CALLBACK(s, s->pg->fn(s->pg->ud, s->split ? "split test" : "deficits", s->out->deficits, total)))
+    return SOCLOSS_OK;
   s->stopped = 1;
   return err_fail(SOCLOSS_ESTOP, "simulate stopped by the progress callback after %zu deficits", s->out->deficits);
 }
@@ -451,7 +465,8 @@ static int sim_txn(store_txn *t, void *ud) {
   /* who paid, to the caller (the first run only) */
   for (size_t i = 0; s->charge && !s->split && i < s->n; i++) {
     __int128 c = s->accts[i].charge;
-    if (c > 0 && s->charge(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit))
+    if (c > 0 &&
+        CALLBACK(s, s->charge(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit)))
       return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the charge callback");
   }
   /* everyone in profit or charged (the charged in profit twice over: the
@@ -459,7 +474,8 @@ static int sim_txn(store_txn *t, void *ud) {
   for (size_t i = 0; s->each_account && !s->split && i < s->n; i++) {
     __int128 c = s->accts[i].charge;
     if ((c > 0 || s->accts[i].profit > 0) &&
-        s->each_account(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit))
+        CALLBACK(s, s->each_account(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c,
+                                    s->accts[i].profit)))
       return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the each_account callback");
   }
   if (stopped)
@@ -507,44 +523,177 @@ void socloss_sim_options_init(socloss_sim_options *o) {
   o->size = sizeof *o;
 }
 
-int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_result *out) {
+/* The run's plan from its options (checked), into s; sim_release frees it
+ * whatever this returned. */
+static int sim_prepare(socloss *led, const socloss_sim_options *opts, socloss_sim_result *out, sim *s) {
   socloss_sim_options o;
   socloss_sim_options_init(&o);
   if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-  const char *policy = o.policy, *params = o.params, *account = o.account;
-  size_t policy_len = o.policy_len;
   memset(out, 0, sizeof *out);
-  int rc = params_valid(params);
-  if (rc) return rc;
-  sim s;
-  memset(&s, 0, sizeof s);
-  if ((rc = plan_of(&o, &s))) {
-    free(s.steps);
-    free(s.moves);
-    return rc;
-  }
-  s.led = led;
-  s.policy = policy;
-  s.policy_len = policy_len;
-  s.params = params;
-  s.account = account;
-  s.joint = o.joint;
-  s.log = o.log;
-  s.failed = o.failed;
-  s.charge = o.charge;
-  s.each_account = o.each_account;
-  s.log_ud = o.log_ud;
-  s.out = out;
-  s.pg = o.progress && o.progress->fn ? o.progress : NULL;
+  memset(s, 0, sizeof *s);
+  int rc = params_valid(o.params);
+  if (rc || (rc = plan_of(&o, s))) return rc;
+  s->led = led;
+  s->policy = o.policy;
+  s->policy_len = o.policy_len;
+  s->params = o.params;
+  s->account = o.account;
+  s->joint = o.joint;
+  s->log = o.log;
+  s->failed = o.failed;
+  s->charge = o.charge;
+  s->each_account = o.each_account;
+  s->log_ud = o.log_ud;
+  s->out = out;
+  s->pg = o.progress && o.progress->fn ? o.progress : NULL;
   if (o.progress && o.progress->size < sizeof *o.progress)
-    rc = err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", o.progress->size,
-                  sizeof *o.progress);
+    return err_fail(SOCLOSS_EINVAL, "progress: size is %zu, not sizeof (socloss_progress) = %zu", o.progress->size,
+                    sizeof *o.progress);
+  return SOCLOSS_OK;
+}
+
+static void sim_release(sim *s) {
+  free(s->accts);
+  free(s->steps);
+  free(s->moves);
+  account_scan_free(&s->ids);
+}
+
+int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_result *out) {
+  sim s;
+  int rc = sim_prepare(led, opts, out, &s);
   if (!rc) rc = store_read(led->st, sim_snapshot, &s);
-  free(s.accts);
-  free(s.steps);
-  free(s.moves);
-  account_scan_free(&s.ids);
+  sim_release(&s);
   if (!rc) ERRBUF[0] = 0;
   return rc;
 }
 
+/* ---- runs side by side ----------------------------------------------------
+ * Each run gets a handle of its own (a worker): its scratch copy of the
+ * snapshot as its store, its own evaluator (the path, the copying choice
+ * and the policy names of the caller's), its own result and candidate
+ * view; the handle's log through the callbacks' lock. */
+
+typedef struct many {
+  socloss *led;
+  sim *s;
+  socloss **w;
+  size_t n;
+  socloss_sim_result *out;
+  int *codes;
+  char (*msg)[ERRMSG_MAX];
+  atomic_size_t next;
+  pthread_mutex_t cb;
+  log_sink log;  /* the caller's, called under cb */
+} many;
+
+static void locked_log(void *ud, const char *message) {
+  many *m = ud;
+  pthread_mutex_lock(&m->cb);
+  m->log.fn(m->log.ud, message);
+  pthread_mutex_unlock(&m->cb);
+}
+
+static void worker_close(socloss *w) {
+  if (!w) return;
+  if (w->ev) evaluator_stop(w->ev);
+  free(w->ev);
+  resolution_free(w->res);
+  view_free(w);
+  store_close(w->st);
+  pthread_mutex_destroy(&w->lock);
+  pthread_mutex_destroy(&w->stats_lock);
+  free(w);
+}
+
+static int worker_open(many *m, store *scratch, socloss **out) {
+  socloss *led = m->led, *w = calloc(1, sizeof *w);
+  *out = w;
+  if (!w) {
+    store_close(scratch);
+    return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  }
+  w->st = scratch;
+  pthread_mutex_init(&w->lock, NULL);
+  pthread_mutex_init(&w->stats_lock, NULL);
+  w->opts = led->opts;
+  w->log = led->log.fn ? (log_sink){locked_log, m} : led->log;
+  w->on_deficit = led->on_deficit;
+  w->on_event = led->on_event;
+  w->name_source = led->name_source;
+  if (!(w->ev = malloc(sizeof *w->ev))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  evaluator_init(w->ev, led->ev->path);
+  w->ev->copy = led->ev->copy;
+  w->ev->native = led->ev->native;
+  memcpy(w->ev->names, led->ev->names, sizeof w->ev->names);
+  w->ev->next_name = led->ev->next_name;
+  w->ev->log = w->log;
+  return SOCLOSS_OK;
+}
+
+/* Under the snapshot: a copy of it for each run, and its worker. */
+static int many_snapshot(store_txn *snapshot, void *ud) {
+  many *m = ud;
+  int rc = SOCLOSS_OK;
+  for (size_t k = 0; !rc && k < m->n; k++) {
+    store *scratch;
+    if ((rc = audit_scratch(m->led, &scratch))) break;
+    rc = store_write(scratch, copy_snapshot, snapshot);
+    if (rc) store_close(scratch);
+    else rc = worker_open(m, scratch, &m->w[k]);
+  }
+  return rc;
+}
+
+static void *many_thread(void *ud) {
+  many *m = ud;
+  for (size_t k; (k = atomic_fetch_add(&m->next, 1)) < m->n;) {
+    sim *s = &m->s[k];
+    s->led = m->w[k];
+    s->cb = &m->cb;
+    ERRBUF[0] = 0;
+    m->codes[k] = runs(s, m->w[k]->st);
+    snprintf(m->msg[k], ERRMSG_MAX, "%s", m->codes[k] ? ERRBUF : "");
+  }
+  return NULL;
+}
+
+int simulate_many_run(socloss *led, const socloss_sim_options *const *opts, size_t n, unsigned threads,
+                      socloss_sim_result *out, int *codes) {
+  if (!n) return SOCLOSS_OK;
+  if (!opts || !out || !codes) return err_fail(SOCLOSS_EINVAL, "simulate_many: no options, results or codes");
+  if (n > 1024) return err_fail(SOCLOSS_EINVAL, "simulate_many: %zu runs, at most 1024", n);
+  many m = {.led = led, .n = n, .out = out, .codes = codes, .log = led->log};
+  m.s = calloc(n, sizeof *m.s);
+  m.w = calloc(n, sizeof *m.w);
+  m.msg = calloc(n, sizeof *m.msg);
+  pthread_mutex_init(&m.cb, NULL);
+  atomic_init(&m.next, 0);
+  int rc = m.s && m.w && m.msg ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  for (size_t k = 0; k < n; k++) codes[k] = SOCLOSS_OK;
+  /* every run's options checked before any runs */
+  for (size_t k = 0; !rc && k < n; k++) rc = sim_prepare(led, opts[k], &out[k], &m.s[k]);
+  if (!rc) rc = store_read(led->st, many_snapshot, &m);
+  if (!rc) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = threads ? threads : cores > 0 ? (size_t)cores : 1;
+    if (nt > n) nt = n;
+    pthread_t *t = calloc(nt, sizeof *t);
+    size_t started = 0;
+    for (; t && started < nt; started++)
+      if (pthread_create(&t[started], NULL, many_thread, &m)) break;
+    if (!started) many_thread(&m);  /* no thread to be had: here, one after another */
+    for (size_t i = 0; i < started; i++) pthread_join(t[i], NULL);
+    free(t);
+    for (size_t k = 0; !rc && k < n; k++)
+      if (codes[k]) rc = err_fail(codes[k], "%s", m.msg[k]);
+  }
+  for (size_t k = 0; m.w && k < n; k++) worker_close(m.w[k]);
+  for (size_t k = 0; m.s && k < n; k++) sim_release(&m.s[k]);
+  free(m.s);
+  free(m.w);
+  free(m.msg);
+  pthread_mutex_destroy(&m.cb);
+  if (!rc) ERRBUF[0] = 0;
+  return rc;
+}

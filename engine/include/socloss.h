@@ -838,6 +838,21 @@ SOCLOSS_API void socloss_sim_options_init(socloss_sim_options *o);
 /* socloss_simulate with options: the same figures, in the mode asked. */
 SOCLOSS_API int socloss_simulate_with(socloss *led, const socloss_sim_options *o, socloss_sim_result *out);
 
+/* (added after 1.0) Several simulations side by side: opts[k] (each as
+ * socloss_simulate_with takes it) into out[k], with its code in codes[k],
+ * all from one snapshot of the ledger, each on its own copy of it with its
+ * own evaluator, up to `threads` at a time (0: as many as the machine has
+ * cores, at most n).  Each run's figures are those socloss_simulate_with
+ * gives for its options alone.  Every run's options are checked before any
+ * runs.  Callbacks (each run's own, and the handle's log) come from the
+ * library's threads, one at a time: the library holds one lock around each
+ * call.  Memory: one copy of the ledger's state per run under way.
+ * Returns SOCLOSS_OK when every run succeeded, else the first failed run's
+ * code (in k order; SOCLOSS_ESTOP for a run a callback stopped, whose
+ * out[k] holds the figures so far), with its message. */
+SOCLOSS_API int socloss_simulate_many(socloss *led, const socloss_sim_options *const *opts, size_t n,
+                                      unsigned threads, socloss_sim_result *out, int *codes);
+
 /* ---- Policy tests ------------------------------------------------------- */
 
 typedef int (*socloss_line_cb)(void *ud, const char *line);
