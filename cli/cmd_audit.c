@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,7 +381,36 @@ typedef struct sim_log {
   json_t *entries, *failures;  /* NULL: to stderr */
   json_t *charges;             /* who paid: account -> [charge, profit] */
   json_t *everyone;            /* who paid or was in profit: the same */
+  /* columns run side by side: their stderr lines kept, each column's
+   * written after the runs in column order (not interleaved) */
+  int hold;
+  char *held;
+  size_t len, cap;
 } sim_log;
+
+/* A line for stderr: now, or kept for later (l->hold). */
+static void say_line(sim_log *l, const char *fmt, ...) {
+  char line[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  if (!l->hold) {
+    fwrite(line, 1, len, stderr);
+    return;
+  }
+  if (l->len + len > l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 4096;
+    while (cap < l->len + len) cap *= 2;
+    char *p = realloc(l->held, cap);
+    if (!p) return;
+    l->held = p, l->cap = cap;
+  }
+  memcpy(l->held + l->len, line, len);
+  l->len += len;
+}
 
 static int keep_failure(void *ud, const char *deficit, const char *cause) {
   sim_log *l = ud;
@@ -390,7 +420,7 @@ static int keep_failure(void *ud, const char *deficit, const char *cause) {
     json_object_set_new(e, "cause", json_text(cause));
     json_array_append_new(l->failures, e);
   } else {
-    fprintf(stderr, "not resolved: %s %s: %s\n", l->label, deficit, cause);
+    say_line(l, "not resolved: %s %s: %s\n", l->label, deficit, cause);
   }
   return 0;
 }
@@ -406,7 +436,7 @@ static int keep_log(void *ud, const char *deficit, const char *log) {
       json_object_set_new(e, "text", json_stringn(p, (size_t)n));  /* the library's: valid UTF-8 */
       json_array_append_new(l->entries, e);
     } else {
-      fprintf(stderr, "log: %s %s: %.*s\n", l->label, deficit, n, p);
+      say_line(l, "log: %s %s: %.*s\n", l->label, deficit, n, p);
     }
     p += n + (nl != NULL);
   }
@@ -536,6 +566,9 @@ typedef struct sim_progress {
   char phase[16];
   struct timespec start;  /* of the phase */
   uint64_t done, total;
+  /* columns run side by side: every column's progress, on one line */
+  struct sim_progress *all;
+  int nall;
 } sim_progress;
 
 static double since(const struct timespec *t0) {
@@ -552,7 +585,19 @@ static int sim_told(void *ud, const char *phase, uint64_t done, uint64_t total) 
   }
   p->done = done;
   p->total = total;
-  if (p->tty) {
+  if (p->tty && p->all) {  /* side by side: each column's count, and the longest wait */
+    double most = 0;
+    fputs("\rsimulate:", stderr);
+    for (int k = 0; k < p->nall; k++) {
+      const sim_progress *q = &p->all[k];
+      double left = q->done && q->total > q->done ? since(&q->start) * (double)(q->total - q->done) / (double)q->done : 0;
+      if (left > most) most = left;
+      fprintf(stderr, "%s %s %s %" PRIu64 "/%" PRIu64, k ? "," : "", q->label, q->phase[0] ? q->phase : "deficits",
+              q->done, q->total);
+    }
+    if (most > 0) fprintf(stderr, ", about %d:%02d left", (int)most / 60, (int)most % 60);
+    fputs("\033[K", stderr);
+  } else if (p->tty) {
     double left = done && total > done ? since(&p->start) * (double)(total - done) / (double)done : 0;
     fprintf(stderr, "\rsimulate: %s: %s %" PRIu64 " of %" PRIu64, p->label, phase, done, total);
     if (left > 0) fprintf(stderr, ", about %d:%02d left", (int)left / 60, (int)left % 60);
@@ -625,63 +670,96 @@ int cmd_simulate(call *c) {
   sigemptyset(&on_int.sa_mask);
   sigaction(SIGINT, &on_int, &old_int);
   interrupted = 0;
+  /* every column's options first; then the runs, side by side when there
+   * are several (socloss_simulate_many: each on its own copy of the
+   * snapshot, its own evaluator) */
+  char *srcs[MAX_LIST] = {NULL};
+  socloss_sim_options opt[2 * MAX_LIST];
+  const socloss_sim_options *optp[2 * MAX_LIST];
+  sim_log lg[2 * MAX_LIST];
+  sim_progress sp[2 * MAX_LIST];
+  socloss_progress pg[2 * MAX_LIST];
+  int codes[2 * MAX_LIST];
+  memset(lg, 0, sizeof lg);
   for (int k = 0; k < nf && status == EXIT_DONE; k++) {
     size_t len;
-    char *src = policy_load(c->led, files[k], &len);  /* a file, shipped, or registered */
+    char *src = srcs[k] = policy_load(c->led, files[k], &len);  /* a file, shipped, or registered */
     if (!src) status = EXIT_REFUSED;
     const char *b = strrchr(files[k], '/');
-    for (int m = 1; src && m <= 2 && status == EXIT_DONE; m++) {
+    for (int m = 1; src && m <= 2; m++) {
       if (!(modes & m)) continue;
-      socloss_sim_options o;
-      socloss_sim_options_init(&o);
-      o.policy = src;
-      o.policy_len = len;
-      o.params = c->with[k] ? c->with[k] : c->value[SIM_PARAMS];  /* its own --with, else --params */
-      o.account = account;
-      o.shocks = shocks;  /* all of them, in the order given (since scenarios) */
-      o.nshocks = (size_t)c->nmore;
-      o.steps = sc.steps;  /* --scenario: steps without a mode take this column's */
-      o.nsteps = sc.nsteps;
-      o.joint = m == 2;
+      socloss_sim_options *o = &opt[cols];
+      socloss_sim_options_init(o);
+      o->policy = src;
+      o->policy_len = len;
+      o->params = c->with[k] ? c->with[k] : c->value[SIM_PARAMS];  /* its own --with, else --params */
+      o->account = account;
+      o->shocks = shocks;  /* all of them, in the order given (since scenarios) */
+      o->nshocks = (size_t)c->nmore;
+      o->steps = sc.steps;  /* --scenario: steps without a mode take this column's */
+      o->nsteps = sc.nsteps;
+      o->joint = m == 2;
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
       logs[cols] = json_array();
       failures[cols] = json_array();
       col[cols].charges = json_object();
-      col[cols].params = o.params;
+      col[cols].params = o->params;
       socloss_policy_hash(src, len, col[cols].hash);
       col[cols].everyone = report ? json_object() : NULL;
-      sim_log lg = {label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL,
-                    col[cols].charges, col[cols].everyone};
-      o.log = keep_log;
-      o.failed = keep_failure;
-      o.charge = keep_charge;
-      if (report) o.each_account = keep_account;
-      o.log_ud = &lg;
-      sim_progress sp = {b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0};
-      socloss_progress pg = {sizeof pg, sim_told, &sp};
-      o.progress = &pg;
-      rc = socloss_simulate_with(c->led, &o, &res[cols]);
-      if (sp.tty) fputs("\r\033[K", stderr);
-      if (rc == SOCLOSS_ESTOP && interrupted) {
-        fprintf(stderr,
-                "simulate: interrupted during %s after %" PRIu64 " of %" PRIu64
-                " deficits (%s): its column holds the figures so far; what was not reached did not run\n",
-                sp.label, sp.done, sp.total, sp.phase);
-        status = EXIT_INTERRUPTED;
-      } else if (rc) {
-        status = scenario_refused(c, &sc, rc);
-        json_decref(logs[cols]);
-        json_decref(failures[cols]);
-        json_decref(col[cols].charges);
-        json_decref(col[cols].everyone);
-        break;
-      }
+      lg[cols] = (sim_log){label[cols], c->value[SIM_JSON] ? logs[cols] : NULL, c->value[SIM_JSON] ? failures[cols] : NULL,
+                           col[cols].charges, col[cols].everyone, 0, NULL, 0, 0};
+      o->log = keep_log;
+      o->failed = keep_failure;
+      o->charge = keep_charge;
+      if (report) o->each_account = keep_account;
+      o->log_ud = &lg[cols];
+      sp[cols] = (sim_progress){b ? b + 1 : files[k], isatty(STDERR_FILENO), "", {0, 0}, 0, 0, NULL, 0};
+      pg[cols] = (socloss_progress){sizeof pg[cols], sim_told, &sp[cols]};
+      o->progress = &pg[cols];
+      optp[cols] = o;
       names[cols] = label[cols];
       colmode[cols] = c->value[SIM_MODE] ? (m == 2 ? "joint" : "sequential") : NULL;
       colfile[cols++] = files[k];
     }
-    free(src);
+  }
+  if (status == EXIT_DONE && cols == 1) {
+    rc = codes[0] = socloss_simulate_with(c->led, optp[0], &res[0]);
+  } else if (status == EXIT_DONE) {
+    for (int k = 0; k < cols; k++) {
+      lg[k].hold = !c->value[SIM_JSON];
+      sp[k].all = sp;
+      sp[k].nall = cols;
+    }
+    rc = socloss_simulate_many(c->led, optp, (size_t)cols, 0, res, codes);
+  }
+  if (status == EXIT_DONE) {
+    if (sp[0].tty) fputs("\r\033[K", stderr);
+    for (int k = 0; k < cols; k++)
+      if (lg[k].len) fwrite(lg[k].held, 1, lg[k].len, stderr);  /* each column's lines, in column order */
+    for (int k = 0; k < cols && (status == EXIT_DONE || status == EXIT_INTERRUPTED); k++) {
+      if (codes[k] == SOCLOSS_ESTOP && interrupted) {
+        fprintf(stderr,
+                "simulate: interrupted during %s after %" PRIu64 " of %" PRIu64
+                " deficits (%s): its column holds the figures so far; what was not reached did not run\n",
+                sp[k].label, sp[k].done, sp[k].total, sp[k].phase);
+        status = EXIT_INTERRUPTED;
+      } else if (codes[k]) {
+        status = scenario_refused(c, &sc, rc);
+      }
+    }
+  }
+  for (int k = 0; k < cols; k++) free(lg[k].held);
+  for (int k = 0; k < nf; k++) free(srcs[k]);
+  if (status != EXIT_DONE && status != EXIT_INTERRUPTED) {  /* refused: no figures */
+    for (int k = 0; k < cols; k++) {
+      json_decref(logs[k]);
+      json_decref(failures[k]);
+      json_decref(col[k].charges);
+      json_decref(col[k].everyone);
+      logs[k] = failures[k] = col[k].charges = col[k].everyone = NULL;
+    }
+    cols = 0;
   }
   sigaction(SIGINT, &old_int, NULL);
   label_apart(label, col, colfile, colmode, cols, modes == 3);

@@ -125,6 +125,14 @@ is "$ERR" "log: loud.lua sim-1: $LOG1
 log: loud.lua sim-1: $LOG2
 " "stderr: the loud one's log, marked with its column and deficit, once (not for the split test's run)"
 like "$OUT" 'total charged +1500 +1500' "the figures are the same for both"
+# two loud columns run side by side: each column's lines together, in
+# column order, never interleaved
+run "$S" simulate ev --policy loud.lua --with '{}' --policy loud.lua --with '{"x":1}' --account a
+is "$RC|$ERR" "0|log: loud.lua sim-1: $LOG1
+log: loud.lua sim-1: $LOG2
+log: loud.lua sim-1: $LOG1
+log: loud.lua sim-1: $LOG2
+" "two columns side by side: the first's two lines, then the second's"
 run "$S" simulate ev --policy loud.lua --policy quiet.lua --account a --json
 like "$OUT" '"log":\[\{"deficit":"sim-1","text":"shortfall 1500 profit column\{0, 1000, 1000, 500, 500\}"\},\{"deficit":"sim-1","text":"cap column\{0, 1000, 100, 500, 500\} share 0\.5 note tab\\\\there\\\\x1b\[2J"\}\],"failures":\[\],"label":"loud\.lua",.*\{"policy":"quiet\.lua",.*"log":\[\],"failures":\[\],"label":"quiet\.lua",.*\}\]\}\],"differences":\[\{"policy":"quiet\.lua","first":"loud\.lua","accounts":\[\]\}\]\}' \
   "--json: each policy's \"log\", {deficit, text} an entry"
