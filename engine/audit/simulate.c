@@ -29,7 +29,6 @@
  * deficits resolved so far.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,18 +573,29 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
  * and the policy names of the caller's), its own result and candidate
  * view; the handle's log through the callbacks' lock. */
 
-typedef struct many {
+typedef struct many many;
+typedef struct many_job {
+  many *m;
+  size_t k;
+} many_job;
+
+struct many {
   socloss *led;
   sim *s;
-  socloss **w;
-  size_t n;
+  socloss **w;  /* each run's worker while it runs */
+  size_t n, nt;  /* runs, and how many at a time */
   socloss_sim_result *out;
   int *codes;
   char (*msg)[ERRMSG_MAX];
-  atomic_size_t next;
-  pthread_mutex_t cb;
-  log_sink log;  /* the caller's, called under cb */
-} many;
+  pthread_t *t;
+  int *started;
+  many_job *job;
+  pthread_mutex_t cb;  /* around every callback */
+  log_sink log;        /* the caller's, called under cb */
+  pthread_mutex_t slots;
+  pthread_cond_t freed;
+  size_t running;
+};
 
 static void locked_log(void *ud, const char *message) {
   many *m = ud;
@@ -631,31 +641,55 @@ static int worker_open(many *m, store *scratch, socloss **out) {
   return SOCLOSS_OK;
 }
 
-/* Under the snapshot: a copy of it for each run, and its worker. */
+/* One run on its thread: its worker closed (its copy removed) as soon as
+ * it is done, so that the next run's copy can be made. */
+static void *run_one(void *ud) {
+  many *m = ((many_job *)ud)->m;
+  size_t k = ((many_job *)ud)->k;
+  sim *s = &m->s[k];
+  s->led = m->w[k];
+  s->cb = &m->cb;
+  ERRBUF[0] = 0;
+  m->codes[k] = runs(s, m->w[k]->st);
+  snprintf(m->msg[k], ERRMSG_MAX, "%s", m->codes[k] ? ERRBUF : "");
+  worker_close(m->w[k]);
+  m->w[k] = NULL;
+  pthread_mutex_lock(&m->slots);
+  m->running--;
+  pthread_cond_signal(&m->freed);
+  pthread_mutex_unlock(&m->slots);
+  return NULL;
+}
+
+/* Under one snapshot, held until the last run is done: for each run in
+ * turn, once fewer than m->nt are running, a copy of the snapshot, its
+ * worker and its thread.  At most m->nt copies live at once (plus the one
+ * being made), however many runs there are. */
 static int many_snapshot(store_txn *snapshot, void *ud) {
   many *m = ud;
   int rc = SOCLOSS_OK;
-  for (size_t k = 0; !rc && k < m->n; k++) {
+  size_t k = 0;
+  for (; !rc && k < m->n; k++) {
+    pthread_mutex_lock(&m->slots);
+    while (m->running >= m->nt) pthread_cond_wait(&m->freed, &m->slots);
+    pthread_mutex_unlock(&m->slots);
     store *scratch;
     if ((rc = audit_scratch(m->led, &scratch))) break;
-    rc = store_write(scratch, copy_snapshot, snapshot);
-    if (rc) store_close(scratch);
-    else rc = worker_open(m, scratch, &m->w[k]);
+    if ((rc = store_write(scratch, copy_snapshot, snapshot))) {
+      store_close(scratch);
+      break;
+    }
+    if ((rc = worker_open(m, scratch, &m->w[k]))) break;
+    m->job[k] = (many_job){m, k};
+    pthread_mutex_lock(&m->slots);
+    m->running++;
+    pthread_mutex_unlock(&m->slots);
+    if ((m->started[k] = !pthread_create(&m->t[k], NULL, run_one, &m->job[k])) == 0)
+      run_one(&m->job[k]);  /* no thread to be had: here */
   }
+  for (size_t i = 0; i < k; i++)
+    if (m->started[i]) pthread_join(m->t[i], NULL);
   return rc;
-}
-
-static void *many_thread(void *ud) {
-  many *m = ud;
-  for (size_t k; (k = atomic_fetch_add(&m->next, 1)) < m->n;) {
-    sim *s = &m->s[k];
-    s->led = m->w[k];
-    s->cb = &m->cb;
-    ERRBUF[0] = 0;
-    m->codes[k] = runs(s, m->w[k]->st);
-    snprintf(m->msg[k], ERRMSG_MAX, "%s", m->codes[k] ? ERRBUF : "");
-  }
-  return NULL;
 }
 
 int simulate_many_run(socloss *led, const socloss_sim_options *const *opts, size_t n, unsigned threads,
@@ -663,37 +697,37 @@ int simulate_many_run(socloss *led, const socloss_sim_options *const *opts, size
   if (!n) return SOCLOSS_OK;
   if (!opts || !out || !codes) return err_fail(SOCLOSS_EINVAL, "simulate_many: no options, results or codes");
   if (n > 1024) return err_fail(SOCLOSS_EINVAL, "simulate_many: %zu runs, at most 1024", n);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
   many m = {.led = led, .n = n, .out = out, .codes = codes, .log = led->log};
+  m.nt = threads ? threads : cores > 0 ? (size_t)cores : 1;
+  if (m.nt > n) m.nt = n;
   m.s = calloc(n, sizeof *m.s);
   m.w = calloc(n, sizeof *m.w);
   m.msg = calloc(n, sizeof *m.msg);
+  m.t = calloc(n, sizeof *m.t);
+  m.started = calloc(n, sizeof *m.started);
+  m.job = calloc(n, sizeof *m.job);
   pthread_mutex_init(&m.cb, NULL);
-  atomic_init(&m.next, 0);
-  int rc = m.s && m.w && m.msg ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
+  pthread_mutex_init(&m.slots, NULL);
+  pthread_cond_init(&m.freed, NULL);
+  int rc = m.s && m.w && m.msg && m.t && m.started && m.job ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < n; k++) codes[k] = SOCLOSS_OK;
   /* every run's options checked before any runs */
   for (size_t k = 0; !rc && k < n; k++) rc = sim_prepare(led, opts[k], &out[k], &m.s[k]);
   if (!rc) rc = store_read(led->st, many_snapshot, &m);
-  if (!rc) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nt = threads ? threads : cores > 0 ? (size_t)cores : 1;
-    if (nt > n) nt = n;
-    pthread_t *t = calloc(nt, sizeof *t);
-    size_t started = 0;
-    for (; t && started < nt; started++)
-      if (pthread_create(&t[started], NULL, many_thread, &m)) break;
-    if (!started) many_thread(&m);  /* no thread to be had: here, one after another */
-    for (size_t i = 0; i < started; i++) pthread_join(t[i], NULL);
-    free(t);
-    for (size_t k = 0; !rc && k < n; k++)
-      if (codes[k]) rc = err_fail(codes[k], "%s", m.msg[k]);
-  }
-  for (size_t k = 0; m.w && k < n; k++) worker_close(m.w[k]);
+  for (size_t k = 0; !rc && k < n; k++)
+    if (codes[k]) rc = err_fail(codes[k], "%s", m.msg[k]);
+  for (size_t k = 0; m.w && k < n; k++) worker_close(m.w[k]);  /* a worker whose run never started */
   for (size_t k = 0; m.s && k < n; k++) sim_release(&m.s[k]);
   free(m.s);
   free(m.w);
   free(m.msg);
+  free(m.t);
+  free(m.started);
+  free(m.job);
   pthread_mutex_destroy(&m.cb);
+  pthread_mutex_destroy(&m.slots);
+  pthread_cond_destroy(&m.freed);
   if (!rc) ERRBUF[0] = 0;
   return rc;
 }
