@@ -28,14 +28,17 @@ static int hear(void *ud, const char *phase, uint64_t done, uint64_t total) {
 /* Three longs a1..a3 bankrupt after a fall to 80 (each -1000 + 25 x -20 =
  * -1500); shorts p (40 lots at 180) and r (35) in profit 4000 and 3500,
  * which cover the three shortfalls (4500) by haircuts. */
+static int three_shortfalls(fixture *fx) {
+  return fixture_make(fx, "market,mark_price\nBTC,100\n",
+                      "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
+                      "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
+                      "p,BTC,-40,180\nr,BTC,-35,180\n",
+                      NULL);
+}
+
 static void progress_and_stop(void) {
   fixture fx;
-  if (fixture_make(&fx, "market,mark_price\nBTC,100\n",
-                   "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
-                   "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
-                   "p,BTC,-40,180\nr,BTC,-35,180\n",
-                   NULL))
-    return;
+  if (three_shortfalls(&fx)) return;
   size_t len;
   char *pr = policy_text("pro_rata", &len);
   socloss_sim_options o;
@@ -299,17 +302,12 @@ static void scenario_steps(void) {
  * shadow decides each deficit first, in a transaction thrown away, and
  * reads the real decision back from the journal; a failing policy falls
  * back), and neither changes what is charged: the figures are those of
- * pro_rata alone, sequential and joint.  The ledger of progress_and_stop:
+ * pro_rata alone, sequential and joint.  The ledger three_shortfalls makes:
  * three shortfalls of 1500, p and r in profit 4000 and 3500 charged
  * 4500 between them. */
 static void shadow_and_fallback(void) {
   fixture fx;
-  if (fixture_make(&fx, "market,mark_price\nBTC,100\n",
-                   "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
-                   "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
-                   "p,BTC,-40,180\nr,BTC,-35,180\n",
-                   NULL))
-    return;
+  if (three_shortfalls(&fx)) return;
   size_t len, tlen;
   char *pr = policy_text("pro_rata", &len), *ti = policy_text("tiered", &tlen);
   static const char failing[] = "return {name = 'failing', haircut = function(ctx) error('no') end}";
@@ -348,7 +346,7 @@ static void shadow_and_fallback(void) {
 }
 
 /* socloss_simulate_many's refusals and a run stopped among others, on the
- * ledger of progress_and_stop (three shortfalls of 1500). */
+ * ledger three_shortfalls makes (three shortfalls of 1500). */
 static int stop_second(void *ud, const char *phase, uint64_t done, uint64_t total) {
   (void)ud, (void)phase, (void)total;
   return done == 2;
@@ -356,12 +354,7 @@ static int stop_second(void *ud, const char *phase, uint64_t done, uint64_t tota
 
 static void many_runs(void) {
   fixture fx;
-  if (fixture_make(&fx, "market,mark_price\nBTC,100\n",
-                   "account,balance\na1,-1000\na2,-1000\na3,-1000\np,10000\nr,10000\n",
-                   "account,market,size,entry_price\na1,BTC,25,100\na2,BTC,25,100\na3,BTC,25,100\n"
-                   "p,BTC,-40,180\nr,BTC,-35,180\n",
-                   NULL))
-    return;
+  if (three_shortfalls(&fx)) return;
   size_t len;
   char *pr = policy_text("pro_rata", &len);
   socloss_sim_options o[2];
