@@ -233,7 +233,7 @@ int resolve_run(socloss *led, const char *account, const socloss_resolve_options
                      SOCLOSS_OK};
   int rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
   if (rc == RESOLVE_AGAIN) {  /* the policy failed: the job again, to journal the failure and fall back */
-    resolve_direct_again++;
+    __atomic_fetch_add(&resolve_direct_again, 1, __ATOMIC_RELAXED);
     rc = (opt.dry_run ? store_write_discard : store_write)(led->st, lone_txn, &one);
   }
   codec_buf_free(&again.log);

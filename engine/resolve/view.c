@@ -51,6 +51,7 @@ struct cand_view {
 };
 
 int cands_view_off = 0;
+/* counted atomically: runs side by side (socloss_simulate_many) count at once */
 size_t cands_view_builds = 0, cands_view_hits = 0;
 
 static void view_clear(cand_view *v) {
@@ -189,7 +190,7 @@ static int view_build(cand_view *v, store_txn *t) {
   for (size_t a = 0; !rc && a < v->acc.n; a++) row_update(v, a);
   merge_close(&pm);
   if (rc) view_clear(v);
-  else v->st = store_txn_store(t), cands_view_builds++;
+  else v->st = store_txn_store(t), __atomic_fetch_add(&cands_view_builds, 1, __ATOMIC_RELAXED);
   return rc;
 }
 
@@ -402,6 +403,6 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
       return build_cands(t, d, out, nout, c);
     }
   }
-  cands_view_hits++;
+  __atomic_fetch_add(&cands_view_hits, 1, __ATOMIC_RELAXED);
   return from_view(v, d, out, nout, c);
 }
