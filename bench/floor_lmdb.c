@@ -69,16 +69,26 @@ static void bankrupt_of(db *d, MDB_txn *t, plan *p, const mkt *mk, size_t nmk, i
   p->equity = (int64_t)eq;
 }
 
+/* A deficit's start, shared by both floors: the write transaction, the
+ * markets, the bankrupt's positions and equity (in p); its balance. */
+static int64_t deficit_open(db *d, const char *acct, const char *did, MDB_txn **t, mkt *mk, size_t *nmk, plan *p) {
+  ck(mdb_txn_begin(d->env, NULL, 0, t), "begin");
+  *nmk = load_markets(d, *t, mk);
+  *p = (plan){.did = did, .acct = acct, .dlen = strlen(did), .alen = strlen(acct)};
+  MDB_val k = {p->alen, (void *)acct}, v;
+  ck(mdb_get(*t, d->d[ACCOUNTS], &k, &v), "the bankrupt account");
+  int64_t balance = dec(&v, 0);
+  bankrupt_of(d, *t, p, mk, *nmk, balance);
+  return balance;
+}
+
 static void resolve_one(db *d, const char *acct, const char *did, phases *ph) {
   double t0 = now();
   MDB_txn *t;
-  ck(mdb_txn_begin(d->env, NULL, 0, &t), "begin");
   mkt mk[MK_MAX];
-  size_t nmk = load_markets(d, t, mk);
-  plan p = {.did = did, .acct = acct, .dlen = strlen(did), .alen = strlen(acct)};
-  MDB_val k = {p.alen, (void *)acct}, v;
-  ck(mdb_get(t, d->d[ACCOUNTS], &k, &v), "the bankrupt account");
-  bankrupt_of(d, t, &p, mk, nmk, dec(&v, 0));
+  size_t nmk;
+  plan p;
+  deficit_open(d, acct, did, &t, mk, &nmk, &p);
   if (p.equity >= 0) {
     fprintf(stderr, "floor_lmdb: '%s' is not bankrupt\n", acct);
     exit(1);
@@ -197,14 +207,11 @@ static int by_score(const void *a, const void *b) {
 static void closes_one(db *d, const char *acct, const char *did, phases *ph) {
   double t0 = now();
   MDB_txn *t;
-  ck(mdb_txn_begin(d->env, NULL, 0, &t), "begin");
   mkt mk[MK_MAX];
-  size_t nmk = load_markets(d, t, mk);
-  plan p = {.did = did, .acct = acct, .dlen = strlen(did), .alen = strlen(acct)};
-  MDB_val k = {p.alen, (void *)acct}, v;
-  ck(mdb_get(t, d->d[ACCOUNTS], &k, &v), "the bankrupt account");
-  int64_t bal0 = dec(&v, 0);
-  bankrupt_of(d, t, &p, mk, nmk, bal0);
+  size_t nmk;
+  plan p;
+  int64_t bal0 = deficit_open(d, acct, did, &t, mk, &nmk, &p);
+  MDB_val k, v;
   if (p.equity >= 0 || p.nm != 1) {
     fprintf(stderr, "floor_lmdb: '%s' is not bankrupt in one market\n", acct);
     exit(1);
