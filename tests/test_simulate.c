@@ -36,17 +36,22 @@ static int three_shortfalls(fixture *fx) {
                       NULL);
 }
 
+/* Options for that ledger's crash: pr under a 20% fall of BTC (100 -> 80). */
+static void fall_20(socloss_sim_options *o, const char *pr, size_t len) {
+  socloss_sim_options_init(o);
+  o->policy = pr;
+  o->policy_len = len;
+  o->shock_market = "BTC";
+  o->shock_ppm = -200000;
+}
+
 static void progress_and_stop(void) {
   fixture fx;
   if (three_shortfalls(&fx)) return;
   size_t len;
   char *pr = policy_text("pro_rata", &len);
   socloss_sim_options o;
-  socloss_sim_options_init(&o);
-  o.policy = pr;
-  o.policy_len = len;
-  o.shock_market = "BTC";
-  o.shock_ppm = -200000;
+  fall_20(&o, pr, len);
   socloss_sim_result plain, s;
   is(socloss_simulate_with(fx.led, &o, &plain), SOCLOSS_OK, "three bankrupt after the fall, no callback");
   ok(plain.deficits == 3 && plain.failed == 0 && plain.total_charged == 4500 && plain.bad_debt == 0,
@@ -312,11 +317,7 @@ static void shadow_and_fallback(void) {
   char *pr = policy_text("pro_rata", &len), *ti = policy_text("tiered", &tlen);
   static const char failing[] = "return {name = 'failing', haircut = function(ctx) error('no') end}";
   socloss_sim_options o;
-  socloss_sim_options_init(&o);
-  o.policy = pr;
-  o.policy_len = len;
-  o.shock_market = "BTC";
-  o.shock_ppm = -200000;
+  fall_20(&o, pr, len);
   socloss_sim_result plain, s;
   for (int joint = 0; joint < 2; joint++) {
     const char *mode = joint ? "joint" : "sequential";
@@ -361,13 +362,7 @@ static void many_runs(void) {
   const socloss_sim_options *op[2] = {&o[0], &o[1]};
   socloss_sim_result out[2], alone;
   int codes[2] = {-1, -1};
-  for (int k = 0; k < 2; k++) {
-    socloss_sim_options_init(&o[k]);
-    o[k].policy = pr;
-    o[k].policy_len = len;
-    o[k].shock_market = "BTC";
-    o[k].shock_ppm = -200000;
-  }
+  for (int k = 0; k < 2; k++) fall_20(&o[k], pr, len);
   fingerprint before = fp_of(fx.led);
   is(socloss_simulate_many(fx.led, op, 0, 0, out, codes), SOCLOSS_OK, "no runs: nothing to do");
   is(codes[0], -1, "and no code written");
