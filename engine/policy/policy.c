@@ -321,6 +321,36 @@ static void limit_space(evaluator *ev, uint64_t want) {
   log_say(&ev->log, "evaluator %d: cannot limit its address space: %s", (int)ev->pid, strerror(errno));
 }
 
+/* How many bytes process pid maps now (VmSize, /proc/PID/statm's first
+ * field), or 0 when /proc does not say. */
+static uint64_t mapped_now(pid_t pid) {
+  char path[64];
+  unsigned long long pages = 0;
+  snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (f && fscanf(f, "%llu", &pages) != 1) pages = 0;
+  if (f) fclose(f);
+  return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* A limit lowered below what the evaluator maps already would leave it no
+ * room to allocate: glibc keeps the top of its heap where an earlier call
+ * with a larger budget left it (after 1.5M small tables under 512 MiB, 165
+ * MB), more than the 89 MB a call under 1 MiB is given.  Such an evaluator
+ * is started afresh, a planned start (not a fault's), before the request
+ * is sent (with the same region, which holds the request already).  0, or
+ * 1 when it could not be started (msg says why). */
+static int fits_space(evaluator *ev, uint64_t want, char *msg, size_t msglen) {
+  if (!SPACE_LIMITED || !ev->pid || want >= ev->space) return 0;
+  uint64_t now = mapped_now(ev->pid);
+  if (!now || now < want) return 0;
+  log_say(&ev->log, "evaluator %d: maps %llu bytes, more than the %llu this request allows: started afresh",
+          (int)ev->pid, (unsigned long long)now, (unsigned long long)want);
+  reap(ev, NULL);
+  ev->started = 0;
+  return start(ev, msg, msglen);
+}
+
 /* An answer that breaks the protocol: the evaluator is stopped (it is
  * started again on the next call) and the failure says why. */
 static int broken(evaluator *ev, eval_response *rs, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -372,7 +402,13 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     snprintf(rs->message, sizeof rs->message, "out of memory encoding the request");
     return rs->status;
   }
-  limit_space(ev, space_for(ev, rq, b.len, shared));
+  uint64_t space = space_for(ev, rq, b.len, shared);
+  if (fits_space(ev, space, rs->message, sizeof rs->message) || (shared && !ev->shm_given)) {
+    codec_buf_free(&b);
+    rs->status = EVAL_MISSING;
+    return rs->status;
+  }
+  limit_space(ev, space);
   /* sending may take a while for millions of candidates: it has its own
    * allowance; the policy's deadline starts when the evaluator has it */
   uint64_t n = b.len;
