@@ -163,6 +163,11 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
  * before it trusts it. */
 int store_put_position_hinted(store_cursor *c, const char *market, const char *holder, const store_position *pos,
                               uint64_t hint);
+/* The hint of a write the consumer has applied to its copy itself (the
+ * view, as the resolution writes a haircut): counted, not noted, and taken
+ * as taken, so that an abort taking it back makes the consumer read the
+ * tables again. */
+#define STORE_SEEN (UINT64_MAX - 1)
 
 /* ---- what write transactions changed ---------------------------------- */
 

@@ -105,6 +105,7 @@ struct store_txn {
 void watch_count(store *s);
 void watch_note_write(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b);
 void watch_note_hinted(store *s, int kind, const char *market, const char *id, int64_t a, int64_t b, uint64_t hint);
+void watch_seen(store *s);
 void watch_begin(store_txn *t);
 void watch_commit(store_txn *t, uint64_t id);
 void watch_abort(store_txn *t);

@@ -600,6 +600,12 @@ int store_put_position(store_cursor *c, const char *market, const char *holder, 
   return store_put_position_hinted(c, market, holder, pos, STORE_NO_HINT);
 }
 
+/* A position written, told to the watch (or, STORE_SEEN, its consumer has it). */
+static void noted(store *s, const char *market, const char *holder, const store_position *pos, uint64_t hint) {
+  if (hint == STORE_SEEN) watch_seen(s);
+  else watch_note_hinted(s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost, hint);
+}
+
 int store_put_position_hinted(store_cursor *c, const char *market, const char *holder, const store_position *pos,
                               uint64_t hint) {
   unsigned char key[CODEC_POSKEY_MAX];
@@ -612,7 +618,7 @@ int store_put_position_hinted(store_cursor *c, const char *market, const char *h
     if (!rc) rc = ov_put(c->t, DB_POSITIONS, &k, enc, pos->size ? sizeof enc : 0);
     if (rc) return mdb_fail(c->t, rc, "write position");
     watch_count(c->t->s);
-    watch_note_hinted(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost, hint);
+    noted(c->t->s, market, holder, pos, hint);
     return SOCLOSS_OK;
   }
   int rc = seek(c, &k, &v);
@@ -627,7 +633,7 @@ int store_put_position_hinted(store_cursor *c, const char *market, const char *h
     if (rc) return mdb_fail(c->t, rc, "delete position");
     watch_count(c->t->s);
   }
-  if (!rc) watch_note_hinted(c->t->s, STORE_CHANGE_POSITION, market, holder, pos->size, pos->cost, hint);
+  if (!rc) noted(c->t->s, market, holder, pos, hint);
   return rc;
 }
 

@@ -92,6 +92,14 @@ void watch_note_hinted(store *s, int kind, const char *market, const char *id, i
   w->n++;
 }
 
+/* A write the consumer applied itself (STORE_SEEN): nothing to note, and
+ * taken as of now (base), so an abort of the transaction loses the view. */
+void watch_seen(store *s) {
+  watch_log *w = &s->watch;
+  w->last_change = w->end;
+  if (w->on && !w->lost) w->base = w->end;
+}
+
 void watch_begin(store_txn *t) {
   watch_log *w = &t->s->watch;
   t->at = w->end;

@@ -4,7 +4,9 @@
  * journal: this is the store's own test); what an aborted transaction (nested or not)
  * wrote taken back; the consumer told to read the tables again when it had
  * taken changes that were then taken back, when another store wrote in
- * between, when the tables were cleared, and after the watch stopped.
+ * between, when the tables were cleared, and after the watch stopped; a
+ * write its consumer applied itself (STORE_SEEN) not noted, but taking it
+ * back losing the consumer's copy.
  */
 #include <inttypes.h>
 
@@ -59,6 +61,20 @@ static int fail_after(store_txn *t, void *ud) {
   return SOCLOSS_ENOTFOUND;  /* any error aborts the nested transaction */
 }
 
+/* A position written by a consumer that applied it itself (STORE_SEEN). */
+static void put_seen(store_txn *t, const char *holder, int64_t size) {
+  store_cursor *cur = NULL;
+  store_position q = {size, size * 100};
+  if (store_cursor_position_writes(t, &cur) == 0) store_put_position_hinted(cur, "BTC", holder, &q, STORE_SEEN);
+  store_cursor_close(cur);
+}
+
+static int seen_then_fail(store_txn *t, void *ud) {
+  (void)ud;
+  put_seen(t, "y", -4);
+  return SOCLOSS_ENOTFOUND;
+}
+
 static int commit_nested(store_txn *t, void *ud) {
   (void)ud;
   return store_account_put(t, "z", 9);
@@ -108,6 +124,15 @@ static int scenario(store_txn *t, void *ud) {
   case 8:
     c->rc[0] = take(t, &c->got[0]);
     return 0;
+  case 9:
+    c->rc[0] = take(t, &c->got[0]);  /* whatever came before: from here on */
+    put_seen(t, "y", -3);
+    store_account_put(t, "u", 3);
+    c->rc[1] = take(t, &c->got[1]);
+    store_nested(t, seen_then_fail, c);
+    c->rc[2] = take(t, &c->got[2]);
+    c->rc[3] = take(t, &c->got[3]);
+    return 0;
   case 7:
     store_clear_state(t);
     c->rc[0] = take(t, &c->got[0]);
@@ -116,6 +141,8 @@ static int scenario(store_txn *t, void *ud) {
   }
   return 0;
 }
+
+static int read_y(store_txn *t, void *ud) { return store_position_get(t, "BTC", "y", ud); }
 
 static step_ctx run(socloss *led, int step, int keep) {
   step_ctx c;
@@ -174,6 +201,18 @@ int main(void) {
   is(c.rc[1], 0, "then the watch goes on");
   c = run(led, 8, 1);
   is(c.rc[0], 1, "the clearing transaction was thrown away: its changes, taken back, had been taken");
+
+  /* a consumer that applies a write itself (the view, as the resolution
+   * charges a haircut) has it written with STORE_SEEN: not noted, but
+   * taken, so that taking it back loses the view */
+  c = run(led, 9, 1);
+  is(c.rc[1], 0, "a position written as seen, then an account");
+  is_str(c.got[1].text, "A u 3", "only the account is noted");
+  is(c.rc[2], 1, "a nested transaction that wrote a position as seen aborted: read the tables again");
+  is(c.rc[3], 0, "then the watch goes on");
+  store_position y;
+  ok(store_read(led->st, read_y, &y) == SOCLOSS_OK && y.size == -3 && y.cost == -300,
+     "the store holds the position written as seen (-3, -300), not the one taken back");
 
   store_watch_stop(led->st);
   c = run(led, 8, 1);

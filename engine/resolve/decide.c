@@ -364,7 +364,7 @@ out:
   free(shadow.text);
   free(hc);
   held_free(&h);
-  cands_free(&c2);
+  cands_done(lv->led, &c2);
   free(buf2);
   applier_end(&a);
   return rc;

@@ -77,6 +77,20 @@ typedef struct cand_view cand_view;
  * and positions when it has one that is up to date (made at the second
  * candidate set in a row on one store), else from the tables. */
 int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
+/* A haircut's writes applied to the view by the writer, instead of noted
+ * by the store and applied at the next take (store.h, STORE_SEEN).
+ * view_markets: 1 when the handle's view follows t's store, with vm[k] the
+ * view's index of d's market k (-1: none); else 0.  view_row: 1 when the
+ * view holds market vm and, at row `row`, account id.  view_put: that
+ * position set to size and cost, once the store has written it with
+ * STORE_SEEN (a write that failed is not the view's). */
+int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm);
+int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len);
+void view_put(socloss *led, long vm, uint32_t row, int64_t size, int64_t cost);
+/* Candidates the caller is done with: their buffers kept by the view for
+ * the next set it makes (the same size: a cascade's next deficit), or
+ * freed. */
+void cands_done(socloss *led, cands *c);
 /* 1: every candidate set from the tables (tests compare the two ways). */
 extern int cands_view_off;
 /* How many times the view was read from the tables, and how many candidate

@@ -471,7 +471,7 @@ static int out_of_profit(step *s, const char *id, int64_t balance, int64_t amoun
  * LMDB finds each from the one before instead of searching from the root;
  * the records written are those of store_position_put.  1: done; 0: the
  * slow path must do it (a failed write too: it reports). */
-static int from_columns(step *s, store_cursor **wc, const char *id, uint32_t i, int64_t amount) {
+static int from_columns(step *s, store_cursor **wc, const long *vm, const char *id, uint32_t i, int64_t amount) {
   const deficit_rec *d = s->d;
   if (!s->hint_cost) return 0;
   int64_t w[DEFICIT_MARKETS_MAX], part[DEFICIT_MARKETS_MAX];
@@ -494,37 +494,71 @@ static int from_columns(step *s, store_cursor **wc, const char *id, uint32_t i, 
     if (!part[m]) continue;
     store_position p = {s->hint_size[m * s->hint_stride + i], s->hint_cost[m * s->hint_stride + i] + part[m]};
     if (!wc[m] && store_cursor_position_writes(s->a->t, &wc[m])) return 0;
-    if (store_put_position_hinted(wc[m], d->mk[m].market, id, &p, s->hint_row ? s->hint_row[i] : STORE_NO_HINT))
+    uint32_t row = s->hint_row ? s->hint_row[i] : UINT32_MAX;
+    int seen = vm && row != UINT32_MAX && view_row(s->a->led, vm[m], row, id, strlen(id));
+    if (store_put_position_hinted(wc[m], d->mk[m].market, id, &p,
+                                  seen ? STORE_SEEN : row != UINT32_MAX ? row : STORE_NO_HINT))
       return 0;
+    if (seen) view_put(s->a->led, vm[m], row, p.size, p.cost);
   }
   return 1;
 }
 
-static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *total_out);
+static int charge_each(step *s, store_cursor **wc, const long *vm, int64_t shortfall, __int128 *total_out);
+
+/* first_repeat for haircuts that all name a candidate by index (a live
+ * resolution): a bit per candidate, then the first of the pair found
+ * again; -3 when some action has no index (a replay: by ids). */
+static long hc_repeat(const hc_action *hc, size_t n, size_t ncands, size_t *first) {
+  for (size_t k = 0; k < n; k++)
+    if (hc[k].index >= ncands) return -3;
+  uint64_t *seen = calloc(ncands / 64 + 1, sizeof *seen);
+  if (!seen) return -2;
+  long dup = -1;
+  for (size_t k = 0; k < n && dup < 0; k++) {
+    uint32_t i = hc[k].index;
+    if (seen[i / 64] >> (i % 64) & 1) dup = (long)k;
+    seen[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+  free(seen);
+  for (size_t k = 0; dup >= 0 && k < (size_t)dup; k++)
+    if (hc[k].index == hc[dup].index) {
+      *first = k;
+      break;
+    }
+  return dup;
+}
 
 /* Step 5: every haircut validated, then charged; *total gets their sum. */
 int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
   deficit_rec *d = s->d;
-  ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
-  if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  for (size_t k = 0; k < d->nhc; k++) refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k, d->hc[k].index};
   size_t first = 0;
-  long dup = first_repeat(refs, d->nhc, s->ncands, 1, &first);
-  free(refs);
+  long dup = s->ncands ? hc_repeat(d->hc, d->nhc, s->ncands, &first) : -3;
+  if (dup == -3) {
+    ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
+    if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    for (size_t k = 0; k < d->nhc; k++)
+      refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k, d->hc[k].index};
+    dup = first_repeat(refs, d->nhc, s->ncands, 1, &first);
+    free(refs);
+  }
   if (dup == -2) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (dup >= 0)
     return refuse(s, SOCLOSS_EPOLICY, "haircut action %ld: '%.*s' already charged by action %zu", dup + 1,
                   (int)d->hc[dup].len, d->hc[dup].account, first + 1);
   __int128 total = 0;
   store_cursor *wc[DEFICIT_MARKETS_MAX] = {0};  /* from_columns' writes, by market */
-  int rc = charge_each(s, wc, shortfall, &total);
+  /* the candidates came from the view: from_columns sets its rows itself */
+  long vm[DEFICIT_MARKETS_MAX];
+  int direct = s->hint_row && view_markets(s->a->led, s->a->t, d, vm);
+  int rc = charge_each(s, wc, direct ? vm : NULL, shortfall, &total);
   for (size_t m = 0; m < DEFICIT_MARKETS_MAX; m++) store_cursor_close(wc[m]);
   *total_out = (int64_t)total;
   return rc;
 }
 
 /* charge_haircuts' loop: each haircut checked, then charged; *total their sum. */
-static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *total_out) {
+static int charge_each(step *s, store_cursor **wc, const long *vm, int64_t shortfall, __int128 *total_out) {
   deficit_rec *d = s->d;
   __int128 total = 0;
   int rc = SOCLOSS_OK;
@@ -555,7 +589,7 @@ static int charge_each(step *s, store_cursor **wc, int64_t shortfall, __int128 *
     if ((total += x->amount) > shortfall)
       return refuse(s, SOCLOSS_EPOLICY, "haircut action %zu: the haircuts add up to %lld, more than the shortfall %lld",
                     k + 1, (long long)total, (long long)shortfall);
-    if (d->rules >= 2 && hinted && from_columns(s, wc, id, x->index, x->amount)) continue;  /* done from the columns */
+    if (d->rules >= 2 && hinted && from_columns(s, wc, vm, id, x->index, x->amount)) continue;  /* done from the columns */
     if (hinted && (rc = store_account_get(s->a->t, id, &balance))) return rc;
     rc = d->rules >= 2 ? out_of_profit(s, id, balance, x->amount) : store_account_put(s->a->t, id, balance - x->amount);
   }

@@ -46,6 +46,7 @@ struct cand_view {
   size_t *dirty;           /* during a take: the rows changed, to compute again */
   size_t ndirty;
   unsigned char *is_dirty;
+  cands spare;             /* the last candidates' buffers, for the next (cands_done) */
   store *asked_st;         /* the last candidates built from the tables */
   uint64_t asked_txn;
 };
@@ -68,6 +69,7 @@ static void view_clear(cand_view *v) {
   free(v->bad);
   free(v->dirty);
   free(v->is_dirty);
+  cands_free(&v->spare);
   store *keep = v->asked_st;
   uint64_t txn = v->asked_txn;
   memset(v, 0, sizeof *v);
@@ -219,12 +221,13 @@ static void row_changed(cand_view *v, size_t a) {
 static int apply_change(void *ud, const store_change *c);
 static int view_take(cand_view *v, store_txn *t) {
   v->mname = NULL;  /* names point into the watch's notes, which move between takes */
-  v->ndirty = 0;
   int lost = store_watch_take(t, apply_change, v);
+  /* the rows changed: by the notes, and by the writer itself (view_put) */
   for (size_t i = 0; i < v->ndirty; i++) {
     v->is_dirty[v->dirty[i]] = 0;
     if (!lost) row_update(v, v->dirty[i]);
   }
+  v->ndirty = 0;
   v->mname = NULL;
   return lost;
 }
@@ -259,6 +262,45 @@ static int apply_change(void *ud, const store_change *c) {
   default:
     return 1;
   }
+}
+
+void cands_done(socloss *led, cands *c) {
+  cand_view *v = led->view;
+  if (!c->row || !v || !v->st) {  /* not from the view, or no view now */
+    cands_free(c);
+    return;
+  }
+  cands_free(&v->spare);
+  v->spare = *c;
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- written by the resolution itself ----------------------------------- */
+
+int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm) {
+  const cand_view *v = led->view;
+  if (!v || !v->st || v->st != store_txn_store(t)) return 0;
+  for (size_t k = 0; k < d->nm; k++) {
+    vm[k] = -1;
+    for (size_t j = 0; j < v->nmk && vm[k] < 0; j++)
+      if (!strcmp(v->market[j], d->mk[k].market)) vm[k] = (long)j;
+  }
+  return 1;
+}
+
+int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len) {
+  const cand_view *v = led->view;
+  return vm >= 0 && (size_t)vm < v->nmk && row < v->acc.n && v->acc.off[row + 1] - v->acc.off[row] == id_len &&
+         !memcmp(v->acc.ids + v->acc.off[row], id, id_len);
+}
+
+void view_put(socloss *led, long vm, uint32_t row, int64_t size, int64_t cost) {
+  cand_view *v = led->view;
+  size_t at = (size_t)vm * v->acc.n + row;
+  v->size[at] = size;
+  v->cost[at] = size ? cost : 0;
+  v->upnl[at] = 0;
+  row_changed(v, row);
 }
 
 /* ---- the candidates from the view --------------------------------------- */
@@ -326,7 +368,7 @@ static int refused(const cand_view *v, const size_t *ex, size_t nex) {
   return SOCLOSS_OK;
 }
 
-static int from_view(const cand_view *v, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
+static int from_view(cand_view *v, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
   size_t n = v->acc.n, cap = n ? n : 1, nex = 0;
   size_t *ex;
   int rc = excluded(v, d, out, nout, &ex, &nex);
@@ -345,21 +387,33 @@ static int from_view(const cand_view *v, const deficit_rec *d, const char *const
     for (size_t j = 0; j < d->nm; j++)
       if (!strcmp(d->mk[j].market, v->market[k])) slots[k] = (int)j;
   }
-  memset(c, 0, sizeof *c);
-  c->cap = cap;
-  c->nm = d->nm;
   size_t cols = cap * (d->nm ? d->nm : 1);
-  c->off = malloc((cap + 1) * sizeof *c->off);
-  c->balance = malloc(cap * sizeof(int64_t));
-  c->equity = malloc(cap * sizeof(int64_t));
-  c->upnl_total = malloc(cap * sizeof(int64_t));
-  c->profit = malloc(cap * sizeof(int64_t));
-  c->size = calloc(cols, sizeof(int64_t));
-  c->cost = calloc(cols, sizeof(int64_t));
-  c->upnl = calloc(cols, sizeof(int64_t));
-  c->ids_cap = v->acc.ids_len + 1;
-  c->ids = malloc(c->ids_cap);
-  c->row = malloc(cap * sizeof *c->row);
+  if (v->spare.cap == cap && v->spare.nm == d->nm && v->spare.ids_cap >= v->acc.ids_len + 1) {
+    /* the last deficit's buffers, already faulted in: a cascade's deficit
+     * otherwise maps and zeroes ~9 MB of fresh pages per 100k candidates */
+    *c = v->spare;
+    memset(&v->spare, 0, sizeof v->spare);
+    c->n = c->ids_len = 0;
+    memset(c->size, 0, cols * sizeof *c->size);
+    memset(c->cost, 0, cols * sizeof *c->cost);
+    memset(c->upnl, 0, cols * sizeof *c->upnl);
+  } else {
+    cands_free(&v->spare);
+    memset(c, 0, sizeof *c);
+    c->cap = cap;
+    c->nm = d->nm;
+    c->off = malloc((cap + 1) * sizeof *c->off);
+    c->balance = malloc(cap * sizeof(int64_t));
+    c->equity = malloc(cap * sizeof(int64_t));
+    c->upnl_total = malloc(cap * sizeof(int64_t));
+    c->profit = malloc(cap * sizeof(int64_t));
+    c->size = calloc(cols, sizeof(int64_t));
+    c->cost = calloc(cols, sizeof(int64_t));
+    c->upnl = calloc(cols, sizeof(int64_t));
+    c->ids_cap = v->acc.ids_len + 1;
+    c->ids = malloc(c->ids_cap);
+    c->row = malloc(cap * sizeof *c->row);
+  }
   if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
       !c->ids || !c->row)
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", n);
