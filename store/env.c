@@ -335,6 +335,8 @@ static int run_write(store *s, store_fn fn, void *ud, int keep) {
     int rc = begin(s, 0, &t);
     if (rc) return rc;
     rc = fn(&t, ud);
+    if (!rc && keep && ov_journal_kept(&t))  /* its records are not all there to commit */
+      rc = err_fail(SOCLOSS_EINVAL, "a transaction that kept its journal in memory cannot commit");
     if (!rc && keep) rc = ov_flush(&t);  /* writes kept in memory, into LMDB before the commit */
     int mrc = 0;
     if (rc || !keep) {

@@ -19,6 +19,11 @@
  * the overlay from an undo log (entries it wrote, and entries it flushed,
  * whose writes into LMDB went with it), so the overlay always says what a
  * transaction without it would hold.  A commit flushes first.
+ *
+ * The journal.  Only the last record the transaction wrote is kept, here,
+ * with its sequence (ov_journal_*): the 50,000-account crash wrote ~700 KB
+ * of record per deficit into fresh LMDB overflow pages held to the end, a
+ * fifth of the host's time and 1.5 GB.  Such a transaction cannot commit.
  */
 #include "store_int.h"
 
@@ -51,7 +56,15 @@ struct store_overlay {
   size_t dirty;    /* entries LMDB does not have yet (an upper bound) */
   size_t last;     /* the entry found or made last: where the next is looked for first */
   uint64_t flushes;
+  /* the journal (ov_journal_put): the first and last sequence this
+   * transaction wrote (0: none), and the last record's bytes when kept */
+  uint64_t jfirst, jseq;
+  unsigned char *jrec;
+  size_t jlen, jcap;
+  int jkept;
 };
+
+#define JOURNAL_UNDO UINT32_MAX  /* an undo entry that is the journal's */
 
 static uint32_t hash_of(int db, const MDB_val *k) {
   uint32_t h = 2166136261u ^ (uint32_t)db;
@@ -238,6 +251,12 @@ void ov_undo_to(store_txn *t, size_t mark) {
   if (!o) return;
   while (o->nu > mark) {
     const ov_undo *u = &o->u[--o->nu];
+    if (u->entry == JOURNAL_UNDO) {  /* the record before: its sequence, its bytes gone */
+      memcpy(&o->jseq, u->val, sizeof o->jseq);
+      if (o->jseq < o->jfirst) o->jseq = o->jfirst = 0;
+      o->jkept = 0;
+      continue;
+    }
     ov_entry *e = &o->e[u->entry];
     e->flags = u->flags;
     e->vlen = u->vlen;
@@ -246,10 +265,58 @@ void ov_undo_to(store_txn *t, size_t mark) {
   }
 }
 
+int ov_journal_last(const store_txn *t, uint64_t *seq) {
+  if (!t->ov || !t->ov->jseq) return 0;
+  *seq = t->ov->jseq;
+  return 1;
+}
+
+int ov_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
+  store_overlay *o = t->ov;
+  if (t->depth) {  /* an abort of this nested transaction goes back to the record before */
+    if (o->nu == o->cu) {
+      size_t cap = o->cu ? o->cu * 2 : 1024;
+      ov_undo *u = realloc(o->u, cap * sizeof *u);
+      if (!u) return ENOMEM;
+      o->u = u, o->cu = cap;
+    }
+    ov_undo *u = &o->u[o->nu++];
+    u->entry = JOURNAL_UNDO;
+    memcpy(u->val, &o->jseq, sizeof o->jseq);
+  }
+  if (len > o->jcap) {
+    size_t cap = len + len / 2;
+    unsigned char *p = realloc(o->jrec, cap);
+    if (!p) {
+      o->jkept = 0;
+      return ENOMEM;
+    }
+    o->jrec = p, o->jcap = cap;
+  }
+  memcpy(o->jrec, rec, len);
+  o->jlen = len;
+  o->jkept = 1;
+  if (!o->jfirst) o->jfirst = seq;
+  o->jseq = seq;
+  return 0;
+}
+
+int ov_journal_get(const store_txn *t, uint64_t seq, const void **rec, size_t *len) {
+  const store_overlay *o = t->ov;
+  if (!o || !o->jfirst || seq < o->jfirst) return OV_MISS;
+  if (seq != o->jseq || !o->jkept) return MDB_NOTFOUND;
+  *rec = o->jrec;
+  *len = o->jlen;
+  return MDB_SUCCESS;
+}
+
+int ov_journal_kept(const store_txn *t) { return t->ov && t->ov->jfirst; }
+
 void ov_free(store_txn *t) {
   store_overlay *o = t->ov;
   t->ov = NULL;
   if (!o) return;
+  free(o->jrec);
   free(o->e);
   free(o->slot);
   free(o->keys);

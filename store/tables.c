@@ -175,10 +175,17 @@ int store_totals_put(store_txn *t, const store_totals *in) {
 
 /* ---- journal ------------------------------------------------------------ */
 
+/* A record a transaction kept in memory wrote and did not keep (overlay.c). */
+static int not_kept(uint64_t seq) {
+  return err_fail(SOCLOSS_ESTORE, "journal record %llu: a simulation keeps only the last record it wrote",
+                  (unsigned long long)seq);
+}
+
 uint64_t store_journal_last(store_txn *t) {
   MDB_cursor *c;
   MDB_val k, v;
   uint64_t last = 0;
+  if (ov_journal_last(t, &last)) return last;  /* kept in memory (overlay.c) */
   if (mdb_cursor_open(t->txn, t->s->dbi[DB_JOURNAL], &c)) return 0;
   if (!mdb_cursor_get(c, &k, &v, MDB_LAST) && k.mv_size == 8) last = codec_get_u64(k.mv_data);
   mdb_cursor_close(c);
@@ -188,6 +195,14 @@ uint64_t store_journal_last(store_txn *t) {
 int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   unsigned char key[8];
   codec_put_u64(key, seq);
+  if (t->ov) {  /* a transaction thrown away keeps only its last record, in memory (overlay.c) */
+    if (seq != store_journal_last(t) + 1)
+      return err_fail(SOCLOSS_ESTORE, "journal: sequence %llu does not follow the last record",
+                      (unsigned long long)seq);
+    if (ov_journal_put(t, seq, rec, len)) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    watch_count(t->s);
+    return SOCLOSS_OK;
+  }
   /* MDB_APPEND: keys only grow, so LMDB skips the tree search; a seq that
    * does not follow the last one is refused (MDB_KEYEXIST). */
   int rc = mdb_put(t->txn, t->s->dbi[DB_JOURNAL], &(MDB_val){8, key},
@@ -204,6 +219,9 @@ int store_journal_get(store_txn *t, uint64_t seq, const void **rec, size_t *len)
   unsigned char key[8];
   MDB_val v;
   codec_put_u64(key, seq);
+  int orc = ov_journal_get(t, seq, rec, len);
+  if (orc == MDB_SUCCESS) return SOCLOSS_OK;
+  if (orc != OV_MISS) return not_kept(seq);
   int rc = get(t, DB_JOURNAL, val(key, 8), &v, "read journal");
   if (rc) return rc;
   *rec = v.mv_data;
@@ -313,6 +331,8 @@ static int visit_record(store_txn *t, void *ud, MDB_val *k, MDB_val *v) {
 
 int store_each_record(store_txn *t, uint64_t from, store_record_cb cb, void *ud) {
   struct walk_ctx w = {.record = cb, .ud = ud};
+  uint64_t last;
+  if (ov_journal_kept(t) && ov_journal_last(t, &last)) return not_kept(last);
   unsigned char key[8];
   codec_put_u64(key, from);
   MDB_val start = val(key, 8);
@@ -357,6 +377,8 @@ static int copy_table(store_txn *from, store_txn *to, int db) {
   /* meta already holds the new ledger's schema: its keys are put over */
   unsigned flags = db == DB_META ? 0 : MDB_APPEND;
   MDB_cursor *c;
+  uint64_t last;
+  if (db == DB_JOURNAL && ov_journal_kept(from) && ov_journal_last(from, &last)) return not_kept(last);
   int rc = cached(from, db) ? ov_flush(from) : SOCLOSS_OK;
   if (rc) return rc;
   rc = mdb_cursor_open(from->txn, from->s->dbi[db], &c);

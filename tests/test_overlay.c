@@ -5,11 +5,14 @@
  * write, a deletion, or what LMDB holds); a nested transaction's abort
  * takes back its writes and what it flushed; anything that walks the
  * tables in key order sees every write; a commit writes them all; the
- * write watch notes them as it does without the cache.  Store level: the
- * scratch ledger simulate runs in.
+ * write watch notes them as it does without the cache; its journal keeps
+ * only the last record it wrote, refuses to give an older one of its own
+ * or to be walked or committed, and a nested abort goes back to the
+ * sequence before.  Store level: the scratch ledger simulate runs in.
  */
 #include <inttypes.h>
 
+#include "err.h"
 #include "socloss.h"
 #include "store.h"
 #include "tap.h"
@@ -175,6 +178,72 @@ static int check_discarded(store_txn *t, void *ud) {
   return 0;
 }
 
+/* The record seq as text ("" when it cannot be read: ERRBUF says why). */
+static const char *record(store_txn *t, uint64_t seq, char *out, size_t cap) {
+  const void *p;
+  size_t len;
+  out[0] = 0;
+  if (store_journal_get(t, seq, &p, &len) == SOCLOSS_OK) snprintf(out, cap, "%.*s", (int)len, (const char *)p);
+  return out;
+}
+
+static int two_records(store_txn *t, void *ud) {
+  (void)ud;
+  int rc = store_journal_put(t, 1, "one", 3);
+  return rc ? rc : store_journal_put(t, 2, "two", 3);
+}
+
+static int four_then_fail(store_txn *t, void *ud) {
+  (void)ud;
+  int rc = store_journal_put(t, 4, "four", 4);
+  return rc ? rc : SOCLOSS_ENOTFOUND;
+}
+
+static int count_record(void *ud, uint64_t seq, const void *rec, size_t len) {
+  (void)seq, (void)rec, (void)len;
+  ++*(int *)ud;
+  return 0;
+}
+
+static int journal_run(store_txn *t, void *ud) {
+  (void)ud;
+  char text[32];
+  is(store_cache_writes(t), 0, "journal: a cached transaction");
+  is(store_journal_last(t), 2, "it sees the ledger's last record, 2");
+  is(store_journal_put(t, 4, "four", 4), SOCLOSS_ESTORE, "4 does not follow 2");
+  is(store_journal_put(t, 3, "three", 5), 0, "3 is written");
+  is(store_journal_last(t), 3, "and is the last");
+  is_str(record(t, 3, text, sizeof text), "three", "record 3 reads back");
+  is_str(record(t, 2, text, sizeof text), "two", "record 2, the ledger's, too");
+  is(store_nested(t, four_then_fail, NULL), SOCLOSS_ENOTFOUND, "a nested transaction writes 4, then fails");
+  is(store_journal_last(t), 3, "the last record is 3 again");
+  is_str(record(t, 3, text, sizeof text), "", "but its bytes are not kept any more");
+  is_str(ERRBUF, "journal record 3: a simulation keeps only the last record it wrote", "and the read says so");
+  is(store_journal_put(t, 4, "FOUR", 4), 0, "4 is written again");
+  is(store_journal_put(t, 5, "five", 4), 0, "then 5");
+  is_str(record(t, 5, text, sizeof text), "five", "5 reads back");
+  is_str(record(t, 4, text, sizeof text), "", "4 does not: only the last is kept");
+  is_str(record(t, 1, text, sizeof text), "one", "the ledger's records still do");
+  int n = 0;
+  is(store_each_record(t, 1, count_record, &n), SOCLOSS_ESTORE, "a walk of the journal is refused");
+  is(n, 0, "before it visits anything");
+  return 0;
+}
+
+static int journal_commit(store_txn *t, void *ud) {
+  (void)ud;
+  int rc = store_cache_writes(t);
+  return rc ? rc : store_journal_put(t, 3, "three", 5);
+}
+
+static int journal_after(store_txn *t, void *ud) {
+  char text[32];
+  (void)ud;
+  is(store_journal_last(t), 2, "the ledger's journal still ends at 2");
+  is_str(record(t, 2, text, sizeof text), "two", "with its record 2");
+  return 0;
+}
+
 int main(void) {
   store_config cfg = {0};
   if (store_open_scratch(&s, &cfg)) {
@@ -188,6 +257,11 @@ int main(void) {
      "a nested transaction of one that does not cache cannot start caching");
   is(store_write(s, cached_run, NULL), 0, "the same run, committed");
   store_read(s, check_committed, NULL);
+  is(store_write(s, two_records, NULL), 0, "journal records 1 and 2 committed");
+  is(store_write_discard(s, journal_run, NULL), 0, "a cached run writing records, thrown away");
+  is(store_write(s, journal_commit, NULL), SOCLOSS_EINVAL, "a cached transaction that wrote a record cannot commit");
+  is_str(ERRBUF, "a transaction that kept its journal in memory cannot commit", "and says so");
+  store_read(s, journal_after, NULL);
   store_close(s);
   return done_testing();
 }
