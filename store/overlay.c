@@ -62,6 +62,7 @@ struct store_overlay {
   unsigned char *jrec;
   size_t jlen, jcap;
   int jkept;
+  int journal;  /* store_cache_journal asked: records are kept here */
 };
 
 #define JOURNAL_UNDO UINT32_MAX  /* an undo entry that is the journal's */
@@ -76,7 +77,7 @@ static uint32_t hash_of(int db, const MDB_val *k) {
 static const unsigned char *key_of(const store_overlay *o, const ov_entry *e) { return o->keys + e->key; }
 
 static int is(const store_overlay *o, const ov_entry *e, int db, const MDB_val *k) {
-  return e->db == db && e->klen == k->mv_size && !memcmp(key_of(o, e), k->mv_data, e->klen);
+  return e->db == db && !bytes_order(key_of(o, e), e->klen, k->mv_data, k->mv_size);
 }
 
 /* Entries looked at after the last one before the hash is asked: a crash's
@@ -330,5 +331,13 @@ int store_cache_writes(store_txn *t) {
   if (!(t->ov = calloc(1, sizeof *t->ov))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   return SOCLOSS_OK;
 }
+
+int store_cache_journal(store_txn *t) {
+  if (!t->ov) return err_fail(SOCLOSS_EINVAL, "store_cache_journal: the transaction does not cache its writes");
+  t->ov->journal = 1;
+  return SOCLOSS_OK;
+}
+
+int ov_journal_on(const store_txn *t) { return t->ov && t->ov->journal; }
 
 uint64_t store_cache_flushes(const store_txn *t) { return t->ov ? t->ov->flushes : 0; }

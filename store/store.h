@@ -69,6 +69,10 @@ int store_nested(store_txn *t, store_fn fn, void *ud);
  * LMDB only when the tables are walked in key order or it commits
  * (overlay.c): for work thrown away, such as simulate's. */
 int store_cache_writes(store_txn *t);
+/* And (after store_cache_writes) of the journal only the last record it
+ * writes, in memory: for a transaction thrown away whatever happens
+ * (simulate), which then cannot commit. */
+int store_cache_journal(store_txn *t);
 /* How many times the cached writes were written into LMDB so far (tests). */
 uint64_t store_cache_flushes(const store_txn *t);
 /* Runs fn in a read-only snapshot. */

@@ -137,7 +137,8 @@ void ov_undo_to(store_txn *t, size_t mark);
  * the top level, its log is dropped (no abort can take it back any more). */
 void ov_keep(store_txn *parent, size_t mark);
 void ov_free(store_txn *t);
-/* The journal of a transaction kept in memory: only the last record it
+/* The journal of a transaction that keeps it in memory
+ * (store_cache_journal): only the last record it
  * wrote is kept (a simulation reads no other, and writing each of a crash's
  * records, ~700 KB a deficit, into LMDB was a fifth of its time, and 1.5
  * GB of dirty pages).  ov_journal_last: 1 and *seq when t wrote a record.
@@ -146,6 +147,7 @@ void ov_free(store_txn *t);
  * MDB_SUCCESS, or MDB_NOTFOUND (one of t's, not kept).  ov_journal_kept: 1
  * when t wrote a record LMDB does not have (such a transaction cannot
  * commit, and its journal cannot be walked). */
+int ov_journal_on(const store_txn *t);  /* store_cache_journal was asked */
 int ov_journal_last(const store_txn *t, uint64_t *seq);
 int ov_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len);
 int ov_journal_get(const store_txn *t, uint64_t seq, const void **rec, size_t *len);

@@ -195,7 +195,7 @@ uint64_t store_journal_last(store_txn *t) {
 int store_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   unsigned char key[8];
   codec_put_u64(key, seq);
-  if (t->ov) {  /* a transaction thrown away keeps only its last record, in memory (overlay.c) */
+  if (ov_journal_on(t)) {  /* a transaction thrown away keeps only its last record, in memory (overlay.c) */
     if (seq != store_journal_last(t) + 1)
       return err_fail(SOCLOSS_ESTORE, "journal: sequence %llu does not follow the last record",
                       (unsigned long long)seq);
@@ -569,9 +569,7 @@ int store_cursor_position_writes(store_txn *t, store_cursor **out) { return curs
 
 /* LMDB's default order of keys (mdb_cmp_memn): bytes, then the shorter first. */
 static int key_cmp(const MDB_val *a, const MDB_val *b) {
-  size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
-  int c = memcmp(a->mv_data, b->mv_data, n);
-  return c ? c : (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
+  return bytes_order(a->mv_data, a->mv_size, b->mv_data, b->mv_size);
 }
 
 /* Records a write cursor steps over before it searches instead: a write in

@@ -1,9 +1,53 @@
 /* The byte encodings of store/codec: exact bytes, round trips, refusals. */
+#include <string.h>
+
 #include "codec.h"
 #include "tap.h"
 
+static int sign(int c) { return (c > 0) - (c < 0); }
+
+/* memcmp over the common length, then the shorter first: what LMDB orders
+ * keys by, and what bytes_order must give. */
+static int reference_order(const unsigned char *a, size_t al, const unsigned char *b, size_t bl) {
+  int c = memcmp(a, b, al < bl ? al : bl);
+  return c ? sign(c) : (al > bl) - (al < bl);
+}
+
+/* bytes_order against the reference: worked cases at and around the
+ * eight-byte words, unsigned bytes, prefixes; then 20,000 pseudo-random
+ * pairs that share a prefix (as ids do) and differ at one byte. */
+static void order_cases(void) {
+  is(bytes_order("acct-0001", 9, "acct-0001", 9), 0, "equal ids");
+  is(bytes_order("acct-0001", 9, "acct-0002", 9), -1, "the last byte decides (after a whole word)");
+  is(bytes_order("b", 1, "acct-0002", 9), 1, "the first byte decides");
+  is(bytes_order("acct-00", 7, "acct-0001", 9), -1, "a prefix comes first");
+  is(bytes_order("acct-0001", 9, "acct-00", 7), 1, "and after its longer ids");
+  is(bytes_order("abcdefgh", 8, "abcdefgi", 8), -1, "the eighth byte of a word");
+  is(bytes_order("abcdefghX", 9, "abcdefgiA", 9), -1, "a word's difference before a later one");
+  is(bytes_order("\xff", 1, "\x01", 1), 1, "bytes are unsigned");
+  is(bytes_order("aaaaaaa\x80" "aaaaaaaa", 16, "aaaaaaa\x7f" "aaaaaaaa", 16), 1, "unsigned inside a word too");
+  is(bytes_order("", 0, "", 0), 0, "two empty keys");
+  uint64_t x = 88172645463325252ull;
+  int agree = 1;
+  for (int k = 0; k < 20000; k++) {
+    unsigned char a[40], b[40];
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t al = x % 40, bl = (x >> 8) % 40, at = (x >> 16) % 40;
+    memset(a, 'q', sizeof a);
+    memset(b, 'q', sizeof b);
+    b[at] = (unsigned char)(x >> 24);
+    if (sign(bytes_order(a, al, b, bl)) != reference_order(a, al, b, bl)) {
+      agree = 0;
+      diag("lengths %zu and %zu, byte %zu: 0x%02x", al, bl, at, b[at]);
+      break;
+    }
+  }
+  ok(agree, "20,000 pairs ordered as memcmp and then length order them");
+}
+
 int main(void) {
   unsigned char b[CODEC_POSITION_LEN];
+  order_cases();
 
   codec_put_u64(b, 0x0102030405060708ull);
   ok(b[0] == 1 && b[7] == 8, "u64 is big-endian");

@@ -208,7 +208,9 @@ static int count_record(void *ud, uint64_t seq, const void *rec, size_t len) {
 static int journal_run(store_txn *t, void *ud) {
   (void)ud;
   char text[32];
-  is(store_cache_writes(t), 0, "journal: a cached transaction");
+  is(store_cache_journal(t), SOCLOSS_EINVAL, "journal: kept in memory only by a transaction that caches");
+  is(store_cache_writes(t), 0, "a cached transaction");
+  is(store_cache_journal(t), 0, "keeps its journal in memory");
   is(store_journal_last(t), 2, "it sees the ledger's last record, 2");
   is(store_journal_put(t, 4, "four", 4), SOCLOSS_ESTORE, "4 does not follow 2");
   is(store_journal_put(t, 3, "three", 5), 0, "3 is written");
@@ -233,6 +235,7 @@ static int journal_run(store_txn *t, void *ud) {
 static int journal_commit(store_txn *t, void *ud) {
   (void)ud;
   int rc = store_cache_writes(t);
+  if (!rc) rc = store_cache_journal(t);
   return rc ? rc : store_journal_put(t, 3, "three", 5);
 }
 

@@ -390,6 +390,7 @@ static int sim_txn(store_txn *t, void *ud) {
   /* thrown away: the accounts' and positions' writes need not reach LMDB
    * unless something walks those tables (store_cache_writes) */
   int rc = store_cache_writes(t);
+  if (!rc) rc = store_cache_journal(t);  /* and of the journal only the last record */
   applier a;
   if (!rc) rc = applier_start(&a, led, t, 1);
   if (rc) return rc;

@@ -157,9 +157,7 @@ void account_scan_free(account_scan *s) {
 }
 
 static int cmp_at(const account_scan *s, size_t i, const char *id, size_t len) {
-  size_t ml = s->off[i + 1] - s->off[i];
-  int c = memcmp(s->ids + s->off[i], id, ml < len ? ml : len);
-  return c ? c : (ml > len) - (ml < len);
+  return bytes_order(s->ids + s->off[i], s->off[i + 1] - s->off[i], id, len);
 }
 
 static long search(const account_scan *s, const char *id, size_t len, size_t lo, size_t hi, size_t *hint) {

@@ -290,8 +290,8 @@ int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm) {
 
 int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len) {
   const cand_view *v = led->view;
-  return vm >= 0 && (size_t)vm < v->nmk && row < v->acc.n && v->acc.off[row + 1] - v->acc.off[row] == id_len &&
-         !memcmp(v->acc.ids + v->acc.off[row], id, id_len);
+  return vm >= 0 && (size_t)vm < v->nmk && row < v->acc.n &&
+         !bytes_order(v->acc.ids + v->acc.off[row], v->acc.off[row + 1] - v->acc.off[row], id, id_len);
 }
 
 void view_put(socloss *led, long vm, uint32_t row, int64_t size, int64_t cost) {
