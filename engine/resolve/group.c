@@ -19,7 +19,11 @@ static int group_txn(store_txn *t, void *ud) {
   struct group *g = ud;
   applier a;
   stats_begin(g->led);
-  int rc = applier_start(&a, g->led, t, 1);
+  /* each deficit is a nested transaction, which in LMDB copies every page
+   * it touches from the parent's and merges them back: its accounts and
+   * positions are kept in memory instead, written once at the commit */
+  int rc = store_cache_writes(t);
+  if (!rc) rc = applier_start(&a, g->led, t, 1);
   for (size_t i = 0; !rc && i < g->n; i++) {
     socloss_batch_item *it = &g->items[i];
     ERRBUF[0] = 0;
