@@ -150,7 +150,10 @@ static int event_txn(store_txn *t, void *ud) {
   event_run *er = ud;
   applier a;
   stats_begin(er->led);
-  int rc = applier_start(&a, er->led, t, 1);
+  /* its deficits' writes kept in memory until the commit, as a batch's
+   * (group.c): each deficit is a nested transaction */
+  int rc = store_cache_writes(t);
+  if (!rc) rc = applier_start(&a, er->led, t, 1);
   if (!rc) rc = event_in(er, &a);
   if (!rc) rc = applier_finish(&a);
   applier_end(&a);
