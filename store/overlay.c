@@ -1,7 +1,8 @@
 /*
  * overlay.c — a transaction's writes of accounts and positions kept in
- * memory instead of LMDB, for a transaction that is thrown away (simulate:
- * store_cache_writes).
+ * memory instead of LMDB until it commits, or for a transaction that is
+ * thrown away (store_cache_writes: simulate; a batch and an event, whose
+ * deficits are nested transactions, and commit).
  *
  * Why.  simulate runs a whole crash in one transaction thrown away, each
  * deficit in a transaction nested in it; each haircut is a position
@@ -151,15 +152,20 @@ static long add_entry(store_overlay *o, int db, const MDB_val *k, uint32_t h) {
 
 /* The entry's state before a change, for an abort of the nested
  * transaction t (a top-level one keeps no log: its abort drops it all). */
-static int log_undo(const store_txn *t, store_overlay *o, size_t j) {
-  if (!t->depth) return 0;
+static ov_undo *undo_slot(store_overlay *o) {
   if (o->nu == o->cu) {
     size_t cap = o->cu ? o->cu * 2 : 1024;
     ov_undo *u = realloc(o->u, cap * sizeof *u);
-    if (!u) return ENOMEM;
+    if (!u) return NULL;
     o->u = u, o->cu = cap;
   }
-  ov_undo *u = &o->u[o->nu++];
+  return &o->u[o->nu++];
+}
+
+static int log_undo(const store_txn *t, store_overlay *o, size_t j) {
+  if (!t->depth) return 0;
+  ov_undo *u = undo_slot(o);
+  if (!u) return ENOMEM;
   u->entry = (uint32_t)j;
   u->flags = o->e[j].flags;
   u->vlen = o->e[j].vlen;
@@ -275,13 +281,8 @@ int ov_journal_last(const store_txn *t, uint64_t *seq) {
 int ov_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   store_overlay *o = t->ov;
   if (t->depth) {  /* an abort of this nested transaction goes back to the record before */
-    if (o->nu == o->cu) {
-      size_t cap = o->cu ? o->cu * 2 : 1024;
-      ov_undo *u = realloc(o->u, cap * sizeof *u);
-      if (!u) return ENOMEM;
-      o->u = u, o->cu = cap;
-    }
-    ov_undo *u = &o->u[o->nu++];
+    ov_undo *u = undo_slot(o);
+    if (!u) return ENOMEM;
     u->entry = JOURNAL_UNDO;
     memcpy(u->val, &o->jseq, sizeof o->jseq);
   }

@@ -67,7 +67,9 @@ int store_nested(store_txn *t, store_fn fn, void *ud);
 /* From now on this top-level write transaction (and those nested in it)
  * keeps its writes of accounts and positions in memory, writing them into
  * LMDB only when the tables are walked in key order or it commits
- * (overlay.c): for work thrown away, such as simulate's. */
+ * (overlay.c): for work thrown away, such as simulate's, and for many
+ * nested transactions (a batch, an event), which LMDB would each copy the
+ * pages they touch for. */
 int store_cache_writes(store_txn *t);
 /* And (after store_cache_writes) of the journal only the last record it
  * writes, in memory: for a transaction thrown away whatever happens
