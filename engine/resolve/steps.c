@@ -66,23 +66,43 @@ static int cmp_ref(const void *a, const void *b) {
  * or -1 (-2: out of memory).  *first gets the index of the first.  When
  * every action names a candidate by index (a live resolution, ncands > 0) a
  * table of seen indices does it in one pass; a replay sorts the ids. */
+/* The indexed way: slot_of(ud, k) in [0, nslots) for each of n actions; a
+ * bit per slot, then the first of the repeated pair found again. */
+static long slot_repeat(size_t n, size_t nslots, size_t (*slot_of)(const void *, size_t), const void *ud,
+                        size_t *first) {
+  uint64_t *seen = calloc(nslots / 64 + 1, sizeof *seen);
+  if (!seen) return -2;
+  long dup = -1;
+  for (size_t k = 0; k < n && dup < 0; k++) {
+    size_t i = slot_of(ud, k);
+    if (seen[i / 64] >> (i % 64) & 1) dup = (long)k;
+    seen[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+  free(seen);
+  for (size_t k = 0; dup >= 0 && k < (size_t)dup; k++)
+    if (slot_of(ud, k) == slot_of(ud, (size_t)dup)) {
+      *first = k;
+      break;
+    }
+  return dup;
+}
+
+struct ref_slots {
+  const ref *refs;
+  size_t ncands;
+};
+
+static size_t ref_slot(const void *ud, size_t k) {
+  const struct ref_slots *r = ud;
+  return (size_t)r->refs[k].market * r->ncands + r->refs[k].index;
+}
+
 static long first_repeat(const ref *refs, size_t n, size_t ncands, size_t nm, size_t *first) {
   int indexed = ncands > 0;
   for (size_t k = 0; indexed && k < n; k++) indexed = refs[k].index < ncands && refs[k].market < (nm ? nm : 1);
   if (indexed) {
-    uint32_t *seen = calloc(ncands * (nm ? nm : 1), sizeof *seen);
-    if (!seen) return -2;
-    long dup = -1;
-    for (size_t k = 0; k < n && dup < 0; k++) {
-      uint32_t *at = &seen[(size_t)refs[k].market * ncands + refs[k].index];
-      if (*at) {
-        dup = (long)k;
-        *first = *at - 1;
-      }
-      *at = (uint32_t)k + 1;
-    }
-    free(seen);
-    return dup;
+    struct ref_slots r = {refs, ncands};
+    return slot_repeat(n, ncands * (nm ? nm : 1), ref_slot, &r, first);
   }
   ref *s = malloc((n ? n : 1) * sizeof *s);
   if (!s) return -2;
@@ -507,26 +527,14 @@ static int from_columns(step *s, store_cursor **wc, const long *vm, const char *
 static int charge_each(step *s, store_cursor **wc, const long *vm, int64_t shortfall, __int128 *total_out);
 
 /* first_repeat for haircuts that all name a candidate by index (a live
- * resolution): a bit per candidate, then the first of the pair found
- * again; -3 when some action has no index (a replay: by ids). */
+ * resolution), without the refs array; -3 when some action has no index
+ * (a replay: by ids). */
+static size_t hc_slot(const void *ud, size_t k) { return ((const hc_action *)ud)[k].index; }
+
 static long hc_repeat(const hc_action *hc, size_t n, size_t ncands, size_t *first) {
   for (size_t k = 0; k < n; k++)
     if (hc[k].index >= ncands) return -3;
-  uint64_t *seen = calloc(ncands / 64 + 1, sizeof *seen);
-  if (!seen) return -2;
-  long dup = -1;
-  for (size_t k = 0; k < n && dup < 0; k++) {
-    uint32_t i = hc[k].index;
-    if (seen[i / 64] >> (i % 64) & 1) dup = (long)k;
-    seen[i / 64] |= (uint64_t)1 << (i % 64);
-  }
-  free(seen);
-  for (size_t k = 0; dup >= 0 && k < (size_t)dup; k++)
-    if (hc[k].index == hc[dup].index) {
-      *first = k;
-      break;
-    }
-  return dup;
+  return slot_repeat(n, ncands, hc_slot, hc, first);
 }
 
 /* Step 5: every haircut validated, then charged; *total gets their sum. */

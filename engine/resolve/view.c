@@ -216,6 +216,20 @@ static void row_changed(cand_view *v, size_t a) {
   v->dirty[v->ndirty++] = a;
 }
 
+/* Row `row` holds account id. */
+static int row_is(const cand_view *v, size_t row, const char *id, size_t id_len) {
+  return !bytes_order(v->acc.ids + v->acc.off[row], v->acc.off[row + 1] - v->acc.off[row], id, id_len);
+}
+
+/* Market m's position of the account at `row` (size 0: none). */
+static void set_position(cand_view *v, size_t m, size_t row, int64_t size, int64_t cost) {
+  size_t at = m * v->acc.n + row;
+  v->size[at] = size;
+  v->cost[at] = size ? cost : 0;
+  v->upnl[at] = 0;
+  row_changed(v, row);
+}
+
 /* The changes since the last take applied: 0, or 1 when the view must be
  * read again. */
 static int apply_change(void *ud, const store_change *c);
@@ -245,16 +259,11 @@ static int apply_change(void *ud, const store_change *c) {
   case STORE_CHANGE_POSITION:
     if (!*c->id) return 0;  /* the fund's: never a candidate's */
     if ((m = market_of(v, c->market)) < 0) return 1;
-    if (c->hint < v->acc.n && v->acc.off[c->hint + 1] - v->acc.off[c->hint] == c->id_len &&
-        !memcmp(v->acc.ids + v->acc.off[c->hint], c->id, c->id_len))
+    if (c->hint < v->acc.n && row_is(v, c->hint, c->id, c->id_len))
       i = (long)c->hint;  /* the writer's word, checked */
     else if ((i = account_scan_find_from(&v->acc, c->id, c->id_len, &v->hint)) < 0)
       return 1;
-    size_t at = (size_t)m * v->acc.n + (size_t)i;
-    v->size[at] = c->a;
-    v->cost[at] = c->a ? c->b : 0;
-    v->upnl[at] = 0;
-    row_changed(v, (size_t)i);
+    set_position(v, (size_t)m, (size_t)i, c->a, c->b);
     return 0;
   case STORE_CHANGE_MARKET:
     if ((m = market_of(v, c->market)) < 0) return 1;  /* a new market */
@@ -290,17 +299,11 @@ int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm) {
 
 int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len) {
   const cand_view *v = led->view;
-  return vm >= 0 && (size_t)vm < v->nmk && row < v->acc.n &&
-         !bytes_order(v->acc.ids + v->acc.off[row], v->acc.off[row + 1] - v->acc.off[row], id, id_len);
+  return vm >= 0 && (size_t)vm < v->nmk && row < v->acc.n && row_is(v, row, id, id_len);
 }
 
 void view_put(socloss *led, long vm, uint32_t row, int64_t size, int64_t cost) {
-  cand_view *v = led->view;
-  size_t at = (size_t)vm * v->acc.n + row;
-  v->size[at] = size;
-  v->cost[at] = size ? cost : 0;
-  v->upnl[at] = 0;
-  row_changed(v, row);
+  set_position(led->view, (size_t)vm, row, size, cost);
 }
 
 /* ---- the candidates from the view --------------------------------------- */
