@@ -243,11 +243,15 @@ int cmd_test(call *c);
 /* cmd_audit.c */
 int replay_args(call *c, int argc, char **argv);
 int cmd_replay(call *c);
+/* The text's "who pays differently": the accounts that would pay most more,
+ * then most less (replay's, and simulate's for its second policy on). */
+void print_who(const struct cli_units *cu, const char *head, socloss_replay_account *v, size_t n);
+/* cmd_simulate.c */
 int simulate_args(call *c, int argc, char **argv);
 int cmd_simulate(call *c);
 
 /* The figures of a simulation, one row each, for the text table and the HTML
- * report alike (cmd_audit.c). */
+ * report alike (cmd_simulate.c). */
 #define FIGURES 11
 extern const char *const figure_labels[FIGURES];
 struct cli_units;
