@@ -41,13 +41,13 @@ void figure_cell(const cli_units *cu, const socloss_sim_result *r, size_t row, c
 
 /* --policy is the list option (call.list): the policies side by side. */
 /* --with JSON after a --policy: its params (call.with). */
-enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE, SIM_SCENARIO, SIM_WITH };
+enum { SIM_POLICY, SIM_ACCOUNT, SIM_SHOCK, SIM_PARAMS, SIM_REPORT, SIM_JSON, SIM_MODE, SIM_SCENARIO, SIM_WITH, SIM_NO_SPLIT };
 static const opt simulate_opts[] = {
     [SIM_POLICY] = {"--policy", MAX_LIST, "policies"}, [SIM_ACCOUNT] = {"--account", 1, NULL},
     [SIM_SHOCK] = {"--shock", -MAX_LIST, "shocks"}, [SIM_PARAMS] = {"--params", 1, NULL},
     [SIM_REPORT] = {"--report", 1, NULL}, [SIM_JSON] = {"--json", 0, NULL},
     [SIM_MODE] = {"--mode", 1, NULL}, [SIM_SCENARIO] = {"--scenario", 1, NULL},
-    [SIM_WITH] = {"--with", WITH_LAST, NULL}, {NULL, 0, NULL}};
+    [SIM_WITH] = {"--with", WITH_LAST, NULL}, [SIM_NO_SPLIT] = {"--no-split", 0, NULL}, {NULL, 0, NULL}};
 
 /* --mode: which event modes run, as a bit set: 1 sequential, 2 joint. */
 static int sim_modes(const char *mode) {
@@ -106,6 +106,8 @@ int simulate_args(call *c, int argc, char **argv) {
     return usage(c, "give --account X, --shock MARKET:PCT or --scenario FILE");
   if ((rc = shocks_of(c, mk, shocks)) != RUN) return rc;
   if (!sim_modes(c->value[SIM_MODE])) return usage(c, "--mode: sequential, joint or both");
+  if (c->value[SIM_NO_SPLIT] && c->value[SIM_REPORT])
+    return usage(c, "--no-split goes without --report (the report charts the split test)");
   if (account && c->value[SIM_MODE]) return usage(c, "--mode goes with --shock (one deficit has no event)");
   if (file) {  /* read and checked before the ledger opens; kept in c->in[0] */
     if ((rc = read_input(c, 0, file, SCENARIO_FILE)) != RUN) return rc;
@@ -118,12 +120,14 @@ int simulate_args(call *c, int argc, char **argv) {
   return RUN;
 }
 
-static void print_figures(const cli_units *cu, const char *const *names, const socloss_sim_result *res, int n) {
+/* rows: FIGURES, or FIGURES - 2 without the split test's (--no-split). */
+static void print_figures(const cli_units *cu, const char *const *names, const socloss_sim_result *res, int n,
+                          size_t rows) {
   int w = 18;  /* wider when a name needs it, so that columns never touch */
   for (int k = 0; k < n; k++)
     if ((int)strlen(names[k]) + 1 > w) w = (int)strlen(names[k]) + 1;
   /* and, in units, when an amount does ("1,234,567.890000 USD") */
-  for (size_t row = 0; cu->u.asset[0] && row < FIGURES; row++)
+  for (size_t row = 0; cu->u.asset[0] && row < rows; row++)
     for (int k = 0; k < n; k++) {
       char cell[SOCLOSS_TEXT_MAX];
       figure_cell(cu, &res[k], row, cell, sizeof cell);
@@ -133,7 +137,7 @@ static void print_figures(const cli_units *cu, const char *const *names, const s
   printf("%-36s", "");
   for (int k = 0; k < n; k++) printf("%*.*s", w, w - 1, names[k]);
   printf("\n");
-  for (size_t row = 0; row < FIGURES; row++) {
+  for (size_t row = 0; row < rows; row++) {
     printf("%-36s", figure_labels[row]);
     for (int k = 0; k < n; k++) {
       char cell[SOCLOSS_TEXT_MAX];
@@ -266,7 +270,7 @@ typedef struct sim_col {
 
 static void print_figures_json(const cli_units *cu, const char *const *files, const char *const *modes,
                                const socloss_sim_result *res, json_t *const *logs, json_t *const *failures,
-                               const sim_col *col, int n) {
+                               const sim_col *col, int n, int no_split) {
   json_t *doc = json_object(), *list = json_array();
   json_object_set_new(doc, "policies", list);
   for (int k = 0; k < n; k++) {
@@ -283,7 +287,8 @@ static void print_figures_json(const cli_units *cu, const char *const *files, co
     json_object_set_new(o, "bad_debt", json_integer(res[k].bad_debt));
     json_object_set_new(split, "account", json_text(res[k].split_account));
     json_object_set_new(split, "delta", json_integer(res[k].split_delta));
-    json_object_set_new(o, "split", split);
+    json_object_set_new(o, "split", no_split ? json_null() : split);  /* null: --no-split */
+    if (no_split) json_decref(split);
     if (modes[k]) json_object_set_new(o, "mode", json_string(modes[k]));  /* with --mode, since 1.0 */
     json_object_set(o, "log", logs[k]);  /* added after 1.0: what the policy logged */
     json_object_set(o, "failures", failures[k]);  /* added after 1.0: why a deficit was not resolved */
@@ -481,6 +486,7 @@ int cmd_simulate(call *c) {
       o->steps = sc.steps;  /* --scenario: steps without a mode take this column's */
       o->nsteps = sc.nsteps;
       o->joint = m == 2;
+      o->no_split = c->value[SIM_NO_SPLIT] != NULL;
       /* the table and the report name a policy by its file name alone */
       snprintf(label[cols], sizeof label[cols], "%s%s", b ? b + 1 : files[k], modes == 3 ? (m == 2 ? " joint" : " seq") : "");
       logs[cols] = json_array();
@@ -553,9 +559,9 @@ int cmd_simulate(call *c) {
     else have_units = 1;
   }
   if (status == EXIT_DONE || status == EXIT_INTERRUPTED) {
-    if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, col, cols);
+    if (c->value[SIM_JSON]) print_figures_json(&cu, colfile, colmode, res, logs, failures, col, cols, c->value[SIM_NO_SPLIT] != NULL);
     else {
-      print_figures(&cu, names, res, cols);
+      print_figures(&cu, names, res, cols, c->value[SIM_NO_SPLIT] ? FIGURES - 2 : FIGURES);
       /* then, per column after the first, who pays differently from it */
       for (int k = 1; k < cols; k++) {
         size_t nd;

@@ -105,7 +105,8 @@ static const command commands[] = {
      "differently (per account, in --json).\n"},
     {"simulate", simulate_args, cmd_simulate, NEEDS_LEDGER,
      "socloss simulate DB --policy POLICY [--with JSON] [--policy POLICY [--with JSON]...] (--account X | "
-     "--shock MARKET:PCT [--shock MARKET:PCT...] | --scenario FILE) [--params JSON] [--json] [--report FILE.html]",
+     "--shock MARKET:PCT [--shock MARKET:PCT...] | --scenario FILE) [--params JSON] [--json] [--report FILE.html] "
+     "[--no-split]",
      "A dry run on the ledger, nothing kept: one deficit, or every bankruptcy a\n"
      "price shock causes (every --shock applied first, then the bankrupt resolved\n"
      "in account-id order; --scenario FILE: steps of moves, each followed by\n"
@@ -114,7 +115,8 @@ static const command commands[] = {
      "charge as a share of that account's profit, the Gini coefficient of charges\n"
      "as a share of profit, notional deleveraged beyond what the shortfall needed\n"
      "(overshoot), fund used, bad debt, and a split test: the account that paid\n"
-     "most, split in two halves, and how much more the halves pay together.\n"
+     "most, split in two halves, and how much more the halves pay together\n"
+     "(--no-split: not run, the crash resolved once per policy).\n"
      "--with after a --policy: that policy's params (--params: the others').\n"
      "--report writes them as an HTML page with inline SVG charts (no network).\n"},
     {"test", test_args, cmd_test, 0,

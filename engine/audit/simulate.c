@@ -65,6 +65,7 @@ typedef struct sim {
   size_t n, cap;
   size_t nb;
   const char *split;          /* second run: this account split in two first */
+  int no_split;               /* the options': no second run */
   char twin[CODEC_ID_MAX + 1];
   char top[CODEC_ID_MAX + 1]; /* the account that paid most */
   __int128 top_charge, pair_charge;
@@ -73,6 +74,8 @@ typedef struct sim {
   int64_t fund_before;        /* the fund's cash before the current deficit */
   account_scan ids;           /* the accounts' ids, in the order of accts */
   size_t hint;                /* find_acct: where the last one was found */
+  const event_ctx *checked;   /* the event whose accounts were compared with ids (NULL: none yet) */
+  int same;                   /* ... and they are the same: its indices are accts' */
   const socloss_progress *pg; /* NULL: none */
   const event_run *er;        /* the run's event: how many are bankrupt */
   size_t done_before;         /* deficits of the scenario's steps before this one */
@@ -143,6 +146,20 @@ static int find_acct(sim *s, const char *id) {
   return (int)account_scan_find_from(&s->ids, id, strlen(id), &s->hint);
 }
 
+/* The same for an account the result indexes in the event's accounts (at,
+ * or UINT32_MAX): that index itself when the event's accounts are s->ids
+ * (the first step's event read them after the moves and the split, as
+ * scan_accounts did), else found by id. */
+static int acct_index(sim *s, uint32_t at, const char *id) {
+  const event_ctx *ev = s->er ? s->er->ev : NULL;
+  if (ev && ev != s->checked) {
+    s->checked = ev;
+    s->same = account_scan_same(&s->ids, &ev->all);
+  }
+  if (ev && s->same && at < s->n) return (int)at;
+  return find_acct(s, id);
+}
+
 /* Every account and its gross profit (the sum of its positions' positive
  * upnl) after the shock, before the first deficit. */
 static int scan_accounts(sim *s, store_txn *t) {
@@ -170,44 +187,67 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* What one resolution charged, and its overshoot. */
+/* What one resolution charged, and its overshoot.  rb: the resolution
+ * buffer r is of, or NULL (the accounts found by id). */
 static void account_for(sim *s, const market_list *ml, const socloss_resolution *r, int64_t fund_before) {
+  const struct resolution_buf *rb = s->led->res && &s->led->res->r == r ? s->led->res : NULL;
   socloss_sim_result *o = s->out;
   o->fund_draw += r->fund_draw;
   o->bad_debt += r->bad_debt;
   for (size_t k = 0; k < r->nhaircuts; k++) {
-    int i = find_acct(s, r->haircuts[k].account);
+    int i = acct_index(s, rb ? rb->hc_at[k] : UINT32_MAX, r->haircuts[k].account);
     if (i >= 0) s->accts[i].charge += r->haircuts[k].amount;
   }
-  __int128 left = (__int128)-r->equity - (fund_before > 0 ? fund_before : 0);
-  /* per market, in the order the deficit's markets come (id order) */
-  for (size_t m = 0; m < ml->n; m++) {
-    const char *mk = ml->m[m].market;
-    int64_t mark = ml->m[m].mark, closed = 0, taken = 0;
-    __int128 moved = 0;  /* what the closes cost their holders */
-    for (size_t k = 0; k < r->ndeleveraged; k++) {
-      if (strcmp(r->deleveraged[k].market, mk)) continue;
-      int64_t price = r->deleveraged[k].price;
-      /* rules 2 move the exact transfer; rules 1 traded at the rounded price */
-      __int128 cost = r->rules >= 2 ? (__int128)r->transfers[k]
-                                    : (__int128)(price > mark ? price - mark : mark - price) * r->deleveraged[k].size;
-      closed += r->deleveraged[k].size;
-      moved += cost;
-      int i = find_acct(s, r->deleveraged[k].account);
-      if (i >= 0) s->accts[i].charge += cost;
+  /* each market's closes: how many lots, what they cost their holders
+   * (rules 2 move the exact transfer; rules 1 traded at the rounded price) */
+  size_t nmk = 0, at[DEFICIT_MARKETS_MAX];  /* ml's index of each market closed in, in the order met */
+  int64_t closed[DEFICIT_MARKETS_MAX] = {0};
+  __int128 moved[DEFICIT_MARKETS_MAX] = {0};
+  const char *last = NULL;
+  size_t j = 0;
+  for (size_t k = 0; k < r->ndeleveraged; k++) {
+    const socloss_deleveraged *x = &r->deleveraged[k];
+    if (x->market != last) {  /* a deficit's closes come market by market */
+      last = x->market;
+      for (j = 0; j < nmk && strcmp(ml->m[at[j]].market, x->market); j++) continue;
+      if (j == nmk) {
+        size_t m = 0;
+        while (m < ml->n && strcmp(ml->m[m].market, x->market)) m++;
+        if (m == ml->n || nmk == DEFICIT_MARKETS_MAX) {  /* not a market of the ledger: no figure */
+          last = NULL;
+          continue;
+        }
+        at[nmk++] = m;
+      }
     }
+    int64_t mark = ml->m[at[j]].mark;
+    __int128 cost = r->rules >= 2 ? (__int128)r->transfers[k]
+                                  : (__int128)(x->price > mark ? x->price - mark : mark - x->price) * x->size;
+    closed[j] += x->size;
+    moved[j] += cost;
+    int i = acct_index(s, rb ? rb->dl_at[k] : UINT32_MAX, x->account);
+    if (i >= 0) s->accts[i].charge += cost;
+  }
+  __int128 left = (__int128)-r->equity - (fund_before > 0 ? fund_before : 0);
+  /* per market, in the order the ledger's markets come (id order) */
+  for (size_t m = 0; m < ml->n && nmk; m++) {
+    size_t e = 0;
+    while (e < nmk && at[e] != m) e++;
+    if (e == nmk || !closed[e]) continue;
+    const char *mk = ml->m[m].market;
+    int64_t mark = ml->m[m].mark, taken = 0;
     for (size_t k = 0; k < r->ntakeovers; k++)
       if (!strcmp(r->takeovers[k].market, mk)) taken = r->takeovers[k].size;
-    if (!closed) continue;
     /* the fewest lots, at the closes' average transfer per lot, that cover
      * what the fund could not */
-    int64_t need = 0, avail = closed + (taken < 0 ? -taken : taken);
-    if (left > 0 && moved > 0) {
-      __int128 lots = (left * closed + moved - 1) / moved;
+    int64_t n = closed[e], need = 0, avail = n + (taken < 0 ? -taken : taken);
+    __int128 cost = moved[e];
+    if (left > 0 && cost > 0) {
+      __int128 lots = (left * n + cost - 1) / cost;
       need = lots < avail ? (int64_t)lots : avail;
-      left -= (__int128)need * moved / closed;
+      left -= (__int128)need * cost / n;
     }
-    if (closed > need) o->overshoot += (int64_t)((__int128)(closed - need) * mark);
+    if (n > need) o->overshoot += (int64_t)((__int128)(n - need) * mark);
   }
 }
 
@@ -356,6 +396,7 @@ static int sim_event(sim *s, applier *a, const char *id) {
   event_run er;
   event_run_init(&er, led, id, s->policy, s->policy_len, s->params);
   s->er = &er;
+  s->checked = NULL;  /* a new event: its accounts compared again */
   s->done_before = o->deficits;
   er.o.dry_run = 1;
   er.o.joint = s->joint;
@@ -489,7 +530,7 @@ static int copy_snapshot(store_txn *t, void *ud) { return store_copy_all(ud, t);
 static int runs(sim *s, store *scratch) {
   socloss_sim_result *out = s->out;
   int rc = store_write_discard(scratch, sim_txn, s);
-  if (!rc && s->top_charge > 0) {
+  if (!rc && s->top_charge > 0 && !s->no_split) {
     /* the split test: the same run with the largest payer in two */
     socloss_sim_result first = *out;
     char top[CODEC_ID_MAX + 1];
@@ -543,6 +584,7 @@ static int sim_prepare(socloss *led, const socloss_sim_options *opts, socloss_si
   s->failed = o.failed;
   s->charge = o.charge;
   s->each_account = o.each_account;
+  s->no_split = o.no_split != 0;
   s->log_ud = o.log_ud;
   s->out = out;
   s->pg = o.progress && o.progress->fn ? o.progress : NULL;

@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void codec_put_u64(unsigned char *p, uint64_t v) {
-  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)(v & 0xff);
-}
-
-uint64_t codec_get_u64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-  return v;
-}
-
 /* Two's complement through uint64: defined behaviour for every int64. */
 static void put_i64(unsigned char *p, int64_t v) { codec_put_u64(p, (uint64_t)v); }
 

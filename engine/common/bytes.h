@@ -30,8 +30,18 @@ static inline int bytes_order(const void *a, size_t alen, const void *b, size_t 
   return (alen > blen) - (alen < blen);
 }
 
-void codec_put_u64(unsigned char *p, uint64_t v);
-uint64_t codec_get_u64(const unsigned char *p);
+/* Big-endian: inline, as every key and value of a position is made of
+ * them (a crash writes tens of millions). */
+static inline void codec_put_u64(unsigned char *p, uint64_t v) {
+  v = __builtin_bswap64(v);
+  __builtin_memcpy(p, &v, 8);
+}
+
+static inline uint64_t codec_get_u64(const unsigned char *p) {
+  uint64_t v;
+  __builtin_memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
 
 /* A growable byte buffer for variable records (the journal). */
 typedef struct codec_buf {

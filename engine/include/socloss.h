@@ -821,6 +821,9 @@ typedef struct socloss_sim_options {
    * the split test's run.  What a Lorenz curve of charge / profit needs.
    * Return non-zero to stop: SOCLOSS_ESTOP. */
   int (*each_account)(void *ud, const char *account, int64_t charge, int64_t profit);
+  /* (added at the end) 1: no split test (the run once, not twice;
+   * split_account "" and split_delta 0, as when nobody paid). */
+  int no_split;
 } socloss_sim_options;
 
 #define SOCLOSS_SIM_SHOCKS_MAX 1024

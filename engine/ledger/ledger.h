@@ -185,6 +185,9 @@ long account_scan_find(const account_scan *s, const char *id, size_t len);
  * come in id order, as a resolution's haircuts do, cost a comparison or two
  * each.  *hint starts at 0. */
 long account_scan_find_from(const account_scan *s, const char *id, size_t len, size_t *hint);
+/* 1 when both hold the same ids in the same order (an index of one is the
+ * same account's in the other), else 0. */
+int account_scan_same(const account_scan *a, const account_scan *b);
 
 /* SOCLOSS_ESTOP with its message: a caller's callback asked to stop. */
 int callback_stopped(void);

@@ -178,6 +178,11 @@ long account_scan_find(const account_scan *s, const char *id, size_t len) {
   return search(s, id, len, 0, s->n, NULL);
 }
 
+int account_scan_same(const account_scan *a, const account_scan *b) {
+  if (a->n != b->n || a->ids_len != b->ids_len) return 0;
+  return !a->n || (!memcmp(a->ids, b->ids, a->ids_len) && !memcmp(a->off, b->off, (a->n + 1) * sizeof *a->off));
+}
+
 long account_scan_find_from(const account_scan *s, const char *id, size_t len, size_t *hint) {
   size_t lo = 0, hi = s->n, at = *hint;
   if (at < s->n) {

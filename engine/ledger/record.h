@@ -126,6 +126,7 @@ typedef struct dl_action {
   const char *holder;
   uint32_t len, market;
   uint32_t index;   /* in the candidate set, or UINT32_MAX (a replay) */
+  uint32_t at;      /* in the event's accounts (event_ctx.all), or UINT32_MAX: unknown */
   int64_t size;
   uint32_t share;   /* basis points of the bankruptcy transfer (rules 2) */
   int64_t transfer; /* atoms moved from the holder to the bankrupt account (rules 2) */
@@ -135,6 +136,7 @@ typedef struct hc_action {
   const char *account;
   uint32_t len;
   uint32_t index;
+  uint32_t at;      /* as dl_action's */
   int64_t amount;
 } hc_action;
 

@@ -123,7 +123,7 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d) {
   for (size_t k = 0; dl && k < d->ndl && !r.bad; k++) {
     dl[k].holder = get_id(&r, &dl[k].len);
     dl[k].market = codec_rd_u32(&r);
-    dl[k].index = UINT32_MAX;
+    dl[k].index = dl[k].at = UINT32_MAX;
     dl[k].size = codec_rd_i64(&r);
     dl[k].share = v2 ? codec_rd_u32(&r) : 10000;
     dl[k].transfer = v2 ? codec_rd_i64(&r) : 0;
@@ -138,7 +138,7 @@ int deficit_decode(const void *p, size_t len, deficit_rec *d) {
   d->hc = hc;
   for (size_t k = 0; hc && k < d->nhc && !r.bad; k++) {
     hc[k].account = get_id(&r, &hc[k].len);
-    hc[k].index = UINT32_MAX;
+    hc[k].index = hc[k].at = UINT32_MAX;
     hc[k].amount = codec_rd_i64(&r);
   }
   d->bad_debt = codec_rd_i64(&r);
@@ -223,7 +223,7 @@ int joint_decode(const void *p, size_t len, joint_rec *j) {
     j->hc = malloc((j->nhc ? j->nhc : 1) * sizeof *j->hc);
     for (size_t k = 0; j->hc && k < j->nhc && !r.bad; k++) {
       j->hc[k].account = get_id(&r, &j->hc[k].len);
-      j->hc[k].index = UINT32_MAX;
+      j->hc[k].index = j->hc[k].at = UINT32_MAX;
       j->hc[k].amount = codec_rd_i64(&r);
     }
   }

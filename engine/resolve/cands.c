@@ -22,6 +22,7 @@ void cands_free(cands *c) {
   free(c->cost);
   free(c->upnl);
   free(c->row);
+  free(c->at);
   memset(c, 0, sizeof *c);
 }
 

@@ -16,29 +16,35 @@ static int decide_txn(store_txn *t, void *ud);
 
 /* The event's columns for these candidates: both lists are in id order, so
  * one merge finds each candidate's place among the accounts the event began
- * with (an account opened since has none: 0 and 0). */
-static int event_columns(const event_ctx *ev, const cands *c, int64_t **profit0, int64_t **charged) {
+ * with (an account opened since has none: 0 and 0).  The places stay in
+ * c->at, so that what the event charged is added by index afterwards
+ * (event_add_result), not by searching each id again. */
+static int event_columns(const event_ctx *ev, cands *c, int64_t **profit0, int64_t **charged) {
   *profit0 = malloc((c->n ? c->n : 1) * sizeof **profit0);
   *charged = malloc((c->n ? c->n : 1) * sizeof **charged);
-  if (!*profit0 || !*charged) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  if (!c->at) c->at = malloc(c->cap * sizeof *c->at);  /* kept with the candidates' buffers */
+  if (!*profit0 || !*charged || !c->at) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   size_t j = 0;
   for (size_t i = 0; i < c->n; i++) {
     const char *id = c->ids + c->off[i];
     size_t len = c->off[i + 1] - c->off[i];
     int cmp = -1;
     while (j < ev->all.n) {
-      size_t l2 = ev->all.off[j + 1] - ev->all.off[j];
-      cmp = memcmp(ev->all.ids + ev->all.off[j], id, l2 < len ? l2 : len);
-      if (!cmp) cmp = (l2 > len) - (l2 < len);
+      cmp = bytes_order(ev->all.ids + ev->all.off[j], ev->all.off[j + 1] - ev->all.off[j], id, len);
       if (cmp >= 0) break;
       j++;
     }
     int found = j < ev->all.n && cmp == 0;
     (*profit0)[i] = found ? ev->all.profit[j] : 0;
     (*charged)[i] = found ? ev->charged[j] : 0;
+    c->at[i] = found ? (uint32_t)j : UINT32_MAX;
   }
+  c->nat = c->n;
   return SOCLOSS_OK;
 }
+
+/* Candidate i's index in the event's accounts, or UINT32_MAX: unknown. */
+static uint32_t cand_at(const cands *c, uint32_t i) { return i < c->nat ? c->at[i] : UINT32_MAX; }
 
 /* Calls the evaluator for one step over the candidates; fills actions. */
 int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t shortfall, int64_t fund_cash,
@@ -46,6 +52,7 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
                eval_response *rs) {
   int rc = cands_for(lv->led, t, d, out, nout, c);
   if (rc) return rc;
+  c->nat = 0;  /* no event: no places (event_columns sets them) */
   eval_market mk[DEFICIT_MARKETS_MAX];
   for (size_t k = 0; k < d->nm; k++) {
     memcpy(mk[k].market, d->mk[k].market, sizeof mk[k].market);
@@ -266,7 +273,7 @@ int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, 
     for (size_t k = 0; k < rs.nactions; k++) {
       uint32_t i = rs.actions[k].index;
       h->dl[k] = (dl_action){h->c.ids + h->c.off[i], h->c.off[i + 1] - h->c.off[i], rs.actions[k].market, i,
-                             rs.actions[k].value, rs.actions[k].share, 0};
+                             cand_at(&h->c, i), rs.actions[k].value, rs.actions[k].share, 0};
     }
     d->dl = h->dl;
     d->ndl = rs.nactions;
@@ -303,7 +310,7 @@ int haircut_actions(step *s, const cands *c, const eval_response *rs, hc_action 
   if (!hc) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < rs->nactions; k++) {
     uint32_t i = rs->actions[k].index;
-    hc[k] = (hc_action){c->ids + c->off[i], c->off[i + 1] - c->off[i], i, rs->actions[k].value};
+    hc[k] = (hc_action){c->ids + c->off[i], c->off[i + 1] - c->off[i], i, cand_at(c, i), rs->actions[k].value};
   }
   *out = hc;
   s->d->hc = hc;

@@ -23,22 +23,28 @@ void socloss_event_options_init(socloss_event_options *o) {
 
 /* What a deficit's result took from each account, added to the event's
  * charged column: haircuts and close transfers. */
-void event_add_result(event_ctx *ev, const socloss_resolution *r);
-
-static void add_charges(event_ctx *ev, const socloss_resolution *r, socloss_event_summary *sum) {
-  event_add_result(ev, r);
+static void add_charges(event_ctx *ev, const struct resolution_buf *rb, socloss_event_summary *sum) {
+  const socloss_resolution *r = &rb->r;
+  event_add_result(ev, rb);
   for (size_t k = 0; k < r->nhaircuts; k++) sum->charged += r->haircuts[k].amount;
   for (size_t k = 0; r->transfers && k < r->ndeleveraged; k++) sum->charged += r->transfers[k];
+}
+
+/* An account's index in the event's: `at` when the candidates said it (a
+ * live deficit of this event), else found by id from *hint (a replay). */
+static long event_index(const event_ctx *ev, uint32_t at, const char *id, size_t len, size_t *hint) {
+  if (at < ev->all.n) return at;
+  return account_scan_find_from(&ev->all, id, len, hint);
 }
 
 void event_add_charges(event_ctx *ev, const deficit_rec *d) {
   size_t hint = 0;
   for (size_t k = 0; k < d->nhc; k++) {
-    long i = account_scan_find_from(&ev->all, d->hc[k].account, d->hc[k].len, &hint);
+    long i = event_index(ev, d->hc[k].at, d->hc[k].account, d->hc[k].len, &hint);
     if (i >= 0) ev->charged[i] += d->hc[k].amount;
   }
   for (size_t k = 0; d->rules >= 2 && k < d->ndl; k++) {
-    long i = account_scan_find_from(&ev->all, d->dl[k].holder, d->dl[k].len, &hint);
+    long i = event_index(ev, d->dl[k].at, d->dl[k].holder, d->dl[k].len, &hint);
     if (i >= 0) ev->charged[i] += d->dl[k].transfer;
   }
 }
@@ -80,14 +86,17 @@ int event_share(applier *a, const char *id, const event_ctx **out) {
   return SOCLOSS_OK;
 }
 
-void event_add_result(event_ctx *ev, const socloss_resolution *r) {
+void event_add_result(event_ctx *ev, const struct resolution_buf *rb) {
+  const socloss_resolution *r = &rb->r;
   size_t hint = 0;
   for (size_t k = 0; k < r->nhaircuts; k++) {
-    long i = account_scan_find_from(&ev->all, r->haircuts[k].account, strlen(r->haircuts[k].account), &hint);
+    const char *id = r->haircuts[k].account;
+    long i = event_index(ev, rb->hc_at[k], id, strlen(id), &hint);
     if (i >= 0) ev->charged[i] += r->haircuts[k].amount;
   }
   for (size_t k = 0; r->transfers && k < r->ndeleveraged; k++) {
-    long i = account_scan_find_from(&ev->all, r->deleveraged[k].account, strlen(r->deleveraged[k].account), &hint);
+    const char *id = r->deleveraged[k].account;
+    long i = event_index(ev, rb->dl_at[k], id, strlen(id), &hint);
     if (i >= 0) ev->charged[i] += r->transfers[k];
   }
 }
@@ -109,7 +118,7 @@ static int sequential(event_run *er, applier *a, event_ctx *ev) {
       er->sum.resolved++;
       er->sum.fund_draw += res->fund_draw;
       er->sum.bad_debt += res->bad_debt;
-      add_charges(ev, res, &er->sum);
+      add_charges(ev, led->res, &er->sum);
     } else {
       /* a refusal of the deficit itself (not a policy's) is the event's */
       if (r != SOCLOSS_EPOLICY) return r;
@@ -140,7 +149,9 @@ int event_in(event_run *er, applier *a) {
       rc = err_fail(SOCLOSS_EINVAL, "id: '%s' and account '%.*s' make a deficit id longer than %d bytes", er->o.id,
                     (int)(ev.all.off[i + 1] - ev.all.off[i]), ev.all.ids + ev.all.off[i], CODEC_ID_MAX);
   }
+  er->ev = &ev;
   if (!rc) rc = er->o.joint ? joint_resolve(er, a, &ev) : sequential(er, a, &ev);
+  er->ev = NULL;
   account_scan_free(&ev.all);
   free(ev.charged);
   return rc;
@@ -179,7 +190,7 @@ int resolve_event(applier *a, const socloss_event *e) {
     if (rc) return rc;
   }
   int rc = resolve_job(a, &job);
-  if (!rc && job.event) event_add_result((event_ctx *)job.event, &a->led->res->r);
+  if (!rc && job.event) event_add_result((event_ctx *)job.event, a->led->res);
   return rc;
 }
 

@@ -32,6 +32,9 @@ struct resolution_buf {
   int64_t *transfers;
   socloss_takeover tk[DEFICIT_MARKETS_MAX];
   socloss_haircut *hc;
+  /* each close's holder and each haircut's account: its index in the
+   * event's accounts (event_ctx.all), or UINT32_MAX: unknown */
+  uint32_t *dl_at, *hc_at;
   char *log;      /* r.log when the policy logged something */
 };
 
@@ -98,6 +101,7 @@ typedef struct event_run {
   int (*before)(void *ud, applier *a);
   int (*after)(void *ud, int code, const socloss_resolution *r);
   void *hook_ud;
+  const event_ctx *ev;  /* while it runs: its accounts (results' dl_at, hc_at index them) */
 } event_run;
 
 /* An event run with these options, the rest zero. */

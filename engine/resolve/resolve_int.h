@@ -33,6 +33,8 @@ typedef struct cands {
   int64_t *profit;              /* gross: Σ max(upnl, 0) over all its positions */
   int64_t *size, *cost, *upnl;  /* market-major, stride cap */
   uint32_t *row;                /* each one's row in the candidate view, or NULL (view.c) */
+  uint32_t *at;                 /* the first nat: each one's index in the event's accounts (decide.c) */
+  size_t nat;
 } cands;
 
 /* The accounts table merged with every market's positions, in id order
@@ -87,6 +89,10 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
 int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm);
 int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len);
 void view_put(socloss *led, long vm, uint32_t row, int64_t size, int64_t cost);
+/* Tests: how many of the view's rows (not waiting for the next take) hold
+ * derived columns (upnl, total, gross profit, equity) other than their
+ * balance and positions make; 0 without a view. */
+size_t view_unsound(socloss *led);
 /* Candidates the caller is done with: their buffers kept by the view for
  * the next set it makes (the same size: a cascade's next deficit), or
  * freed. */
@@ -257,7 +263,7 @@ int fall_back(applier *a, live *lv, const role_copy *fallback, attempt_fn again,
  * last deficit line named, or a new one beginning now. */
 int event_share(applier *a, const char *id, const event_ctx **out);
 /* What a resolution took from each account, added to its event's charged. */
-void event_add_result(event_ctx *ev, const socloss_resolution *r);
+void event_add_result(event_ctx *ev, const struct resolution_buf *rb);
 
 /* A joint crash event in a's transaction (joint.c). */
 int joint_resolve(event_run *er, applier *a, event_ctx *ev);

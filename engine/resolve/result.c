@@ -20,6 +20,8 @@ void result_clear(struct resolution_buf *rb) {
   free(rb->shares);
   free(rb->transfers);
   free(rb->hc);
+  free(rb->dl_at);
+  free(rb->hc_at);
   free(rb->log);
   memset(rb, 0, sizeof *rb);
 }
@@ -72,7 +74,10 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
   rb->shares = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->shares);
   rb->transfers = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->transfers);
   rb->hc = malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc);
-  if (!rb->params || !rb->strings || !rb->dl || !rb->hc || !rb->shares || !rb->transfers) return SOCLOSS_ENOMEM;
+  rb->dl_at = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl_at);
+  rb->hc_at = malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc_at);
+  if (!rb->params || !rb->strings || !rb->dl || !rb->hc || !rb->shares || !rb->transfers || !rb->dl_at || !rb->hc_at)
+    return SOCLOSS_ENOMEM;
   memcpy(rb->params, d->params, d->params_len);
   rb->params[d->params_len] = 0;
   for (size_t k = 0; k < d->nm; k++) memcpy(rb->markets[k], d->mk[k].market, sizeof rb->markets[k]);
@@ -84,6 +89,7 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
                                       d->mk[d->dl[k].market].bankruptcy_price};
     rb->shares[k] = d->dl[k].share;
     rb->transfers[k] = d->dl[k].transfer;
+    rb->dl_at[k] = d->dl[k].at;
     p += d->dl[k].len + 1;
   }
   size_t ntk = 0;
@@ -93,6 +99,7 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
     memcpy(p, d->hc[k].account, d->hc[k].len);
     p[d->hc[k].len] = 0;
     rb->hc[k] = (socloss_haircut){p, d->hc[k].amount};
+    rb->hc_at[k] = d->hc[k].at;
     p += d->hc[k].len + 1;
   }
   socloss_resolution *r = &rb->r;

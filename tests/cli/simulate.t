@@ -71,6 +71,32 @@ is "$RC|$(head -n 1 <<<"$ERR")" "2|socloss simulate: --with given twice for '$po
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20
 like "$OUT" 'accounts charged +3' "the text table"
 is "$(fingerprint "$L")" "$before" "nothing was kept"
+
+# --no-split: the same figures as above for pro_rata (1 deficit, p q r
+# charged 1500, largest share 0.934, Gini 0.282664), the split test not run:
+# its two rows left out of the table, its JSON object null
+text want <<'EOF2'
+                                          pro_rata.lua
+deficits                                             1
+not resolved                                         0
+accounts charged                                     3
+total charged                                     1500
+largest charge / that profit                    0.9340
+Gini of charge / profit                         0.2827
+overshoot (notional)                                 0
+fund used                                            0
+bad debt                                             0
+EOF2
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20 --params '{"score":"pnl","fund_first":false}' --no-split
+is "$RC|$OUT|$ERR" "0|$want|" "--no-split: the figures without the split test's rows"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20 --params '{"score":"pnl","fund_first":false}' --no-split --json
+like "$OUT" '"total_charged":1500,"largest_share":0.934000,"gini":0.282664,"overshoot":0,"fund_draw":0,"bad_debt":0,"split":null,' \
+  "--no-split --json: split is null, the figures as with the test"
+run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock BTC:-20 --no-split --report "$TMP/r.html"
+is "$RC|$OUT" "2|" "--no-split with --report: a usage error"
+like "$ERR" "no-split goes without --report \(the report charts the split test\)" "... saying why"
+ok "... and no report written" test ! -e "$TMP/r.html"
+is "$(fingerprint "$L")" "$before" "nothing was kept by the --no-split runs"
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua"
 is "$RC" 2 "a shock or an account is required"
 run "$S" simulate "$L" --policy "$policies/pro_rata.lua" --shock ETH:-5
