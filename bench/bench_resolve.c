@@ -322,7 +322,7 @@ static void transfer(size_t n) {
          "  fresh evaluator (5 calls each):    shared region %.4f s, copied %.4f s\n"
          "  region %.1f MB (%.1f MB of columns)\n",
          n, bad ? " SOME CALLS FAILED" : "", median(t[0], RUNNING), median(t[1], RUNNING), median(f[0], FRESH),
-         median(f[1], FRESH), size / 1e6, evalproto_region_need(&rq) / 1e6);
+         median(f[1], FRESH), size / 1e6, evalproto_region_need(&rq, NULL, 0) / 1e6);
   free(ids);
   free(off);
   free(bal);

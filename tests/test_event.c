@@ -2,6 +2,7 @@
  * Crash events, worked by hand: every account bankrupt when the event
  * starts, resolved in one transaction; the invariants after each.
  */
+#include "resolve_int.h"
 #include "util.h"
 
 /* What the callback saw, in order. */
@@ -101,7 +102,9 @@ static int whatif_cb(void *ud, const socloss_replay_item *it) {
  * than half its profit0 over the event.  s's profit0 is 600, so a1 takes
  * min(600, 1600, 300 - 0) = 300; for a2 the cap is 300 - 300 = 0 and for a3
  * there is no profit left: 300 + 300 of bad debt. */
-static void event_cap(void) {
+static void event_cap(int view_off) {
+  cands_view_off = view_off;  /* the event's columns by the view's rows, or by merging ids */
+  diag("event_cap with the candidate view %s", view_off ? "off" : "on");
   fixture fx;
   cascade_make(&fx);
   size_t len;
@@ -141,6 +144,7 @@ static void event_cap(void) {
   free(plain);
   free(pr);
   drop_ledger(fx.led, fx.dir);
+  cands_view_off = 0;
 }
 
 /* A failure is the failing account's alone: the others are applied, the
@@ -459,7 +463,8 @@ static void joint_shadow(void) {
 
 int main(void) {
   sequential_cascade();
-  event_cap();
+  event_cap(0);
+  event_cap(1);
   sequential_failure();
   joint_vs_sequential();
   joint_short();

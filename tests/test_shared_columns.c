@@ -161,7 +161,7 @@ static void policy_side(void) {
   is_str(msg, want_writer, "each write refused as read-only, each read past the rows nil");
   /* what the region holds after the attempt, against what the host wrote
    * (the same request encoded afresh under the same generation) */
-  size_t need = (size_t)evalproto_region_need(&rq);
+  size_t need = (size_t)evalproto_region_need(&rq, NULL, 0);
   unsigned char *fresh = calloc(1, need);
   codec_buf b = {0};
   ok(fresh && !evalproto_encode_request_shared(&b, &rq, fresh, need, sh.generation) &&
@@ -197,7 +197,7 @@ static void policy_side(void) {
    * 16 MiB; the new one is a quarter more in whole pages:
    * 18,000,128 + 4,500,032 = 22,500,160 -> 5,494 pages = 22,503,424 */
   uint64_t want_need = 64 + 1200000 + 800064 + 4 * 1600000 + 3 * 3200000;
-  is((int64_t)evalproto_region_need(&wide), (int64_t)want_need, "200,000 rows need %llu bytes",
+  is((int64_t)evalproto_region_need(&wide, NULL, 0), (int64_t)want_need, "200,000 rows need %llu bytes",
      (unsigned long long)want_need);
   pid_t before = sh.pid;
   wide.limits.memory = 64u << 20;
@@ -207,6 +207,121 @@ static void policy_side(void) {
      sh.shm.size);
   is((int64_t)sh.restarts, 0, "and no restart is counted");
   evaluator_stop(&sh);
+  evaluator_stop(&cp);
+}
+
+/* ---- columns the host builds in the region itself ---------------------- */
+
+/* request()'s columns written where evalproto_region_plan puts them for
+ * `cap` rows (stride cap for the two markets); ids_there 0: the ids left
+ * outside the region. */
+static eval_request placed(unsigned char *base, const uint64_t *at, size_t cap, int ids_there) {
+  eval_request rq = request(VIEW, 1);
+  if (ids_there) memcpy(base + at[0], IDS, sizeof IDS - 1);
+  memcpy(base + at[1], OFF, sizeof OFF);
+  const int64_t *rows[] = {BAL, EQ, UT, PROFIT};
+  for (int k = 0; k < 4; k++) memcpy(base + at[2 + k], rows[k], 3 * sizeof(int64_t));
+  const int64_t *mm[] = {SIZE, COST, UPNL};
+  for (int k = 0; k < 3; k++)
+    for (int m = 0; m < 2; m++) memcpy(base + at[6 + k] + m * cap * 8, mm[k] + m * 4, 3 * sizeof(int64_t));
+  memcpy(base + at[9], PROFIT0, sizeof PROFIT0);
+  memcpy(base + at[10], CHARGED, sizeof CHARGED);
+  rq.c = (eval_columns){3, cap,
+                        ids_there ? (const char *)(base + at[0]) : IDS,
+                        (const uint32_t *)(base + at[1]),
+                        (const int64_t *)(base + at[2]), (const int64_t *)(base + at[3]),
+                        (const int64_t *)(base + at[4]), (const int64_t *)(base + at[5]),
+                        (const int64_t *)(base + at[6]), (const int64_t *)(base + at[7]),
+                        (const int64_t *)(base + at[8])};
+  rq.event.profit0 = (const int64_t *)(base + at[9]);
+  rq.event.charged = (const int64_t *)(base + at[10]);
+  return rq;
+}
+
+static void in_place(void) {
+  const char *want_view =
+      "3 bob:1000,1400,400,2,20,-300,-10,900,40 carol:-900,100,1000,0,0,0,-5,1200,0 zed:0,0,0,0,0,0,0,5,3";
+  char msg[EVAL_TEXT_MAX + 1];
+  evaluator sh;
+  evaluator_init(&sh, EVAL);
+  sh.copy = 0;
+  /* 3 rows, 2 markets, 16 bytes of ids: the header 64, ids 16 -> 64,
+   * offsets 16 -> 64, 4 columns of 24 -> 64 each, 3 of 48 -> 64 each, the
+   * event's two of 24 -> 64 each: 64 + 64 x 11 = 768 bytes */
+  uint64_t at[EVAL_REGION_COLUMNS];
+  uint64_t plan = evalproto_region_plan(3, 2, 16, at);
+  is((int64_t)plan, 768, "the plan for 3 rows of 2 markets: 768 bytes");
+  ok(at[0] == 64 && at[1] == 128 && at[6] == 448 && at[10] == 704, "each column 64-byte aligned after the header");
+  unsigned char *base = evaluator_place(&sh, plan);
+  ok(base && sh.pinned && sh.shm.base == base && sh.shm.size >= plan, "the region handed out, pinned");
+  if (!base) {
+    evaluator_stop(&sh);
+    return;
+  }
+  memset(base + plan, 0xab, 4096);  /* past the plan: nothing may be written there */
+  eval_request rq = placed(base, at, 3, 1);
+  is((int64_t)evalproto_region_need(&rq, base, sh.shm.size), 768, "every column in place: no more room needed");
+  is((int64_t)evalproto_region_need(&rq, NULL, 0), 768, "(copied, the same 768: the plan is the copy's layout)");
+  is(call(&sh, &rq, msg, sizeof msg), EVAL_ERROR, "in place: the viewing policy raises what it read");
+  is_str(msg, want_view, "every cell, as copied (design.md §8)");
+  int clean = 1;
+  for (size_t i = 0; i < 4096; i++) clean &= base[plan + i] == 0xab;
+  ok(clean, "nothing copied past the plan: the columns were named where they lie");
+  ok(!memcmp(base + at[2], BAL, sizeof BAL) && !memcmp(base + at[10], CHARGED, sizeof CHARGED),
+     "and they are as built");
+
+  /* the ids outside: copied after the last column in place (768) */
+  base = evaluator_place(&sh, plan);
+  rq = placed(base, at, 3, 0);
+  is((int64_t)evalproto_region_need(&rq, base, sh.shm.size), 768 + 64, "the ids outside: 64 more bytes after them");
+  is(call(&sh, &rq, msg, sizeof msg), EVAL_ERROR, "the ids copied, the rest in place");
+  is_str(msg, want_view, "the same cells");
+  ok(!memcmp(base + 768, IDS, sizeof IDS - 1), "the ids at 768, past every column in place");
+
+  /* built for 4 rows (stride 4), 3 used: two markets' columns are not at
+   * stride n, so those three are copied; the rest stay */
+  uint64_t at4[EVAL_REGION_COLUMNS];
+  uint64_t plan4 = evalproto_region_plan(4, 2, 16, at4);
+  base = evaluator_place(&sh, plan4);
+  rq = placed(base, at4, 4, 1);
+  is((int64_t)evalproto_region_need(&rq, base, sh.shm.size), (int64_t)(plan4 + 3 * 64),
+     "stride 4 for 3 rows: size, cost and upnl copied after the plan (3 x 64 bytes)");
+  is(call(&sh, &rq, msg, sizeof msg), EVAL_ERROR, "answered");
+  is_str(msg, want_view, "the same cells, ETH's from the copies at stride 3");
+
+  /* a wider request replaces the region while what was placed is still
+   * read: the old mapping is kept until the next evaluator_place */
+  base = evaluator_place(&sh, plan);
+  rq = placed(base, at, 3, 1);
+  enum { ROWS = 300000 };
+  static int64_t big[ROWS];
+  static uint32_t boff[ROWS + 1];
+  static char bids[ROWS * 6 + 1];
+  for (int i = 0; i < ROWS; i++) {
+    snprintf(bids + 6 * i, 7, "%06d", i);
+    boff[i + 1] = (uint32_t)(6 * (i + 1));
+    big[i] = i;
+  }
+  eval_request wide = request("return {name = 'n', haircut = function(ctx) error(tostring(ctx.n), 0) end}", 0);
+  wide.nmarkets = 1;
+  wide.c = (eval_columns){ROWS, ROWS, bids, boff, big, big, big, big, big, big, big};
+  is(call(&sh, &wide, msg, sizeof msg), EVAL_ERROR, "a wider request: a new region");
+  is_str(msg, "300000", "answered from it");
+  ok(sh.shm.base != base && sh.held.fd >= 0 && sh.held.base == base, "the placed region kept, mapped, beside it");
+  ok(!memcmp(rq.c.balance, BAL, sizeof BAL) && !memcmp(rq.event.charged, CHARGED, sizeof CHARGED),
+     "what was built there still reads as built");
+  is(call(&sh, &rq, msg, sizeof msg), EVAL_ERROR, "a request naming it is copied into the new region");
+  is_str(msg, want_view, "the same cells");
+  ok(evaluator_place(&sh, plan) == sh.shm.base && sh.held.fd == -1 && sh.held.base == NULL,
+     "the next evaluator_place lets the old region go");
+  evaluator_stop(&sh);
+  ok(!sh.pinned && sh.shm.fd == -1 && sh.held.fd == -1, "evaluator_stop: nothing pinned, nothing mapped");
+
+  /* no region to give: the copying path, a native rule */
+  evaluator cp;
+  evaluator_init(&cp, EVAL);
+  cp.copy = 1;
+  ok(evaluator_place(&cp, plan) == NULL && !cp.pinned, "the copying path gives no region");
   evaluator_stop(&cp);
 }
 
@@ -379,6 +494,7 @@ static void no_memfd(void) {
 int main(void) {
   kernel();
   policy_side();
+  in_place();
   header_checks();
   no_memfd();
   return done_testing();

@@ -37,12 +37,6 @@
 #include "audit.h"
 #include "text.h"
 
-typedef struct sim_acct {
-  char id[CODEC_ID_MAX + 1];
-  int64_t profit;
-  __int128 charge;
-} sim_acct;
-
 /* One step: its moves, then the bankrupt resolved, jointly or not. */
 typedef struct sim_step {
   const socloss_shock *shocks;
@@ -61,7 +55,7 @@ typedef struct sim {
   int scenario;               /* the steps are a scenario's: messages name the step */
   socloss_shock *moves;       /* every step's moves, in order: mark x (1e6 + ppm) / 1e6 */
   socloss_sim_result *out;
-  sim_acct *accts;
+  __int128 *paid;             /* what each account of ids paid (its own array: a crash adds to it ~100,000 times a deficit) */
   size_t n, cap;
   size_t nb;
   const char *split;          /* second run: this account split in two first */
@@ -72,10 +66,10 @@ typedef struct sim {
   const market_list *ml;      /* during a run */
   int joint;                  /* the shock's bankruptcies as one joint event */
   int64_t fund_before;        /* the fund's cash before the current deficit */
-  account_scan ids;           /* the accounts' ids, in the order of accts */
+  account_scan ids;           /* the accounts: ids, gross profit after the first step's moves */
   size_t hint;                /* find_acct: where the last one was found */
   const event_ctx *checked;   /* the event whose accounts were compared with ids (NULL: none yet) */
-  int same;                   /* ... and they are the same: its indices are accts' */
+  int same;                   /* ... and they are the same: its indices are ids' */
   const socloss_progress *pg; /* NULL: none */
   const event_run *er;        /* the run's event: how many are bankrupt */
   size_t done_before;         /* deficits of the scenario's steps before this one */
@@ -140,8 +134,7 @@ static int split_account(sim *s, store_txn *t, const market_list *ml) {
   return SOCLOSS_OK;
 }
 
-/* The index of an account in s->accts (which come in id order, as
- * s->ids), from where the last one was found. */
+/* The index of an account in s->ids, from where the last one was found. */
 static int find_acct(sim *s, const char *id) {
   return (int)account_scan_find_from(&s->ids, id, strlen(id), &s->hint);
 }
@@ -168,18 +161,22 @@ static int scan_accounts(sim *s, store_txn *t) {
   int rc = account_scan_load(t, all);
   s->n = s->nb = 0;
   if (!rc && all->n > s->cap) {
-    sim_acct *a = realloc(s->accts, all->n * sizeof *a);
-    if (!a) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-    else s->accts = a, s->cap = all->n;
+    __int128 *p = realloc(s->paid, all->n * sizeof *p);
+    if (!p) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
+    else s->paid = p, s->cap = all->n;
   }
-  for (size_t i = 0; !rc && i < all->n; i++) {
-    sim_acct *a = &s->accts[s->n++];
-    copy_id(a->id, all->ids + all->off[i], all->off[i + 1] - all->off[i]);
-    a->profit = all->profit[i];
-    a->charge = 0;
+  if (!rc) {
+    s->n = all->n;
+    if (s->n) memset(s->paid, 0, s->n * sizeof *s->paid);
   }
   s->hint = 0;
   return rc;
+}
+
+/* Account i's id, in buf. */
+static const char *acct_id(const sim *s, size_t i, char buf[CODEC_ID_MAX + 1]) {
+  copy_id(buf, s->ids.ids + s->ids.off[i], s->ids.off[i + 1] - s->ids.off[i]);
+  return buf;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -196,7 +193,7 @@ static void account_for(sim *s, const market_list *ml, const socloss_resolution 
   o->bad_debt += r->bad_debt;
   for (size_t k = 0; k < r->nhaircuts; k++) {
     int i = acct_index(s, rb ? rb->hc_at[k] : UINT32_MAX, r->haircuts[k].account);
-    if (i >= 0) s->accts[i].charge += r->haircuts[k].amount;
+    if (i >= 0) s->paid[i] += r->haircuts[k].amount;
   }
   /* each market's closes: how many lots, what they cost their holders
    * (rules 2 move the exact transfer; rules 1 traded at the rounded price) */
@@ -226,7 +223,7 @@ static void account_for(sim *s, const market_list *ml, const socloss_resolution 
     closed[j] += x->size;
     moved[j] += cost;
     int i = acct_index(s, rb ? rb->dl_at[k] : UINT32_MAX, x->account);
-    if (i >= 0) s->accts[i].charge += cost;
+    if (i >= 0) s->paid[i] += cost;
   }
   __int128 left = (__int128)-r->equity - (fund_before > 0 ? fund_before : 0);
   /* per market, in the order the ledger's markets come (id order) */
@@ -479,16 +476,18 @@ static int sim_txn(store_txn *t, void *ud) {
   if (!share) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   s->top_charge = 0;
   s->pair_charge = 0;
+  char id[CODEC_ID_MAX + 1];
   for (size_t i = 0; i < s->n; i++) {
-    total += s->accts[i].charge;
-    o->charged += s->accts[i].charge > 0;
-    if (s->accts[i].charge > s->top_charge) {  /* ties keep the lower id */
-      s->top_charge = s->accts[i].charge;
-      snprintf(s->top, sizeof s->top, "%s", s->accts[i].id);
+    __int128 c = s->paid[i];
+    int64_t profit = s->ids.profit[i];
+    total += c;
+    o->charged += c > 0;
+    if (c > s->top_charge) {  /* ties keep the lower id */
+      s->top_charge = c;
+      acct_id(s, i, s->top);
     }
-    if (s->split && (!strcmp(s->accts[i].id, s->split) || !strcmp(s->accts[i].id, s->twin)))
-      s->pair_charge += s->accts[i].charge;
-    if (s->accts[i].profit > 0) share[k++] = (double)s->accts[i].charge / (double)s->accts[i].profit;
+    if (s->split && (!strcmp(acct_id(s, i, id), s->split) || !strcmp(id, s->twin))) s->pair_charge += c;
+    if (profit > 0) share[k++] = (double)c / (double)profit;
   }
   qsort(share, k, sizeof *share, cmp_double);
   for (size_t i = 0; i < k; i++) {
@@ -505,18 +504,18 @@ static int sim_txn(store_txn *t, void *ud) {
   free(share);
   /* who paid, to the caller (the first run only) */
   for (size_t i = 0; s->charge && !s->split && i < s->n; i++) {
-    __int128 c = s->accts[i].charge;
-    if (c > 0 &&
-        CALLBACK(s, s->charge(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c, s->accts[i].profit)))
+    __int128 c = s->paid[i];
+    if (c > 0 && CALLBACK(s, s->charge(s->log_ud, acct_id(s, i, id), c > INT64_MAX ? INT64_MAX : (int64_t)c,
+                                       s->ids.profit[i])))
       return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the charge callback");
   }
   /* everyone in profit or charged (the charged in profit twice over: the
    * Lorenz curve needs the accounts that paid nothing too) */
   for (size_t i = 0; s->each_account && !s->split && i < s->n; i++) {
-    __int128 c = s->accts[i].charge;
-    if ((c > 0 || s->accts[i].profit > 0) &&
-        CALLBACK(s, s->each_account(s->log_ud, s->accts[i].id, c > INT64_MAX ? INT64_MAX : (int64_t)c,
-                                    s->accts[i].profit)))
+    __int128 c = s->paid[i];
+    if ((c > 0 || s->ids.profit[i] > 0) &&
+        CALLBACK(s, s->each_account(s->log_ud, acct_id(s, i, id), c > INT64_MAX ? INT64_MAX : (int64_t)c,
+                                    s->ids.profit[i])))
       return err_fail(SOCLOSS_ESTOP, "simulate: stopped by the each_account callback");
   }
   if (stopped)
@@ -595,7 +594,7 @@ static int sim_prepare(socloss *led, const socloss_sim_options *opts, socloss_si
 }
 
 static void sim_release(sim *s) {
-  free(s->accts);
+  free(s->paid);
   free(s->steps);
   free(s->moves);
   account_scan_free(&s->ids);

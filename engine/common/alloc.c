@@ -151,8 +151,19 @@ static void heap_sort_keys(u128 *a, size_t n) {
   }
 }
 
+enum { SMALL = 8 };  /* entries a share keeps on the stack and selects from by passes */
+
 /* Moves the k largest of n distinct keys to a[0..k), 0 < k < n. */
 static void select_keys(u128 *a, size_t n, size_t k, unsigned rounds) {
+  if (n <= SMALL) {  /* a haircut over a deficit's few markets: a pass per atom beats pivots */
+    for (size_t i = 0; i < k; i++) {
+      size_t top = i;
+      for (size_t j = i + 1; j < n; j++)
+        if (a[j] > a[top]) top = j;
+      swap_keys(a, i, top);
+    }
+    return;
+  }
   size_t lo = 0, hi = n;  /* a[0..lo) > a[lo..hi) > a[hi..n), lo <= k < hi */
   uint64_t seed = PIVOT_SEED;
   while (hi - lo > 1) {
@@ -185,7 +196,6 @@ static void select_keys(u128 *a, size_t n, size_t k, unsigned rounds) {
  * bytes) an entry, on the stack up to SMALL entries (the engine splits
  * each haircut over the deficit's few markets, a million times in a
  * deficit: no allocation for those). */
-enum { SMALL = 8 };
 
 static int share(const alloc_mem *mem, const int64_t *w, const uint32_t *which, size_t m, int64_t total,
                  int64_t *out, unsigned rounds) {

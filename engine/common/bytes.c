@@ -43,6 +43,8 @@ void codec_buf_u8(codec_buf *b, unsigned v) {
   if (p) *p = (unsigned char)v;
 }
 
+unsigned char *codec_buf_room(codec_buf *b, size_t n) { return buf_grow(b, n); }
+
 void codec_buf_i64(codec_buf *b, int64_t v) {
   unsigned char *p = buf_grow(b, 8);
   if (p) put_i64(p, v);

@@ -58,6 +58,9 @@ void codec_buf_u32(codec_buf *b, uint32_t v);
 void codec_buf_blob(codec_buf *b, const void *p, size_t n);  /* u32 length + bytes */
 void codec_buf_raw(codec_buf *b, const void *p, size_t n);   /* bytes as they are */
 void codec_buf_align8(codec_buf *b);  /* zero bytes up to a multiple of 8 */
+/* n more bytes at the end, for the caller to write: where they begin, or
+ * NULL (out of memory: oom set; or n == 0).  One growth for many fields. */
+unsigned char *codec_buf_room(codec_buf *b, size_t n);
 
 /* A bounds-checked reader: once a read runs past the end, `bad` is set and
  * every further read yields zero / "". */

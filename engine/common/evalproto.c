@@ -127,40 +127,89 @@ static unsigned event_given(const eval_request *rq) {
 
 static uint64_t ids_bytes(const eval_request *rq) { return rq->c.n ? rq->c.off[rq->c.n] : 0; }
 
-uint64_t evalproto_region_need(const eval_request *rq) {
-  uint64_t at = EVAL_REGION_HEADER;
+uint64_t evalproto_region_plan(uint64_t cap, uint64_t nmarkets, uint64_t ids_cap, uint64_t at[EVAL_REGION_COLUMNS]) {
+  uint64_t end = EVAL_REGION_HEADER;
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++) {
+    at[k] = end;
+    end += up64(k == SLOT_IDS ? ids_cap : slot_bytes(k, cap, nmarkets ? nmarkets : 1, 3u));
+  }
+  return end;
+}
+
+/* Where each column lies in the region when the host built it there
+ * (evalproto_region_plan): its offset in place[k] (0: elsewhere, to be
+ * copied); the size/cost/upnl columns only with the region's stride (n, or
+ * one market); *free_at where copies may go, past every column in place. */
+static void in_place(const eval_request *rq, const unsigned char *base, size_t size, const void *const *from,
+                     const uint64_t *len, uint64_t *place, uint64_t *free_at) {
+  uintptr_t b = (uintptr_t)base;
+  *free_at = EVAL_REGION_HEADER;
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++) {
+    uintptr_t q = (uintptr_t)from[k];
+    int market_major = k >= SLOT_SIZE && k <= SLOT_UPNL;
+    place[k] = 0;
+    if (!base || !from[k] || !len[k] || q < b + EVAL_REGION_HEADER || q - b > size || len[k] > size - (q - b) ||
+        (q - b) % 8 || (market_major && rq->nmarkets > 1 && rq->c.stride != rq->c.n))
+      continue;
+    place[k] = q - b;
+    if (up64(place[k] + len[k]) > *free_at) *free_at = up64(place[k] + len[k]);
+  }
+}
+
+static void slot_lengths(const eval_request *rq, uint64_t *len) {
   unsigned given = event_given(rq);
   for (int k = 0; k < EVAL_REGION_COLUMNS; k++)
-    at += up64(k == SLOT_IDS ? ids_bytes(rq) : slot_bytes(k, rq->c.n, rq->nmarkets, given));
+    len[k] = k == SLOT_IDS ? ids_bytes(rq) : slot_bytes(k, rq->c.n, rq->nmarkets, given);
+}
+
+static void columns_from(const eval_request *rq, const void **from) {
+  const eval_columns *c = &rq->c;
+  const void *f[EVAL_REGION_COLUMNS] = {c->ids,  c->off,  c->balance, c->equity,          c->upnl_total,
+                                        c->profit, c->size, c->cost,  c->upnl, rq->event.profit0, rq->event.charged};
+  memcpy(from, f, sizeof f);
+}
+
+uint64_t evalproto_region_need(const eval_request *rq, const unsigned char *base, size_t size) {
+  const void *from[EVAL_REGION_COLUMNS];
+  uint64_t len[EVAL_REGION_COLUMNS], place[EVAL_REGION_COLUMNS], at;
+  columns_from(rq, from);
+  slot_lengths(rq, len);
+  in_place(rq, base, size, from, len, place, &at);
+  for (int k = 0; k < EVAL_REGION_COLUMNS; k++)
+    if (!place[k]) at += up64(len[k]);
   return at;
 }
 
 int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size,
                                     uint64_t generation) {
   const eval_columns *c = &rq->c;
-  if (!base || evalproto_region_need(rq) > size) return -1;
-  const eval_event *e = &rq->event;
-  unsigned given = event_given(rq);
-  const void *from[EVAL_REGION_COLUMNS] = {c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit,
-                                           c->size, c->cost, c->upnl, e->profit0, e->charged};
+  if (!base || evalproto_region_need(rq, base, size) > size) return -1;
+  const void *from[EVAL_REGION_COLUMNS];
+  uint64_t len[EVAL_REGION_COLUMNS], place[EVAL_REGION_COLUMNS], at;
+  columns_from(rq, from);
+  slot_lengths(rq, len);
+  in_place(rq, base, size, from, len, place, &at);
   encode_head(b, rq);
   codec_buf_u8(b, COLS_SHARED);
   codec_buf_u32(b, (uint32_t)c->n);
   put_i64(b, (int64_t)generation);
-  uint64_t at = EVAL_REGION_HEADER;
   for (int k = 0; k < EVAL_REGION_COLUMNS; k++) {
-    uint64_t len = k == SLOT_IDS ? ids_bytes(rq) : slot_bytes(k, c->n, rq->nmarkets, given);
+    if (place[k]) {  /* built where it lies: named, not copied */
+      put_i64(b, (int64_t)place[k]);
+      put_i64(b, (int64_t)len[k]);
+      continue;
+    }
     if (k >= SLOT_SIZE && k <= SLOT_UPNL) {
       /* market-major with the host's stride; stride n in the region */
       for (size_t m = 0; m < rq->nmarkets && c->n; m++)
         memcpy(base + at + m * c->n * sizeof(int64_t), (const int64_t *)from[k] + m * c->stride,
                c->n * sizeof(int64_t));
-    } else if (len) {
-      memcpy(base + at, from[k], len);
+    } else if (len[k]) {
+      memcpy(base + at, from[k], len[k]);
     }
     put_i64(b, (int64_t)at);
-    put_i64(b, (int64_t)len);
-    at += up64(len);
+    put_i64(b, (int64_t)len[k]);
+    at += up64(len[k]);
   }
   /* the header last: the generation says the columns before it are written */
   uint32_t magic = EVAL_REGION_MAGIC, zero = 0;

@@ -183,11 +183,21 @@ int evalproto_decode_request(const void *data, size_t len, eval_request *rq, eva
 #define EVAL_REGION_COLUMNS 11         /* ids, off, balance, equity, upnl_total, profit, size, cost, upnl,
                                           profit0, charged */
 
-/* The bytes a region needs to hold rq's columns, header included. */
-uint64_t evalproto_region_need(const eval_request *rq);
+/* The bytes a region (base, size; NULL, 0: none yet) needs to hold rq's
+ * columns, header included: those the host built in the region itself
+ * stay where they are, the others go after them. */
+uint64_t evalproto_region_need(const eval_request *rq, const unsigned char *base, size_t size);
+/* Where a region's columns go for at most cap rows of nmarkets markets
+ * (stride cap) and ids_cap bytes of ids, both event columns included:
+ * each slot's offset into at[] (ids, off, balance, equity, upnl_total,
+ * profit, size, cost, upnl, profit0, charged); returns the bytes needed. */
+uint64_t evalproto_region_plan(uint64_t cap, uint64_t nmarkets, uint64_t ids_cap, uint64_t at[EVAL_REGION_COLUMNS]);
 /* Writes rq's columns into the region (base, size: the host's writable
- * mapping) under `generation` and the request, naming them, into b.  -1
- * when the region is smaller than evalproto_region_need(rq). */
+ * mapping) under `generation` and the request, naming them, into b: a
+ * column that lies in the region already (built there, 8-byte aligned
+ * after the header; size/cost/upnl with stride n or of one market) is
+ * named where it lies, the others are copied past them.  -1 when the
+ * region is smaller than evalproto_region_need(rq, base, size). */
 int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size,
                                     uint64_t generation);
 /* evalproto_decode_request for a request that may name columns in the

@@ -27,6 +27,21 @@ static const char *get_id(codec_reader *r, uint32_t *len) {
   return codec_rd_raw(r, *len);
 }
 
+/* Each haircut as put_id and codec_buf_i64 write it, into room made once:
+ * a crash's deficit names tens of thousands. */
+static void put_haircuts(codec_buf *b, const hc_action *hc, size_t n) {
+  size_t bytes = 0;
+  for (size_t k = 0; k < n; k++) bytes += 1 + hc[k].len + 8;
+  unsigned char *p = codec_buf_room(b, bytes);
+  for (size_t k = 0; p && k < n; k++) {
+    *p++ = (unsigned char)hc[k].len;
+    memcpy(p, hc[k].account, hc[k].len);
+    p += hc[k].len;
+    codec_put_u64(p, (uint64_t)hc[k].amount);
+    p += 8;
+  }
+}
+
 void deficit_encode(codec_buf *b, const deficit_rec *d) {
   int v2 = d->rules >= 2;
   codec_buf_u8(b, v2 ? 2 : 1);
@@ -66,10 +81,7 @@ void deficit_encode(codec_buf *b, const deficit_rec *d) {
   }
   codec_buf_i64(b, d->fund_draw);
   codec_buf_u32(b, (uint32_t)d->nhc);
-  for (size_t k = 0; k < d->nhc; k++) {
-    put_id(b, d->hc[k].account, d->hc[k].len);
-    codec_buf_i64(b, d->hc[k].amount);
-  }
+  put_haircuts(b, d->hc, d->nhc);
   codec_buf_i64(b, d->bad_debt);
   codec_buf_i64(b, (int64_t)d->instructions);
   codec_buf_i64(b, (int64_t)d->policy_us);
@@ -174,10 +186,7 @@ void joint_encode(codec_buf *b, const joint_rec *j) {
     codec_buf_i64(b, j->credit[k]);
   }
   codec_buf_u32(b, (uint32_t)j->nhc);
-  for (size_t k = 0; k < j->nhc; k++) {
-    put_id(b, j->hc[k].account, j->hc[k].len);
-    codec_buf_i64(b, j->hc[k].amount);
-  }
+  put_haircuts(b, j->hc, j->nhc);
   codec_buf_i64(b, (int64_t)j->instructions);
   codec_buf_i64(b, (int64_t)j->policy_us);
 }

@@ -110,6 +110,7 @@ void evaluator_init(evaluator *ev, const char *path) {
   memset(ev, 0, sizeof *ev);
   ev->fd = -1;
   ev->shm.fd = -1;
+  ev->held.fd = -1;
   snprintf(ev->path, sizeof ev->path, "%s", path);
   /* the copying path on request: to compare the two, or to rule the region
    * out when looking for a fault (read like SOCLOSS_EVALUATOR) */
@@ -131,14 +132,33 @@ static void reap(evaluator *ev, int *status) {
   if (status) *status = st;
 }
 
+/* The region let go: unmapped, or kept in ev->held while what
+ * evaluator_place handed out of it may still be read. */
+static void region_drop(evaluator *ev) {
+  if (ev->pinned && ev->shm.fd >= 0 && ev->held.fd < 0) {
+    ev->held = ev->shm;
+    ev->shm.fd = -1;
+    ev->shm.base = NULL;
+    ev->shm.size = 0;
+  } else {
+    region_free(&ev->shm);
+  }
+}
+
+static void unpin(evaluator *ev) {
+  ev->pinned = 0;
+  region_free(&ev->held);
+}
+
 void evaluator_stop(evaluator *ev) {
   reap(ev, NULL);
   region_free(&ev->shm);
+  unpin(ev);
 }
 
 /* The copying path from now on, for a reason the log gives once. */
 static void copy_from_now(evaluator *ev, const char *why) {
-  region_free(&ev->shm);
+  region_drop(ev);
   ev->copy = 1;
   log_say(&ev->log, "evaluator: the candidates' columns go in the requests from now on (%s)", why);
 }
@@ -159,11 +179,20 @@ static void region_ensure(evaluator *ev, uint64_t need) {
     reap(ev, NULL);
     ev->started = 0;  /* a planned start, not a fault's */
   }
-  region_free(&ev->shm);
+  region_drop(ev);
   ev->shm_given = 0;
   char msg[200];
   if (region_make(&ev->shm, (size_t)want, msg, sizeof msg)) copy_from_now(ev, msg);
 }
+unsigned char *evaluator_place(evaluator *ev, uint64_t need) {
+  unpin(ev);
+  if (ev->native || ev->copy) return NULL;
+  region_ensure(ev, need);
+  if (ev->copy || ev->shm.fd < 0 || need > ev->shm.size) return NULL;
+  ev->pinned = 1;
+  return ev->shm.base;
+}
+
 static int start(evaluator *ev, char *msg, size_t msglen) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -380,7 +409,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   }
   /* a request with candidates sends them through the region, when there
    * is one or can be; one without (a load check, a test file) in the frame */
-  if (rq->c.n) region_ensure(ev, evalproto_region_need(rq));
+  if (rq->c.n) region_ensure(ev, evalproto_region_need(rq, ev->shm.base, ev->shm.size));
   else if (!ev->copy && ev->shm.fd < 0 && ev->pid == 0) region_ensure(ev, 0);
   if (ev->pid == 0 && start(ev, rs->message, sizeof rs->message)) {
     rs->status = EVAL_MISSING;

@@ -51,6 +51,12 @@ typedef struct evaluator {
   region shm;
   uint64_t generation;
   int shm_given;  /* the running evaluator was started with shm */
+  /* evaluator_place handed out the region's memory (pinned): a region
+   * replaced meanwhile is kept mapped in `held` until the next
+   * evaluator_place or evaluator_stop, so that what was built there stays
+   * readable */
+  int pinned;
+  region held;
 } evaluator;
 
 typedef struct policy_src {
@@ -67,6 +73,14 @@ typedef struct policy_src {
 } policy_src;
 
 void evaluator_init(evaluator *ev, const char *path);
+/* The region's writable memory, at least `need` bytes (replaced by a larger
+ * one first if it must be: the running evaluator is then restarted), for
+ * the caller to build the next request's columns in (evalproto_encode_
+ * request_shared names the columns that lie there where they lie instead
+ * of copying them).  It stays mapped until the next evaluator_place or
+ * evaluator_stop, whatever the calls between do with the region.  NULL:
+ * no region (the copying path, or a native rule): build elsewhere. */
+unsigned char *evaluator_place(evaluator *ev, uint64_t need);
 /* Stops the process and lets its region go. */
 void evaluator_stop(evaluator *ev);
 

@@ -11,19 +11,70 @@
 
 #include "resolve_int.h"
 
+/* p freed unless it lies in the region the columns were built in. */
+static void free_own(const cands *c, void *p) {
+  if ((uintptr_t)p < c->lo || (uintptr_t)p >= c->hi) free(p);
+}
+
 void cands_free(cands *c) {
-  free(c->ids);
-  free(c->off);
-  free(c->balance);
-  free(c->equity);
-  free(c->upnl_total);
-  free(c->profit);
-  free(c->size);
-  free(c->cost);
-  free(c->upnl);
+  void *own[] = {c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit, c->size, c->cost, c->upnl};
+  for (size_t k = 0; k < sizeof own / sizeof *own; k++) free_own(c, own[k]);
   free(c->row);
   free(c->at);
   memset(c, 0, sizeof *c);
+}
+
+int cands_alloc(cands *c, evaluator *place, size_t cap, size_t nm, size_t ids_cap, size_t what) {
+  memset(c, 0, sizeof *c);
+  c->cap = c->stride = cap;
+  c->nm = nm;
+  c->ids_cap = ids_cap;
+  size_t cols = cap * (nm ? nm : 1);
+  uint64_t at[EVAL_REGION_COLUMNS];
+  unsigned char *base = place ? evaluator_place(place, evalproto_region_plan(cap, nm, ids_cap, at)) : NULL;
+  if (base) {
+    /* the plan's places: each column where the request will name it */
+    c->lo = (uintptr_t)base + at[0];
+    c->hi = (uintptr_t)base + at[EVAL_REGION_COLUMNS - 1] + cap * sizeof(int64_t);
+    c->ids = (char *)(base + at[0]);
+    c->off = (uint32_t *)(base + at[1]);
+    c->balance = (int64_t *)(base + at[2]);
+    c->equity = (int64_t *)(base + at[3]);
+    c->upnl_total = (int64_t *)(base + at[4]);
+    c->profit = (int64_t *)(base + at[5]);
+    c->size = (int64_t *)(base + at[6]);
+    c->cost = (int64_t *)(base + at[7]);
+    c->upnl = (int64_t *)(base + at[8]);
+    c->profit0 = (int64_t *)(base + at[9]);
+    c->charged = (int64_t *)(base + at[10]);
+    memset(c->size, 0, cols * sizeof *c->size);
+    memset(c->cost, 0, cols * sizeof *c->cost);
+    memset(c->upnl, 0, cols * sizeof *c->upnl);
+  } else {
+    c->off = malloc((cap + 1) * sizeof *c->off);
+    c->balance = malloc(cap * sizeof(int64_t));
+    c->equity = malloc(cap * sizeof(int64_t));
+    c->upnl_total = malloc(cap * sizeof(int64_t));
+    c->profit = malloc(cap * sizeof(int64_t));
+    c->size = calloc(cols, sizeof(int64_t));
+    c->cost = calloc(cols, sizeof(int64_t));
+    c->upnl = calloc(cols, sizeof(int64_t));
+    c->ids = malloc(ids_cap);
+  }
+  if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
+      !c->ids)
+    return err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", what);
+  return SOCLOSS_OK;
+}
+
+/* Built in the region with fewer rows than planned (cap): each market's
+ * size, cost and upnl moved down to stride n, as the request names them. */
+static void close_up(cands *c) {
+  if (!c->lo || c->n == c->cap || c->nm < 2) return;
+  int64_t *col[] = {c->size, c->cost, c->upnl};
+  for (size_t k = 0; k < 3; k++)
+    for (size_t m = 1; m < c->nm; m++) memmove(col[k] + m * c->n, col[k] + m * c->cap, c->n * sizeof *col[k]);
+  c->stride = c->n;
 }
 
 /* ---- the merge of the accounts with every market's positions ------------ */
@@ -87,33 +138,17 @@ void merge_close(pos_merge *pm) {
  * joint event's bankrupt accounts), in id order, with balance, equity, gross
  * profit and its positions in the deficit's markets: one merge of the
  * accounts table with each market's positions. */
-int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
+int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, evaluator *place, cands *c) {
   pos_merge pm;
   memset(&pm, 0, sizeof pm);
   size_t na, np, nmk;
   int rc = store_counts(t, &nmk, &na, &np);
   if (!rc) rc = merge_open(t, &pm);
+  size_t cap = na ? na : 1;
   memset(c, 0, sizeof *c);
-  c->cap = na ? na : 1;
-  c->nm = d->nm;
-  size_t cols = c->cap * (d->nm ? d->nm : 1);
   int slot[64], *slots = pm.n <= 64 ? slot : malloc(pm.n * sizeof *slots);
   if (!rc && !slots) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-  if (!rc) {
-    c->off = malloc((c->cap + 1) * sizeof *c->off);
-    c->balance = malloc(c->cap * sizeof(int64_t));
-    c->equity = malloc(c->cap * sizeof(int64_t));
-    c->upnl_total = malloc(c->cap * sizeof(int64_t));
-    c->profit = malloc(c->cap * sizeof(int64_t));
-    c->size = calloc(cols, sizeof(int64_t));
-    c->cost = calloc(cols, sizeof(int64_t));
-    c->upnl = calloc(cols, sizeof(int64_t));
-    c->ids_cap = c->cap * 13 + 64;
-    c->ids = malloc(c->ids_cap);
-    if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
-        !c->ids)
-      rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", na);
-  }
+  if (!rc) rc = cands_alloc(c, place, cap, d->nm, cap * 13 + 64, na);
   for (size_t k = 0; !rc && k < pm.n; k++) {
     slots[k] = -1;
     for (size_t j = 0; j < d->nm; j++)
@@ -135,7 +170,7 @@ int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size
       total += u;
       if (u > 0) gross += u;
       if (slots[k] >= 0) {
-        size_t at = (size_t)slots[k] * c->cap + i;
+        size_t at = (size_t)slots[k] * c->stride + i;
         c->size[at] = m->held.size;
         c->cost[at] = m->held.cost;
         c->upnl[at] = (int64_t)u;
@@ -153,11 +188,13 @@ int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size
     size_t len = strlen(id);
     if (c->ids_len + len > c->ids_cap) {
       size_t cap = c->ids_cap * 2 + len;
-      char *p = realloc(c->ids, cap);
+      int placed = (uintptr_t)c->ids >= c->lo && (uintptr_t)c->ids < c->hi;
+      char *p = placed ? malloc(cap) : realloc(c->ids, cap);  /* past the region's room: its own (copied there) */
       if (!p) {
         rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
         break;
       }
+      if (placed) memcpy(p, c->ids, c->ids_len);
       c->ids = p;
       c->ids_cap = cap;
     }
@@ -171,6 +208,7 @@ int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size
     c->n++;
   }
   if (rc == SOCLOSS_ENOTFOUND) rc = SOCLOSS_OK;
+  if (!rc) close_up(c);
   if (slots != slot) free(slots);
   merge_close(&pm);
   return rc;

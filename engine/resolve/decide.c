@@ -19,11 +19,20 @@ static int decide_txn(store_txn *t, void *ud);
  * with (an account opened since has none: 0 and 0).  The places stay in
  * c->at, so that what the event charged is added by index afterwards
  * (event_add_result), not by searching each id again. */
-static int event_columns(const event_ctx *ev, cands *c, int64_t **profit0, int64_t **charged) {
-  *profit0 = malloc((c->n ? c->n : 1) * sizeof **profit0);
-  *charged = malloc((c->n ? c->n : 1) * sizeof **charged);
+static int event_columns(socloss *led, const event_ctx *ev, cands *c, int64_t **profit0, int64_t **charged) {
+  *profit0 = c->profit0 ? c->profit0 : malloc((c->n ? c->n : 1) * sizeof **profit0);  /* the region's, or own */
+  *charged = c->charged ? c->charged : malloc((c->n ? c->n : 1) * sizeof **charged);
   if (!c->at) c->at = malloc(c->cap * sizeof *c->at);  /* kept with the candidates' buffers */
   if (!*profit0 || !*charged || !c->at) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+  c->nat = c->n;
+  if (c->row && view_is_event(led, ev)) {  /* from the view, whose rows are the event's accounts */
+    for (size_t i = 0; i < c->n; i++) {
+      uint32_t j = c->at[i] = c->row[i];
+      (*profit0)[i] = ev->all.profit[j];
+      (*charged)[i] = ev->charged[j];
+    }
+    return SOCLOSS_OK;
+  }
   size_t j = 0;
   for (size_t i = 0; i < c->n; i++) {
     const char *id = c->ids + c->off[i];
@@ -39,7 +48,6 @@ static int event_columns(const event_ctx *ev, cands *c, int64_t **profit0, int64
     (*charged)[i] = found ? ev->charged[j] : 0;
     c->at[i] = found ? (uint32_t)j : UINT32_MAX;
   }
-  c->nat = c->n;
   return SOCLOSS_OK;
 }
 
@@ -50,7 +58,9 @@ static uint32_t cand_at(const cands *c, uint32_t i) { return i < c->nat ? c->at[
 int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t shortfall, int64_t fund_cash,
                const char *const *out, size_t nout, const eval_joint *joint, cands *c, void **buf,
                eval_response *rs) {
-  int rc = cands_for(lv->led, t, d, out, nout, c);
+  /* the haircut call's candidates are built in the evaluator's region (the
+   * deleverage call's are read after the next call: their own memory) */
+  int rc = cands_for(lv->led, t, d, out, nout, fn == EVAL_FN_HAIRCUT ? lv->led->ev : NULL, c);
   if (rc) return rc;
   c->nat = 0;  /* no event: no places (event_columns sets them) */
   eval_market mk[DEFICIT_MARKETS_MAX];
@@ -79,15 +89,15 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
   rq.fund_max_draw = lv->lim.fund_max_draw;
   rq.nmarkets = d->nm;
   rq.markets = mk;
-  rq.c = (eval_columns){c->n, c->cap, c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit,
+  rq.c = (eval_columns){c->n, c->stride, c->ids, c->off, c->balance, c->equity, c->upnl_total, c->profit,
                         c->size, c->cost, c->upnl};
   /* without an event, a lone deficit is an event of one: the evaluator
    * makes it of what is left out */
   int64_t *profit0 = NULL, *charged = NULL;
   if (lv->event) {
-    if ((rc = event_columns(lv->event, c, &profit0, &charged))) {
-      free(profit0);
-      free(charged);
+    if ((rc = event_columns(lv->led, lv->event, c, &profit0, &charged))) {
+      if (profit0 != c->profit0) free(profit0);
+      if (charged != c->charged) free(charged);
       return rc;
     }
     rq.event = (eval_event){lv->event->id, strlen(lv->event->id), profit0, charged};
@@ -96,8 +106,8 @@ int ask_policy(live *lv, store_txn *t, const deficit_rec *d, int fn, int64_t sho
   uint64_t us = 0;
   evaluator_call(lv->led->ev, &rq, rs, buf, &us);
   log_keep(lv->log, rs->log, rs->log_len);  /* a failed call's too: what it said before it failed */
-  free(profit0);
-  free(charged);
+  if (profit0 != c->profit0) free(profit0);
+  if (charged != c->charged) free(charged);
   lv->instructions += rs->instructions;
   lv->policy_us += us;
   lv->led->pending.policy_us += us;  /* the handle's counter, if this commits */
@@ -282,7 +292,7 @@ int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, 
     s->hint_balance = h->c.balance;  /* their balances and positions too */
     s->hint_size = h->c.size;
     s->hint_cost = h->c.cost;
-    s->hint_stride = h->c.cap;
+    s->hint_stride = h->c.stride;
     rc = step_deleverage(s, 0);
     s->hint_balance = s->hint_size = s->hint_cost = NULL;  /* stale once the closes are written */
     if (rc) return rc;
@@ -321,7 +331,7 @@ int haircut_actions(step *s, const cands *c, const eval_response *rs, hc_action 
   s->hint_size = c->size;
   s->hint_cost = c->cost;
   s->hint_upnl = c->upnl;
-  s->hint_stride = c->cap;
+  s->hint_stride = c->stride;
   s->hint_row = c->row;
   return SOCLOSS_OK;
 }

@@ -49,6 +49,11 @@ void event_add_charges(event_ctx *ev, const deficit_rec *d) {
   }
 }
 
+uint64_t event_serial(void) {
+  static uint64_t last;
+  return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
 static void event_free(void *p) {
   event_ctx *ev = p;
   account_scan_free(&ev->all);
@@ -73,6 +78,7 @@ int event_share(applier *a, const char *id, const event_ctx **out) {
     free(ev);
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
   }
+  ev->serial = event_serial();
   if ((rc = account_scan_load(a->t, &ev->all)) == SOCLOSS_OK &&
       !(ev->charged = calloc(ev->all.n ? ev->all.n : 1, sizeof *ev->charged)))
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -137,6 +143,7 @@ int event_in(event_run *er, applier *a) {
   event_ctx ev;
   memset(&ev, 0, sizeof ev);
   ev.id = er->o.id;
+  ev.serial = event_serial();
   int rc = applier_finish(a);  /* what the applier holds goes to the transaction first */
   if (!rc) rc = account_scan_load(a->t, &ev.all);
   if (!rc && !(ev.charged = calloc(ev.all.n ? ev.all.n : 1, sizeof *ev.charged)))

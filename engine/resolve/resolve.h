@@ -86,9 +86,13 @@ int deficit_market_of(store_txn *t, const char *account, char out[CODEC_ID_MAX +
 /* What every policy call of an event sees besides its deficit. */
 typedef struct event_ctx {
   const char *id;
+  uint64_t serial;       /* this event among all of the process (event_serial), 0: none */
   account_scan all;      /* every account when the event began: ids, gross profit */
   int64_t *charged;      /* per account of `all`: what the event took so far */
 } event_ctx;
+
+/* A number no other event of the process has had (from 1). */
+uint64_t event_serial(void);
 
 /* A crash event, run inside an applier's transaction (event.c).  simulate
  * watches it through the hooks: before each deficit, and after it with its

@@ -31,11 +31,19 @@ typedef struct cands {
   uint32_t *off;
   int64_t *balance, *equity, *upnl_total;
   int64_t *profit;              /* gross: Σ max(upnl, 0) over all its positions */
-  int64_t *size, *cost, *upnl;  /* market-major, stride cap */
+  int64_t *size, *cost, *upnl;  /* market-major, stride `stride` */
+  size_t stride;                /* cap, or n once moved together (built in the region) */
   uint32_t *row;                /* each one's row in the candidate view, or NULL (view.c) */
   uint32_t *at;                 /* the first nat: each one's index in the event's accounts (decide.c) */
   size_t nat;
+  /* Built in the evaluator's region (evaluator_place), where the request
+   * names them instead of copying them: the columns above that lie in
+   * [lo, hi) are the region's (never freed here); the event's two columns
+   * go there too (profit0, charged: NULL when not placed). */
+  uintptr_t lo, hi;
+  int64_t *profit0, *charged;
 } cands;
+
 
 /* The accounts table merged with every market's positions, in id order
  * (cands.c): what the candidates and the candidate view are read from. */
@@ -69,7 +77,7 @@ void merge_close(pos_merge *pm);
 /* Every account but the bankrupt one, positions or not, in id order, with
  * balance, equity, total upnl, gross profit and its positions in the
  * deficit's markets (zeros where it holds none). */
-int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
+int build_cands(store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, evaluator *place, cands *c);
 void cands_free(cands *c);
 
 /* ---- the candidate view (view.c) ---------------------------------------- */
@@ -78,7 +86,15 @@ typedef struct cand_view cand_view;
 /* The candidates build_cands makes, from the handle's view of the accounts
  * and positions when it has one that is up to date (made at the second
  * candidate set in a row on one store), else from the tables. */
-int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c);
+/* place: the evaluator whose region to build in (the haircut call's
+ * candidates, which nothing needs once the deficit is done), or NULL: in
+ * memory of their own. */
+int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, evaluator *place,
+              cands *c);
+/* The columns' memory for cap rows of nm markets and ids_cap bytes of ids
+ * (size, cost and upnl zeroed): in place's region when it gives one, else
+ * its own.  c is cleared first; rc on no memory (for `what` candidates). */
+int cands_alloc(cands *c, evaluator *place, size_t cap, size_t nm, size_t ids_cap, size_t what);
 /* A haircut's writes applied to the view by the writer, instead of noted
  * by the store and applied at the next take (store.h, STORE_SEEN).
  * view_markets: 1 when the handle's view follows t's store, with vm[k] the
@@ -88,6 +104,9 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
  * STORE_SEEN (a write that failed is not the view's). */
 int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm);
 int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len);
+/* 1 when the view's rows are ev's accounts, one for one (candidates from
+ * the view: a row is the event's index); else 0. */
+int view_is_event(socloss *led, const event_ctx *ev);
 void view_put(socloss *led, long vm, uint32_t row, int64_t size, int64_t cost);
 /* Tests: how many of the view's rows (not waiting for the next take) hold
  * derived columns (upnl, total, gross profit, equity) other than their

@@ -49,6 +49,8 @@ struct cand_view {
   cands spare;             /* the last candidates' buffers, for the next (cands_done) */
   store *asked_st;         /* the last candidates built from the tables */
   uint64_t asked_txn;
+  uint64_t same_serial;    /* the event whose accounts were compared with acc (0: none) */
+  int same;                /* ... and they are acc: a row is that event's index */
 };
 
 int cands_view_off = 0;
@@ -304,7 +306,7 @@ static int apply_change(void *ud, const store_change *c) {
 
 void cands_done(socloss *led, cands *c) {
   cand_view *v = led->view;
-  if (!c->row || !v || !v->st) {  /* not from the view, or no view now */
+  if (!c->row || !v || !v->st || c->lo) {  /* not from the view, no view now, or in the region */
     cands_free(c);
     return;
   }
@@ -324,6 +326,16 @@ int view_markets(socloss *led, store_txn *t, const deficit_rec *d, long *vm) {
       if (!strcmp(v->market[j], d->mk[k].market)) vm[k] = (long)j;
   }
   return 1;
+}
+
+int view_is_event(socloss *led, const event_ctx *ev) {
+  cand_view *v = led->view;
+  if (!v || !v->st || !ev->serial) return 0;
+  if (v->same_serial != ev->serial) {  /* once per event and view: the view's accounts stay until it is read again */
+    v->same_serial = ev->serial;
+    v->same = account_scan_same(&v->acc, &ev->all);
+  }
+  return v->same;
 }
 
 int view_row(socloss *led, long vm, uint32_t row, const char *id, size_t id_len) {
@@ -392,7 +404,7 @@ static void copy_rows(const cand_view *v, const int *slots, cands *c, size_t fro
   memcpy(c->profit + at, v->gross + from, k * sizeof *c->profit);
   for (size_t m = 0; m < v->nmk; m++) {
     if (slots[m] < 0) continue;
-    size_t to_at = (size_t)slots[m] * c->cap + at, from_at = m * n + from;
+    size_t to_at = (size_t)slots[m] * c->stride + at, from_at = m * n + from;
     memcpy(c->size + to_at, v->size + from_at, k * sizeof *c->size);
     memcpy(c->cost + to_at, v->cost + from_at, k * sizeof *c->cost);
     memcpy(c->upnl + to_at, v->upnl + from_at, k * sizeof *c->upnl);
@@ -421,7 +433,8 @@ static int refused(const cand_view *v, const size_t *ex, size_t nex) {
   return SOCLOSS_OK;
 }
 
-static int from_view(cand_view *v, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
+static int from_view(cand_view *v, const deficit_rec *d, const char *const *out, size_t nout, evaluator *place,
+                     cands *c) {
   size_t n = v->acc.n, cap = n ? n : 1, nex = 0;
   size_t *ex;
   int rc = excluded(v, d, out, nout, &ex, &nex);
@@ -441,7 +454,14 @@ static int from_view(cand_view *v, const deficit_rec *d, const char *const *out,
       if (!strcmp(d->mk[j].market, v->market[k])) slots[k] = (int)j;
   }
   size_t cols = cap * (d->nm ? d->nm : 1);
-  if (v->spare.cap == cap && v->spare.nm == d->nm && v->spare.ids_cap >= v->acc.ids_len + 1) {
+  /* in the region: exactly the rows and ids the view leaves in (no
+   * spare: the region's pages are the ones kept) */
+  size_t rows = n - nex, ids = v->acc.ids_len;
+  for (size_t e = 0; e < nex; e++) ids -= v->acc.off[ex[e] + 1] - v->acc.off[ex[e]];
+  if (place) {
+    rc = cands_alloc(c, place, rows ? rows : 1, d->nm, ids + 1, n);
+    if (!rc && !(c->row = malloc(c->cap * sizeof *c->row))) rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", n);
+  } else if (v->spare.cap == cap && v->spare.nm == d->nm && v->spare.ids_cap >= v->acc.ids_len + 1) {
     /* the last deficit's buffers, already faulted in: a cascade's deficit
      * otherwise maps and zeroes ~9 MB of fresh pages per 100k candidates */
     *c = v->spare;
@@ -452,24 +472,9 @@ static int from_view(cand_view *v, const deficit_rec *d, const char *const *out,
     memset(c->upnl, 0, cols * sizeof *c->upnl);
   } else {
     cands_free(&v->spare);
-    memset(c, 0, sizeof *c);
-    c->cap = cap;
-    c->nm = d->nm;
-    c->off = malloc((cap + 1) * sizeof *c->off);
-    c->balance = malloc(cap * sizeof(int64_t));
-    c->equity = malloc(cap * sizeof(int64_t));
-    c->upnl_total = malloc(cap * sizeof(int64_t));
-    c->profit = malloc(cap * sizeof(int64_t));
-    c->size = calloc(cols, sizeof(int64_t));
-    c->cost = calloc(cols, sizeof(int64_t));
-    c->upnl = calloc(cols, sizeof(int64_t));
-    c->ids_cap = v->acc.ids_len + 1;
-    c->ids = malloc(c->ids_cap);
-    c->row = malloc(cap * sizeof *c->row);
+    rc = cands_alloc(c, NULL, cap, d->nm, v->acc.ids_len + 1, n);
+    if (!rc && !(c->row = malloc(cap * sizeof *c->row))) rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", n);
   }
-  if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
-      !c->ids || !c->row)
-    rc = err_fail(SOCLOSS_ENOMEM, "out of memory for %zu candidates", n);
   if (!rc) {
     c->off[0] = 0;
     size_t from = 0;
@@ -485,9 +490,10 @@ static int from_view(cand_view *v, const deficit_rec *d, const char *const *out,
   return rc;
 }
 
-int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, cands *c) {
-  if (cands_view_off) return build_cands(t, d, out, nout, c);
-  if (!led->view && !(led->view = calloc(1, sizeof *led->view))) return build_cands(t, d, out, nout, c);
+int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *const *out, size_t nout, evaluator *place,
+              cands *c) {
+  if (cands_view_off) return build_cands(t, d, out, nout, place, c);
+  if (!led->view && !(led->view = calloc(1, sizeof *led->view))) return build_cands(t, d, out, nout, place, c);
   cand_view *v = led->view;
   store *s = store_txn_store(t);
   uint64_t txn = store_txn_id(t);
@@ -502,14 +508,14 @@ int cands_for(socloss *led, store_txn *t, const deficit_rec *d, const char *cons
     v->asked_txn = txn;
     if (!cascade) {
       view_clear(v);
-      return build_cands(t, d, out, nout, c);
+      return build_cands(t, d, out, nout, place, c);
     }
     store_watch_start(t);
     if (view_build(v, t)) {  /* it cannot hold them, or no memory for it: as without a view */
       store_watch_stop(s);
-      return build_cands(t, d, out, nout, c);
+      return build_cands(t, d, out, nout, place, c);
     }
   }
   __atomic_fetch_add(&cands_view_hits, 1, __ATOMIC_RELAXED);
-  return from_view(v, d, out, nout, c);
+  return from_view(v, d, out, nout, place, c);
 }
