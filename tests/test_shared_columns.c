@@ -66,6 +66,22 @@ static eval_request request(const char *source, int with_event) {
   return rq;
 }
 
+/* Up to WIDE candidates "000000", "000001", ... (ids and offsets), and a
+ * column holding each one's row number. */
+enum { WIDE = 300000 };
+static uint32_t wide_off[WIDE + 1];
+static char wide_ids[WIDE * 6 + 1];
+
+static const int64_t *wide_rows(void) {
+  static int64_t col[WIDE];
+  for (int i = 0; i < WIDE; i++) {
+    snprintf(wide_ids + 6 * i, 7, "%06d", i);
+    wide_off[i + 1] = (uint32_t)(6 * (i + 1));
+    col[i] = i;
+  }
+  return col;
+}
+
 /* Every cell it reads, in its error: ids, the three columns, the market
  * columns of ETH (the second market: the stride), the event's two. */
 static const char *VIEW =
@@ -175,14 +191,7 @@ static void policy_side(void) {
   /* a request too large for the region: a new one, a new evaluator with
    * it (not counted as a restart: no fault) */
   enum { ROWS = 200000 };
-  static int64_t big[ROWS];
-  static uint32_t boff[ROWS + 1];
-  static char bids[ROWS * 6 + 1];
-  for (int i = 0; i < ROWS; i++) {
-    snprintf(bids + 6 * i, 7, "%06d", i);
-    boff[i + 1] = (uint32_t)(6 * (i + 1));
-    big[i] = i;
-  }
+  const int64_t *big = wide_rows();
   eval_request wide = request("return {name = 'n', haircut = function(ctx)\n"
                               "  error(ctx.n .. ' ' .. ctx.account[200000] .. ' ' .. ctx.size.ETH[200000], 0) end}",
                               0);
@@ -190,7 +199,7 @@ static void policy_side(void) {
   /* the second market's columns: the same array, stride 0 would not do */
   static int64_t big2[2 * ROWS];
   for (int i = 0; i < 2 * ROWS; i++) big2[i] = i % ROWS;
-  wide.c = (eval_columns){ROWS, ROWS, bids, boff, big, big, big, big, big2, big2, big2};
+  wide.c = (eval_columns){ROWS, ROWS, wide_ids, wide_off, big, big, big, big, big2, big2, big2};
   /* 200,000 rows: the header's 64 bytes, ids 1,200,000, offsets 800,004
    * (800,064 rounded up to 64 bytes), 4 columns of 1,600,000 and 3 of
    * 3,200,000 (2 markets): 18,000,128 bytes, past the first region's
@@ -293,18 +302,11 @@ static void in_place(void) {
    * read: the old mapping is kept until the next evaluator_place */
   base = evaluator_place(&sh, plan);
   rq = placed(base, at, 3, 1);
-  enum { ROWS = 300000 };
-  static int64_t big[ROWS];
-  static uint32_t boff[ROWS + 1];
-  static char bids[ROWS * 6 + 1];
-  for (int i = 0; i < ROWS; i++) {
-    snprintf(bids + 6 * i, 7, "%06d", i);
-    boff[i + 1] = (uint32_t)(6 * (i + 1));
-    big[i] = i;
-  }
+  enum { ROWS = WIDE };
+  const int64_t *big = wide_rows();
   eval_request wide = request("return {name = 'n', haircut = function(ctx) error(tostring(ctx.n), 0) end}", 0);
   wide.nmarkets = 1;
-  wide.c = (eval_columns){ROWS, ROWS, bids, boff, big, big, big, big, big, big, big};
+  wide.c = (eval_columns){ROWS, ROWS, wide_ids, wide_off, big, big, big, big, big, big, big};
   is(call(&sh, &wide, msg, sizeof msg), EVAL_ERROR, "a wider request: a new region");
   is_str(msg, "300000", "answered from it");
   ok(sh.shm.base != base && sh.held.fd >= 0 && sh.held.base == base, "the placed region kept, mapped, beside it");

@@ -89,9 +89,8 @@ void view_free(socloss *led) {
 
 enum { ROW_EQUITY = 1, ROW_GROSS = 2 };  /* build_cands' two refusals, in its order */
 
-/* Account a's derived columns from its positions, as build_cands computes
- * them. */
-/* Row a's derived columns as its balance and positions make them: each
+/* Row a's derived columns as its balance and positions make them (as
+ * build_cands computes them): each
  * position's upnl (into upnl when given), the total, the gross profit, the
  * equity and whether one is out of range. */
 typedef struct row_sums {
