@@ -454,6 +454,17 @@ int main(void) {
   is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "with the each_account callback too");
   is_str(who, "p 933/1000;q 100/1000;r 467/500;p 933/1000;q 100/1000;r 467/500;",
          "the charged, then everyone charged or in profit");
+  /* no_split: the same figures (1500 over 3, shares up to 0.934), the
+   * split test not run (p is not split: no split account, no delta) */
+  so.each_account = NULL;
+  so.no_split = 1;
+  is(socloss_simulate_with(led, &so, &s), SOCLOSS_OK, "pro_rata with no_split");
+  ok(s.deficits == 1 && s.charged == 3 && s.total_charged == 1500 && fabs(s.largest_share - 0.934) < 1e-12,
+     "the same figures: 3 charged 1500, largest share 0.934");
+  ok(s.split_account[0] == 0 && s.split_delta == 0, "no split account, no delta ('%s', %lld)", s.split_account,
+     (long long)s.split_delta);
+  so.no_split = 0;
+  so.each_account = on_charge;
 
   /* p alone is not bankrupt: nothing to resolve */
   is(socloss_simulate(led, pr, len, NULL, "p", NULL, 0, &s), SOCLOSS_OK, "one account, not bankrupt");
