@@ -493,10 +493,75 @@ static void no_memfd(void) {
          "and its log says why, once");
 }
 
+/* The copying path taken for good while a placed region is still read:
+ * in a child, a region handed out and written, then memfd_create made to
+ * fail, then a request too wide for the region (a new one cannot be made):
+ * the handle goes to copying, and the placed region stays mapped until the
+ * next evaluator_place. */
+typedef struct pinned_seen {
+  int placed, status, copy, held, intact, again, freed;
+  char message[EVAL_TEXT_MAX + 1];
+} pinned_seen;
+
+static void no_memfd_pinned(void) {
+  int pfd[2];
+  if (pipe(pfd)) return;
+  pid_t child = fork();
+  if (child == 0) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {4, f};
+    pinned_seen s;
+    memset(&s, 0, sizeof s);
+    s.status = -1;
+    evaluator ev;
+    evaluator_init(&ev, EVAL);
+    ev.copy = 0;
+    uint64_t at[EVAL_REGION_COLUMNS];
+    unsigned char *base = evaluator_place(&ev, evalproto_region_plan(3, 2, 16, at));
+    s.placed = base != NULL;
+    if (base && !prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) && !prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+      eval_request rq = placed(base, at, 3, 1);
+      enum { ROWS = WIDE };
+      const int64_t *big = wide_rows();
+      eval_request wide = request("return {name = 'n', haircut = function(ctx) error(tostring(ctx.n), 0) end}", 0);
+      wide.nmarkets = 1;
+      wide.c = (eval_columns){ROWS, ROWS, wide_ids, wide_off, big, big, big, big, big, big, big};
+      s.status = call(&ev, &wide, s.message, sizeof s.message);
+      s.copy = ev.copy;
+      s.held = ev.held.fd >= 0 && ev.held.base == base && ev.shm.fd == -1;
+      s.intact = !memcmp(rq.c.balance, BAL, sizeof BAL) && !memcmp(rq.event.charged, CHARGED, sizeof CHARGED);
+      s.again = evaluator_place(&ev, 768) == NULL;
+      s.freed = ev.held.fd == -1 && !ev.pinned;
+    }
+    evaluator_stop(&ev);
+    ssize_t w = write(pfd[1], &s, sizeof s);
+    _exit(w == sizeof s ? 0 : 1);
+  }
+  close(pfd[1]);
+  pinned_seen s;
+  memset(&s, 0, sizeof s);
+  ssize_t got = read(pfd[0], &s, sizeof s);
+  close(pfd[0]);
+  waitpid(child, NULL, 0);
+  is(got, (ssize_t)sizeof s, "the child that loses memfd_create while a region is placed reports");
+  ok(s.placed, "a region was handed out before");
+  is(s.status, EVAL_ERROR, "a request too wide for it is answered all the same");
+  is_str(s.message, "300000", "copied in the frame");
+  ok(s.copy && s.held, "the handle copies from now on, the placed region held, not unmapped");
+  ok(s.intact, "what was built there still reads as built");
+  ok(s.again && s.freed, "the next evaluator_place gives none and lets the held region go");
+}
+
 int main(void) {
   kernel();
   policy_side();
   in_place();
+  no_memfd_pinned();
   header_checks();
   no_memfd();
   return done_testing();
