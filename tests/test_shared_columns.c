@@ -446,43 +446,57 @@ static void keep_log(void *ud, const char *m) {
   if (strstr(m, "columns")) snprintf(s->log, sizeof s->log, "%s", m);
 }
 
-static void no_memfd(void) {
+/* From now on memfd_create fails with ENOSYS in this process, as on a
+ * kernel without it; the rest is allowed (the evaluator inherits this and
+ * adds its own).  0 when the filter is in. */
+static int memfd_gone(void) {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {4, f};
+  return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* body(out) in a child process (what it does to the process stays there);
+ * the size bytes it left in out read back here: how many came. */
+static ssize_t in_child(void (*body)(void *), void *out, size_t size) {
   int pfd[2];
-  if (pipe(pfd)) return;
+  if (pipe(pfd)) return -1;
   pid_t child = fork();
   if (child == 0) {
-    /* memfd_create fails with ENOSYS, as on a kernel without it; the rest
-     * is allowed (the evaluator inherits this and adds its own) */
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {4, f};
-    fallback_seen s;
-    memset(&s, 0, sizeof s);
-    s.status = -1;
-    if (!prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) && !prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
-      evaluator ev;
-      evaluator_init(&ev, EVAL);
-      ev.copy = 0;
-      ev.log = (log_sink){keep_log, &s};
-      eval_request rq = request(VIEW, 1);
-      s.status = call(&ev, &rq, s.message, sizeof s.message);
-      s.copy = ev.copy;
-      s.shm_fd = ev.shm.fd;
-      evaluator_stop(&ev);
-    }
-    ssize_t w = write(pfd[1], &s, sizeof s);
-    _exit(w == sizeof s ? 0 : 1);
+    body(out);
+    ssize_t w = write(pfd[1], out, size);
+    _exit(w == (ssize_t)size ? 0 : 1);
   }
   close(pfd[1]);
+  ssize_t got = read(pfd[0], out, size);
+  close(pfd[0]);
+  if (child > 0) waitpid(child, NULL, 0);
+  return got;
+}
+
+static void no_memfd_child(void *out) {
+  fallback_seen *s = out;
+  if (memfd_gone()) return;
+  evaluator ev;
+  evaluator_init(&ev, EVAL);
+  ev.copy = 0;
+  ev.log = (log_sink){keep_log, s};
+  eval_request rq = request(VIEW, 1);
+  s->status = call(&ev, &rq, s->message, sizeof s->message);
+  s->copy = ev.copy;
+  s->shm_fd = ev.shm.fd;
+  evaluator_stop(&ev);
+}
+
+static void no_memfd(void) {
   fallback_seen s;
   memset(&s, 0, sizeof s);
-  ssize_t got = read(pfd[0], &s, sizeof s);
-  close(pfd[0]);
-  waitpid(child, NULL, 0);
+  s.status = -1;
+  ssize_t got = in_child(no_memfd_child, &s, sizeof s);
   is(got, (ssize_t)sizeof s, "the child without memfd_create reports");
   is(s.status, EVAL_ERROR, "without memfd_create the policy still runs");
   is_str(s.message,
@@ -503,51 +517,36 @@ typedef struct pinned_seen {
   char message[EVAL_TEXT_MAX + 1];
 } pinned_seen;
 
-static void no_memfd_pinned(void) {
-  int pfd[2];
-  if (pipe(pfd)) return;
-  pid_t child = fork();
-  if (child == 0) {
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {4, f};
-    pinned_seen s;
-    memset(&s, 0, sizeof s);
-    s.status = -1;
-    evaluator ev;
-    evaluator_init(&ev, EVAL);
-    ev.copy = 0;
-    uint64_t at[EVAL_REGION_COLUMNS];
-    unsigned char *base = evaluator_place(&ev, evalproto_region_plan(3, 2, 16, at));
-    s.placed = base != NULL;
-    if (base && !prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) && !prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
-      eval_request rq = placed(base, at, 3, 1);
-      enum { ROWS = WIDE };
-      const int64_t *big = wide_rows();
-      eval_request wide = request("return {name = 'n', haircut = function(ctx) error(tostring(ctx.n), 0) end}", 0);
-      wide.nmarkets = 1;
-      wide.c = (eval_columns){ROWS, ROWS, wide_ids, wide_off, big, big, big, big, big, big, big};
-      s.status = call(&ev, &wide, s.message, sizeof s.message);
-      s.copy = ev.copy;
-      s.held = ev.held.fd >= 0 && ev.held.base == base && ev.shm.fd == -1;
-      s.intact = !memcmp(rq.c.balance, BAL, sizeof BAL) && !memcmp(rq.event.charged, CHARGED, sizeof CHARGED);
-      s.again = evaluator_place(&ev, 768) == NULL;
-      s.freed = ev.held.fd == -1 && !ev.pinned;
-    }
-    evaluator_stop(&ev);
-    ssize_t w = write(pfd[1], &s, sizeof s);
-    _exit(w == sizeof s ? 0 : 1);
+static void no_memfd_pinned_child(void *out) {
+  pinned_seen *s = out;
+  evaluator ev;
+  evaluator_init(&ev, EVAL);
+  ev.copy = 0;
+  uint64_t at[EVAL_REGION_COLUMNS];
+  unsigned char *base = evaluator_place(&ev, evalproto_region_plan(3, 2, 16, at));
+  s->placed = base != NULL;
+  if (base && !memfd_gone()) {
+    eval_request rq = placed(base, at, 3, 1);
+    enum { ROWS = WIDE };
+    const int64_t *big = wide_rows();
+    eval_request wide = request("return {name = 'n', haircut = function(ctx) error(tostring(ctx.n), 0) end}", 0);
+    wide.nmarkets = 1;
+    wide.c = (eval_columns){ROWS, ROWS, wide_ids, wide_off, big, big, big, big, big, big, big};
+    s->status = call(&ev, &wide, s->message, sizeof s->message);
+    s->copy = ev.copy;
+    s->held = ev.held.fd >= 0 && ev.held.base == base && ev.shm.fd == -1;
+    s->intact = !memcmp(rq.c.balance, BAL, sizeof BAL) && !memcmp(rq.event.charged, CHARGED, sizeof CHARGED);
+    s->again = evaluator_place(&ev, 768) == NULL;
+    s->freed = ev.held.fd == -1 && !ev.pinned;
   }
-  close(pfd[1]);
+  evaluator_stop(&ev);
+}
+
+static void no_memfd_pinned(void) {
   pinned_seen s;
   memset(&s, 0, sizeof s);
-  ssize_t got = read(pfd[0], &s, sizeof s);
-  close(pfd[0]);
-  waitpid(child, NULL, 0);
+  s.status = -1;
+  ssize_t got = in_child(no_memfd_pinned_child, &s, sizeof s);
   is(got, (ssize_t)sizeof s, "the child that loses memfd_create while a region is placed reports");
   ok(s.placed, "a region was handed out before");
   is(s.status, EVAL_ERROR, "a request too wide for it is answered all the same");
