@@ -141,6 +141,42 @@ static void kernel(void) {
   region_free(&r);
 }
 
+/* How many of the pages [from, to) of the mapping at base are resident. */
+static size_t resident(const unsigned char *base, size_t from, size_t to) {
+  unsigned char v[1024];
+  size_t n = (to - from) / 4096;
+  if (n > sizeof v || mincore((void *)(base + from), to - from, v)) return (size_t)-1;
+  size_t r = 0;
+  for (size_t i = 0; i < n; i++) r += v[i] & 1;
+  return r;
+}
+
+/* region_populate: the pages about to be filled taken at once, the rest
+ * left unallocated (a region's size costs address space, not memory). */
+static void populate(void) {
+  region r;
+  char msg[200];
+  const size_t mib = 1 << 20;
+  is(region_make(&r, 4 * mib, msg, sizeof msg), 0, "a region of 4 MiB");
+  is(resident(r.base, 0, 4 * mib), 0, "none of its 1,024 pages resident yet");
+  region_populate(&r, mib);
+  is(resident(r.base, 0, mib), 256, "populated to 1 MiB: its first 256 pages resident");
+  is(resident(r.base, mib, 4 * mib), 0, "and none after them");
+  is((int64_t)r.populated, (int64_t)mib, "populated says 1 MiB");
+  region_populate(&r, mib / 2);
+  is((int64_t)r.populated, (int64_t)mib, "less than that: nothing to do, still 1 MiB");
+  region_populate(&r, 3 * mib + 100);
+  is(resident(r.base, 0, 3 * mib + 4096), 769, "to 3 MiB and 100 bytes: 769 pages, the last one partly asked for");
+  is(resident(r.base, 3 * mib + 4096, 4 * mib), 0, "the last 255 still not");
+  region_populate(&r, 100 * mib);
+  is((int64_t)r.populated, (int64_t)(4 * mib), "past the end: to the region's size");
+  is(resident(r.base, 0, 4 * mib), 1024, "every page resident");
+  r.base[4 * mib - 1] = 5;
+  is(r.base[4 * mib - 1], 5, "and writable to the last byte");
+  region_free(&r);
+  is((int64_t)r.populated, 0, "freed: nothing populated");
+}
+
 /* One call, rs's message kept. */
 static int call(evaluator *ev, const eval_request *rq, char *out, size_t cap) {
   eval_response rs;
@@ -263,6 +299,8 @@ static void in_place(void) {
   ok(at[0] == 64 && at[1] == 128 && at[6] == 448 && at[10] == 704, "each column 64-byte aligned after the header");
   unsigned char *base = evaluator_place(&sh, plan);
   ok(base && sh.pinned && sh.shm.base == base && sh.shm.size >= plan, "the region handed out, pinned");
+  is((int64_t)sh.shm.populated, (int64_t)plan, "populated as far as the plan (%llu bytes), no further",
+     (unsigned long long)plan);
   if (!base) {
     evaluator_stop(&sh);
     return;
@@ -558,6 +596,7 @@ static void no_memfd_pinned(void) {
 
 int main(void) {
   kernel();
+  populate();
   policy_side();
   in_place();
   no_memfd_pinned();

@@ -6,10 +6,32 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#define HUGE ((size_t)2 << 20)
+
 void blocks_advise_huge(void *p, size_t n) {
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1), to = ((uintptr_t)p + n) & ~(huge - 1);
+  uintptr_t from = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1), to = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE - 1);
   if (p && to > from) madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
+
+void *blocks_malloc(size_t n) {
+  if (n < BLOCKS_BIG) return malloc(n);
+  /* aligned to a huge page: otherwise the megabyte or so before the first
+   * 2 MiB boundary comes as 4 KiB pages, a fault each (posix_memalign's
+   * blocks are free()'d as any other) */
+  void *p;
+  if (posix_memalign(&p, HUGE, n)) return NULL;
+  blocks_advise_huge(p, n);
+  return p;
+}
+
+void *blocks_calloc(size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) return NULL;
+  if (n * size < BLOCKS_BIG) return calloc(n, size);
+  /* advised before the zeroes are written: calloc would write them first
+   * when the block comes from the heap, as 4 KiB pages */
+  void *p = blocks_malloc(n * size);
+  if (p) memset(p, 0, n * size);
+  return p;
 }
 
 static void *big_map(size_t n) {

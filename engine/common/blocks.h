@@ -20,6 +20,14 @@
  * usual). */
 void blocks_advise_huge(void *p, size_t n);
 
+/* malloc and calloc for a block that may be large (a column, an answer's
+ * actions, a result's copies): blocks of BLOCKS_BIG bytes or more are
+ * advised as huge pages before anything touches them.  Freed with free().
+ * The host's own columns and copies are where a 1M-candidate resolution
+ * took most of its page faults (docs/design.md §13). */
+void *blocks_malloc(size_t n);
+void *blocks_calloc(size_t n, size_t size);
+
 /* realloc for an allocator that is told each block's size (Lua's): p of
  * osize bytes (NULL and 0: none) to nsize > 0 bytes, the contents kept up
  * to the smaller size; blocks of BLOCKS_BIG bytes or more are mappings of

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
+
 /* Two's complement through uint64: defined behaviour for every int64. */
 static void put_i64(unsigned char *p, int64_t v) { codec_put_u64(p, (uint64_t)v); }
 
@@ -30,6 +32,7 @@ static unsigned char *buf_grow(codec_buf *b, size_t n) {
       b->oom = 1;
       return NULL;
     }
+    if (cap >= BLOCKS_BIG) blocks_advise_huge(p + b->len, cap - b->len);  /* a record of a million actions */
     b->p = p;
     b->cap = cap;
   }
@@ -93,8 +96,7 @@ void codec_rd_str(codec_reader *r, char out[CODEC_ID_MAX + 1]) {
 
 void codec_buf_u32(codec_buf *b, uint32_t v) {
   unsigned char *p = buf_grow(b, 4);
-  if (p)
-    for (int i = 3; i >= 0; i--, v >>= 8) p[i] = (unsigned char)(v & 0xff);
+  if (p) codec_put_u32(p, v);
 }
 
 void codec_buf_raw(codec_buf *b, const void *p, size_t n) {

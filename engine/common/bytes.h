@@ -37,6 +37,11 @@ static inline void codec_put_u64(unsigned char *p, uint64_t v) {
   __builtin_memcpy(p, &v, 8);
 }
 
+static inline void codec_put_u32(unsigned char *p, uint32_t v) {
+  v = __builtin_bswap32(v);
+  __builtin_memcpy(p, &v, 4);
+}
+
 static inline uint64_t codec_get_u64(const unsigned char *p) {
   uint64_t v;
   __builtin_memcpy(&v, p, 8);

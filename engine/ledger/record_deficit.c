@@ -16,18 +16,13 @@
 
 #include "record.h"
 
-static void put_id(codec_buf *b, const char *p, size_t len) {
-  codec_buf_u8(b, (unsigned)len);
-  codec_buf_raw(b, p, len);
-}
-
 static const char *get_id(codec_reader *r, uint32_t *len) {
   *len = codec_rd_u8(r);
   if (*len == 0 || *len > CODEC_ID_MAX) r->bad = 1;
   return codec_rd_raw(r, *len);
 }
 
-/* Each haircut as put_id and codec_buf_i64 write it, into room made once:
+/* Each haircut as an id (u8 length, bytes) and an i64, into room made once:
  * a crash's deficit names tens of thousands. */
 static void put_haircuts(codec_buf *b, const hc_action *hc, size_t n) {
   size_t bytes = 0;
@@ -39,6 +34,28 @@ static void put_haircuts(codec_buf *b, const hc_action *hc, size_t n) {
     p += hc[k].len;
     codec_put_u64(p, (uint64_t)hc[k].amount);
     p += 8;
+  }
+}
+
+/* Each close as an id (u8 length, bytes), its market (u32) and lots (i64),
+ * then in a v2 record its share (u32) and transfer (i64), into room made
+ * once, as the haircuts: an ADL queue may close every holder opposite. */
+static void put_closes(codec_buf *b, const dl_action *dl, size_t n, int v2) {
+  size_t bytes = 0;
+  for (size_t k = 0; k < n; k++) bytes += 1 + dl[k].len + 4 + 8 + (v2 ? 4 + 8 : 0);
+  unsigned char *p = codec_buf_room(b, bytes);
+  for (size_t k = 0; p && k < n; k++) {
+    *p++ = (unsigned char)dl[k].len;
+    memcpy(p, dl[k].holder, dl[k].len);
+    p += dl[k].len;
+    codec_put_u32(p, dl[k].market);
+    codec_put_u64(p + 4, (uint64_t)dl[k].size);
+    p += 12;
+    if (v2) {
+      codec_put_u32(p, dl[k].share);
+      codec_put_u64(p + 4, (uint64_t)dl[k].transfer);
+      p += 12;
+    }
   }
 }
 
@@ -70,15 +87,7 @@ void deficit_encode(codec_buf *b, const deficit_rec *d) {
     codec_buf_i64(b, d->take[k]);
   }
   codec_buf_u32(b, (uint32_t)d->ndl);
-  for (size_t k = 0; k < d->ndl; k++) {
-    put_id(b, d->dl[k].holder, d->dl[k].len);
-    codec_buf_u32(b, d->dl[k].market);
-    codec_buf_i64(b, d->dl[k].size);
-    if (v2) {
-      codec_buf_u32(b, d->dl[k].share);
-      codec_buf_i64(b, d->dl[k].transfer);
-    }
-  }
+  put_closes(b, d->dl, d->ndl, v2);
   codec_buf_i64(b, d->fund_draw);
   codec_buf_u32(b, (uint32_t)d->nhc);
   put_haircuts(b, d->hc, d->nhc);

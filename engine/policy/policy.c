@@ -137,9 +137,7 @@ static void reap(evaluator *ev, int *status) {
 static void region_drop(evaluator *ev) {
   if (ev->pinned && ev->shm.fd >= 0 && ev->held.fd < 0) {
     ev->held = ev->shm;
-    ev->shm.fd = -1;
-    ev->shm.base = NULL;
-    ev->shm.size = 0;
+    ev->shm = (region){.fd = -1};
   } else {
     region_free(&ev->shm);
   }
@@ -189,6 +187,7 @@ unsigned char *evaluator_place(evaluator *ev, uint64_t need) {
   if (ev->native || ev->copy) return NULL;
   region_ensure(ev, need);
   if (ev->copy || ev->shm.fd < 0 || need > ev->shm.size) return NULL;
+  region_populate(&ev->shm, (size_t)need);
   ev->pinned = 1;
   return ev->shm.base;
 }

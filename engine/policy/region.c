@@ -11,7 +11,7 @@
 int region_make(region *r, size_t size, char *msg, size_t msglen) {
   r->fd = -1;
   r->base = NULL;
-  r->size = 0;
+  r->size = r->populated = 0;
   int fd = memfd_create("socloss-columns", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) {
     int e = errno;
@@ -40,7 +40,16 @@ int region_make(region *r, size_t size, char *msg, size_t msglen) {
   r->fd = fd;
   r->base = p;
   r->size = size;
+  r->populated = 0;
   return 0;
+}
+
+void region_populate(region *r, size_t upto) {
+  if (upto > r->size) upto = r->size;
+  size_t from = r->populated & ~(size_t)4095;
+  if (!r->base || upto <= from) return;
+  madvise(r->base + from, upto - from, MADV_POPULATE_WRITE);
+  r->populated = upto;
 }
 
 int region_reader(const region *r) {
@@ -54,5 +63,5 @@ void region_free(region *r) {
   if (r->fd >= 0) close(r->fd);
   r->fd = -1;
   r->base = NULL;
-  r->size = 0;
+  r->size = r->populated = 0;
 }

@@ -15,6 +15,7 @@ typedef struct region {
   int fd;               /* the memfd (read-write, the host's), -1: none */
   unsigned char *base;  /* the host's writable mapping */
   size_t size;          /* its bytes: fixed for the region's life (sealed against shrinking) */
+  size_t populated;     /* the first this many bytes are populated (region_populate) */
 } region;
 
 /* The smallest region made, and the one made with the evaluator's first
@@ -34,6 +35,13 @@ int region_make(region *r, size_t size, char *msg, size_t msglen);
  * /proc/self/fd (O_CLOEXEC: only the spawn's dup2 passes it on).  -1 when
  * /proc cannot reopen it. */
 int region_reader(const region *r);
+/* The first `upto` bytes (at most the size) populated now, in one call,
+ * where they are not yet: the host is about to fill them (the columns of
+ * every candidate), and a 4 KiB page taken by a fault of its own costs
+ * about as much as filling it (a 1M-row request: 17,000 faults).  The
+ * rest stays unallocated until written, as above.  Advice only: a kernel
+ * before 5.14 refuses it and the pages come as they are written. */
+void region_populate(region *r, size_t upto);
 void region_free(region *r);
 
 #endif

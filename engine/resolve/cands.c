@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve_int.h"
 
 /* p freed unless it lies in the region the columns were built in. */
@@ -51,15 +52,15 @@ int cands_alloc(cands *c, evaluator *place, size_t cap, size_t nm, size_t ids_ca
     memset(c->cost, 0, cols * sizeof *c->cost);
     memset(c->upnl, 0, cols * sizeof *c->upnl);
   } else {
-    c->off = malloc((cap + 1) * sizeof *c->off);
-    c->balance = malloc(cap * sizeof(int64_t));
-    c->equity = malloc(cap * sizeof(int64_t));
-    c->upnl_total = malloc(cap * sizeof(int64_t));
-    c->profit = malloc(cap * sizeof(int64_t));
-    c->size = calloc(cols, sizeof(int64_t));
-    c->cost = calloc(cols, sizeof(int64_t));
-    c->upnl = calloc(cols, sizeof(int64_t));
-    c->ids = malloc(ids_cap);
+    c->off = blocks_malloc((cap + 1) * sizeof *c->off);
+    c->balance = blocks_malloc(cap * sizeof(int64_t));
+    c->equity = blocks_malloc(cap * sizeof(int64_t));
+    c->upnl_total = blocks_malloc(cap * sizeof(int64_t));
+    c->profit = blocks_malloc(cap * sizeof(int64_t));
+    c->size = blocks_calloc(cols, sizeof(int64_t));
+    c->cost = blocks_calloc(cols, sizeof(int64_t));
+    c->upnl = blocks_calloc(cols, sizeof(int64_t));
+    c->ids = blocks_malloc(ids_cap);
   }
   if (!c->off || !c->balance || !c->equity || !c->upnl_total || !c->profit || !c->size || !c->cost || !c->upnl ||
       !c->ids)

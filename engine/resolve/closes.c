@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve_int.h"
 
 int closes_in_bulk = 1;
@@ -68,8 +69,8 @@ static int by_id(const void *a, const void *b) {
 int closes_slots(step *s, closes *c) {
   const deficit_rec *d = s->d;
   size_t n = d->ndl, ns = 0;
-  uint32_t *first = malloc((n ? n : 1) * sizeof *first);  /* per slot: one of its actions */
-  c->slot = malloc((n ? n : 1) * sizeof *c->slot);
+  uint32_t *first = blocks_malloc((n ? n : 1) * sizeof *first);  /* per slot: one of its actions */
+  c->slot = blocks_malloc((n ? n : 1) * sizeof *c->slot);
   if (!first || !c->slot) {
     free(first);
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -79,7 +80,7 @@ int closes_slots(step *s, closes *c) {
   int indexed = s->ncands > 0;
   for (size_t k = 0; indexed && k < n; k++) indexed = d->dl[k].index < s->ncands;
   if (indexed && n >= s->ncands / 8) {  /* most candidates close: a table of them */
-    uint32_t *at = calloc(s->ncands, sizeof *at);
+    uint32_t *at = blocks_calloc(s->ncands, sizeof *at);
     if (!at) {
       free(first);
       return err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -93,7 +94,7 @@ int closes_slots(step *s, closes *c) {
     }
     free(at);
   } else {
-    keyed *v = malloc((n ? n : 1) * sizeof *v);
+    keyed *v = blocks_malloc((n ? n : 1) * sizeof *v);
     if (!v) {
       free(first);
       return err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -109,9 +110,9 @@ int closes_slots(step *s, closes *c) {
     free(v);
   }
   c->nslots = ns;
-  c->h = calloc(ns ? ns : 1, sizeof *c->h);
-  c->id = malloc((ns ? ns : 1) * sizeof *c->id);
-  c->len = malloc((ns ? ns : 1) * sizeof *c->len);
+  c->h = blocks_calloc(ns ? ns : 1, sizeof *c->h);
+  c->id = blocks_malloc((ns ? ns : 1) * sizeof *c->id);
+  c->len = blocks_malloc((ns ? ns : 1) * sizeof *c->len);
   if (!c->h || !c->id || !c->len) {
     free(first);
     return err_fail(SOCLOSS_ENOMEM, "out of memory");
@@ -303,8 +304,8 @@ static int key_order(const book *b, const size_t *rank, uint32_t *k, uint32_t *s
   const deficit_rec *d = b->s->d;
   const closes *c = b->c;
   size_t n = d->ndl;
-  uint32_t *cnt = calloc(c->nslots + 1, sizeof *cnt), *by_slot = malloc((n ? n : 1) * sizeof *by_slot);
-  unsigned char *rk = malloc(n ? n : 1);  /* each action's market rank, in slot order */
+  uint32_t *cnt = blocks_calloc(c->nslots + 1, sizeof *cnt), *by_slot = blocks_malloc((n ? n : 1) * sizeof *by_slot);
+  unsigned char *rk = blocks_malloc(n ? n : 1);  /* each action's market rank, in slot order */
   int rc = cnt && by_slot && rk ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (!rc) {
     for (size_t j = 0; j < n; j++) cnt[c->slot[j] + 1]++;
@@ -342,7 +343,7 @@ static int write_positions(book *b) {
     by_rank[j] = mk;
   }
   for (size_t r = 0; r < d->nm; r++) rank[by_rank[r]] = r;
-  uint32_t *k = malloc((n ? n : 1) * sizeof *k), *sl = malloc((n ? n : 1) * sizeof *sl);
+  uint32_t *k = blocks_malloc((n ? n : 1) * sizeof *k), *sl = blocks_malloc((n ? n : 1) * sizeof *sl);
   int rc = k && sl ? key_order(b, rank, k, sl, at) : err_fail(SOCLOSS_ENOMEM, "out of memory");
   store_cursor *cur = NULL;
   if (!rc) rc = store_cursor_position_writes(b->s->a->t, &cur);

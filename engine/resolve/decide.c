@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve_int.h"
 
 static int decide_txn(store_txn *t, void *ud);
@@ -20,9 +21,9 @@ static int decide_txn(store_txn *t, void *ud);
  * c->at, so that what the event charged is added by index afterwards
  * (event_add_result), not by searching each id again. */
 static int event_columns(socloss *led, const event_ctx *ev, cands *c, int64_t **profit0, int64_t **charged) {
-  *profit0 = c->profit0 ? c->profit0 : malloc((c->n ? c->n : 1) * sizeof **profit0);  /* the region's, or own */
-  *charged = c->charged ? c->charged : malloc((c->n ? c->n : 1) * sizeof **charged);
-  if (!c->at) c->at = malloc(c->cap * sizeof *c->at);  /* kept with the candidates' buffers */
+  *profit0 = c->profit0 ? c->profit0 : blocks_malloc((c->n ? c->n : 1) * sizeof **profit0);  /* the region's, or own */
+  *charged = c->charged ? c->charged : blocks_malloc((c->n ? c->n : 1) * sizeof **charged);
+  if (!c->at) c->at = blocks_malloc(c->cap * sizeof *c->at);  /* kept with the candidates' buffers */
   if (!*profit0 || !*charged || !c->at) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   c->nat = c->n;
   if (c->row && view_is_event(led, ev)) {  /* from the view, whose rows are the event's accounts */
@@ -279,7 +280,7 @@ int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, 
   if (lv->pol.has_deleverage && d->nm) {
     if ((rc = ask_policy(lv, t, d, EVAL_FN_DELEVERAGE, 0, a->tot.fund_cash, NULL, 0, NULL, &h->c, &h->buf, &rs)))
       return rc;
-    if (!(h->dl = malloc((rs.nactions ? rs.nactions : 1) * sizeof *h->dl))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
+    if (!(h->dl = blocks_malloc((rs.nactions ? rs.nactions : 1) * sizeof *h->dl))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     for (size_t k = 0; k < rs.nactions; k++) {
       uint32_t i = rs.actions[k].index;
       h->dl[k] = (dl_action){h->c.ids + h->c.off[i], h->c.off[i + 1] - h->c.off[i], rs.actions[k].market, i,
@@ -316,7 +317,7 @@ int deficit_first_steps(live *lv, applier *a, deficit_rec *d, step *s, held *h, 
 }
 
 int haircut_actions(step *s, const cands *c, const eval_response *rs, hc_action **out) {
-  hc_action *hc = malloc((rs->nactions ? rs->nactions : 1) * sizeof *hc);
+  hc_action *hc = blocks_malloc((rs->nactions ? rs->nactions : 1) * sizeof *hc);
   if (!hc) return err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t k = 0; k < rs->nactions; k++) {
     uint32_t i = rs->actions[k].index;

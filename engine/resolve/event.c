@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve_int.h"
 
 void socloss_event_options_init(socloss_event_options *o) {
@@ -80,7 +81,7 @@ int event_share(applier *a, const char *id, const event_ctx **out) {
   }
   ev->serial = event_serial();
   if ((rc = account_scan_load(a->t, &ev->all)) == SOCLOSS_OK &&
-      !(ev->charged = calloc(ev->all.n ? ev->all.n : 1, sizeof *ev->charged)))
+      !(ev->charged = blocks_calloc(ev->all.n ? ev->all.n : 1, sizeof *ev->charged)))
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   if (rc) {
     event_free(ev);
@@ -146,7 +147,7 @@ int event_in(event_run *er, applier *a) {
   ev.serial = event_serial();
   int rc = applier_finish(a);  /* what the applier holds goes to the transaction first */
   if (!rc) rc = account_scan_load(a->t, &ev.all);
-  if (!rc && !(ev.charged = calloc(ev.all.n ? ev.all.n : 1, sizeof *ev.charged)))
+  if (!rc && !(ev.charged = blocks_calloc(ev.all.n ? ev.all.n : 1, sizeof *ev.charged)))
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t i = 0; !rc && i < ev.all.n; i++) {
     if (ev.all.equity[i] >= 0) continue;

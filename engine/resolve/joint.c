@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve_int.h"
 
 typedef struct joint_live {
@@ -48,11 +49,11 @@ static int joint_txn(store_txn *t, void *ud) {
   size_t n = jl->n;
   applier a;
   char label[160];
-  deficit_rec *parts = calloc(n ? n : 1, sizeof *parts), all;
-  held *h = calloc(n ? n : 1, sizeof *h);
-  int64_t *hole = calloc(n ? n : 1, sizeof *hole), *credit = calloc(n ? n : 1, sizeof *credit);
-  uint32_t *off = calloc(n + 1, sizeof *off);
-  char *ids = malloc(n * CODEC_ID_MAX + 1);
+  deficit_rec *parts = blocks_calloc(n ? n : 1, sizeof *parts), all;
+  held *h = blocks_calloc(n ? n : 1, sizeof *h);
+  int64_t *hole = blocks_calloc(n ? n : 1, sizeof *hole), *credit = blocks_calloc(n ? n : 1, sizeof *credit);
+  uint32_t *off = blocks_calloc(n + 1, sizeof *off);
+  char *ids = blocks_malloc(n * CODEC_ID_MAX + 1);
   cands c2 = {0};
   void *buf2 = NULL;
   hc_action *hc = NULL;
@@ -271,9 +272,9 @@ int joint_resolve(event_run *er, applier *a, event_ctx *ev) {
   jl.ud = er->o.ud;
   size_t n = 0;
   for (size_t i = 0; i < ev->all.n; i++) n += ev->all.equity[i] < 0;
-  char (*acct)[CODEC_ID_MAX + 1] = malloc((n ? n : 1) * sizeof *acct);
-  jl.accounts = malloc((n ? n : 1) * sizeof *jl.accounts);
-  jl.ids = malloc((n ? n : 1) * sizeof *jl.ids);
+  char (*acct)[CODEC_ID_MAX + 1] = blocks_malloc((n ? n : 1) * sizeof *acct);
+  jl.accounts = blocks_malloc((n ? n : 1) * sizeof *jl.accounts);
+  jl.ids = blocks_malloc((n ? n : 1) * sizeof *jl.ids);
   role_copy active = {0}, fallback = {0}, shadow = {0};
   codec_buf shadow_rec = {0}, log = {0};
   char shadow_why[ERRMSG_MAX] = "";
@@ -369,11 +370,11 @@ int joint_decide(applier *a, const char *event, const char *src, size_t len, con
   jl.capture = out;
   int rc = applier_finish(a);
   if (!rc) rc = account_scan_load(a->t, &ev.all);
-  if (!rc && !(ev.charged = calloc(ev.all.n ? ev.all.n : 1, sizeof *ev.charged)))
+  if (!rc && !(ev.charged = blocks_calloc(ev.all.n ? ev.all.n : 1, sizeof *ev.charged)))
     rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
-  char (*acct)[CODEC_ID_MAX + 1] = rc ? NULL : malloc((ev.all.n ? ev.all.n : 1) * sizeof *acct);
-  jl.accounts = rc ? NULL : malloc((ev.all.n ? ev.all.n : 1) * sizeof *jl.accounts);
-  jl.ids = rc ? NULL : malloc((ev.all.n ? ev.all.n : 1) * sizeof *jl.ids);
+  char (*acct)[CODEC_ID_MAX + 1] = rc ? NULL : blocks_malloc((ev.all.n ? ev.all.n : 1) * sizeof *acct);
+  jl.accounts = rc ? NULL : blocks_malloc((ev.all.n ? ev.all.n : 1) * sizeof *jl.accounts);
+  jl.ids = rc ? NULL : blocks_malloc((ev.all.n ? ev.all.n : 1) * sizeof *jl.ids);
   if (!rc && (!acct || !jl.accounts || !jl.ids)) rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
   for (size_t i = 0; !rc && i < ev.all.n; i++) {
     if (ev.all.equity[i] >= 0) continue;

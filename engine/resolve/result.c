@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve.h"
 
 /* ---- the result handed to callers --------------------------------------- */
@@ -69,13 +70,13 @@ int result_fill(struct resolution_buf *rb, const deficit_rec *d, const char *sta
   size_t bytes = 0;
   for (size_t k = 0; k < d->ndl; k++) bytes += d->dl[k].len + 1;
   for (size_t k = 0; k < d->nhc; k++) bytes += d->hc[k].len + 1;
-  rb->strings = malloc(bytes ? bytes : 1);
-  rb->dl = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl);
-  rb->shares = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->shares);
-  rb->transfers = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->transfers);
-  rb->hc = malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc);
-  rb->dl_at = malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl_at);
-  rb->hc_at = malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc_at);
+  rb->strings = blocks_malloc(bytes ? bytes : 1);
+  rb->dl = blocks_malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl);
+  rb->shares = blocks_malloc((d->ndl ? d->ndl : 1) * sizeof *rb->shares);
+  rb->transfers = blocks_malloc((d->ndl ? d->ndl : 1) * sizeof *rb->transfers);
+  rb->hc = blocks_malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc);
+  rb->dl_at = blocks_malloc((d->ndl ? d->ndl : 1) * sizeof *rb->dl_at);
+  rb->hc_at = blocks_malloc((d->nhc ? d->nhc : 1) * sizeof *rb->hc_at);
   if (!rb->params || !rb->strings || !rb->dl || !rb->hc || !rb->shares || !rb->transfers || !rb->dl_at || !rb->hc_at)
     return SOCLOSS_ENOMEM;
   memcpy(rb->params, d->params, d->params_len);

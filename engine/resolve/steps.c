@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "blocks.h"
 #include "resolve_int.h"
 
 /* ---- step 1: bankruptcy prices ------------------------------------------ */
@@ -104,7 +105,7 @@ static long first_repeat(const ref *refs, size_t n, size_t ncands, size_t nm, si
     struct ref_slots r = {refs, ncands};
     return slot_repeat(n, ncands * (nm ? nm : 1), ref_slot, &r, first);
   }
-  ref *s = malloc((n ? n : 1) * sizeof *s);
+  ref *s = blocks_malloc((n ? n : 1) * sizeof *s);
   if (!s) return -2;
   memcpy(s, refs, n * sizeof *s);
   qsort(s, n, sizeof *s, cmp_ref);
@@ -186,8 +187,8 @@ static int transfers(step *s, closes *c, int replay) {
   deficit_rec *d = s->d;
   size_t n = d->ndl ? d->ndl : 1;
   const uint32_t *slot = c->slot;
-  __int128 *equity = malloc((c->nslots ? c->nslots : 1) * sizeof *equity);
-  int64_t *due = malloc(n * sizeof *due);
+  __int128 *equity = blocks_malloc((c->nslots ? c->nslots : 1) * sizeof *equity);
+  int64_t *due = blocks_malloc(n * sizeof *due);
   unsigned __int128 sum_rem[DEFICIT_MARKETS_MAX] = {0};
   int rc = equity && due ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   /* each holder's equity before the closes, in id order: the candidates'
@@ -230,7 +231,7 @@ static int transfers(step *s, closes *c, int replay) {
     unsigned __int128 left = sum_rem[mk] / ((unsigned __int128)(uint64_t)lots * 10000);
     if (!left) continue;
     size_t cnt = 0;
-    ranked *sel = malloc(n * sizeof *sel);
+    ranked *sel = blocks_malloc(n * sizeof *sel);
     if (!sel) {
       rc = err_fail(SOCLOSS_ENOMEM, "out of memory");
       break;
@@ -306,8 +307,8 @@ int step_deleverage(step *s, int replay) {
   deficit_rec *d = s->d;
   __int128 closed[DEFICIT_MARKETS_MAX] = {0};
   closes c = {0};
-  ref *refs = malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
-  c.pos = malloc((d->ndl ? d->ndl : 1) * sizeof *c.pos);
+  ref *refs = blocks_malloc((d->ndl ? d->ndl : 1) * sizeof *refs);
+  c.pos = blocks_malloc((d->ndl ? d->ndl : 1) * sizeof *c.pos);
   if (!refs || !c.pos) {
     free(refs);
     free(c.pos);
@@ -543,7 +544,7 @@ int charge_haircuts(step *s, int64_t shortfall, int64_t *total_out) {
   size_t first = 0;
   long dup = s->ncands ? hc_repeat(d->hc, d->nhc, s->ncands, &first) : -3;
   if (dup == -3) {
-    ref *refs = malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
+    ref *refs = blocks_malloc((d->nhc ? d->nhc : 1) * sizeof *refs);
     if (!refs) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     for (size_t k = 0; k < d->nhc; k++)
       refs[k] = (ref){d->hc[k].account, d->hc[k].len, 0, (uint32_t)k, d->hc[k].index};
@@ -652,7 +653,7 @@ static int replay_bad_debt(step *s, uint64_t seq) {
 
 int joint_replay(applier *a, const joint_rec *j, uint64_t seq) {
   size_t n = j->nparts;
-  int64_t *hole = malloc((n ? n : 1) * sizeof *hole), *credit = malloc((n ? n : 1) * sizeof *credit);
+  int64_t *hole = blocks_malloc((n ? n : 1) * sizeof *hole), *credit = blocks_malloc((n ? n : 1) * sizeof *credit);
   int rc = hole && credit ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
   __int128 shortfall = 0;
   for (size_t k = 0; !rc && k < n; k++) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "resolve_int.h"
 
 struct cand_view {
@@ -159,16 +160,16 @@ static int view_build(cand_view *v, store_txn *t) {
     v->nmk = nmk;
     v->market = malloc((nmk ? nmk : 1) * sizeof *v->market);
     v->mark = malloc((nmk ? nmk : 1) * sizeof *v->mark);
-    v->balance = malloc(cap * sizeof *v->balance);
-    v->size = calloc(cols, sizeof *v->size);
-    v->cost = calloc(cols, sizeof *v->cost);
-    v->upnl = calloc(cols, sizeof *v->upnl);
-    v->total = malloc(cap * sizeof *v->total);
-    v->gross = malloc(cap * sizeof *v->gross);
-    v->equity = malloc(cap * sizeof *v->equity);
-    v->bad = calloc(cap, 1);
-    v->dirty = malloc(cap * sizeof *v->dirty);
-    v->is_dirty = calloc(cap, 1);
+    v->balance = blocks_malloc(cap * sizeof *v->balance);
+    v->size = blocks_calloc(cols, sizeof *v->size);
+    v->cost = blocks_calloc(cols, sizeof *v->cost);
+    v->upnl = blocks_calloc(cols, sizeof *v->upnl);
+    v->total = blocks_malloc(cap * sizeof *v->total);
+    v->gross = blocks_malloc(cap * sizeof *v->gross);
+    v->equity = blocks_malloc(cap * sizeof *v->equity);
+    v->bad = blocks_calloc(cap, 1);
+    v->dirty = blocks_malloc(cap * sizeof *v->dirty);
+    v->is_dirty = blocks_calloc(cap, 1);
     v->acc.off = malloc((cap + 1) * sizeof *v->acc.off);
     v->acc.ids_cap = cap * 13 + 64;
     v->acc.ids = malloc(v->acc.ids_cap);
