@@ -1,6 +1,8 @@
 /* The byte encodings of store/codec: exact bytes, round trips, refusals. */
+#include <stdint.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "codec.h"
 #include "tap.h"
 
@@ -45,9 +47,30 @@ static void order_cases(void) {
   ok(agree, "20,000 pairs ordered as memcmp and then length order them");
 }
 
+/* A codec buffer grown past BLOCKS_BIG: a fresh block of huge pages each
+ * time (2 MiB aligned), every byte written before carried over, and u32s
+ * big-endian through codec_buf_u32 and codec_put_u32. */
+static void buf_big(void) {
+  codec_buf cb = {0};
+  size_t n = 3 * BLOCKS_BIG / 4 + 1;  /* 4 bytes each: past 3 MiB */
+  for (size_t i = 0; i < n; i++) codec_buf_u32(&cb, (uint32_t)(i * 2654435761u));
+  is((int64_t)cb.len, (int64_t)(4 * n), "%zu u32s: %zu bytes", n, 4 * n);
+  ok(cb.cap >= BLOCKS_BIG && (uintptr_t)cb.p % BLOCKS_BIG == 0, "its block (%zu bytes) on a 2 MiB boundary", cb.cap);
+  int same = !cb.oom;
+  for (size_t i = 0; same && i < n; i++) {
+    unsigned char want[4];
+    codec_put_u32(want, (uint32_t)(i * 2654435761u));
+    same = !memcmp(cb.p + 4 * i, want, 4);
+  }
+  ok(same, "every one as written, across the growths");
+  ok(cb.p[4] == 0x9e && cb.p[5] == 0x37 && cb.p[6] == 0x79 && cb.p[7] == 0xb1, "the second big-endian: 9e 37 79 b1");
+  codec_buf_free(&cb);
+}
+
 int main(void) {
   unsigned char b[CODEC_POSITION_LEN];
   order_cases();
+  buf_big();
 
   codec_put_u64(b, 0x0102030405060708ull);
   ok(b[0] == 1 && b[7] == 8, "u64 is big-endian");
