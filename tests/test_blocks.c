@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "blocks.h"
+#include "smaps.h"
 #include "tap.h"
 
 /* n bytes of a pattern that tells every position apart (mod 251, prime) */
@@ -22,29 +23,9 @@ static int holds(const unsigned char *p, size_t n) {
   return 1;
 }
 
-/* Whether the mapping holding p carries the huge-page advice: "hg" among
- * its VmFlags in /proc/self/smaps (set by madvise(MADV_HUGEPAGE), whether
- * or not the kernel then finds huge pages for it). */
-static int advised_huge(const void *p) {
-  FILE *f = fopen("/proc/self/smaps", "r");
-  if (!f) return -1;
-  char line[512];
-  int in = 0, hg = 0;
-  while (fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-      in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-    else if (in && !strncmp(line, "VmFlags:", 8)) {
-      hg = strstr(line, " hg") != NULL;
-      break;
-    }
-  }
-  fclose(f);
-  return hg;
-}
-
 /* blocks_malloc and blocks_calloc: malloc's blocks, free()'d as usual; the
- * large ones aligned to 2 MiB and advised as huge pages, calloc's zeroed. */
+ * large ones advised as huge pages where 2 MiB of them are aligned,
+ * calloc's zeroed. */
 static void host_blocks(void) {
   unsigned char *s = blocks_malloc(100);
   ok(s != NULL && !advised_huge(s), "a small block is malloc's, not advised");
@@ -52,8 +33,7 @@ static void host_blocks(void) {
   size_t n = 3 * BLOCKS_BIG + 100;
   unsigned char *b = blocks_malloc(n);
   ok(b != NULL, "a block of %zu bytes", n);
-  is((int64_t)((uintptr_t)b % BLOCKS_BIG), 0, "starts on a 2 MiB boundary");
-  is(advised_huge(b), 1, "its mapping carries the huge-page advice (VmFlags hg)");
+  is(advised_huge(huge_inside(b)), 1, "its first 2 MiB boundary on carries the huge-page advice (VmFlags hg)");
   fill(b, n);
   ok(holds(b, n), "every byte of it writable and kept");
   free(b);
@@ -62,7 +42,7 @@ static void host_blocks(void) {
   for (size_t i = 0; zero && i < n; i++) zero = z[i] == 0;
   for (size_t i = 0; zero && i < 100; i++) zero = zs[i] == 0;
   ok(zero, "blocks_calloc's blocks, large and small, read as zeros");
-  is(advised_huge(z), 1, "the large one advised");
+  is(advised_huge(huge_inside(z)), 1, "the large one advised");
   free(z);
   free(zs);
   ok(blocks_calloc(SIZE_MAX / 8 + 1, 8) == NULL, "a count times size past SIZE_MAX is refused, not wrapped");

@@ -22,9 +22,10 @@ void blocks_advise_huge(void *p, size_t n);
 
 /* malloc and calloc for a block that may be large (a column, an answer's
  * actions, a result's copies): blocks of BLOCKS_BIG bytes or more are
- * advised as huge pages before anything touches them.  Freed with free().
- * The host's own columns and copies are where a 1M-candidate resolution
- * took most of its page faults (docs/design.md §13). */
+ * advised as huge pages (blocks_advise_huge) before anything touches
+ * them.  Freed with free().  The host's own columns and copies are where
+ * a 1M-candidate resolution took most of its page faults (docs/design.md
+ * §8). */
 void *blocks_malloc(size_t n);
 void *blocks_calloc(size_t n, size_t size);
 
