@@ -28,59 +28,12 @@
  * deficit and may stop the run: the figures are then those of the
  * deficits resolved so far.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "audit.h"
+#include "simulate_int.h"
 #include "text.h"
-
-/* One step: its moves, then the bankrupt resolved, jointly or not. */
-typedef struct sim_step {
-  const socloss_shock *shocks;
-  size_t n;
-  int joint;
-} sim_step;
-
-typedef struct sim {
-  socloss *led;
-  const char *policy;
-  size_t policy_len;
-  const char *params;
-  const char *account;        /* one deficit, or NULL: every bankrupt account */
-  sim_step *steps;            /* none with an account; one for the shocks; a scenario's */
-  size_t nsteps;
-  int scenario;               /* the steps are a scenario's: messages name the step */
-  socloss_shock *moves;       /* every step's moves, in order: mark x (1e6 + ppm) / 1e6 */
-  socloss_sim_result *out;
-  __int128 *paid;             /* what each account of ids paid (its own array: a crash adds to it ~100,000 times a deficit) */
-  size_t n, cap;
-  size_t nb;
-  const char *split;          /* second run: this account split in two first */
-  int no_split;               /* the options': no second run */
-  char twin[CODEC_ID_MAX + 1];
-  char top[CODEC_ID_MAX + 1]; /* the account that paid most */
-  __int128 top_charge, pair_charge;
-  const market_list *ml;      /* during a run */
-  int joint;                  /* the shock's bankruptcies as one joint event */
-  int64_t fund_before;        /* the fund's cash before the current deficit */
-  account_scan ids;           /* the accounts: ids, gross profit after the first step's moves */
-  size_t hint;                /* find_acct: where the last one was found */
-  const event_ctx *checked;   /* the event whose accounts were compared with ids (NULL: none yet) */
-  int same;                   /* ... and they are the same: its indices are ids' */
-  const socloss_progress *pg; /* NULL: none */
-  const event_run *er;        /* the run's event: how many are bankrupt */
-  size_t done_before;         /* deficits of the scenario's steps before this one */
-  int stopped;                /* the callback said stop */
-  int (*log)(void *ud, const char *deficit, const char *log);  /* the options' */
-  int (*failed)(void *ud, const char *deficit, const char *cause);
-  int (*charge)(void *ud, const char *account, int64_t charge, int64_t profit);
-  int (*each_account)(void *ud, const char *account, int64_t charge, int64_t profit);
-  void *log_ud;
-  pthread_mutex_t *cb;        /* runs side by side: held around every callback (NULL: alone) */
-} sim;
 
 /* A callback's call, one at a time across runs side by side. */
 #define CALLBACK(s, call)                      \
@@ -524,9 +477,9 @@ static int sim_txn(store_txn *t, void *ud) {
 }
 
 /* The runs, on a copy of one snapshot of the ledger. */
-static int copy_snapshot(store_txn *t, void *ud) { return store_copy_all(ud, t); }
+int sim_copy_snapshot(store_txn *t, void *ud) { return store_copy_all(ud, t); }
 
-static int runs(sim *s, store *scratch) {
+int sim_runs(sim *s, store *scratch) {
   socloss_sim_result *out = s->out;
   int rc = store_write_discard(scratch, sim_txn, s);
   if (!rc && s->top_charge > 0 && !s->no_split) {
@@ -552,8 +505,8 @@ static int sim_snapshot(store_txn *snapshot, void *ud) {
   store *scratch;
   int rc = audit_scratch(s->led, &scratch);
   if (rc) return rc;
-  rc = store_write(scratch, copy_snapshot, snapshot);
-  if (!rc) rc = runs(s, scratch);
+  rc = store_write(scratch, sim_copy_snapshot, snapshot);
+  if (!rc) rc = sim_runs(s, scratch);
   store_close(scratch);
   return rc;
 }
@@ -563,9 +516,7 @@ void socloss_sim_options_init(socloss_sim_options *o) {
   o->size = sizeof *o;
 }
 
-/* The run's plan from its options (checked), into s; sim_release frees it
- * whatever this returned. */
-static int sim_prepare(socloss *led, const socloss_sim_options *opts, socloss_sim_result *out, sim *s) {
+int sim_prepare(socloss *led, const socloss_sim_options *opts, socloss_sim_result *out, sim *s) {
   socloss_sim_options o;
   socloss_sim_options_init(&o);
   if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
@@ -593,7 +544,7 @@ static int sim_prepare(socloss *led, const socloss_sim_options *opts, socloss_si
   return SOCLOSS_OK;
 }
 
-static void sim_release(sim *s) {
+void sim_release(sim *s) {
   free(s->paid);
   free(s->steps);
   free(s->moves);
@@ -605,171 +556,6 @@ int simulate_run(socloss *led, const socloss_sim_options *opts, socloss_sim_resu
   int rc = sim_prepare(led, opts, out, &s);
   if (!rc) rc = store_read(led->st, sim_snapshot, &s);
   sim_release(&s);
-  if (!rc) ERRBUF[0] = 0;
-  return rc;
-}
-
-/* ---- runs side by side ----------------------------------------------------
- * Each run gets a handle of its own (a worker): its scratch copy of the
- * snapshot as its store, its own evaluator (the path, the copying choice
- * and the policy names of the caller's), its own result and candidate
- * view; the handle's log through the callbacks' lock. */
-
-typedef struct many many;
-typedef struct many_job {
-  many *m;
-  size_t k;
-} many_job;
-
-struct many {
-  socloss *led;
-  sim *s;
-  socloss **w;  /* each run's worker while it runs */
-  size_t n, nt;  /* runs, and how many at a time */
-  socloss_sim_result *out;
-  int *codes;
-  char (*msg)[ERRMSG_MAX];
-  pthread_t *t;
-  int *started;
-  many_job *job;
-  pthread_mutex_t cb;  /* around every callback */
-  log_sink log;        /* the caller's, called under cb */
-  pthread_mutex_t slots;
-  pthread_cond_t freed;
-  size_t running;
-};
-
-static void locked_log(void *ud, const char *message) {
-  many *m = ud;
-  pthread_mutex_lock(&m->cb);
-  m->log.fn(m->log.ud, message);
-  pthread_mutex_unlock(&m->cb);
-}
-
-static void worker_close(socloss *w) {
-  if (!w) return;
-  if (w->ev) evaluator_stop(w->ev);
-  free(w->ev);
-  resolution_free(w->res);
-  view_free(w);
-  store_close(w->st);
-  pthread_mutex_destroy(&w->lock);
-  pthread_mutex_destroy(&w->stats_lock);
-  free(w);
-}
-
-static int worker_open(many *m, store *scratch, socloss **out) {
-  socloss *led = m->led, *w = calloc(1, sizeof *w);
-  *out = w;
-  if (!w) {
-    store_close(scratch);
-    return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  }
-  w->st = scratch;
-  pthread_mutex_init(&w->lock, NULL);
-  pthread_mutex_init(&w->stats_lock, NULL);
-  w->opts = led->opts;
-  w->log = led->log.fn ? (log_sink){locked_log, m} : led->log;
-  w->on_deficit = led->on_deficit;
-  w->on_event = led->on_event;
-  w->name_source = led->name_source;
-  if (!(w->ev = malloc(sizeof *w->ev))) return err_fail(SOCLOSS_ENOMEM, "out of memory");
-  evaluator_init(w->ev, led->ev->path);
-  w->ev->copy = led->ev->copy;
-  w->ev->native = led->ev->native;
-  memcpy(w->ev->names, led->ev->names, sizeof w->ev->names);
-  w->ev->next_name = led->ev->next_name;
-  w->ev->log = w->log;
-  return SOCLOSS_OK;
-}
-
-/* One run on its thread: its worker closed (its copy removed) as soon as
- * it is done, so that the next run's copy can be made. */
-static void *run_one(void *ud) {
-  many *m = ((many_job *)ud)->m;
-  size_t k = ((many_job *)ud)->k;
-  sim *s = &m->s[k];
-  s->led = m->w[k];
-  s->cb = &m->cb;
-  ERRBUF[0] = 0;
-  m->codes[k] = runs(s, m->w[k]->st);
-  snprintf(m->msg[k], ERRMSG_MAX, "%s", m->codes[k] ? ERRBUF : "");
-  worker_close(m->w[k]);
-  m->w[k] = NULL;
-  pthread_mutex_lock(&m->slots);
-  m->running--;
-  pthread_cond_signal(&m->freed);
-  pthread_mutex_unlock(&m->slots);
-  return NULL;
-}
-
-/* Under one snapshot, held until the last run is done: for each run in
- * turn, once fewer than m->nt are running, a copy of the snapshot, its
- * worker and its thread.  At most m->nt copies live at once (plus the one
- * being made), however many runs there are. */
-static int many_snapshot(store_txn *snapshot, void *ud) {
-  many *m = ud;
-  int rc = SOCLOSS_OK;
-  size_t k = 0;
-  for (; !rc && k < m->n; k++) {
-    pthread_mutex_lock(&m->slots);
-    while (m->running >= m->nt) pthread_cond_wait(&m->freed, &m->slots);
-    pthread_mutex_unlock(&m->slots);
-    store *scratch;
-    if ((rc = audit_scratch(m->led, &scratch))) break;
-    if ((rc = store_write(scratch, copy_snapshot, snapshot))) {
-      store_close(scratch);
-      break;
-    }
-    if ((rc = worker_open(m, scratch, &m->w[k]))) break;
-    m->job[k] = (many_job){m, k};
-    pthread_mutex_lock(&m->slots);
-    m->running++;
-    pthread_mutex_unlock(&m->slots);
-    if ((m->started[k] = !pthread_create(&m->t[k], NULL, run_one, &m->job[k])) == 0)
-      run_one(&m->job[k]);  /* no thread to be had: here */
-  }
-  for (size_t i = 0; i < k; i++)
-    if (m->started[i]) pthread_join(m->t[i], NULL);
-  return rc;
-}
-
-int simulate_many_run(socloss *led, const socloss_sim_options *const *opts, size_t n, unsigned threads,
-                      socloss_sim_result *out, int *codes) {
-  if (!n) return SOCLOSS_OK;
-  if (!opts || !out || !codes) return err_fail(SOCLOSS_EINVAL, "simulate_many: no options, results or codes");
-  if (n > 1024) return err_fail(SOCLOSS_EINVAL, "simulate_many: %zu runs, at most 1024", n);
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  many m = {.led = led, .n = n, .out = out, .codes = codes, .log = led->log};
-  m.nt = threads ? threads : cores > 0 ? (size_t)cores : 1;
-  if (m.nt > n) m.nt = n;
-  m.s = calloc(n, sizeof *m.s);
-  m.w = calloc(n, sizeof *m.w);
-  m.msg = calloc(n, sizeof *m.msg);
-  m.t = calloc(n, sizeof *m.t);
-  m.started = calloc(n, sizeof *m.started);
-  m.job = calloc(n, sizeof *m.job);
-  pthread_mutex_init(&m.cb, NULL);
-  pthread_mutex_init(&m.slots, NULL);
-  pthread_cond_init(&m.freed, NULL);
-  int rc = m.s && m.w && m.msg && m.t && m.started && m.job ? SOCLOSS_OK : err_fail(SOCLOSS_ENOMEM, "out of memory");
-  for (size_t k = 0; k < n; k++) codes[k] = SOCLOSS_OK;
-  /* every run's options checked before any runs */
-  for (size_t k = 0; !rc && k < n; k++) rc = sim_prepare(led, opts[k], &out[k], &m.s[k]);
-  if (!rc) rc = store_read(led->st, many_snapshot, &m);
-  for (size_t k = 0; !rc && k < n; k++)
-    if (codes[k]) rc = err_fail(codes[k], "%s", m.msg[k]);
-  for (size_t k = 0; m.w && k < n; k++) worker_close(m.w[k]);  /* a worker whose run never started */
-  for (size_t k = 0; m.s && k < n; k++) sim_release(&m.s[k]);
-  free(m.s);
-  free(m.w);
-  free(m.msg);
-  free(m.t);
-  free(m.started);
-  free(m.job);
-  pthread_mutex_destroy(&m.cb);
-  pthread_mutex_destroy(&m.slots);
-  pthread_cond_destroy(&m.freed);
   if (!rc) ERRBUF[0] = 0;
   return rc;
 }
