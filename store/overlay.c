@@ -28,6 +28,8 @@
  */
 #include "store_int.h"
 
+#include "blocks.h"
+
 enum { OV_ABSENT = 1, OV_TOMB = 2, OV_DIRTY = 4 };
 #define OV_VAL_MAX CODEC_POSITION_LEN
 
@@ -104,7 +106,7 @@ static long find(store_overlay *o, int db, const MDB_val *k, uint32_t *h) {
 }
 
 static int rehash(store_overlay *o, size_t nslot) {
-  uint32_t *s = calloc(nslot, sizeof *s);
+  uint32_t *s = blocks_calloc(nslot, sizeof *s);
   if (!s) return ENOMEM;
   for (size_t j = 0; j < o->n; j++) {
     size_t i = o->e[j].hash & (nslot - 1);
@@ -123,14 +125,14 @@ static long add_entry(store_overlay *o, int db, const MDB_val *k, uint32_t h) {
   if ((o->n + 1) * 2 > o->nslot && rehash(o, o->nslot ? o->nslot * 2 : 1024)) return -1;
   if (o->n == o->cap) {
     size_t cap = o->cap ? o->cap * 2 : 1024;
-    ov_entry *e = realloc(o->e, cap * sizeof *e);
+    ov_entry *e = blocks_grow(o->e, o->n * sizeof *e, cap * sizeof *e);
     if (!e) return -1;
     o->e = e, o->cap = cap;
   }
   if (o->klen + k->mv_size > o->kcap) {
     size_t cap = o->kcap ? o->kcap * 2 : 65536;
     while (cap < o->klen + k->mv_size) cap *= 2;
-    unsigned char *p = realloc(o->keys, cap);
+    unsigned char *p = blocks_grow(o->keys, o->klen, cap);
     if (!p) return -1;
     o->keys = p, o->kcap = cap;
   }
@@ -155,7 +157,7 @@ static long add_entry(store_overlay *o, int db, const MDB_val *k, uint32_t h) {
 static ov_undo *undo_slot(store_overlay *o) {
   if (o->nu == o->cu) {
     size_t cap = o->cu ? o->cu * 2 : 1024;
-    ov_undo *u = realloc(o->u, cap * sizeof *u);
+    ov_undo *u = blocks_grow(o->u, o->nu * sizeof *u, cap * sizeof *u);
     if (!u) return NULL;
     o->u = u, o->cu = cap;
   }
@@ -288,7 +290,7 @@ int ov_journal_put(store_txn *t, uint64_t seq, const void *rec, size_t len) {
   }
   if (len > o->jcap) {
     size_t cap = len + len / 2;
-    unsigned char *p = realloc(o->jrec, cap);
+    unsigned char *p = blocks_grow(o->jrec, 0, cap);  /* overwritten below */
     if (!p) {
       o->jkept = 0;
       return ENOMEM;

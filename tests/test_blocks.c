@@ -46,6 +46,28 @@ static void host_blocks(void) {
   free(z);
   free(zs);
   ok(blocks_calloc(SIZE_MAX / 8 + 1, 8) == NULL, "a count times size past SIZE_MAX is refused, not wrapped");
+
+  /* blocks_grow: an array doubling from nothing past BLOCKS_BIG, the bytes
+   * in use kept at every step */
+  unsigned char *g = NULL;
+  size_t used = 0, cap = 0;
+  int kept = 1, steps = 0;
+  while (cap < 4 * BLOCKS_BIG) {
+    size_t ncap = cap ? 2 * cap : 4096;
+    unsigned char *q = blocks_grow(g, used, ncap);
+    if (!q) break;
+    g = q, cap = ncap, steps++;
+    kept = kept && holds(g, used);
+    fill(g, cap - 1);  /* all but the last byte in use */
+    used = cap - 1;
+  }
+  is(steps, 12, "4 KiB doubled to 8 MiB: 12 blocks");
+  ok(kept && holds(g, used), "every byte in use kept at each step, realloc's and copied alike");
+  is(advised_huge(huge_inside(g)), 1, "the last one advised");
+  free(g);
+  unsigned char *h = blocks_grow(NULL, 100, BLOCKS_BIG);
+  ok(h != NULL, "from nothing straight to a large block (used ignored without a block)");
+  free(h);
 }
 
 int main(void) {

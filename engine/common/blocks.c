@@ -34,6 +34,15 @@ void *blocks_calloc(size_t n, size_t size) {
   return p;
 }
 
+void *blocks_grow(void *p, size_t used, size_t nsize) {
+  if (nsize < BLOCKS_BIG) return realloc(p, nsize);
+  void *q = blocks_malloc(nsize);
+  if (!q) return NULL;
+  if (p && used) memcpy(q, p, used < nsize ? used : nsize);
+  free(p);
+  return q;
+}
+
 static void *big_map(size_t n) {
   void *q = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (q == MAP_FAILED) return NULL;

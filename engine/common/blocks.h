@@ -28,6 +28,13 @@ void blocks_advise_huge(void *p, size_t n);
  * §8). */
 void *blocks_malloc(size_t n);
 void *blocks_calloc(size_t n, size_t size);
+/* realloc for an array that doubles (a buffer, a table of entries): to
+ * nsize bytes, the first `used` of p's kept; past BLOCKS_BIG a fresh
+ * block from blocks_malloc with those bytes copied over (realloc would
+ * move a large block with mremap, splitting the huge pages that do not
+ * line up, and fault its new half in as 4 KiB pages).  NULL, p still
+ * valid, when there is no memory.  Freed with free(). */
+void *blocks_grow(void *p, size_t used, size_t nsize);
 
 /* realloc for an allocator that is told each block's size (Lua's): p of
  * osize bytes (NULL and 0: none) to nsize > 0 bytes, the contents kept up

@@ -27,17 +27,10 @@ static unsigned char *buf_grow(codec_buf *b, size_t n) {
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap < b->len + n) cap *= 2;
-    /* past BLOCKS_BIG (a request or record of a million rows) a fresh
-     * block of huge pages, the bytes copied over: realloc would move the
-     * block with mremap, which splits huge pages that do not line up */
-    unsigned char *p = cap >= BLOCKS_BIG ? blocks_malloc(cap) : realloc(b->p, cap);
+    unsigned char *p = blocks_grow(b->p, b->len, cap);  /* a request or record of a million rows */
     if (!p) {
       b->oom = 1;
       return NULL;
-    }
-    if (cap >= BLOCKS_BIG) {
-      if (b->len) memcpy(p, b->p, b->len);
-      free(b->p);
     }
     b->p = p;
     b->cap = cap;

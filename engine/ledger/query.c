@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "ledger.h"
 #include "text.h"
 
@@ -102,18 +103,19 @@ static int scan_one(void *ud, const char *id, int64_t balance) {
   size_t len = strlen(id);
   if (s->n == s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 1024;
-    uint32_t *off = realloc(s->off, (cap + 1) * sizeof *off);
+    /* a million accounts: 4 and 8 MB columns, grown as huge pages */
+    uint32_t *off = blocks_grow(s->off, (s->n + 1) * sizeof *off, (cap + 1) * sizeof *off);
     if (off) s->off = off;
-    int64_t *e = realloc(s->equity, cap * sizeof *e);
+    int64_t *e = blocks_grow(s->equity, s->n * sizeof *e, cap * sizeof *e);
     if (e) s->equity = e;
-    int64_t *p = realloc(s->profit, cap * sizeof *p);
+    int64_t *p = blocks_grow(s->profit, s->n * sizeof *p, cap * sizeof *p);
     if (p) s->profit = p;
     if (!off || !e || !p) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     s->cap = cap;
   }
   if (s->ids_len + len > s->ids_cap) {
     size_t cap = 2 * s->ids_cap + len + 1024;
-    char *ids = realloc(s->ids, cap);
+    char *ids = blocks_grow(s->ids, s->ids_len, cap);
     if (!ids) return err_fail(SOCLOSS_ENOMEM, "out of memory");
     s->ids = ids;
     s->ids_cap = cap;
