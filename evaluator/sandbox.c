@@ -401,9 +401,8 @@ static int read_result(lua_State *L) {
   if (a) {
     if (a->fn != fn) return luaL_error(L, "%s returned %s actions", what, a->fn == EVAL_FN_HAIRCUT ? "haircut" : "deleverage");
     if (a->n > most) return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)a->n);
-    r->out = malloc((a->n ? a->n : 1) * sizeof *r->out);
+    r->out = blocks_malloc((a->n ? a->n : 1) * sizeof *r->out);
     if (!r->out) return luaL_error(L, "out of memory");
-    blocks_advise_huge(r->out, (a->n ? a->n : 1) * sizeof *r->out);
     memcpy(r->out, a->a, a->n * sizeof *r->out);
     r->rs->nactions = a->n;
     return 0;
@@ -413,9 +412,8 @@ static int read_result(lua_State *L) {
   lua_Unsigned n = lua_rawlen(L, 2);
   if (n > most)
     return luaL_error(L, "%s returned %I actions, more than there can be", what, (lua_Integer)n);
-  r->out = malloc((n ? n : 1) * sizeof *r->out);
+  r->out = blocks_malloc((n ? n : 1) * sizeof *r->out);
   if (!r->out) return luaL_error(L, "out of memory");
-  blocks_advise_huge(r->out, (n ? n : 1) * sizeof *r->out);
   for (lua_Unsigned i = 1; i <= n; i++) {
     if (lua_rawgeti(L, 2, (lua_Integer)i) != LUA_TTABLE)
       return luaL_error(L, "%s action %I is a %s, not a table", what, (lua_Integer)i, luaL_typename(L, -1));

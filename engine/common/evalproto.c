@@ -506,9 +506,8 @@ int evalproto_read_frame(int fd, void **buf, size_t *len) {
   int rc = read_all(fd, &n, sizeof n);
   if (rc) return rc;
   if (n > EVAL_MESSAGE_MAX) return -1;
-  void *p = malloc(n ? n : 1);
+  void *p = blocks_malloc(n ? n : 1);
   if (!p) return -1;
-  blocks_advise_huge(p, n);
   if (read_all(fd, p, n)) {
     free(p);
     return -1;

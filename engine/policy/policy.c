@@ -452,9 +452,8 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
   if (!how && n > most)
     return broken(ev, rs, "the evaluator's answer of %llu bytes is over the %llu bytes this request allows",
                   (unsigned long long)n, (unsigned long long)most);
-  void *p = how ? NULL : malloc(n ? n : 1);
+  void *p = how ? NULL : blocks_malloc(n ? n : 1);  /* a large answer: huge pages */
   if (!how && !p) how = -1;
-  if (!how) blocks_advise_huge(p, n);  /* a large answer: huge pages */
   if (!how) how = recv_all(ev->fd, p, n, deadline);
   if (how) {
     free(p);
