@@ -26,6 +26,8 @@
 
 #include "alloc.h"
 #include "bench.h"
+#include "blocks.h"
+#include "deleverage.h"
 #include "policy.h"
 
 
@@ -80,6 +82,59 @@ static void native_pro_rata(const eval_request *rq, eval_response *rs) {
   free(profit);
   free(cap);
   free(out);
+}
+
+/* policies/adl.lua with its params {"score":"pnl"} (fund first), in C:
+ * the same columns its helpers make (the score, its order, the opposite
+ * side's lots) and the same queue walk (engine/common/deleverage.c), so
+ * that adl.lua against this measures the evaluator and Lua, not a
+ * different rule.  pnl is the score of every row with a position: its
+ * upnl, ranked highest first, ties to the lower index. */
+static void native_adl(const eval_request *rq, eval_response *rs) {
+  if (rq->fn == EVAL_FN_PROBE) {
+    snprintf(rs->name, sizeof rs->name, "native-adl");
+    rs->has_deleverage = 1;
+    rs->status = EVAL_OK;
+    return;
+  }
+  size_t n = rq->c.n ? rq->c.n : 1, most = evalproto_actions_max(rq);
+  int64_t *lots = calloc(rq->nmarkets ? rq->nmarkets : 1, sizeof *lots), *key = blocks_malloc(n * sizeof *key),
+          *order = blocks_malloc(n * sizeof *order), *avail = blocks_malloc(n * sizeof *avail),
+          *spent = blocks_calloc(n, sizeof *spent);
+  uint32_t *idx = blocks_malloc(n * sizeof *idx);
+  eval_action *acts = blocks_malloc(most * sizeof *acts);
+  size_t k = 0;
+  int rc = DELEVERAGE_OK;
+  deleverage_lots(rq, 1, lots);
+  for (uint32_t m = 0; m < rq->nmarkets && rc == DELEVERAGE_OK; m++) {
+    const int64_t *size = rq->c.size + m * rq->c.stride, *upnl = rq->c.upnl + m * rq->c.stride;
+    int long_a = rq->markets[m].size > 0;
+    for (size_t i = 0; i < rq->c.n; i++) {
+      key[i] = size[i] ? upnl[i] : 0;
+      int64_t s = long_a ? -size[i] : size[i];
+      avail[i] = s > 0 ? s : 0;
+    }
+    order_i64(key, rq->c.n, 1, idx);
+    for (size_t i = 0; i < rq->c.n; i++) order[i] = (int64_t)idx[i] + 1;
+    /* as socloss.deleverage: the closes of earlier markets come off their
+     * holders' equity; the list may not pass what an answer holds */
+    int64_t bad;
+    size_t before = k, room = most - before < rq->c.n ? most - before : rq->c.n;
+    if (before) {
+      memset(spent, 0, rq->c.n * sizeof *spent);
+      deleverage_spent(rq, acts, before, spent);
+    }
+    rc = deleverage_walk(rq, m, order, rq->c.n, avail, before ? spent : NULL, lots[m], acts, &k, before + room, &bad);
+  }
+  rs->status = rc == DELEVERAGE_OK ? EVAL_OK : EVAL_ERROR;
+  rs->actions = acts;
+  rs->nactions = k;
+  free(lots);
+  free(key);
+  free(order);
+  free(avail);
+  free(spent);
+  free(idx);
 }
 
 /* A ledger with n candidates: each short 1 lot, in profit by 1..97 atoms;
@@ -145,15 +200,16 @@ static double field(const char *line, const char *key) {
 
 typedef struct rule {
   const char *name;
-  char *source;  /* NULL: the native rule */
+  char *source;  /* NULL: a native rule */
   size_t len;
+  void (*native)(const eval_request *rq, eval_response *rs);  /* when source is NULL */
 } rule;
 
 /* The options that make r decide: a Lua source, or the native rule
  * answering in place of the evaluator process. */
 static void rule_options(socloss *led, const rule *r, socloss_resolve_options *o) {
   socloss_resolve_options_init(o);
-  if (!r->source) led->ev->native = native_pro_rata;
+  if (!r->source) led->ev->native = r->native;
   o->policy = r->source ? r->source : "native";
   o->policy_len = r->source ? r->len : 6;
 }
@@ -161,7 +217,7 @@ static void rule_options(socloss *led, const rule *r, socloss_resolve_options *o
 /* The run's seconds end to end; *policy_s the part spent in the policy
  * (evaluator included, as the resolution reports it). */
 static double one_run(const char *tmpl, const char *run, const rule *r, const char *params, size_t *charged,
-                      double *policy_s) {
+                      double *policy_s, unsigned char *digest) {
   sh("rm -rf '%s'%s", run, "");
   sh("cp -r '%s' '%s'", tmpl, run);
   socloss *led;
@@ -177,6 +233,7 @@ static double one_run(const char *tmpl, const char *run, const rule *r, const ch
   if (rc) fprintf(stderr, "bench_resolve: %s: %s\n", r->name, socloss_errmsg(led));
   *charged = res ? res->nhaircuts + res->ndeleveraged : 0;
   *policy_s = res ? (double)res->policy_us * 1e-6 : 0;
+  if (digest && socloss_state_digest(led, digest)) fprintf(stderr, "bench_resolve: digest: %s\n", socloss_errmsg(led));
   socloss_close(led);
   return rc ? -1 : t;
 }
@@ -350,7 +407,13 @@ int main(int argc, char **argv) {
   }
   if (runs < 1 || runs > 50) runs = 5;  /* the arrays of times hold 50 */
   const char *adl_params = getenv("BENCH_ADL_PARAMS") ? getenv("BENCH_ADL_PARAMS") : "{\"score\":\"pnl\"}";
-  rule rules[4] = {{"native C pro-rata", NULL, 0}, {"pro_rata.lua", NULL, 0}, {"tiered.lua", NULL, 0}, {"adl.lua", NULL, 0}};
+  rule rules[5] = {{"native C pro-rata", NULL, 0, native_pro_rata},
+                   {"pro_rata.lua", NULL, 0, NULL},
+                   {"tiered.lua", NULL, 0, NULL},
+                   {"adl.lua", NULL, 0, NULL},
+                   {"native C ADL", NULL, 0, native_adl}};
+  /* the native ADL rule is adl.lua with the pnl score only */
+  int adl_native = !strcmp(adl_params, "{\"score\":\"pnl\"}");
   const char *files[4] = {NULL, "pro_rata.lua", "tiered.lua", "adl.lua"};
   for (int k = 1; k < 4; k++) {
     char path[512];
@@ -385,13 +448,20 @@ int main(int argc, char **argv) {
     /* run by run, each rule in turn: a load that comes and goes on a
      * shared machine then weighs on every rule alike, and the ratios
      * between them hold better than from rules timed one after another */
-    double t[4][50], tp[4][50];
+    double t[5][50], tp[5][50], adl_med = 0, adl_pol = 0;
+    size_t adl_actions = 0;
+    unsigned char dig[2][32];
     for (int i = 0; i < r_n; i++)
-      for (int k = 0; k < 4; k++)
-        t[k][i] = one_run(tmpl, run, &rules[k], k == 3 ? adl_params : NULL, &actions[k], &tp[k][i]);
+      for (int k = 0; k < 4 + adl_native; k++)
+        t[k][i] = one_run(tmpl, run, &rules[k], k == 3 ? adl_params : NULL, k < 4 ? &actions[k] : &adl_actions,
+                          &tp[k][i], i == 0 && k >= 3 ? dig[k - 3] : NULL);
     for (int k = 0; k < 4; k++) {
       med[k] = median(t[k], r_n);
       pol[k] = median(tp[k], r_n);
+    }
+    if (adl_native) {
+      adl_med = median(t[4], r_n);
+      adl_pol = median(tp[4], r_n);
     }
     char args[64], lm[1024], sq[1024];
     snprintf(args, sizeof args, "%zu %d", n, r_n);
@@ -420,6 +490,15 @@ int main(int argc, char **argv) {
     printf("  closes floor (adl.lua's %.0f closes, its rule in C): %.4f s (writes and commit %.4f s); adl.lua %.2fx it;\n"
            "  the closes floor is %.2fx the LMDB floor and %.2fx the native rule\n",
            field(lm, "closed"), cf, field(lm, "closes_write_commit_s"), med[3] / cf, cf / med[4], cf / med[0]);
+    /* adl.lua against the same queue in C inside the engine: what the
+     * evaluator and Lua add to that rule */
+    if (adl_native)
+      printf("  native C ADL (adl.lua's queue in C, engine/common/deleverage.c): %.4f s, %zu closes, state %s\n"
+             "  adl.lua's; adl.lua %.2fx the native ADL rule; in the policy: native ADL %.4f s\n",
+             adl_med, adl_actions, memcmp(dig[0], dig[1], 32) ? "DIFFERENT from" : "the same as", med[3] / adl_med,
+             adl_pol);
+    else
+      printf("  native C ADL: not run (it is adl.lua with {\"score\":\"pnl\"} only)\n");
     fflush(stdout);
   }
   /* the cost of isolation alone: a fresh evaluator process, and one call */

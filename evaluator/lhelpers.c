@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "deleverage.h"
 #include "llog.h"
 
 static const eval_request *request_of(lua_State *L) {
@@ -504,36 +505,12 @@ static int market_index(lua_State *L, const eval_request *rq, const char *m) {
   return luaL_error(L, "'%s' is not one of the deficit's markets", m);
 }
 
-static int64_t abs_i64(int64_t v) { return v < 0 ? -v : v; }  /* sizes are > INT64_MIN: open interest fits */
-
-/* The most a close can cost its holder, rounded up: the exact transfer
- * d × q × share / (|size| × 10000) of docs/design.md §5, saturated. */
-static int64_t close_cost(const eval_market *mk, int64_t q, uint32_t share) {
-  int64_t lots = abs_i64(mk->size);
-  if (mk->deficit <= 0 || q <= 0 || lots == 0) return 0;
-  unsigned __int128 c = ((unsigned __int128)mk->deficit * (uint64_t)q + (uint64_t)lots - 1) / (uint64_t)lots;
-  if (c > INT64_MAX) return INT64_MAX;
-  if (share < EVAL_SHARE_FULL) c = (c * share + EVAL_SHARE_FULL - 1) / EVAL_SHARE_FULL;
-  return (int64_t)c;
-}
-
-/* The lots of market mk a holder with equity e can bear: a close of q lots
- * moves d × q / |size| atoms from it, so q <= floor(e × |size| / d); an
- * equity below zero bears none (a close never makes or deepens a
- * bankruptcy); a market with d = 0 costs nothing. */
-static int64_t bearable(const eval_market *mk, int64_t e) {
-  if (e < 0) return 0;
-  if (mk->deficit <= 0) return INT64_MAX;
-  __int128 q = (__int128)e * abs_i64(mk->size) / mk->deficit;
-  return q > INT64_MAX ? INT64_MAX : (int64_t)q;
-}
-
 /* deleverage(market, order, available, lots [, before]): walks the
  * candidates in `order` (1-based indices) and closes min(available[i], what
  * it can bear, what is left) of each until `lots` are closed: whole
- * positions first, the last partly.  `before` (actions from another market)
- * comes first in the result, and what its closes cost a holder comes off
- * that holder's equity here. */
+ * positions first, the last partly (deleverage_walk).  `before` (actions
+ * from another market) comes first in the result, and what its closes cost
+ * a holder comes off that holder's equity here. */
 static int h_deleverage(lua_State *L) {
   const eval_request *rq = request_of(L);
   int m = market_index(L, rq, luaL_checkstring(L, 1));
@@ -545,18 +522,12 @@ static int h_deleverage(lua_State *L) {
   if (lots < 0) return luaL_error(L, "deleverage: lots must be >= 0");
   if (before && before->fn != EVAL_FN_DELEVERAGE) return luaL_error(L, "deleverage: 'before' holds haircuts");
   size_t nb = before ? before->n : 0;
-  const eval_market *mk = &rq->markets[m];
   /* what the earlier closes cost each holder, when there are any */
   int64_t *spent = NULL;
   if (nb) {
     spent = lua_newuserdatauv(L, (rq->c.n ? rq->c.n : 1) * sizeof *spent, 0);
     memset(spent, 0, rq->c.n * sizeof *spent);
-    for (size_t k = 0; k < nb; k++) {
-      const eval_action *x = &before->a[k];
-      if (x->index >= rq->c.n || x->market >= rq->nmarkets) continue;  /* the host refuses those */
-      int64_t cost = close_cost(&rq->markets[x->market], x->value, x->share);
-      spent[x->index] = cost > INT64_MAX - spent[x->index] ? INT64_MAX : spent[x->index] + cost;
-    }
+    deleverage_spent(rq, before->a, nb, spent);
   }
   /* the list may not grow past what an answer can hold (each candidate
    * once per market, and one): the order is walked no further */
@@ -565,23 +536,12 @@ static int h_deleverage(lua_State *L) {
   actions *a = new_actions(L, EVAL_FN_DELEVERAGE, nb + room);
   if (nb) memcpy(a->a, before->a, nb * sizeof *a->a);
   a->n = nb;
-  int64_t left = lots;
-  for (size_t k = 0; k < ops[0].n && left > 0; k++) {
-    int64_t i = ops[0].v[k];
-    if (i < 1 || (uint64_t)i > rq->c.n) return luaL_error(L, "deleverage: order holds %I, not a candidate index", (lua_Integer)i);
-    int64_t avail = ops[1].v[i - 1];
-    if (avail <= 0) continue;
-    __int128 e = (__int128)rq->c.equity[i - 1] - (spent ? spent[i - 1] : 0);
-    int64_t can = bearable(mk, e < INT64_MIN ? INT64_MIN : (int64_t)e);
-    if (can < avail) avail = can;
-    if (avail <= 0) continue;
-    if (a->n == nb + room)
-      return luaL_error(L, "deleverage: more than %I actions, more than there can be", (lua_Integer)most);
-    int64_t q = avail < left ? avail : left;
-    a->a[a->n++] =
-        (eval_action){.index = (uint32_t)(i - 1), .market = (uint32_t)m, .value = q, .share = EVAL_SHARE_FULL};
-    left -= q;
-  }
+  int64_t bad = 0;
+  int rc = deleverage_walk(rq, (uint32_t)m, ops[0].v, ops[0].n, ops[1].v, spent, lots, a->a, &a->n, nb + room, &bad);
+  if (rc == DELEVERAGE_BAD_INDEX)
+    return luaL_error(L, "deleverage: order holds %I, not a candidate index", (lua_Integer)bad);
+  if (rc == DELEVERAGE_FULL)
+    return luaL_error(L, "deleverage: more than %I actions, more than there can be", (lua_Integer)most);
   return 1;
 }
 
@@ -591,9 +551,7 @@ static int h_deleverage(lua_State *L) {
 /* lots_to_close([fund_first]): per market of ctx.deficit.markets, in its
  * order, the lots of A's position to close: every lot, or with fund_first
  * (default true) the fewest whose exact transfers cover what the fund will
- * not pay, R = -equity - min(max(cash, 0), max_draw when > 0): 0 once R <= 0
- * (or where d = 0), |size| while R >= d, else ceil(R x |size| / d); R then
- * falls by floor(d x lots / |size|), the transfer those lots move. */
+ * not pay (deleverage_lots). */
 static int h_lots_to_close(lua_State *L) {
   const eval_request *rq = request_of(L);
   int ff = 1;
@@ -602,20 +560,8 @@ static int h_lots_to_close(lua_State *L) {
     ff = lua_toboolean(L, 1);
   }
   if (rq->joint.naccounts) return luaL_error(L, "lots_to_close: a joint event's haircut has no one deficit to close");
-  int64_t fund = rq->fund_cash > 0 ? rq->fund_cash : 0;
-  if (rq->fund_max_draw > 0 && rq->fund_max_draw < fund) fund = rq->fund_max_draw;
-  __int128 left = -(__int128)rq->equity - fund;
   column *c = new_column(L, rq->nmarkets, COL_INT);
-  for (size_t k = 0; k < rq->nmarkets; k++) {
-    const eval_market *mk = &rq->markets[k];
-    int64_t n = abs_i64(mk->size), lots = n;
-    if (ff && n > 0) {
-      if (left <= 0 || mk->deficit == 0) lots = 0;
-      else if (left < mk->deficit) lots = (int64_t)((left * n + mk->deficit - 1) / mk->deficit);  /* 0 < R < d: < n */
-      left -= (__int128)mk->deficit * lots / n;
-    }
-    int_data(c)[k] = lots;
-  }
+  deleverage_lots(rq, ff, int_data(c));
   return 1;
 }
 
