@@ -30,6 +30,27 @@ static inline int advised_huge(const void *p) {
   return hg;
 }
 
+/* The KiB of the mapping holding p that are mapped into this process
+ * ("Rss:" in /proc/self/smaps): a page written through a file (pwrite) is
+ * in the file's page cache, not mapped here until touched; -1 when p is in
+ * no mapping. */
+static inline long mapped_kib(const void *p) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) return -1;
+  char line[512];
+  int in = 0;
+  long kib = -1;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+      in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+    else if (in && sscanf(line, "Rss: %ld kB", &kib) == 1)
+      break;
+  }
+  fclose(f);
+  return kib;
+}
+
 /* The first 2 MiB boundary at or after p: where blocks_advise_huge's advice
  * on a block starting at p begins. */
 static inline const void *huge_inside(const void *p) {

@@ -180,7 +180,28 @@ uint64_t evalproto_region_need(const eval_request *rq, const unsigned char *base
   return at;
 }
 
-int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size,
+/* len bytes of src at offset `at` of the region: written into the memfd fd
+ * when there is one (the kernel copies into the file's pages: none of them
+ * mapped in the host), else through the mapping.  -1 when the file refuses
+ * them (no memory for its pages). */
+static int put_at(int fd, unsigned char *base, uint64_t at, const void *src, size_t len) {
+  if (fd < 0) {
+    memcpy(base + at, src, len);
+    return 0;
+  }
+  const unsigned char *p = src;
+  while (len) {
+    ssize_t w = pwrite(fd, p, len, (off_t)at);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    p += w;
+    at += (uint64_t)w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size, int fd,
                                     uint64_t generation) {
   const eval_columns *c = &rq->c;
   if (!base || evalproto_region_need(rq, base, size) > size) return -1;
@@ -202,10 +223,11 @@ int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsign
     if (k >= SLOT_SIZE && k <= SLOT_UPNL) {
       /* market-major with the host's stride; stride n in the region */
       for (size_t m = 0; m < rq->nmarkets && c->n; m++)
-        memcpy(base + at + m * c->n * sizeof(int64_t), (const int64_t *)from[k] + m * c->stride,
-               c->n * sizeof(int64_t));
-    } else if (len[k]) {
-      memcpy(base + at, from[k], len[k]);
+        if (put_at(fd, base, at + m * c->n * sizeof(int64_t), (const int64_t *)from[k] + m * c->stride,
+                   c->n * sizeof(int64_t)))
+          return -1;
+    } else if (len[k] && put_at(fd, base, at, from[k], len[k])) {
+      return -1;
     }
     put_i64(b, (int64_t)at);
     put_i64(b, (int64_t)len[k]);

@@ -193,12 +193,15 @@ uint64_t evalproto_region_need(const eval_request *rq, const unsigned char *base
  * profit, size, cost, upnl, profit0, charged); returns the bytes needed. */
 uint64_t evalproto_region_plan(uint64_t cap, uint64_t nmarkets, uint64_t ids_cap, uint64_t at[EVAL_REGION_COLUMNS]);
 /* Writes rq's columns into the region (base, size: the host's writable
- * mapping) under `generation` and the request, naming them, into b: a
- * column that lies in the region already (built there, 8-byte aligned
- * after the header; size/cost/upnl with stride n or of one market) is
- * named where it lies, the others are copied past them.  -1 when the
- * region is smaller than evalproto_region_need(rq, base, size). */
-int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size,
+ * mapping; fd: its memfd, or -1) under `generation` and the request,
+ * naming them, into b: a column that lies in the region already (built
+ * there, 8-byte aligned after the header; size/cost/upnl with stride n or
+ * of one market) is named where it lies, the others are copied past them,
+ * with pwrite into fd when there is one (no page of the host's mapping
+ * touched: docs/design.md §8), else through the mapping.  -1 when the
+ * region is smaller than evalproto_region_need(rq, base, size), or fd
+ * refused a write. */
+int evalproto_encode_request_shared(codec_buf *b, const eval_request *rq, unsigned char *base, size_t size, int fd,
                                     uint64_t generation);
 /* evalproto_decode_request for a request that may name columns in the
  * region (base, size: the evaluator's read-only mapping; NULL, 0: none).

@@ -420,7 +420,7 @@ int evaluator_call(evaluator *ev, const eval_request *rq, eval_response *rs, voi
     /* only the host writes the region, and only here, between calls: the
      * evaluator reads it while it answers, and it answers one at a time */
     ev->generation++;
-    if (evalproto_encode_request_shared(&b, rq, ev->shm.base, ev->shm.size, ev->generation)) b.oom = 1;
+    if (evalproto_encode_request_shared(&b, rq, ev->shm.base, ev->shm.size, ev->shm.fd, ev->generation)) b.oom = 1;
   } else {
     evalproto_encode_request(&b, rq);
   }
