@@ -60,9 +60,12 @@ static void native_pro_rata(const eval_request *rq, eval_response *rs) {
     return;
   }
   size_t n = rq->c.n;
-  int64_t *profit = calloc(n ? n : 1, sizeof *profit), *cap = calloc(n ? n : 1, sizeof *cap),
-          *out = calloc(n ? n : 1, sizeof *out);
-  eval_action *acts = malloc((n ? n : 1) * sizeof *acts);
+  /* the engine's blocks, as the evaluator's helpers have (huge pages): a
+   * plain calloc of these 56 MB came fresh or not from run to run, and
+   * moved this rule's time by 0.03-0.16 s */
+  int64_t *profit = blocks_calloc(n ? n : 1, sizeof *profit), *cap = blocks_calloc(n ? n : 1, sizeof *cap),
+          *out = blocks_calloc(n ? n : 1, sizeof *out);
+  eval_action *acts = blocks_malloc((n ? n : 1) * sizeof *acts);
   for (size_t m = 0; m < rq->nmarkets; m++)
     for (size_t i = 0; i < n; i++) {
       int64_t u = rq->c.upnl[m * rq->c.stride + i];
