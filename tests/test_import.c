@@ -122,6 +122,50 @@ static void many_markets_cases(void) {
   drop_ledger(led, dir);
 }
 
+/* What the accounts read back: how many, their balances' sum, the last
+ * one's id and balance. */
+typedef struct tally {
+  size_t n;
+  int64_t sum, last_balance;
+  char last[SOCLOSS_ID_MAX + 1];
+} tally;
+
+static int count_account(void *ud, const socloss_account *acc) {
+  tally *t = ud;
+  if (!acc->account[0]) return 0;  /* the fund */
+  t->n++;
+  t->sum += acc->balance;
+  t->last_balance = acc->balance;
+  snprintf(t->last, sizeof t->last, "%s", acc->account);
+  return 0;
+}
+
+/* An import whose batch grows past the sizes where its arrays become huge
+ * blocks (blocks_grow past 2 MiB: 100,000 events) and its id arena takes a
+ * second 4 MiB chunk (100,000 ids of 48 bytes, 4.9 MB): every account read
+ * back as written. */
+static void large_batch(void) {
+  enum { N = 100000 };
+  size_t cap = 32 + (size_t)N * 64;
+  char *csv = malloc(cap);
+  size_t len = (size_t)snprintf(csv, cap, "account,balance\n");
+  for (int i = 0; i < N; i++)
+    len += (size_t)snprintf(csv + len, cap - len, "account-with-a-long-id-to-fill-the-arena-%06d,%d\n", i, i);
+  char dir[64];
+  socloss *led = new_ledger(dir, 0);
+  socloss_source a = {"big.csv", csv, len};
+  is(socloss_import_csv(led, NULL, &a, NULL, NULL), SOCLOSS_OK, "%d accounts of 48-byte ids imported", N);
+  tally t = {0, 0, 0, ""};
+  socloss_accounts(led, count_account, &t);
+  /* balances 0 .. N-1: their sum is N (N - 1) / 2 = 4,999,950,000 */
+  ok(t.n == N && t.sum == 4999950000LL, "all %zu read back, balances summing to %lld", t.n, (long long)t.sum);
+  is_str(t.last, "account-with-a-long-id-to-fill-the-arena-099999", "the last in id order is the last written");
+  is(t.last_balance, 99999, "with its balance");
+  ok(invariants_hold(led), "invariants after the import");
+  drop_ledger(led, dir);
+  free(csv);
+}
+
 /* What the progress callback heard; it says stop at call stop_at (0: never). */
 typedef struct told {
   char log[512];
@@ -194,5 +238,6 @@ int main(void) {
   ok(fp_equal(f, fp_of(led)), "nothing written");
   drop_ledger(led, dir);
   many_markets_cases();
+  large_batch();
   return done_testing();
 }
