@@ -108,7 +108,12 @@ static void native_adl(const eval_request *rq, eval_response *rs) {
   eval_action *acts = blocks_malloc(most * sizeof *acts);
   size_t k = 0;
   int rc = DELEVERAGE_OK;
-  deleverage_lots(rq, 1, lots);
+  if (!lots || !key || !order || !avail || !spent || !idx || !acts) {
+    snprintf(rs->message, sizeof rs->message, "native ADL: out of memory");
+    rc = DELEVERAGE_FULL;
+  } else {
+    deleverage_lots(rq, 1, lots);
+  }
   for (uint32_t m = 0; m < rq->nmarkets && rc == DELEVERAGE_OK; m++) {
     const int64_t *size = rq->c.size + m * rq->c.stride, *upnl = rq->c.upnl + m * rq->c.stride;
     int long_a = rq->markets[m].size > 0;
