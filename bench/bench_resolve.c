@@ -50,23 +50,31 @@ static char *slurp(const char *path, size_t *len) {
   return p;
 }
 
-/* The capped pro-rata of policies/pro_rata.lua (scope market, weight
- * profit), in C, through the same exact helpers. */
-static void native_pro_rata(const eval_request *rq, eval_response *rs) {
+/* The capped water-filling of policies/pro_rata.lua (scope market, weight
+ * profit) or, with tiers, of policies/tiered.lua (weight the profit's
+ * brackets under its default tiers), in C, through the same exact helpers
+ * (alloc_brackets, alloc_waterfill). */
+static void native_capped(const eval_request *rq, eval_response *rs, const char *name, int tiered) {
   if (rq->fn == EVAL_FN_PROBE) {  /* "loading" the rule */
-    snprintf(rs->name, sizeof rs->name, "native");
+    snprintf(rs->name, sizeof rs->name, "%s", name);
     rs->has_haircut = 1;
     rs->status = EVAL_OK;
     return;
   }
+  static const int64_t upto[4] = {1000000000, 10000000000, 100000000000, INT64_MAX}, rate[4] = {1000, 2000, 3500, 5000};
   size_t n = rq->c.n;
   /* the engine's blocks, as the evaluator's helpers have (huge pages): a
    * plain calloc of these 56 MB came fresh or not from run to run, and
    * moved this rule's time by 0.03-0.16 s */
   int64_t *profit = blocks_calloc(n ? n : 1, sizeof *profit), *cap = blocks_calloc(n ? n : 1, sizeof *cap),
-          *out = blocks_calloc(n ? n : 1, sizeof *out);
+          *out = blocks_calloc(n ? n : 1, sizeof *out), *weight = tiered ? blocks_malloc((n ? n : 1) * sizeof *weight) : NULL;
   eval_action *acts = blocks_malloc((n ? n : 1) * sizeof *acts);
-  for (size_t m = 0; m < rq->nmarkets; m++)
+  if (!profit || !cap || !out || !acts || (tiered && !weight)) {
+    snprintf(rs->message, sizeof rs->message, "%s: out of memory", name);
+    rs->status = EVAL_ERROR;
+    n = 0;
+  }
+  for (size_t m = 0; m < rq->nmarkets && n; m++)
     for (size_t i = 0; i < n; i++) {
       int64_t u = rq->c.upnl[m * rq->c.stride + i];
       if (u > 0) profit[i] += u;
@@ -75,17 +83,22 @@ static void native_pro_rata(const eval_request *rq, eval_response *rs) {
     int64_t c = profit[i] < rq->c.equity[i] ? profit[i] : rq->c.equity[i];
     cap[i] = c > 0 ? c : 0;
   }
-  alloc_waterfill(profit, cap, n, rq->shortfall, out);
+  if (tiered && n) alloc_brackets(profit, n, upto, rate, 4, weight);
+  if (n) alloc_waterfill(tiered ? weight : profit, cap, n, rq->shortfall, out);
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     if (out[i]) acts[k++] = (eval_action){.index = (uint32_t)i, .value = out[i]};
-  rs->status = EVAL_OK;
+  if (rs->status != EVAL_ERROR) rs->status = EVAL_OK;
   rs->actions = acts;
   rs->nactions = k;
   free(profit);
   free(cap);
   free(out);
+  free(weight);
 }
+
+static void native_pro_rata(const eval_request *rq, eval_response *rs) { native_capped(rq, rs, "native", 0); }
+static void native_tiered(const eval_request *rq, eval_response *rs) { native_capped(rq, rs, "native-tiered", 1); }
 
 /* policies/adl.lua with its params {"score":"pnl"} (fund first), in C:
  * the same columns its helpers make (the score, its order, the opposite
@@ -415,11 +428,12 @@ int main(int argc, char **argv) {
   }
   if (runs < 1 || runs > 50) runs = 5;  /* the arrays of times hold 50 */
   const char *adl_params = getenv("BENCH_ADL_PARAMS") ? getenv("BENCH_ADL_PARAMS") : "{\"score\":\"pnl\"}";
-  rule rules[5] = {{"native C pro-rata", NULL, 0, native_pro_rata},
+  rule rules[6] = {{"native C pro-rata", NULL, 0, native_pro_rata},
                    {"pro_rata.lua", NULL, 0, NULL},
                    {"tiered.lua", NULL, 0, NULL},
                    {"adl.lua", NULL, 0, NULL},
-                   {"native C ADL", NULL, 0, native_adl}};
+                   {"native C ADL", NULL, 0, native_adl},
+                   {"native C tiered", NULL, 0, native_tiered}};
   /* the native ADL rule is adl.lua with the pnl score only */
   int adl_native = !strcmp(adl_params, "{\"score\":\"pnl\"}");
   const char *files[4] = {NULL, "pro_rata.lua", "tiered.lua", "adl.lua"};
@@ -456,13 +470,16 @@ int main(int argc, char **argv) {
     /* run by run, each rule in turn: a load that comes and goes on a
      * shared machine then weighs on every rule alike, and the ratios
      * between them hold better than from rules timed one after another */
-    double t[5][50], tp[5][50], adl_med = 0, adl_pol = 0;
-    size_t adl_actions = 0;
-    unsigned char dig[2][32];
+    /* the native ADL (4) and tiered (5) rules' actions; the state digests
+     * of tiered.lua, adl.lua and those two after their first run */
+    double t[6][50], tp[6][50], adl_med = 0, adl_pol = 0;
+    size_t native_actions[6] = {0};
+    unsigned char dig[6][32];
     for (int i = 0; i < r_n; i++)
-      for (int k = 0; k < 4 + adl_native; k++)
-        t[k][i] = one_run(tmpl, run, &rules[k], k == 3 ? adl_params : NULL, k < 4 ? &actions[k] : &adl_actions,
-                          &tp[k][i], i == 0 && k >= 3 ? dig[k - 3] : NULL);
+      for (int k = 0; k < 6; k++)
+        if (k != 4 || adl_native)
+          t[k][i] = one_run(tmpl, run, &rules[k], k == 3 ? adl_params : NULL, k < 4 ? &actions[k] : &native_actions[k],
+                            &tp[k][i], i == 0 && k >= 2 ? dig[k] : NULL);
     for (int k = 0; k < 4; k++) {
       med[k] = median(t[k], r_n);
       pol[k] = median(tp[k], r_n);
@@ -471,6 +488,7 @@ int main(int argc, char **argv) {
       adl_med = median(t[4], r_n);
       adl_pol = median(tp[4], r_n);
     }
+    double tiered_med = median(t[5], r_n), tiered_pol = median(tp[5], r_n);
     char args[64], lm[1024], sq[1024];
     snprintf(args, sizeof args, "%zu %d", n, r_n);
     run_floor("floor_lmdb", args, lm, sizeof lm);
@@ -503,10 +521,15 @@ int main(int argc, char **argv) {
     if (adl_native)
       printf("  native C ADL (adl.lua's queue in C, engine/common/deleverage.c): %.4f s, %zu closes, state %s\n"
              "  adl.lua's; adl.lua %.2fx the native ADL rule; in the policy: native ADL %.4f s\n",
-             adl_med, adl_actions, memcmp(dig[0], dig[1], 32) ? "DIFFERENT from" : "the same as", med[3] / adl_med,
-             adl_pol);
+             adl_med, native_actions[4], memcmp(dig[3], dig[4], 32) ? "DIFFERENT from" : "the same as",
+             med[3] / adl_med, adl_pol);
     else
       printf("  native C ADL: not run (it is adl.lua with {\"score\":\"pnl\"} only)\n");
+    /* tiered.lua against the same rule in C, as adl.lua above */
+    printf("  native C tiered (tiered.lua's default tiers in C, alloc_brackets): %.4f s, %zu charges, state %s\n"
+           "  tiered.lua's; tiered.lua %.2fx the native tiered rule; in the policy: native tiered %.4f s\n",
+           tiered_med, native_actions[5], memcmp(dig[2], dig[5], 32) ? "DIFFERENT from" : "the same as",
+           med[2] / tiered_med, tiered_pol);
     fflush(stdout);
   }
   /* the cost of isolation alone: a fresh evaluator process, and one call */

@@ -350,16 +350,7 @@ static int h_brackets(lua_State *L) {
     lua_pop(L, 3);
   }
   column *c = new_column(L, p.n, COL_INT);
-  for (size_t k = 0; k < p.n; k++) {
-    __int128 w = 0;
-    int64_t lo = 0, x = p.v[k];
-    for (lua_Unsigned t = 0; t < nt && x > lo; t++) {
-      int64_t hi = x < upto[t] ? x : upto[t];
-      w += (__int128)(hi - lo) * rate[t];
-      lo = upto[t];
-    }
-    int_data(c)[k] = (int64_t)(w / 10000);
-  }
+  alloc_brackets(p.v, p.n, upto, rate, (size_t)nt, int_data(c));
   return 1;
 }
 

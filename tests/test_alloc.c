@@ -422,7 +422,22 @@ static void shapes(void) {
   }
 }
 
+/* alloc_brackets: 10% up to 100, 20% up to 1,000, 50% above, by hand */
+static void brackets(void) {
+  const int64_t upto[3] = {100, 1000, INT64_MAX}, rate[3] = {1000, 2000, 5000};
+  const int64_t x[7] = {-5, 0, 50, 100, 101, 1500, INT64_MAX};
+  int64_t w[7];
+  alloc_brackets(x, 7, upto, rate, 3, w);
+  ok(w[0] == 0 && w[1] == 0, "no weight at or below zero");
+  is(w[2], 5, "50: 50 x 10%% = 5");
+  is(w[3], 10, "100: the first tier's top, 10");
+  is(w[4], 10, "101: (100 x 1000 + 1 x 2000) / 10000 = 10.2, floored: 10");
+  is(w[5], 440, "1500: (100 x 1000 + 900 x 2000 + 500 x 5000) / 10000 = 440");
+  is(w[6], INT64_C(4611686018427387593), "2^63 - 1: (1,900,000 + (2^63 - 1001) x 5000) / 10000, in 128 bits");
+}
+
 int main(void) {
+  brackets();
   worked_examples();
   temporaries();
   property("up to 8 entries", 200000, 8, UINT_MAX);

@@ -4,6 +4,19 @@
 
 static int fits(__int128 x) { return x >= INT64_MIN && x <= INT64_MAX; }
 
+void alloc_brackets(const int64_t *x, size_t n, const int64_t *upto, const int64_t *rate, size_t nt, int64_t *out) {
+  for (size_t k = 0; k < n; k++) {
+    __int128 w = 0;
+    int64_t lo = 0, v = x[k];
+    for (size_t t = 0; t < nt && v > lo; t++) {
+      int64_t hi = v < upto[t] ? v : upto[t];
+      w += (__int128)(hi - lo) * rate[t];
+      lo = upto[t];
+    }
+    out[k] = (int64_t)(w / 10000);
+  }
+}
+
 int muldiv_floor(int64_t a, int64_t b, int64_t c, int64_t *out) {
   if (c == 0) return ALLOC_EINVAL;
   __int128 p = (__int128)a * b, q = p / c;

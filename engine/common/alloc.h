@@ -59,6 +59,13 @@ int order_f64(const double *key, size_t n, int desc, uint32_t *idx);
 int order_i64_in(const alloc_mem *mem, const int64_t *key, size_t n, int desc, uint32_t *idx);
 int order_f64_in(const alloc_mem *mem, const double *key, size_t n, int desc, uint32_t *idx);
 
+/* The progressive weight of each x[k], like a tax: nt tiers (upto[t]
+ * rising, the last INT64_MAX for an open-ended tier; rate[t] in basis
+ * points 0..10000), out[k] = floor(sum over the tiers of the portion of
+ * x[k] in the tier x its rate / 10000); 0 for x[k] <= 0.  The caller checks
+ * the tiers (socloss.brackets does, docs/helpers.md). */
+void alloc_brackets(const int64_t *x, size_t n, const int64_t *upto, const int64_t *rate, size_t nt, int64_t *out);
+
 /* floor(a * b / c) in 128 bits; ALLOC_EINVAL when c == 0, ALLOC_EOVERFLOW
  * when the result does not fit int64. */
 int muldiv_floor(int64_t a, int64_t b, int64_t c, int64_t *out);
