@@ -50,6 +50,14 @@ static char *slurp(const char *path, size_t *len) {
   return p;
 }
 
+/* A native rule's answer: its k actions (the caller frees them, as it
+ * frees an evaluator's frame); an error keeps the message already set. */
+static void native_answer(eval_response *rs, eval_action *acts, size_t k, int ok) {
+  rs->status = ok ? EVAL_OK : EVAL_ERROR;
+  rs->actions = acts;
+  rs->nactions = k;
+}
+
 /* The capped water-filling of policies/pro_rata.lua (scope market, weight
  * profit) or, with tiers, of policies/tiered.lua (weight the profit's
  * brackets under its default tiers), in C, through the same exact helpers
@@ -88,9 +96,7 @@ static void native_capped(const eval_request *rq, eval_response *rs, const char 
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     if (out[i]) acts[k++] = (eval_action){.index = (uint32_t)i, .value = out[i]};
-  if (rs->status != EVAL_ERROR) rs->status = EVAL_OK;
-  rs->actions = acts;
-  rs->nactions = k;
+  native_answer(rs, acts, k, rs->status != EVAL_ERROR);
   free(profit);
   free(cap);
   free(out);
@@ -147,9 +153,7 @@ static void native_adl(const eval_request *rq, eval_response *rs) {
     }
     rc = deleverage_walk(rq, m, order, rq->c.n, avail, before ? spent : NULL, lots[m], acts, &k, before + room, &bad);
   }
-  rs->status = rc == DELEVERAGE_OK ? EVAL_OK : EVAL_ERROR;
-  rs->actions = acts;
-  rs->nactions = k;
+  native_answer(rs, acts, k, rc == DELEVERAGE_OK);
   free(lots);
   free(key);
   free(order);
