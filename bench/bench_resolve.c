@@ -455,6 +455,28 @@ int main(int argc, char **argv) {
   snprintf(tmpl, sizeof tmpl, "%s/template", root);
   snprintf(run, sizeof run, "%s/run", root);
   find_bindir();
+  /* BENCH_RULE=NAME: that rule alone, RUNS times at each size, for a
+   * profile that sees only it (perf record -e cpu-clock -g) */
+  const char *only = getenv("BENCH_RULE");
+  if (only) {
+    int k = 0;
+    while (k < 6 && strcmp(rules[k].name, only)) k++;
+    if (k == 6) {
+      fprintf(stderr, "bench_resolve: BENCH_RULE: no rule '%s'\n", only);
+      return 2;
+    }
+    for (const char *p = sizes; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p)) {
+      size_t n = strtoul(p, NULL, 10), charged;
+      sh("rm -rf '%s'%s", tmpl, "");
+      if (make_ledger(tmpl, n)) return 1;
+      for (int i = 0; i < runs; i++) {
+        double pol, t = one_run(tmpl, run, &rules[k], k == 3 ? adl_params : NULL, &charged, &pol, NULL);
+        printf("%s, %zu candidates: %.4f s, in the policy %.4f s, %zu actions\n", only, n, t, pol, charged);
+      }
+    }
+    sh("rm -rf '%s'%s", root, "");
+    return 0;
+  }
   printf("one deficit, end to end (read, decide, validate, write, durable commit); policies in the\n"
          "evaluator process (started and the policy loaded inside the timing); median of runs, seconds.\n"
          "LMDB floor: raw LMDB, the same tables and keys, the same rule in C (alloc_waterfill), each\n"

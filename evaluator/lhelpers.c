@@ -24,7 +24,11 @@ static const eval_request *request_of(lua_State *L) {
 
 /* ---- columns ------------------------------------------------------------ */
 
-static column *new_column(lua_State *L, size_t n, int kind) {
+/* A writable column of n elements, left unset: for a helper that writes
+ * every element before the column can reach the policy (a helper that
+ * raises first leaves it unreachable).  A 1M-row column is 8 MB, and
+ * zeroing what is written next was a tenth of tiered.lua's call. */
+static column *new_column_unset(lua_State *L, size_t n, int kind) {
   size_t elem = kind == COL_FLOAT ? sizeof(double) : sizeof(int64_t);
   if (n > (SIZE_MAX - sizeof(column)) / elem) luaL_error(L, "column too large");
   column *c = lua_newuserdatauv(L, sizeof(column) + n * elem, 0);
@@ -33,10 +37,16 @@ static column *new_column(lua_State *L, size_t n, int kind) {
   c->kind = kind;
   c->writable = 1;
   void *data = c + 1;
-  memset(data, 0, n * elem);
   if (kind == COL_FLOAT) c->f = data;
   else c->i = data;
   luaL_setmetatable(L, COLUMN_MT);
+  return c;
+}
+
+/* A writable column of n zeroes. */
+static column *new_column(lua_State *L, size_t n, int kind) {
+  column *c = new_column_unset(L, n, kind);
+  memset(c + 1, 0, n * (kind == COL_FLOAT ? sizeof(double) : sizeof(int64_t)));
   return c;
 }
 
@@ -111,7 +121,7 @@ typedef struct operand {
 /* A Lua sequence becomes a temporary column (left on the stack). */
 static column *sequence_column(lua_State *L, int idx, int kind) {
   lua_Unsigned n = lua_rawlen(L, idx);
-  column *c = new_column(L, n, kind);
+  column *c = new_column_unset(L, n, kind);
   for (lua_Unsigned k = 0; k < n; k++) {
     lua_rawgeti(L, idx, (lua_Integer)k + 1);
     if (kind == COL_FLOAT && lua_type(L, -1) == LUA_TNUMBER) ((double *)(c + 1))[k] = lua_tonumber(L, -1);
@@ -163,7 +173,7 @@ static int elementwise(lua_State *L, int op) {
   operand ops[2] = {get_operand(L, 1), get_operand(L, 2)};
   size_t n = common_length(L, ops, 2);
   if (n == SIZE_MAX) return luaL_error(L, "at least one argument must be a column");
-  column *c = new_column(L, n, COL_INT);
+  column *c = new_column_unset(L, n, COL_INT);
   int64_t *out = int_data(c);
   for (size_t k = 0; k < n; k++) {
     __int128 a = at(&ops[0], k), b = at(&ops[1], k), r;
@@ -193,7 +203,7 @@ static int h_abs(lua_State *L) {
     lua_pushinteger(L, o.s < 0 ? -o.s : o.s);
     return 1;
   }
-  column *c = new_column(L, o.n, COL_INT);
+  column *c = new_column_unset(L, o.n, COL_INT);
   for (size_t k = 0; k < o.n; k++) {
     if (o.v[k] == INT64_MIN) return luaL_error(L, "integer overflow at element %I", (lua_Integer)k + 1);
     int_data(c)[k] = o.v[k] < 0 ? -o.v[k] : o.v[k];
@@ -213,7 +223,7 @@ static int h_muldiv(lua_State *L) {
     lua_pushinteger(L, r);
     return 1;
   }
-  column *c = new_column(L, n, COL_INT);
+  column *c = new_column_unset(L, n, COL_INT);
   for (size_t k = 0; k < n; k++) {
     int rc = muldiv_floor(at(&ops[0], k), at(&ops[1], k), at(&ops[2], k), &int_data(c)[k]);
     if (rc == ALLOC_EINVAL) return luaL_error(L, "muldiv: division by zero at element %I", (lua_Integer)k + 1);
@@ -231,7 +241,7 @@ static int h_select(lua_State *L) {
   operand ops[3] = {get_operand(L, 1), get_operand(L, 2), get_operand(L, 3)};
   size_t n = common_length(L, ops, 3);
   if (n == SIZE_MAX) return luaL_error(L, "select: at least one argument must be a column");
-  column *c = new_column(L, n, COL_INT);
+  column *c = new_column_unset(L, n, COL_INT);
   for (size_t k = 0; k < n; k++) int_data(c)[k] = at(&ops[0], k) > 0 ? at(&ops[1], k) : at(&ops[2], k);
   return 1;
 }
@@ -251,11 +261,11 @@ static int h_column(lua_State *L) {
   if (n < 0 || n > (lua_Integer)1 << 28) return luaL_error(L, "column length %I out of 0..2^28", n);
   if (lua_isnoneornil(L, 2) || lua_isinteger(L, 2)) {
     int64_t v = (int64_t)luaL_optinteger(L, 2, 0);
-    column *c = new_column(L, (size_t)n, COL_INT);
+    column *c = new_column_unset(L, (size_t)n, COL_INT);
     for (lua_Integer k = 0; k < n; k++) int_data(c)[k] = v;
   } else {
     double v = luaL_checknumber(L, 2);
-    column *c = new_column(L, (size_t)n, COL_FLOAT);
+    column *c = new_column_unset(L, (size_t)n, COL_FLOAT);
     for (lua_Integer k = 0; k < n; k++) ((double *)(c + 1))[k] = v;
   }
   return 1;
@@ -278,7 +288,7 @@ static int h_pro_rata(lua_State *L) {
   operand w = get_operand(L, 1);
   lua_Integer total = luaL_checkinteger(L, 2);
   if (!w.v) return luaL_error(L, "pro_rata: weights must be a column or a list");
-  column *c = new_column(L, w.n, COL_INT);
+  column *c = new_column_unset(L, w.n, COL_INT);
   alloc_mem mem = budgeted(L);
   int rc = alloc_pro_rata_in(&mem, w.v, w.n, total, int_data(c));
   return rc ? alloc_error(L, "pro_rata", rc) : 1;
@@ -289,7 +299,7 @@ static int h_waterfill(lua_State *L) {
   lua_Integer total = luaL_checkinteger(L, 3);
   if (!ops[0].v || !ops[1].v) return luaL_error(L, "waterfill: weights and caps must be columns or lists");
   common_length(L, ops, 2);
-  column *c = new_column(L, ops[0].n, COL_INT);
+  column *c = new_column_unset(L, ops[0].n, COL_INT);
   alloc_mem mem = budgeted(L);
   int rc = alloc_waterfill_in(&mem, ops[0].v, ops[1].v, ops[0].n, total, int_data(c));
   return rc ? alloc_error(L, "waterfill", rc) : 1;
@@ -317,7 +327,7 @@ static int h_order(lua_State *L) {
                                : order_f64_in(&mem, k->f, k->n, desc, idx);
   if (rc == ALLOC_EINVAL) return luaL_error(L, "order: NaN has no order");
   if (rc) return luaL_error(L, "order: out of memory");
-  column *c = new_column(L, k->n, COL_INT);
+  column *c = new_column_unset(L, k->n, COL_INT);
   for (size_t j = 0; j < k->n; j++) int_data(c)[j] = (int64_t)idx[j] + 1;
   return 1;
 }
@@ -349,7 +359,7 @@ static int h_brackets(lua_State *L) {
     }
     lua_pop(L, 3);
   }
-  column *c = new_column(L, p.n, COL_INT);
+  column *c = new_column_unset(L, p.n, COL_INT);
   alloc_brackets(p.v, p.n, upto, rate, (size_t)nt, int_data(c));
   return 1;
 }
@@ -429,7 +439,7 @@ static int h_adl_score(lua_State *L) {
         return luaL_error(L, "adl_score: maintenance margin %I at %I is negative", (lua_Integer)at(mm, k),
                           (lua_Integer)k + 1);
   if (kind == SCORE_PNL) {
-    column *c = new_column(L, n, COL_INT);
+    column *c = new_column_unset(L, n, COL_INT);
     for (size_t k = 0; k < n; k++) int_data(c)[k] = at(size, k) != 0 ? at(upnl, k) : 0;
     return 1;
   }

@@ -105,6 +105,13 @@ static void map_region(void) {
   region_size = (size_t)st.st_size;
 }
 
+/* Signs the answer with this interpreter and sends it to the host. */
+static int write_answer(eval_response *rs, void *build_id) {
+  snprintf(rs->lua_release, sizeof rs->lua_release, "%s", LUA_RELEASE);
+  memcpy(rs->build_id, build_id, sizeof rs->build_id);
+  return evalproto_write_response(1, rs);
+}
+
 int main(int argc, char **argv) {
   /* A terminal's Ctrl-C reaches the whole foreground process group: the
    * host decides what an interrupt means (simulate stops after the deficit
@@ -147,18 +154,15 @@ int main(int argc, char **argv) {
     eval_request rq;
     eval_response rs;
     char why[256];
+    int bad;
     if (evalproto_decode_request_in(in, len, &rq, markets, MARKETS_MAX, region, region_size, why, sizeof why)) {
       memset(&rs, 0, sizeof rs);
       rs.status = EVAL_PROTOCOL;
       snprintf(rs.message, sizeof rs.message, "malformed request: %s", why);
+      bad = write_answer(&rs, build_id);
     } else {
-      sandbox_run(&rq, &rs);
+      bad = sandbox_run(&rq, &rs, write_answer, build_id);
     }
-    snprintf(rs.lua_release, sizeof rs.lua_release, "%s", LUA_RELEASE);
-    memcpy(rs.build_id, build_id, sizeof build_id);
-    int bad = evalproto_write_response(1, &rs);
-    free((void *)rs.actions);
-    free((void *)rs.data);
     free(in);
     if (bad) return 4;
   }
