@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -627,8 +628,135 @@ static void no_memfd_pinned(void) {
   ok(s.again && s.freed, "the next evaluator_place gives none and lets the held region go");
 }
 
+/* Whether fd is an open descriptor. */
+static int fd_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+/* The process keeps one region for the next handle on the same ledger
+ * (region_keep): only that ledger takes it, whole, once; keeping another,
+ * or forgetting, frees it. */
+static void kept(void) {
+  region a, b, c, t, t2;
+  char msg[200];
+  const size_t mib = 1 << 20;
+  region_forget();
+  is(region_make(&a, mib, msg, sizeof msg), 0, "a region of 1 MiB");
+  a.base[0] = 42;
+  region_populate(&a, mib);
+  int fa = a.fd;
+  region_keep(&a, "/ledgers/x");
+  ok(a.fd == -1 && a.base == NULL && a.size == 0, "kept: the handle's copy of it is left empty");
+  ok(fd_open(fa), "the memfd stays open");
+  is(region_take(&t, "/ledgers/y", 0), -1, "another ledger does not take it");
+  is(region_take(&t, "", 0), -1, "nor a handle without a ledger");
+  is(region_take(&t, "/ledgers/x", mib + 1), -1, "nor its own ledger needing one byte more than it has");
+  is(region_take(&t, "/ledgers/x", mib), 0, "its own ledger takes it");
+  ok(t.fd == fa && t.size == mib && t.base[0] == 42, "the same memfd, size and bytes");
+  is((int64_t)t.populated, (int64_t)mib, "still populated (its pages mapped here)");
+  is(region_take(&t2, "/ledgers/x", 0), -1, "taken once only");
+  region_keep(&t, "/ledgers/x");
+  is(region_make(&b, mib, msg, sizeof msg), 0, "another region");
+  int fb = b.fd;
+  region_keep(&b, "/ledgers/y");
+  ok(!fd_open(fa), "kept in its place: the one kept before is freed (its memfd closed)");
+  is(region_take(&t, "/ledgers/x", 0), -1, "and its ledger no longer finds one");
+  is(region_make(&c, mib, msg, sizeof msg), 0, "a third");
+  int fc = c.fd;
+  region_keep(&c, "");
+  ok(!fd_open(fc) && fd_open(fb), "kept for no ledger: freed at once, the one kept stays");
+  region_forget();
+  ok(!fd_open(fb), "forgotten: freed");
+}
+
+/* The memfds named socloss-columns this process holds: how many, and the
+ * inode of the last one listed. */
+static int columns_memfds(unsigned long *inode) {
+  int n = 0;
+  *inode = 0;
+  for (int fd = 0; fd < 1024; fd++) {
+    char path[64], target[256];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t len = readlink(path, target, sizeof target - 1);
+    if (len <= 0) continue;
+    target[len] = 0;
+    if (strncmp(target, "/memfd:socloss-columns", 22)) continue;
+    struct stat st;
+    if (fstat(fd, &st) == 0) *inode = (unsigned long)st.st_ino;
+    n++;
+  }
+  return n;
+}
+
+static int resolve_pro_rata(socloss *led, const char *account, int dry, const socloss_resolution **r) {
+  size_t len = 0;
+  char *src = policy_text("pro_rata", &len);
+  socloss_resolve_options o;
+  socloss_resolve_options_init(&o);
+  o.policy = src;
+  o.policy_len = len;
+  o.dry_run = dry;
+  int rc = socloss_resolve(led, account, &o, r);
+  if (rc) diag("resolve: %s", socloss_errmsg(led));
+  free(src);
+  return rc;
+}
+
+static socloss *reopen(const char *dir) {
+  socloss_options o;
+  socloss_options_init(&o);
+  o.unsafe_nosync = 1;
+  o.evaluator = EVAL;
+  socloss *led;
+  if (socloss_open(&led, dir, &o)) diag("open %s: %s", dir, socloss_errmsg(led));
+  return led;
+}
+
+/* Through handles: a ledger closed and opened again finds its region
+ * (the same memfd), and decides as before; another ledger makes its own,
+ * which is the one kept after it closes.  The worked example is
+ * tests/test_resolve.c's water-filling: a 1500 short, profits p 1000, q
+ * 1000, r 500, q's equity 100: q pays its cap 100, p and r split 1400 2:1,
+ * 933.33 and 466.67, the odd atom to r's larger remainder: 933, 100, 467. */
+static void kept_between_handles(void) {
+  static const char *M = "market,mark_price\nBTC,100\n", *A = "account,balance\na,-1000\np,4000\nq,-900\nr,4500\n",
+                    *P = "account,market,size,entry_price\na,BTC,25,100\np,BTC,-10,180\nq,BTC,-10,180\nr,BTC,-5,180\n",
+                    *E = "{\"type\":\"market\",\"market\":\"BTC\",\"mark\":80}\n";
+  fixture fx, other;
+  const socloss_resolution *r;
+  unsigned long first, now;
+  region_forget();
+  fixture_make(&fx, M, A, P, E);
+  is(resolve_pro_rata(fx.led, "a", 1, &r), SOCLOSS_OK, "a dry run");
+  ok(haircut_of(r, "p") == 933 && haircut_of(r, "q") == 100 && haircut_of(r, "r") == 467, "933, 100, 467");
+  is(columns_memfds(&first), 1, "the handle has made one region");
+  socloss_close(fx.led);
+  is(columns_memfds(&now), 1, "closed: its region is kept");
+  ok(now == first, "the same one");
+  fx.led = reopen(fx.dir);
+  is(resolve_pro_rata(fx.led, "a", 0, &r), SOCLOSS_OK, "opened again: resolves");
+  ok(haircut_of(r, "p") == 933 && haircut_of(r, "q") == 100 && haircut_of(r, "r") == 467 && r->bad_debt == 0,
+     "933, 100, 467, as the dry run");
+  is(columns_memfds(&now), 1, "through one region");
+  ok(now == first, "the one its ledger's last handle left");
+  ok(invariants_hold(fx.led), "invariants");
+  fixture_make(&other, M, A, P, E);
+  is(resolve_pro_rata(other.led, "a", 0, &r), SOCLOSS_OK, "another ledger resolves");
+  ok(haircut_of(r, "p") == 933 && haircut_of(r, "q") == 100 && haircut_of(r, "r") == 467, "933, 100, 467");
+  is(columns_memfds(&now), 2, "with a region of its own");
+  unsigned long second = now;
+  ok(second != first, "a new one");
+  drop_ledger(other.led, other.dir);
+  is(columns_memfds(&now), 2, "closed: its region kept, the first still the first handle's");
+  drop_ledger(fx.led, fx.dir);
+  is(columns_memfds(&now), 1, "the first closed: kept in the second's place, which is freed");
+  ok(now == first, "the one kept is the first's");
+  region_forget();
+  is(columns_memfds(&now), 0, "forgotten: none left");
+}
+
 int main(void) {
   kernel();
+  kept();
+  kept_between_handles();
   populate();
   policy_side();
   copied_by_pwrite();

@@ -81,15 +81,19 @@ int socloss_open(socloss **out, const char *path, const socloss_options *opts) {
   store_config cfg = {led->opts.create, led->opts.map_size, led->opts.map_size_max,
                       led->opts.unsafe_nosync, led->log};
   int rc = store_open(&led->st, path, &cfg);
+  /* whom the evaluator's region is kept for when this handle closes */
+  if (!rc && !realpath(path, led->ev->owner)) led->ev->owner[0] = 0;
   return rc || !want ? rc : units_require_run(led, want);
 }
 
 void socloss_close(socloss *led) {
   if (!led) return;
-  if (led->ev) evaluator_stop(led->ev);
-  free(led->ev);
   resolution_free(led->res);
   view_free(led);
+  /* last of what may point into its region: the region is kept for the
+   * next handle on this ledger (region_keep) */
+  if (led->ev) evaluator_close(led->ev);
+  free(led->ev);
   store_close(led->st);
   pthread_mutex_destroy(&led->lock);
   pthread_mutex_destroy(&led->stats_lock);

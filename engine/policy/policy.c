@@ -154,6 +154,12 @@ void evaluator_stop(evaluator *ev) {
   unpin(ev);
 }
 
+void evaluator_close(evaluator *ev) {
+  reap(ev, NULL);
+  region_keep(&ev->shm, ev->owner);
+  unpin(ev);
+}
+
 /* The copying path from now on, for a reason the log gives once. */
 static void copy_from_now(evaluator *ev, const char *why) {
   region_drop(ev);
@@ -180,7 +186,10 @@ static void region_ensure(evaluator *ev, uint64_t need) {
   region_drop(ev);
   ev->shm_given = 0;
   char msg[200];
-  if (region_make(&ev->shm, (size_t)want, msg, sizeof msg)) copy_from_now(ev, msg);
+  /* the region this ledger's last handle left, when it is large enough
+   * (its pages already mapped here: region_keep) */
+  if (region_take(&ev->shm, ev->owner, (size_t)need) && region_make(&ev->shm, (size_t)want, msg, sizeof msg))
+    copy_from_now(ev, msg);
 }
 unsigned char *evaluator_place(evaluator *ev, uint64_t need) {
   unpin(ev);

@@ -57,6 +57,10 @@ typedef struct evaluator {
    * readable */
   int pinned;
   region held;
+  /* The ledger's real path ("": none, as for a scratch ledger): a region
+   * made for it is kept for the next handle on it when this one closes,
+   * and a region kept so is taken (region_keep, evaluator_close). */
+  char owner[4096];
 } evaluator;
 
 typedef struct policy_src {
@@ -83,6 +87,9 @@ void evaluator_init(evaluator *ev, const char *path);
 unsigned char *evaluator_place(evaluator *ev, uint64_t need);
 /* Stops the process and lets its region go. */
 void evaluator_stop(evaluator *ev);
+/* The same, for a handle that closes: its region is kept for the next
+ * handle on the same ledger (ev->owner; region_keep). */
+void evaluator_close(evaluator *ev);
 
 /* One call.  Returns 0 and fills rs (its actions point into *buf, which the
  * caller frees), or an EVAL_* status for a fault of the evaluator itself

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -56,6 +57,45 @@ int region_reader(const region *r) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", r->fd);
   return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static region kept = {.fd = -1};
+static char kept_owner[4096];
+
+void region_keep(region *r, const char *owner) {
+  if (!owner || !*owner || r->fd < 0 || strlen(owner) >= sizeof kept_owner) {
+    region_free(r);
+    return;
+  }
+  pthread_mutex_lock(&kept_lock);
+  region old = kept;
+  kept = *r;
+  memcpy(kept_owner, owner, strlen(owner) + 1);
+  pthread_mutex_unlock(&kept_lock);
+  *r = (region){.fd = -1};
+  region_free(&old);
+}
+
+int region_take(region *r, const char *owner, size_t least) {
+  int rc = -1;
+  if (!owner || !*owner) return rc;
+  pthread_mutex_lock(&kept_lock);
+  if (kept.fd >= 0 && kept.size >= least && !strcmp(kept_owner, owner)) {
+    *r = kept;
+    kept = (region){.fd = -1};
+    rc = 0;
+  }
+  pthread_mutex_unlock(&kept_lock);
+  return rc;
+}
+
+void region_forget(void) {
+  pthread_mutex_lock(&kept_lock);
+  region old = kept;
+  kept = (region){.fd = -1};
+  pthread_mutex_unlock(&kept_lock);
+  region_free(&old);
 }
 
 void region_free(region *r) {

@@ -44,4 +44,24 @@ int region_reader(const region *r);
 void region_populate(region *r, size_t upto);
 void region_free(region *r);
 
+/* The region a closed handle leaves to the next one on the same ledger.
+ * Each 4 KiB page of a fresh region costs the host a first touch when it
+ * writes it (on a virtual machine with shadow page tables about 5 us: a 1M-
+ * candidate resolution's columns, 0.1 s); a handle closed and opened again
+ * on the same ledger (a host that opens per request; bench_resolve, each
+ * run) would pay it again each time, where its heap stays warm.  So the
+ * process keeps one region: the last one a handle with an owner (its
+ * ledger's real path) gave back, until the next handle on that ledger
+ * takes it or another is kept in its place (then it is freed).  Only the
+ * same owner takes it, so what it still holds of the columns (the rows past
+ * the ones a request names) are that ledger's.  Thread-safe. */
+/* r kept (r left empty) for `owner`; a region kept before is freed.  An
+ * empty owner or r without a descriptor: r freed. */
+void region_keep(region *r, const char *owner);
+/* The kept region into r, when it was kept for `owner` and has at least
+ * `least` bytes: 0; else -1 and r untouched. */
+int region_take(region *r, const char *owner, size_t least);
+/* The kept region freed (tests). */
+void region_forget(void);
+
 #endif
