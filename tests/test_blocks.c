@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "blocks.h"
 #include "smaps.h"
@@ -70,8 +71,41 @@ static void host_blocks(void) {
   free(h);
 }
 
+/* Whether the 4 KiB page at p is mapped in this process. */
+static int is_mapped(const void *p) {
+  unsigned char v;
+  return mincore((void *)((uintptr_t)p & ~(uintptr_t)4095), 4096, &v) == 0;
+}
+
+/* A big block's mapping starts on a 2 MiB boundary and spans
+ * blocks_mapped bytes, so that every 2 MiB of it can be a huge page. */
+static void aligned_blocks(void) {
+  is((int64_t)blocks_mapped(8000080), 8388608,
+     "8,000,080 bytes (a 1M-row column) span 4 huge pages, 8,388,608 (388,528 more: under an eighth)");
+  is((int64_t)blocks_mapped(3 * BLOCKS_BIG + 8), 6295552,
+     "3 huge pages and 8 bytes: to 4 huge pages would add a third, so to 4 KiB: 6,295,552");
+  is((int64_t)blocks_mapped(4 * BLOCKS_BIG), 8388608, "4 huge pages exactly: 8,388,608");
+  unsigned char *c = blocks_resize(NULL, 0, 8000080);
+  ok(c != NULL, "a block of 8,000,080 bytes");
+  is((int64_t)((uintptr_t)c & (BLOCKS_BIG - 1)), 0, "it starts on a 2 MiB boundary");
+  is(advised_huge(c), 1, "advised from its first byte");
+  ok(is_mapped(c + 8388608 - 4096), "its mapping runs to 8 MiB, past the bytes asked for");
+  ok(!is_mapped(c + 8388608), "and no further");
+  fill(c, 8000080);
+  c = blocks_resize(c, 8000080, 8100000);
+  ok(c && holds(c, 8000080), "grown within the same 8 MiB (blocks_mapped 8,388,608 both): every byte kept");
+  blocks_free(c, 8100000);
+  ok(!is_mapped(c) && !is_mapped(c + 8388608 - 4096), "freed whole, the rounded tail too");
+  unsigned char *d = blocks_resize(NULL, 0, 3 * BLOCKS_BIG + 8);
+  ok(d && ((uintptr_t)d & (BLOCKS_BIG - 1)) == 0 && is_mapped(d + 6295552 - 4096) && !is_mapped(d + 6295552),
+     "3 huge pages and 8 bytes: on a boundary, 6,295,552 bytes mapped");
+  blocks_free(d, 3 * BLOCKS_BIG + 8);
+  ok(!is_mapped(d), "freed");
+}
+
 int main(void) {
   host_blocks();
+  aligned_blocks();
   const size_t small = 4096, big = BLOCKS_BIG, bigger = 3 * BLOCKS_BIG + 8;
   is((int64_t)BLOCKS_BIG, 2097152, "big means 2 MiB and up");
 

@@ -43,18 +43,31 @@ void *blocks_grow(void *p, size_t used, size_t nsize) {
   return q;
 }
 
+size_t blocks_mapped(size_t n) {
+  size_t r = (n + HUGE - 1) & ~(HUGE - 1);
+  return r - n <= n / 8 ? r : (n + 4095) & ~(size_t)4095;
+}
+
 static void *big_map(size_t n) {
-  void *q = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* mapped 2 MiB more and trimmed to start on a 2 MiB boundary */
+  size_t len = blocks_mapped(n);
+  unsigned char *q = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (q == MAP_FAILED) return NULL;
-  madvise(q, n, MADV_HUGEPAGE);
-  return q;
+  uintptr_t a = ((uintptr_t)q + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+  size_t head = a - (uintptr_t)q;
+  if (head) munmap(q, head);
+  munmap((void *)(a + len), HUGE - head);
+  madvise((void *)a, len, MADV_HUGEPAGE);
+  return (void *)a;
 }
 
 void *blocks_resize(void *p, size_t osize, size_t nsize) {
   if (!p) osize = 0;
   if (osize < BLOCKS_BIG && nsize < BLOCKS_BIG) return realloc(p, nsize);
   if (osize >= BLOCKS_BIG && nsize >= BLOCKS_BIG) {
-    void *q = mremap(p, osize, nsize, MREMAP_MAYMOVE);
+    size_t olen = blocks_mapped(osize), nlen = blocks_mapped(nsize);
+    if (olen == nlen) return p;
+    void *q = mremap(p, olen, nlen, MREMAP_MAYMOVE);
     return q == MAP_FAILED ? NULL : q;
   }
   void *q = nsize >= BLOCKS_BIG ? big_map(nsize) : malloc(nsize);
@@ -66,6 +79,6 @@ void *blocks_resize(void *p, size_t osize, size_t nsize) {
 
 void blocks_free(void *p, size_t osize) {
   if (!p) return;
-  if (osize >= BLOCKS_BIG) munmap(p, osize);
+  if (osize >= BLOCKS_BIG) munmap(p, blocks_mapped(osize));
   else free(p);
 }
